@@ -37,7 +37,7 @@ public enum Hunyuan3DV31Part {
     /// The input of `fal-ai/hunyuan-3d/v3.1/part`.
     public struct Input: QueueInput, WireModel {
         /// URL of FBX file to split into parts. ONLY FBX format supported. Max size: 100MB, face count ≤30,000. Recommended: AIGC-generated models.
-        public var inputFileURL: FileInput
+        public let inputFileURL: FileInput
 
         public init(inputFileURL: FileInput) {
             self.inputFileURL = inputFileURL
@@ -107,33 +107,33 @@ public enum Hunyuan3DV31ProImageTo3D {
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB, formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// Optional back/rear view image URL (JPG/PNG recommended).
-        public var backImageURL: String?
+        public let backImageURL: String?
         /// Optional left side view image URL (JPG/PNG recommended).
-        public var leftImageURL: String?
+        public let leftImageURL: String?
         /// Optional right side view image URL (JPG/PNG recommended).
-        public var rightImageURL: String?
+        public let rightImageURL: String?
         /// Optional top view image URL (v3.1 exclusive, JPG/PNG recommended).
-        public var topImageURL: String?
+        public let topImageURL: String?
         /// Optional bottom view image URL (v3.1 exclusive, JPG/PNG recommended).
-        public var bottomImageURL: String?
+        public let bottomImageURL: String?
         /// Optional left-front 45 degree angle view image URL (v3.1 exclusive, JPG/PNG recommended).
-        public var leftFrontImageURL: String?
+        public let leftFrontImageURL: String?
         /// Optional right-front 45 degree angle view image URL (v3.1 exclusive, JPG/PNG recommended).
-        public var rightFrontImageURL: String?
+        public let rightFrontImageURL: String?
         /// Generation task type. Normal: textured model. Geometry: geometry-only white model (no textures). LowPoly/Sketch are not available in v3.1.
         ///
         /// Default: `.normal`.
-        public var generateType: GenerateType?
+        public let generateType: GenerateType?
         /// Enable PBR material generation (metallic, roughness, normal textures). Ignored when generate_type is Geometry.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Target polygon face count. Range: 40,000-1,500,000. Default: 500,000.
         ///
         /// At least 40000, at most 1500000. Default: `500000`.
-        public var faceCount: Int?
+        public let faceCount: Int?
 
         public init(
             inputImageURL: FileInput,
@@ -293,19 +293,19 @@ public enum Hunyuan3DV31ProTextTo3D {
         /// Text description of the 3D content to generate. Max 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
-        public var prompt: String
+        public let prompt: String
         /// Generation task type. Normal: textured model. Geometry: geometry-only white model (no textures). LowPoly/Sketch are not available in v3.1.
         ///
         /// Default: `.normal`.
-        public var generateType: GenerateType?
+        public let generateType: GenerateType?
         /// Enable PBR material generation (metallic, roughness, normal textures). Ignored when generate_type is Geometry.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Target polygon face count. Range: 40,000-1,500,000. Default: 500,000.
         ///
         /// At least 40000, at most 1500000. Default: `500000`.
-        public var faceCount: Int?
+        public let faceCount: Int?
 
         public init(prompt: String, generateType: GenerateType? = nil, enablePbr: Bool? = nil, faceCount: Int? = nil) {
             self.prompt = prompt
@@ -353,15 +353,15 @@ public enum Hunyuan3DV31RapidImageTo3D {
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB (recommended ≤6MB for base64 encoding), formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// Enable PBR material generation (metallic, roughness, normal textures). Does not take effect when enable_geometry is True.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Generate geometry-only white model without textures. When enabled, enable_pbr is ignored and OBJ is not supported (default output is GLB).
         ///
         /// Default: `false`.
-        public var enableGeometry: Bool?
+        public let enableGeometry: Bool?
 
         public init(inputImageURL: FileInput, enablePbr: Bool? = nil, enableGeometry: Bool? = nil) {
             self.inputImageURL = inputImageURL
@@ -439,15 +439,15 @@ public enum Hunyuan3DV31RapidTextTo3D {
         /// Text description of the 3D content to generate. Max 200 UTF-8 characters.
         ///
         /// At most 200 characters.
-        public var prompt: String
+        public let prompt: String
         /// Enable PBR material generation (metallic, roughness, normal textures). Does not take effect when enable_geometry is True.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Generate geometry-only white model without textures. When enabled, enable_pbr is ignored and OBJ is not supported (default output is GLB).
         ///
         /// Default: `false`.
-        public var enableGeometry: Bool?
+        public let enableGeometry: Bool?
 
         public init(prompt: String, enablePbr: Bool? = nil, enableGeometry: Bool? = nil) {
             self.prompt = prompt
@@ -531,19 +531,19 @@ public enum Hunyuan3DV31SmartTopology {
         /// URL of GLB or OBJ file to optimize topology. Max size: 200MB.
         ///
         /// Default: `.url("https://v3b.fal.media/files/b/0a8c09c0/VYDiCTcDGK55qY2-idGbX_model.glb")`.
-        public var inputFileURL: FileInput?
+        public let inputFileURL: FileInput?
         /// Input 3D file format.
         ///
         /// Default: `.glb`.
-        public var inputFileType: InputFileType?
+        public let inputFileType: InputFileType?
         /// Output polygon type. triangle: triangular faces only. quadrilateral: mixed quad and triangle faces.
         ///
         /// Default: `.triangle`.
-        public var polygonType: PolygonType?
+        public let polygonType: PolygonType?
         /// Target polygon density. high: more detail/polygons, medium: balanced, low: fewer polygons.
         ///
         /// Default: `.medium`.
-        public var faceLevel: FaceLevel?
+        public let faceLevel: FaceLevel?
 
         public init(
             inputFileURL: FileInput? = nil,
@@ -646,26 +646,26 @@ public enum Hunyuan3dV2 {
     /// The input of `fal-ai/hunyuan3d/v2`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for the model.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Octree resolution for the model.
         ///
         /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
+        public let octreeResolution: Int?
         /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
         ///
         /// Default: `false`.
-        public var texturedMesh: Bool?
+        public let texturedMesh: Bool?
 
         public init(
             inputImageURL: FileInput,
@@ -777,30 +777,30 @@ public enum Hunyuan3dV2MultiView {
     /// The input of `fal-ai/hunyuan3d/v2/multi-view`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
-        public var frontImageURL: FileInput
+        public let frontImageURL: FileInput
         /// URL of image to use while generating the 3D model.
-        public var backImageURL: FileInput
+        public let backImageURL: FileInput
         /// URL of image to use while generating the 3D model.
-        public var leftImageURL: FileInput
+        public let leftImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for the model.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Octree resolution for the model.
         ///
         /// At least 1, at most 1024. Default: `256`.
-        public var octreeResolution: Int?
+        public let octreeResolution: Int?
         /// If set true, textured mesh will be generated and the price charged would be 3 times that of white mesh.
         ///
         /// Default: `false`.
-        public var texturedMesh: Bool?
+        public let texturedMesh: Bool?
 
         public init(
             frontImageURL: FileInput,
@@ -897,29 +897,29 @@ public enum Hunyuan3dV3ImageTo3D {
     /// The input of `fal-ai/hunyuan3d-v3/image-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// Optional back view image URL for better 3D reconstruction.
-        public var backImageURL: String?
+        public let backImageURL: String?
         /// Optional left view image URL for better 3D reconstruction.
-        public var leftImageURL: String?
+        public let leftImageURL: String?
         /// Optional right view image URL for better 3D reconstruction.
-        public var rightImageURL: String?
+        public let rightImageURL: String?
         /// Whether to enable PBR material generation. Does not take effect when generate_type is Geometry.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Target face count. Range: 40000-1500000
         ///
         /// At least 40000, at most 1500000. Default: `500000`.
-        public var faceCount: Int?
+        public let faceCount: Int?
         /// Generation type. Normal: textured model. LowPoly: polygon reduction. Geometry: white model without texture.
         ///
         /// Default: `.normal`.
-        public var generateType: GenerateType?
+        public let generateType: GenerateType?
         /// Polygon type. Only takes effect when GenerateType is LowPoly.
         ///
         /// Default: `.triangle`.
-        public var polygonType: PolygonType?
+        public let polygonType: PolygonType?
 
         public init(
             inputImageURL: FileInput,
@@ -1054,19 +1054,19 @@ public enum Hunyuan3dV3SketchTo3D {
     /// The input of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// URL of sketch or line art image to transform into a 3D model. Image resolution must be between 128x128 and 5000x5000 pixels.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// Text prompt describing the 3D content attributes such as color, category, and material.
         ///
         /// At most 1024 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to enable PBR material generation.
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Target face count. Range: 40000-1500000
         ///
         /// At least 40000, at most 1500000. Default: `500000`.
-        public var faceCount: Int?
+        public let faceCount: Int?
 
         public init(inputImageURL: FileInput, prompt: String, enablePbr: Bool? = nil, faceCount: Int? = nil) {
             self.inputImageURL = inputImageURL
@@ -1119,23 +1119,23 @@ public enum Hunyuan3dV3TextTo3D {
         /// Text description of the 3D content to generate. Supports up to 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to enable PBR material generation
         ///
         /// Default: `false`.
-        public var enablePbr: Bool?
+        public let enablePbr: Bool?
         /// Target face count. Range: 40000-1500000
         ///
         /// At least 40000, at most 1500000. Default: `500000`.
-        public var faceCount: Int?
+        public let faceCount: Int?
         /// Generation type. Normal: textured model. LowPoly: polygon reduction. Geometry: white model without texture.
         ///
         /// Default: `.normal`.
-        public var generateType: GenerateType?
+        public let generateType: GenerateType?
         /// Polygon type. Only takes effect when GenerateType is LowPoly.
         ///
         /// Default: `.triangle`.
-        public var polygonType: PolygonType?
+        public let polygonType: PolygonType?
 
         public init(
             prompt: String,
@@ -1191,21 +1191,21 @@ public enum HunyuanMotion {
     /// The input of `fal-ai/hunyuan-motion`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt describing the motion to generate.
-        public var prompt: String
+        public let prompt: String
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Motion duration in seconds (0.5-12.0).
         ///
         /// At least 0.5, at most 12. Default: `5`.
-        public var duration: Double?
+        public let duration: Double?
         /// Classifier-free guidance scale. Higher = more faithful to prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Output format: 'fbx' for animation files, 'dict' for raw JSON.
         ///
         /// Default: `.fbx`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1312,33 +1312,33 @@ public enum HunyuanPart {
     /// The input of `fal-ai/hunyuan-part`.
     public struct Input: QueueInput, WireModel {
         /// URL of the 3D model file (.glb or .obj) to process for segmentation.
-        public var modelFileURL: FileInput
+        public let modelFileURL: FileInput
         /// X coordinate of the point prompt for segmentation (normalized space -1 to 1).
         ///
         /// At least -1, at most 1. Default: `0`.
-        public var pointPromptX: Double?
+        public let pointPromptX: Double?
         /// Y coordinate of the point prompt for segmentation (normalized space -1 to 1).
         ///
         /// At least -1, at most 1. Default: `0`.
-        public var pointPromptY: Double?
+        public let pointPromptY: Double?
         /// Z coordinate of the point prompt for segmentation (normalized space -1 to 1).
         ///
         /// At least -1, at most 1. Default: `0`.
-        public var pointPromptZ: Double?
+        public let pointPromptZ: Double?
         /// Number of points to sample from the mesh.
         ///
         /// At least 10000, at most 500000. Default: `100000`.
-        public var pointNum: Int?
+        public let pointNum: Int?
         /// Whether to use normal information for segmentation.
         ///
         /// Default: `true`.
-        public var useNormal: Bool?
+        public let useNormal: Bool?
         /// Standard deviation of noise to add to sampled points.
         ///
         /// At least 0, at most 0.02. Default: `0`.
-        public var noiseStd: Double?
+        public let noiseStd: Double?
         /// The same seed and input will produce the same segmentation results.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             modelFileURL: FileInput,
@@ -1456,17 +1456,17 @@ public enum HunyuanWorldImageToWorld {
     /// The input of `fal-ai/hunyuan_world/image-to-world`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to convert to a world.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Labels for the first foreground object.
-        public var labelsFg1: String
+        public let labelsFg1: String
         /// Labels for the second foreground object.
-        public var labelsFg2: String
+        public let labelsFg2: String
         /// Classes to use for the world generation.
-        public var classes: String
+        public let classes: String
         /// Whether to export DRC (Dynamic Resource Configuration).
         ///
         /// Default: `false`.
-        public var exportDrc: Bool?
+        public let exportDrc: Bool?
 
         public init(imageURL: FileInput, labelsFg1: String, labelsFg2: String, classes: String, exportDrc: Bool? = nil) {
             self.imageURL = imageURL
@@ -1524,45 +1524,45 @@ public enum Hyper3dRodin {
         /// A textual prompt to guide model generation. Required for Text-to-3D mode. Optional for Image-to-3D mode.
         ///
         /// At most 1024 characters. Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of images to use while generating the 3D model. Required for Image-to-3D mode. Optional for Text-to-3D mode.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// For fuse mode, One or more images are required.It will generate a model by extracting and fusing features of objects from multiple images.For concat mode, need to upload multiple multi-view images of the same object and generate the model. (You can upload multi-view images in any order, regardless of the order of view.)
         ///
         /// Default: `.concat`.
-        public var conditionMode: ConditionMode?
+        public let conditionMode: ConditionMode?
         /// Seed value for randomization, ranging from 0 to 65535. Optional.
         ///
         /// At least 0, at most 65535.
-        public var seed: Int?
+        public let seed: Int?
         /// Format of the geometry file. Possible values: glb, usdz, fbx, obj, stl. Default is glb.
         ///
         /// Default: `.glb`.
-        public var geometryFileFormat: GeometryFileFormat?
+        public let geometryFileFormat: GeometryFileFormat?
         /// Material type. Possible values: PBR, Shaded. Default is PBR.
         ///
         /// Default: `.pbr`.
-        public var material: Material?
+        public let material: Material?
         /// Generation quality. Possible values: high, medium, low, extra-low. Default is medium.
         ///
         /// Default: `.medium`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Whether to export the model using hyper mode. Default is false.
         ///
         /// Default: `false`.
-        public var useHyper: Bool?
+        public let useHyper: Bool?
         /// Tier of generation. For Rodin Sketch, set to Sketch. For Rodin Regular, set to Regular.
         ///
         /// Default: `.regular`.
-        public var tier: Tier?
+        public let tier: Tier?
         /// When generating the human-like model, this parameter control the generation result to T/A Pose.
         ///
         /// Default: `false`.
-        public var taPose: Bool?
+        public let taPose: Bool?
         /// An array that specifies the dimensions and scaling factor of the bounding box. Typically, this array contains 3 elements, Length(X-axis), Width(Y-axis) and Height(Z-axis).
-        public var bboxCondition: [Int]?
+        public let bboxCondition: [Int]?
         /// Generation add-on features. Default is []. Possible values are HighPack. The HighPack option will provide 4K resolution textures instead of the default 1K, as well as models with high-poly. It will cost triple the billable units.
-        public var addons: String?
+        public let addons: String?
 
         public init(
             prompt: String? = nil,
@@ -1779,41 +1779,41 @@ public enum Hyper3dRodinV2 {
         /// A textual prompt to guide model generation. Optional for Image-to-3D mode - if empty, AI will generate a prompt based on your images.
         ///
         /// At most 1024 characters. Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of images to use while generating the 3D model. Required for Image-to-3D mode. Up to 5 images allowed.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// When enabled, preserves the transparency channel from input images during 3D generation.
         ///
         /// Default: `false`.
-        public var useOriginalAlpha: Bool?
+        public let useOriginalAlpha: Bool?
         /// Seed value for randomization, ranging from 0 to 65535. Optional.
         ///
         /// At least 0, at most 65535.
-        public var seed: Int?
+        public let seed: Int?
         /// Format of the geometry file. Possible values: glb, usdz, fbx, obj, stl. Default is glb.
         ///
         /// Default: `.glb`.
-        public var geometryFileFormat: GeometryFileFormat?
+        public let geometryFileFormat: GeometryFileFormat?
         /// Material type. PBR: Physically-based materials with realistic lighting. Shaded: Simple materials with baked lighting. All: Both types included.
         ///
         /// Default: `.all`.
-        public var material: Material?
+        public let material: Material?
         /// Combined quality and mesh type selection. Quad = smooth surfaces, Triangle = detailed geometry. These corresponds to `mesh_mode` (if the option contains 'Triangle', mesh_mode is 'Raw', otherwise 'Quad') and `quality_override` (the numeric part of the option) parameters in Hyper3D API.
         ///
         /// Default: `._500KTriangle`.
-        public var qualityMeshOption: QualityMeshOption?
+        public let qualityMeshOption: QualityMeshOption?
         /// Generate characters in T-pose or A-pose format, making them easier to rig and animate in 3D software.
         ///
         /// Default: `false`.
-        public var taPose: Bool?
+        public let taPose: Bool?
         /// An array that specifies the bounding box dimensions [width, height, length].
-        public var bboxCondition: [Int]?
+        public let bboxCondition: [Int]?
         /// The HighPack option will provide 4K resolution textures instead of the default 1K, as well as models with high-poly. It will cost **triple the billable units**.
-        public var addons: String?
+        public let addons: String?
         /// Generate a preview render image of the 3D model along with the model files.
         ///
         /// Default: `false`.
-        public var previewRender: Bool?
+        public let previewRender: Bool?
 
         public init(
             prompt: String? = nil,

@@ -19,24 +19,24 @@ public enum Omnipart {
     /// The input of `fal-ai/omnipart`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to use while generating the 3D model.
-        public var inputImageURL: FileInput
+        public let inputImageURL: FileInput
         /// Minimum segment size (pixels) for the model.
         ///
         /// At least 1, at most 10000. Default: `2000`.
-        public var minimumSegmentSize: Int?
+        public let minimumSegmentSize: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// Default: `765464`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Guidance scale for the model.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Specify which segments to merge (e.g., '0,1;3,4' merges segments 0&1 together and 3&4 together)
         ///
         /// Default: `""`.
-        public var parts: String?
+        public let parts: String?
 
         public init(
             inputImageURL: FileInput,

@@ -19,95 +19,95 @@ public enum Reconviagen05 {
     /// The input of `fal-ai/reconviagen-0.5`.
     public struct Input: QueueInput, WireModel {
         /// Random seed for reproducibility
-        public var seed: Int64?
+        public let seed: Int64?
         /// Output resolution; higher is slower but more detailed
         ///
         /// One of: 512, 1024, 1536. Default: `1024`.
-        public var resolution: Int?
+        public let resolution: Int?
         /// Sparse structure source. 'mesh' gives best quality, 'direct' is fastest, 'mvtrellis2' uses multi-view TRELLIS.2.
         ///
         /// Default: `.mesh`.
-        public var ssSource: SparseStructureSource?
+        public let ssSource: SparseStructureSource?
         /// How closely the initial 3D structure follows the input. Higher values produce more faithful but potentially noisier results.
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var ssGuidanceStrength: Double?
+        public let ssGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in stage 1.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var ssGuidanceRescale: Double?
+        public let ssGuidanceRescale: Double?
         /// Number of denoising steps for the initial structure.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var ssSamplingSteps: Int?
+        public let ssSamplingSteps: Int?
         /// Controls noise schedule sharpness for structure generation.
         ///
         /// At least 1, at most 6. Default: `5`.
-        public var ssRescaleT: Double?
+        public let ssRescaleT: Double?
         /// Guidance strength for SLat stage (only used when ss_source='mesh').
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var slatGuidanceStrength: Double?
+        public let slatGuidanceStrength: Double?
         /// Guidance rescale for SLat stage (only used when ss_source='mesh').
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var slatGuidanceRescale: Double?
+        public let slatGuidanceRescale: Double?
         /// Sampling steps for SLat stage (only used when ss_source='mesh').
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var slatSamplingSteps: Int?
+        public let slatSamplingSteps: Int?
         /// Rescale T for SLat stage (only used when ss_source='mesh').
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var slatRescaleT: Double?
+        public let slatRescaleT: Double?
         /// How closely the detailed geometry follows the input.
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var shapeSlatGuidanceStrength: Double?
+        public let shapeSlatGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in the shape stage.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var shapeSlatGuidanceRescale: Double?
+        public let shapeSlatGuidanceRescale: Double?
         /// Number of denoising steps for shape refinement.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var shapeSlatSamplingSteps: Int?
+        public let shapeSlatSamplingSteps: Int?
         /// Controls noise schedule sharpness for shape refinement.
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var shapeSlatRescaleT: Double?
+        public let shapeSlatRescaleT: Double?
         /// How closely the texture follows the input colors.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var texSlatGuidanceStrength: Double?
+        public let texSlatGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in the texture stage.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var texSlatGuidanceRescale: Double?
+        public let texSlatGuidanceRescale: Double?
         /// Number of denoising steps for texture generation.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var texSlatSamplingSteps: Int?
+        public let texSlatSamplingSteps: Int?
         /// Controls noise schedule sharpness for texture generation.
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var texSlatRescaleT: Double?
+        public let texSlatRescaleT: Double?
         /// Target number of vertices in the final mesh.
         ///
         /// At least 5000, at most 2000000. Default: `500000`.
-        public var decimationTarget: Int?
+        public let decimationTarget: Int?
         /// Resolution of the texture image baked onto the mesh.
         ///
         /// One of: 1024, 2048, 4096. Default: `2048`.
-        public var textureSize: Int?
+        public let textureSize: Int?
         /// One or more views of the same object. Multiple views yield higher-quality 3D reconstruction.
         ///
         /// At least 1 item, at most 16 items.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Strategy for combining multi-view conditioning. 'adaptive_guidance_weight' works best in most cases. Only used when more than one image is provided.
         ///
         /// Default: `.adaptiveGuidanceWeight`.
-        public var multiImageStrategy: MultiImageStrategy?
+        public let multiImageStrategy: MultiImageStrategy?
 
         public init(
             seed: Int64? = nil,

@@ -22,15 +22,15 @@ public enum Sam33DAlign {
     /// The input of `fal-ai/sam-3/3d-align`.
     public struct Input: QueueInput, WireModel {
         /// URL of the original image used for MoGe depth estimation
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the SAM-3D Body mesh file (.ply or .glb) to align
-        public var bodyMeshURL: FileInput
+        public let bodyMeshURL: FileInput
         /// URL of the human mask image. If not provided, uses full image.
-        public var bodyMaskURL: String?
+        public let bodyMaskURL: String?
         /// Optional URL of SAM-3D Object mesh (.glb) to create combined scene
-        public var objectMeshURL: String?
+        public let objectMeshURL: String?
         /// Focal length from SAM-3D Body metadata. If not provided, estimated from MoGe.
-        public var focalLength: Double?
+        public let focalLength: Double?
 
         public init(
             imageURL: FileInput,
@@ -152,21 +152,21 @@ public enum Sam33DBody {
     /// The input of `fal-ai/sam-3/3d-body`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image containing humans
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional URL of a binary mask image (white=person, black=background). When provided, skips auto human detection and uses this mask instead. Bbox is auto-computed from the mask.
-        public var maskURL: String?
+        public let maskURL: String?
         /// Export individual mesh files (.ply) per person
         ///
         /// Default: `true`.
-        public var exportMeshes: Bool?
+        public let exportMeshes: Bool?
         /// Include 3D keypoint markers (spheres) in the GLB mesh for visualization
         ///
         /// Default: `true`.
-        public var include3DKeypoints: Bool?
+        public let include3DKeypoints: Bool?
         /// Include the full MHR (Meta Human Representation) parameter set per person in the response metadata (shape, pose, expression, global rotations, joint coordinates, packed model params, raw pose). Set to `false` to return a leaner metadata block with only keypoints and camera parameters.
         ///
         /// Default: `true`.
-        public var includeMhrParams: Bool?
+        public let includeMhrParams: Bool?
 
         public init(
             imageURL: FileInput,
@@ -366,33 +366,33 @@ public enum Sam33DObjects {
     /// The input of `fal-ai/sam-3/3d-objects`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to reconstruct in 3D
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional list of mask URLs (one per object). If not provided, use prompt/point_prompts/box_prompts to auto-segment, or entire image will be used.
-        public var maskURLs: [FileInput]?
+        public let maskURLs: [FileInput]?
         /// Text prompt for auto-segmentation when no masks provided (e.g., 'chair', 'lamp')
         ///
         /// Default: `"car"`.
-        public var prompt: String?
+        public let prompt: String?
         /// Point prompts for auto-segmentation when no masks provided
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPromptBase]?
+        public let pointPrompts: [PointPromptBase]?
         /// Box prompts for auto-segmentation when no masks provided. Multiple boxes supported - each produces a separate object mask for 3D reconstruction.
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPromptBase]?
+        public let boxPrompts: [BoxPromptBase]?
         /// Random seed for reproducibility
-        public var seed: Int64?
+        public let seed: Int64?
         /// Optional URL to external pointmap/depth data (NPY or NPZ format) for improved 3D reconstruction depth estimation
-        public var pointmapURL: String?
+        public let pointmapURL: String?
         /// Detection confidence threshold (0.1-1.0). Lower = more detections but less precise. If not set, uses the model's default.
         ///
         /// At least 0.1, at most 1.
-        public var detectionThreshold: Double?
+        public let detectionThreshold: Double?
         /// If True, exports GLB with baked texture and UVs instead of vertex colors.
         ///
         /// Default: `false`.
-        public var exportTexturedGlb: Bool?
+        public let exportTexturedGlb: Bool?
 
         public init(
             imageURL: FileInput,
@@ -445,15 +445,15 @@ public enum Sam33DObjects {
 
     public struct PointPromptBase: WireModel {
         /// X Coordinate of the prompt
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
-        public var y: Int?
+        public let y: Int?
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public var label: Int?
+        public let label: Int?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil) {
             self.x = x
@@ -474,15 +474,15 @@ public enum Sam33DObjects {
 
     public struct BoxPromptBase: WireModel {
         /// X Min Coordinate of the box
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the box
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the box
-        public var yMax: Int?
+        public let yMax: Int?
         /// Optional object identifier. Boxes sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
 
         public init(xMin: Int? = nil, yMin: Int? = nil, xMax: Int? = nil, yMax: Int? = nil, objectID: Int? = nil) {
             self.xMin = xMin

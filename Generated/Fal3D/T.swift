@@ -29,121 +29,121 @@ public enum Trellis2 {
     /// The input of `fal-ai/trellis-2`.
     public struct Input: QueueInput, WireModel {
         /// Random seed for reproducibility
-        public var seed: Int64?
+        public let seed: Int64?
         /// Output resolution; higher is slower but more detailed
         ///
         /// One of: 512, 1024, 1536. Default: `1024`.
-        public var resolution: Int?
+        public let resolution: Int?
         /// How closely the initial 3D structure follows the input image. Higher values produce more faithful but potentially noisier results.
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var ssGuidanceStrength: Double?
+        public let ssGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in stage 1. Lower values allow stronger guidance effects, higher values stabilize the output.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var ssGuidanceRescale: Double?
+        public let ssGuidanceRescale: Double?
         /// Fraction of the denoising process at which classifier-free guidance starts for stage 1 (sparse structure). Guidance is only applied between interval_start and interval_end; outside this window the model runs unguided. Lower values apply guidance earlier.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var ssGuidanceIntervalStart: Double?
+        public let ssGuidanceIntervalStart: Double?
         /// Fraction of the denoising process at which classifier-free guidance ends for stage 1 (sparse structure). Must be >= ss_guidance_interval_start.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var ssGuidanceIntervalEnd: Double?
+        public let ssGuidanceIntervalEnd: Double?
         /// Number of denoising steps for the initial structure. More steps = slower but potentially higher quality.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var ssSamplingSteps: Int?
+        public let ssSamplingSteps: Int?
         /// Controls noise schedule sharpness for structure generation. Higher values produce sharper transitions.
         ///
         /// At least 1, at most 6. Default: `5`.
-        public var ssRescaleT: Double?
+        public let ssRescaleT: Double?
         /// How closely the detailed geometry follows the input image. Higher values add more detail but may introduce noise.
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var shapeSlatGuidanceStrength: Double?
+        public let shapeSlatGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in the shape stage. Increase if you see noisy geometry.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var shapeSlatGuidanceRescale: Double?
+        public let shapeSlatGuidanceRescale: Double?
         /// Fraction of the denoising process at which classifier-free guidance starts for stage 2 (shape refinement). Guidance is only applied between interval_start and interval_end.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var shapeSlatGuidanceIntervalStart: Double?
+        public let shapeSlatGuidanceIntervalStart: Double?
         /// Fraction of the denoising process at which classifier-free guidance ends for stage 2 (shape refinement). Must be >= shape_slat_guidance_interval_start.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var shapeSlatGuidanceIntervalEnd: Double?
+        public let shapeSlatGuidanceIntervalEnd: Double?
         /// Number of denoising steps for shape refinement. More steps = slower but potentially smoother geometry.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var shapeSlatSamplingSteps: Int?
+        public let shapeSlatSamplingSteps: Int?
         /// Controls noise schedule sharpness for shape refinement. Higher values produce sharper geometric details.
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var shapeSlatRescaleT: Double?
+        public let shapeSlatRescaleT: Double?
         /// How closely the texture follows the input image colors. Higher values produce more vivid but potentially oversaturated textures.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var texSlatGuidanceStrength: Double?
+        public let texSlatGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in the texture stage. Increase if textures look noisy or have color banding.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var texSlatGuidanceRescale: Double?
+        public let texSlatGuidanceRescale: Double?
         /// Fraction of the denoising process at which classifier-free guidance starts for stage 3 (texture). Guidance is only applied between interval_start and interval_end.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var texSlatGuidanceIntervalStart: Double?
+        public let texSlatGuidanceIntervalStart: Double?
         /// Fraction of the denoising process at which classifier-free guidance ends for stage 3 (texture). Must be >= tex_slat_guidance_interval_start.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var texSlatGuidanceIntervalEnd: Double?
+        public let texSlatGuidanceIntervalEnd: Double?
         /// Number of denoising steps for texture generation. More steps = slower but potentially cleaner textures.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var texSlatSamplingSteps: Int?
+        public let texSlatSamplingSteps: Int?
         /// Controls noise schedule sharpness for texture generation. Higher values produce sharper texture details.
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var texSlatRescaleT: Double?
+        public let texSlatRescaleT: Double?
         /// Target number of vertices in the final mesh. Lower values produce smaller files but less detail. 500k is good for most uses, reduce to 20k-50k for web/mobile.
         ///
         /// At least 5000, at most 2000000. Default: `500000`.
-        public var decimationTarget: Int?
+        public let decimationTarget: Int?
         /// Resolution of the texture image baked onto the mesh. Higher values capture finer surface details but produce larger files.
         ///
         /// One of: 1024, 2048, 4096. Default: `2048`.
-        public var textureSize: Int?
+        public let textureSize: Int?
         /// Rebuild the mesh topology for cleaner triangles. Slower but usually produces better results for downstream use (animation, 3D printing, etc).
         ///
         /// Default: `true`.
-        public var remesh: Bool?
+        public let remesh: Bool?
         /// Controls how far remeshing can move vertices from the original surface. Higher values allow more smoothing but may lose fine details.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var remeshBand: Double?
+        public let remeshBand: Double?
         /// How much to project remeshed vertices back onto the original surface. 0 = no projection (smoother), 1 = full projection (preserves detail).
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var remeshProject: Double?
+        public let remeshProject: Double?
         /// Maximum angle (in degrees) between adjacent face normals allowed within a single UV chart. Lower values produce more charts with less distortion; higher values produce fewer, larger charts with potentially more stretching.
         ///
         /// At least 0, at most 180. Default: `90`.
-        public var uvUnwrapAngleThresholdDeg: Double?
+        public let uvUnwrapAngleThresholdDeg: Double?
         /// Number of local refinement passes during UV chart computation. Higher values produce cleaner chart boundaries at the cost of additional UV-unwrap time.
         ///
         /// At least 0, at most 10. Default: `0`.
-        public var uvUnwrapRefineIterations: Int?
+        public let uvUnwrapRefineIterations: Int?
         /// Number of global clustering passes during UV chart computation. More passes produce more balanced charts.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var uvUnwrapGlobalIterations: Int?
+        public let uvUnwrapGlobalIterations: Int?
         /// Smoothing strength applied to UV chart boundaries. Higher values reduce visible seams but may introduce UV distortion.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var uvUnwrapSmoothStrength: Double?
+        public let uvUnwrapSmoothStrength: Double?
         /// URL of the input image to convert to 3D
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             seed: Int64? = nil,
@@ -339,43 +339,43 @@ public enum Trellis2Retexture {
     /// The input of `fal-ai/trellis-2/retexture`.
     public struct Input: QueueInput, WireModel {
         /// URL of the reference image for texturing
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the untextured 3D mesh to retexture. Supports GLB, OBJ, PLY, and STL formats.
-        public var meshURL: FileInput
+        public let meshURL: FileInput
         /// Random seed for reproducibility
-        public var seed: Int64?
+        public let seed: Int64?
         /// Internal resolution for texture generation. Higher produces finer texture details but is slower.
         ///
         /// One of: 512, 1024. Default: `1024`.
-        public var resolution: Int?
+        public let resolution: Int?
         /// How closely the texture follows the input image colors. Higher values produce more vivid but potentially oversaturated textures.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var texSlatGuidanceStrength: Double?
+        public let texSlatGuidanceStrength: Double?
         /// Dampens artifacts from high guidance in the texture stage. Increase if textures look noisy or have color banding.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var texSlatGuidanceRescale: Double?
+        public let texSlatGuidanceRescale: Double?
         /// Fraction of the denoising process at which classifier-free guidance starts for the texture stage. Guidance is only applied between interval_start and interval_end.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var texSlatGuidanceIntervalStart: Double?
+        public let texSlatGuidanceIntervalStart: Double?
         /// Fraction of the denoising process at which classifier-free guidance ends for the texture stage. Must be >= tex_slat_guidance_interval_start.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var texSlatGuidanceIntervalEnd: Double?
+        public let texSlatGuidanceIntervalEnd: Double?
         /// Number of denoising steps for texture generation. More steps = slower but potentially cleaner textures.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var texSlatSamplingSteps: Int?
+        public let texSlatSamplingSteps: Int?
         /// Controls noise schedule sharpness for texture generation. Higher values produce sharper texture details.
         ///
         /// At least 1, at most 6. Default: `3`.
-        public var texSlatRescaleT: Double?
+        public let texSlatRescaleT: Double?
         /// Resolution of the texture image baked onto the mesh. Higher values capture finer surface details but produce larger files.
         ///
         /// One of: 1024, 2048, 4096. Default: `2048`.
-        public var textureSize: Int?
+        public let textureSize: Int?
 
         public init(
             imageURL: FileInput,
@@ -457,37 +457,37 @@ public enum TrellisMulti {
     /// The input of `fal-ai/trellis/multi`.
     public struct Input: QueueInput, WireModel {
         /// List of URLs of input images to convert to 3D
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Random seed for reproducibility
-        public var seed: Int64?
+        public let seed: Int64?
         /// Guidance strength for sparse structure generation
         ///
         /// At least 0, at most 10. Default: `7.5`.
-        public var ssGuidanceStrength: Double?
+        public let ssGuidanceStrength: Double?
         /// Sampling steps for sparse structure generation
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var ssSamplingSteps: Int?
+        public let ssSamplingSteps: Int?
         /// Guidance strength for structured latent generation
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var slatGuidanceStrength: Double?
+        public let slatGuidanceStrength: Double?
         /// Sampling steps for structured latent generation
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var slatSamplingSteps: Int?
+        public let slatSamplingSteps: Int?
         /// Mesh simplification factor
         ///
         /// At least 0.9, at most 0.98. Default: `0.95`.
-        public var meshSimplify: Double?
+        public let meshSimplify: Double?
         /// Texture resolution
         ///
         /// One of: 512, 1024, 2048. Default: `1024`.
-        public var textureSize: Int?
+        public let textureSize: Int?
         /// Algorithm for multi-image generation
         ///
         /// Default: `.stochastic`.
-        public var multiimageAlgo: MultiimageAlgo?
+        public let multiimageAlgo: MultiimageAlgo?
 
         public init(
             imageURLs: [FileInput],
@@ -593,47 +593,47 @@ public enum Tripo3dH31ImageTo3D {
     /// Input for Image to 3D generation using full-featured models (H3.1, v2.5).
     public struct Input: QueueInput, WireModel {
         /// URL of the input image for 3D model creation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 1000, at most 2000000.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// Whether to generate textures for the model.
         ///
         /// Default: `true`.
-        public var texture: Bool?
+        public let texture: Bool?
         /// Whether to generate PBR (Physically Based Rendering) materials. If true, texture is also enabled.
         ///
         /// Default: `true`.
-        public var pbr: Bool?
+        public let pbr: Bool?
         /// Seed for geometry generation reproducibility.
-        public var modelSeed: Int64?
+        public let modelSeed: Int64?
         /// Seed for texture generation reproducibility.
-        public var textureSeed: Int64?
+        public let textureSeed: Int64?
         /// Quality level for textures. 'detailed' produces higher-resolution textures.
         ///
         /// Default: `.standard`.
-        public var textureQuality: TextureQuality?
+        public let textureQuality: TextureQuality?
         /// Quality level for geometry.
         ///
         /// Default: `.standard`.
-        public var geometryQuality: GeometryQuality?
+        public let geometryQuality: GeometryQuality?
         /// How textures are aligned. 'original_image' aligns to input image, 'geometry' aligns to generated geometry.
         ///
         /// Default: `.originalImage`.
-        public var textureAlignment: TextureAlignment?
+        public let textureAlignment: TextureAlignment?
         /// Auto-scale the model to real-world dimensions (meters).
         ///
         /// Default: `false`.
-        public var autoSize: Bool?
+        public let autoSize: Bool?
         /// Model orientation. 'align_image' auto-rotates to match the input image.
         ///
         /// Default: `.'default'`.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// Generate quad (4-sided) mesh topology instead of triangles.
         ///
         /// Default: `false`.
-        public var quad: Bool?
+        public let quad: Bool?
 
         public init(
             imageURL: FileInput,
@@ -823,47 +823,47 @@ public enum Tripo3dH31MultiviewTo3D {
         /// 2 to 4 image URLs of the same object from different angles. Order: [front, left, back, right]. Front view is required.
         ///
         /// At least 2 items, at most 4 items.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 1000, at most 2000000.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// Whether to generate textures for the model.
         ///
         /// Default: `true`.
-        public var texture: Bool?
+        public let texture: Bool?
         /// Whether to generate PBR (Physically Based Rendering) materials. If true, texture is also enabled.
         ///
         /// Default: `true`.
-        public var pbr: Bool?
+        public let pbr: Bool?
         /// Seed for geometry generation reproducibility.
-        public var modelSeed: Int64?
+        public let modelSeed: Int64?
         /// Seed for texture generation reproducibility.
-        public var textureSeed: Int64?
+        public let textureSeed: Int64?
         /// Quality level for textures.
         ///
         /// Default: `.standard`.
-        public var textureQuality: TextureQuality?
+        public let textureQuality: TextureQuality?
         /// Quality level for geometry.
         ///
         /// Default: `.standard`.
-        public var geometryQuality: GeometryQuality?
+        public let geometryQuality: GeometryQuality?
         /// How textures are aligned.
         ///
         /// Default: `.originalImage`.
-        public var textureAlignment: TextureAlignment?
+        public let textureAlignment: TextureAlignment?
         /// Auto-scale the model to real-world dimensions (meters).
         ///
         /// Default: `false`.
-        public var autoSize: Bool?
+        public let autoSize: Bool?
         /// Model orientation.
         ///
         /// Default: `.'default'`.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// Generate quad (4-sided) mesh topology instead of triangles.
         ///
         /// Default: `false`.
-        public var quad: Bool?
+        public let quad: Bool?
 
         public init(
             imageURLs: [FileInput],
@@ -951,45 +951,45 @@ public enum Tripo3dH31TextTo3D {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
-        public var prompt: String
+        public let prompt: String
         /// Text describing features to avoid in the generated model.
         ///
         /// At most 1024 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 1000, at most 2000000.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// Whether to generate textures for the model.
         ///
         /// Default: `true`.
-        public var texture: Bool?
+        public let texture: Bool?
         /// Whether to generate PBR (Physically Based Rendering) materials. If true, texture is also enabled.
         ///
         /// Default: `true`.
-        public var pbr: Bool?
+        public let pbr: Bool?
         /// Seed for geometry generation reproducibility.
-        public var modelSeed: Int64?
+        public let modelSeed: Int64?
         /// Seed for the text-to-image step.
-        public var imageSeed: Int64?
+        public let imageSeed: Int64?
         /// Seed for texture generation reproducibility.
-        public var textureSeed: Int64?
+        public let textureSeed: Int64?
         /// Quality level for textures. 'detailed' produces higher-resolution textures.
         ///
         /// Default: `.standard`.
-        public var textureQuality: TextureQuality?
+        public let textureQuality: TextureQuality?
         /// Quality level for geometry.
         ///
         /// Default: `.standard`.
-        public var geometryQuality: GeometryQuality?
+        public let geometryQuality: GeometryQuality?
         /// Auto-scale the model to real-world dimensions (meters).
         ///
         /// Default: `false`.
-        public var autoSize: Bool?
+        public let autoSize: Bool?
         /// Generate quad (4-sided) mesh topology instead of triangles.
         ///
         /// Default: `false`.
-        public var quad: Bool?
+        public let quad: Bool?
 
         public init(
             prompt: String,
@@ -1075,17 +1075,17 @@ public enum Tripo3dP1ImageTo3D {
     /// It supports a restricted parameter set compared to H3.1/v2.5.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image for 3D model creation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 48, at most 20000.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// Whether to generate textures for the model.
         ///
         /// Default: `true`.
-        public var texture: Bool?
+        public let texture: Bool?
         /// Seed for geometry generation reproducibility.
-        public var modelSeed: Int64?
+        public let modelSeed: Int64?
 
         public init(imageURL: FileInput, faceLimit: Int? = nil, texture: Bool? = nil, modelSeed: Int64? = nil) {
             self.imageURL = imageURL
@@ -1137,17 +1137,17 @@ public enum Tripo3dP1TextTo3D {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
-        public var prompt: String
+        public let prompt: String
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
         ///
         /// At least 48, at most 20000.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// Whether to generate textures for the model.
         ///
         /// Default: `true`.
-        public var texture: Bool?
+        public let texture: Bool?
         /// Seed for geometry generation reproducibility.
-        public var modelSeed: Int64?
+        public let modelSeed: Int64?
 
         public init(prompt: String, faceLimit: Int? = nil, texture: Bool? = nil, modelSeed: Int64? = nil) {
             self.prompt = prompt
@@ -1192,44 +1192,41 @@ public enum Tripo3dTripoV25ImageTo3D {
     /// The input of `tripo3d/tripo/v2.5/image-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// A boolean option to enable pbr. The default value is True, set False to get a model without pbr. If this option is set to True, texture will be ignored and used as True.
         ///
         /// Default: `false`.
-        public var pbr: Bool?
+        public let pbr: Bool?
         /// An option to enable texturing. Default is 'standard', set 'no' to get a model without any textures, and set 'HD' to get a model with hd quality textures.
         ///
         /// Default: `.standard`.
-        public var texture: Texture?
+        public let texture: Texture?
         /// This is the random seed for texture generation. Using the same seed will produce identical textures. This parameter is an integer and is randomly chosen if not set. If you want a model with different textures, please use same seed and different texture_seed.
-        public var textureSeed: Int64?
+        public let textureSeed: Int64?
         /// Automatically scale the model to real-world dimensions, with the unit in meters. The default value is False.
         ///
         /// Default: `false`.
-        public var autoSize: Bool?
+        public let autoSize: Bool?
         /// [DEPRECATED] Defines the artistic style or transformation to be applied to the 3D model, altering its appearance according to preset options (extra $0.05 per generation). Omit this option to keep the original style and apperance.
         @available(*, deprecated, message: "'style' is marked deprecated in the API document")
-        public var style: Style? {
-            get { self._style }
-            set { self._style = newValue }
-        }
-        var _style: Style?
+        public var style: Style? { self._style }
+        let _style: Style?
         /// Set True to enable quad mesh output (extra $0.05 per generation). If quad=True and face_limit is not set, the default face_limit will be 10000. Note: Enabling this option will force the output to be an FBX model.
         ///
         /// Default: `false`.
-        public var quad: Bool?
+        public let quad: Bool?
         /// Determines the prioritization of texture alignment in the 3D model. The default value is original_image.
         ///
         /// Default: `.originalImage`.
-        public var textureAlignment: TextureAlignment?
+        public let textureAlignment: TextureAlignment?
         /// Set orientation=align_image to automatically rotate the model to align the original image. The default value is default.
         ///
         /// Default: `.'default'`.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// URL of the image to use for model generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             seed: Int64? = nil,
@@ -1394,50 +1391,47 @@ public enum Tripo3dTripoV25MultiviewTo3D {
     /// The input of `tripo3d/tripo/v2.5/multiview-to-3d`.
     public struct Input: QueueInput, WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
-        public var faceLimit: Int?
+        public let faceLimit: Int?
         /// A boolean option to enable pbr. The default value is True, set False to get a model without pbr. If this option is set to True, texture will be ignored and used as True.
         ///
         /// Default: `false`.
-        public var pbr: Bool?
+        public let pbr: Bool?
         /// An option to enable texturing. Default is 'standard', set 'no' to get a model without any textures, and set 'HD' to get a model with hd quality textures.
         ///
         /// Default: `.standard`.
-        public var texture: Texture?
+        public let texture: Texture?
         /// This is the random seed for texture generation. Using the same seed will produce identical textures. This parameter is an integer and is randomly chosen if not set. If you want a model with different textures, please use same seed and different texture_seed.
-        public var textureSeed: Int64?
+        public let textureSeed: Int64?
         /// Automatically scale the model to real-world dimensions, with the unit in meters. The default value is False.
         ///
         /// Default: `false`.
-        public var autoSize: Bool?
+        public let autoSize: Bool?
         /// [DEPRECATED] Defines the artistic style or transformation to be applied to the 3D model, altering its appearance according to preset options (extra $0.05 per generation). Omit this option to keep the original style and apperance.
         @available(*, deprecated, message: "'style' is marked deprecated in the API document")
-        public var style: Style? {
-            get { self._style }
-            set { self._style = newValue }
-        }
-        var _style: Style?
+        public var style: Style? { self._style }
+        let _style: Style?
         /// Set True to enable quad mesh output (extra $0.05 per generation). If quad=True and face_limit is not set, the default face_limit will be 10000. Note: Enabling this option will force the output to be an FBX model.
         ///
         /// Default: `false`.
-        public var quad: Bool?
+        public let quad: Bool?
         /// Determines the prioritization of texture alignment in the 3D model. The default value is original_image.
         ///
         /// Default: `.originalImage`.
-        public var textureAlignment: TextureAlignment?
+        public let textureAlignment: TextureAlignment?
         /// Set orientation=align_image to automatically rotate the model to align the original image. The default value is default.
         ///
         /// Default: `.'default'`.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// Front view image of the object.
-        public var frontImageURL: FileInput
+        public let frontImageURL: FileInput
         /// Left view image of the object.
-        public var leftImageURL: String?
+        public let leftImageURL: String?
         /// Back view image of the object.
-        public var backImageURL: String?
+        public let backImageURL: String?
         /// Right view image of the object.
-        public var rightImageURL: String?
+        public let rightImageURL: String?
 
         public init(
             seed: Int64? = nil,

@@ -19,25 +19,25 @@ public enum Ultrashape {
     /// The input of `fal-ai/ultrashape`.
     public struct Input: QueueInput, WireModel {
         /// URL of the reference image for mesh refinement.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the coarse mesh (.glb or .obj) to refine.
-        public var modelURL: FileInput
+        public let modelURL: FileInput
         /// Diffusion steps.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Marching cubes resolution.
         ///
         /// At least 128, at most 1024. Default: `1024`.
-        public var octreeResolution: Int?
+        public let octreeResolution: Int?
         /// Random seed.
         ///
         /// Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Remove image background.
         ///
         /// Default: `true`.
-        public var removeBackground: Bool?
+        public let removeBackground: Bool?
 
         public init(
             imageURL: FileInput,

@@ -21,75 +21,75 @@ public enum AceStepAudioInpaint {
     /// The input of `fal-ai/ace-step/audio-inpaint`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be inpainted.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Whether the start time is relative to the start or end of the audio.
         ///
         /// Default: `.start`.
-        public var startTimeRelativeTo: StartTimeRelativeTo?
+        public let startTimeRelativeTo: StartTimeRelativeTo?
         /// start time in seconds for the inpainting process.
         ///
         /// At least 0, at most 240. Default: `0`.
-        public var startTime: Double?
+        public let startTime: Double?
         /// Whether the end time is relative to the start or end of the audio.
         ///
         /// Default: `.start`.
-        public var endTimeRelativeTo: EndTimeRelativeTo?
+        public let endTimeRelativeTo: EndTimeRelativeTo?
         /// end time in seconds for the inpainting process.
         ///
         /// At least 0, at most 240. Default: `30`.
-        public var endTime: Double?
+        public let endTime: Double?
         /// Comma-separated list of genre tags to control the style of the generated audio.
-        public var tags: String
+        public let tags: String
         /// Lyrics to be sung in the audio. If not provided or if [inst] or [instrumental] is the content of this field, no lyrics will be sung. Use control structures like [verse], [chorus] and [bridge] to control the structure of the song.
         ///
         /// Default: `""`.
-        public var lyrics: String?
+        public let lyrics: String?
         /// Variance for the inpainting process. Higher values can lead to more diverse results.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var variance: Double?
+        public let variance: Double?
         /// Number of steps to generate the audio.
         ///
         /// At least 3, at most 60. Default: `27`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Random seed for reproducibility. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Scheduler to use for the generation process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Type of CFG to use for the generation process.
         ///
         /// Default: `.apg`.
-        public var guidanceType: GuidanceType?
+        public let guidanceType: GuidanceType?
         /// Granularity scale for the generation process. Higher values can reduce artifacts.
         ///
         /// At least -100, at most 100. Default: `10`.
-        public var granularityScale: Int?
+        public let granularityScale: Int?
         /// Guidance interval for the generation. 0.5 means only apply guidance in the middle steps (0.25 * infer_steps to 0.75 * infer_steps)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var guidanceInterval: Double?
+        public let guidanceInterval: Double?
         /// Guidance interval decay for the generation. Guidance scale will decay from guidance_scale to min_guidance_scale in the interval. 0.0 means no decay.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var guidanceIntervalDecay: Double?
+        public let guidanceIntervalDecay: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 200. Default: `15`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Minimum guidance scale for the generation after the decay.
         ///
         /// At least 0, at most 200. Default: `3`.
-        public var minimumGuidanceScale: Double?
+        public let minimumGuidanceScale: Double?
         /// Tag guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var tagGuidanceScale: Double?
+        public let tagGuidanceScale: Double?
         /// Lyric guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `1.5`.
-        public var lyricGuidanceScale: Double?
+        public let lyricGuidanceScale: Double?
 
         public init(
             audioURL: FileInput,
@@ -316,63 +316,63 @@ public enum AceStepAudioOutpaint {
     /// The input of `fal-ai/ace-step/audio-outpaint`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be outpainted.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Duration in seconds to extend the audio from the start.
         ///
         /// At least 0, at most 240. Default: `0`.
-        public var extendBeforeDuration: Double?
+        public let extendBeforeDuration: Double?
         /// Duration in seconds to extend the audio from the end.
         ///
         /// At least 0, at most 240. Default: `30`.
-        public var extendAfterDuration: Double?
+        public let extendAfterDuration: Double?
         /// Comma-separated list of genre tags to control the style of the generated audio.
-        public var tags: String
+        public let tags: String
         /// Lyrics to be sung in the audio. If not provided or if [inst] or [instrumental] is the content of this field, no lyrics will be sung. Use control structures like [verse], [chorus] and [bridge] to control the structure of the song.
         ///
         /// Default: `""`.
-        public var lyrics: String?
+        public let lyrics: String?
         /// Number of steps to generate the audio.
         ///
         /// At least 3, at most 60. Default: `27`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Random seed for reproducibility. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Scheduler to use for the generation process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Type of CFG to use for the generation process.
         ///
         /// Default: `.apg`.
-        public var guidanceType: GuidanceType?
+        public let guidanceType: GuidanceType?
         /// Granularity scale for the generation process. Higher values can reduce artifacts.
         ///
         /// At least -100, at most 100. Default: `10`.
-        public var granularityScale: Int?
+        public let granularityScale: Int?
         /// Guidance interval for the generation. 0.5 means only apply guidance in the middle steps (0.25 * infer_steps to 0.75 * infer_steps)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var guidanceInterval: Double?
+        public let guidanceInterval: Double?
         /// Guidance interval decay for the generation. Guidance scale will decay from guidance_scale to min_guidance_scale in the interval. 0.0 means no decay.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var guidanceIntervalDecay: Double?
+        public let guidanceIntervalDecay: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 200. Default: `15`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Minimum guidance scale for the generation after the decay.
         ///
         /// At least 0, at most 200. Default: `3`.
-        public var minimumGuidanceScale: Double?
+        public let minimumGuidanceScale: Double?
         /// Tag guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var tagGuidanceScale: Double?
+        public let tagGuidanceScale: Double?
         /// Lyric guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `1.5`.
-        public var lyricGuidanceScale: Double?
+        public let lyricGuidanceScale: Double?
 
         public init(
             audioURL: FileInput,
@@ -482,67 +482,67 @@ public enum AceStepAudioToAudio {
     /// The input of `fal-ai/ace-step/audio-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to be outpainted.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Whether to edit the lyrics only or remix the audio.
         ///
         /// Default: `.remix`.
-        public var editMode: EditMode?
+        public let editMode: EditMode?
         /// Original tags of the audio file.
-        public var originalTags: String
+        public let originalTags: String
         /// Original lyrics of the audio file.
         ///
         /// Default: `""`.
-        public var originalLyrics: String?
+        public let originalLyrics: String?
         /// Comma-separated list of genre tags to control the style of the generated audio.
-        public var tags: String
+        public let tags: String
         /// Lyrics to be sung in the audio. If not provided or if [inst] or [instrumental] is the content of this field, no lyrics will be sung. Use control structures like [verse], [chorus] and [bridge] to control the structure of the song.
         ///
         /// Default: `""`.
-        public var lyrics: String?
+        public let lyrics: String?
         /// Number of steps to generate the audio.
         ///
         /// At least 3, at most 60. Default: `27`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Random seed for reproducibility. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Scheduler to use for the generation process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Type of CFG to use for the generation process.
         ///
         /// Default: `.apg`.
-        public var guidanceType: GuidanceType?
+        public let guidanceType: GuidanceType?
         /// Granularity scale for the generation process. Higher values can reduce artifacts.
         ///
         /// At least -100, at most 100. Default: `10`.
-        public var granularityScale: Int?
+        public let granularityScale: Int?
         /// Guidance interval for the generation. 0.5 means only apply guidance in the middle steps (0.25 * infer_steps to 0.75 * infer_steps)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var guidanceInterval: Double?
+        public let guidanceInterval: Double?
         /// Guidance interval decay for the generation. Guidance scale will decay from guidance_scale to min_guidance_scale in the interval. 0.0 means no decay.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var guidanceIntervalDecay: Double?
+        public let guidanceIntervalDecay: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 200. Default: `15`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Minimum guidance scale for the generation after the decay.
         ///
         /// At least 0, at most 200. Default: `3`.
-        public var minimumGuidanceScale: Double?
+        public let minimumGuidanceScale: Double?
         /// Tag guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var tagGuidanceScale: Double?
+        public let tagGuidanceScale: Double?
         /// Lyric guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `1.5`.
-        public var lyricGuidanceScale: Double?
+        public let lyricGuidanceScale: Double?
         /// Original seed of the audio file.
-        public var originalSeed: Int64?
+        public let originalSeed: Int64?
 
         public init(
             audioURL: FileInput,
@@ -668,57 +668,57 @@ public enum AceStepPromptToAudio {
     /// The input of `fal-ai/ace-step/prompt-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// Prompt to control the style of the generated audio. This will be used to generate tags and lyrics.
-        public var prompt: String
+        public let prompt: String
         /// Whether to generate an instrumental version of the audio.
         ///
         /// Default: `false`.
-        public var instrumental: Bool?
+        public let instrumental: Bool?
         /// The duration of the generated audio in seconds.
         ///
         /// At least 5, at most 240. Default: `60`.
-        public var duration: Double?
+        public let duration: Double?
         /// Number of steps to generate the audio.
         ///
         /// At least 3, at most 60. Default: `27`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Random seed for reproducibility. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Scheduler to use for the generation process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Type of CFG to use for the generation process.
         ///
         /// Default: `.apg`.
-        public var guidanceType: GuidanceType?
+        public let guidanceType: GuidanceType?
         /// Granularity scale for the generation process. Higher values can reduce artifacts.
         ///
         /// At least -100, at most 100. Default: `10`.
-        public var granularityScale: Int?
+        public let granularityScale: Int?
         /// Guidance interval for the generation. 0.5 means only apply guidance in the middle steps (0.25 * infer_steps to 0.75 * infer_steps)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var guidanceInterval: Double?
+        public let guidanceInterval: Double?
         /// Guidance interval decay for the generation. Guidance scale will decay from guidance_scale to min_guidance_scale in the interval. 0.0 means no decay.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var guidanceIntervalDecay: Double?
+        public let guidanceIntervalDecay: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 200. Default: `15`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Minimum guidance scale for the generation after the decay.
         ///
         /// At least 0, at most 200. Default: `3`.
-        public var minimumGuidanceScale: Double?
+        public let minimumGuidanceScale: Double?
         /// Tag guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var tagGuidanceScale: Double?
+        public let tagGuidanceScale: Double?
         /// Lyric guidance scale for the generation.
         ///
         /// At least 0, at most 10. Default: `1.5`.
-        public var lyricGuidanceScale: Double?
+        public let lyricGuidanceScale: Double?
 
         public init(
             prompt: String,
@@ -813,15 +813,15 @@ public enum AudioUnderstanding {
     /// The input of `fal-ai/audio-understanding`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to analyze
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The question or prompt about the audio content.
         ///
         /// At least 1 character, at most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to request a more detailed analysis of the audio
         ///
         /// Default: `false`.
-        public var detailedAnalysis: Bool?
+        public let detailedAnalysis: Bool?
 
         public init(audioURL: FileInput, prompt: String, detailedAnalysis: Bool? = nil) {
             self.audioURL = audioURL

@@ -21,11 +21,11 @@ public enum CassetteaiMusicGenerator {
     /// The input of `cassetteai/music-generator`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate music from.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated music in seconds.
         ///
         /// At least 10, at most 180.
-        public var duration: Int
+        public let duration: Int
 
         public init(prompt: String, duration: Int) {
             self.prompt = prompt
@@ -76,11 +76,11 @@ public enum CassetteaiSoundEffectsGenerator {
     /// The input of `cassetteai/sound-effects-generator`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate SFX.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated SFX in seconds.
         ///
         /// At least 1, at most 30.
-        public var duration: Int
+        public let duration: Int
 
         public init(prompt: String, duration: Int) {
             self.prompt = prompt

@@ -19,19 +19,19 @@ public enum Deepfilternet3 {
     /// The input of `fal-ai/deepfilternet3`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the audio to enhance.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format for the output audio.
         ///
         /// Default: `.mp3`.
-        public var audioFormat: AudioFormat?
+        public let audioFormat: AudioFormat?
         /// The bitrate of the output audio.
         ///
         /// Default: `"192k"`.
-        public var bitrate: String?
+        public let bitrate: String?
 
         public init(audioURL: FileInput, syncMode: Bool? = nil, audioFormat: AudioFormat? = nil, bitrate: String? = nil) {
             self.audioURL = audioURL
@@ -202,7 +202,7 @@ public enum DiaTTSVoiceClone {
     /// The input of `fal-ai/dia-tts/voice-clone`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
-        public var text: String
+        public let text: String
 
         public init(text: String) {
             self.text = text
@@ -245,27 +245,27 @@ public enum Diffrhythm {
     /// The input of `fal-ai/diffrhythm`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the song from. Must have two sections. Sections start with either [chorus] or a [verse].
-        public var lyrics: String
+        public let lyrics: String
         /// The URL of the reference audio to use for the music generation.
-        public var referenceAudioURL: FileInput?
+        public let referenceAudioURL: FileInput?
         /// The style prompt to use for the music generation.
-        public var stylePrompt: String?
+        public let stylePrompt: String?
         /// The duration of the music to generate.
         ///
         /// Default: `._95s`.
-        public var musicDuration: MusicDuration?
+        public let musicDuration: MusicDuration?
         /// The CFG strength to use for the music generation.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var cfgStrength: Double?
+        public let cfgStrength: Double?
         /// The scheduler to use for the music generation.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The number of inference steps to use for the music generation.
         ///
         /// At least 10, at most 100. Default: `32`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             lyrics: String,

@@ -26,9 +26,9 @@ public enum ElevenlabsAudioIsolation {
     /// The input of `fal-ai/elevenlabs/audio-isolation`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to isolate voice from
-        public var audioURL: String?
+        public let audioURL: String?
         /// Video file to use for audio isolation. Either `audio_url` or `video_url` must be provided.
-        public var videoURL: String?
+        public let videoURL: String?
 
         public init(audioURL: String? = nil, videoURL: String? = nil) {
             self.audioURL = audioURL
@@ -77,25 +77,25 @@ public enum ElevenlabsMusic {
     /// Request format for Elevenlabs Music API
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the music to generate
-        public var prompt: String?
+        public let prompt: String?
         /// The composition plan for the music
-        public var compositionPlan: MusicCompositionPlan?
+        public let compositionPlan: MusicCompositionPlan?
         /// The length of the song to generate in milliseconds. Used only in conjunction with prompt. Must be between 3000ms and 600000ms. Optional - if not provided, the model will choose a length based on the prompt.
         ///
         /// At least 3000, at most 600000.
-        public var musicLengthMs: Int?
+        public let musicLengthMs: Int?
         /// If true, guarantees that the generated song will be instrumental. If false, the song may or may not be instrumental depending on the prompt. Can only be used with prompt.
         ///
         /// Default: `false`.
-        public var forceInstrumental: Bool?
+        public let forceInstrumental: Bool?
         /// Controls how strictly section durations in the composition_plan are enforced. It will only have an effect if it is used with composition_plan. When set to true, the model will precisely respect each section's duration_ms from the plan. When set to false, the model may adjust individual section durations which will generally lead to better generation quality and improved latency, while always preserving the total song duration from the plan.
         ///
         /// Default: `true`.
-        public var respectSectionsDurations: Bool?
+        public let respectSectionsDurations: Bool?
         /// Output format of the generated audio. Formatted as codec_sample_rate_bitrate. So an mp3 with 22.05kHz sample rate at 32kbs is represented as mp3_22050_32. MP3 with 192kbps bitrate requires you to be subscribed to Creator tier or above. PCM with 44.1kHz sample rate requires you to be subscribed to Pro tier or above. Note that the μ-law format (sometimes written mu-law, often approximated as u-law) is commonly used for Twilio audio inputs.
         ///
         /// Default: `.mp3x44100x128`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String? = nil,
@@ -141,11 +141,11 @@ public enum ElevenlabsMusic {
 
     public struct MusicCompositionPlan: WireModel {
         /// The styles that should be present in the entire song.
-        public var positiveGlobalStyles: [String]
+        public let positiveGlobalStyles: [String]
         /// The styles that should not be present in the entire song.
-        public var negativeGlobalStyles: [String]
+        public let negativeGlobalStyles: [String]
         /// The sections of the song.
-        public var sections: [MusicSection]
+        public let sections: [MusicSection]
 
         public init(positiveGlobalStyles: [String], negativeGlobalStyles: [String], sections: [MusicSection]) {
             self.positiveGlobalStyles = positiveGlobalStyles
@@ -172,17 +172,17 @@ public enum ElevenlabsMusic {
         /// The name of the section. Must be between 1 and 100 characters.
         ///
         /// At least 1 character, at most 100 characters.
-        public var sectionName: String
+        public let sectionName: String
         /// The styles that should be present in this section.
-        public var positiveLocalStyles: [String]
+        public let positiveLocalStyles: [String]
         /// The styles that should not be present in this section.
-        public var negativeLocalStyles: [String]
+        public let negativeLocalStyles: [String]
         /// The duration of the section in milliseconds. Must be between 3000ms and 120000ms.
         ///
         /// At least 3000, at most 120000.
-        public var durationMs: Int
+        public let durationMs: Int
         /// The lyrics of the section. Each line must be at most 200 characters long.
-        public var lines: [String]
+        public let lines: [String]
 
         public init(
             sectionName: String,
@@ -276,23 +276,23 @@ public enum ElevenlabsSoundEffectsV2 {
     /// The input of `fal-ai/elevenlabs/sound-effects/v2`.
     public struct Input: QueueInput, WireModel {
         /// The text describing the sound effect to generate
-        public var text: String
+        public let text: String
         /// Duration in seconds (0.5-22). If None, optimal duration will be determined from prompt.
         ///
         /// At least 0.5, at most 22.
-        public var durationSeconds: Double?
+        public let durationSeconds: Double?
         /// How closely to follow the prompt (0-1). Higher values mean less variation.
         ///
         /// At least 0, at most 1. Default: `0.3`.
-        public var promptInfluence: Double?
+        public let promptInfluence: Double?
         /// Output format of the generated audio. Formatted as codec_sample_rate_bitrate.
         ///
         /// Default: `.mp3x44100x128`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to create a sound effect that loops smoothly.
         ///
         /// Default: `false`.
-        public var loop: Bool?
+        public let loop: Bool?
 
         public init(
             text: String,
@@ -367,25 +367,25 @@ public enum ElevenlabsTTSElevenV3 {
         /// The text to convert to speech
         ///
         /// At least 1 character, at most 5000 characters.
-        public var text: String
+        public let text: String
         /// The voice to use for speech generation
         ///
         /// Default: `"Rachel"`.
-        public var voice: String?
+        public let voice: String?
         /// Voice stability (0-1)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var stability: Double?
+        public let stability: Double?
         /// Whether to return timestamps for each word in the generated speech
         ///
         /// Default: `false`.
-        public var timestamps: Bool?
+        public let timestamps: Bool?
         /// Language code (ISO 639-1) used to enforce a language for the model.
-        public var languageCode: String?
+        public let languageCode: String?
         /// This parameter controls text normalization with three modes: 'auto', 'on', and 'off'. When set to 'auto', the system will automatically decide whether to apply text normalization (e.g., spelling out numbers). With 'on', text normalization will always be applied, while with 'off', it will be skipped.
         ///
         /// Default: `.auto`.
-        public var applyTextNormalization: ApplyTextNormalization?
+        public let applyTextNormalization: ApplyTextNormalization?
 
         public init(
             text: String,
@@ -462,41 +462,41 @@ public enum ElevenlabsTTSMultilingualV2 {
         /// The text to convert to speech
         ///
         /// At least 1 character.
-        public var text: String
+        public let text: String
         /// The voice to use for speech generation
         ///
         /// Default: `"Rachel"`.
-        public var voice: String?
+        public let voice: String?
         /// Voice stability (0-1)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var stability: Double?
+        public let stability: Double?
         /// Similarity boost (0-1)
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var similarityBoost: Double?
+        public let similarityBoost: Double?
         /// Style exaggeration (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var style: Double?
+        public let style: Double?
         /// Speech speed (0.7-1.2). Values below 1.0 slow down the speech, above 1.0 speed it up. Extreme values may affect quality.
         ///
         /// At least 0.7, at most 1.2. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
         /// Whether to return timestamps for each word in the generated speech
         ///
         /// Default: `false`.
-        public var timestamps: Bool?
+        public let timestamps: Bool?
         /// The text that came before the text of the current request. Can be used to improve the speech's continuity when concatenating together multiple generations or to influence the speech's continuity in the current generation.
-        public var previousText: String?
+        public let previousText: String?
         /// The text that comes after the text of the current request. Can be used to improve the speech's continuity when concatenating together multiple generations or to influence the speech's continuity in the current generation.
-        public var nextText: String?
+        public let nextText: String?
         /// Language code (ISO 639-1) used to enforce a language for the model. An error will be returned if language code is not supported by the model.
-        public var languageCode: String?
+        public let languageCode: String?
         /// This parameter controls text normalization with three modes: 'auto', 'on', and 'off'. When set to 'auto', the system will automatically decide whether to apply text normalization (e.g., spelling out numbers). With 'on', text normalization will always be applied, while with 'off', it will be skipped.
         ///
         /// Default: `.auto`.
-        public var applyTextNormalization: ApplyTextNormalization?
+        public let applyTextNormalization: ApplyTextNormalization?
 
         public init(
             text: String,
@@ -576,21 +576,21 @@ public enum ElevenlabsTextToDialogueElevenV3 {
     /// The input of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
     public struct Input: QueueInput, WireModel {
         /// A list of dialogue inputs, each containing text and a voice ID which will be converted into speech.
-        public var inputs: [DialogueBlock]
+        public let inputs: [DialogueBlock]
         /// Determines how stable the voice is and the randomness between each generation. Lower values introduce broader emotional range for the voice. Higher values can result in a monotonous voice with limited emotion. Must be one of 0.0, 0.5, 1.0, else it will be rounded to the nearest value.
         ///
         /// At least 0, at most 1.
-        public var stability: Double?
+        public let stability: Double?
         /// This setting boosts the similarity to the original speaker. Using this setting requires a slightly higher computational load, which in turn increases latency.
-        public var useSpeakerBoost: Bool?
+        public let useSpeakerBoost: Bool?
         /// A list of pronunciation dictionary locators (id, version_id) to be applied to the text. They will be applied in order. You may have up to 3 locators per request
         ///
         /// Default: `[]`.
-        public var pronunciationDictionaryLocators: [PronunciationDictionaryLocator]?
+        public let pronunciationDictionaryLocators: [PronunciationDictionaryLocator]?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Language code (ISO 639-1) used to enforce a language for the model. An error will be returned if language code is not supported by the model.
-        public var languageCode: String?
+        public let languageCode: String?
 
         public init(
             inputs: [DialogueBlock],
@@ -628,9 +628,9 @@ public enum ElevenlabsTextToDialogueElevenV3 {
 
     public struct DialogueBlock: WireModel {
         /// The dialogue text
-        public var text: String
+        public let text: String
         /// The name or the ID of the voice to be used for the generation.
-        public var voice: String
+        public let voice: String
 
         public init(text: String, voice: String) {
             self.text = text
@@ -647,9 +647,9 @@ public enum ElevenlabsTextToDialogueElevenV3 {
 
     public struct PronunciationDictionaryLocator: WireModel {
         /// The ID of the pronunciation dictionary.
-        public var pronunciationDictionaryID: String?
+        public let pronunciationDictionaryID: String?
         /// The ID of the version of the pronunciation dictionary. If not provided, the latest version will be used.
-        public var versionID: String?
+        public let versionID: String?
 
         public init(pronunciationDictionaryID: String? = nil, versionID: String? = nil) {
             self.pronunciationDictionaryID = pronunciationDictionaryID
@@ -701,21 +701,21 @@ public enum ElevenlabsVoiceChanger {
     /// The input of `fal-ai/elevenlabs/voice-changer`.
     public struct Input: QueueInput, WireModel {
         /// The input audio file
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The voice to use for speech generation
         ///
         /// Default: `"Rachel"`.
-        public var voice: String?
+        public let voice: String?
         /// If set, will remove the background noise from your audio input using our audio isolation model.
         ///
         /// Default: `false`.
-        public var removeBackgroundNoise: Bool?
+        public let removeBackgroundNoise: Bool?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Output format of the generated audio. Formatted as codec_sample_rate_bitrate.
         ///
         /// Default: `.mp3x44100x128`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             audioURL: FileInput,

@@ -21,33 +21,33 @@ public enum GeminiTTS {
         /// The text to convert to speech. Gemini TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!'). Supports inline pace/style markers like [slowly], [whispering], [excited], [extremely fast].
         ///
         /// At least 1 character, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Optional style and delivery instructions prepended to the prompt. Controls expressiveness, accent, pace, tone, and emotional expression using natural language. Use this to separate style control from the text content. Examples: 'Speak warmly and slowly', 'Read this as a dramatic newscast', 'Use a British accent with a cheerful tone', 'Whisper mysteriously'.
         ///
         /// At most 4000 characters.
-        public var styleInstructions: String?
+        public let styleInstructions: String?
         /// Voice preset for single-speaker synthesis. 30 distinct voices are available. Ignored when speakers is set. Popular choices: Kore (strong, firm female), Puck (upbeat, lively male), Charon (calm, professional male), Zephyr (bright, clear female), Aoede (warm, melodic female).
         ///
         /// Default: `.kore`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Which Gemini TTS model to use. gemini-2.5-flash-tts: low latency, cost-efficient for everyday applications (recommended). gemini-2.5-pro-tts: highest quality, best for structured workflows like podcasts, audiobooks, and customer support.
         ///
         /// Default: `.gemini25FlashTTS`.
-        public var model: Model?
+        public let model: Model?
         /// Language for multilingual synthesis. When set, steers the model to speak in the specified language. Supports 24 GA languages and 60+ Preview languages. If not set, the model auto-detects the language from the text.
-        public var languageCode: LanguageCode?
+        public let languageCode: LanguageCode?
         /// Multi-speaker voice configuration. When set, enables multi-speaker synthesis where different parts of the text are spoken by different voices. Each speaker needs a voice and a speaker_id (alias) that matches prefixes in the prompt. Requires gemini-2.5-pro-tts or gemini-2.5-flash-tts model. Not supported with gemini-2.5-flash-lite-preview-tts.
         ///
         /// At least 2 items, at most 10 items.
-        public var speakers: [SpeakerConfig]?
+        public let speakers: [SpeakerConfig]?
         /// Controls the randomness of the speech output. Higher values produce more creative and varied delivery, while lower values make the output more predictable and focused.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Audio output format. mp3: compressed, small file size (recommended). wav: uncompressed PCM wrapped in WAV (24 kHz, 16-bit mono). ogg_opus: Ogg container with Opus codec, good quality-to-size ratio.
         ///
         /// Default: `.mp3`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -252,11 +252,11 @@ public enum GeminiTTS {
     /// Voice configuration for a single speaker in multi-speaker synthesis.
     public struct SpeakerConfig: WireModel {
         /// Voice preset for this speaker.
-        public var voice: Voice
+        public let voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
         ///
         /// Matches `^\w+$`.
-        public var speakerID: String
+        public let speakerID: String
 
         public init(voice: Voice, speakerID: String) {
             self.voice = voice

@@ -27,7 +27,7 @@ public enum KlingVideoCreateVoice {
     /// Request model for creating a custom voice.
     public struct Input: QueueInput, WireModel {
         /// URL of the voice audio file. Supports .mp3/.wav audio or .mp4/.mov video. Duration must be 5-30 seconds with clean, single-voice audio.
-        public var voiceURL: FileInput
+        public let voiceURL: FileInput
 
         public init(voiceURL: FileInput) {
             self.voiceURL = voiceURL
@@ -70,19 +70,19 @@ public enum KlingVideoVideoToAudio {
     /// The input of `fal-ai/kling-video/video-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// The video URL to extract audio from. Only .mp4/.mov formats are supported. File size does not exceed 100MB. Video duration between 3.0s and 20.0s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Sound effect prompt. Cannot exceed 200 characters.
         ///
         /// At most 200 characters. Default: `"Car tires screech as they accelerate in a drag race"`.
-        public var soundEffectPrompt: String?
+        public let soundEffectPrompt: String?
         /// Background music prompt. Cannot exceed 200 characters.
         ///
         /// At most 200 characters. Default: `"intense car race"`.
-        public var backgroundMusicPrompt: String?
+        public let backgroundMusicPrompt: String?
         /// Enable ASMR mode. This mode enhances detailed sound effects and is suitable for highly immersive content scenarios.
         ///
         /// Default: `false`.
-        public var asmrMode: Bool?
+        public let asmrMode: Bool?
 
         public init(
             videoURL: FileInput,
@@ -154,15 +154,15 @@ public enum KokoroAmericanEnglish {
     /// The input of `fal-ai/kokoro/american-english`.
     public struct Input: QueueInput, WireModel {
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Voice ID for the desired voice.
         ///
         /// Default: `.afHeart`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String? = nil, voice: Voice? = nil, speed: Double? = nil) {
             self.prompt = prompt
@@ -253,13 +253,13 @@ public enum KokoroBrazilianPortuguese {
 
     /// The input of `fal-ai/kokoro/brazilian-portuguese`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -315,13 +315,13 @@ public enum KokoroBritishEnglish {
 
     /// The input of `fal-ai/kokoro/british-english`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -382,13 +382,13 @@ public enum KokoroFrench {
 
     /// The input of `fal-ai/kokoro/french`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: String
+        public let voice: String
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: String, speed: Double? = nil) {
             self.prompt = prompt
@@ -431,13 +431,13 @@ public enum KokoroHindi {
 
     /// The input of `fal-ai/kokoro/hindi`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -494,13 +494,13 @@ public enum KokoroItalian {
 
     /// The input of `fal-ai/kokoro/italian`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -555,13 +555,13 @@ public enum KokoroJapanese {
 
     /// The input of `fal-ai/kokoro/japanese`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -619,13 +619,13 @@ public enum KokoroMandarinChinese {
 
     /// The input of `fal-ai/kokoro/mandarin-chinese`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt
@@ -686,13 +686,13 @@ public enum KokoroSpanish {
 
     /// The input of `fal-ai/kokoro/spanish`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// Voice ID for the desired voice.
-        public var voice: Voice
+        public let voice: Voice
         /// Speed of the generated audio. Default is 1.0.
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String, voice: Voice, speed: Double? = nil) {
             self.prompt = prompt

@@ -31,9 +31,9 @@ public enum MinimaxMusic {
         /// Lyrics with optional formatting. You can use a newline to separate each line of lyrics. You can use two newlines to add a pause between lines. You can use double hash marks (##) at the beginning and end of the lyrics to add accompaniment. Maximum 600 characters.
         ///
         /// At least 1 character, at most 600 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference song, should contain music and vocals. Must be a .wav or .mp3 file longer than 15 seconds.
-        public var referenceAudioURL: FileInput
+        public let referenceAudioURL: FileInput
 
         public init(prompt: String, referenceAudioURL: FileInput) {
             self.prompt = prompt
@@ -72,13 +72,13 @@ public enum MinimaxMusicV15 {
         /// Lyrics, supports [intro][verse][chorus][bridge][outro] sections. 10-600 characters.
         ///
         /// At least 10 characters, at most 600 characters.
-        public var prompt: String
+        public let prompt: String
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Control music generation. 10-3000 characters.
         ///
         /// At least 10 characters, at most 3000 characters.
-        public var lyricsPrompt: String
+        public let lyricsPrompt: String
 
         public init(prompt: String, audioSetting: AudioSetting? = nil, lyricsPrompt: String) {
             self.prompt = prompt
@@ -106,15 +106,15 @@ public enum MinimaxMusicV15 {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `44100`.
-        public var sampleRate: Int?
+        public let sampleRate: Int?
         /// Bitrate of generated audio
         ///
         /// One of: 32000, 64000, 128000, 256000. Default: `256000`.
-        public var bitrate: Int?
+        public let bitrate: Int?
         /// Audio format
         ///
         /// Default: `.mp3`.
-        public var format: Format?
+        public let format: Format?
 
         public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil) {
             self.sampleRate = sampleRate
@@ -171,13 +171,13 @@ public enum MinimaxMusicV2 {
         /// A description of the music, specifying style, mood, and scenario. 10-300 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Lyrics of the song. Use n to separate lines. You may add structure tags like [Intro], [Verse], [Chorus], [Bridge], [Outro] to enhance the arrangement. 10-3000 characters.
         ///
         /// At least 10 characters, at most 3000 characters.
-        public var lyricsPrompt: String
+        public let lyricsPrompt: String
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
 
         public init(prompt: String, lyricsPrompt: String, audioSetting: AudioSetting? = nil) {
             self.prompt = prompt
@@ -219,21 +219,21 @@ public enum MinimaxMusicV25 {
         /// A description of the music style, mood, genre, and scenario. Max 2000 characters.
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Lyrics of the song. Use \n to separate lines. Supports structure tags: [Intro], [Verse], [Pre Chorus], [Chorus], [Bridge], [Outro], [Interlude], [Hook], [Break], [Solo], [Inst]. Max 3500 characters. Required when is_instrumental is false and lyrics_optimizer is false.
         ///
         /// At most 3500 characters. Default: `""`.
-        public var lyrics: String?
+        public let lyrics: String?
         /// When true, generates vocal-free instrumental music.
         ///
         /// Default: `false`.
-        public var isInstrumental: Bool?
+        public let isInstrumental: Bool?
         /// When true and lyrics is empty, auto-generates lyrics from the prompt.
         ///
         /// Default: `false`.
-        public var lyricsOptimizer: Bool?
+        public let lyricsOptimizer: Bool?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting25?
+        public let audioSetting: AudioSetting25?
 
         public init(
             prompt: String,
@@ -278,15 +278,15 @@ public enum MinimaxMusicV25 {
         /// Sample rate of generated audio
         ///
         /// One of: 16000, 24000, 32000, 44100. Default: `44100`.
-        public var sampleRate: Int?
+        public let sampleRate: Int?
         /// Bitrate of generated audio
         ///
         /// One of: 32000, 64000, 128000, 256000. Default: `256000`.
-        public var bitrate: Int?
+        public let bitrate: Int?
         /// Audio format
         ///
         /// Default: `.mp3`.
-        public var format: Format?
+        public let format: Format?
 
         public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil) {
             self.sampleRate = sampleRate
@@ -343,21 +343,21 @@ public enum MinimaxMusicV26 {
         /// A description of the music style, mood, genre, and scenario. 10-2000 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Lyrics of the song. Use \n to separate lines. Supports structure tags: [Intro], [Verse], [Pre Chorus], [Chorus], [Post Chorus], [Hook], [Bridge], [Interlude], [Transition], [Build Up], [Break], [Inst], [Solo], [Outro]. Max 3500 characters. Required when is_instrumental is false.
         ///
         /// At most 3500 characters. Default: `""`.
-        public var lyrics: String?
+        public let lyrics: String?
         /// When true and lyrics is empty, auto-generates lyrics from the prompt.
         ///
         /// Default: `false`.
-        public var lyricsOptimizer: Bool?
+        public let lyricsOptimizer: Bool?
         /// When true, generates vocal-free instrumental music.
         ///
         /// Default: `false`.
-        public var isInstrumental: Bool?
+        public let isInstrumental: Bool?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting25?
+        public let audioSetting: AudioSetting25?
 
         public init(
             prompt: String,
@@ -411,25 +411,25 @@ public enum MireloAISfxV15VideoToAudio {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Additional description to guide the model
-        public var textPrompt: String?
+        public let textPrompt: String?
         /// The number of samples to generate from the model
         ///
         /// At least 2, at most 8. Default: `2`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// The seed to use for the generation. If not provided, a random seed will be used
         ///
         /// At least 1. Default: `8069`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The duration of the generated audio in seconds
         ///
         /// At least 1, at most 10. Default: `10`.
-        public var duration: Double?
+        public let duration: Double?
         /// The start offset in seconds to start the audio generation from
         ///
         /// At least 0. Default: `0`.
-        public var startOffset: Double?
+        public let startOffset: Double?
 
         public init(
             videoURL: FileInput,
@@ -505,21 +505,21 @@ public enum MireloAISfxV1VideoToAudio {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Additional description to guide the model
-        public var textPrompt: String?
+        public let textPrompt: String?
         /// The number of samples to generate from the model
         ///
         /// At least 2, at most 8. Default: `2`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// The seed to use for the generation. If not provided, a random seed will be used
         ///
         /// At least 1. Default: `2105`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The duration of the generated audio in seconds
         ///
         /// At least 1, at most 10. Default: `10`.
-        public var duration: Double?
+        public let duration: Double?
 
         public init(
             videoURL: FileInput,
@@ -618,31 +618,31 @@ public enum MmaudioV2TextToAudio {
     /// The input of `fal-ai/mmaudio-v2/text-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the audio for.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the audio for.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
         ///
         /// At least 0, at most 65535.
-        public var seed: Int?
+        public let seed: Int?
         /// The number of steps to generate the audio for.
         ///
         /// At least 4, at most 50. Default: `25`.
-        public var numSteps: Int?
+        public let numSteps: Int?
         /// The duration of the audio to generate.
         ///
         /// At least 1, at most 30. Default: `8`.
-        public var duration: Double?
+        public let duration: Double?
         /// The strength of Classifier Free Guidance.
         ///
         /// At least 0, at most 20. Default: `4.5`.
-        public var cfgStrength: Double?
+        public let cfgStrength: Double?
         /// Whether to mask away the clip.
         ///
         /// Default: `false`.
-        public var maskAwayClip: Bool?
+        public let maskAwayClip: Bool?
 
         public init(
             prompt: String,

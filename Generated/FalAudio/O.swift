@@ -16,25 +16,25 @@ public enum OpenrouterRouterAudio {
     /// The input of `openrouter/router/audio`.
     public struct Input: QueueInput, WireModel {
         /// URL or data URI of the audio file to process. Supported formats: wav, mp3, aiff, aac, ogg, flac, m4a.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Prompt to be used for the audio processing
-        public var prompt: String
+        public let prompt: String
         /// System prompt to provide context or instructions to the model
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Name of the model to use. Charged based on actual token usage.
-        public var model: String
+        public let model: String
         /// Should reasoning be the part of the final answer.
         ///
         /// Default: `false`.
-        public var reasoning: Bool?
+        public let reasoning: Bool?
         /// This setting influences the variety in the model's responses. Lower values lead to more predictable and typical responses, while higher values encourage more diverse and less common responses. At 0, the model always gives the same response for a given input.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// This sets the upper limit for the number of tokens the model can generate in response. It won't produce more than this limit. The maximum value is the context length minus the prompt length.
         ///
         /// At least 1.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
 
         public init(
             audioURL: FileInput,

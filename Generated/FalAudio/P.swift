@@ -23,33 +23,33 @@ public enum Personaplex {
         /// Text prompt describing the AI persona and conversation context.
         ///
         /// Default: `"You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way."`.
-        public var prompt: String?
+        public let prompt: String?
         /// Voice ID for the AI response. NAT = natural, VAR = variety. F = female, M = male. Ignored when voice_audio_url is provided.
         ///
         /// Default: `.natf2`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// URL to a voice sample audio for on-the-fly voice cloning. When provided, the AI responds in the cloned voice instead of the preset 'voice'. 10+ seconds of clear speech recommended. Billed at 2x rate.
-        public var voiceAudioURL: String?
+        public let voiceAudioURL: String?
         /// Audio sampling temperature. Higher values produce more diverse outputs.
         ///
         /// At least 0, at most 2. Default: `0.8`.
-        public var temperatureAudio: Double?
+        public let temperatureAudio: Double?
         /// Text sampling temperature. Higher values produce more diverse outputs.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperatureText: Double?
+        public let temperatureText: Double?
         /// Top-K sampling for audio tokens.
         ///
         /// At least 1, at most 2048. Default: `250`.
-        public var topKAudio: Int?
+        public let topKAudio: Int?
         /// Top-K sampling for text tokens.
         ///
         /// At least 1, at most 1000. Default: `25`.
-        public var topKText: Int?
+        public let topKText: Int?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL to the input audio file (user's speech).
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(
             prompt: String? = nil,
@@ -177,39 +177,39 @@ public enum PersonaplexRealtime {
     /// Input for @fal.realtime endpoint. Audio is raw PCM s16le 24kHz mono.
     public struct Input: QueueInput, WireModel {
         /// Input audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
-        public var audio: FileInput
+        public let audio: FileInput
         /// Voice ID for the AI response. NAT = natural, VAR = variety. F = female, M = male. Ignored when voice_audio_url is provided.
         ///
         /// Default: `.natf2`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Text sampling temperature. Higher values produce more diverse outputs.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperatureText: Double?
+        public let temperatureText: Double?
         /// URL to a voice sample audio for on-the-fly voice cloning. When provided, the AI responds in the cloned voice instead of the preset 'voice'. 10+ seconds of clear speech recommended. Billed at 2x rate.
         ///
         /// Default: `null`.
-        public var voiceAudioURL: String?
+        public let voiceAudioURL: String?
         /// Top-K sampling for text tokens.
         ///
         /// At least 1, at most 1000. Default: `25`.
-        public var topKText: Int?
+        public let topKText: Int?
         /// Random seed for reproducibility.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Top-K sampling for audio tokens.
         ///
         /// At least 1, at most 2048. Default: `250`.
-        public var topKAudio: Int?
+        public let topKAudio: Int?
         /// Text prompt describing the AI persona and conversation context.
         ///
         /// Default: `"You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way."`.
-        public var prompt: String?
+        public let prompt: String?
         /// Audio sampling temperature. Higher values produce more diverse outputs.
         ///
         /// At least 0, at most 2. Default: `0.8`.
-        public var temperatureAudio: Double?
+        public let temperatureAudio: Double?
 
         public init(
             audio: FileInput,

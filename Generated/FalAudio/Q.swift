@@ -21,9 +21,9 @@ public enum Qwen3TTSCloneVoice06b {
     /// The input of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
     public struct Input: QueueInput, WireModel {
         /// URL to the reference audio file used for voice cloning.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
-        public var referenceText: String?
+        public let referenceText: String?
 
         public init(audioURL: FileInput, referenceText: String? = nil) {
             self.audioURL = audioURL

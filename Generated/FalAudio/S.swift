@@ -26,33 +26,33 @@ public enum SamAudioSeparate {
     /// Input for text-based audio separation.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to process (WAV, MP3, FLAC supported)
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Text prompt describing the sound to isolate.
-        public var prompt: String
+        public let prompt: String
         /// Automatically predict temporal spans where the target sound occurs.
         ///
         /// Default: `false`.
-        public var predictSpans: Bool?
+        public let predictSpans: Bool?
         /// Number of candidates to generate and rank. Higher improves quality but increases latency and cost.
         ///
         /// At least 1, at most 7. Default: `1`.
-        public var rerankingCandidates: Int?
+        public let rerankingCandidates: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.balanced`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Maximum audio duration (in seconds) to process in a single pass. Longer audio will be chunked with overlap and blended.
         ///
         /// At least 10, at most 60. Default: `60`.
-        public var maxChunkDuration: Double?
+        public let maxChunkDuration: Double?
         /// Overlap duration (in seconds) between chunks for crossfade blending.
         ///
         /// At least 0, at most 30. Default: `5`.
-        public var chunkOverlap: Double?
+        public let chunkOverlap: Double?
         /// Output audio format.
         ///
         /// Default: `.wav`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             audioURL: FileInput,
@@ -182,39 +182,39 @@ public enum SamAudioSpanSeparate {
     /// Input for temporal span-based audio separation.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to process.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Text prompt describing the sound to isolate. Optional but recommended - helps the model identify what type of sound to extract from the span.
-        public var prompt: String?
+        public let prompt: String?
         /// Time spans where the target sound occurs which should be isolated.
-        public var spans: [AudioTimeSpan]
+        public let spans: [AudioTimeSpan]
         /// Number of candidates to generate and rank. Higher improves quality but increases latency and cost. Requires text prompt; ignored for span-only separation.
         ///
         /// At least 1, at most 7. Default: `1`.
-        public var rerankingCandidates: Int?
+        public let rerankingCandidates: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.balanced`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Maximum audio duration (in seconds) to process in a single pass. Longer audio will be chunked with overlap and blended.
         ///
         /// At least 10, at most 60. Default: `60`.
-        public var maxChunkDuration: Double?
+        public let maxChunkDuration: Double?
         /// Overlap duration (in seconds) between chunks for crossfade blending.
         ///
         /// At least 0, at most 30. Default: `5`.
-        public var chunkOverlap: Double?
+        public let chunkOverlap: Double?
         /// Use sound activity detection to rank reranking candidates based on how well each candidate's non-silent regions match the provided spans. Enables effective reranking even without a text prompt (span-only separation). Requires reranking_candidates > 1.
         ///
         /// Default: `false`.
-        public var useSoundActivityRanking: Bool?
+        public let useSoundActivityRanking: Bool?
         /// Trim output audio to only include the specified span time range. If False, returns the full audio length with the target sound isolated throughout.
         ///
         /// Default: `false`.
-        public var trimToSpan: Bool?
+        public let trimToSpan: Bool?
         /// Output audio format.
         ///
         /// Default: `.wav`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             audioURL: FileInput,
@@ -281,15 +281,15 @@ public enum SamAudioSpanSeparate {
         /// Start time of the span in seconds
         ///
         /// At least 0.
-        public var start: Double
+        public let start: Double
         /// End time of the span in seconds
         ///
         /// At least 0.
-        public var end: Double
+        public let end: Double
         /// Whether to include (True) or exclude (False) sounds in this span
         ///
         /// Default: `true`.
-        public var include: Bool?
+        public let include: Bool?
 
         public init(start: Double, end: Double, include: Bool? = nil) {
             self.start = start
@@ -369,33 +369,33 @@ public enum SamAudioVisualSeparate {
     /// Input for visual-prompted audio separation.
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to process (MP4, MOV, etc.)
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the mask video (binary mask indicating target object). Black=target, White=background.
-        public var maskVideoURL: String?
+        public let maskVideoURL: String?
         /// Text prompt to assist with separation. Use natural language to describe the target sound.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Number of candidates to generate and rank. Higher improves quality but increases latency and cost.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var rerankingCandidates: Int?
+        public let rerankingCandidates: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.balanced`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Maximum audio duration (in seconds) to process in a single pass. Longer audio will be chunked with overlap and blended.
         ///
         /// At least 10, at most 60. Default: `60`.
-        public var maxChunkDuration: Double?
+        public let maxChunkDuration: Double?
         /// Overlap duration (in seconds) between chunks for crossfade blending.
         ///
         /// At least 0, at most 30. Default: `5`.
-        public var chunkOverlap: Double?
+        public let chunkOverlap: Double?
         /// Output audio format.
         ///
         /// Default: `.wav`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             videoURL: FileInput,
@@ -498,19 +498,19 @@ public enum StableAudio {
     /// The input of `fal-ai/stable-audio`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate audio from
-        public var prompt: String
+        public let prompt: String
         /// The start point of the audio clip to generate
         ///
         /// At least 0, at most 47. Default: `0`.
-        public var secondsStart: Int?
+        public let secondsStart: Int?
         /// The duration of the audio clip to generate
         ///
         /// At least 0, at most 47. Default: `30`.
-        public var secondsTotal: Int?
+        public let secondsTotal: Int?
         /// The number of steps to denoise the audio for
         ///
         /// At least 2, at most 1000. Default: `100`.
-        public var steps: Int?
+        public let steps: Int?
 
         public init(prompt: String, secondsStart: Int? = nil, secondsTotal: Int? = nil, steps: Int? = nil) {
             self.prompt = prompt
@@ -574,30 +574,30 @@ public enum StableAudio25AudioToAudio {
     /// The input of `fal-ai/stable-audio-25/audio-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the audio generation
-        public var prompt: String
+        public let prompt: String
         /// The audio clip to transform
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Sometimes referred to as denoising, this parameter controls how much influence the `audio_url` parameter has on the generated audio. A value of 0 would yield audio that is identical to the input. A value of 1 would be as if you passed in no audio at all.
         ///
         /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
         /// The number of steps to denoise the audio for
         ///
         /// At least 4, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The duration of the audio clip to generate. If not provided, it will be set to the duration of the input audio.
         ///
         /// At least 1, at most 190.
-        public var totalSeconds: Int?
+        public let totalSeconds: Int?
         /// How strictly the diffusion process adheres to the prompt text (higher values make your audio closer to your prompt).
         ///
         /// At least 1, at most 25. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
-        public var seed: Int64?
+        public let syncMode: Bool?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -686,34 +686,34 @@ public enum StableAudio25Inpaint {
     /// The input of `fal-ai/stable-audio-25/inpaint`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the audio generation
-        public var prompt: String
+        public let prompt: String
         /// The audio clip to inpaint
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The duration of the audio clip to generate. If not provided, it will be set to the duration of the input audio.
         ///
         /// At least 1, at most 190. Default: `190`.
-        public var secondsTotal: Int?
+        public let secondsTotal: Int?
         /// How strictly the diffusion process adheres to the prompt text (higher values make your audio closer to your prompt).
         ///
         /// At least 1, at most 25. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The start point of the audio mask
         ///
         /// At least 0, at most 190. Default: `30`.
-        public var maskStart: Int?
+        public let maskStart: Int?
         /// The end point of the audio mask
         ///
         /// At least 0, at most 190. Default: `190`.
-        public var maskEnd: Int?
+        public let maskEnd: Int?
         /// The number of steps to denoise the audio for
         ///
         /// At least 4, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
-        public var seed: Int64?
+        public let syncMode: Bool?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -788,24 +788,24 @@ public enum StableAudio25TextToAudio {
     /// The input of `fal-ai/stable-audio-25/text-to-audio`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate audio from
-        public var prompt: String
+        public let prompt: String
         /// The duration of the audio clip to generate
         ///
         /// At least 1, at most 190. Default: `190`.
-        public var secondsTotal: Int?
+        public let secondsTotal: Int?
         /// The number of steps to denoise the audio for
         ///
         /// At least 4, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// How strictly the diffusion process adheres to the prompt text (higher values make your audio closer to your prompt).
         ///
         /// At least 1, at most 25. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
-        public var seed: Int64?
+        public let syncMode: Bool?
+        public let seed: Int64?
 
         public init(
             prompt: String,

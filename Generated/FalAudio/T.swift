@@ -23,53 +23,53 @@ public enum Tada1bTextToSpeech {
     /// The input of `fal-ai/tada/1b/text-to-speech`.
     public struct Input: QueueInput, WireModel {
         /// URL of the reference audio file for voice cloning. The model will replicate this speaker's voice characteristics.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Transcript of the reference audio. For non-English audio, providing a transcript is required since the built-in ASR is English-only.
         ///
         /// Default: `""`.
-        public var transcript: String?
+        public let transcript: String?
         /// The text to synthesize into speech using the reference speaker's voice.
-        public var prompt: String
+        public let prompt: String
         /// Language for text alignment. Use the appropriate code for non-English synthesis.
         ///
         /// Default: `.en`.
-        public var language: Language?
+        public let language: Language?
         /// Number of extra autoregressive steps for speech continuation beyond the input text. Useful for generating trailing prosody or silence.
         ///
         /// At least 0, at most 50. Default: `0`.
-        public var numExtraSteps: Int?
+        public let numExtraSteps: Int?
         /// Sampling temperature for text token generation. Higher values produce more varied output.
         ///
         /// At least 0, at most 2. Default: `0.6`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Top-p (nucleus) sampling parameter for text generation.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var topP: Double?
+        public let topP: Double?
         /// Penalty applied to repeated tokens during generation.
         ///
         /// At least 1, at most 2. Default: `1.1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Classifier-free guidance scale for acoustic feature generation.
         ///
         /// At least 0, at most 10. Default: `1.6`.
-        public var acousticCFGScale: Double?
+        public let acousticCFGScale: Double?
         /// Temperature for noise in the flow matching diffusion process.
         ///
         /// At least 0, at most 2. Default: `0.9`.
-        public var noiseTemperature: Double?
+        public let noiseTemperature: Double?
         /// Number of ODE solver steps for flow matching acoustic generation. More steps improve quality at the cost of speed.
         ///
         /// At least 1, at most 50. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Factor to speed up or slow down the generated speech. Values > 1.0 speed up, < 1.0 slow down.
         ///
         /// At least 0.5, at most 2. Default: `1`.
-        public var speedUpFactor: Double?
+        public let speedUpFactor: Double?
         /// The format of the output audio file.
         ///
         /// Default: `.wav`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             audioURL: FileInput,

@@ -18,35 +18,35 @@ public enum WorkflowUtilitiesAudioCompressor {
     /// Input model for audio dynamic range compression
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to compress
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Threshold level in dB above which compression is applied (-60 to 0)
         ///
         /// At least -60, at most 0. Default: `-18`.
-        public var threshold: Double?
+        public let threshold: Double?
         /// Compression ratio (1 = no compression, higher = more compression)
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var ratio: Double?
+        public let ratio: Double?
         /// Attack time in milliseconds (how fast compression starts)
         ///
         /// At least 0.01, at most 2000. Default: `5`.
-        public var attack: Double?
+        public let attack: Double?
         /// Release time in milliseconds (how fast compression stops)
         ///
         /// At least 0.01, at most 9000. Default: `50`.
-        public var release: Double?
+        public let release: Double?
         /// Makeup gain in dB to compensate for volume reduction
         ///
         /// At least 0, at most 64. Default: `8`.
-        public var makeup: Double?
+        public let makeup: Double?
         /// Knee width in dB for soft knee compression (0 = hard knee)
         ///
         /// At least 1, at most 8. Default: `2.83`.
-        public var knee: Double?
+        public let knee: Double?
         /// Output audio bitrate
         ///
         /// Default: `._192k`.
-        public var outputBitrate: OutputBitrate?
+        public let outputBitrate: OutputBitrate?
 
         public init(
             audioURL: FileInput,
@@ -177,33 +177,33 @@ public enum WorkflowUtilitiesImpulseResponse {
     /// Input model for applying impulse response (IR) convolution reverb to audio
     public struct Input: QueueInput, WireModel {
         /// URL of the main audio file to process
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// URL of the impulse response WAV file (reverb/effect profile)
-        public var impulseResponseURL: FileInput
+        public let impulseResponseURL: FileInput
         /// Level of the original (dry) signal in the mix (0.0-1.0)
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var dryLevel: Double?
+        public let dryLevel: Double?
         /// Level of the processed (wet) signal in the mix (0.0-1.0)
         ///
         /// At least 0, at most 1. Default: `0.3`.
-        public var wetLevel: Double?
+        public let wetLevel: Double?
         /// Target integrated loudness in LUFS (typically -24 to -14)
         ///
         /// At least -70, at most 0. Default: `-18`.
-        public var loudnessI: Double?
+        public let loudnessI: Double?
         /// Loudness Range target in LU (typically 5-15)
         ///
         /// At least 1, at most 50. Default: `8`.
-        public var loudnessLra: Double?
+        public let loudnessLra: Double?
         /// Maximum true peak in dBTP (typically -2 to -1)
         ///
         /// At least -10, at most 0. Default: `-1.5`.
-        public var loudnessTp: Double?
+        public let loudnessTp: Double?
         /// Output audio bitrate
         ///
         /// Default: `._192k`.
-        public var outputBitrate: OutputBitrate?
+        public let outputBitrate: OutputBitrate?
 
         public init(
             audioURL: FileInput,

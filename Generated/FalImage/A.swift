@@ -16,29 +16,29 @@ public enum AuraFlow {
     /// The input of `fal-ai/aura-flow`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate images from
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate
         ///
         /// At least 1, at most 2. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed to use for generating images
-        public var seed: Int64?
+        public let seed: Int64?
         /// Classifier free guidance scale
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to take
         ///
         /// At least 20, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to perform prompt expansion (recommended)
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,

@@ -39,19 +39,19 @@ public enum BagelEdit {
     /// The input of `fal-ai/bagel/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to use thought tokens for generation. If set to true, the model will "think" to potentially improve generation quality. Increases generation time and increases the cost by 20%.
         ///
         /// Default: `false`.
-        public var useThought: Bool?
+        public let useThought: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -130,9 +130,9 @@ public enum BenV2Image {
     /// The input of `fal-ai/ben/v2/image`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for background removal
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -182,37 +182,37 @@ public enum Bitdance {
     /// The input of `fal-ai/bitdance`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Will be snapped to the nearest supported resolution.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of diffusion sampling steps per decoding step. Higher values (e.g. 50) improve quality at the cost of speed.
         ///
         /// At least 10, at most 100. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values follow the prompt more closely.
         ///
         /// At least 1, at most 15. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility. The same seed and prompt will produce the same image.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If true, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -305,11 +305,11 @@ public enum Bitdance {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -407,11 +407,11 @@ public enum BriaBackgroundRemove {
     /// The input of `fal-ai/bria/background/remove`.
     public struct Input: QueueInput, WireModel {
         /// Input image to remove background from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(imageURL: FileInput, syncMode: Bool? = nil) {
             self.imageURL = imageURL
@@ -461,40 +461,40 @@ public enum BriaBackgroundReplace {
     /// The input of `fal-ai/bria/background/replace`.
     public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the reference image to be used for generating the new background. Use "" to leave empty. Either ref_image_url or bg_prompt has to be provided but not both. If both ref_image_url and ref_image_file are provided, ref_image_url will be used. Accepted formats are jpeg, jpg, png, webp.
         ///
         /// Default: `.url("")`.
-        public var refImageURL: FileInput?
+        public let refImageURL: FileInput?
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt you would like to use to generate images.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to refine prompt
         ///
         /// Default: `true`.
-        public var refinePrompt: Bool?
+        public let refinePrompt: Bool?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// Whether to use the fast model
         ///
         /// Default: `true`.
-        public var fast: Bool?
+        public let fast: Bool?
         /// Number of Images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -585,19 +585,19 @@ public enum BriaEmbedProduct {
     /// The input of `bria/embed-product`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image.
-        public var imageSource: String?
+        public let imageSource: String?
         /// List of products to embed in the image.
         ///
         /// At least 1 item, at most 10 items.
-        public var products: [EmbedItem]?
+        public let products: [EmbedItem]?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(imageSource: String? = nil, products: [EmbedItem]? = nil, seed: Int64? = nil, syncMode: Bool? = nil) {
             self.imageSource = imageSource
@@ -630,8 +630,8 @@ public enum BriaEmbedProduct {
 
     public struct EmbedItem: WireModel {
         /// URL of the image.
-        public var imageSource: String?
-        public var coordinates: Coordinates
+        public let imageSource: String?
+        public let coordinates: Coordinates
 
         public init(imageSource: String? = nil, coordinates: Coordinates) {
             self.imageSource = imageSource
@@ -648,13 +648,13 @@ public enum BriaEmbedProduct {
 
     public struct Coordinates: WireModel {
         /// X coordinate of the product in the image.
-        public var x: Double
+        public let x: Double
         /// Y coordinate of the product in the image.
-        public var y: Double
+        public let y: Double
         /// Width of the product in the image.
-        public var width: Double
+        public let width: Double
         /// Height of the product in the image.
-        public var height: Double
+        public let height: Double
 
         public init(x: Double, y: Double, width: Double, height: Double) {
             self.x = x
@@ -707,21 +707,21 @@ public enum BriaEraser {
     /// The input of `fal-ai/bria/eraser`.
     public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// You can use this parameter to specify the type of the input mask from the list. 'manual' opttion should be used in cases in which the mask had been generated by a user (e.g. with a brush tool), and 'automatic' mask type should be used when mask had been generated by an algorithm like 'SAM'.
         ///
         /// Default: `.manual`.
-        public var maskType: MaskType?
+        public let maskType: MaskType?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, attempts to preserve the alpha channel of the input image.
         ///
         /// Default: `false`.
-        public var preserveAlpha: Bool?
+        public let preserveAlpha: Bool?
 
         public init(
             imageURL: FileInput,
@@ -797,31 +797,31 @@ public enum BriaExpand {
     /// The input of `fal-ai/bria/expand`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The desired size of the final image, after the expansion. should have an area of less than 5000x5000 pixels.
-        public var canvasSize: [Int]
+        public let canvasSize: [Int]
         /// The desired aspect ratio of the final image. Will be used over original_image_size and original_image_location if provided.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The desired size of the original image, inside the full canvas. Ensure that the ratio of input image foreground or main subject to the canvas area is greater than 15% to achieve optimal results. Will be ignored if aspect_ratio is provided.
-        public var originalImageSize: [Int]?
+        public let originalImageSize: [Int]?
         /// The desired location of the original image, inside the full canvas. Provide the location of the upper left corner of the original image. The location can also be outside the canvas (the original image will be cropped). Will be ignored if aspect_ratio is provided.
-        public var originalImageLocation: [Int]?
+        public let originalImageLocation: [Int]?
         /// Text on which you wish to base the image expansion. This parameter is optional. Bria currently supports prompts in English only, excluding special characters.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// You can choose whether you want your generated expension to be random or predictable. You can recreate the same result in the future by using the seed value of a result from the response. You can exclude this parameter if you are not interested in recreating your results. This parameter is optional.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// The negative prompt you would like to use to generate images.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -925,35 +925,35 @@ public enum BriaFiboBbqPreviewGenerate {
     /// The input of `bria/fibo-bbq-preview/generate`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
-        public var prompt: String?
+        public let prompt: String?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The structured prompt to generate an image from.
-        public var structuredPrompt: StructuredPrompt?
+        public let structuredPrompt: StructuredPrompt?
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps.
         ///
         /// At least 20, at most 50. Default: `50`.
-        public var stepsNum: Int?
+        public let stepsNum: Int?
         /// Negative prompt for image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for text.
         ///
         /// At least 3, at most 5. Default: `5`.
-        public var guidanceScale: Int?
+        public let guidanceScale: Int?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1030,43 +1030,43 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct PromptObject: WireModel {
         /// A description of the object to be generated.
-        public var description: String?
+        public let description: String?
         /// Bounding boxes defining the location of the object in the image.
-        public var boundingBoxes: [BoundingBox]?
+        public let boundingBoxes: [BoundingBox]?
         /// A list of colors associated with the object.
-        public var colors: [Color]?
+        public let colors: [Color]?
         /// The location of the object in the image.
-        public var location: String?
+        public let location: String?
         /// The relationship of the object to other objects in the image.
-        public var relationship: String?
+        public let relationship: String?
         /// The relative size of the object in the image.
-        public var relativeSize: String?
+        public let relativeSize: String?
         /// The shape and color of the object.
-        public var shapeAndColor: String?
+        public let shapeAndColor: String?
         /// The texture of the object.
-        public var texture: String?
+        public let texture: String?
         /// The appearance details of the object.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
         /// The number of objects in the image.
-        public var numberOfObjects: Int?
+        public let numberOfObjects: Int?
         /// The pose of the object in the image.
-        public var pose: String?
+        public let pose: String?
         /// The expression of the object in the image.
-        public var expression: String?
+        public let expression: String?
         /// The clothing of the object in the image.
-        public var clothing: String?
+        public let clothing: String?
         /// The action of the object in the image.
-        public var action: String?
+        public let action: String?
         /// The gender of the object in the image.
-        public var gender: String?
+        public let gender: String?
         /// The skin tone and texture of the object in the image.
-        public var skinToneAndTexture: String?
+        public let skinToneAndTexture: String?
         /// The RGB color values for the skin tone of the object.
-        public var skinColor: Color?
+        public let skinColor: Color?
         /// The orientation of the object in the image.
-        public var orientation: String?
+        public let orientation: String?
         /// The relative distance of the object from the camera or viewer.
-        public var relativeDistance: Double?
+        public let relativeDistance: Double?
 
         public init(
             description: String? = nil,
@@ -1137,9 +1137,9 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct BoundingBox: WireModel {
         /// The top-left corner of the bounding box.
-        public var topLeft: Point
+        public let topLeft: Point
         /// The bottom-right corner of the bounding box.
-        public var bottomRight: Point
+        public let bottomRight: Point
 
         public init(topLeft: Point, bottomRight: Point) {
             self.topLeft = topLeft
@@ -1156,9 +1156,9 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct Point: WireModel {
         /// The x coordinate.
-        public var x: Double
+        public let x: Double
         /// The y coordinate.
-        public var y: Double
+        public let y: Double
 
         public init(x: Double, y: Double) {
             self.x = x
@@ -1175,13 +1175,13 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct Color: WireModel {
         /// The name of the color.
-        public var name: String?
+        public let name: String?
         /// The red component of the color (0-255).
-        public var red: Int
+        public let red: Int
         /// The green component of the color (0-255).
-        public var green: Int
+        public let green: Int
         /// The blue component of the color (0-255).
-        public var blue: Int
+        public let blue: Int
 
         public init(name: String? = nil, red: Int, green: Int, blue: Int) {
             self.name = name
@@ -1202,11 +1202,11 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct Lighting: WireModel {
         /// The conditions of the lighting in the image to be generated.
-        public var conditions: String?
+        public let conditions: String?
         /// The direction of the lighting in the image to be generated.
-        public var direction: String?
+        public let direction: String?
         /// The shadows in the image to be generated.
-        public var shadows: String?
+        public let shadows: String?
 
         public init(conditions: String? = nil, direction: String? = nil, shadows: String? = nil) {
             self.conditions = conditions
@@ -1225,15 +1225,15 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
-        public var composition: String?
+        public let composition: String?
         /// The color scheme of the image to be generated.
-        public var colorScheme: String?
+        public let colorScheme: String?
         /// The mood and atmosphere of the image to be generated.
-        public var moodAtmosphere: String?
+        public let moodAtmosphere: String?
         /// The aesthetic score of the image (e.g., 'very high', 'high', 'medium', 'low').
-        public var aestheticScore: String?
+        public let aestheticScore: String?
         /// The preference score of the image (e.g., 'very high', 'high', 'medium', 'low').
-        public var preferenceScore: String?
+        public let preferenceScore: String?
 
         public init(
             composition: String? = nil,
@@ -1262,13 +1262,13 @@ public enum BriaFiboBbqPreviewGenerate {
 
     public struct PhotographicCharacteristics: WireModel {
         /// The depth of field in the image to be generated.
-        public var depthOfField: String?
+        public let depthOfField: String?
         /// The focus in the image to be generated.
-        public var focus: String?
+        public let focus: String?
         /// The angle of the camera in the image to be generated.
-        public var cameraAngle: String?
+        public let cameraAngle: String?
         /// The focal length of the lens in the image to be generated.
-        public var lensFocalLength: String?
+        public let lensFocalLength: String?
 
         public init(
             depthOfField: String? = nil,
@@ -1320,31 +1320,31 @@ public enum BriaFiboBbqPreviewGenerate {
 
         public struct Custom: WireModel {
             /// A short description of the image to be generated.
-            public var shortDescription: String?
+            public let shortDescription: String?
             /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
             ///
             /// Default: `[]`.
-            public var objects: [PromptObject]?
+            public let objects: [PromptObject]?
             /// A list of colors that define the overall color palette of the image.
-            public var colorPalette: [Color]?
+            public let colorPalette: [Color]?
             /// The background setting of the image to be generated.
-            public var backgroundSetting: String?
+            public let backgroundSetting: String?
             /// The lighting of the image to be generated.
-            public var lighting: Lighting?
+            public let lighting: Lighting?
             /// The aesthetics of the image to be generated.
-            public var aesthetics: Aesthetics?
+            public let aesthetics: Aesthetics?
             /// The photographic characteristics of the image to be generated.
-            public var photographicCharacteristics: PhotographicCharacteristics?
+            public let photographicCharacteristics: PhotographicCharacteristics?
             /// The style medium of the image to be generated.
-            public var styleMedium: String?
+            public let styleMedium: String?
             /// A list of text to be rendered in the image.
             ///
             /// Default: `[]`.
-            public var textRender: [JSONValue]?
+            public let textRender: [JSONValue]?
             /// The context of the image to be generated.
-            public var context: String?
+            public let context: String?
             /// The artistic style of the image to be generated.
-            public var artisticStyle: String?
+            public let artisticStyle: String?
 
             public init(
                 shortDescription: String? = nil,
@@ -1428,9 +1428,9 @@ public enum BriaFiboEditAddObjectByText {
     /// The input of `bria/fibo-edit/add_object_by_text`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The full natural language command describing what to add and where.
-        public var instruction: String
+        public let instruction: String
 
         public init(imageURL: FileInput, instruction: String) {
             self.imageURL = imageURL
@@ -1487,9 +1487,9 @@ public enum BriaFiboEditBlend {
     /// The input of `bria/fibo-edit/blend`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Instruct what elements you would like to blend in your image.
-        public var instruction: String
+        public let instruction: String
 
         public init(imageURL: FileInput, instruction: String) {
             self.imageURL = imageURL
@@ -1520,9 +1520,9 @@ public enum BriaFiboEditColorize {
     /// The input of `bria/fibo-edit/colorize`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Select the color palette or aesthetic for the output image
-        public var color: Color
+        public let color: Color
 
         public init(imageURL: FileInput, color: Color) {
             self.imageURL = imageURL
@@ -1569,37 +1569,37 @@ public enum BriaFiboEditEdit {
     /// The input of `bria/fibo-edit/edit`.
     public struct Input: QueueInput, WireModel {
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Mask image (file or URL). Optional
-        public var maskURL: String?
+        public let maskURL: String?
         /// Instruction for image editing.
-        public var instruction: String?
+        public let instruction: String?
         /// The structured prompt to generate an image from.
-        public var structuredInstruction: StructuredInstruction?
+        public let structuredInstruction: StructuredInstruction?
         /// The original vgl used to generate the image.
-        public var originalVgl: StructuredInstruction?
+        public let originalVgl: StructuredInstruction?
         /// The new vgl describing image after edit.
-        public var newVgl: StructuredInstruction?
+        public let newVgl: StructuredInstruction?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps.
         ///
         /// At least 20, at most 50. Default: `30`.
-        public var stepsNum: Int?
+        public let stepsNum: Int?
         /// Negative prompt for image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for text.
         ///
         /// Default: `5`.
-        public var guidanceScale: GuidanceScale?
+        public let guidanceScale: GuidanceScale?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: String? = nil,
@@ -1660,31 +1660,31 @@ public enum BriaFiboEditEdit {
 
     public struct StructuredInstruction: WireModel {
         /// A short description of the image to be generated.
-        public var shortDescription: String?
+        public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
         ///
         /// Default: `[]`.
-        public var objects: [PromptObject]?
+        public let objects: [PromptObject]?
         /// The background setting of the image to be generated.
-        public var backgroundSetting: String?
+        public let backgroundSetting: String?
         /// The lighting of the image to be generated.
-        public var lighting: Lighting?
+        public let lighting: Lighting?
         /// The aesthetics of the image to be generated.
-        public var aesthetics: Aesthetics?
+        public let aesthetics: Aesthetics?
         /// The photographic characteristics of the image to be generated.
-        public var photographicCharacteristics: PhotographicCharacteristics?
+        public let photographicCharacteristics: PhotographicCharacteristics?
         /// The style medium of the image to be generated.
-        public var styleMedium: String?
+        public let styleMedium: String?
         /// A list of text to be rendered in the image.
         ///
         /// Default: `[]`.
-        public var textRender: [JSONValue]?
+        public let textRender: [JSONValue]?
         /// The context of the image to be generated.
-        public var context: String?
+        public let context: String?
         /// The artistic style of the image to be generated.
-        public var artisticStyle: String?
+        public let artisticStyle: String?
         /// The edit instruction for the image.
-        public var editInstruction: String?
+        public let editInstruction: String?
 
         public init(
             shortDescription: String? = nil,
@@ -1731,35 +1731,35 @@ public enum BriaFiboEditEdit {
 
     public struct PromptObject: WireModel {
         /// A description of the object to be generated.
-        public var description: String?
+        public let description: String?
         /// The location of the object in the image.
-        public var location: String?
+        public let location: String?
         /// The relationship of the object to other objects in the image.
-        public var relationship: String
+        public let relationship: String
         /// The relative size of the object in the image.
-        public var relativeSize: String?
+        public let relativeSize: String?
         /// The shape and color of the object.
-        public var shapeAndColor: String?
+        public let shapeAndColor: String?
         /// The texture of the object.
-        public var texture: String?
+        public let texture: String?
         /// The appearance details of the object.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
         /// The number of objects in the image.
-        public var numberOfObjects: Int?
+        public let numberOfObjects: Int?
         /// The pose of the object in the image.
-        public var pose: String?
+        public let pose: String?
         /// The expression of the object in the image.
-        public var expression: String?
+        public let expression: String?
         /// The clothing of the object in the image.
-        public var clothing: String?
+        public let clothing: String?
         /// The action of the object in the image.
-        public var action: String?
+        public let action: String?
         /// The gender of the object in the image.
-        public var gender: String?
+        public let gender: String?
         /// The skin tone and texture of the object in the image.
-        public var skinToneAndTexture: String?
+        public let skinToneAndTexture: String?
         /// The orientation of the object in the image.
-        public var orientation: String?
+        public let orientation: String?
 
         public init(
             description: String? = nil,
@@ -1818,11 +1818,11 @@ public enum BriaFiboEditEdit {
 
     public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
-        public var composition: String?
+        public let composition: String?
         /// The color scheme of the image to be generated.
-        public var colorScheme: String?
+        public let colorScheme: String?
         /// The mood and atmosphere of the image to be generated.
-        public var moodAtmosphere: String?
+        public let moodAtmosphere: String?
 
         public init(composition: String? = nil, colorScheme: String? = nil, moodAtmosphere: String? = nil) {
             self.composition = composition
@@ -1874,9 +1874,9 @@ public enum BriaFiboEditEraseByText {
     /// The input of `bria/fibo-edit/erase_by_text`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The name of the object to remove.
-        public var objectName: String
+        public let objectName: String
 
         public init(imageURL: FileInput, objectName: String) {
             self.imageURL = imageURL
@@ -1907,11 +1907,11 @@ public enum BriaFiboEditRelight {
     /// The input of `bria/fibo-edit/relight`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Where the light comes from.
-        public var lightDirection: LightDirection?
+        public let lightDirection: LightDirection?
         /// The quality/style/time of day.
-        public var lightType: LightType
+        public let lightType: LightType
 
         public init(imageURL: FileInput, lightDirection: LightDirection? = nil, lightType: LightType) {
             self.imageURL = imageURL
@@ -1980,9 +1980,9 @@ public enum BriaFiboEditReplaceObjectByText {
     /// The input of `bria/fibo-edit/replace_object_by_text`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The full natural language command describing what to replace.
-        public var instruction: String
+        public let instruction: String
 
         public init(imageURL: FileInput, instruction: String) {
             self.imageURL = imageURL
@@ -2013,9 +2013,9 @@ public enum BriaFiboEditReseason {
     /// The input of `bria/fibo-edit/reseason`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The desired season.
-        public var season: Season
+        public let season: Season
 
         public init(imageURL: FileInput, season: Season) {
             self.imageURL = imageURL
@@ -2060,7 +2060,7 @@ public enum BriaFiboEditRestore {
     /// The input of `bria/fibo-edit/restore`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -2089,9 +2089,9 @@ public enum BriaFiboEditRestyle {
     /// The input of `bria/fibo-edit/restyle`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Select the desired artistic style for the output image.
-        public var style: Style
+        public let style: Style
 
         public init(imageURL: FileInput, style: Style) {
             self.imageURL = imageURL
@@ -2145,9 +2145,9 @@ public enum BriaFiboEditRewriteText {
     /// The input of `bria/fibo-edit/rewrite_text`.
     public struct Input: QueueInput, WireModel {
         /// The source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The new text string to appear in the image.
-        public var newText: String
+        public let newText: String
 
         public init(imageURL: FileInput, newText: String) {
             self.imageURL = imageURL

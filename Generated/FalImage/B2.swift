@@ -59,35 +59,35 @@ public enum BriaFiboGenerate {
     /// The input of `bria/fibo/generate`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
-        public var prompt: String?
+        public let prompt: String?
         /// The structured prompt to generate an image from.
-        public var structuredPrompt: StructuredPrompt?
+        public let structuredPrompt: StructuredPrompt?
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps.
         ///
         /// At least 20, at most 50. Default: `50`.
-        public var stepsNum: Int?
+        public let stepsNum: Int?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Negative prompt for image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Output image resolution
         ///
         /// Default: `._1Mp`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String? = nil,
@@ -144,29 +144,29 @@ public enum BriaFiboGenerate {
 
     public struct StructuredPrompt: WireModel {
         /// A short description of the image to be generated.
-        public var shortDescription: String?
+        public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
         ///
         /// Default: `[]`.
-        public var objects: [PromptObject]?
+        public let objects: [PromptObject]?
         /// The background setting of the image to be generated.
-        public var backgroundSetting: String?
+        public let backgroundSetting: String?
         /// The lighting of the image to be generated.
-        public var lighting: Lighting?
+        public let lighting: Lighting?
         /// The aesthetics of the image to be generated.
-        public var aesthetics: Aesthetics?
+        public let aesthetics: Aesthetics?
         /// The photographic characteristics of the image to be generated.
-        public var photographicCharacteristics: PhotographicCharacteristics?
+        public let photographicCharacteristics: PhotographicCharacteristics?
         /// The style medium of the image to be generated.
-        public var styleMedium: String?
+        public let styleMedium: String?
         /// A list of text to be rendered in the image.
         ///
         /// Default: `[]`.
-        public var textRender: [JSONValue]?
+        public let textRender: [JSONValue]?
         /// The context of the image to be generated.
-        public var context: String?
+        public let context: String?
         /// The artistic style of the image to be generated.
-        public var artisticStyle: String?
+        public let artisticStyle: String?
 
         public init(
             shortDescription: String? = nil,
@@ -261,31 +261,31 @@ public enum BriaFiboLiteGenerate {
     /// The input of `bria/fibo-lite/generate`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate.
-        public var prompt: String?
+        public let prompt: String?
         /// The structured prompt to generate.
-        public var structuredPrompt: StructuredPrompt?
+        public let structuredPrompt: StructuredPrompt?
         /// Input image URL
-        public var imageURL: String?
+        public let imageURL: String?
         /// Seed for the random number generator.
         ///
         /// Default: `7`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Negative prompt for image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of inference steps.
         ///
         /// At least 4, at most 30. Default: `8`.
-        public var stepsNum: Int?
+        public let stepsNum: Int?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String? = nil,
@@ -338,27 +338,27 @@ public enum BriaFiboLiteGenerate {
 
     public struct StructuredPrompt: WireModel {
         /// A concise summary of the image content, 200 words maximum.
-        public var shortDescription: String
+        public let shortDescription: String
         /// List of prominent foreground/midground objects.
-        public var objects: [ObjectDescription]
+        public let objects: [ObjectDescription]
         /// Describe the overall environment, setting, or background, including any notable background elements.
-        public var backgroundSetting: String
+        public let backgroundSetting: String
         /// Details about the lighting.
-        public var lighting: LightingDetails
+        public let lighting: LightingDetails
         /// Details about the image aesthetics.
-        public var aesthetics: AestheticsDetails
+        public let aesthetics: AestheticsDetails
         /// Details about photographic characteristics.
-        public var photographicCharacteristics: PhotographicCharacteristicsDetails?
+        public let photographicCharacteristics: PhotographicCharacteristicsDetails?
         /// Identify the artistic style or medium.
-        public var styleMedium: String?
+        public let styleMedium: String?
         /// List of text renders in the image.
-        public var textRender: [TextRender]?
+        public let textRender: [TextRender]?
         /// Provide any additional context that helps understand the image better.
-        public var context: String
+        public let context: String
         /// describe specific artistic characteristics, 3 words maximum.
-        public var artisticStyle: String
+        public let artisticStyle: String
         /// Explicitly describe any visible emotions or expressions on subjects.
-        public var subjectEmotions: String?
+        public let subjectEmotions: String?
 
         public init(
             shortDescription: String,
@@ -406,35 +406,35 @@ public enum BriaFiboLiteGenerate {
     /// Detailed object description with all attributes.
     public struct ObjectDescription: WireModel {
         /// Short description of the object.
-        public var description: String
+        public let description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
-        public var location: String
+        public let location: String
         /// Describe the relationship between the object and the other objects in the image.
-        public var relationship: String
+        public let relationship: String
         /// E.g., 'small', 'medium', 'large within frame'.
-        public var relativeSize: String?
+        public let relativeSize: String?
         /// Describe the basic shape and dominant color.
-        public var shapeAndColor: String?
+        public let shapeAndColor: String?
         /// E.g., 'smooth', 'rough', 'metallic', 'furry'.
-        public var texture: String?
+        public let texture: String?
         /// Any other notable visual details.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
         /// The number of objects in the cluster.
-        public var numberOfObjects: Int?
+        public let numberOfObjects: Int?
         /// Describe the body position.
-        public var pose: String?
+        public let pose: String?
         /// Describe facial expression.
-        public var expression: String?
+        public let expression: String?
         /// Describe attire.
-        public var clothing: String?
+        public let clothing: String?
         /// Describe the action of the human.
-        public var action: String?
+        public let action: String?
         /// Describe the gender of the human.
-        public var gender: String?
+        public let gender: String?
         /// Describe the skin tone and texture.
-        public var skinToneAndTexture: String?
+        public let skinToneAndTexture: String?
         /// Describe the orientation of the human.
-        public var orientation: String?
+        public let orientation: String?
 
         public init(
             description: String,
@@ -494,11 +494,11 @@ public enum BriaFiboLiteGenerate {
     /// Lighting information for the image.
     public struct LightingDetails: WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
-        public var conditions: String
+        public let conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
-        public var direction: String
+        public let direction: String
         /// Describe the presence of shadows.
-        public var shadows: String?
+        public let shadows: String?
 
         public init(conditions: String, direction: String, shadows: String? = nil) {
             self.conditions = conditions
@@ -518,15 +518,15 @@ public enum BriaFiboLiteGenerate {
     /// Aesthetic analysis of the image.
     public struct AestheticsDetails: WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
-        public var composition: String
+        public let composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
-        public var colorScheme: String
+        public let colorScheme: String
         /// E.g., 'serene', 'energetic', 'mysterious', 'joyful'.
-        public var moodAtmosphere: String
+        public let moodAtmosphere: String
         /// E.g., 'very low', 'low', 'medium', 'high', 'very high'.
-        public var aestheticScore: String
+        public let aestheticScore: String
         /// E.g., 'very low', 'low', 'medium', 'high', 'very high'.
-        public var preferenceScore: String
+        public let preferenceScore: String
 
         public init(
             composition: String,
@@ -556,13 +556,13 @@ public enum BriaFiboLiteGenerate {
     /// Photographic characteristics of the image.
     public struct PhotographicCharacteristicsDetails: WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
-        public var depthOfField: String
+        public let depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
-        public var focus: String
+        public let focus: String
         /// E.g., 'eye-level', 'low angle', 'high angle', 'dutch angle'.
-        public var cameraAngle: String
+        public let cameraAngle: String
         /// E.g., 'wide-angle', 'telephoto', 'macro', 'fisheye'.
-        public var lensFocalLength: String
+        public let lensFocalLength: String
 
         public init(depthOfField: String, focus: String, cameraAngle: String, lensFocalLength: String) {
             self.depthOfField = depthOfField
@@ -584,17 +584,17 @@ public enum BriaFiboLiteGenerate {
     /// Text rendering information in the image.
     public struct TextRender: WireModel {
         /// The text content.
-        public var text: String
+        public let text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
-        public var location: String
+        public let location: String
         /// E.g., 'small', 'medium', 'large within frame'.
-        public var size: String
+        public let size: String
         /// E.g., 'red', 'blue', 'green'.
-        public var color: String
+        public let color: String
         /// E.g., 'realistic', 'cartoonish', 'minimalist'.
-        public var font: String
+        public let font: String
         /// Any other notable visual details.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
 
         public init(
             text: String,
@@ -662,28 +662,28 @@ public enum BriaGenfill {
     /// The input of `fal-ai/bria/genfill`.
     public struct Input: QueueInput, WireModel {
         /// Input Image to erase from
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// The prompt you would like to use to generate images.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt you would like to use to generate images.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// Number of Images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -764,47 +764,47 @@ public enum BriaProductShot {
     /// The input of `fal-ai/bria/product-shot`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the product shot to be placed in a lifestyle shot. If both image_url and image_file are provided, image_url will be used. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text description of the new scene or background for the provided product shot. Bria currently supports prompts in English only, excluding special characters.
-        public var sceneDescription: String?
+        public let sceneDescription: String?
         /// The URL of the reference image to be used for generating the new scene or background for the product shot. Use "" to leave empty.Either ref_image_url or scene_description has to be provided but not both. If both ref_image_url and ref_image_file are provided, ref_image_url will be used. Accepted formats are jpeg, jpg, png, webp.
         ///
         /// Default: `.url("")`.
-        public var refImageURL: FileInput?
+        public let refImageURL: FileInput?
         /// Whether to optimize the scene description
         ///
         /// Default: `true`.
-        public var optimizeDescription: Bool?
+        public let optimizeDescription: Bool?
         /// The number of lifestyle product shots you would like to generate. You will get num_results x 10 results when placement_type=automatic and according to the number of required placements x num_results if placement_type=manual_placement.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numResults: Int?
+        public let numResults: Int?
         /// Whether to use the fast model
         ///
         /// Default: `true`.
-        public var fast: Bool?
+        public let fast: Bool?
         /// This parameter allows you to control the positioning of the product in the image. Choosing 'original' will preserve the original position of the product in the image. Choosing 'automatic' will generate results with the 10 recommended positions for the product. Choosing 'manual_placement' will allow you to select predefined positions (using the parameter 'manual_placement_selection'). Selecting 'manual_padding' will allow you to control the position and size of the image by defining the desired padding in pixels around the product.
         ///
         /// Default: `.manualPlacement`.
-        public var placementType: PlacementType?
+        public let placementType: PlacementType?
         /// This flag is only relevant when placement_type=original. If true, the output image retains the original input image's size; otherwise, the image is scaled to 1 megapixel (1MP) while preserving its aspect ratio.
         ///
         /// Default: `false`.
-        public var originalQuality: Bool?
+        public let originalQuality: Bool?
         /// The desired size of the final product shot. For optimal results, the total number of pixels should be around 1,000,000. This parameter is only relevant when placement_type=automatic or placement_type=manual_placement.
         ///
         /// Default: `[1000,1000]`.
-        public var shotSize: [Int]?
+        public let shotSize: [Int]?
         /// If you've selected placement_type=manual_placement, you should use this parameter to specify which placements/positions you would like to use from the list. You can select more than one placement in one request.
         ///
         /// Default: `.bottomCenter`.
-        public var manualPlacementSelection: ManualPlacementSelection?
+        public let manualPlacementSelection: ManualPlacementSelection?
         /// The desired padding in pixels around the product, when using placement_type=manual_padding. The order of the values is [left, right, top, bottom]. For optimal results, the total number of pixels, including padding, should be around 1,000,000. It is recommended to first use the product cutout API, get the cutout and understand the size of the result, and then define the required padding and use the cutout as an input for this API.
-        public var paddingValues: [Int]?
+        public let paddingValues: [Int]?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -936,36 +936,36 @@ public enum BriaReimagine {
     /// The input of `fal-ai/bria/reimagine`.
     public struct Input: QueueInput, WireModel {
         /// The prompt you would like to use to generate images.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the structure reference image. Use "" to leave empty. Accepted formats are jpeg, jpg, png, webp.
         ///
         /// Default: `.url("")`.
-        public var structureImageURL: FileInput?
+        public let structureImageURL: FileInput?
         /// The influence of the structure reference on the generated image.
         ///
         /// Default: `0.75`.
-        public var structureRefInfluence: Double?
+        public let structureRefInfluence: Double?
         /// How many images you would like to generate. When using any Guidance Method, Value is set to 1.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numResults: Int?
+        public let numResults: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// Whether to use the fast model
         ///
         /// Default: `true`.
-        public var fast: Bool?
+        public let fast: Bool?
         /// The number of iterations the model goes through to refine the generated image. This parameter is optional.
         ///
         /// At least 20, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1033,63 +1033,63 @@ public enum BriaReimagine32 {
     /// The input of `bria/reimagine/3.2`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of inference steps.
         ///
         /// At least 20, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Negative prompt for image generation.
         ///
         /// Default: `"Logo,Watermark,Ugly,Morbid,Extra fingers,Poorly drawn hands,Mutation,Blurry,Extra limbs,Gross proportions,Missing arms,Mutated hands,Long neck,Duplicate,Mutilated,Mutilated hands,Poorly drawn face,Deformed,Bad anatomy,Cloned face,Malformed limbs,Missing legs,Too many fingers"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for text.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to truncate the prompt.
         ///
         /// Default: `true`.
-        public var truncatePrompt: Bool?
+        public let truncatePrompt: Bool?
         /// Whether to improve the prompt.
         ///
         /// Default: `true`.
-        public var promptEnhancer: Bool?
+        public let promptEnhancer: Bool?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Depth control image (file or URL).
         ///
         /// Default: `""`.
-        public var depthImageURL: String?
+        public let depthImageURL: String?
         /// Depth control strength (0.0 to 1.0).
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var depthScale: Double?
+        public let depthScale: Double?
         /// Depth image preprocess.
         ///
         /// Default: `true`.
-        public var depthPreprocess: Bool?
+        public let depthPreprocess: Bool?
         /// Canny edge control image (file or URL).
         ///
         /// Default: `""`.
-        public var cannyImageURL: String?
+        public let cannyImageURL: String?
         /// Canny image preprocess.
         ///
         /// Default: `true`.
-        public var cannyPreprocess: Bool?
+        public let cannyPreprocess: Bool?
         /// Canny edge control strength (0.0 to 1.0).
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cannyScale: Double?
+        public let cannyScale: Double?
 
         public init(
             prompt: String,
@@ -1187,27 +1187,27 @@ public enum BriaReplaceBackground {
     /// The input of `bria/replace-background`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for background replacement.
-        public var prompt: String?
+        public let prompt: String?
         /// Reference image (file or URL).
         ///
         /// Default: `"https://v3b.fal.media/files/b/0a8bea8c/Mztgx0NG3HPdby-4iPqwH_a_coffee_machine_standing_in_the_kitchen.png"`.
-        public var imageURL: String?
+        public let imageURL: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `4925634`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps.
         ///
         /// Default: `30`.
-        public var stepsNum: Int?
+        public let stepsNum: Int?
         /// Negative prompt for background replacement.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1285,47 +1285,47 @@ public enum BriaTextToImageBase {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt you would like to use to generate images.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// How many images you would like to generate. When using any Guidance Method, Value is set to 1.
         ///
         /// At least 1, at most 4. Default: `4`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The aspect ratio of the image. When a guidance method is being used, the aspect ratio is defined by the guidance image and this parameter is ignored.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// The number of iterations the model goes through to refine the generated image. This parameter is optional.
         ///
         /// At least 20, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// When set to true, enhances the provided prompt by generating additional, more descriptive variations, resulting in more diverse and creative output images.
         ///
         /// Default: `false`.
-        public var promptEnhancement: Bool?
+        public let promptEnhancement: Bool?
         /// Which medium should be included in your generated images. This parameter is optional.
-        public var medium: Medium?
+        public let medium: Medium?
         /// Guidance images to use for the generation. Up to 4 guidance methods can be combined during a single inference.
         ///
         /// Default: `[]`.
-        public var guidance: [GuidanceInput]?
+        public let guidance: [GuidanceInput]?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1406,13 +1406,13 @@ public enum BriaTextToImageBase {
 
     public struct GuidanceInput: WireModel {
         /// The image that should be used as guidance, in base64 format, with the method defined in guidance_method_1. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB. If more then one guidance method is used, all guidance images must be of the same aspect ratio, and this will be the aspect ratio of the generated results. If guidance_method_1 is selected, an image must be provided.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Which guidance type you would like to include in the generation. Up to 4 guidance methods can be combined during a single inference. This parameter is optional.
-        public var method: Method?
+        public let method: Method?
         /// Impact of the guidance.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(imageURL: FileInput, method: Method? = nil, scale: Double? = nil) {
             self.imageURL = imageURL
@@ -1476,47 +1476,47 @@ public enum BriaTextToImageFast {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt you would like to use to generate images.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// How many images you would like to generate. When using any Guidance Method, Value is set to 1.
         ///
         /// At least 1, at most 4. Default: `4`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The aspect ratio of the image. When a guidance method is being used, the aspect ratio is defined by the guidance image and this parameter is ignored.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
         ///
         /// At least 0, at most 2147483647.
-        public var seed: Int?
+        public let seed: Int?
         /// The number of iterations the model goes through to refine the generated image. This parameter is optional.
         ///
         /// At least 4, at most 10. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// When set to true, enhances the provided prompt by generating additional, more descriptive variations, resulting in more diverse and creative output images.
         ///
         /// Default: `false`.
-        public var promptEnhancement: Bool?
+        public let promptEnhancement: Bool?
         /// Which medium should be included in your generated images. This parameter is optional.
-        public var medium: Medium?
+        public let medium: Medium?
         /// Guidance images to use for the generation. Up to 4 guidance methods can be combined during a single inference.
         ///
         /// Default: `[]`.
-        public var guidance: [GuidanceInput]?
+        public let guidance: [GuidanceInput]?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1616,19 +1616,19 @@ public enum BriaUpscaleCreative {
     /// The input of `bria/upscale/creative`.
     public struct Input: QueueInput, WireModel {
         /// Default: `.url("https://bria-datasets.s3.us-east-1.amazonaws.com/upscale/wild-west.png")`.
-        public var imageURL: FileInput?
+        public let imageURL: FileInput?
         /// Random seed for reproducibility.
         ///
         /// Greater than 0. Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Preserve alpha channel from input image.
         ///
         /// Default: `true`.
-        public var preserveAlpha: Bool?
+        public let preserveAlpha: Bool?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(imageURL: FileInput? = nil, seed: Int64? = nil, preserveAlpha: Bool? = nil, syncMode: Bool? = nil) {
             self.imageURL = imageURL
@@ -1692,25 +1692,25 @@ public enum BytedanceDreaminaV31TextToImage {
     /// The input of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Width and height must be between 512 and 2048.
         ///
         /// Default: `{"height":1536,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Whether to use an LLM to enhance the prompt
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1791,27 +1791,27 @@ public enum BytedanceSeedreamV3TextToImage {
     /// The input of `fal-ai/bytedance/seedream/v3/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
-        public var prompt: String
+        public let prompt: String
         /// Use for finer control over the output image size. Will be used over aspect_ratio, if both are provided. Width and height must be between 512 and 2048.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Controls how closely the output image aligns with the input prompt. Higher values mean stronger prompt correlation.
         ///
         /// At least 1, at most 10. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1874,31 +1874,31 @@ public enum BytedanceSeedreamV45Edit {
     /// The input of `fal-ai/bytedance/seedream/v4.5/edit`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
         ///
         /// Default: `{"height":2048,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`. The total number of images (image inputs + image outputs) must not exceed 15
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1984,11 +1984,11 @@ public enum BytedanceSeedreamV45Edit {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -2067,29 +2067,29 @@ public enum BytedanceSeedreamV45TextToImage {
     /// The input of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
         ///
         /// Default: `{"height":2048,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -2154,35 +2154,35 @@ public enum BytedanceSeedreamV4Edit {
     /// The input of `fal-ai/bytedance/seedream/v4/edit`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. The minimum total image area is 921600 pixels. Failing this, the image size will be adjusted to by scaling it up, while maintaining the aspect ratio.
         ///
         /// Default: `{"height":2048,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`. The total number of images (image inputs + image outputs) must not exceed 15
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The mode to use for enhancing prompt enhancement. Standard mode provides higher quality results but takes longer to generate. Fast mode provides average quality results but takes less time to generate.
         ///
         /// Default: `.standard`.
-        public var enhancePromptMode: EnhancePromptMode?
+        public let enhancePromptMode: EnhancePromptMode?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2272,11 +2272,11 @@ public enum BytedanceSeedreamV4Edit {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -2353,33 +2353,33 @@ public enum BytedanceSeedreamV4TextToImage {
     /// The input of `fal-ai/bytedance/seedream/v4/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Total pixels must be between 960x960 and 4096x4096.
         ///
         /// Default: `{"height":2048,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed to control the stochasticity of image generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The mode to use for enhancing prompt enhancement. Standard mode provides higher quality results but takes longer to generate. Fast mode provides average quality results but takes less time to generate.
         ///
         /// Default: `.standard`.
-        public var enhancePromptMode: EnhancePromptMode?
+        public let enhancePromptMode: EnhancePromptMode?
 
         public init(
             prompt: String,
@@ -2446,29 +2446,29 @@ public enum BytedanceSeedreamV5LiteEdit {
     /// The input of `fal-ai/bytedance/seedream/v5/lite/edit`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to edit the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
         ///
         /// Default: `.preset(.auto2K)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// List of URLs of input images for editing. Presently, up to 10 image inputs are allowed. If over 10 images are sent, only the last 10 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -2552,11 +2552,11 @@ public enum BytedanceSeedreamV5LiteEdit {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -2640,31 +2640,31 @@ public enum BytedanceSeedreamV5LiteTextToImage {
     /// The input of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the image
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
         ///
         /// Default: `.preset(.auto2K)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of separate model generations to be run with the prompt.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to a number greater than one, enables multi-image generation. The model will potentially return up to `max_images` images every generation, and in total, `num_images` generations will be carried out. In total, the number of images generated will be between `num_images` and `max_images*num_images`.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true returns seedance-2 trusted URLs. Please note these urls expire in 24 hours.
         ///
         /// Default: `false`.
-        public var returnByteplusURLs: Bool?
+        public let returnByteplusURLs: Bool?
 
         public init(
             prompt: String,

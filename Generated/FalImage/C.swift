@@ -27,29 +27,29 @@ public enum Cartoonify {
     /// The input of `fal-ai/cartoonify`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to apply cartoon style to
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Scale factor for the Cartoon effect
         ///
         /// At least 0.1, at most 2. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// Guidance scale for the generation
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use CFG zero
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// The seed for image generation. Same seed with same parameters will generate same image.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,
@@ -174,27 +174,27 @@ public enum ChainOfZoom {
     /// The input of `fal-ai/chain-of-zoom`.
     public struct Input: QueueInput, WireModel {
         /// Input image to zoom into
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Zoom scale in powers of 2
         ///
         /// At least 1, at most 8. Default: `5`.
-        public var scale: Double?
+        public let scale: Double?
         /// X coordinate of zoom center (0-1)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var centerX: Double?
+        public let centerX: Double?
         /// Y coordinate of zoom center (0-1)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var centerY: Double?
+        public let centerY: Double?
         /// Additional prompt text to guide the zoom enhancement
         ///
         /// Default: `""`.
-        public var userPrompt: String?
+        public let userPrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -276,51 +276,51 @@ public enum ChronoEdit {
     /// Input model for ChronoEdit standard editing operations
     public struct Input: QueueInput, WireModel {
         /// The image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale for the inference.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable temporal reasoning.
         ///
         /// Default: `false`.
-        public var enableTemporalReasoning: Bool?
+        public let enableTemporalReasoning: Bool?
         /// The number of temporal reasoning steps to perform.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var numTemporalReasoningSteps: Int?
+        public let numTemporalReasoningSteps: Int?
         /// The resolution of the output image.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable turbo mode to use for faster inference.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -502,55 +502,55 @@ public enum ChronoEditLoRA {
     /// ChronoEdit input with optional custom LoRAs.
     public struct Input: QueueInput, WireModel {
         /// The image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale for the inference.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable temporal reasoning.
         ///
         /// Default: `false`.
-        public var enableTemporalReasoning: Bool?
+        public let enableTemporalReasoning: Bool?
         /// The number of temporal reasoning steps to perform.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var numTemporalReasoningSteps: Int?
+        public let numTemporalReasoningSteps: Int?
         /// The resolution of the output image.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable turbo mode to use for faster inference.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
         /// Optional additional LoRAs to merge for this request (max 3).
         ///
         /// Default: `[]`.
-        public var loras: [ChronoLoRAWeight]?
+        public let loras: [ChronoLoRAWeight]?
 
         public init(
             imageURL: FileInput,
@@ -629,11 +629,11 @@ public enum ChronoEditLoRA {
 
     public struct ChronoLoRAWeight: WireModel {
         /// URL or path to the LoRA weights (Safetensors).
-        public var path: String
+        public let path: String
         /// Scale factor controlling LoRA strength.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, scale: Double? = nil) {
             self.path = path
@@ -678,49 +678,49 @@ public enum ChronoEditLoRAGalleryPaintbrush {
     /// Input for paintbrush mode
     public struct Input: QueueInput, WireModel {
         /// The image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional mask image where black areas indicate regions to sketch/paint.
-        public var maskURL: String?
+        public let maskURL: String?
         /// Describe how to transform the sketched regions.
-        public var prompt: String
+        public let prompt: String
         /// Number of denoising steps to run.
         ///
         /// At least 2, at most 50. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The resolution of the output image.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA adapter.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable turbo mode to use faster inference.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
         /// Optional additional LoRAs to merge (max 3).
         ///
         /// Default: `[]`.
-        public var loras: [ChronoLoRAWeight]?
+        public let loras: [ChronoLoRAWeight]?
 
         public init(
             imageURL: FileInput,
@@ -810,41 +810,41 @@ public enum ChronoEditLoRAGalleryUpscaler {
     /// Input for upscaler mode
     public struct Input: QueueInput, WireModel {
         /// The image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Target scale factor for the output resolution.
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The guidance scale for the inference.
         ///
         /// At least 0, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Number of inference steps for the upscaling pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The scale factor for the LoRA adapter.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Optional additional LoRAs to merge (max 3).
         ///
         /// Default: `[]`.
-        public var loras: [ChronoLoRAWeight]?
+        public let loras: [ChronoLoRAWeight]?
 
         public init(
             imageURL: FileInput,
@@ -921,47 +921,47 @@ public enum ClarityUpscaler {
     /// The input of `fal-ai/clarity-upscaler`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `"masterpiece, best quality, highres"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The upscale factor
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The negative prompt to use. Use it to address details that you don't want in the image.
         ///
         /// Default: `"(worst quality, low quality, normal quality:2)"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The creativity of the model. The higher the creativity, the more the model will deviate from the prompt.
         /// Refers to the denoise strength of the sampling.
         ///
         /// At least 0, at most 1. Default: `0.35`.
-        public var creativity: Double?
+        public let creativity: Double?
         /// The resemblance of the upscaled image to the original image. The higher the resemblance, the more the model will try to keep the original image.
         /// Refers to the strength of the ControlNet.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var resemblance: Double?
+        public let resemblance: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `18`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// At least 0.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1064,15 +1064,15 @@ public enum ClarityaiCrystalUpscaler {
     /// The input of `clarityai/crystal-upscaler`.
     public struct Input: QueueInput, WireModel {
         /// URL to the input image
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Scale factor
         ///
         /// At least 1, at most 200. Default: `2`.
-        public var scaleFactor: Double?
+        public let scaleFactor: Double?
         /// Creativity level for upscaling
         ///
         /// At least 0, at most 10. Default: `0`.
-        public var creativity: Double?
+        public let creativity: Double?
 
         public init(imageURL: FileInput, scaleFactor: Double? = nil, creativity: Double? = nil) {
             self.imageURL = imageURL
@@ -1132,29 +1132,29 @@ public enum Codeformer {
     /// The input of `fal-ai/codeformer`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Weight of the fidelity factor.
         ///
         /// Default: `0.5`.
-        public var fidelity: Double?
+        public let fidelity: Double?
         /// Upscaling factor
         ///
         /// Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// Should faces etc should be aligned.
         ///
         /// Default: `false`.
-        public var aligned: Bool?
+        public let aligned: Bool?
         /// Should only center face be restored
         ///
         /// Default: `false`.
-        public var onlyCenterFace: Bool?
+        public let onlyCenterFace: Bool?
         /// Should faces be upscaled
         ///
         /// Default: `true`.
-        public var faceUpscale: Bool?
+        public let faceUpscale: Bool?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,
@@ -1233,45 +1233,45 @@ public enum Cogview4 {
     /// The input of `fal-ai/cogview4`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1384,75 +1384,75 @@ public enum CreativeUpscaler {
         /// The type of model to use for the upscaling. Default is SD_1_5
         ///
         /// Default: `.sd1x5`.
-        public var modelType: ModelType?
+        public let modelType: ModelType?
         /// The image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results. If no prompt is provide BLIP2 will be used to generate a prompt.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale of the output image. The higher the scale, the bigger the output image will be.
         ///
         /// At least 1, at most 5. Default: `2`.
-        public var scale: Double?
+        public let scale: Double?
         /// How much the output can deviate from the original
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var creativity: Double?
+        public let creativity: Double?
         /// How much detail to add
         ///
         /// At least 0, at most 5. Default: `1`.
-        public var detail: Double?
+        public let detail: Double?
         /// How much to preserve the shape of the original image
         ///
         /// At least 0, at most 3. Default: `0.25`.
-        public var shapePreservation: Double?
+        public let shapePreservation: Double?
         /// The suffix to add to the prompt. This is useful to add a common ending to all prompts such as 'high quality' etc or embedding tokens.
         ///
         /// Default: `" high quality, highly detailed, high resolution, sharp"`.
-        public var promptSuffix: String?
+        public let promptSuffix: String?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"blurry, low resolution, bad, ugly, low quality, pixelated, interpolated, compression artifacts, noisey, grainy"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 16. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use for generating the image. The more steps
         /// the better the image will be but it will also take longer to generate.
         ///
         /// At least 1, at most 200. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the resulting image will be checked whether it includes any
         /// potentially unsafe content. If it does, it will be replaced with a black
         /// image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecks: Bool?
+        public let enableSafetyChecks: Bool?
         /// If set to true, the image will not be processed by the CCSR model before
         /// being processed by the creativity model.
         ///
         /// Default: `false`.
-        public var skipCcsr: Bool?
+        public let skipCcsr: Bool?
         /// Allow for large uploads that could take a very long time.
         ///
         /// Default: `false`.
-        public var overrideSizeLimits: Bool?
+        public let overrideSizeLimits: Bool?
         /// The URL to the base model to use for the upscaling
-        public var baseModelURL: String?
+        public let baseModelURL: String?
         /// The URL to the additional LORA model to use for the upscaling. Default is None
-        public var additionalLoRAURL: FileInput?
+        public let additionalLoRAURL: FileInput?
         /// The scale of the additional LORA model to use for the upscaling. Default is 1.0
         ///
         /// Default: `1`.
-        public var additionalLoRAScale: Double?
+        public let additionalLoRAScale: Double?
         /// The URL to the additional embeddings to use for the upscaling. Default is None
-        public var additionalEmbeddingURL: FileInput?
+        public let additionalEmbeddingURL: FileInput?
 
         public init(
             modelType: ModelType? = nil,

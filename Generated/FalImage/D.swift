@@ -23,10 +23,10 @@ public enum DocresDewarp {
     /// The input of `fal-ai/docres/dewarp`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -71,11 +71,11 @@ public enum DrctSuperResolution {
     /// The input of `fal-ai/drct-super-resolution`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Upscaling factor.
         ///
         /// Default: `4`.
-        public var upscaleFactor: Int?
+        public let upscaleFactor: Int?
 
         public init(imageURL: FileInput, upscaleFactor: Int? = nil) {
             self.imageURL = imageURL
@@ -125,9 +125,9 @@ public enum Dreamomni2Edit {
     /// The input of `fal-ai/dreamomni2/edit`.
     public struct Input: QueueInput, WireModel {
         /// List of URLs of input images for editing.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
 
         public init(imageURLs: [FileInput], prompt: String) {
             self.imageURLs = imageURLs
@@ -176,61 +176,61 @@ public enum Dreamshaper {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The negative prompt to use. Use it to address details that you don't want in the image.
         ///
         /// Default: `"(worst quality, low quality, normal quality, lowres, low details, oversaturated, undersaturated, overexposed, underexposed, grayscale, bw, bad photo, bad photography, bad art:1.4), (watermark, signature, text font, username, error, logo, words, letters, digits, autograph, trademark, name:1.2), (blur, blurry, grainy), morbid, ugly, asymmetrical, mutated malformed, mutilated, poorly lit, bad shadow, draft, cropped, out of frame, cut off, censored, jpeg artifacts, out of focus, glitch, duplicate, (airbrushed, cartoon, anime, semi-realistic, cgi, render, blender, digital art, manga, amateur:1.3), (3D ,3D Game, 3D Game Scene, 3D Character:1.1), (bad hands, bad anatomy, bad body, bad face, bad teeth, bad arms, bad legs, deformities:1.3)"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             guidanceScale: Double? = nil,
@@ -316,13 +316,13 @@ public enum Dreamshaper {
         /// before merging it with the base model.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// If set to true, the embedding will be forced to be used.
         ///
         /// Default: `false`.
-        public var force: Bool?
+        public let force: Bool?
         /// URL or path to a LoRA safetensors file. Or HF model name that resolves to safetensors weights.
-        public var path: String
+        public let path: String
 
         public init(scale: Double? = nil, force: Bool? = nil, path: String) {
             self.scale = scale
@@ -355,9 +355,9 @@ public enum Dreamshaper {
         /// The list of tokens to use for the embedding.
         ///
         /// Default: `["<s0>","<s1>"]`.
-        public var tokens: [String]?
+        public let tokens: [String]?
         /// URL or the path to the embedding weights.
-        public var path: String
+        public let path: String
 
         public init(tokens: [String]? = nil, path: String) {
             self.tokens = tokens
@@ -430,11 +430,11 @@ public enum Dreamshaper {
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
 
             public init(height: Int? = nil, width: Int? = nil) {
                 self.height = height

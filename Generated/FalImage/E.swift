@@ -27,31 +27,31 @@ public enum Emu35ImageEditImage {
     /// The input of `fal-ai/emu-3.5-image/edit-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the output image.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the output image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -154,29 +154,29 @@ public enum Emu35ImageTextToImage {
     /// The input of `fal-ai/emu-3.5-image/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to create the image.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the output image.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the output image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The seed for the inference.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to return the image in sync mode.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -252,49 +252,49 @@ public enum ErnieImage {
     /// The input of `fal-ai/ernie-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide what should not be in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If True, the prompt will be enhanced using an LLM for more detailed results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -399,11 +399,11 @@ public enum ErnieImage {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -512,53 +512,53 @@ public enum ErnieImageLoRA {
     /// The input of `fal-ai/ernie-image/lora`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide what should not be in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If True, the prompt will be enhanced using an LLM for more detailed results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for image generation. You can use up to 3 LoRAs and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -635,12 +635,12 @@ public enum ErnieImageLoRA {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, scale: Double? = nil) {
             self.path = path
@@ -686,53 +686,53 @@ public enum ErnieImageLoRATurbo {
     /// The input of `fal-ai/ernie-image/lora/turbo`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide what should not be in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps. Turbo model is optimized for 8 steps.
         ///
         /// At least 1, at most 20. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If True, the prompt will be enhanced using an LLM for more detailed results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for image generation. You can use up to 3 LoRAs and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -826,49 +826,49 @@ public enum ErnieImageTurbo {
     /// The input of `fal-ai/ernie-image/turbo`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide what should not be in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps. Turbo model is optimized for 8 steps.
         ///
         /// At least 1, at most 20. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If True, the prompt will be enhanced using an LLM for more detailed results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,

@@ -44,39 +44,39 @@ public enum FLiteStandard {
     /// The input of `fal-ai/f-lite/standard`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Negative Prompt for generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -166,56 +166,56 @@ public enum FaceToSticker {
     /// The input of `fal-ai/face-to-sticker`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps
         /// to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 10, at most 40. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 10. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The strength of the instant ID.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var instantIDStrength: Double?
+        public let instantIDStrength: Double?
         /// The weight of the IP adapter.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var ipAdapterWeight: Double?
+        public let ipAdapterWeight: Double?
         /// The amount of noise to add to the IP adapter.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var ipAdapterNoise: Double?
+        public let ipAdapterNoise: Double?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Whether to upscale the image 2x.
         ///
         /// Default: `false`.
-        public var upscale: Bool?
+        public let upscale: Bool?
         /// The number of steps to use for upscaling. Only used if `upscale` is `true`.
         ///
         /// At least 1, at most 20. Default: `10`.
-        public var upscaleSteps: Int?
+        public let upscaleSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -342,43 +342,43 @@ public enum FashnTryonV15 {
     /// The input of `fal-ai/fashn/tryon/v1.5`.
     public struct Input: QueueInput, WireModel {
         /// URL or base64 of the model image
-        public var modelImage: String
+        public let modelImage: String
         /// URL or base64 of the garment image
-        public var garmentImage: String
+        public let garmentImage: String
         /// Category of the garment to try-on. 'auto' will attempt to automatically detect the category of the garment.
         ///
         /// Default: `.auto`.
-        public var category: Category?
+        public let category: Category?
         /// Specifies the mode of operation. 'performance' mode is faster but may sacrifice quality, 'balanced' mode is a balance between speed and quality, and 'quality' mode is slower but produces higher quality results.
         ///
         /// Default: `.balanced`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// Specifies the type of garment photo to optimize internal parameters for better performance. 'model' is for photos of garments on a model, 'flat-lay' is for flat-lay or ghost mannequin images, and 'auto' attempts to automatically detect the photo type.
         ///
         /// Default: `.auto`.
-        public var garmentPhotoType: GarmentPhotoType?
+        public let garmentPhotoType: GarmentPhotoType?
         /// Content moderation level for garment images. 'none' disables moderation, 'permissive' blocks only explicit content, 'conservative' also blocks underwear and swimwear.
         ///
         /// Default: `.permissive`.
-        public var moderationLevel: ModerationLevel?
+        public let moderationLevel: ModerationLevel?
         /// Sets random operations to a fixed state. Use the same seed to reproduce results with the same inputs, or different seed to force different results.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate in a single run. Image generation has a random element in it, so trying multiple images at once increases the chances of getting a good result.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// Disables human parsing on the model image.
         ///
         /// Default: `true`.
-        public var segmentationFree: Bool?
+        public let segmentationFree: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Output format of the generated images. 'png' is highest quality, while 'jpeg' is faster
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             modelImage: String,
@@ -591,61 +591,61 @@ public enum FastFooocusSDXL {
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 24. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, a smaller model will try to refine the output after it was processed.
         ///
         /// Default: `true`.
-        public var enableRefiner: Bool?
+        public let enableRefiner: Bool?
 
         public init(
             requestID: String? = nil,
@@ -746,24 +746,24 @@ public enum FastFooocusSDXLImageToImage {
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The size of the generated image. Leave it none to automatically infer from the prompt image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -772,54 +772,54 @@ public enum FastFooocusSDXLImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 24. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// If set to true, a smaller model will try to refine the output after it was processed.
         ///
         /// Default: `true`.
-        public var enableRefiner: Bool?
+        public let enableRefiner: Bool?
 
         public init(
             requestID: String? = nil,
@@ -933,58 +933,58 @@ public enum FastLcmDiffusion {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 32. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `1.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
 
         public init(
             syncMode: Bool? = nil,
@@ -1080,47 +1080,47 @@ public enum FastLcmDiffusionImageToImage {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `1.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -1129,28 +1129,28 @@ public enum FastLcmDiffusionImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 32. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
 
         public init(
             syncMode: Bool? = nil,
@@ -1262,66 +1262,66 @@ public enum FastLcmDiffusionInpainting {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `1.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 32. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             syncMode: Bool? = nil,
@@ -1429,51 +1429,51 @@ public enum FastLightningSDXL {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// Default: `._4`.
-        public var numInferenceSteps: NumInferenceSteps?
+        public let numInferenceSteps: NumInferenceSteps?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
 
         public init(
             embeddings: [Embedding]? = nil,
@@ -1576,57 +1576,57 @@ public enum FastLightningSDXLImageToImage {
     /// The input of `fal-ai/fast-lightning-sdxl/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// Default: `._4`.
-        public var numInferenceSteps: NumInferenceSteps?
+        public let numInferenceSteps: NumInferenceSteps?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -1635,11 +1635,11 @@ public enum FastLightningSDXLImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1744,59 +1744,59 @@ public enum FastLightningSDXLInpainting {
     /// The input of `fal-ai/fast-lightning-sdxl/inpainting`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// Default: `._4`.
-        public var numInferenceSteps: NumInferenceSteps?
+        public let numInferenceSteps: NumInferenceSteps?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
 
         public init(
             imageURL: FileInput,
@@ -1898,66 +1898,66 @@ public enum FastSDXL {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -2062,72 +2062,72 @@ public enum FastSDXLControlnetCanny {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The URL of the control image.
-        public var controlImageURL: FileInput
+        public let controlImageURL: FileInput
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             embeddings: [Embedding]? = nil,
@@ -2239,46 +2239,46 @@ public enum FastSDXLControlnetCannyImageToImage {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -2287,43 +2287,43 @@ public enum FastSDXLControlnetCannyImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// The URL of the control image.
-        public var controlImageURL: FileInput
+        public let controlImageURL: FileInput
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             embeddings: [Embedding]? = nil,
@@ -2451,80 +2451,80 @@ public enum FastSDXLControlnetCannyInpainting {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The URL of the control image.
-        public var controlImageURL: FileInput
+        public let controlImageURL: FileInput
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             embeddings: [Embedding]? = nil,
@@ -2647,11 +2647,11 @@ public enum FastSDXLImageToImage {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -2660,72 +2660,72 @@ public enum FastSDXLImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -2846,74 +2846,74 @@ public enum FastSDXLInpainting {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -3023,46 +3023,46 @@ public enum FireredImageEdit {
     /// The input of `fal-ai/firered-image-edit`.
     public struct Input: QueueInput, WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform. More steps generally produce higher quality results.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Classifier-free guidance scale. Higher values make the model follow the prompt more closely.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images to edit. Supports single image editing and multi-image references (e.g., virtual try-on, style transfer from reference).
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The negative prompt for the generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The acceleration level to use for inference speed optimization.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -3182,46 +3182,46 @@ public enum FireredImageEditV11 {
     /// The input of `fal-ai/firered-image-edit-v1.1`.
     public struct Input: QueueInput, WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform. More steps generally produce higher quality results.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Classifier-free guidance scale. Higher values make the model follow the prompt more closely.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images to edit. Supports single image editing and multi-image references (e.g., virtual try-on, style transfer from reference, portrait makeup).
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The negative prompt for the generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The acceleration level to use for inference speed optimization.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -3304,9 +3304,9 @@ public enum Florence2LargeCaptionToPhraseGrounding {
     /// The input of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text input for the task
-        public var textInput: String
+        public let textInput: String
 
         public init(imageURL: FileInput, textInput: String) {
             self.imageURL = imageURL

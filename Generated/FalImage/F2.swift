@@ -45,7 +45,7 @@ public enum Florence2LargeDenseRegionCaption {
     /// The input of `fal-ai/florence-2-large/dense-region-caption`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -273,9 +273,9 @@ public enum Florence2LargeRegionToSegmentation {
     /// The input of `fal-ai/florence-2-large/region-to-segmentation`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The user input coordinates
-        public var region: Region
+        public let region: Region
 
         public init(imageURL: FileInput, region: Region) {
             self.imageURL = imageURL
@@ -300,19 +300,19 @@ public enum Florence2LargeRegionToSegmentation {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
-        public var x1: Int
+        public let x1: Int
         /// Y-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
-        public var y1: Int
+        public let y1: Int
         /// X-coordinate of the bottom-right corner
         ///
         /// At least 0, at most 999.
-        public var x2: Int
+        public let x2: Int
         /// Y-coordinate of the bottom-right corner
         ///
         /// At least 0, at most 999.
-        public var y2: Int
+        public let y2: Int
 
         public init(x1: Int, y1: Int, x2: Int, y2: Int) {
             self.x1 = x1
@@ -356,37 +356,37 @@ public enum Flowedit {
     /// The input of `fal-ai/flowedit`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Prompt of the image to be used.
-        public var sourcePrompt: String
+        public let sourcePrompt: String
         /// Prompt of the image to be made.
-        public var targetPrompt: String
+        public let targetPrompt: String
         /// Random seed for reproducible generation. If set none, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Steps for which the model should run.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for the source.
         ///
         /// At least 0, at most 30. Default: `1.5`.
-        public var srcGuidanceScale: Int?
+        public let srcGuidanceScale: Int?
         /// Guidance scale for target.
         ///
         /// At least 0, at most 30. Default: `5.5`.
-        public var tarGuidanceScale: Int?
+        public let tarGuidanceScale: Int?
         /// Average step count
         ///
         /// Default: `1`.
-        public var nAvg: Int?
+        public let nAvg: Int?
         /// Control the strength of the edit
         ///
         /// Default: `23`.
-        public var nMax: Int?
+        public let nMax: Int?
         /// Minimum step for improved style edits
         ///
         /// Default: `0`.
-        public var nMin: Int?
+        public let nMin: Int?
 
         public init(
             imageURL: FileInput,
@@ -463,43 +463,43 @@ public enum Flux1Dev {
     /// The input of `fal-ai/flux-1/dev`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -580,45 +580,45 @@ public enum Flux1DevImageToImage {
     /// The input of `fal-ai/flux-1/dev/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -703,43 +703,43 @@ public enum Flux1DevRedux {
     /// The input of `fal-ai/flux-1/dev/redux`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -819,43 +819,43 @@ public enum Flux1Krea {
     /// The input of `fal-ai/flux-1/krea`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -968,45 +968,45 @@ public enum Flux1KreaImageToImage {
     /// The input of `fal-ai/flux-1/krea/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -1091,43 +1091,43 @@ public enum Flux1KreaRedux {
     /// The input of `fal-ai/flux-1/krea/redux`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -1211,41 +1211,41 @@ public enum Flux1Schnell {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -1327,38 +1327,38 @@ public enum Flux1SchnellRedux {
     /// The input of `fal-ai/flux-1/schnell/redux`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -1468,45 +1468,45 @@ public enum Flux2Edit {
     /// The input of `fal-ai/flux-2/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If set to true, the prompt will be expanded for better results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1623,37 +1623,37 @@ public enum Flux2Flash {
     /// The input of `fal-ai/flux-2/flash`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the prompt will be expanded for better results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1761,39 +1761,39 @@ public enum Flux2FlashEdit {
     /// The input of `fal-ai/flux-2/flash/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the prompt will be expanded for better results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed, if more are provided, only the first 4 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1870,37 +1870,37 @@ public enum Flux2Flex {
     /// The input of `fal-ai/flux-2-flex`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The guidance scale to use for the generation.
         ///
         /// At least 1.5, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             prompt: String,

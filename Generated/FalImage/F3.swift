@@ -46,39 +46,39 @@ public enum Flux2FlexEdit {
     /// The input of `fal-ai/flux-2-flex/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// List of URLs of input images for editing
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The guidance scale to use for the generation.
         ///
         /// At least 1.5, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             prompt: String,
@@ -173,11 +173,11 @@ public enum Flux2FlexEdit {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -240,33 +240,33 @@ public enum Flux2Klein4b {
     /// The input of `fal-ai/flux-2/klein/4b`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -339,45 +339,45 @@ public enum Flux2Klein4bBase {
     /// The input of `fal-ai/flux-2/klein/4b/base`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for classifier-free guidance.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -463,45 +463,45 @@ public enum Flux2Klein4bBaseEdit {
     /// The input of `fal-ai/flux-2/klein/4b/base/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for classifier-free guidance.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -589,49 +589,49 @@ public enum Flux2Klein4bBaseEditLoRA {
     /// The input of `fal-ai/flux-2/klein/4b/base/edit/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for classifier-free guidance.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [JSONValue]?
+        public let loras: [JSONValue]?
 
         public init(
             prompt: String,
@@ -722,49 +722,49 @@ public enum Flux2Klein4bBaseLoRA {
     /// The input of `fal-ai/flux-2/klein/4b/base/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for classifier-free guidance.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [JSONValue]?
+        public let loras: [JSONValue]?
 
         public init(
             prompt: String,
@@ -852,33 +852,33 @@ public enum Flux2Klein4bEdit {
     /// The input of `fal-ai/flux-2/klein/4b/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -952,37 +952,37 @@ public enum Flux2Klein4bEditLoRA {
     /// The input of `fal-ai/flux-2/klein/4b/edit/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. If not provided, uses the input image size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images for editing. A maximum of 4 images are allowed.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [JSONValue]?
+        public let loras: [JSONValue]?
 
         public init(
             prompt: String,
@@ -1059,37 +1059,37 @@ public enum Flux2Klein4bLoRA {
     /// The input of `fal-ai/flux-2/klein/4b/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 8. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI. Output is not stored when this is True.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [JSONValue]?
+        public let loras: [JSONValue]?
 
         public init(
             prompt: String,
@@ -1299,31 +1299,31 @@ public enum Flux2KleinRealtime {
         /// Random seed for reproducibility.
         ///
         /// Default: `35`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// At least 1, at most 8. Default: `3`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Schedule mu for time shift. 2.3=default, lower=more even denoising, 0.3=nearly linear.
         ///
         /// At least 0.3, at most 2.5. Default: `2.3`.
-        public var scheduleMu: Double?
+        public let scheduleMu: Double?
         /// The prompt to guide image editing.
         ///
         /// Default: `"Turn this into \"Living oil painting, melting gold and sapphire\""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Output feedback loop. 1.0 = pure noise (no feedback), 0.9 = 90% noise + 10% previous output latent.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var outputFeedbackStrength: Double?
+        public let outputFeedbackStrength: Double?
         /// Base64-encoded image data URI for editing. CDN URLs are not supported for realtime. For optimal performance, use 704x704 JPEG images with 50% quality. Other sizes will be resized automatically.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Enable RIFE frame interpolation between consecutive frames (doubles output frames).
         ///
         /// Default: `false`.
-        public var enableInterpolation: Bool?
+        public let enableInterpolation: Bool?
         /// The size of the generated image. square=768x768, square_hd=1024x1024.
         ///
         /// Default: `.square`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             seed: Int64? = nil,
@@ -1458,49 +1458,49 @@ public enum Flux2LoRA {
     /// The input of `fal-ai/flux-2/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If set to true, the prompt will be expanded for better results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// List of LoRA weights to apply (maximum 3). Each LoRA can be a URL, HuggingFace repo ID, or local path.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -1574,11 +1574,11 @@ public enum Flux2LoRA {
     /// LoRA weight configuration.
     public struct LoRAInput: WireModel {
         /// URL, HuggingFace repo ID (owner/repo), or local path to LoRA weights.
-        public var path: String
+        public let path: String
         /// Scale factor for LoRA application (0.0 to 4.0).
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, scale: Double? = nil) {
             self.path = path
@@ -1624,49 +1624,49 @@ public enum Flux2LoRAEdit {
     /// The input of `fal-ai/flux-2/lora/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The seed to use for the generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the image to generate. The width and height must be between 512 and 2048 pixels.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The acceleration level to use for the image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// If set to true, the prompt will be expanded for better results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URsL of the images for editing. A maximum of 3 images are allowed, if more are provided, only the first 3 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// List of LoRA weights to apply (maximum 3). Each LoRA can be a URL, HuggingFace repo ID, or local path.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -1754,47 +1754,47 @@ public enum Flux2LoRAGalleryAddBackground {
     /// Input model for Add Background endpoint - Add background to images
     public struct Input: QueueInput, WireModel {
         /// The URLs of the images. Provide an image with a white or clean background.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The prompt describing the background to add. Must start with 'Add Background' followed by your description.
         ///
         /// Default: `"Add Background forest"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the add background effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1931,45 +1931,45 @@ public enum Flux2LoRAGalleryApartmentStaging {
     /// Input model for Apartment Staging endpoint - Furnish rooms
     public struct Input: QueueInput, WireModel {
         /// The URL of the empty room image to furnish.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The prompt to generate a furnished room. Use 'furnish this room' for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the apartment staging effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -2080,45 +2080,45 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
     /// Input model for Ballpoint Pen Sketch endpoint - Generate ballpoint pen sketch style images
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a ballpoint pen sketch style image. Use 'b4llp01nt' trigger word for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the ballpoint pen sketch effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,

@@ -44,45 +44,45 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     /// Input model for Digital Comic Art endpoint - Generate digital comic art style images
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a digital comic art style image. Use 'd1g1t4l' trigger word for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the digital comic art effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,
@@ -191,47 +191,47 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from face
     public struct Input: QueueInput, WireModel {
         /// The URL of the cropped face image.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The prompt describing the full portrait to generate from the face.
         ///
         /// Default: `"Face to full portrait"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the face to full portrait effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -343,45 +343,45 @@ public enum Flux2LoRAGalleryHdrStyle {
     /// Input model for HDR Style endpoint - Generate HDR style images with vibrant colors
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an HDR style image. The trigger word 'Hyp3rRe4list1c' will be automatically prepended.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the HDR style effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,
@@ -490,55 +490,55 @@ public enum Flux2LoRAGalleryMultipleAngles {
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word. Prompt is built automatically from slider values.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to adjust camera angle for.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
         ///
         /// At least 0, at most 360. Default: `0`.
-        public var horizontalAngle: Double?
+        public let horizontalAngle: Double?
         /// Vertical camera angle in degrees. 0°=eye-level shot, 30°=elevated shot, 60°=high-angle shot (looking down from above).
         ///
         /// At least 0, at most 60. Default: `0`.
-        public var verticalAngle: Double?
+        public let verticalAngle: Double?
         /// Camera zoom/distance. 0=wide shot (far away), 5=medium shot (normal), 10=close-up (very close).
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var zoom: Double?
+        public let zoom: Double?
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If True, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the multiple angles effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -661,45 +661,45 @@ public enum Flux2LoRAGalleryRealism {
     /// Input model for Realism endpoint - Generate realistic style images
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a realistic image with natural lighting and authentic details.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the realism effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,
@@ -808,45 +808,45 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     /// Input model for Satellite View Style endpoint - Generate satellite/aerial view style images
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a satellite/aerial view style image.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the satellite view style effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,
@@ -955,45 +955,45 @@ public enum Flux2LoRAGallerySepiaVintage {
     /// Input model for Sepia Vintage Photography endpoint - Generate vintage sepia style images
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a sepia vintage photography style image.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the sepia vintage photography effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             prompt: String,
@@ -1102,45 +1102,45 @@ public enum Flux2LoRAGalleryVirtualTryon {
     /// Input model for Virtual Try-on endpoint - Generate virtual try-on images
     public struct Input: QueueInput, WireModel {
         /// The URLs of the images for virtual try-on. Provide person image and clothing image.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The prompt to generate a virtual try-on image.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 4, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The strength of the virtual try-on effect.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1253,29 +1253,29 @@ public enum Flux2Max {
     /// The input of `fal-ai/flux-2-max`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1342,31 +1342,31 @@ public enum Flux2MaxEdit {
     /// The input of `fal-ai/flux-2-max/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// List of URLs of input images for editing
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1506,57 +1506,57 @@ public enum FluxControlLoRACanny {
     /// The input of `fal-ai/flux-control-lora-canny`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of image to use for image-to-image generation.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The image to use for control lora. This is used to control the style of the generated image.
-        public var controlLoRAImageURL: FileInput
+        public let controlLoRAImageURL: FileInput
         /// The strength of the control lora.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var controlLoRAStrength: Double?
+        public let controlLoRAStrength: Double?
         /// If set to true, the input image will be preprocessed to extract depth information.
         /// This is useful for generating depth maps from images.
         ///
         /// Default: `true`.
-        public var preprocessDepth: Bool?
+        public let preprocessDepth: Bool?
 
         public init(
             prompt: String,
@@ -1653,54 +1653,54 @@ public enum FluxControlLoRACannyImageToImage {
     /// The input of `fal-ai/flux-control-lora-canny/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The image to use for control lora. This is used to control the style of the generated image.
-        public var controlLoRAImageURL: FileInput
+        public let controlLoRAImageURL: FileInput
         /// The strength of the control lora.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var controlLoRAStrength: Double?
+        public let controlLoRAStrength: Double?
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -1865,39 +1865,39 @@ public enum FluxDifferentialDiffusion {
     /// The input of `fal-ai/flux-differential-diffusion`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of image to use as initial image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of change map.
-        public var changeMapImageURL: FileInput
+        public let changeMapImageURL: FileInput
         /// The strength to use for image-to-image. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1977,128 +1977,128 @@ public enum FluxGeneral {
     /// The input of `fal-ai/flux-general`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The LoRAs to use for the image generation which use a control image. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoRAs: [ControlLoRAWeight]?
+        public let controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// The controlnet unions to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnetUnions: [ControlNetUnion]?
+        public let controlnetUnions: [ControlNetUnion]?
         /// IP-Adapter to use for image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapters: [IPAdapter]?
+        public let ipAdapters: [IPAdapter]?
         /// EasyControl Inputs to use for image generation.
         ///
         /// Default: `[]`.
-        public var easycontrols: [EasyControlWeight]?
+        public let easycontrols: [EasyControlWeight]?
         /// Use an image input to influence the generation. Can be used to fill images in masked areas.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 5. Default: `3.5`.
-        public var realCFGScale: Double?
+        public let realCFGScale: Double?
         /// Uses classical CFG as in SD1.5, SDXL, etc. Increases generation times and price when set to be true.
         /// If using XLabs IP-Adapter v1, this will be turned on!.
         ///
         /// Default: `false`.
-        public var useRealCFG: Bool?
+        public let useRealCFG: Bool?
         /// Uses CFG-zero init sampling as in https://arxiv.org/abs/2503.18886.
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of Image for Reference-Only
-        public var referenceImageURL: FileInput?
+        public let referenceImageURL: FileInput?
         /// Strength of reference_only generation. Only used if a reference image is provided.
         ///
         /// At least -3, at most 3. Default: `0.65`.
-        public var referenceStrength: Double?
+        public let referenceStrength: Double?
         /// The percentage of the total timesteps when the reference guidance is to bestarted.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var referenceStart: Double?
+        public let referenceStart: Double?
         /// The percentage of the total timesteps when the reference guidance is to be ended.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var referenceEnd: Double?
+        public let referenceEnd: Double?
         /// Base shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `0.5`.
-        public var baseShift: Double?
+        public let baseShift: Double?
         /// Max shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `1.15`.
-        public var maxShift: Double?
+        public let maxShift: Double?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Specifies whether beta sigmas ought to be used.
         ///
         /// Default: `false`.
-        public var useBetaSchedule: Bool?
+        public let useBetaSchedule: Bool?
         /// Sigmas schedule for the denoising process.
-        public var sigmaSchedule: String?
+        public let sigmaSchedule: String?
         /// Scheduler for the denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Negative prompt to steer the image generation away from unwanted features.
         /// By default, we will be using NAG for processing the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The scale for NAG. Higher values will result in a image that is more distant
         /// to the negative prompt.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var nagScale: Double?
+        public let nagScale: Double?
         /// The tau for NAG. Controls the normalization of the hidden state.
         /// Higher values will result in a less aggressive normalization,
         /// but may also lead to unexpected changes with respect to the original image.
         /// Not recommended to change this value.
         ///
         /// Greater than 0. Default: `2.5`.
-        public var nagTau: Double?
+        public let nagTau: Double?
         /// The alpha value for NAG. This value is used as a final weighting
         /// factor for steering the normalized guidance (positive and negative prompts)
         /// in the direction of the positive prompt. Higher values will result in less
@@ -2106,13 +2106,13 @@ public enum FluxGeneral {
         /// considering the positive prompt guidance more.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagAlpha: Double?
+        public let nagAlpha: Double?
         /// The proportion of steps to apply NAG. After the specified proportion
         /// of steps has been iterated, the remaining steps will use original
         /// attention processors in FLUX.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagEnd: Double?
+        public let nagEnd: Double?
 
         public init(
             prompt: String,
@@ -2274,18 +2274,18 @@ public enum FluxGeneral {
 
     public struct ControlLoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model. Providing a dictionary as {"layer_name":layer_scale} allows per-layer lora scale settings. Layers with no scale provided will have scale 1.0.
         ///
         /// Default: `1`.
-        public var scale: Scale?
+        public let scale: Scale?
         /// URL of the image to be used as the control image.
-        public var controlImageURL: String
+        public let controlImageURL: String
         /// Type of preprocessing to apply to the input image.
         ///
         /// Default: `.noPreprocess`.
-        public var preprocess: Preprocess?
+        public let preprocess: Preprocess?
 
         public init(path: String, scale: Scale? = nil, controlImageURL: String, preprocess: Preprocess? = nil) {
             self.path = path
@@ -2343,32 +2343,32 @@ public enum FluxGeneral {
 
     public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
-        public var path: String
+        public let path: String
         /// optional URL to the controlnet config.json file.
-        public var configURL: String?
+        public let configURL: String?
         /// The optional variant if a Hugging Face repo key is used.
-        public var variant: String?
+        public let variant: String?
         /// URL of the image to be used as the control image.
-        public var controlImageURL: String
+        public let controlImageURL: String
         /// URL of the mask for the control image.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// Threshold for mask.
         ///
         /// At least 0.01, at most 0.99. Default: `0.5`.
-        public var maskThreshold: Double?
+        public let maskThreshold: Double?
         /// The scale of the control net weight. This is used to scale the control net weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var conditioningScale: Double?
+        public let conditioningScale: Double?
         /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var startPercentage: Double?
+        public let startPercentage: Double?
         /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endPercentage: Double?
+        public let endPercentage: Double?
 
         public init(
             path: String,
@@ -2426,13 +2426,13 @@ public enum FluxGeneral {
 
     public struct ControlNetUnion: WireModel {
         /// URL or the path to the control net weights.
-        public var path: String
+        public let path: String
         /// optional URL to the controlnet config.json file.
-        public var configURL: String?
+        public let configURL: String?
         /// The optional variant if a Hugging Face repo key is used.
-        public var variant: String?
+        public let variant: String?
         /// The control images and modes to use for the control net.
-        public var controls: [ControlNetUnionInput]
+        public let controls: [ControlNetUnionInput]
 
         public init(path: String, configURL: String? = nil, variant: String? = nil, controls: [ControlNetUnionInput]) {
             self.path = path
@@ -2459,9 +2459,9 @@ public enum FluxGeneral {
 
     public struct ControlNetUnionInput: WireModel {
         /// URL of the image to be used as the control image.
-        public var controlImageURL: FileInput
+        public let controlImageURL: FileInput
         /// URL of the mask for the control image.
-        public var maskImageURL: FileInput?
+        public let maskImageURL: FileInput?
         /// Control Mode for Flux Controlnet Union. Supported values are:
         /// - canny: Uses the edges for guided generation.
         /// - tile: Uses the tiles for guided generation.
@@ -2470,24 +2470,24 @@ public enum FluxGeneral {
         /// - pose: Uses the pose of the image for guided generation.
         /// - gray: Converts the image to grayscale.
         /// - low-quality: Converts the image to a low-quality image.
-        public var controlMode: ControlMode
+        public let controlMode: ControlMode
         /// The scale of the control net weight. This is used to scale the control net weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var conditioningScale: Double?
+        public let conditioningScale: Double?
         /// Threshold for mask.
         ///
         /// At least 0.01, at most 0.99. Default: `0.5`.
-        public var maskThreshold: Double?
+        public let maskThreshold: Double?
         /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var startPercentage: Double?
+        public let startPercentage: Double?
         /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endPercentage: Double?
+        public let endPercentage: Double?
 
         public init(
             controlImageURL: FileInput,
@@ -2556,27 +2556,27 @@ public enum FluxGeneral {
 
     public struct IPAdapter: WireModel {
         /// Hugging Face path to the IP-Adapter
-        public var path: String
+        public let path: String
         /// Subfolder in which the ip_adapter weights exist
-        public var subfolder: String?
+        public let subfolder: String?
         /// Name of the safetensors file containing the ip-adapter weights
-        public var weightName: String?
+        public let weightName: String?
         /// Path to the Image Encoder for the IP-Adapter, for example 'openai/clip-vit-large-patch14'
-        public var imageEncoderPath: String
+        public let imageEncoderPath: String
         /// Subfolder in which the image encoder weights exist.
-        public var imageEncoderSubfolder: String?
+        public let imageEncoderSubfolder: String?
         /// Name of the image encoder.
-        public var imageEncoderWeightName: String?
+        public let imageEncoderWeightName: String?
         /// URL of Image for IP-Adapter conditioning.
-        public var imageURL: String
+        public let imageURL: String
         /// URL of the mask for the control image.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// Threshold for mask.
         ///
         /// At least 0.01, at most 0.99. Default: `0.5`.
-        public var maskThreshold: Double?
+        public let maskThreshold: Double?
         /// Scale for ip adapter.
-        public var scale: Double
+        public let scale: Double
 
         public init(
             path: String,
@@ -2631,15 +2631,15 @@ public enum FluxGeneral {
 
     public struct EasyControlWeight: WireModel {
         /// URL to safetensor weights of control method to be applied. Can also be one of `canny`, `depth`, `hedsketch`, `inpainting`, `pose`, `seg`, `subject`, `ghibli`
-        public var controlMethodURL: String
+        public let controlMethodURL: String
         /// Scale for the control method.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// URL of an image to use as a control
-        public var imageURL: String
+        public let imageURL: String
         /// Control type of the image. Must be one of `spatial` or `subject`.
-        public var imageControlType: ImageControlType
+        public let imageControlType: ImageControlType
 
         public init(controlMethodURL: String, scale: Double? = nil, imageURL: String, imageControlType: ImageControlType) {
             self.controlMethodURL = controlMethodURL
@@ -2685,7 +2685,7 @@ public enum FluxGeneral {
         /// URLs of images to be filled for redux prompting
         ///
         /// Default: `[]`.
-        public var fillImageURL: FillImageURL?
+        public let fillImageURL: FillImageURL?
 
         public init(fillImageURL: FillImageURL? = nil) {
             self.fillImageURL = fillImageURL

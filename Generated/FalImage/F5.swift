@@ -59,128 +59,128 @@ public enum FluxGeneralDifferentialDiffusion {
     /// The input of `fal-ai/flux-general/differential-diffusion`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The LoRAs to use for the image generation which use a control image. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoRAs: [ControlLoRAWeight]?
+        public let controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// The controlnet unions to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnetUnions: [ControlNetUnion]?
+        public let controlnetUnions: [ControlNetUnion]?
         /// IP-Adapter to use for image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapters: [IPAdapter]?
+        public let ipAdapters: [IPAdapter]?
         /// EasyControl Inputs to use for image generation.
         ///
         /// Default: `[]`.
-        public var easycontrols: [EasyControlWeight]?
+        public let easycontrols: [EasyControlWeight]?
         /// Use an image input to influence the generation. Can be used to fill images in masked areas.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 5. Default: `3.5`.
-        public var realCFGScale: Double?
+        public let realCFGScale: Double?
         /// Uses classical CFG as in SD1.5, SDXL, etc. Increases generation times and price when set to be true.
         /// If using XLabs IP-Adapter v1, this will be turned on!.
         ///
         /// Default: `false`.
-        public var useRealCFG: Bool?
+        public let useRealCFG: Bool?
         /// Uses CFG-zero init sampling as in https://arxiv.org/abs/2503.18886.
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of Image for Reference-Only
-        public var referenceImageURL: FileInput?
+        public let referenceImageURL: FileInput?
         /// Strength of reference_only generation. Only used if a reference image is provided.
         ///
         /// At least -3, at most 3. Default: `0.65`.
-        public var referenceStrength: Double?
+        public let referenceStrength: Double?
         /// The percentage of the total timesteps when the reference guidance is to bestarted.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var referenceStart: Double?
+        public let referenceStart: Double?
         /// The percentage of the total timesteps when the reference guidance is to be ended.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var referenceEnd: Double?
+        public let referenceEnd: Double?
         /// Base shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `0.5`.
-        public var baseShift: Double?
+        public let baseShift: Double?
         /// Max shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `1.15`.
-        public var maxShift: Double?
+        public let maxShift: Double?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Specifies whether beta sigmas ought to be used.
         ///
         /// Default: `false`.
-        public var useBetaSchedule: Bool?
+        public let useBetaSchedule: Bool?
         /// Sigmas schedule for the denoising process.
-        public var sigmaSchedule: String?
+        public let sigmaSchedule: String?
         /// Scheduler for the denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Negative prompt to steer the image generation away from unwanted features.
         /// By default, we will be using NAG for processing the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The scale for NAG. Higher values will result in a image that is more distant
         /// to the negative prompt.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var nagScale: Double?
+        public let nagScale: Double?
         /// The tau for NAG. Controls the normalization of the hidden state.
         /// Higher values will result in a less aggressive normalization,
         /// but may also lead to unexpected changes with respect to the original image.
         /// Not recommended to change this value.
         ///
         /// Greater than 0. Default: `2.5`.
-        public var nagTau: Double?
+        public let nagTau: Double?
         /// The alpha value for NAG. This value is used as a final weighting
         /// factor for steering the normalized guidance (positive and negative prompts)
         /// in the direction of the positive prompt. Higher values will result in less
@@ -188,21 +188,21 @@ public enum FluxGeneralDifferentialDiffusion {
         /// considering the positive prompt guidance more.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagAlpha: Double?
+        public let nagAlpha: Double?
         /// The proportion of steps to apply NAG. After the specified proportion
         /// of steps has been iterated, the remaining steps will use original
         /// attention processors in FLUX.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagEnd: Double?
+        public let nagEnd: Double?
         /// URL of image to use as initial image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of change map.
-        public var changeMapImageURL: FileInput
+        public let changeMapImageURL: FileInput
         /// The strength to use for differential diffusion. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -405,128 +405,128 @@ public enum FluxGeneralImageToImage {
     /// The input of `fal-ai/flux-general/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The LoRAs to use for the image generation which use a control image. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoRAs: [ControlLoRAWeight]?
+        public let controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// The controlnet unions to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnetUnions: [ControlNetUnion]?
+        public let controlnetUnions: [ControlNetUnion]?
         /// IP-Adapter to use for image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapters: [IPAdapter]?
+        public let ipAdapters: [IPAdapter]?
         /// EasyControl Inputs to use for image generation.
         ///
         /// Default: `[]`.
-        public var easycontrols: [EasyControlWeight]?
+        public let easycontrols: [EasyControlWeight]?
         /// Use an image input to influence the generation. Can be used to fill images in masked areas.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 5. Default: `3.5`.
-        public var realCFGScale: Double?
+        public let realCFGScale: Double?
         /// Uses classical CFG as in SD1.5, SDXL, etc. Increases generation times and price when set to be true.
         /// If using XLabs IP-Adapter v1, this will be turned on!.
         ///
         /// Default: `false`.
-        public var useRealCFG: Bool?
+        public let useRealCFG: Bool?
         /// Uses CFG-zero init sampling as in https://arxiv.org/abs/2503.18886.
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of Image for Reference-Only
-        public var referenceImageURL: FileInput?
+        public let referenceImageURL: FileInput?
         /// Strength of reference_only generation. Only used if a reference image is provided.
         ///
         /// At least -3, at most 3. Default: `0.65`.
-        public var referenceStrength: Double?
+        public let referenceStrength: Double?
         /// The percentage of the total timesteps when the reference guidance is to bestarted.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var referenceStart: Double?
+        public let referenceStart: Double?
         /// The percentage of the total timesteps when the reference guidance is to be ended.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var referenceEnd: Double?
+        public let referenceEnd: Double?
         /// Base shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `0.5`.
-        public var baseShift: Double?
+        public let baseShift: Double?
         /// Max shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `1.15`.
-        public var maxShift: Double?
+        public let maxShift: Double?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Specifies whether beta sigmas ought to be used.
         ///
         /// Default: `false`.
-        public var useBetaSchedule: Bool?
+        public let useBetaSchedule: Bool?
         /// Sigmas schedule for the denoising process.
-        public var sigmaSchedule: String?
+        public let sigmaSchedule: String?
         /// Scheduler for the denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Negative prompt to steer the image generation away from unwanted features.
         /// By default, we will be using NAG for processing the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The scale for NAG. Higher values will result in a image that is more distant
         /// to the negative prompt.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var nagScale: Double?
+        public let nagScale: Double?
         /// The tau for NAG. Controls the normalization of the hidden state.
         /// Higher values will result in a less aggressive normalization,
         /// but may also lead to unexpected changes with respect to the original image.
         /// Not recommended to change this value.
         ///
         /// Greater than 0. Default: `2.5`.
-        public var nagTau: Double?
+        public let nagTau: Double?
         /// The alpha value for NAG. This value is used as a final weighting
         /// factor for steering the normalized guidance (positive and negative prompts)
         /// in the direction of the positive prompt. Higher values will result in less
@@ -534,19 +534,19 @@ public enum FluxGeneralImageToImage {
         /// considering the positive prompt guidance more.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagAlpha: Double?
+        public let nagAlpha: Double?
         /// The proportion of steps to apply NAG. After the specified proportion
         /// of steps has been iterated, the remaining steps will use original
         /// attention processors in FLUX.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagEnd: Double?
+        public let nagEnd: Double?
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -746,128 +746,128 @@ public enum FluxGeneralInpainting {
     /// The input of `fal-ai/flux-general/inpainting`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The LoRAs to use for the image generation which use a control image. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoRAs: [ControlLoRAWeight]?
+        public let controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// The controlnet unions to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnetUnions: [ControlNetUnion]?
+        public let controlnetUnions: [ControlNetUnion]?
         /// IP-Adapter to use for image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapters: [IPAdapter]?
+        public let ipAdapters: [IPAdapter]?
         /// EasyControl Inputs to use for image generation.
         ///
         /// Default: `[]`.
-        public var easycontrols: [EasyControlWeight]?
+        public let easycontrols: [EasyControlWeight]?
         /// Use an image input to influence the generation. Can be used to fill images in masked areas.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 5. Default: `3.5`.
-        public var realCFGScale: Double?
+        public let realCFGScale: Double?
         /// Uses classical CFG as in SD1.5, SDXL, etc. Increases generation times and price when set to be true.
         /// If using XLabs IP-Adapter v1, this will be turned on!.
         ///
         /// Default: `false`.
-        public var useRealCFG: Bool?
+        public let useRealCFG: Bool?
         /// Uses CFG-zero init sampling as in https://arxiv.org/abs/2503.18886.
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of Image for Reference-Only
-        public var referenceImageURL: FileInput?
+        public let referenceImageURL: FileInput?
         /// Strength of reference_only generation. Only used if a reference image is provided.
         ///
         /// At least -3, at most 3. Default: `0.65`.
-        public var referenceStrength: Double?
+        public let referenceStrength: Double?
         /// The percentage of the total timesteps when the reference guidance is to bestarted.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var referenceStart: Double?
+        public let referenceStart: Double?
         /// The percentage of the total timesteps when the reference guidance is to be ended.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var referenceEnd: Double?
+        public let referenceEnd: Double?
         /// Base shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `0.5`.
-        public var baseShift: Double?
+        public let baseShift: Double?
         /// Max shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `1.15`.
-        public var maxShift: Double?
+        public let maxShift: Double?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Specifies whether beta sigmas ought to be used.
         ///
         /// Default: `false`.
-        public var useBetaSchedule: Bool?
+        public let useBetaSchedule: Bool?
         /// Sigmas schedule for the denoising process.
-        public var sigmaSchedule: String?
+        public let sigmaSchedule: String?
         /// Scheduler for the denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Negative prompt to steer the image generation away from unwanted features.
         /// By default, we will be using NAG for processing the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The scale for NAG. Higher values will result in a image that is more distant
         /// to the negative prompt.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var nagScale: Double?
+        public let nagScale: Double?
         /// The tau for NAG. Controls the normalization of the hidden state.
         /// Higher values will result in a less aggressive normalization,
         /// but may also lead to unexpected changes with respect to the original image.
         /// Not recommended to change this value.
         ///
         /// Greater than 0. Default: `2.5`.
-        public var nagTau: Double?
+        public let nagTau: Double?
         /// The alpha value for NAG. This value is used as a final weighting
         /// factor for steering the normalized guidance (positive and negative prompts)
         /// in the direction of the positive prompt. Higher values will result in less
@@ -875,21 +875,21 @@ public enum FluxGeneralInpainting {
         /// considering the positive prompt guidance more.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagAlpha: Double?
+        public let nagAlpha: Double?
         /// The proportion of steps to apply NAG. After the specified proportion
         /// of steps has been iterated, the remaining steps will use original
         /// attention processors in FLUX.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagEnd: Double?
+        public let nagEnd: Double?
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
         /// The mask to area to Inpaint in.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             prompt: String,
@@ -1091,114 +1091,114 @@ public enum FluxGeneralRfInversion {
     /// The input of `fal-ai/flux-general/rf-inversion`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The LoRAs to use for the image generation which use a control image. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var controlLoRAs: [ControlLoRAWeight]?
+        public let controlLoRAs: [ControlLoRAWeight]?
         /// The controlnets to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// The controlnet unions to use for the image generation. Only one controlnet is supported at the moment.
         ///
         /// Default: `[]`.
-        public var controlnetUnions: [ControlNetUnion]?
+        public let controlnetUnions: [ControlNetUnion]?
         /// EasyControl Inputs to use for image generation.
         ///
         /// Default: `[]`.
-        public var easycontrols: [EasyControlWeight]?
+        public let easycontrols: [EasyControlWeight]?
         /// Use an image input to influence the generation. Can be used to fill images in masked areas.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Uses CFG-zero init sampling as in https://arxiv.org/abs/2503.18886.
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of Image for Reference-Only
-        public var referenceImageURL: FileInput?
+        public let referenceImageURL: FileInput?
         /// Strength of reference_only generation. Only used if a reference image is provided.
         ///
         /// At least -3, at most 3. Default: `0.65`.
-        public var referenceStrength: Double?
+        public let referenceStrength: Double?
         /// The percentage of the total timesteps when the reference guidance is to bestarted.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var referenceStart: Double?
+        public let referenceStart: Double?
         /// The percentage of the total timesteps when the reference guidance is to be ended.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var referenceEnd: Double?
+        public let referenceEnd: Double?
         /// Base shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `0.5`.
-        public var baseShift: Double?
+        public let baseShift: Double?
         /// Max shift for the scheduled timesteps
         ///
         /// At least 0.01, at most 5. Default: `1.15`.
-        public var maxShift: Double?
+        public let maxShift: Double?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Specifies whether beta sigmas ought to be used.
         ///
         /// Default: `false`.
-        public var useBetaSchedule: Bool?
+        public let useBetaSchedule: Bool?
         /// Sigmas schedule for the denoising process.
-        public var sigmaSchedule: String?
+        public let sigmaSchedule: String?
         /// Scheduler for the denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Negative prompt to steer the image generation away from unwanted features.
         /// By default, we will be using NAG for processing the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The scale for NAG. Higher values will result in a image that is more distant
         /// to the negative prompt.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var nagScale: Double?
+        public let nagScale: Double?
         /// The tau for NAG. Controls the normalization of the hidden state.
         /// Higher values will result in a less aggressive normalization,
         /// but may also lead to unexpected changes with respect to the original image.
         /// Not recommended to change this value.
         ///
         /// Greater than 0. Default: `2.5`.
-        public var nagTau: Double?
+        public let nagTau: Double?
         /// The alpha value for NAG. This value is used as a final weighting
         /// factor for steering the normalized guidance (positive and negative prompts)
         /// in the direction of the positive prompt. Higher values will result in less
@@ -1206,35 +1206,35 @@ public enum FluxGeneralRfInversion {
         /// considering the positive prompt guidance more.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagAlpha: Double?
+        public let nagAlpha: Double?
         /// The proportion of steps to apply NAG. After the specified proportion
         /// of steps has been iterated, the remaining steps will use original
         /// attention processors in FLUX.
         ///
         /// Greater than 0, at most 1. Default: `0.25`.
-        public var nagEnd: Double?
+        public let nagEnd: Double?
         /// URL of image to be edited
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The controller guidance (gamma) used in the creation of structured noise.
         ///
         /// At least 0.01, at most 3. Default: `0.6`.
-        public var controllerGuidanceForward: Double?
+        public let controllerGuidanceForward: Double?
         /// The controller guidance (eta) used in the denoising process.Using values closer to 1 will result in an image closer to input.
         ///
         /// At least 0.01, at most 3. Default: `0.75`.
-        public var controllerGuidanceReverse: Double?
+        public let controllerGuidanceReverse: Double?
         /// Timestep to start guidance during reverse process.
         ///
         /// Default: `0`.
-        public var reverseGuidanceStart: Int?
+        public let reverseGuidanceStart: Int?
         /// Timestep to stop guidance during reverse process.
         ///
         /// Default: `8`.
-        public var reverseGuidanceEnd: Int?
+        public let reverseGuidanceEnd: Int?
         /// Scheduler for applying reverse guidance.
         ///
         /// Default: `.constant`.
-        public var reverseGuidanceSchedule: ReverseGuidanceSchedule?
+        public let reverseGuidanceSchedule: ReverseGuidanceSchedule?
 
         public init(
             prompt: String,
@@ -1437,50 +1437,50 @@ public enum FluxKontextDev {
     /// The input of `fal-ai/flux-kontext/dev`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to edit.
         ///
         /// Max width: 14142px, Max height: 14142px, Timeout: 20s
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output format
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Determines how the output resolution is set for image editing.
         /// - `auto`: The model selects an optimal resolution from a predefined set that best matches the input image's aspect ratio. This is the recommended setting for most use cases as it's what the model was trained on.
         /// - `match_input`: The model will attempt to use the same resolution as the input image. The resolution will be adjusted to be compatible with the model's requirements (e.g. dimensions must be multiples of 16 and within supported limits).
         /// Apart from these, a few aspect ratios are also supported.
         ///
         /// Default: `.matchInput`.
-        public var resolutionMode: ResolutionMode?
+        public let resolutionMode: ResolutionMode?
 
         public init(
             prompt: String,
@@ -1590,53 +1590,53 @@ public enum FluxKontextLoRA {
         /// The URL of the image to edit.
         ///
         /// Max width: 14142px, Max height: 14142px, Timeout: 20s
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Determines how the output resolution is set for image editing.
         /// - `auto`: The model selects an optimal resolution from a predefined set that best matches the input image's aspect ratio. This is the recommended setting for most use cases as it's what the model was trained on.
         /// - `match_input`: The model will attempt to use the same resolution as the input image. The resolution will be adjusted to be compatible with the model's requirements (e.g. dimensions must be multiples of 16 and within supported limits).
         /// Apart from these, a few aspect ratios are also supported.
         ///
         /// Default: `.matchInput`.
-        public var resolutionMode: ResolutionMode?
+        public let resolutionMode: ResolutionMode?
 
         public init(
             imageURL: FileInput,
@@ -1724,54 +1724,54 @@ public enum FluxKontextLoRAInpaint {
     /// The input of `fal-ai/flux-kontext-lora/inpaint`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be inpainted.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt for the image to image task.
-        public var prompt: String
+        public let prompt: String
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The URL of the reference image for inpainting.
-        public var referenceImageURL: FileInput
+        public let referenceImageURL: FileInput
         /// The URL of the mask for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
         ///
         /// At least 0.01, at most 1. Default: `0.88`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             imageURL: FileInput,
@@ -1867,48 +1867,48 @@ public enum FluxKontextLoRATextToImage {
     /// The input of `fal-ai/flux-kontext-lora/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 10, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -2030,48 +2030,48 @@ public enum FluxKreaLoRA {
     /// The input of `fal-ai/flux-krea-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -2158,52 +2158,52 @@ public enum FluxKreaLoRAImageToImage {
     /// The input of `fal-ai/flux-krea-lora/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -2297,54 +2297,54 @@ public enum FluxKreaLoRAInpainting {
     /// The input of `fal-ai/flux-krea-lora/inpainting`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
         /// The mask to area to Inpaint in.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             prompt: String,
@@ -2497,48 +2497,48 @@ public enum FluxLoRACanny {
     /// The input of `fal-ai/flux-lora-canny`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// URL of image to use for canny input
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -2627,48 +2627,48 @@ public enum FluxLoRADepth {
     /// The input of `fal-ai/flux-lora-depth`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// URL of image to use for depth input
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -2760,60 +2760,60 @@ public enum FluxLoRAFill {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 28, at most 35. Default: `30`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// URL of image to use for fill operation
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask to area to Inpaint in.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// Specifies whether to paste-back the original image onto to the non-inpainted areas of the output
         ///
         /// Default: `true`.
-        public var pasteBack: Bool?
+        public let pasteBack: Bool?
         /// Use an image fill input to fill in particular images into the masked area.
-        public var fillImage: ImageFillInput?
+        public let fillImage: ImageFillInput?
         /// Resizes the image back to the original size. Use when you wish to preserve the exact image size as the originally provided image.
         ///
         /// Default: `false`.
-        public var resizeToOriginal: Bool?
+        public let resizeToOriginal: Bool?
 
         public init(
             prompt: String? = nil,
@@ -2899,15 +2899,15 @@ public enum FluxLoRAFill {
 
     public struct ImageFillInput: WireModel {
         /// URLs of images to be filled into the masked area.
-        public var fillImageURL: FillImageURL?
+        public let fillImageURL: FillImageURL?
         /// Uses the provided fill image in context with the base image to fill in more faithfully. Will increase price.
         ///
         /// Default: `false`.
-        public var inContextFill: Bool?
+        public let inContextFill: Bool?
         /// Whether to use the prompt as well in the generation, along with the redux image.
         ///
         /// Default: `false`.
-        public var usePrompt: Bool?
+        public let usePrompt: Bool?
 
         public init(fillImageURL: FillImageURL? = nil, inContextFill: Bool? = nil, usePrompt: Bool? = nil) {
             self.fillImageURL = fillImageURL

@@ -43,41 +43,41 @@ public enum FluxProKontext {
     /// The input of `fal-ai/flux-pro/kontext`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Image prompt for the omni model.
         ///
         /// At least 1 character.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -239,39 +239,39 @@ public enum FluxProKontextMaxMulti {
     /// The input of `fal-ai/flux-pro/kontext/max/multi`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Image prompt for the omni model.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -349,39 +349,39 @@ public enum FluxProKontextMaxTextToImage {
     /// The input of `fal-ai/flux-pro/kontext/max/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -493,34 +493,34 @@ public enum FluxProV11 {
     /// The input of `fal-ai/flux-pro/v1.1`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
 
         public init(
             prompt: String,
@@ -594,45 +594,45 @@ public enum FluxProV11Redux {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String? = nil,
@@ -717,44 +717,44 @@ public enum FluxProV11Ultra {
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The strength of the image prompt, between 0 and 1.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var imagePromptStrength: Double?
+        public let imagePromptStrength: Double?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.preset(._16x9)`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Generate less processed, more natural-looking images.
         ///
         /// Default: `false`.
-        public var raw: Bool?
+        public let raw: Bool?
 
         public init(
             prompt: String,
@@ -874,52 +874,52 @@ public enum FluxProV11UltraFinetuned {
     /// The input of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The strength of the image prompt, between 0 and 1.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var imagePromptStrength: Double?
+        public let imagePromptStrength: Double?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.preset(._16x9)`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Generate less processed, more natural-looking images.
         ///
         /// Default: `false`.
-        public var raw: Bool?
+        public let raw: Bool?
         /// References your specific model
-        public var finetuneID: String
+        public let finetuneID: String
         /// Controls finetune influence.
         /// Increase this value if your target concept isn't showing up strongly enough.
         /// The optimal setting depends on your finetune and prompt
         ///
         /// At least 0, at most 2.
-        public var finetuneStrength: Double
+        public let finetuneStrength: Double
 
         public init(
             prompt: String,
@@ -1011,44 +1011,44 @@ public enum FluxProV11UltraRedux {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the image prompt, between 0 and 1.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var imagePromptStrength: Double?
+        public let imagePromptStrength: Double?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.preset(._16x9)`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Generate less processed, more natural-looking images.
         ///
         /// Default: `false`.
-        public var raw: Bool?
+        public let raw: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1131,34 +1131,34 @@ public enum FluxProV1Fill {
     /// The input of `fal-ai/flux-pro/v1/fill`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask URL to inpaint the image. Needs to match the dimensions of the input image.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             prompt: String,
@@ -1230,42 +1230,42 @@ public enum FluxProV1FillFinetuned {
     /// The input of `fal-ai/flux-pro/v1/fill-finetuned`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask URL to inpaint the image. Needs to match the dimensions of the input image.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// References your specific model
-        public var finetuneID: String
+        public let finetuneID: String
         /// Controls finetune influence.
         /// Increase this value if your target concept isn't showing up strongly enough.
         /// The optimal setting depends on your finetune and prompt
         ///
         /// At least 0, at most 2.
-        public var finetuneStrength: Double
+        public let finetuneStrength: Double
 
         public init(
             prompt: String,
@@ -1343,53 +1343,53 @@ public enum FluxPulid {
     /// The input of `fal-ai/flux-pulid`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of image to use for inpainting.
-        public var referenceImageURL: FileInput
+        public let referenceImageURL: FileInput
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of steps to start the CFG from.
         ///
         /// At least 0, at most 50. Default: `0`.
-        public var startStep: Int?
+        public let startStep: Int?
         /// The weight of the CFG loss.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var trueCFG: Double?
+        public let trueCFG: Double?
         /// The weight of the ID loss.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var idWeight: Double?
+        public let idWeight: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The maximum sequence length for the model.
         ///
         /// Default: `._128`.
-        public var maxSequenceLength: MaxSequenceLength?
+        public let maxSequenceLength: MaxSequenceLength?
 
         public init(
             prompt: String,
@@ -1567,41 +1567,41 @@ public enum FluxSubject {
     /// The input of `fal-ai/flux-subject`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of image of the subject
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1677,29 +1677,29 @@ public enum FluxVisionUpscaler {
     /// The input of `fal-ai/flux-vision-upscaler`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The upscale factor (1-4x).
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The seed to use for the upscale. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The creativity of the model. The higher the creativity, the more the model will deviate from the original. Refers to the denoise strength of the sampling.
         ///
         /// At least 0, at most 1. Default: `0.3`.
-        public var creativity: Double?
+        public let creativity: Double?
         /// CFG/guidance scale (1-4). Controls how closely the model follows the prompt.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var guidance: Double?
+        public let guidance: Double?
         /// Number of inference steps (4-50).
         ///
         /// At least 4, at most 50. Default: `20`.
-        public var steps: Int?
+        public let steps: Int?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1796,103 +1796,103 @@ public enum FooocusImagePrompt {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style to use.
         ///
         /// Default: `["Fooocus Enhance","Fooocus V2","Fooocus Sharp"]`.
-        public var styles: [StylesItem]?
+        public let styles: [StylesItem]?
         /// You can choose Speed or Quality
         ///
         /// Default: `.extremeSpeed`.
-        public var performance: Performance?
+        public let performance: Performance?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 30. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The sharpness of the generated image. Use it to control how sharp the generated
         /// image should be. Higher value means image and texture are sharper.
         ///
         /// At least 0, at most 30. Default: `2`.
-        public var sharpness: Double?
+        public let sharpness: Double?
         /// The size of the generated image. You can choose between some presets or
         /// custom height and width that **must be multiples of 8**.
         ///
         /// Default: `"1024x1024"`.
-        public var aspectRatio: String?
+        public let aspectRatio: String?
         /// Number of images to generate in one request
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The LoRAs to use for the image generation. You can use up to 5 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[{"path":"https://huggingface.co/stabilityai/stable-diffusion-xl-base-1.0/resolve/main/sd_xl_offset_example-lora_1.0.safetensors","scale":0.1}]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Refiner (SDXL or SD 1.5)
         ///
         /// Default: `.noRefinerModel`.
-        public var refinerModel: RefinerModel?
+        public let refinerModel: RefinerModel?
         /// Use 0.4 for SD1.5 realistic models; 0.667 for SD1.5 anime models
         /// 0.8 for XL-refiners; or any value for switching two SDXL models.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var refinerSwitch: Double?
+        public let refinerSwitch: Double?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
-        public var imagePrompt1: ImagePrompt
-        public var imagePrompt2: ImagePrompt?
-        public var imagePrompt3: ImagePrompt?
-        public var imagePrompt4: ImagePrompt?
+        public let seed: Int64?
+        public let imagePrompt1: ImagePrompt
+        public let imagePrompt2: ImagePrompt?
+        public let imagePrompt3: ImagePrompt?
+        public let imagePrompt4: ImagePrompt?
         /// The image to use as a reference for inpainting.
-        public var inpaintImageURL: String?
+        public let inpaintImageURL: String?
         /// The image to use as a mask for the generated image.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// The mode to use for inpainting.
         ///
         /// Default: `.inpaintOrOutpaintDefault`.
-        public var inpaintMode: InpaintMode?
+        public let inpaintMode: InpaintMode?
         /// Describe what you want to inpaint.
         ///
         /// Default: `""`.
-        public var inpaintAdditionalPrompt: String?
+        public let inpaintAdditionalPrompt: String?
         /// The directions to outpaint.
         ///
         /// Default: `[]`.
-        public var outpaintSelections: [OutpaintSelectionsItem]?
+        public let outpaintSelections: [OutpaintSelectionsItem]?
         /// Mixing Image Prompt and Inpaint
         ///
         /// Default: `false`.
-        public var mixingImagePromptAndInpaint: Bool?
+        public let mixingImagePromptAndInpaint: Bool?
         /// The image to upscale or vary.
-        public var uovImageURL: String?
+        public let uovImageURL: String?
         /// The method to use for upscaling or varying.
         ///
         /// Default: `.disabled`.
-        public var uovMethod: UovMethod?
+        public let uovMethod: UovMethod?
         /// Mixing Image Prompt and Vary/Upscale
         ///
         /// Default: `false`.
-        public var mixingImagePromptAndVaryUpscale: Bool?
+        public let mixingImagePromptAndVaryUpscale: Bool?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String? = nil,
@@ -2337,12 +2337,12 @@ public enum FooocusImagePrompt {
 
     public struct ImagePrompt: WireModel {
         /// Default: `.imagePrompt`.
-        public var type: TypeModel?
-        public var imageURL: String?
+        public let type: TypeModel?
+        public let imageURL: String?
         /// At least 0, at most 1. Default: `0.5`.
-        public var stopAt: Double?
+        public let stopAt: Double?
         /// At least 0, at most 2. Default: `1`.
-        public var weight: Double?
+        public let weight: Double?
 
         public init(type: TypeModel? = nil, imageURL: String? = nil, stopAt: Double? = nil, weight: Double? = nil) {
             self.type = type
@@ -2482,129 +2482,129 @@ public enum FooocusInpaint {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style to use.
         ///
         /// Default: `["Fooocus Enhance","Fooocus V2","Fooocus Sharp"]`.
-        public var styles: [StylesItem]?
+        public let styles: [StylesItem]?
         /// You can choose Speed or Quality
         ///
         /// Default: `.extremeSpeed`.
-        public var performance: Performance?
+        public let performance: Performance?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 30. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The sharpness of the generated image. Use it to control how sharp the generated
         /// image should be. Higher value means image and texture are sharper.
         ///
         /// At least 0, at most 30. Default: `2`.
-        public var sharpness: Double?
+        public let sharpness: Double?
         /// The size of the generated image. You can choose between some presets or
         /// custom height and width that **must be multiples of 8**.
         ///
         /// Default: `"1024x1024"`.
-        public var aspectRatio: String?
+        public let aspectRatio: String?
         /// Number of images to generate in one request
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The LoRAs to use for the image generation. You can use up to 5 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[{"path":"https://huggingface.co/stabilityai/stable-diffusion-xl-base-1.0/resolve/main/sd_xl_offset_example-lora_1.0.safetensors","scale":0.1}]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Refiner (SDXL or SD 1.5)
         ///
         /// Default: `.noRefinerModel`.
-        public var refinerModel: RefinerModel?
+        public let refinerModel: RefinerModel?
         /// Use 0.4 for SD1.5 realistic models; 0.667 for SD1.5 anime models
         /// 0.8 for XL-refiners; or any value for switching two SDXL models.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var refinerSwitch: Double?
+        public let refinerSwitch: Double?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The image to use as a reference for inpainting.
-        public var inpaintImageURL: FileInput
+        public let inpaintImageURL: FileInput
         /// The image to use as a mask for the generated image.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// The mode to use for inpainting.
         ///
         /// Default: `.inpaintOrOutpaintDefault`.
-        public var inpaintMode: InpaintMode?
+        public let inpaintMode: InpaintMode?
         /// Describe what you want to inpaint.
         ///
         /// Default: `""`.
-        public var inpaintAdditionalPrompt: String?
+        public let inpaintAdditionalPrompt: String?
         /// The directions to outpaint.
         ///
         /// Default: `[]`.
-        public var outpaintSelections: [OutpaintSelectionsItem]?
+        public let outpaintSelections: [OutpaintSelectionsItem]?
         /// If set to true, the advanced inpaint options ('inpaint_disable_initial_latent',
         /// 'inpaint_engine', 'inpaint_strength', 'inpaint_respective_field',
         /// 'inpaint_erode_or_dilate') will be overridden.
         /// Otherwise, the default values will be used.
         ///
         /// Default: `false`.
-        public var overrideInpaintOptions: Bool?
+        public let overrideInpaintOptions: Bool?
         /// If set to true, the initial preprocessing will be disabled.
         ///
         /// Default: `false`.
-        public var inpaintDisableInitialLatent: Bool?
+        public let inpaintDisableInitialLatent: Bool?
         /// Version of Fooocus inpaint model
         ///
         /// Default: `.v26`.
-        public var inpaintEngine: InpaintEngine?
+        public let inpaintEngine: InpaintEngine?
         /// Same as the denoising strength in A1111 inpaint. Only used in inpaint, not
         /// used in outpaint. (Outpaint always use 1.0)
         ///
         /// Greater than 0, at most 1. Default: `1`.
-        public var inpaintStrength: Double?
+        public let inpaintStrength: Double?
         /// The area to inpaint. Value 0 is same as "Only Masked" in A1111. Value 1 is
         /// same as "Whole Image" in A1111. Only used in inpaint, not used in outpaint.
         /// (Outpaint always use 1.0)
         ///
         /// At least 0, at most 1. Default: `0.618`.
-        public var inpaintRespectiveField: Double?
+        public let inpaintRespectiveField: Double?
         /// Positive value will make white area in the mask larger, negative value will
         /// make white area smaller. (default is 0, always process before any mask
         /// invert)
         ///
         /// At least -64, at most 64. Default: `0`.
-        public var inpaintErodeOrDilate: Double?
+        public let inpaintErodeOrDilate: Double?
         /// If set to true, the mask will be inverted.
         ///
         /// Default: `false`.
-        public var invertMask: Bool?
-        public var imagePrompt1: ImagePrompt?
-        public var imagePrompt2: ImagePrompt?
-        public var imagePrompt3: ImagePrompt?
-        public var imagePrompt4: ImagePrompt?
+        public let invertMask: Bool?
+        public let imagePrompt1: ImagePrompt?
+        public let imagePrompt2: ImagePrompt?
+        public let imagePrompt3: ImagePrompt?
+        public let imagePrompt4: ImagePrompt?
         /// Mixing Image Prompt and Inpaint
         ///
         /// Default: `false`.
-        public var mixingImagePromptAndInpaint: Bool?
+        public let mixingImagePromptAndInpaint: Bool?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String? = nil,
@@ -2795,83 +2795,83 @@ public enum FooocusUpscaleOrVary {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style to use.
         ///
         /// Default: `["Fooocus Enhance","Fooocus V2","Fooocus Sharp"]`.
-        public var styles: [StylesItem]?
+        public let styles: [StylesItem]?
         /// You can choose Speed or Quality
         ///
         /// Default: `.extremeSpeed`.
-        public var performance: Performance?
+        public let performance: Performance?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 30. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The sharpness of the generated image. Use it to control how sharp the generated
         /// image should be. Higher value means image and texture are sharper.
         ///
         /// At least 0, at most 30. Default: `2`.
-        public var sharpness: Double?
+        public let sharpness: Double?
         /// The size of the generated image. You can choose between some presets or
         /// custom height and width that **must be multiples of 8**.
         ///
         /// Default: `"1024x1024"`.
-        public var aspectRatio: String?
+        public let aspectRatio: String?
         /// Number of images to generate in one request
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The LoRAs to use for the image generation. You can use up to 5 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[{"path":"https://huggingface.co/stabilityai/stable-diffusion-xl-base-1.0/resolve/main/sd_xl_offset_example-lora_1.0.safetensors","scale":0.1}]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Refiner (SDXL or SD 1.5)
         ///
         /// Default: `.noRefinerModel`.
-        public var refinerModel: RefinerModel?
+        public let refinerModel: RefinerModel?
         /// Use 0.4 for SD1.5 realistic models; 0.667 for SD1.5 anime models
         /// 0.8 for XL-refiners; or any value for switching two SDXL models.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var refinerSwitch: Double?
+        public let refinerSwitch: Double?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The image to upscale or vary.
-        public var uovImageURL: FileInput
+        public let uovImageURL: FileInput
         /// The method to use for upscaling or varying.
         ///
         /// Default: `.varyStrong`.
-        public var uovMethod: UovMethod?
-        public var imagePrompt1: ImagePrompt?
-        public var imagePrompt2: ImagePrompt?
-        public var imagePrompt3: ImagePrompt?
-        public var imagePrompt4: ImagePrompt?
+        public let uovMethod: UovMethod?
+        public let imagePrompt1: ImagePrompt?
+        public let imagePrompt2: ImagePrompt?
+        public let imagePrompt3: ImagePrompt?
+        public let imagePrompt4: ImagePrompt?
         /// Mixing Image Prompt and Vary/Upscale
         ///
         /// Default: `false`.
-        public var mixingImagePromptAndVaryUpscale: Bool?
+        public let mixingImagePromptAndVaryUpscale: Bool?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String? = nil,

@@ -40,33 +40,33 @@ public enum Gemini25FlashImage {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
 
         public init(
             prompt: String,
@@ -177,35 +177,35 @@ public enum Gemini25FlashImageEdit {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
 
         public init(
             prompt: String,
@@ -321,47 +321,47 @@ public enum Gemini31FlashImagePreview {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image. Supports extreme ratios: 4:1, 1:4, 8:1, 1:8. Use "auto" to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// The resolution of the image to generate.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate and ignore any intermediate images generated by the model. This may affect generation quality.
         ///
         /// Default: `true`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
         /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
         ///
         /// Default: `false`.
-        public var enableWebSearch: Bool?
+        public let enableWebSearch: Bool?
         /// When set, enables model thinking with the given level ('minimal' or 'high') and includes thoughts in the generation. Omit to disable.
-        public var thinkingLevel: ThinkingLevel?
+        public let thinkingLevel: ThinkingLevel?
 
         public init(
             prompt: String,
@@ -502,49 +502,49 @@ public enum Gemini31FlashImagePreviewEdit {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image. Supports extreme ratios: 4:1, 1:4, 8:1, 1:8.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// The resolution of the image to generate.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate and ignore any intermediate images generated by the model. This may affect generation quality.
         ///
         /// Default: `true`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
         /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
         ///
         /// Default: `false`.
-        public var enableWebSearch: Bool?
+        public let enableWebSearch: Bool?
         /// When set, enables model thinking with the given level ('minimal' or 'high') and includes thoughts in the generation. Omit to disable.
-        public var thinkingLevel: ThinkingLevel?
+        public let thinkingLevel: ThinkingLevel?
 
         public init(
             prompt: String,
@@ -637,45 +637,45 @@ public enum Gemini3ProImagePreview {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// The resolution of the image to generate.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
         /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
         ///
         /// Default: `false`.
-        public var enableWebSearch: Bool?
+        public let enableWebSearch: Bool?
 
         public init(
             prompt: String,
@@ -776,47 +776,47 @@ public enum Gemini3ProImagePreviewEdit {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The URLs of the images to use for image-to-image generation or image editing.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Optional system instruction that steers the model's persona and output style across the request. Leave blank to omit; when provided, it is sent as the system instruction to Gemini (or as a system message on OpenAI-compatible providers).
         ///
         /// At most 50000 characters. Default: `""`.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// The resolution of the image to generate.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Experimental parameter to limit the number of generations from each round of prompting to 1. Set to `True` to to disregard any instructions in the prompt regarding the number of images to generate.
         ///
         /// Default: `false`.
-        public var limitGenerations: Bool?
+        public let limitGenerations: Bool?
         /// Enable web search for the image generation task. This will allow the model to use the latest information from the web to generate the image.
         ///
         /// Default: `false`.
-        public var enableWebSearch: Bool?
+        public let enableWebSearch: Bool?
 
         public init(
             prompt: String,
@@ -900,37 +900,37 @@ public enum Genfocus {
     /// The input of `fal-ai/genfocus`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to refocus.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The [x, y] coordinates of the focus point as fractions of image dimensions (0.0 to 1.0). For example, [0.5, 0.5] means center. If not provided, the center of the image is used. Must contain exactly two elements.
         ///
         /// At least 2 items, at most 2 items. Default: `[0.5,0.5]`.
-        public var focusPoint: [Double]?
+        public let focusPoint: [Double]?
         /// Blur strength (K value). Higher values produce stronger bokeh/defocus. Set to 0 to only perform all-in-focus (deblur) estimation without bokeh.
         ///
         /// At least 0, at most 50. Default: `8`.
-        public var blurStrength: Int?
+        public let blurStrength: Int?
         /// The number of inference steps to perform. Lower values are faster but may reduce quality.
         ///
         /// At least 25, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same input given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Resize the image so the longer side matches this value (in pixels). If not set, the original resolution is used (aligned to 16px). Recommended range: 512 to 2000.
         ///
         /// At least 256, at most 2048. Default: `512`.
-        public var targetLongSide: Int?
+        public let targetLongSide: Int?
 
         public init(
             imageURL: FileInput,
@@ -1037,29 +1037,29 @@ public enum GenfocusAllInFocus {
     /// The input of `fal-ai/genfocus/all-in-focus`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to deblur and restore to all-in-focus.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to perform. Lower values are faster but may reduce quality.
         ///
         /// At least 8, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same input given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Resize the image so the longer side matches this value (in pixels). If not set, the original resolution is used (aligned to 16px). Recommended range: 512 to 2000.
         ///
         /// At least 256, at most 2048. Default: `512`.
-        public var targetLongSide: Int?
+        public let targetLongSide: Int?
 
         public init(
             imageURL: FileInput,
@@ -1122,13 +1122,13 @@ public enum Ghiblify {
     /// The input of `fal-ai/ghiblify`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to upscale.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The seed to use for the upscale. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(imageURL: FileInput, seed: Int64? = nil, enableSafetyChecker: Bool? = nil) {
             self.imageURL = imageURL
@@ -1181,41 +1181,41 @@ public enum GlmImage {
     /// The input of `fal-ai/glm-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
-        public var prompt: String
+        public let prompt: String
         /// Output image size.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of diffusion denoising steps. More steps generally produce higher quality images.
         ///
         /// At least 10, at most 100. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values make the model follow the prompt more closely.
         ///
         /// At least 1, at most 10. Default: `1.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility. The same seed with the same prompt will produce the same image.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a base64 data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If True, the prompt will be enhanced using an LLM for more detailed and higher quality results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             prompt: String,
@@ -1312,11 +1312,11 @@ public enum GlmImage {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -1414,43 +1414,43 @@ public enum GlmImageImageToImage {
     /// The input of `fal-ai/glm-image/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for image generation.
-        public var prompt: String
+        public let prompt: String
         /// Output image size.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of diffusion denoising steps. More steps generally produce higher quality images.
         ///
         /// At least 10, at most 100. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values make the model follow the prompt more closely.
         ///
         /// At least 1, at most 10. Default: `1.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility. The same seed with the same prompt will produce the same image.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Enable NSFW safety checking on the generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the image will be returned as a base64 data URI instead of a URL.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If True, the prompt will be enhanced using an LLM for more detailed and higher quality results.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL(s) of the condition image(s) for image-to-image generation. Supports up to 4 URLs for multi-image references.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1533,31 +1533,31 @@ public enum GptImage15 {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio for the generated image
         ///
         /// Default: `._1024x1024`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Background for the generated image
         ///
         /// Default: `.auto`.
-        public var background: Background?
+        public let background: Background?
         /// Quality for the generated image
         ///
         /// Default: `.high`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1683,39 +1683,39 @@ public enum GptImage15Edit {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Background for the generated image
         ///
         /// Default: `.auto`.
-        public var background: Background?
+        public let background: Background?
         /// Quality for the generated image
         ///
         /// Default: `.high`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Input fidelity for the generated image
         ///
         /// Default: `.high`.
-        public var inputFidelity: InputFidelity?
+        public let inputFidelity: InputFidelity?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The URL of the mask image to use for the generation. This indicates what part of the image to edit.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
 
         public init(
             prompt: String,
@@ -1823,37 +1823,37 @@ public enum GptImage1EditImage {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
-        public var prompt: String
+        public let prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Background for the generated image
         ///
         /// Default: `.auto`.
-        public var background: Background?
+        public let background: Background?
         /// Quality for the generated image
         ///
         /// Default: `.auto`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Input fidelity for the generated image
         ///
         /// Default: `.high`.
-        public var inputFidelity: InputFidelity?
+        public let inputFidelity: InputFidelity?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1946,31 +1946,31 @@ public enum GptImage1Mini {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Background for the generated image
         ///
         /// Default: `.auto`.
-        public var background: Background?
+        public let background: Background?
         /// Quality for the generated image
         ///
         /// Default: `.auto`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -2042,33 +2042,33 @@ public enum GptImage1MiniEdit {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
-        public var prompt: String
+        public let prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Aspect ratio for the generated image
         ///
         /// Default: `.auto`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Background for the generated image
         ///
         /// Default: `.auto`.
-        public var background: Background?
+        public let background: Background?
         /// Quality for the generated image
         ///
         /// Default: `.auto`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,

@@ -37,50 +37,50 @@ public enum HidreamE11 {
     /// The input of `fal-ai/hidream-e1-1`.
     public struct Input: QueueInput, WireModel {
         /// The description of the target image after your edits have been made. Leave this blank to allow the model to use its own imagination.
-        public var targetImageDescription: String?
+        public let targetImageDescription: String?
         /// The prompt to generate an image from.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"low resolution, blur"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of an input image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your initial image when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var imageGuidanceScale: Double?
+        public let imageGuidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             targetImageDescription: String? = nil,
@@ -167,40 +167,40 @@ public enum HidreamI1Dev {
     /// The input of `fal-ai/hidream-i1-dev`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -275,40 +275,40 @@ public enum HidreamI1Fast {
     /// The input of `fal-ai/hidream-i1-fast`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -383,49 +383,49 @@ public enum HidreamI1Full {
     /// The input of `fal-ai/hidream-i1-full`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// A list of LoRAs to apply to the model. Each LoRA specifies its path, scale, and optional weight name.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -493,14 +493,14 @@ public enum HidreamI1Full {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
-        public var weightName: String?
+        public let weightName: String?
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil) {
             self.path = path
@@ -545,53 +545,53 @@ public enum HidreamI1FullImageToImage {
     /// The input of `fal-ai/hidream-i1-full/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. Setting to None uses the input image's size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// A list of LoRAs to apply to the model. Each LoRA specifies its path, scale, and optional weight name.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The image URL to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Denoising strength for image-to-image generation.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -715,43 +715,43 @@ public enum HidreamO1Image {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional reference images. Use none for text-to-image, one for image editing, or multiple for subject-driven personalization.
-        public var referenceImageURLs: [FileInput]?
+        public let referenceImageURLs: [FileInput]?
         /// Requested output image size. The model snaps this to the closest supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"width":2048,"height":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. The full model uses 5.0 by default.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable the safety checker on generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// When exactly one reference image is provided, preserve its aspect ratio for the output image.
         ///
         /// Default: `false`.
-        public var keepOriginalAspect: Bool?
+        public let keepOriginalAspect: Bool?
 
         public init(
             prompt: String,
@@ -869,45 +869,45 @@ public enum HidreamO1ImageDev {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional reference images. Use none for text-to-image, one for image editing, or multiple for subject-driven personalization.
         ///
         /// Default: `[]`.
-        public var referenceImageURLs: [FileInput]?
+        public let referenceImageURLs: [FileInput]?
         /// Requested output image size. Dimensions are rounded down to a multiple of 32, up to about 2048x2048 pixels.
         ///
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps. The dev model is distilled for 28 steps.
         ///
         /// At least 1, at most 28. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. The dev model uses 0.0 by default.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable the safety checker on generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// When exactly one reference image is provided, preserve its aspect ratio for the output image.
         ///
         /// Default: `false`.
-        public var keepOriginalAspect: Bool?
+        public let keepOriginalAspect: Bool?
 
         public init(
             prompt: String,
@@ -993,45 +993,45 @@ public enum HidreamO1ImageDevEdit {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference images for image editing or subject-driven personalization.
         ///
         /// At least 1 item.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Requested output image size. Reference-image outputs use the nearest model-supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"height":2048,"width":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps. The dev model is distilled for 28 steps.
         ///
         /// At least 1, at most 28. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. The dev model uses 0.0 by default.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable the safety checker on generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// When exactly one reference image is provided, preserve its aspect ratio for the output image.
         ///
         /// Default: `false`.
-        public var keepOriginalAspect: Bool?
+        public let keepOriginalAspect: Bool?
 
         public init(
             prompt: String,
@@ -1118,45 +1118,45 @@ public enum HidreamO1ImageEdit {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference images for image editing or subject-driven personalization.
         ///
         /// At least 1 item.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Requested output image size. The model snaps this to the closest supported resolution up to about 2048x2048 pixels.
         ///
         /// Default: `{"width":2048,"height":2048}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. The full model uses 5.0 by default.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable the safety checker on generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// When exactly one reference image is provided, preserve its aspect ratio for the output image.
         ///
         /// Default: `false`.
-        public var keepOriginalAspect: Bool?
+        public let keepOriginalAspect: Bool?
 
         public init(
             prompt: String,
@@ -1239,49 +1239,49 @@ public enum HunyuanImageV21TextToImage {
     /// The input of `fal-ai/hunyuan-image/v2.1/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The desired size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Controls how much the model adheres to the prompt. Higher values mean stricter adherence.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible results. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable prompt enhancement for potentially better results.
         ///
         /// Default: `true`.
-        public var useReprompt: Bool?
+        public let useReprompt: Bool?
         /// Enable the refiner model for improved image quality.
         ///
         /// Default: `false`.
-        public var useRefiner: Bool?
+        public let useRefiner: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1390,35 +1390,35 @@ public enum HunyuanImageV3InstructEdit {
     /// The input of `fal-ai/hunyuan-image/v3/instruct/edit`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Controls how much the model adheres to the prompt. Higher values mean stricter adherence.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible results. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images to use as a reference for the generation. A maximum of 3 images are supported.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1493,33 +1493,33 @@ public enum HunyuanImageV3InstructTextToImage {
     /// The input of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Controls how much the model adheres to the prompt. Higher values mean stricter adherence.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible results. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1591,45 +1591,45 @@ public enum HunyuanImageV3TextToImage {
     /// The input of `fal-ai/hunyuan-image/v3/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt for image-to-image.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The desired size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Controls how much the model adheres to the prompt. Higher values mean stricter adherence.
         ///
         /// At least 1, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible results. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             prompt: String,
@@ -1710,9 +1710,9 @@ public enum HunyuanWorld {
     /// The input of `fal-ai/hunyuan_world`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to convert to a panorama.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for the panorama generation.
-        public var prompt: String
+        public let prompt: String
 
         public init(imageURL: FileInput, prompt: String) {
             self.imageURL = imageURL
@@ -1759,39 +1759,39 @@ public enum HyWuEdit {
     /// The input of `fal-ai/hy-wu-edit`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired edit. Supports both English and Chinese. Use specific instructions like 'Replace the clothing on figure 1 with the outfit from figure 2'.
-        public var prompt: String
+        public let prompt: String
         /// URLs of input images for editing. Typically 2 images: the base image and the reference image. Supports up to 3 images.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The desired size of the generated image. If auto, image size will be determined by the model.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of diffusion denoising steps.
         ///
         /// At least 1, at most 100. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible results. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Enable thinking mode. The model reasons about the edit before generating, producing higher quality results at the cost of longer inference time. Disable for faster results on straightforward edits.
         ///
         /// Default: `true`.
-        public var enableThinking: Bool?
+        public let enableThinking: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,

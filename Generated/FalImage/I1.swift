@@ -45,61 +45,61 @@ public enum IPAdapterFaceID {
         /// The model type to use. 1_5 is the default and is recommended for most use cases.
         ///
         /// Default: `._1x5V1`.
-        public var modelType: ModelType?
+        public let modelType: ModelType?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// An image of a face to match. If an image with a size of 640x640 is not provided, it will be scaled and cropped to that size.
-        public var faceImageURL: String?
+        public let faceImageURL: String?
         /// URL to zip archive with images of faces. The images embedding will be averaged to
         /// create a more accurate face id.
-        public var faceImagesDataURL: String?
+        public let faceImagesDataURL: String?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"blurry, low resolution, bad, ugly, low quality, pixelated, interpolated, compression artifacts, noisey, grainy"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 16. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use for generating the image. The more steps
         /// the better the image will be but it will also take longer to generate.
         ///
         /// At least 1, at most 200. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of samples for face id. The more samples the better the image will
         /// be but it will also take longer to generate. Default is 4.
         ///
         /// At least 1, at most 4. Default: `4`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// The width of the generated image.
         ///
         /// At least 512, at most 1024. Default: `512`.
-        public var width: Int?
+        public let width: Int?
         /// The height of the generated image.
         ///
         /// At least 512, at most 1024. Default: `512`.
-        public var height: Int?
+        public let height: Int?
         /// The size of the face detection model. The higher the number the more accurate
         /// the detection will be but it will also take longer to run. The higher the number the more
         /// likely it will fail to find a face as well. Lower it if you are having trouble
         /// finding a face in the image.
         ///
         /// At least 64, at most 640. Default: `640`.
-        public var faceIDDetSize: Int?
+        public let faceIDDetSize: Int?
         /// The URL to the base 1.5 model. Default is SG161222/Realistic_Vision_V4.0_noVAE
         ///
         /// Default: `"SG161222/Realistic_Vision_V4.0_noVAE"`.
-        public var base1x5ModelRepo: String?
+        public let base1x5ModelRepo: String?
         /// The URL to the base SDXL model. Default is SG161222/RealVisXL_V3.0
         ///
         /// Default: `"SG161222/RealVisXL_V3.0"`.
-        public var baseSDXLModelRepo: String?
+        public let baseSDXLModelRepo: String?
 
         public init(
             modelType: ModelType? = nil,
@@ -212,71 +212,71 @@ public enum IclightV2 {
     /// The input of `fal-ai/iclight-v2`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// Negative Prompt for the image
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of mask to be used for ic-light conditioning image
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// Threshold for the background removal algorithm. A high threshold will produce sharper masks. Note: This parameter is currently deprecated and has no effect on the output.
         ///
         /// At least 0.01, at most 1. Default: `0.67`.
-        public var backgroundThreshold: Double?
+        public let backgroundThreshold: Double?
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Provide lighting conditions for the model
         ///
         /// Default: `.noInitialLatent`.
-        public var initialLatent: InitialLatent?
+        public let initialLatent: InitialLatent?
         /// Use HR fix
         ///
         /// Default: `false`.
-        public var enableHrFix: Bool?
+        public let enableHrFix: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The real classifier-free-guidance scale for the generation.
         ///
         /// At least 0.01, at most 5. Default: `1`.
-        public var cfg: Double?
+        public let cfg: Double?
         /// Strength for low-resolution pass.
         ///
         /// At least 0.01, at most 1. Default: `0.98`.
-        public var lowresDenoise: Double?
+        public let lowresDenoise: Double?
         /// Strength for high-resolution pass. Only used if enable_hr_fix is True.
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var highresDenoise: Double?
+        public let highresDenoise: Double?
         /// At least 0.01, at most 1. Default: `0.5`.
-        public var hrDownscale: Double?
+        public let hrDownscale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -407,47 +407,47 @@ public enum IdeogramCharacter {
     /// The input of `fal-ai/ideogram/character`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated image
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLs: [FileInput]?
+        public let referenceMaskURLs: [FileInput]?
 
         public init(
             imageURLs: [String]? = nil,
@@ -535,9 +535,9 @@ public enum IdeogramCharacter {
 
     public struct ColorPalette: WireModel {
         /// A list of color palette members that define the color palette
-        public var members: [ColorPaletteMember]?
+        public let members: [ColorPaletteMember]?
         /// A color palette preset value
-        public var name: Name?
+        public let name: Name?
 
         public init(members: [ColorPaletteMember]? = nil, name: Name? = nil) {
             self.members = members
@@ -560,11 +560,11 @@ public enum IdeogramCharacter {
 
     public struct ColorPaletteMember: WireModel {
         /// RGB color value for the palette member
-        public var rgb: RGBColor
+        public let rgb: RGBColor
         /// The weight of the color in the color palette
         ///
         /// At least 0.05, at most 1. Default: `0.5`.
-        public var colorWeight: Double?
+        public let colorWeight: Double?
 
         public init(rgb: RGBColor, colorWeight: Double? = nil) {
             self.rgb = rgb
@@ -595,15 +595,15 @@ public enum IdeogramCharacter {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var r: Int?
+        public let r: Int?
         /// Green color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var g: Int?
+        public let g: Int?
         /// Blue color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var b: Int?
+        public let b: Int?
 
         public init(r: Int? = nil, g: Int? = nil, b: Int? = nil) {
             self.r = r
@@ -705,39 +705,39 @@ public enum IdeogramCharacterEdit {
     /// The input of `fal-ai/ideogram/character/edit`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. MUST have the exact same dimensions (width and height) as the mask image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask URL to inpaint the image. MUST have the exact same dimensions (width and height) as the input image.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLs: [FileInput]?
+        public let referenceMaskURLs: [FileInput]?
 
         public init(
             imageURLs: [String]? = nil,
@@ -826,53 +826,53 @@ public enum IdeogramCharacterRemix {
     /// The input of `fal-ai/ideogram/character/remix`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The prompt to remix the image with
-        public var prompt: String
+        public let prompt: String
         /// The image URL to remix
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Strength of the input image in the remix
         ///
         /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
         /// The resolution of the generated image
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// A set of images to use as character references. Currently only 1 image is supported, rest will be ignored. (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP format
-        public var referenceMaskURLs: [FileInput]?
+        public let referenceMaskURLs: [FileInput]?
 
         public init(
             imageURLs: [String]? = nil,
@@ -970,37 +970,37 @@ public enum IdeogramCustomModelsGenerate {
         /// The id of a trained custom model returned by /train. The model must have finished training (status COMPLETED).
         ///
         /// At least 1 character.
-        public var modelID: String
+        public let modelID: String
         /// Text prompt describing the image to generate.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Description of what to exclude from the image. Descriptions in the prompt take precedence over descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             modelID: String,
@@ -1116,11 +1116,11 @@ public enum IdeogramRemoveBackground {
     /// The input of `fal-ai/ideogram/remove-background`.
     public struct Input: QueueInput, WireModel {
         /// The image URL whose background needs to be removed. The foreground subject is preserved against a transparent background. JPEG, PNG and WebP formats are supported (maximum file size 10MB).
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(imageURL: FileInput, syncMode: Bool? = nil) {
             self.imageURL = imageURL
@@ -1172,29 +1172,29 @@ public enum IdeogramUpscale {
     /// The input of `fal-ai/ideogram/upscale`.
     public struct Input: QueueInput, WireModel {
         /// The image URL to upscale
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to upscale the image with
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The resemblance of the upscaled image to the original image
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var resemblance: Int?
+        public let resemblance: Int?
         /// The detail of the upscaled image
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var detail: Int?
+        public let detail: Int?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1258,29 +1258,29 @@ public enum IdeogramV2 {
 
     /// The input of `fal-ai/ideogram/v2`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The style of the generated image
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// A negative prompt to avoid in the generated image
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             prompt: String,
@@ -1376,25 +1376,25 @@ public enum IdeogramV2Edit {
     /// The input of `fal-ai/ideogram/v2/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask URL to inpaint the image. Needs to match the dimensions of the input image.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The style of the generated image
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1452,31 +1452,31 @@ public enum IdeogramV2Remix {
     /// The input of `fal-ai/ideogram/v2/remix`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to remix the image with
-        public var prompt: String
+        public let prompt: String
         /// The image URL to remix
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Strength of the input image in the remix
         ///
         /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The style of the generated image
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1594,25 +1594,25 @@ public enum IdeogramV2a {
 
     /// The input of `fal-ai/ideogram/v2a`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The style of the generated image
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1723,42 +1723,42 @@ public enum IdeogramV3 {
     /// The input of `fal-ai/ideogram/v3`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
-        public var style: Style?
+        public let style: Style?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Style preset for generation. The chosen style preset will guide the generation.
-        public var stylePreset: StylePreset?
-        public var prompt: String
+        public let stylePreset: StylePreset?
+        public let prompt: String
         /// The resolution of the generated image
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             imageURLs: [String]? = nil,
@@ -1933,37 +1933,37 @@ public enum IdeogramV3Edit {
     /// The input of `fal-ai/ideogram/v3/edit`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Style preset for generation. The chosen style preset will guide the generation.
-        public var stylePreset: StylePreset?
+        public let stylePreset: StylePreset?
         /// The prompt to fill the masked part of the image.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. MUST have the exact same dimensions (width and height) as the mask image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mask URL to inpaint the image. MUST have the exact same dimensions (width and height) as the input image.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             imageURLs: [String]? = nil,
@@ -2043,33 +2043,33 @@ public enum IdeogramV3GenerateTransparent {
 
     /// The input of `fal-ai/ideogram/v3/generate-transparent`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -2135,31 +2135,31 @@ public enum IdeogramV3LayerizeText {
     /// The input of `fal-ai/ideogram/v3/layerize-text`.
     public struct Input: QueueInput, WireModel {
         /// URL of the flat graphic image to layerize. Must be JPEG, PNG, or WebP (max 10MB).
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional prompt to guide the layerization.
-        public var prompt: String?
+        public let prompt: String?
         /// Seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the font file to use for h1 text. Cannot be used with font_name_h1.
-        public var fontFileH1URL: String?
+        public let fontFileH1URL: String?
         /// Name of the font to use for h1 text. Cannot be used with font_file_h1_url.
-        public var fontNameH1: String?
+        public let fontNameH1: String?
         /// URL of the font file to use for h2 text. Cannot be used with font_name_h2.
-        public var fontFileH2URL: String?
+        public let fontFileH2URL: String?
         /// Name of the font to use for h2 text. Cannot be used with font_file_h2_url.
-        public var fontNameH2: String?
+        public let fontNameH2: String?
         /// URL of the font file to use for body text. Cannot be used with font_name_body.
-        public var fontFileBodyURL: String?
+        public let fontFileBodyURL: String?
         /// Name of the font to use for body text. Cannot be used with font_file_body_url.
-        public var fontNameBody: String?
+        public let fontNameBody: String?
         /// URL of the font file to use for small text. Cannot be used with font_name_small.
-        public var fontFileSmallURL: String?
+        public let fontFileSmallURL: String?
         /// Name of the font to use for small text. Cannot be used with font_file_small_url.
-        public var fontNameSmall: String?
+        public let fontNameSmall: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,

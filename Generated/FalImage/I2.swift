@@ -52,33 +52,33 @@ public enum IdeogramV3Reframe {
     /// The input of `fal-ai/ideogram/v3/reframe`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
-        public var style: Style?
+        public let style: Style?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Style preset for generation. The chosen style preset will guide the generation.
-        public var stylePreset: StylePreset?
+        public let stylePreset: StylePreset?
         /// The image URL to reframe
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The resolution for the reframed output image
-        public var imageSize: ImageSize
+        public let imageSize: ImageSize
 
         public init(
             imageURLs: [String]? = nil,
@@ -161,47 +161,47 @@ public enum IdeogramV3Remix {
     /// The input of `fal-ai/ideogram/v3/remix`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
-        public var style: Style?
+        public let style: Style?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The prompt to remix the image with
-        public var prompt: String
+        public let prompt: String
         /// The image URL to remix
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Strength of the input image in the remix
         ///
         /// At least 0.01, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
         /// The resolution of the generated image
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in the negative prompt.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             imageURLs: [String]? = nil,
@@ -298,37 +298,37 @@ public enum IdeogramV3ReplaceBackground {
     /// The input of `fal-ai/ideogram/v3/replace-background`.
     public struct Input: QueueInput, WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The rendering speed to use.
         ///
         /// Default: `.balanced`.
-        public var renderingSpeed: RenderingSpeed?
+        public let renderingSpeed: RenderingSpeed?
         /// A color palette for generation, must EITHER be specified via one of the presets (name) or explicitly via hexadecimal representations of the color with optional weights (members)
-        public var colorPalette: ColorPalette?
+        public let colorPalette: ColorPalette?
         /// A list of 8 character hexadecimal codes representing the style of the image. Cannot be used in conjunction with style_reference_images or style
-        public var styleCodes: [String]?
+        public let styleCodes: [String]?
         /// The style type to generate with. Cannot be used with style_codes.
-        public var style: Style?
+        public let style: Style?
         /// Determine if MagicPrompt should be used in generating the request or not.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Style preset for generation. The chosen style preset will guide the generation.
-        public var stylePreset: StylePreset?
+        public let stylePreset: StylePreset?
         /// Cyber punk city with neon lights and skyscrappers
-        public var prompt: String
+        public let prompt: String
         /// The image URL whose background needs to be replaced
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             imageURLs: [String]? = nil,
@@ -408,45 +408,45 @@ public enum IllusionDiffusion {
     /// The input of `fal-ai/illusion-diffusion`.
     public struct Input: QueueInput, WireModel {
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// Greater than 0, at most 50. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The scale of the ControlNet.
         ///
         /// Default: `1`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// At least 0, at most 1. Default: `0`.
-        public var controlGuidanceStart: Double?
+        public let controlGuidanceStart: Double?
         /// At least 0, at most 1. Default: `1`.
-        public var controlGuidanceEnd: Double?
+        public let controlGuidanceEnd: Double?
         /// Seed of the generated Image. It will be the same value of the one passed in the
         /// input or the randomly generated that was used in case none was passed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Scheduler / sampler to use for the image denoising process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps
         /// to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 0, at most 80. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. You can choose between some presets or
         /// custom height and width that **must be multiples of 8**.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             imageURL: FileInput,
@@ -539,69 +539,69 @@ public enum Image2pixel {
     /// The input of `fal-ai/image2pixel`.
     public struct Input: QueueInput, WireModel {
         /// The image URL to process into improved pixel art
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Maximum number of colors in the output palette. Set None to disable limit.
         ///
         /// At least 1, at most 256. Default: `32`.
-        public var maxColors: Int?
+        public let maxColors: Int?
         /// Enable automatic detection of optimal number of colors.
         ///
         /// Default: `false`.
-        public var autoColorDetect: Bool?
+        public let autoColorDetect: Bool?
         /// Optional fixed color palette as hex strings (e.g., ['#000000', '#ffffff']).
-        public var fixedPalette: [String]?
+        public let fixedPalette: [String]?
         /// Scale detection method to use.
         ///
         /// Default: `.auto`.
-        public var detectMethod: DetectMethod?
+        public let detectMethod: DetectMethod?
         /// Force a specific pixel scale. If None, auto-detect.
         ///
         /// At least 1, at most 64.
-        public var scale: Int?
+        public let scale: Int?
         /// Downscaling method to produce the pixel-art output.
         ///
         /// Default: `.dominant`.
-        public var downscaleMethod: DownscaleMethod?
+        public let downscaleMethod: DownscaleMethod?
         /// Trim borders of the image.
         ///
         /// Default: `false`.
-        public var trimBorders: Bool?
+        public let trimBorders: Bool?
         /// Remove background of the image. This will check for contiguous color regions from the edges after correction and make them transparent.
         ///
         /// Default: `false`.
-        public var transparentBackground: Bool?
+        public let transparentBackground: Bool?
         /// Apply morphological operations to remove noise.
         ///
         /// Default: `false`.
-        public var cleanupMorph: Bool?
+        public let cleanupMorph: Bool?
         /// Remove isolated diagonal pixels (jaggy edge cleanup).
         ///
         /// Default: `false`.
-        public var cleanupJaggy: Bool?
+        public let cleanupJaggy: Bool?
         /// Align output to the pixel grid.
         ///
         /// Default: `true`.
-        public var snapGrid: Bool?
+        public let snapGrid: Bool?
         /// Alpha binarization threshold (0-255).
         ///
         /// At least 0, at most 255. Default: `128`.
-        public var alphaThreshold: Int?
+        public let alphaThreshold: Int?
         /// Dominant color threshold (0.0-1.0).
         ///
         /// At least 0, at most 1. Default: `0.05`.
-        public var dominantColorThreshold: Double?
+        public let dominantColorThreshold: Double?
         /// Background tolerance (0-255).
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var backgroundTolerance: Int?
+        public let backgroundTolerance: Int?
         /// Controls where to flood-fill from when removing the background.
         ///
         /// Default: `.corners`.
-        public var backgroundMode: BackgroundMode?
+        public let backgroundMode: BackgroundMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -775,51 +775,51 @@ public enum Image2svg {
     /// The input of `fal-ai/image2svg`.
     public struct Input: QueueInput, WireModel {
         /// The image to convert to SVG
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Choose between color or binary (black and white) output
         ///
         /// Default: `.color`.
-        public var colormode: Colormode?
+        public let colormode: Colormode?
         /// Hierarchical mode: stacked or cutout
         ///
         /// Default: `.stacked`.
-        public var hierarchical: Hierarchical?
+        public let hierarchical: Hierarchical?
         /// Mode: spline (curved) or polygon (straight lines)
         ///
         /// Default: `.spline`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// Filter out small speckles and noise
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var filterSpeckle: Int?
+        public let filterSpeckle: Int?
         /// Color quantization level
         ///
         /// At least 1, at most 10. Default: `6`.
-        public var colorPrecision: Int?
+        public let colorPrecision: Int?
         /// Layer difference threshold for hierarchical mode
         ///
         /// At least 1, at most 32. Default: `16`.
-        public var layerDifference: Int?
+        public let layerDifference: Int?
         /// Corner detection threshold in degrees
         ///
         /// At least 0, at most 180. Default: `60`.
-        public var cornerThreshold: Int?
+        public let cornerThreshold: Int?
         /// Length threshold for curves/lines
         ///
         /// At least 0, at most 10. Default: `4`.
-        public var lengthThreshold: Double?
+        public let lengthThreshold: Double?
         /// Maximum number of iterations for optimization
         ///
         /// At least 1, at most 20. Default: `10`.
-        public var maxIterations: Int?
+        public let maxIterations: Int?
         /// Splice threshold for joining paths
         ///
         /// At least 0, at most 90. Default: `45`.
-        public var spliceThreshold: Int?
+        public let spliceThreshold: Int?
         /// Decimal precision for path coordinates
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var pathPrecision: Int?
+        public let pathPrecision: Int?
 
         public init(
             imageURL: FileInput,
@@ -961,13 +961,13 @@ public enum ImageAppsV2AgeModify {
     /// The input of `fal-ai/image-apps-v2/age-modify`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL for age modification
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// At least 6, at most 100. Default: `30`.
-        public var targetAge: Int?
+        public let targetAge: Int?
         /// Default: `true`.
-        public var preserveIdentity: Bool?
+        public let preserveIdentity: Bool?
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             imageURL: FileInput,
@@ -1008,7 +1008,7 @@ public enum ImageAppsV2AgeModify {
         /// Aspect ratio for 4K resolution output
         ///
         /// Default: `._1x1`.
-        public var ratio: Ratio?
+        public let ratio: Ratio?
 
         public init(ratio: Ratio? = nil) {
             self.ratio = ratio
@@ -1073,21 +1073,21 @@ public enum ImageAppsV2CityTeleport {
     /// The input of `fal-ai/image-apps-v2/city-teleport`.
     public struct Input: QueueInput, WireModel {
         /// Person photo URL
-        public var personImageURL: FileInput
+        public let personImageURL: FileInput
         /// Optional city background image URL. When provided, the person will be blended into this custom scene.
-        public var cityImageURL: String?
+        public let cityImageURL: String?
         /// City name (used when city_image_url is not provided)
-        public var cityName: String
+        public let cityName: String
         /// Type of photo shot
         ///
         /// Default: `.mediumShot`.
-        public var photoShot: PhotoShot?
+        public let photoShot: PhotoShot?
         /// Camera angle for the shot
         ///
         /// Default: `.eyeLevel`.
-        public var cameraAngle: CameraAngle?
+        public let cameraAngle: CameraAngle?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             personImageURL: FileInput,
@@ -1191,11 +1191,11 @@ public enum ImageAppsV2ExpressionChange {
     /// The input of `fal-ai/image-apps-v2/expression-change`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL for expression change
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.smile`.
-        public var targetExpression: TargetExpression?
+        public let targetExpression: TargetExpression?
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, targetExpression: TargetExpression? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -1279,13 +1279,13 @@ public enum ImageAppsV2HairChange {
     /// The input of `fal-ai/image-apps-v2/hair-change`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL for hair change
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.longHair`.
-        public var targetHairstyle: TargetHairstyle?
+        public let targetHairstyle: TargetHairstyle?
         /// Default: `.natural`.
-        public var hairColor: HairColor?
+        public let hairColor: HairColor?
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             imageURL: FileInput,
@@ -1403,11 +1403,11 @@ public enum ImageAppsV2HeadshotPhoto {
     /// The input of `fal-ai/image-apps-v2/headshot-photo`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL to convert to professional headshot
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.professional`.
-        public var backgroundStyle: BackgroundStyle?
+        public let backgroundStyle: BackgroundStyle?
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, backgroundStyle: BackgroundStyle? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -1475,13 +1475,13 @@ public enum ImageAppsV2MakeupApplication {
     /// The input of `fal-ai/image-apps-v2/makeup-application`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL for makeup application
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.natural`.
-        public var makeupStyle: MakeupStyle?
+        public let makeupStyle: MakeupStyle?
         /// Default: `.medium`.
-        public var intensity: Intensity?
+        public let intensity: Intensity?
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             imageURL: FileInput,
@@ -1578,11 +1578,11 @@ public enum ImageAppsV2ObjectRemoval {
     /// The input of `fal-ai/image-apps-v2/object-removal`.
     public struct Input: QueueInput, WireModel {
         /// Image URL containing object to remove
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Object to remove
-        public var objectToRemove: String
+        public let objectToRemove: String
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, objectToRemove: String, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -1629,49 +1629,49 @@ public enum ImageAppsV2Outpaint {
     /// The input of `fal-ai/image-apps-v2/outpaint`.
     public struct Input: QueueInput, WireModel {
         /// Image URL to outpaint
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Number of pixels to add as black margin on the left side (0-700).
         ///
         /// At least 0, at most 700. Default: `0`.
-        public var expandLeft: Int?
+        public let expandLeft: Int?
         /// Number of pixels to add as black margin on the right side (0-700).
         ///
         /// At least 0, at most 700. Default: `0`.
-        public var expandRight: Int?
+        public let expandRight: Int?
         /// Number of pixels to add as black margin on the top side (0-700).
         ///
         /// At least 0, at most 700. Default: `0`.
-        public var expandTop: Int?
+        public let expandTop: Int?
         /// Number of pixels to add as black margin on the bottom side (0-700).
         ///
         /// At least 0, at most 700. Default: `0`.
-        public var expandBottom: Int?
+        public let expandBottom: Int?
         /// Percentage to zoom out the image. If set, the image will be scaled down by this percentage and black margins will be added to maintain original size. Example: 50 means the image will be 50% of original size with black margins filling the rest.
         ///
         /// At least 0, at most 90. Default: `20`.
-        public var zoomOutPercentage: Double?
+        public let zoomOutPercentage: Double?
         /// Optional prompt to guide the outpainting. If provided, it will be appended to the base outpaint instruction. Example: 'with a beautiful sunset in the background'
         ///
         /// At most 500 characters. Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If True, the function will wait for the image to be generated and uploaded before returning the response. If False, the function will return immediately and the image will be generated asynchronously.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             imageURL: FileInput,
@@ -1795,11 +1795,11 @@ public enum ImageAppsV2Perspective {
     /// The input of `fal-ai/image-apps-v2/perspective`.
     public struct Input: QueueInput, WireModel {
         /// Image URL for perspective change
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.front`.
-        public var targetPerspective: TargetPerspective?
+        public let targetPerspective: TargetPerspective?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, targetPerspective: TargetPerspective? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -1872,15 +1872,15 @@ public enum ImageAppsV2PhotoRestoration {
     /// The input of `fal-ai/image-apps-v2/photo-restoration`.
     public struct Input: QueueInput, WireModel {
         /// Old or damaged photo URL to restore
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `true`.
-        public var enhanceResolution: Bool?
+        public let enhanceResolution: Bool?
         /// Default: `true`.
-        public var fixColors: Bool?
+        public let fixColors: Bool?
         /// Default: `true`.
-        public var removeScratches: Bool?
+        public let removeScratches: Bool?
         /// Aspect ratio for 4K output (default: 4:3 for classic photos)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             imageURL: FileInput,
@@ -1946,11 +1946,11 @@ public enum ImageAppsV2PhotographyEffects {
     /// The input of `fal-ai/image-apps-v2/photography-effects`.
     public struct Input: QueueInput, WireModel {
         /// Image URL for photography effects
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.film`.
-        public var effectType: EffectType?
+        public let effectType: EffectType?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, effectType: EffectType? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -2030,9 +2030,9 @@ public enum ImageAppsV2PortraitEnhance {
     /// The input of `fal-ai/image-apps-v2/portrait-enhance`.
     public struct Input: QueueInput, WireModel {
         /// Portrait image URL to enhance
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -2079,11 +2079,11 @@ public enum ImageAppsV2ProductHolding {
     /// The input of `fal-ai/image-apps-v2/product-holding`.
     public struct Input: QueueInput, WireModel {
         /// Image URL of the person who will hold the product
-        public var personImageURL: FileInput
+        public let personImageURL: FileInput
         /// Image URL of the product to be held by the person
-        public var productImageURL: FileInput
+        public let productImageURL: FileInput
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(personImageURL: FileInput, productImageURL: FileInput, aspectRatio: AspectRatio? = nil) {
             self.personImageURL = personImageURL
@@ -2132,9 +2132,9 @@ public enum ImageAppsV2ProductPhotography {
     /// The input of `fal-ai/image-apps-v2/product-photography`.
     public struct Input: QueueInput, WireModel {
         /// Image URL of the product to create professional studio photography
-        public var productImageURL: FileInput
+        public let productImageURL: FileInput
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(productImageURL: FileInput, aspectRatio: AspectRatio? = nil) {
             self.productImageURL = productImageURL
@@ -2181,11 +2181,11 @@ public enum ImageAppsV2Relighting {
     /// The input of `fal-ai/image-apps-v2/relighting`.
     public struct Input: QueueInput, WireModel {
         /// Image URL for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.natural`.
-        public var lightingStyle: LightingStyle?
+        public let lightingStyle: LightingStyle?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, lightingStyle: LightingStyle? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL
@@ -2267,13 +2267,13 @@ public enum ImageAppsV2StyleTransfer {
     /// The input of `fal-ai/image-apps-v2/style-transfer`.
     public struct Input: QueueInput, WireModel {
         /// Image URL for style transfer
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional reference image URL. When provided, the style will be inferred from this image instead of the selected preset style.
-        public var styleReferenceImageURL: String?
+        public let styleReferenceImageURL: String?
         /// Default: `.impressionist`.
-        public var targetStyle: TargetStyle?
+        public let targetStyle: TargetStyle?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             imageURL: FileInput,
@@ -2370,11 +2370,11 @@ public enum ImageAppsV2TextureTransform {
     /// The input of `fal-ai/image-apps-v2/texture-transform`.
     public struct Input: QueueInput, WireModel {
         /// Image URL for texture transformation
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Default: `.marble`.
-        public var targetTexture: TargetTexture?
+        public let targetTexture: TargetTexture?
         /// Aspect ratio for 4K output
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(imageURL: FileInput, targetTexture: TargetTexture? = nil, aspectRatio: AspectRatio? = nil) {
             self.imageURL = imageURL

@@ -44,13 +44,13 @@ public enum ImageAppsV2VirtualTryOn {
     /// The input of `fal-ai/image-apps-v2/virtual-try-on`.
     public struct Input: QueueInput, WireModel {
         /// Person photo URL
-        public var personImageURL: FileInput
+        public let personImageURL: FileInput
         /// Clothing photo URL
-        public var clothingImageURL: FileInput
+        public let clothingImageURL: FileInput
         /// Default: `true`.
-        public var preservePose: Bool?
+        public let preservePose: Bool?
         /// Aspect ratio for 4K output (default: 3:4 for fashion)
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             personImageURL: FileInput,
@@ -112,35 +112,35 @@ public enum ImageEditingAgeProgression {
     /// The input of `fal-ai/image-editing/age-progression`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The age change to apply.
         ///
         /// Default: `"20 years older"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -233,31 +233,31 @@ public enum ImageEditingBabyVersion {
     /// Input model for baby version endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to transform into a baby version.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -328,35 +328,35 @@ public enum ImageEditingBackgroundChange {
     /// The input of `fal-ai/image-editing/background-change`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The desired background to apply.
         ///
         /// Default: `"beach sunset with palm trees"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -428,29 +428,29 @@ public enum ImageEditingBroccoliHaircut {
     /// Input model for broccoli haircut endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to apply broccoli haircut style.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -519,31 +519,31 @@ public enum ImageEditingCartoonify {
     /// The input of `fal-ai/image-editing/cartoonify`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -632,35 +632,35 @@ public enum ImageEditingExpressionChange {
     /// The input of `fal-ai/image-editing/expression-change`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The desired facial expression to apply.
         ///
         /// Default: `"sad"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -753,35 +753,35 @@ public enum ImageEditingHairChange {
     /// The input of `fal-ai/image-editing/hair-change`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The desired hair style to apply.
         ///
         /// Default: `"bald"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -856,35 +856,35 @@ public enum ImageEditingObjectRemoval {
     /// The input of `fal-ai/image-editing/object-removal`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Specify which objects to remove from the image.
         ///
         /// Default: `"background people"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -959,31 +959,31 @@ public enum ImageEditingPhotoRestoration {
     /// Input model for photo restoration endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the old or damaged photo to restore.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1051,29 +1051,29 @@ public enum ImageEditingPlushieStyle {
     /// Input model for plushie style endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to plushie style.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1157,29 +1157,29 @@ public enum ImageEditingRealism {
     /// Input model for realism enhancement endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to enhance with realism details.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 2. Default: `0.6`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1248,33 +1248,33 @@ public enum ImageEditingReframe {
     /// The input of `fal-ai/image-editing/reframe`.
     public struct Input: QueueInput, WireModel {
         /// URL of the old or damaged photo to restore.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The desired aspect ratio for the reframed image.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1343,29 +1343,29 @@ public enum ImageEditingRetouch {
     /// Input model for retouch endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to retouch.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1434,35 +1434,35 @@ public enum ImageEditingSceneComposition {
     /// The input of `fal-ai/image-editing/scene-composition`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Describe the scene where you want to place the subject.
         ///
         /// Default: `"enchanted forest"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -1537,35 +1537,35 @@ public enum ImageEditingStyleTransfer {
     /// The input of `fal-ai/image-editing/style-transfer`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The artistic style to apply.
         ///
         /// Default: `"Van Gogh's Starry Night"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -1640,31 +1640,31 @@ public enum ImageEditingTextRemoval {
     /// Input model for text removal endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image containing text to be removed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1735,35 +1735,35 @@ public enum ImageEditingTimeOfDay {
     /// The input of `fal-ai/image-editing/time-of-day`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The time of day to transform the scene to.
         ///
         /// Default: `"golden hour"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -1838,35 +1838,35 @@ public enum ImageEditingWeatherEffect {
     /// The input of `fal-ai/image-editing/weather-effect`.
     public struct Input: QueueInput, WireModel {
         /// Image prompt for the omni model.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The safety tolerance level for the generated image. 1 being the most strict and 6 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The aspect ratio of the generated image.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The weather effect to apply.
         ///
         /// Default: `"heavy snowfall"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -1938,29 +1938,29 @@ public enum ImageEditingWojakStyle {
     /// Input model for wojak style endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to wojak style.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,

@@ -44,33 +44,33 @@ public enum ImageEditingYoutubeThumbnails {
     /// Input model for YouTube thumbnails endpoint.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to convert to YouTube thumbnail style.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for sampling.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `0.5`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The text to include in the YouTube thumbnail.
         ///
         /// Default: `"Generate youtube thumbnails"`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(
             imageURL: FileInput,
@@ -138,7 +138,7 @@ public enum ImagePreprocessorsDepthAnythingV2 {
     /// The input of `fal-ai/image-preprocessors/depth-anything/v2`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -181,15 +181,15 @@ public enum ImagePreprocessorsHed {
     /// The input of `fal-ai/image-preprocessors/hed`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Whether to use the safe version of the HED detector
         ///
         /// Default: `false`.
-        public var safe: Bool?
+        public let safe: Bool?
         /// Whether to use the scribble version of the HED detector
         ///
         /// Default: `false`.
-        public var scribble: Bool?
+        public let scribble: Bool?
 
         public init(imageURL: FileInput, safe: Bool? = nil, scribble: Bool? = nil) {
             self.imageURL = imageURL
@@ -242,11 +242,11 @@ public enum ImagePreprocessorsLineart {
     /// The input of `fal-ai/image-preprocessors/lineart`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Whether to use the coarse model
         ///
         /// Default: `false`.
-        public var coarse: Bool?
+        public let coarse: Bool?
 
         public init(imageURL: FileInput, coarse: Bool? = nil) {
             self.imageURL = imageURL
@@ -296,15 +296,15 @@ public enum ImagePreprocessorsMidas {
     /// The input of `fal-ai/image-preprocessors/midas`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// A parameter for the MiDaS detector
         ///
         /// Default: `6.283185307179586`.
-        public var a: Double?
+        public let a: Double?
         /// Background threshold for the MiDaS detector
         ///
         /// Default: `0.1`.
-        public var backgroundThreshold: Double?
+        public let backgroundThreshold: Double?
 
         public init(imageURL: FileInput, a: Double? = nil, backgroundThreshold: Double? = nil) {
             self.imageURL = imageURL
@@ -361,15 +361,15 @@ public enum ImagePreprocessorsMlsd {
     /// The input of `fal-ai/image-preprocessors/mlsd`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Score threshold for the MLSD detector
         ///
         /// Default: `0.1`.
-        public var scoreThreshold: Double?
+        public let scoreThreshold: Double?
         /// Distance threshold for the MLSD detector
         ///
         /// Default: `0.1`.
-        public var distanceThreshold: Double?
+        public let distanceThreshold: Double?
 
         public init(imageURL: FileInput, scoreThreshold: Double? = nil, distanceThreshold: Double? = nil) {
             self.imageURL = imageURL
@@ -422,19 +422,19 @@ public enum ImagePreprocessorsPidi {
     /// The input of `fal-ai/image-preprocessors/pidi`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Whether to use the safe version of the Pidi detector
         ///
         /// Default: `false`.
-        public var safe: Bool?
+        public let safe: Bool?
         /// Whether to use the scribble version of the Pidi detector
         ///
         /// Default: `false`.
-        public var scribble: Bool?
+        public let scribble: Bool?
         /// Whether to apply the filter to the image.
         ///
         /// Default: `false`.
-        public var applyFilter: Bool?
+        public let applyFilter: Bool?
 
         public init(imageURL: FileInput, safe: Bool? = nil, scribble: Bool? = nil, applyFilter: Bool? = nil) {
             self.imageURL = imageURL
@@ -519,15 +519,15 @@ public enum ImagePreprocessorsScribble {
     /// The input of `fal-ai/image-preprocessors/scribble`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The model to use for the Scribble detector
         ///
         /// Default: `.hed`.
-        public var model: Model?
+        public let model: Model?
         /// Whether to use the safe version of the Scribble detector
         ///
         /// Default: `false`.
-        public var safe: Bool?
+        public let safe: Bool?
 
         public init(imageURL: FileInput, model: Model? = nil, safe: Bool? = nil) {
             self.imageURL = imageURL
@@ -636,21 +636,21 @@ public enum Imagen3Fast {
     /// The input of `fal-ai/imagen3/fast`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing what you want to see
-        public var prompt: String
+        public let prompt: String
         /// A description of what to discourage in the generated images
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of images to generate (1-4)
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Random seed for reproducible generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -744,33 +744,33 @@ public enum Imagen4Preview {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The resolution of the generated image.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             prompt: String,
@@ -871,29 +871,29 @@ public enum Imagen4PreviewFast {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -975,19 +975,19 @@ public enum ImageutilsDepth {
     /// The input of `fal-ai/imageutils/depth`.
     public struct Input: QueueInput, WireModel {
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// a
         ///
         /// Default: `6.283185307179586`.
-        public var a: Double?
+        public let a: Double?
         /// bg_th
         ///
         /// Default: `0.1`.
-        public var bgTh: Double?
+        public let bgTh: Double?
         /// depth_and_normal
         ///
         /// Default: `false`.
-        public var depthAndNormal: Bool?
+        public let depthAndNormal: Bool?
 
         public init(imageURL: FileInput, a: Double? = nil, bgTh: Double? = nil, depthAndNormal: Bool? = nil) {
             self.imageURL = imageURL
@@ -1045,19 +1045,19 @@ public enum ImageutilsMarigoldDepth {
     /// The input of `fal-ai/imageutils/marigold-depth`.
     public struct Input: QueueInput, WireModel {
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Number of denoising steps. Defaults to `10`. The higher the number, the more accurate the result, but the slower the inference.
         ///
         /// At least 2, at most 50. Default: `10`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Number of predictions to average over. Defaults to `10`. The higher the number, the more accurate the result, but the slower the inference.
         ///
         /// At least 2, at most 50. Default: `10`.
-        public var ensembleSize: Int?
+        public let ensembleSize: Int?
         /// Maximum processing resolution. Defaults `0` which means it uses the size of the input image.
         ///
         /// At least 0, at most 2048. Default: `0`.
-        public var processingRes: Int?
+        public let processingRes: Int?
 
         public init(
             imageURL: FileInput,
@@ -1112,15 +1112,15 @@ public enum ImageutilsRembg {
     /// The input of `fal-ai/imageutils/rembg`.
     public struct Input: QueueInput, WireModel {
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the resulting image be cropped to a bounding box around the subject
         ///
         /// Default: `false`.
-        public var cropToBbox: Bool?
+        public let cropToBbox: Bool?
 
         public init(imageURL: FileInput, syncMode: Bool? = nil, cropToBbox: Bool? = nil) {
             self.imageURL = imageURL
@@ -1157,13 +1157,13 @@ public enum ImagineartImagineart15PreviewTextToImage {
     /// The input of `imagineart/imagineart-1.5-preview/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image. Accepts either a raw string or a JSON string/fenced JSON with positive_prompt and optional negative_prompt.
-        public var prompt: String
+        public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Seed for generation. 0 and -1 are treated as random.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt
@@ -1236,13 +1236,13 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
     /// The input of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image
-        public var prompt: String
+        public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Seed for the image generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt
@@ -1300,21 +1300,21 @@ public enum ImagineartImagineart20PreviewTextToImage {
     /// The input of `imagineart/imagineart-2.0-preview/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt describing the desired image
-        public var prompt: String
+        public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9, 4:5, 5:4, 4:1, 1:4
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output resolution: '1K' targets ~1024px and will be faster. '2K' targets ~2048px image size and will be slower but with higher quality.
         ///
         /// Default: `._2K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Default is random (0 and -1 are treated as random)
-        public var seed: Int64?
+        public let seed: Int64?
         /// Visual Understanding Level: low (default) or high. High reasoning takes more time but generates better images.
         ///
         /// Default: `.low`.
-        public var reasoning: Reasoning?
+        public let reasoning: Reasoning?
 
         public init(
             prompt: String,
@@ -1402,51 +1402,51 @@ public enum InstantCharacter {
     /// The input of `fal-ai/instant-character`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The scale of the subject image. Higher values will make the subject image more prominent in the generated image.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1531,19 +1531,19 @@ public enum InvisibleWatermark {
     /// The input of `fal-ai/invisible-watermark`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be watermarked or decoded
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text to use as watermark (for encoding only)
         ///
         /// Default: `"watermark"`.
-        public var watermark: String?
+        public let watermark: String?
         /// Whether to decode a watermark from the image instead of encoding
         ///
         /// Default: `false`.
-        public var decode: Bool?
+        public let decode: Bool?
         /// Length of watermark bits to decode (required when decode=True)
         ///
         /// Default: `0`.
-        public var length: Int?
+        public let length: Int?
 
         public init(imageURL: FileInput, watermark: String? = nil, decode: Bool? = nil, length: Int? = nil) {
             self.imageURL = imageURL

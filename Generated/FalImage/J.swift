@@ -20,35 +20,35 @@ public enum JoyaiImageEdit {
     /// The input of `fal-ai/joyai-image-edit`.
     public struct Input: QueueInput, WireModel {
         /// The edit instruction describing what changes to make to the image.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text describing what should not appear in the output image.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Controls how closely the output follows the edit instruction.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Enable safety checking on input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output image format.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, return image as data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,

@@ -32,31 +32,31 @@ public enum KlingImageO1 {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// List of reference images. Reference images in prompt using @Image1, @Image2, etc. (1-indexed). Max 10 images.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Elements (characters/objects) to include in the image. Reference in prompt as @Element1, @Element2, etc. Maximum 10 total (elements + reference images).
-        public var elements: [ElementInput]?
+        public let elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of images to generate (1-9).
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Aspect ratio of generated images. 'auto' intelligently determines based on input content.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -114,9 +114,9 @@ public enum KlingImageO1 {
     /// All fields are optional - provide what you have available.
     public struct ElementInput: WireModel {
         /// The frontal image of the element (main view). Optional.
-        public var frontalImageURL: String?
+        public let frontalImageURL: String?
         /// Additional reference images from different angles. 0-3 images supported. Optional.
-        public var referenceImageURLs: [String]?
+        public let referenceImageURLs: [String]?
 
         public init(frontalImageURL: String? = nil, referenceImageURLs: [String]? = nil) {
             self.frontalImageURL = frontalImageURL
@@ -169,39 +169,39 @@ public enum KlingImageO3ImageToImage {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// List of reference images. Reference images in prompt using @Image1, @Image2, etc. (1-indexed). Max 10 images.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Optional: Elements (characters/objects) for face control. Reference in prompt as @Element1, @Element2, etc.
-        public var elements: [ElementInput]?
+        public let elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res, 4K: ultra high-res.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Result type. 'single' for one image, 'series' for a series of related images.
         ///
         /// Default: `.single`.
-        public var resultType: ResultType?
+        public let resultType: ResultType?
         /// Number of images to generate (1-9). Only used when result_type is 'single'.
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Number of images in series (2-9). Only used when result_type is 'series'.
         ///
         /// At least 2, at most 9.
-        public var seriesAmount: Int?
+        public let seriesAmount: Int?
         /// Aspect ratio of generated images. 'auto' intelligently determines based on input content.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -330,37 +330,37 @@ public enum KlingImageO3TextToImage {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Optional: Elements (characters/objects) for face control. Reference in prompt as @Element1, @Element2, etc.
-        public var elements: [ElementInput]?
+        public let elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res, 4K: ultra high-res.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Result type. 'single' for one image, 'series' for a series of related images.
         ///
         /// Default: `.single`.
-        public var resultType: ResultType?
+        public let resultType: ResultType?
         /// Number of images to generate (1-9). Only used when result_type is 'single'.
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Number of images in series (2-9). Only used when result_type is 'series'.
         ///
         /// At least 2, at most 9.
-        public var seriesAmount: Int?
+        public let seriesAmount: Int?
         /// Aspect ratio of generated images.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -455,33 +455,33 @@ public enum KlingImageV3ImageToImage {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference image for image-to-image generation.
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional: Elements (characters/objects) to include in the image for face control.
-        public var elements: [ElementInput]?
+        public let elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of images to generate (1-9).
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Aspect ratio of generated images.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -571,33 +571,33 @@ public enum KlingImageV3TextToImage {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Negative text prompt. It is recommended to supplement negative prompt information through negative sentences directly within positive prompts.
         ///
         /// At most 2500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Optional: Elements (characters/objects) to include in the image for face control. Each element can have a frontal image and optionally reference images.
-        public var elements: [ElementInput]?
+        public let elements: [ElementInput]?
         /// Image generation resolution. 1K: standard, 2K: high-res.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of images to generate (1-9).
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Aspect ratio of generated images.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -664,13 +664,13 @@ public enum KlingV15KolorsVirtualTryOn {
     /// The input of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
     public struct Input: QueueInput, WireModel {
         /// Url for the human image.
-        public var humanImageURL: FileInput
+        public let humanImageURL: FileInput
         /// Url to the garment image.
-        public var garmentImageURL: FileInput
+        public let garmentImageURL: FileInput
         /// If true, the function will return the image in the response.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(humanImageURL: FileInput, garmentImageURL: FileInput, syncMode: Bool? = nil) {
             self.humanImageURL = humanImageURL
@@ -726,53 +726,53 @@ public enum KolorsImageToImage {
     /// The input of `fal-ai/kolors/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small
         /// details (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show
         /// you.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 150. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Seed
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The scheduler to use for the model.
         ///
         /// Default: `.eulerDiscreteScheduler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// URL of image to use for image to image
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for image-to-image. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,

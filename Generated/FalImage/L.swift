@@ -39,26 +39,26 @@ public enum LayerDiffusion {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The prompt to use for generating the negative image. Be as descriptive as possible for best results.
         ///
         /// Default: `"text, watermark"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The guidance scale for the model.
         ///
         /// At least 0, at most 20. Default: `8`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps for the model.
         ///
         /// At least 10, at most 40. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String? = nil,
@@ -138,54 +138,54 @@ public enum LcmSd15I2i {
     /// The input of `fal-ai/lcm-sd15-i2i`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The image to use as a base.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Mask URL for compatibility with generic LCM processing.
-        public var maskURL: String?
+        public let maskURL: String?
         /// The strength of the image.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 16. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use for generating the image. The more steps
         /// the better the image will be but it will also take longer to generate.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. The function will return a list of images
         /// with the same prompt and negative prompt but different seeds.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the resulting image will be checked whether it includes any
         /// potentially unsafe content. If it does, it will be replaced with a black
         /// image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecks: Bool?
+        public let enableSafetyChecks: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
 
         public init(
             prompt: String,
@@ -328,31 +328,31 @@ public enum LeffaPoseTransfer {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same input given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your input when generating the image.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Url for the human image.
-        public var poseImageURL: FileInput
+        public let poseImageURL: FileInput
         /// Url to the garment image.
-        public var personImageURL: FileInput
+        public let personImageURL: FileInput
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -447,33 +447,33 @@ public enum LeffaVirtualTryon {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same input given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your input when generating the image.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Url for the human image.
-        public var humanImageURL: FileInput
+        public let humanImageURL: FileInput
         /// Url to the garment image.
-        public var garmentImageURL: FileInput
+        public let garmentImageURL: FileInput
         /// The type of the garment used for virtual try-on.
-        public var garmentType: GarmentType
+        public let garmentType: GarmentType
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -564,62 +564,62 @@ public enum LightningModels {
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The negative prompt to use. Use it to address details that you don't want in the image.
         ///
         /// Default: `"(worst quality, low quality, normal quality, lowres, low details, oversaturated, undersaturated, overexposed, underexposed, grayscale, bw, bad photo, bad photography, bad art:1.4), (watermark, signature, text font, username, error, logo, words, letters, digits, autograph, trademark, name:1.2), (blur, blurry, grainy), morbid, ugly, asymmetrical, mutated malformed, mutilated, poorly lit, bad shadow, draft, cropped, out of frame, cut off, censored, jpeg artifacts, out of focus, glitch, duplicate, (airbrushed, cartoon, anime, semi-realistic, cgi, render, blender, digital art, manga, amateur:1.3), (3D ,3D Game, 3D Game Scene, 3D Character:1.1), (bad hands, bad anatomy, bad body, bad face, bad teeth, bad arms, bad legs, deformities:1.3)"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 2. Default: `2`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `5`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Default: `{"width":1024,"height":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             enableSafetyChecker: Bool? = nil,
@@ -715,96 +715,96 @@ public enum LivePortraitImage {
     /// The input of `fal-ai/live-portrait/image`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be animated
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Amount to blink the eyes
         ///
         /// At least -30, at most 30. Default: `0`.
-        public var blink: Double?
+        public let blink: Double?
         /// Amount to raise or lower eyebrows
         ///
         /// At least -30, at most 30. Default: `0`.
-        public var eyebrow: Double?
+        public let eyebrow: Double?
         /// Amount to wink
         ///
         /// At least 0, at most 25. Default: `0`.
-        public var wink: Double?
+        public let wink: Double?
         /// Amount to move pupils horizontally
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var pupilX: Double?
+        public let pupilX: Double?
         /// Amount to move pupils vertically
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var pupilY: Double?
+        public let pupilY: Double?
         /// Amount to open mouth in 'aaa' shape
         ///
         /// At least -200, at most 200. Default: `0`.
-        public var aaa: Double?
+        public let aaa: Double?
         /// Amount to shape mouth in 'eee' position
         ///
         /// At least -40, at most 40. Default: `0`.
-        public var eee: Double?
+        public let eee: Double?
         /// Amount to shape mouth in 'woo' position
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var woo: Double?
+        public let woo: Double?
         /// Amount to smile
         ///
         /// At least -2, at most 2. Default: `0`.
-        public var smile: Double?
+        public let smile: Double?
         /// Amount to rotate the face in pitch
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotatePitch: Double?
+        public let rotatePitch: Double?
         /// Amount to rotate the face in yaw
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotateYaw: Double?
+        public let rotateYaw: Double?
         /// Amount to rotate the face in roll
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotateRoll: Double?
+        public let rotateRoll: Double?
         /// Whether to paste-back/stitch the animated face cropping from the face-cropping space to the original image space.
         ///
         /// Default: `true`.
-        public var flagPasteback: Bool?
+        public let flagPasteback: Bool?
         /// Whether to crop the source portrait to the face-cropping space.
         ///
         /// Default: `true`.
-        public var flagDoCrop: Bool?
+        public let flagDoCrop: Bool?
         /// Whether to conduct the rotation when flag_do_crop is True.
         ///
         /// Default: `true`.
-        public var flagDoRot: Bool?
+        public let flagDoRot: Bool?
         /// Whether to set the lip to closed state before animation. Only takes effect when flag_eye_retargeting and flag_lip_retargeting are False.
         ///
         /// Default: `true`.
-        public var flagLipZero: Bool?
+        public let flagLipZero: Bool?
         /// Size of the output image.
         ///
         /// Default: `512`.
-        public var dsize: Int?
+        public let dsize: Int?
         /// Scaling factor for the face crop.
         ///
         /// Default: `2.3`.
-        public var scale: Double?
+        public let scale: Double?
         /// Horizontal offset ratio for face crop.
         ///
         /// Default: `0`.
-        public var vxRatio: Double?
+        public let vxRatio: Double?
         /// Vertical offset ratio for face crop. Positive values move up, negative values move down.
         ///
         /// Default: `-0.125`.
-        public var vyRatio: Double?
+        public let vyRatio: Double?
         /// Whether to enable the safety checker. If enabled, the model will check if the input image contains a face before processing it.
         /// The safety checker will process the input image
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Output format
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             imageURL: FileInput,
@@ -960,150 +960,150 @@ public enum LoRAImageToImage {
     /// The input of `fal-ai/lora/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
-        public var modelName: String
+        public let modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
-        public var unetName: String?
+        public let unetName: String?
         /// The variant of the model to use for huggingface models, e.g. 'fp16'.
-        public var variant: String?
+        public let variant: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If set to true, the prompt weighting syntax will be used.
         /// Additionally, this will lift the 77 token limit by averaging embeddings.
         ///
         /// Default: `false`.
-        public var promptWeighting: Bool?
+        public let promptWeighting: Bool?
         /// URL of image to use for image to image/inpainting.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The amount of noise to add to noise image for image. Only used if the image_url is provided. 1.0 is complete noise and values near 0 are minimal noise.
         ///
         /// Greater than 0, at most 1. Default: `0.5`.
-        public var noiseStrength: Double?
+        public let noiseStrength: Double?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The embeddings to use for the image generation. Only a single embedding is supported at the moment.
         /// The embeddings will be used to map the tokens in the prompt to the embedding weights.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The control nets to use for the image generation. You can use any number of control nets
         /// and they will be applied to the image at the specified timesteps.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// If set to true, the controlnet will be applied to only the conditional predictions.
         ///
         /// Default: `false`.
-        public var controlnetGuessMode: Bool?
+        public let controlnetGuessMode: Bool?
         /// The IP adapter to use for the image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapter: [IPAdapter]?
+        public let ipAdapter: [IPAdapter]?
         /// The path to the image encoder model to use for the image generation.
-        public var imageEncoderPath: String?
+        public let imageEncoderPath: String?
         /// The subfolder of the image encoder model to use for the image generation.
-        public var imageEncoderSubfolder: String?
+        public let imageEncoderSubfolder: String?
         /// The weight name of the image encoder model to use for the image generation.
         ///
         /// Default: `"pytorch_model.bin"`.
-        public var imageEncoderWeightName: String?
+        public let imageEncoderWeightName: String?
         /// The URL of the IC Light model to use for the image generation.
-        public var icLightModelURL: String?
+        public let icLightModelURL: String?
         /// The URL of the IC Light model background image to use for the image generation.
         /// Make sure to use a background compatible with the model.
-        public var icLightModelBackgroundImageURL: String?
+        public let icLightModelBackgroundImageURL: String?
         /// The URL of the IC Light model image to use for the image generation.
-        public var icLightImageURL: String?
+        public let icLightImageURL: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps
         /// to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 1, at most 150. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Skips part of the image generation process, leading to slightly different results.
         /// This means the image renders faster, too.
         ///
         /// At least 0, at most 2. Default: `0`.
-        public var clipSkip: Int?
+        public let clipSkip: Int?
         /// Scheduler / sampler to use for the image denoising process.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Optionally override the timesteps to use for the denoising process. Only works with schedulers which support the `timesteps` argument in their `set_timesteps` method.
         /// Defaults to not overriding, in which case the scheduler automatically sets the timesteps based on the `num_inference_steps` parameter.
         /// If set to a custom timestep schedule, the `num_inference_steps` parameter will be ignored. Cannot be set if `sigmas` is set.
         ///
         /// Default: `{"array":[],"method":"default"}`.
-        public var timesteps: TimestepsInput?
+        public let timesteps: TimestepsInput?
         /// Optionally override the sigmas to use for the denoising process. Only works with schedulers which support the `sigmas` argument in their `set_sigmas` method.
         /// Defaults to not overriding, in which case the scheduler automatically sets the sigmas based on the `num_inference_steps` parameter.
         /// If set to a custom sigma schedule, the `num_inference_steps` parameter will be ignored. Cannot be set if `timesteps` is set.
         ///
         /// Default: `{"array":[],"method":"default"}`.
-        public var sigmas: SigmasInput?
+        public let sigmas: SigmasInput?
         /// The type of prediction to use for the image generation.
         /// The `epsilon` is the default.
         ///
         /// Default: `.epsilon`.
-        public var predictionType: PredictionType?
+        public let predictionType: PredictionType?
         /// Whether to set the rescale_betas_snr_zero option or not for the sampler
         ///
         /// Default: `false`.
-        public var rescaleBetasSnrZero: Bool?
+        public let rescaleBetasSnrZero: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var imageFormat: ImageFormat?
+        public let imageFormat: ImageFormat?
         /// Number of images to generate in one request. Note that the higher the batch size,
         /// the longer it will take to generate the images.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The size of the tiles to be used for the image generation.
         ///
         /// At least 128, at most 4096. Default: `4096`.
-        public var tileWidth: Int?
+        public let tileWidth: Int?
         /// The size of the tiles to be used for the image generation.
         ///
         /// At least 128, at most 4096. Default: `4096`.
-        public var tileHeight: Int?
+        public let tileHeight: Int?
         /// The stride of the tiles to be used for the image generation.
         ///
         /// At least 64, at most 2048. Default: `2048`.
-        public var tileStrideWidth: Int?
+        public let tileStrideWidth: Int?
         /// The stride of the tiles to be used for the image generation.
         ///
         /// At least 64, at most 2048. Default: `2048`.
-        public var tileStrideHeight: Int?
+        public let tileStrideHeight: Int?
         /// The eta value to be used for the image generation.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var eta: Double?
+        public let eta: Double?
         /// If set to true, the latents will be saved for debugging.
         ///
         /// Default: `false`.
-        public var debugLatents: Bool?
+        public let debugLatents: Bool?
         /// If set to true, the latents will be saved for debugging per pass.
         ///
         /// Default: `false`.
-        public var debugPerPassLatents: Bool?
+        public let debugPerPassLatents: Bool?
 
         public init(
             modelName: String,
@@ -1273,11 +1273,11 @@ public enum LoRAImageToImage {
 
     public struct Embedding: WireModel {
         /// URL or the path to the embedding weights.
-        public var path: String
+        public let path: String
         /// The tokens to map the embedding weights to. Use these tokens in your prompts.
         ///
         /// Default: `["<s0>","<s1>"]`.
-        public var tokens: [String]?
+        public let tokens: [String]?
 
         public init(path: String, tokens: [String]? = nil) {
             self.path = path
@@ -1294,30 +1294,30 @@ public enum LoRAImageToImage {
 
     public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
-        public var path: String
+        public let path: String
         /// optional URL to the controlnet config.json file.
-        public var configURL: String?
+        public let configURL: String?
         /// The optional variant if a Hugging Face repo key is used.
-        public var variant: String?
+        public let variant: String?
         /// URL of the image to be used as the control net.
-        public var imageURL: String
+        public let imageURL: String
         /// The mask to use for the controlnet. When using a mask, the control image size and the mask size must be the same and divisible by 32.
-        public var maskURL: String?
+        public let maskURL: String?
         /// The scale of the control net weight. This is used to scale the control net weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var conditioningScale: Double?
+        public let conditioningScale: Double?
         /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var startPercentage: Double?
+        public let startPercentage: Double?
         /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endPercentage: Double?
+        public let endPercentage: Double?
         /// The index of the IP adapter to be applied to the controlnet. This is only needed for InstantID ControlNets.
-        public var ipAdapterIndex: Int?
+        public let ipAdapterIndex: Int?
 
         public init(
             path: String,
@@ -1373,35 +1373,35 @@ public enum LoRAImageToImage {
 
     public struct IPAdapter: WireModel {
         /// URL of the image to be used as the IP adapter.
-        public var ipAdapterImageURL: IPAdapterImageURL
+        public let ipAdapterImageURL: IPAdapterImageURL
         /// The mask to use for the IP adapter. When using a mask, the ip-adapter image size and the mask size must be the same
-        public var ipAdapterMaskURL: String?
+        public let ipAdapterMaskURL: String?
         /// URL or the path to the IP adapter weights.
-        public var path: String
+        public let path: String
         /// Subfolder in the model directory where the IP adapter weights are stored.
-        public var modelSubfolder: String?
+        public let modelSubfolder: String?
         /// Name of the weight file.
-        public var weightName: String?
+        public let weightName: String?
         /// URL or the path to the InsightFace model weights.
-        public var insightFaceModelPath: String?
+        public let insightFaceModelPath: String?
         /// The scale of the IP adapter weight. This is used to scale the IP adapter weight
         /// before merging it with the base model.
         ///
         /// At least 0. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// The scale of the IP adapter weight. This is used to scale the IP adapter weight
         /// before merging it with the base model.
-        public var scaleJSON: [String: JSONValue]?
+        public let scaleJSON: [String: JSONValue]?
         /// The factor to apply to the unconditional noising of the IP adapter.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var unconditionalNoisingFactor: Double?
+        public let unconditionalNoisingFactor: Double?
         /// The value to set the image projection shortcut to. For FaceID plus V1 models,
         /// this should be set to False. For FaceID plus V2 models, this should be set to True.
         /// Default is True.
         ///
         /// Default: `true`.
-        public var imageProjectionShortcut: Bool?
+        public let imageProjectionShortcut: Bool?
 
         public init(
             ipAdapterImageURL: IPAdapterImageURL,
@@ -1502,11 +1502,11 @@ public enum LoRAImageToImage {
         /// Defaults to 'default' which means the scheduler will use the `num_inference_steps` parameter.
         ///
         /// Default: `.'default'`.
-        public var method: Method?
+        public let method: Method?
         /// Timesteps schedule to be used if 'custom' method is selected.
         ///
         /// Default: `[]`.
-        public var array: [Int]?
+        public let array: [Int]?
 
         public init(method: Method? = nil, array: [Int]? = nil) {
             self.method = method
@@ -1544,11 +1544,11 @@ public enum LoRAImageToImage {
         /// Defaults to 'default' which means the scheduler will use the sigmas of the scheduler.
         ///
         /// Default: `.'default'`.
-        public var method: Method?
+        public let method: Method?
         /// Sigmas schedule to be used if 'custom' method is selected.
         ///
         /// Default: `[]`.
-        public var array: [Double]?
+        public let array: [Double]?
 
         public init(method: Method? = nil, array: [Double]? = nil) {
             self.method = method
@@ -1659,152 +1659,152 @@ public enum LoRAInpaint {
     /// The input of `fal-ai/lora/inpaint`.
     public struct Input: QueueInput, WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
-        public var modelName: String
+        public let modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
-        public var unetName: String?
+        public let unetName: String?
         /// The variant of the model to use for huggingface models, e.g. 'fp16'.
-        public var variant: String?
+        public let variant: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If set to true, the prompt weighting syntax will be used.
         /// Additionally, this will lift the 77 token limit by averaging embeddings.
         ///
         /// Default: `false`.
-        public var promptWeighting: Bool?
+        public let promptWeighting: Bool?
         /// URL of image to use for image to image/inpainting.
-        public var imageURL: String?
+        public let imageURL: String?
         /// URL of black-and-white image to use as mask during inpainting.
-        public var maskURL: String?
+        public let maskURL: String?
         /// The amount of noise to add to noise image for image. Only used if the image_url is provided. 1.0 is complete noise and values near 0 are minimal noise.
         ///
         /// Greater than 0, at most 1. Default: `0.5`.
-        public var noiseStrength: Double?
+        public let noiseStrength: Double?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The embeddings to use for the image generation. Only a single embedding is supported at the moment.
         /// The embeddings will be used to map the tokens in the prompt to the embedding weights.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The control nets to use for the image generation. You can use any number of control nets
         /// and they will be applied to the image at the specified timesteps.
         ///
         /// Default: `[]`.
-        public var controlnets: [ControlNet]?
+        public let controlnets: [ControlNet]?
         /// If set to true, the controlnet will be applied to only the conditional predictions.
         ///
         /// Default: `false`.
-        public var controlnetGuessMode: Bool?
+        public let controlnetGuessMode: Bool?
         /// The IP adapter to use for the image generation.
         ///
         /// Default: `[]`.
-        public var ipAdapter: [IPAdapter]?
+        public let ipAdapter: [IPAdapter]?
         /// The path to the image encoder model to use for the image generation.
-        public var imageEncoderPath: String?
+        public let imageEncoderPath: String?
         /// The subfolder of the image encoder model to use for the image generation.
-        public var imageEncoderSubfolder: String?
+        public let imageEncoderSubfolder: String?
         /// The weight name of the image encoder model to use for the image generation.
         ///
         /// Default: `"pytorch_model.bin"`.
-        public var imageEncoderWeightName: String?
+        public let imageEncoderWeightName: String?
         /// The URL of the IC Light model to use for the image generation.
-        public var icLightModelURL: String?
+        public let icLightModelURL: String?
         /// The URL of the IC Light model background image to use for the image generation.
         /// Make sure to use a background compatible with the model.
-        public var icLightModelBackgroundImageURL: String?
+        public let icLightModelBackgroundImageURL: String?
         /// The URL of the IC Light model image to use for the image generation.
-        public var icLightImageURL: String?
+        public let icLightImageURL: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps
         /// to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 1, at most 150. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Skips part of the image generation process, leading to slightly different results.
         /// This means the image renders faster, too.
         ///
         /// At least 0, at most 2. Default: `0`.
-        public var clipSkip: Int?
+        public let clipSkip: Int?
         /// Scheduler / sampler to use for the image denoising process.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// Optionally override the timesteps to use for the denoising process. Only works with schedulers which support the `timesteps` argument in their `set_timesteps` method.
         /// Defaults to not overriding, in which case the scheduler automatically sets the timesteps based on the `num_inference_steps` parameter.
         /// If set to a custom timestep schedule, the `num_inference_steps` parameter will be ignored. Cannot be set if `sigmas` is set.
         ///
         /// Default: `{"array":[],"method":"default"}`.
-        public var timesteps: TimestepsInput?
+        public let timesteps: TimestepsInput?
         /// Optionally override the sigmas to use for the denoising process. Only works with schedulers which support the `sigmas` argument in their `set_sigmas` method.
         /// Defaults to not overriding, in which case the scheduler automatically sets the sigmas based on the `num_inference_steps` parameter.
         /// If set to a custom sigma schedule, the `num_inference_steps` parameter will be ignored. Cannot be set if `timesteps` is set.
         ///
         /// Default: `{"array":[],"method":"default"}`.
-        public var sigmas: SigmasInput?
+        public let sigmas: SigmasInput?
         /// The type of prediction to use for the image generation.
         /// The `epsilon` is the default.
         ///
         /// Default: `.epsilon`.
-        public var predictionType: PredictionType?
+        public let predictionType: PredictionType?
         /// Whether to set the rescale_betas_snr_zero option or not for the sampler
         ///
         /// Default: `false`.
-        public var rescaleBetasSnrZero: Bool?
+        public let rescaleBetasSnrZero: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var imageFormat: ImageFormat?
+        public let imageFormat: ImageFormat?
         /// Number of images to generate in one request. Note that the higher the batch size,
         /// the longer it will take to generate the images.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The size of the tiles to be used for the image generation.
         ///
         /// At least 128, at most 4096. Default: `4096`.
-        public var tileWidth: Int?
+        public let tileWidth: Int?
         /// The size of the tiles to be used for the image generation.
         ///
         /// At least 128, at most 4096. Default: `4096`.
-        public var tileHeight: Int?
+        public let tileHeight: Int?
         /// The stride of the tiles to be used for the image generation.
         ///
         /// At least 64, at most 2048. Default: `2048`.
-        public var tileStrideWidth: Int?
+        public let tileStrideWidth: Int?
         /// The stride of the tiles to be used for the image generation.
         ///
         /// At least 64, at most 2048. Default: `2048`.
-        public var tileStrideHeight: Int?
+        public let tileStrideHeight: Int?
         /// The eta value to be used for the image generation.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var eta: Double?
+        public let eta: Double?
         /// If set to true, the latents will be saved for debugging.
         ///
         /// Default: `false`.
-        public var debugLatents: Bool?
+        public let debugLatents: Bool?
         /// If set to true, the latents will be saved for debugging per pass.
         ///
         /// Default: `false`.
-        public var debugPerPassLatents: Bool?
+        public let debugPerPassLatents: Bool?
 
         public init(
             modelName: String,
@@ -1994,42 +1994,42 @@ public enum LongcatImage {
     /// The input of `fal-ai/longcat-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -2110,40 +2110,40 @@ public enum LongcatImageEdit {
     /// The input of `fal-ai/longcat-image/edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
-        public var prompt: String
+        public let prompt: String
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -2218,29 +2218,29 @@ public enum Lucidflux {
     /// The input of `fal-ai/lucidflux`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to edit the image.
-        public var prompt: String
+        public let prompt: String
         /// The width of the output image.
         ///
         /// At least 512, at most 1024. Default: `1024`.
-        public var targetWidth: Int?
+        public let targetWidth: Int?
         /// The height of the output image.
         ///
         /// At least 512, at most 1024. Default: `1024`.
-        public var targetHeight: Int?
+        public let targetHeight: Int?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance to use for the diffusion process.
         ///
         /// At least 1, at most 30. Default: `4`.
-        public var guidance: Double?
+        public let guidance: Double?
         /// Seed used for random number generation
         ///
         /// Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,
@@ -2325,11 +2325,11 @@ public enum LumaPhoton {
     /// The input of `fal-ai/luma-photon`.
     public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(prompt: String, aspectRatio: AspectRatio? = nil) {
             self.prompt = prompt
@@ -2422,15 +2422,15 @@ public enum LumaPhotonFlashModify {
         /// Instruction for modifying the image
         ///
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of the input image to reframe
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the initial image. Higher strength values are corresponding to more influence of the initial image on the output.
         ///
         /// At least 0, at most 1.
-        public var strength: Double
+        public let strength: Double
         /// The aspect ratio of the reframed image
-        public var aspectRatio: AspectRatio
+        public let aspectRatio: AspectRatio
 
         public init(prompt: String? = nil, imageURL: FileInput, strength: Double, aspectRatio: AspectRatio) {
             self.prompt = prompt
@@ -2490,25 +2490,25 @@ public enum LumaPhotonFlashReframe {
     /// The input of `fal-ai/luma-photon/flash/reframe`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image to reframe
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The aspect ratio of the reframed image
-        public var aspectRatio: AspectRatio
+        public let aspectRatio: AspectRatio
         /// Optional prompt for reframing
         ///
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// X position of the grid for reframing
-        public var gridPositionX: Int?
+        public let gridPositionX: Int?
         /// Y position of the grid for reframing
-        public var gridPositionY: Int?
+        public let gridPositionY: Int?
         /// End X coordinate for reframing
-        public var xEnd: Int?
+        public let xEnd: Int?
         /// Start X coordinate for reframing
-        public var xStart: Int?
+        public let xStart: Int?
         /// End Y coordinate for reframing
-        public var yEnd: Int?
+        public let yEnd: Int?
         /// Start Y coordinate for reframing
-        public var yStart: Int?
+        public let yStart: Int?
 
         public init(
             imageURL: FileInput,
@@ -2603,57 +2603,57 @@ public enum LuminaImageV2 {
     /// The input of `fal-ai/lumina-image/v2`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The system prompt to use.
         ///
         /// Default: `"You are an assistant designed to generate superior images with the superior degree of image-text alignment based on textual prompts or user prompts."`.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to apply normalization-based guidance scale.
         ///
         /// Default: `true`.
-        public var cfgNormalization: Bool?
+        public let cfgNormalization: Bool?
         /// The ratio of the timestep interval to apply normalization-based guidance scale.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cfgTruncRatio: Double?
+        public let cfgTruncRatio: Double?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,

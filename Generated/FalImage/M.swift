@@ -26,19 +26,19 @@ public enum MinimaxImage01 {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of images to generate (1-9)
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Whether to enable automatic prompt optimization
         ///
         /// Default: `false`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, aspectRatio: AspectRatio? = nil, numImages: Int? = nil, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -124,21 +124,21 @@ public enum MinimaxImage01SubjectReference {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the subject reference image to use for consistent character appearance
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of images to generate (1-9)
         ///
         /// At least 1, at most 9. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Whether to enable automatic prompt optimization
         ///
         /// Default: `false`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(
             prompt: String,
@@ -195,13 +195,13 @@ public enum MixDehazeNet {
     /// The input of `fal-ai/mix-dehaze-net`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for image enhancement
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Model to be used for dehazing
         ///
         /// Default: `.indoor`.
-        public var model: Model?
+        public let model: Model?
         /// seed to be used for generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, model: Model? = nil, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -249,18 +249,18 @@ public enum Moondream3PreviewSegment {
     /// The input of `fal-ai/moondream3-preview/segment`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Object to be segmented in the image
-        public var object: String
+        public let object: String
         /// Spatial references to guide the segmentation. By feeding in references you can help the segmentation process. Must be either list of Point object with x and y members, or list of arrays containing either 2 floats (x,y) or 4 floats (x1,y1,x2,y2).
         /// **NOTE**: You can also use the [**point endpoint**](https://fal.ai/models/fal-ai/moondream3-preview/point) to get points for the objects, and pass them in here.
-        public var spatialReferences: [SpatialReferencesItem]?
+        public let spatialReferences: [SpatialReferencesItem]?
         /// Sampling settings for the segmentation model
-        public var settings: SegmentSamplingSettings?
+        public let settings: SegmentSamplingSettings?
         /// Whether to preview the output and return a binary mask of the image
         ///
         /// Default: `false`.
-        public var preview: Bool?
+        public let preview: Bool?
 
         public init(
             imageURL: FileInput,
@@ -320,15 +320,15 @@ public enum Moondream3PreviewSegment {
         /// Sampling temperature to use. Higher values will make the output more random, while lower values will make it more focused and deterministic.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass to use, between 0 and 1.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
         /// Maximum number of tokens to generate.
         ///
         /// At least 1.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
 
         public init(temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil) {
             self.temperature = temperature
@@ -469,23 +469,23 @@ public enum MoondreamNextDetection {
     /// The input of `fal-ai/moondream-next/detection`.
     public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Type of detection to perform
-        public var taskType: TaskType
+        public let taskType: TaskType
         /// Text description of what to detect
-        public var detectionPrompt: String
+        public let detectionPrompt: String
         /// Whether to use ensemble for gaze detection
         ///
         /// Default: `false`.
-        public var useEnsemble: Bool?
+        public let useEnsemble: Bool?
         /// Whether to combine points into a single point for point detection. This has no effect for bbox detection or gaze detection.
         ///
         /// Default: `false`.
-        public var combinePoints: Bool?
+        public let combinePoints: Bool?
         /// Whether to show visualization for detection
         ///
         /// Default: `true`.
-        public var showVisualization: Bool?
+        public let showVisualization: Bool?
 
         public init(
             imageURL: FileInput,

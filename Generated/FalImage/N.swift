@@ -30,9 +30,9 @@ public enum NafnetDeblur {
     /// The input of `fal-ai/nafnet/deblur`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// seed to be used for generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -193,41 +193,41 @@ public enum NucleusImage {
     /// The input of `fal-ai/nucleus-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use for generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The output aspect ratio. Nucleus-Image supports a fixed set of aspect-ratio presets.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The classifier-free guidance scale.
         ///
         /// At least 0, at most 20. Default: `8`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of images to generate.
         ///
         /// At least 1, at most 2. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, return media as data URIs instead of persisted CDN files.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,

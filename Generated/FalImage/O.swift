@@ -29,15 +29,15 @@ public enum ObjectRemoval {
     /// The input of `fal-ai/object-removal`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text description of the object to remove.
-        public var prompt: String
+        public let prompt: String
         /// Default: `.bestQuality`.
-        public var model: Model?
+        public let model: Model?
         /// Amount of pixels to expand the mask by. Range: 0-50
         ///
         /// At least 0, at most 50. Default: `15`.
-        public var maskExpansion: Int?
+        public let maskExpansion: Int?
 
         public init(imageURL: FileInput, prompt: String, model: Model? = nil, maskExpansion: Int? = nil) {
             self.imageURL = imageURL
@@ -115,17 +115,17 @@ public enum ObjectRemovalBbox {
     /// The input of `fal-ai/object-removal/bbox`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// List of bounding box coordinates to erase (only one box prompt is supported)
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BBoxPromptBase]?
+        public let boxPrompts: [BBoxPromptBase]?
         /// Default: `.bestQuality`.
-        public var model: Model?
+        public let model: Model?
         /// Amount of pixels to expand the mask by. Range: 0-50
         ///
         /// At least 0, at most 50. Default: `15`.
-        public var maskExpansion: Int?
+        public let maskExpansion: Int?
 
         public init(
             imageURL: FileInput,
@@ -166,19 +166,19 @@ public enum ObjectRemovalBbox {
         /// X Min Coordinate of the box (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var xMin: Double?
+        public let xMin: Double?
         /// Y Min Coordinate of the box (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var yMin: Double?
+        public let yMin: Double?
         /// X Max Coordinate of the prompt (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var xMax: Double?
+        public let xMax: Double?
         /// Y Max Coordinate of the prompt (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var yMax: Double?
+        public let yMax: Double?
 
         public init(xMin: Double? = nil, yMin: Double? = nil, xMax: Double? = nil, yMax: Double? = nil) {
             self.xMin = xMin
@@ -231,15 +231,15 @@ public enum ObjectRemovalMask {
     /// The input of `fal-ai/object-removal/mask`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to remove objects from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the mask image. White pixels (255) indicate areas to remove.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// Default: `.bestQuality`.
-        public var model: Model?
+        public let model: Model?
         /// Amount of pixels to expand the mask by. Range: 0-50
         ///
         /// At least 0, at most 50. Default: `15`.
-        public var maskExpansion: Int?
+        public let maskExpansion: Int?
 
         public init(imageURL: FileInput, maskURL: FileInput, model: Model? = nil, maskExpansion: Int? = nil) {
             self.imageURL = imageURL
@@ -284,55 +284,55 @@ public enum OmniZero {
     /// The input of `fal-ai/omni-zero`.
     public struct Input: QueueInput, WireModel {
         /// Prompt to guide the image generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide the image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Composition image url.
-        public var compositionImageURL: FileInput
+        public let compositionImageURL: FileInput
         /// Style image url.
-        public var styleImageURL: FileInput
+        public let styleImageURL: FileInput
         /// Identity image url.
-        public var identityImageURL: FileInput
+        public let identityImageURL: FileInput
         /// Image strength.
         ///
         /// Default: `0.75`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// Composition strength.
         ///
         /// Default: `1`.
-        public var compositionStrength: Double?
+        public let compositionStrength: Double?
         /// Depth strength.
         ///
         /// Default: `0.5`.
-        public var depthStrength: Double?
+        public let depthStrength: Double?
         /// Style strength.
         ///
         /// Default: `1`.
-        public var styleStrength: Double?
+        public let styleStrength: Double?
         /// Face strength.
         ///
         /// Default: `1`.
-        public var faceStrength: Double?
+        public let faceStrength: Double?
         /// Identity strength.
         ///
         /// Default: `1`.
-        public var identityStrength: Double?
+        public let identityStrength: Double?
         /// Guidance scale.
         ///
         /// Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Seed.
         ///
         /// Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images.
         ///
         /// Default: `1`.
-        public var numberOfImages: Int?
+        public let numberOfImages: Int?
 
         public init(
             prompt: String,
@@ -437,48 +437,48 @@ public enum OmnigenV1 {
     /// The input of `fal-ai/omnigen-v1`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// URL of images to use while generating the image, Use <img><|image_1|></img> for the first image and so on.
         ///
         /// Default: `[]`.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The Image Guidance scale is a measure of how close you want
         /// the model to stick to your input image when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `1.6`.
-        public var imgGuidanceScale: Double?
+        public let imgGuidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -563,64 +563,64 @@ public enum OmnigenV2 {
     /// The input of `fal-ai/omnigen-v2`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate or edit an image. Use specific language like 'Add the bird from image 1 to the desk in image 2' for better results.
-        public var prompt: String
+        public let prompt: String
         /// URLs of input images to use for image editing or multi-image generation. Support up to 3 images.
         ///
         /// Default: `[]`.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 20, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The Text Guidance scale controls how closely the model follows the text prompt.
         /// Higher values make the model stick more closely to the prompt.
         ///
         /// At least 1, at most 8. Default: `5`.
-        public var textGuidanceScale: Double?
+        public let textGuidanceScale: Double?
         /// The Image Guidance scale controls how closely the model follows the input images.
         /// For image editing: 1.3-2.0, for in-context generation: 2.0-3.0
         ///
         /// At least 1, at most 3. Default: `2`.
-        public var imageGuidanceScale: Double?
+        public let imageGuidanceScale: Double?
         /// Negative prompt to guide what should not be in the image.
         ///
         /// Default: `"(((deformed))), blurry, over saturation, bad anatomy, disfigured, poorly drawn face, mutation, mutated, (extra_limb), (ugly), (poorly drawn hands), fused fingers, messy drawing, broken legs censor, censored, censor_bar"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// CFG range start value.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var cfgRangeStart: Double?
+        public let cfgRangeStart: Double?
         /// CFG range end value.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cfgRangeEnd: Double?
+        public let cfgRangeEnd: Double?
         /// The scheduler to use for the diffusion process.
         ///
         /// Default: `.euler`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -733,49 +733,49 @@ public enum Onereward {
     /// Input for the OneReward inpainting/editing model.
     public struct Input: QueueInput, WireModel {
         /// URL of the source image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the mask image. White pixels indicate the area to fill or modify; black pixels preserve the original content.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// Text description of what to generate in the masked area.
-        public var prompt: String?
+        public let prompt: String?
         /// Text describing what to avoid in the generated output.
         ///
         /// Default: `"nsfw"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for the base diffusion process. The model uses true_cfg for classifier-free guidance; this controls the distillation guidance.
         ///
         /// At least 0, at most 5. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// True classifier-free guidance scale. Controls how strongly the model follows the prompt. Values above 1.0 enable CFG.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var trueCFG: Double?
+        public let trueCFG: Double?
         /// Number of denoising steps. More steps generally produce higher quality results.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Random seed for reproducibility. If None, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If True, returns the image as a data URI instead of uploading to CDN. The image will not be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If True, runs a safety checker on the output and filters NSFW content.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -900,27 +900,27 @@ public enum OpenaiGptImage2 {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Supports preset names, explicit {width, height}, or 'auto' to let the model pick the best size. Concrete sizes must have both dimensions as multiples of 16, max edge 3840px, aspect ratio <= 3:1, total pixels between 655,360 and 8,294,400.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Quality for the generated image. Use 'auto' to let the model pick the best quality for the prompt.
         ///
         /// Default: `.high`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1001,11 +1001,11 @@ public enum OpenaiGptImage2 {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -1071,31 +1071,31 @@ public enum OpenaiGptImage2Edit {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The URLs of the images to use as a reference for the generation.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. Use 'auto' to infer from input images.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Quality for the generated image. Use 'auto' to let the model pick the best quality for the prompt.
         ///
         /// Default: `.high`.
-        public var quality: Quality?
+        public let quality: Quality?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Output format for the images
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The URL of the mask image to use for the generation. This indicates what part of the image to edit.
-        public var maskURL: String?
+        public let maskURL: String?
 
         public init(
             prompt: String,
@@ -1167,46 +1167,46 @@ public enum OvisImage {
     /// The input of `fal-ai/ovis-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,

@@ -32,61 +32,61 @@ public enum PatinaMaterial {
     /// The input of `fal-ai/patina/material`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the material/texture to generate.
-        public var prompt: String
+        public let prompt: String
         /// Output texture dimensions in pixels.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps for texture generation.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of texture images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Expand prompt with an LLM for richer detail. Adds ~0.0025 credits.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable the safety checker for generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Tiling direction: 'both' (omnidirectional), 'horizontal', or 'vertical'.
         ///
         /// Default: `.both`.
-        public var tilingMode: TilingMode?
+        public let tilingMode: TilingMode?
         /// Tile size in latent space (64 = 512px, 128 = 1024px).
         ///
         /// At least 32, at most 256. Default: `128`.
-        public var tileSize: Int?
+        public let tileSize: Int?
         /// Tile stride in latent space.
         ///
         /// At least 16, at most 128. Default: `64`.
-        public var tileStride: Int?
+        public let tileStride: Int?
         /// URL of an input image for image-to-image or inpainting. When provided without mask_url, performs image-to-image; with mask_url, performs inpainting.
-        public var imageURL: String?
+        public let imageURL: String?
         /// URL of a mask image for inpainting. White regions are regenerated, black regions are preserved. Requires image_url.
-        public var maskURL: String?
+        public let maskURL: String?
         /// How much to transform the input image. Only used when image_url is provided.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
         /// Which PBR maps to predict. Deselect all to skip PBR estimation entirely. Defaults to all five.
         ///
         /// Default: `["basecolor","normal","roughness","metalness","height"]`.
-        public var maps: [MapsItem]?
+        public let maps: [MapsItem]?
         /// Upscale factor for predicted PBR maps via SeedVR seamless upscaling. 0 = no upscaling, 2 = 2× resolution, 4 = 4× resolution. The base texture image is not upscaled.
         ///
         /// One of: 0, 2, 4. Default: `0`.
-        public var upscaleFactor: Int?
+        public let upscaleFactor: Int?
         /// Output image format for textures and PBR maps.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -265,59 +265,59 @@ public enum PatinaMaterialExtract {
     /// The input of `fal-ai/patina/material/extract`.
     public struct Input: QueueInput, WireModel {
         /// Describe which texture to extract from the image.
-        public var prompt: String
+        public let prompt: String
         /// Output texture dimensions in pixels.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of denoising steps for texture generation.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of texture images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Expand prompt with an LLM for richer detail. Adds ~0.0025 credits.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Enable the safety checker for generated images.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Tiling direction: 'both' (omnidirectional), 'horizontal', or 'vertical'.
         ///
         /// Default: `.both`.
-        public var tilingMode: TilingMode?
+        public let tilingMode: TilingMode?
         /// Tile size in latent space (64 = 512px, 128 = 1024px).
         ///
         /// At least 32, at most 256. Default: `128`.
-        public var tileSize: Int?
+        public let tileSize: Int?
         /// Tile stride in latent space.
         ///
         /// At least 16, at most 128. Default: `64`.
-        public var tileStride: Int?
+        public let tileStride: Int?
         /// URL of the image to extract a texture from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// How much to transform the input image. Only used when image_url is provided.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
         /// Which PBR maps to predict. Deselect all to skip PBR estimation entirely. Defaults to all five.
         ///
         /// Default: `["basecolor","normal","roughness","metalness","height"]`.
-        public var maps: [MapsItem]?
+        public let maps: [MapsItem]?
         /// Upscale factor for predicted PBR maps via SeedVR seamless upscaling. 0 = no upscaling, 2 = 2× resolution, 4 = 4× resolution. The base texture image is not upscaled.
         ///
         /// One of: 0, 2, 4. Default: `0`.
-        public var upscaleFactor: Int?
+        public let upscaleFactor: Int?
         /// Output image format for textures and PBR maps.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -417,33 +417,33 @@ public enum PhotaEdit {
         /// Text description of the desired image. To refer to specific profiles, use [[profile_id_1]], [[profile_id_2]], etc.
         ///
         /// At most 8000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// List of profile IDs to use for the image generation. Profiles may be tagged in the prompt as @Profile1, @Profile2, etc.
-        public var profileIDs: [String]?
+        public let profileIDs: [String]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Resolution of the generated image.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// List of URLs/ Base64 data URIs of the images to edit. At least one image is required; for pure text-to-image generation use the `/` endpoint instead. A maximum of 10 images are supported, additional images will be ignored.
         ///
         /// At least 1 item.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -555,21 +555,21 @@ public enum PhotaEnhance {
     /// The input of `fal-ai/phota/enhance`.
     public struct Input: QueueInput, WireModel {
         /// URL/Base64 data URI of the image to enhance.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// List of profile IDs to use for the image enhancement. The profiles sent over will be used as candidates for identity preservation.
-        public var profileIDs: [String]?
+        public let profileIDs: [String]?
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -641,47 +641,47 @@ public enum Photomaker {
     /// The input of `fal-ai/photomaker`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image archive containing the images you want to use.
-        public var imageArchiveURL: FileInput
+        public let imageArchiveURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The base pipeline to use for generating the image.
         ///
         /// Default: `.photomaker`.
-        public var basePipeline: BasePipeline?
+        public let basePipeline: BasePipeline?
         /// Optional initial image for img2img
-        public var initialImageURL: String?
+        public let initialImageURL: String?
         /// How much noise to add to the latent image. O for no noise, 1 for maximum noise.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var initialImageStrength: Double?
+        public let initialImageStrength: Double?
         /// Default: `.photographic`.
-        public var style: Style?
+        public let style: Style?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps
         /// to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 20, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// At least 15, at most 50. Default: `20`.
-        public var styleStrength: Int?
+        public let styleStrength: Int?
         /// Number of images to generate in one request. Note that the higher the batch size,
         /// the longer it will take to generate the images.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0.1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageArchiveURL: FileInput,
@@ -801,35 +801,35 @@ public enum PhysicEdit {
     /// The input of `fal-ai/physic-edit`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to edit with physics-aware transformations.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The editing instruction describing the physical transformation to apply.
-        public var prompt: String
+        public let prompt: String
         /// Description of unwanted elements in the output.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed and prompt produce identical output.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of denoising steps. More steps generally produce higher quality but take longer.
         ///
         /// At least 1, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values follow the prompt more closely.
         ///
         /// At least 1, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If True, the image will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Enable content safety checking on the output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             imageURL: FileInput,
@@ -900,49 +900,49 @@ public enum PixartSigma {
     /// The input of `fal-ai/pixart-sigma`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style to apply to the image.
         ///
         /// Default: `.noStyle`.
-        public var style: Style?
+        public let style: Style?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 5, at most 50. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The scheduler to use for the model.
         ///
         /// Default: `.dpmSolver`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 10. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1089,15 +1089,15 @@ public enum PixelcutBackgroundRemoval {
     /// The input of `pixelcut/background-removal`.
     public struct Input: QueueInput, WireModel {
         /// Input image (JPEG or PNG)
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Output format
         ///
         /// Default: `.rgba`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// When true, return result as a data URL instead of uploading to storage
         ///
         /// Default: `true`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(imageURL: FileInput, outputFormat: OutputFormat? = nil, syncMode: Bool? = nil) {
             self.imageURL = imageURL
@@ -1176,57 +1176,57 @@ public enum PlaygroundV25 {
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
 
         public init(
             requestID: String? = nil,
@@ -1327,72 +1327,72 @@ public enum PlaygroundV25ImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
 
         public init(
             preserveAspectRatio: Bool? = nil,
@@ -1504,66 +1504,66 @@ public enum PlaygroundV25Inpainting {
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             format: Format? = nil,
@@ -1664,37 +1664,37 @@ public enum Plushify {
     /// The input of `fal-ai/plushify`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to apply cartoon style to
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Prompt for the generation. Default is empty which is usually best, but sometimes it can help to add a description of the subject.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Scale factor for the Cartoon effect
         ///
         /// At least 0.1, at most 2. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// Guidance scale for the generation
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to enable the safety checker
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use CFG zero
         ///
         /// Default: `false`.
-        public var useCFGZero: Bool?
+        public let useCFGZero: Bool?
         /// The seed for image generation. Same seed with same parameters will generate same image.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
 
         public init(
             imageURL: FileInput,

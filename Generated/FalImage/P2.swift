@@ -32,219 +32,219 @@ public enum PostProcessing {
     /// The input of `fal-ai/post-processing`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Enable film grain effect
         ///
         /// Default: `false`.
-        public var enableGrain: Bool?
+        public let enableGrain: Bool?
         /// Film grain intensity (when enabled)
         ///
         /// At least 0, at most 1. Default: `0.4`.
-        public var grainIntensity: Double?
+        public let grainIntensity: Double?
         /// Film grain scale (when enabled)
         ///
         /// At least 1, at most 100. Default: `10`.
-        public var grainScale: Double?
+        public let grainScale: Double?
         /// Style of film grain to apply
         ///
         /// Default: `.modern`.
-        public var grainStyle: GrainStyle?
+        public let grainStyle: GrainStyle?
         /// Enable color correction
         ///
         /// Default: `false`.
-        public var enableColorCorrection: Bool?
+        public let enableColorCorrection: Bool?
         /// Color temperature adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Brightness adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var brightness: Double?
+        public let brightness: Double?
         /// Contrast adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var contrast: Double?
+        public let contrast: Double?
         /// Saturation adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var saturation: Double?
+        public let saturation: Double?
         /// Gamma adjustment
         ///
         /// At least 0.2, at most 2.2. Default: `1`.
-        public var gamma: Double?
+        public let gamma: Double?
         /// Enable chromatic aberration
         ///
         /// Default: `false`.
-        public var enableChromatic: Bool?
+        public let enableChromatic: Bool?
         /// Red channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var redShift: Int?
+        public let redShift: Int?
         /// Red channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var redDirection: RedDirection?
+        public let redDirection: RedDirection?
         /// Green channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var greenShift: Int?
+        public let greenShift: Int?
         /// Green channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var greenDirection: GreenDirection?
+        public let greenDirection: GreenDirection?
         /// Blue channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var blueShift: Int?
+        public let blueShift: Int?
         /// Blue channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var blueDirection: BlueDirection?
+        public let blueDirection: BlueDirection?
         /// Enable blur effect
         ///
         /// Default: `false`.
-        public var enableBlur: Bool?
+        public let enableBlur: Bool?
         /// Type of blur to apply
         ///
         /// Default: `.gaussian`.
-        public var blurType: BlurType?
+        public let blurType: BlurType?
         /// Blur radius
         ///
         /// At least 0, at most 31. Default: `3`.
-        public var blurRadius: Int?
+        public let blurRadius: Int?
         /// Sigma for Gaussian blur
         ///
         /// At least 0.1, at most 10. Default: `1`.
-        public var blurSigma: Double?
+        public let blurSigma: Double?
         /// Enable vignette effect
         ///
         /// Default: `false`.
-        public var enableVignette: Bool?
+        public let enableVignette: Bool?
         /// Vignette strength (when enabled)
         ///
         /// At least 0, at most 10. Default: `0.5`.
-        public var vignetteStrength: Double?
+        public let vignetteStrength: Double?
         /// Enable parabolize effect
         ///
         /// Default: `false`.
-        public var enableParabolize: Bool?
+        public let enableParabolize: Bool?
         /// Parabolize coefficient
         ///
         /// At least -10, at most 10. Default: `1`.
-        public var parabolizeCoeff: Double?
+        public let parabolizeCoeff: Double?
         /// Vertex X position
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var vertexX: Double?
+        public let vertexX: Double?
         /// Vertex Y position
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var vertexY: Double?
+        public let vertexY: Double?
         /// Enable color tint effect
         ///
         /// Default: `false`.
-        public var enableTint: Bool?
+        public let enableTint: Bool?
         /// Tint strength
         ///
         /// At least 0.1, at most 1. Default: `1`.
-        public var tintStrength: Double?
+        public let tintStrength: Double?
         /// Tint color mode
         ///
         /// Default: `.sepia`.
-        public var tintMode: TintMode?
+        public let tintMode: TintMode?
         /// Enable dissolve effect
         ///
         /// Default: `false`.
-        public var enableDissolve: Bool?
+        public let enableDissolve: Bool?
         /// URL of second image for dissolve
         ///
         /// Default: `.url("")`.
-        public var dissolveImageURL: FileInput?
+        public let dissolveImageURL: FileInput?
         /// Dissolve blend factor
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var dissolveFactor: Double?
+        public let dissolveFactor: Double?
         /// Enable dodge and burn effect
         ///
         /// Default: `false`.
-        public var enableDodgeBurn: Bool?
+        public let enableDodgeBurn: Bool?
         /// Dodge and burn intensity
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var dodgeBurnIntensity: Double?
+        public let dodgeBurnIntensity: Double?
         /// Dodge and burn mode
         ///
         /// Default: `.dodge`.
-        public var dodgeBurnMode: DodgeBurnMode?
+        public let dodgeBurnMode: DodgeBurnMode?
         /// Enable glow effect
         ///
         /// Default: `false`.
-        public var enableGlow: Bool?
+        public let enableGlow: Bool?
         /// Glow intensity
         ///
         /// At least 0, at most 5. Default: `1`.
-        public var glowIntensity: Double?
+        public let glowIntensity: Double?
         /// Glow blur radius
         ///
         /// At least 1, at most 50. Default: `5`.
-        public var glowRadius: Int?
+        public let glowRadius: Int?
         /// Enable sharpen effect
         ///
         /// Default: `false`.
-        public var enableSharpen: Bool?
+        public let enableSharpen: Bool?
         /// Type of sharpening to apply
         ///
         /// Default: `.basic`.
-        public var sharpenMode: SharpenMode?
+        public let sharpenMode: SharpenMode?
         /// Sharpen radius (for basic mode)
         ///
         /// At least 1, at most 15. Default: `1`.
-        public var sharpenRadius: Int?
+        public let sharpenRadius: Int?
         /// Sharpen strength (for basic mode)
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var sharpenAlpha: Double?
+        public let sharpenAlpha: Double?
         /// Noise radius for smart sharpen
         ///
         /// At least 1, at most 25. Default: `7`.
-        public var noiseRadius: Int?
+        public let noiseRadius: Int?
         /// Edge preservation factor
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var preserveEdges: Double?
+        public let preserveEdges: Double?
         /// Smart sharpen strength
         ///
         /// At least 0, at most 25. Default: `5`.
-        public var smartSharpenStrength: Double?
+        public let smartSharpenStrength: Double?
         /// Smart sharpen blend ratio
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var smartSharpenRatio: Double?
+        public let smartSharpenRatio: Double?
         /// CAS sharpening amount
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var casAmount: Double?
+        public let casAmount: Double?
         /// Enable solarize effect
         ///
         /// Default: `false`.
-        public var enableSolarize: Bool?
+        public let enableSolarize: Bool?
         /// Solarize threshold
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var solarizeThreshold: Double?
+        public let solarizeThreshold: Double?
         /// Enable desaturation effect
         ///
         /// Default: `false`.
-        public var enableDesaturate: Bool?
+        public let enableDesaturate: Bool?
         /// Desaturation factor
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var desaturateFactor: Double?
+        public let desaturateFactor: Double?
         /// Desaturation method
         ///
         /// Default: `.luminanceRec709`.
-        public var desaturateMethod: DesaturateMethod?
+        public let desaturateMethod: DesaturateMethod?
 
         public init(
             imageURL: FileInput,
@@ -680,19 +680,19 @@ public enum PostProcessingBlur {
     /// The input of `fal-ai/post-processing/blur`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Type of blur to apply
         ///
         /// Default: `.gaussian`.
-        public var blurType: BlurType?
+        public let blurType: BlurType?
         /// Blur radius
         ///
         /// At least 0, at most 31. Default: `3`.
-        public var blurRadius: Int?
+        public let blurRadius: Int?
         /// Sigma for Gaussian blur
         ///
         /// At least 0.1, at most 10. Default: `1`.
-        public var blurSigma: Double?
+        public let blurSigma: Double?
 
         public init(imageURL: FileInput, blurType: BlurType? = nil, blurRadius: Int? = nil, blurSigma: Double? = nil) {
             self.imageURL = imageURL
@@ -758,31 +758,31 @@ public enum PostProcessingChromaticAberration {
     /// The input of `fal-ai/post-processing/chromatic-aberration`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Red channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var redShift: Int?
+        public let redShift: Int?
         /// Red channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var redDirection: RedDirection?
+        public let redDirection: RedDirection?
         /// Green channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var greenShift: Int?
+        public let greenShift: Int?
         /// Green channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var greenDirection: GreenDirection?
+        public let greenDirection: GreenDirection?
         /// Blue channel shift amount
         ///
         /// At least -20, at most 20. Default: `0`.
-        public var blueShift: Int?
+        public let blueShift: Int?
         /// Blue channel shift direction
         ///
         /// Default: `.horizontal`.
-        public var blueDirection: BlueDirection?
+        public let blueDirection: BlueDirection?
 
         public init(
             imageURL: FileInput,
@@ -863,27 +863,27 @@ public enum PostProcessingColorCorrection {
     /// The input of `fal-ai/post-processing/color-correction`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Color temperature adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Brightness adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var brightness: Double?
+        public let brightness: Double?
         /// Contrast adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var contrast: Double?
+        public let contrast: Double?
         /// Saturation adjustment
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var saturation: Double?
+        public let saturation: Double?
         /// Gamma adjustment
         ///
         /// At least 0.2, at most 2.2. Default: `1`.
-        public var gamma: Double?
+        public let gamma: Double?
 
         public init(
             imageURL: FileInput,
@@ -963,15 +963,15 @@ public enum PostProcessingColorTint {
     /// The input of `fal-ai/post-processing/color-tint`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Tint strength
         ///
         /// At least 0.1, at most 1. Default: `1`.
-        public var tintStrength: Double?
+        public let tintStrength: Double?
         /// Tint color mode
         ///
         /// Default: `.sepia`.
-        public var tintMode: TintMode?
+        public let tintMode: TintMode?
 
         public init(imageURL: FileInput, tintStrength: Double? = nil, tintMode: TintMode? = nil) {
             self.imageURL = imageURL
@@ -1031,15 +1031,15 @@ public enum PostProcessingDesaturate {
     /// The input of `fal-ai/post-processing/desaturate`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Desaturation factor
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var desaturateFactor: Double?
+        public let desaturateFactor: Double?
         /// Desaturation method
         ///
         /// Default: `.luminanceRec709`.
-        public var desaturateMethod: DesaturateMethod?
+        public let desaturateMethod: DesaturateMethod?
 
         public init(imageURL: FileInput, desaturateFactor: Double? = nil, desaturateMethod: DesaturateMethod? = nil) {
             self.imageURL = imageURL
@@ -1098,13 +1098,13 @@ public enum PostProcessingDissolve {
     /// The input of `fal-ai/post-processing/dissolve`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of second image for dissolve
-        public var dissolveImageURL: FileInput
+        public let dissolveImageURL: FileInput
         /// Dissolve blend factor
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var dissolveFactor: Double?
+        public let dissolveFactor: Double?
 
         public init(imageURL: FileInput, dissolveImageURL: FileInput, dissolveFactor: Double? = nil) {
             self.imageURL = imageURL
@@ -1163,15 +1163,15 @@ public enum PostProcessingDodgeBurn {
     /// The input of `fal-ai/post-processing/dodge-burn`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Dodge and burn intensity
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var dodgeBurnIntensity: Double?
+        public let dodgeBurnIntensity: Double?
         /// Dodge and burn mode
         ///
         /// Default: `.dodge`.
-        public var dodgeBurnMode: DodgeBurnMode?
+        public let dodgeBurnMode: DodgeBurnMode?
 
         public init(imageURL: FileInput, dodgeBurnIntensity: Double? = nil, dodgeBurnMode: DodgeBurnMode? = nil) {
             self.imageURL = imageURL
@@ -1231,19 +1231,19 @@ public enum PostProcessingGrain {
     /// The input of `fal-ai/post-processing/grain`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Film grain intensity
         ///
         /// At least 0, at most 1. Default: `0.4`.
-        public var grainIntensity: Double?
+        public let grainIntensity: Double?
         /// Film grain scale
         ///
         /// At least 1, at most 100. Default: `10`.
-        public var grainScale: Double?
+        public let grainScale: Double?
         /// Style of film grain to apply
         ///
         /// Default: `.modern`.
-        public var grainStyle: GrainStyle?
+        public let grainStyle: GrainStyle?
 
         public init(
             imageURL: FileInput,
@@ -1311,19 +1311,19 @@ public enum PostProcessingParabolize {
     /// The input of `fal-ai/post-processing/parabolize`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Parabolize coefficient
         ///
         /// At least -10, at most 10. Default: `1`.
-        public var parabolizeCoeff: Double?
+        public let parabolizeCoeff: Double?
         /// Vertex X position
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var vertexX: Double?
+        public let vertexX: Double?
         /// Vertex Y position
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var vertexY: Double?
+        public let vertexY: Double?
 
         public init(imageURL: FileInput, parabolizeCoeff: Double? = nil, vertexX: Double? = nil, vertexY: Double? = nil) {
             self.imageURL = imageURL
@@ -1388,39 +1388,39 @@ public enum PostProcessingSharpen {
     /// The input of `fal-ai/post-processing/sharpen`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Type of sharpening to apply
         ///
         /// Default: `.basic`.
-        public var sharpenMode: SharpenMode?
+        public let sharpenMode: SharpenMode?
         /// Sharpen radius (for basic mode)
         ///
         /// At least 1, at most 15. Default: `1`.
-        public var sharpenRadius: Int?
+        public let sharpenRadius: Int?
         /// Sharpen strength (for basic mode)
         ///
         /// At least 0.1, at most 5. Default: `1`.
-        public var sharpenAlpha: Double?
+        public let sharpenAlpha: Double?
         /// Noise radius for smart sharpen
         ///
         /// At least 1, at most 25. Default: `7`.
-        public var noiseRadius: Int?
+        public let noiseRadius: Int?
         /// Edge preservation factor
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var preserveEdges: Double?
+        public let preserveEdges: Double?
         /// Smart sharpen strength
         ///
         /// At least 0, at most 25. Default: `5`.
-        public var smartSharpenStrength: Double?
+        public let smartSharpenStrength: Double?
         /// Smart sharpen blend ratio
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var smartSharpenRatio: Double?
+        public let smartSharpenRatio: Double?
         /// CAS sharpening amount
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var casAmount: Double?
+        public let casAmount: Double?
 
         public init(
             imageURL: FileInput,
@@ -1513,11 +1513,11 @@ public enum PostProcessingSolarize {
     /// The input of `fal-ai/post-processing/solarize`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Solarize threshold
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var solarizeThreshold: Double?
+        public let solarizeThreshold: Double?
 
         public init(imageURL: FileInput, solarizeThreshold: Double? = nil) {
             self.imageURL = imageURL
@@ -1573,11 +1573,11 @@ public enum PostProcessingVignette {
     /// The input of `fal-ai/post-processing/vignette`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to process
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Vignette strength
         ///
         /// At least 0, at most 10. Default: `0.5`.
-        public var vignetteStrength: Double?
+        public let vignetteStrength: Double?
 
         public init(imageURL: FileInput, vignetteStrength: Double? = nil) {
             self.imageURL = imageURL

@@ -46,56 +46,56 @@ public enum QwenImage {
     /// The input of `fal-ai/qwen-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 250. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular', 'high'. Higher acceleration increases speed. 'regular' balances speed and quality. 'high' is recommended for images without text.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Enable turbo mode for faster generation with high quality. When enabled, uses optimized settings (10 steps, CFG=1.2).
         ///
         /// Default: `false`.
-        public var useTurbo: Bool?
+        public let useTurbo: Bool?
 
         public init(
             prompt: String,
@@ -189,46 +189,46 @@ public enum QwenImage2512 {
     /// The input of `fal-ai/qwen-image-2512`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -315,51 +315,51 @@ public enum QwenImage2512LoRA {
     /// The input of `fal-ai/qwen-image-2512/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -448,37 +448,37 @@ public enum QwenImage2Edit {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. If not provided, the size of the final input image will be used.  Total number of pixels must be between 512x512 and 2048x2048.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -579,37 +579,37 @@ public enum QwenImage2ProEdit {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. If not provided, the size of the final input image will be used.  Total number of pixels must be between 512x512 and 2048x2048.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -690,37 +690,37 @@ public enum QwenImage2ProTextToImage {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. Total number of pixels must be between 512x512 and 2048x2048.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -797,37 +797,37 @@ public enum QwenImage2TextToImage {
         /// Text prompt describing the desired image. Supports Chinese and English.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. Total number of pixels must be between 512x512 and 2048x2048.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -925,47 +925,47 @@ public enum QwenImageEdit {
     /// The input of `fal-ai/qwen-image-edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -1053,49 +1053,49 @@ public enum QwenImageEdit2509 {
     /// The input of `fal-ai/qwen-image-edit-2509`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -1185,52 +1185,52 @@ public enum QwenImageEdit2509LoRA {
     /// The input of `fal-ai/qwen-image-edit-2509-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -1320,51 +1320,51 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     /// Input model for Add Background endpoint - Remove white background and add a realistic scene
     public struct Input: QueueInput, WireModel {
         /// The URLs of the images to edit. Provide an image with a white or clean background.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe the background/scene you want to add behind the object. The model will remove the white background and add the specified environment.
         ///
         /// Default: `"Remove white background and add a realistic scene behind the object"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1478,51 +1478,51 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from a cropped face image
     public struct Input: QueueInput, WireModel {
         /// The URL of the cropped face image. Provide a close-up face photo.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe the full portrait you want to generate from the face. Include clothing, setting, pose, and style details.
         ///
         /// Default: `"Photography. A portrait of the person in professional attire with natural lighting"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1616,51 +1616,51 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
     /// Input model for Group Photo endpoint - Create composite group photos with vintage/retro style
     public struct Input: QueueInput, WireModel {
         /// The URLs of the images to combine into a group photo. Provide 2 or more individual portrait images.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe the group photo scene, setting, and style. The model will maintain character consistency and add vintage effects like grain, blur, and retro filters.
         ///
         /// Default: `"Two people standing next to each other outside with a landscape background"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1754,51 +1754,51 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
     /// Input model for Integrate Product endpoint - Blend and integrate products/elements into backgrounds
     public struct Input: QueueInput, WireModel {
         /// The URL of the image with product to integrate into background.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe how to blend and integrate the product/element into the background. The model will automatically correct perspective, lighting and shadows for natural integration.
         ///
         /// Default: `"Blend and integrate the product into the background"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -1892,43 +1892,43 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
     /// Input model for Lighting Restoration endpoint - Restore natural lighting by removing harsh shadows and light spots
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to restore lighting for.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
 
         public init(
             imageURLs: [FileInput],
@@ -2013,63 +2013,63 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to adjust camera angle for.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Rotate camera left (positive) or right (negative) in degrees. Positive values rotate left, negative values rotate right.
         ///
         /// At least -90, at most 90. Default: `0`.
-        public var rotateRightLeft: Double?
+        public let rotateRightLeft: Double?
         /// Move camera forward (0=no movement, 10=close-up)
         ///
         /// At least 0, at most 10. Default: `0`.
-        public var moveForward: Double?
+        public let moveForward: Double?
         /// Adjust vertical camera angle (-1=bird's-eye view/looking down, 0=neutral, 1=worm's-eye view/looking up)
         ///
         /// At least -1, at most 1. Default: `0`.
-        public var verticalAngle: Double?
+        public let verticalAngle: Double?
         /// Enable wide-angle lens effect
         ///
         /// Default: `false`.
-        public var wideAngleLens: Bool?
+        public let wideAngleLens: Bool?
         /// The scale factor for the LoRA model. Controls the strength of the camera control effect.
         ///
         /// At least 0, at most 4. Default: `1.25`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -2178,51 +2178,51 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
     /// Input model for Next Scene endpoint - Create cinematic shot progressions and scene transitions
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to create the next scene from.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe the camera movement, framing change, or scene transition. Start with 'Next Scene:' for best results. Examples: camera movements (dolly, push-in, pull-back), framing changes (wide to close-up), new elements entering frame.
         ///
         /// Default: `"Next Scene: The camera moves forward revealing more of the scene"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -2316,51 +2316,51 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
     /// Input model for Remove Element endpoint - Remove/delete elements (objects, people, text) from the image
     public struct Input: QueueInput, WireModel {
         /// The URL of the image containing elements to remove.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Specify what element(s) to remove from the image (objects, people, text, etc.). The model will cleanly remove the element while maintaining consistency of the rest of the image.
         ///
         /// Default: `"Remove the specified element from the scene"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -2454,43 +2454,43 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
     /// Input model for Remove Lighting endpoint - Remove existing lighting and apply soft even lighting
     public struct Input: QueueInput, WireModel {
         /// The URL of the image with lighting/shadows to remove.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
 
         public init(
             imageURLs: [FileInput],
@@ -2575,51 +2575,51 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
     /// Input model for Shirt Design endpoint - Put designs/graphics on people's shirts
     public struct Input: QueueInput, WireModel {
         /// The URLs of the images: first image is the person wearing a shirt, second image is the design/logo to put on the shirt.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `6`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. Same seed with same prompt will produce same result.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and won't be saved in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker for the generated image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Describe what design to put on the shirt. The model will apply the design from your input image onto the person's shirt.
         ///
         /// Default: `"Put this design on their shirt"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the LoRA effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
 
         public init(
             imageURLs: [FileInput],
@@ -2713,45 +2713,45 @@ public enum QwenImageEdit2511 {
     /// The input of `fal-ai/qwen-image-edit-2511`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. If None, uses the input image dimensions.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,

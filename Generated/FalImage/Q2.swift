@@ -47,49 +47,49 @@ public enum QwenImageEdit2511LoRA {
     /// The input of `fal-ai/qwen-image-edit-2511/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to edit the image with.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. If None, uses the input image dimensions.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The URLs of the images to edit.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -182,61 +182,61 @@ public enum QwenImageEdit2511MultipleAngles {
         /// The URL of the image to adjust camera angle for.
         ///
         /// At least 1 item.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
         ///
         /// At least 0, at most 360. Default: `0`.
-        public var horizontalAngle: Double?
+        public let horizontalAngle: Double?
         /// Vertical camera angle in degrees. -30°=low-angle shot (looking up), 0°=eye-level, 30°=elevated, 60°=high-angle, 90°=bird's-eye view (looking down).
         ///
         /// At least -30, at most 90. Default: `0`.
-        public var verticalAngle: Double?
+        public let verticalAngle: Double?
         /// Camera zoom/distance. 0=wide shot (far away), 5=medium shot (normal), 10=close-up (very close).
         ///
         /// At least 0, at most 10. Default: `5`.
-        public var zoom: Double?
+        public let zoom: Double?
         /// Additional text to append to the automatically generated prompt.
-        public var additionalPrompt: String?
+        public let additionalPrompt: String?
         /// The scale factor for the LoRA model. Controls the strength of the camera control effect.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// The size of the generated image. If not provided, the size of the input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The CFG (Classifier Free Guidance) scale.
         ///
         /// At least 1, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for image generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of images to generate
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
 
         public init(
             imageURLs: [FileInput],
@@ -369,51 +369,51 @@ public enum QwenImageEditImageToImage {
     /// The input of `fal-ai/qwen-image-edit/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Strength of the image-to-image transformation. Lower values preserve more of the original image.
         ///
         /// At least 0.01, at most 1. Default: `0.94`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -506,53 +506,53 @@ public enum QwenImageEditInpaint {
     /// The input of `fal-ai/qwen-image-edit/inpaint`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The URL of the mask for inpainting
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// Strength of noising process for inpainting
         ///
         /// At least 0.01, at most 1. Default: `0.93`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -649,52 +649,52 @@ public enum QwenImageEditLoRA {
     /// The input of `fal-ai/qwen-image-edit-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The URL of the image to edit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular'. Higher acceleration increases speed. 'regular' balances speed and quality.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -1004,60 +1004,60 @@ public enum QwenImageImageToImage {
     /// The input of `fal-ai/qwen-image/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the image with
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. By default, we will use the provided image for determining the image_size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 2, at most 250. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The negative prompt for the generation
         ///
         /// Default: `" "`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Acceleration level for image generation. Options: 'none', 'regular', 'high'. Higher acceleration increases speed. 'regular' balances speed and quality. 'high' is recommended for images without text.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The LoRAs to use for the image generation. You can use up to 3 LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Enable turbo mode for faster generation with high quality. When enabled, uses optimized settings (10 steps, CFG=1.2).
         ///
         /// Default: `false`.
-        public var useTurbo: Bool?
+        public let useTurbo: Bool?
         /// The reference image to guide the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Denoising strength. 1.0 = fully remake; 0.0 = preserve original.
         ///
         /// At least 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -1154,44 +1154,44 @@ public enum QwenImageLayered {
     /// The input of `fal-ai/qwen-image-layered`.
     public struct Input: QueueInput, WireModel {
         /// A caption for the input image.
-        public var prompt: String?
+        public let prompt: String?
         /// The URL of the input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of layers to generate.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var numLayers: Int?
+        public let numLayers: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String? = nil,
@@ -1325,48 +1325,48 @@ public enum QwenImageLayeredLoRA {
     /// The input of `fal-ai/qwen-image-layered/lora`.
     public struct Input: QueueInput, WireModel {
         /// A caption for the input image.
-        public var prompt: String?
+        public let prompt: String?
         /// The URL of the input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of layers to generate.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var numLayers: Int?
+        public let numLayers: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String? = nil,
@@ -1455,37 +1455,37 @@ public enum QwenImageMaxEdit {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. If not provided, the size of the final input image will be used.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 6. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), WEBP.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1566,37 +1566,37 @@ public enum QwenImageMaxTextToImage {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Enable LLM prompt optimization for better results.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,

@@ -41,63 +41,63 @@ public enum RealisticVision {
     /// The input of `fal-ai/realistic-vision`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The negative prompt to use. Use it to address details that you don't want in the image.
         ///
         /// Default: `"(worst quality, low quality, normal quality, lowres, low details, oversaturated, undersaturated, overexposed, underexposed, grayscale, bw, bad photo, bad photography, bad art:1.4), (watermark, signature, text font, username, error, logo, words, letters, digits, autograph, trademark, name:1.2), (blur, blurry, grainy), morbid, ugly, asymmetrical, mutated malformed, mutilated, poorly lit, bad shadow, draft, cropped, out of frame, cut off, censored, jpeg artifacts, out of focus, glitch, duplicate, (airbrushed, cartoon, anime, semi-realistic, cgi, render, blender, digital art, manga, amateur:1.3), (3D ,3D Game, 3D Game Scene, 3D Character:1.1), (bad hands, bad anatomy, bad body, bad face, bad teeth, bad arms, bad legs, deformities:1.3)"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Default: `{"height":1024,"width":1024}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             prompt: String,
@@ -196,23 +196,23 @@ public enum Recraft20b {
     /// The input of `fal-ai/recraft-20b`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The style of the generated images. Vector images cost 2X as much.
         ///
         /// Default: `.realisticImage`.
-        public var style: Style?
+        public let style: Style?
         /// An array of preferable colors
         ///
         /// Default: `[]`.
-        public var colors: [RGBColor]?
+        public let colors: [RGBColor]?
         /// The ID of the custom style reference (optional)
-        public var styleID: String?
+        public let styleID: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -318,15 +318,15 @@ public enum RecraftUpscaleCreative {
     /// The input of `fal-ai/recraft/upscale/creative`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be upscaled. Must be in PNG format.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(imageURL: FileInput, syncMode: Bool? = nil, enableSafetyChecker: Bool? = nil) {
             self.imageURL = imageURL
@@ -397,31 +397,31 @@ public enum RecraftV3ImageToImage {
         /// A text description of areas to change.
         ///
         /// At least 1 character, at most 1000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to modify. Must be less than 5 MB in size, have resolution less than 16 MP and max dimension less than 4096 pixels.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Defines the difference with the original image, should lie in [0, 1], where 0 means almost identical, and 1 means miserable similarity
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var strength: Double?
+        public let strength: Double?
         /// The style of the generated images. Vector images cost 2X as much.
         ///
         /// Default: `.realisticImage`.
-        public var style: Style?
+        public let style: Style?
         /// An array of preferable colors
         ///
         /// Default: `[]`.
-        public var colors: [RGBColor]?
+        public let colors: [RGBColor]?
         /// The ID of the custom style reference (optional)
-        public var styleID: String?
+        public let styleID: String?
         /// A text description of undesired elements on an image
         ///
         /// At most 1000 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -603,23 +603,23 @@ public enum RecraftV3TextToImage {
     /// The input of `fal-ai/recraft/v3/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The style of the generated images. Vector images cost 2X as much.
         ///
         /// Default: `.realisticImage`.
-        public var style: Style?
+        public let style: Style?
         /// An array of preferable colors
         ///
         /// Default: `[]`.
-        public var colors: [RGBColor]?
+        public let colors: [RGBColor]?
         /// The ID of the custom style reference (optional)
-        public var styleID: String?
+        public let styleID: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -682,19 +682,19 @@ public enum RecraftV4ProTextToImage {
     /// The input of `fal-ai/recraft/v4/pro/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// An array of preferable colors
         ///
         /// Default: `[]`.
-        public var colors: [RGBColor]?
+        public let colors: [RGBColor]?
         /// The preferable background color of the generated images.
-        public var backgroundColor: RGBColor?
+        public let backgroundColor: RGBColor?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -801,7 +801,7 @@ public enum RecraftVectorize {
     /// The input of `fal-ai/recraft/vectorize`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be vectorized. Must be in PNG, JPG or WEBP format, less than 5 MB in size, have resolution less than 16 MP and max dimension less than 4096 pixels, min dimension more than 256 pixels.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -844,9 +844,9 @@ public enum Retoucher {
     /// The input of `fal-ai/retoucher`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be retouched.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Seed for reproducibility. Different seeds will make slightly different results.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -900,46 +900,46 @@ public enum RundiffusionFalJuggernautFluxLoRA {
     /// The input of `rundiffusion-fal/juggernaut-flux-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the function will wait for the image to be generated and uploaded
         /// before returning the response. This will increase the latency of the function but
         /// it allows you to get the image directly in the response without going through the CDN.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1021,52 +1021,52 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
     /// The input of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the function will wait for the image to be generated and uploaded
         /// before returning the response. This will increase the latency of the function but
         /// it allows you to get the image directly in the response without going through the CDN.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// URL of image to use for inpainting. or img2img
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength to use for inpainting/image-to-image. Only used if the image_url is provided. 1.0 is completely remakes the image while 0.0 preserves the original.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
         /// The mask to area to Inpaint in.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
 
         public init(
             prompt: String,
@@ -1160,48 +1160,48 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
         /// LoRA Scale of the photo lora model
         ///
         /// Default: `0.75`.
-        public var photoLoRAScale: Double?
+        public let photoLoRAScale: Double?
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the function will wait for the image to be generated and uploaded
         /// before returning the response. This will increase the latency of the function but
         /// it allows you to get the image directly in the response without going through the CDN.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             photoLoRAScale: Double? = nil,

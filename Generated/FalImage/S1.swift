@@ -42,118 +42,118 @@ public enum SDXLControlnetUnion {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var depthImageURL: String?
+        public let depthImageURL: String?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// Whether to preprocess the openpose image.
         ///
         /// Default: `true`.
-        public var openposePreprocess: Bool?
+        public let openposePreprocess: Bool?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to preprocess the teed image.
         ///
         /// Default: `true`.
-        public var teedPreprocess: Bool?
+        public let teedPreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var normalImageURL: String?
+        public let normalImageURL: String?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var cannyImageURL: String?
+        public let cannyImageURL: String?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var openposeImageURL: String?
+        public let openposeImageURL: String?
         /// Whether to preprocess the canny image.
         ///
         /// Default: `true`.
-        public var cannyPreprocess: Bool?
+        public let cannyPreprocess: Bool?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Whether to preprocess the depth image.
         ///
         /// Default: `true`.
-        public var depthPreprocess: Bool?
+        public let depthPreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var segmentationImageURL: String?
+        public let segmentationImageURL: String?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to preprocess the segmentation image.
         ///
         /// Default: `true`.
-        public var segmentationPreprocess: Bool?
+        public let segmentationPreprocess: Bool?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// Whether to preprocess the normal image.
         ///
         /// Default: `true`.
-        public var normalPreprocess: Bool?
+        public let normalPreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var teedImageURL: String?
+        public let teedImageURL: String?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -304,51 +304,51 @@ public enum SDXLControlnetUnionImageToImage {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to preprocess the normal image.
         ///
         /// Default: `true`.
-        public var normalPreprocess: Bool?
+        public let normalPreprocess: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var cannyImageURL: String?
+        public let cannyImageURL: String?
         /// Whether to preprocess the canny image.
         ///
         /// Default: `true`.
-        public var cannyPreprocess: Bool?
+        public let cannyPreprocess: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to preprocess the depth image.
         ///
         /// Default: `true`.
-        public var depthPreprocess: Bool?
+        public let depthPreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var segmentationImageURL: String?
+        public let segmentationImageURL: String?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// Whether to preprocess the segmentation image.
         ///
         /// Default: `true`.
-        public var segmentationPreprocess: Bool?
+        public let segmentationPreprocess: Bool?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -357,84 +357,84 @@ public enum SDXLControlnetUnionImageToImage {
         /// after generating.
         ///
         /// Default: `false`.
-        public var preserveAspectRatio: Bool?
+        public let preserveAspectRatio: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var depthImageURL: String?
+        public let depthImageURL: String?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// If set to true, the output cropped to the proper aspect ratio after generating.
         ///
         /// Default: `false`.
-        public var cropOutput: Bool?
+        public let cropOutput: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to preprocess the teed image.
         ///
         /// Default: `true`.
-        public var teedPreprocess: Bool?
+        public let teedPreprocess: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var openposeImageURL: String?
+        public let openposeImageURL: String?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to preprocess the openpose image.
         ///
         /// Default: `true`.
-        public var openposePreprocess: Bool?
+        public let openposePreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var normalImageURL: String?
+        public let normalImageURL: String?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.05, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var teedImageURL: String?
+        public let teedImageURL: String?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -601,126 +601,126 @@ public enum SDXLControlnetUnionInpainting {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Whether to preprocess the normal image.
         ///
         /// Default: `true`.
-        public var normalPreprocess: Bool?
+        public let normalPreprocess: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var cannyImageURL: String?
+        public let cannyImageURL: String?
         /// Whether to preprocess the canny image.
         ///
         /// Default: `true`.
-        public var cannyPreprocess: Bool?
+        public let cannyPreprocess: Bool?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Whether to preprocess the depth image.
         ///
         /// Default: `true`.
-        public var depthPreprocess: Bool?
+        public let depthPreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var segmentationImageURL: String?
+        public let segmentationImageURL: String?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// Whether to preprocess the segmentation image.
         ///
         /// Default: `true`.
-        public var segmentationPreprocess: Bool?
+        public let segmentationPreprocess: Bool?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var depthImageURL: String?
+        public let depthImageURL: String?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The negative prompt to use.Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to preprocess the teed image.
         ///
         /// Default: `true`.
-        public var teedPreprocess: Bool?
+        public let teedPreprocess: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var openposeImageURL: String?
+        public let openposeImageURL: String?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to preprocess the openpose image.
         ///
         /// Default: `true`.
-        public var openposePreprocess: Bool?
+        public let openposePreprocess: Bool?
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var normalImageURL: String?
+        public let normalImageURL: String?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// determines how much the generated image resembles the initial image
         ///
         /// At least 0.01, at most 1. Default: `0.95`.
-        public var strength: Double?
+        public let strength: Double?
         /// The URL of the mask to use for inpainting.
-        public var maskURL: FileInput
+        public let maskURL: FileInput
         /// The URL of the control image.
         ///
         /// Default: `null`.
-        public var teedImageURL: String?
+        public let teedImageURL: String?
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -874,31 +874,31 @@ public enum Sam2AutoSegment {
     /// The input of `fal-ai/sam2/auto-segment`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be automatically segmented
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Number of points to sample along each side of the image.
         ///
         /// Default: `32`.
-        public var pointsPerSide: Int?
+        public let pointsPerSide: Int?
         /// Threshold for predicted IOU score.
         ///
         /// Default: `0.88`.
-        public var predIouThresh: Double?
+        public let predIouThresh: Double?
         /// Threshold for stability score.
         ///
         /// Default: `0.95`.
-        public var stabilityScoreThresh: Double?
+        public let stabilityScoreThresh: Double?
         /// Minimum area of a mask region.
         ///
         /// Default: `100`.
-        public var minMaskRegionArea: Int?
+        public let minMaskRegionArea: Int?
 
         public init(
             imageURL: FileInput,
@@ -976,27 +976,27 @@ public enum Sam2Image {
     /// The input of `fal-ai/sam2/image`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// List of prompts to segment the image
         ///
         /// Default: `[]`.
-        public var prompts: [PointPrompt]?
+        public let prompts: [PointPrompt]?
         /// Coordinates for boxes
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the image.
         ///
         /// Default: `false`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             imageURL: FileInput,
@@ -1037,19 +1037,19 @@ public enum Sam2Image {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
         ///
         /// Default: `350`.
-        public var y: Int?
+        public let y: Int?
         /// Label of the prompt. 1 for foreground, 0 for background
         ///
         /// One of: 0, 1. Default: `1`.
-        public var label: Int?
+        public let label: Int?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
@@ -1080,23 +1080,23 @@ public enum Sam2Image {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
         ///
         /// Default: `0`.
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the prompt
         ///
         /// Default: `0`.
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the prompt
         ///
         /// Default: `0`.
-        public var yMax: Int?
+        public let yMax: Int?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(xMin: Int? = nil, yMin: Int? = nil, xMax: Int? = nil, yMax: Int? = nil, frameIndex: Int? = nil) {
             self.xMin = xMin
@@ -1157,47 +1157,47 @@ public enum Sam31Image {
     /// The input of `fal-ai/sam-3-1/image`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text prompt for segmentation
         ///
         /// Default: `"wheel"`.
-        public var prompt: String?
+        public let prompt: String?
         /// List of point prompts
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
+        public let pointPrompts: [PointPrompt]?
         /// Box prompt coordinates (x_min, y_min, x_max, y_max). Multiple boxes supported - use object_id to group boxes for the same object or leave empty for separate objects.
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the image.
         ///
         /// Default: `true`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// If True, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, upload and return multiple generated masks as defined by `max_masks`.
         ///
         /// Default: `false`.
-        public var returnMultipleMasks: Bool?
+        public let returnMultipleMasks: Bool?
         /// Maximum number of masks to return when `return_multiple_masks` is enabled.
         ///
         /// At least 1, at most 32. Default: `3`.
-        public var maxMasks: Int?
+        public let maxMasks: Int?
         /// Whether to include mask confidence scores.
         ///
         /// Default: `false`.
-        public var includeScores: Bool?
+        public let includeScores: Bool?
         /// Whether to include bounding boxes for each mask (when available).
         ///
         /// Default: `false`.
-        public var includeBoxes: Bool?
+        public let includeBoxes: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1262,17 +1262,17 @@ public enum Sam31Image {
 
     public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
-        public var y: Int?
+        public let y: Int?
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public var label: Int?
+        public let label: Int?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
         /// The frame index to interact with.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
@@ -1295,17 +1295,17 @@ public enum Sam31Image {
 
     public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the box
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the box
-        public var yMax: Int?
+        public let yMax: Int?
         /// Optional object identifier. Boxes sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
         /// The frame index to interact with.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(
             xMin: Int? = nil,
@@ -1490,54 +1490,51 @@ public enum Sam3Image {
     /// The input of `fal-ai/sam-3/image`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be segmented
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text prompt for segmentation
         ///
         /// Default: `"wheel"`.
-        public var prompt: String?
+        public let prompt: String?
         /// [DEPRECATED] Use 'prompt' instead. Kept for backward compatibility.
         @available(*, deprecated, message: "'text_prompt' is marked deprecated in the API document")
-        public var textPrompt: String? {
-            get { self._textPrompt }
-            set { self._textPrompt = newValue }
-        }
-        var _textPrompt: String?
+        public var textPrompt: String? { self._textPrompt }
+        let _textPrompt: String?
         /// List of point prompts
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
+        public let pointPrompts: [PointPrompt]?
         /// Box prompt coordinates (x_min, y_min, x_max, y_max). Multiple boxes supported - use object_id to group boxes for the same object or leave empty for separate objects.
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the image.
         ///
         /// Default: `true`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// If True, the media will be returned as a data URI.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If True, upload and return multiple generated masks as defined by `max_masks`.
         ///
         /// Default: `false`.
-        public var returnMultipleMasks: Bool?
+        public let returnMultipleMasks: Bool?
         /// Maximum number of masks to return when `return_multiple_masks` is enabled.
         ///
         /// At least 1, at most 32. Default: `3`.
-        public var maxMasks: Int?
+        public let maxMasks: Int?
         /// Whether to include mask confidence scores.
         ///
         /// Default: `false`.
-        public var includeScores: Bool?
+        public let includeScores: Bool?
         /// Whether to include bounding boxes for each mask (when available).
         ///
         /// Default: `false`.
-        public var includeBoxes: Bool?
+        public let includeBoxes: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1641,49 +1638,49 @@ public enum SanaSprint {
     /// The input of `fal-ai/sana/sprint`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `{"height":2160,"width":3840}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 20. Default: `2`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The style to generate the image in.
         ///
         /// Default: `.noStyle`.
-        public var styleName: StyleName?
+        public let styleName: StyleName?
 
         public init(
             prompt: String,
@@ -1788,49 +1785,49 @@ public enum SanaV1516b {
     /// The input of `fal-ai/sana/v1.5/1.6b`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `{"height":2160,"width":3840}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `18`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The style to generate the image in.
         ///
         /// Default: `.noStyle`.
-        public var styleName: StyleName?
+        public let styleName: StyleName?
 
         public init(
             prompt: String,
@@ -1938,71 +1935,71 @@ public enum Sd15DepthControlnet {
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var controlnetConditioningScale: Double?
+        public let controlnetConditioningScale: Double?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The URL of the control image.
-        public var controlImageURL: FileInput
+        public let controlImageURL: FileInput
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Leave it none to automatically infer from the control image.
         ///
         /// Default: `null`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             guidanceScale: Double? = nil,
@@ -2105,33 +2102,33 @@ public enum SeedvrUpscaleImage {
     /// The input of `fal-ai/seedvr/upscale/image`.
     public struct Input: QueueInput, WireModel {
         /// The input image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
         ///
         /// Default: `.factor`.
-        public var upscaleMode: UpscaleMode?
+        public let upscaleMode: UpscaleMode?
         /// Upscaling factor to be used. Will multiply the dimensions with this factor when `upscale_mode` is `factor`.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The target resolution to upscale to when `upscale_mode` is `target`.
         ///
         /// Default: `._1080p`.
-        public var targetResolution: TargetResolution?
+        public let targetResolution: TargetResolution?
         /// The random seed used for the generation process.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The noise scale to use for the generation process.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var noiseScale: Double?
+        public let noiseScale: Double?
         /// The format of the output image.
         ///
         /// Default: `.jpg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,

@@ -38,37 +38,37 @@ public enum SeedvrUpscaleImageSeamless {
     /// Input for seamless tileable image upscaling.
     public struct Input: QueueInput, WireModel {
         /// The input image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
         ///
         /// Default: `.factor`.
-        public var upscaleMode: UpscaleMode?
+        public let upscaleMode: UpscaleMode?
         /// Upscaling factor to be used. Will multiply the dimensions with this factor when `upscale_mode` is `factor`.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The target resolution to upscale to when `upscale_mode` is `target`.
         ///
         /// Default: `._1080p`.
-        public var targetResolution: TargetResolution?
+        public let targetResolution: TargetResolution?
         /// The random seed used for the generation process.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The noise scale to use for the generation process.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var noiseScale: Double?
+        public let noiseScale: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the output image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -142,37 +142,37 @@ public enum SmartResize {
     /// The input of `fal-ai/smart-resize`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the source image to resize.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The list of target dimensions to generate, each written as ``<width>x<height>`` (e.g. ``"1920x1080"``). One output image is produced per target size (multiplied by ``num_images_per_size``). The endpoint internally picks the smallest nano-banana-pro preset that fully covers each target so the final image is a pixel-perfect match with no upscaling.
         ///
         /// At least 1 item, at most 10 items.
-        public var targetSizes: [String]
+        public let targetSizes: [String]
         /// Optional extra instruction that is forwarded to nano-banana-pro alongside the auto-generated resize prompt. Leave empty to let the model preserve the original image content as closely as possible.
         ///
         /// At most 5000 characters. Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The number of nano-banana-pro variants to produce for each target size. The response images list will contain ``len(target_sizes) * num_images_per_size`` images in total.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImagesPerSize: Int?
+        public let numImagesPerSize: Int?
         /// Hint for the minimum resolution tier to use internally. The smart-resize algorithm may pick a higher tier automatically when the requested target size is too large for this tier. This field does not affect the final output dimensions — those come from ``target_sizes``.
         ///
         /// Default: `._1K`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The output image format.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level applied to the inner nano-banana-pro /edit calls. Higher numbers loosen safety filtering.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Optional random seed forwarded to the inner nano-banana-pro /edit calls for reproducibility. The same seed is used for every target size when set.
-        public var seed: Int64?
+        public let seed: Int64?
         /// When True, the response contains data URIs in place of CDN URLs so the client can decode the images without an extra HTTP request. Adds latency for large outputs.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -311,7 +311,7 @@ public enum SmoretalkAIRembgEnhance {
     /// The input of `smoretalk-ai/rembg-enhance`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -357,50 +357,50 @@ public enum StableCascade {
     /// The input of `fal-ai/stable-cascade`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of steps to run the first stage for.
         ///
         /// At least 4, at most 40. Default: `20`.
-        public var firstStageSteps: Int?
+        public let firstStageSteps: Int?
         /// Number of steps to run the second stage for.
         ///
         /// At least 4, at most 24. Default: `10`.
-        public var secondStageSteps: Int?
+        public let secondStageSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var secondStageGuidanceScale: Double?
+        public let secondStageGuidanceScale: Double?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of Stable Cascade
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -486,50 +486,50 @@ public enum StableCascadeSoteDiffusion {
     /// The input of `fal-ai/stable-cascade/sote-diffusion`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of steps to run the first stage for.
         ///
         /// At least 4, at most 50. Default: `25`.
-        public var firstStageSteps: Int?
+        public let firstStageSteps: Int?
         /// Number of steps to run the second stage for.
         ///
         /// At least 4, at most 24. Default: `10`.
-        public var secondStageSteps: Int?
+        public let secondStageSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `8`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var secondStageGuidanceScale: Double?
+        public let secondStageGuidanceScale: Double?
         /// The size of the generated image.
         ///
         /// Default: `{"width":1024,"height":1536}`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of Stable Cascade
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to false, the safety checker will be disabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -620,66 +620,66 @@ public enum StableDiffusionV15 {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of images to generate.
         ///
         /// At least 1, at most 8. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
         ///
         /// Default: `null`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The list of LoRA weights to use.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var format: Format?
+        public let format: Format?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
-        public var embeddings: [Embedding]?
+        public let embeddings: [Embedding]?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.square)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the prompt will be expanded with additional prompts.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
         /// Default: `""`.
-        public var requestID: String?
+        public let requestID: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The version of the safety checker to use. v1 is the default CompVis safety checker. v2 uses a custom ViT model.
         ///
         /// Default: `.v1`.
-        public var safetyCheckerVersion: SafetyCheckerVersion?
+        public let safetyCheckerVersion: SafetyCheckerVersion?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             numInferenceSteps: Int? = nil,
@@ -781,52 +781,52 @@ public enum StableDiffusionV35Large {
     /// The input of `fal-ai/stable-diffusion-v35-large`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// ControlNet for inference.
-        public var controlnet: ControlNet?
+        public let controlnet: ControlNet?
         /// The size of the generated image. Defaults to landscape_4_3 if no controlnet has been passed, otherwise defaults to the size of the controlnet conditioning image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// IP-Adapter to use during inference.
-        public var ipAdapter: IPAdapter?
+        public let ipAdapter: IPAdapter?
 
         public init(
             prompt: String,
@@ -902,22 +902,22 @@ public enum StableDiffusionV35Large {
 
     public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
-        public var path: String
+        public let path: String
         /// URL of the image to be used as the control image.
-        public var controlImageURL: String
+        public let controlImageURL: String
         /// The scale of the control net weight. This is used to scale the control net weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var conditioningScale: Double?
+        public let conditioningScale: Double?
         /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var startPercentage: Double?
+        public let startPercentage: Double?
         /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endPercentage: Double?
+        public let endPercentage: Double?
 
         public init(
             path: String,
@@ -977,47 +977,47 @@ public enum StableDiffusionV35Medium {
     /// The input of `fal-ai/stable-diffusion-v35-medium`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If set to true, the function will wait for the image to be generated and uploaded
         /// before returning the response. This will increase the latency of the function but
         /// it allows you to get the image directly in the response without going through the CDN.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1095,43 +1095,43 @@ public enum StableDiffusionV3Medium {
     /// The input of `fal-ai/stable-diffusion-v3-medium`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If set to true, prompt will be upsampled with more details.
         ///
         /// Default: `false`.
-        public var promptExpansion: Bool?
+        public let promptExpansion: Bool?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1254,47 +1254,47 @@ public enum StableDiffusionV3MediumImageToImage {
     /// The input of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The image URL to generate an image from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate an image from.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If set to true, prompt will be upsampled with more details.
         ///
         /// Default: `false`.
-        public var promptExpansion: Bool?
+        public let promptExpansion: Bool?
         /// The size of the generated image. Defaults to the conditioning image's size.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The strength of the image-to-image transformation.
         ///
         /// At least 0.01, at most 1. Default: `0.9`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             imageURL: FileInput,
@@ -1378,13 +1378,13 @@ public enum StarVector {
     /// The input of `fal-ai/star-vector`.
     public struct Input: QueueInput, WireModel {
         /// URL of image to be used for relighting
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// seed to be used for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Maximum number of tokens for SVG generation. Increase for complex images.
         ///
         /// At least 1000, at most 16000. Default: `4000`.
-        public var maxLength: Int?
+        public let maxLength: Int?
 
         public init(imageURL: FileInput, seed: Int64? = nil, maxLength: Int? = nil) {
             self.imageURL = imageURL
@@ -1450,39 +1450,39 @@ public enum Step1xEdit {
     /// The input of `fal-ai/step1x-edit`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1553,46 +1553,46 @@ public enum StepxEdit2 {
     /// The input of `fal-ai/stepx-edit2`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The true CFG scale. Controls how closely the model follows the prompt.
         ///
         /// At least 0, at most 20. Default: `6`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to perform. Recommended: 50.
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Enable thinking mode. Uses multimodal language model knowledge to interpret abstract editing instructions.
         ///
         /// Default: `true`.
-        public var enableThinkingMode: Bool?
+        public let enableThinkingMode: Bool?
         /// Enable reflection mode. Reviews outputs, corrects unintended changes, and determines when editing is complete.
         ///
         /// Default: `true`.
-        public var enableReflectionMode: Bool?
+        public let enableReflectionMode: Bool?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1726,61 +1726,61 @@ public enum Switti512 {
     /// The input of `fal-ai/switti/512`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of top-k tokens to sample from.
         ///
         /// At least 10, at most 1000. Default: `400`.
-        public var samplingTopK: Int?
+        public let samplingTopK: Int?
         /// The top-p probability to sample from.
         ///
         /// At least 0.1, at most 1. Default: `0.95`.
-        public var samplingTopP: Double?
+        public let samplingTopP: Double?
         /// Smoothing with Gumbel softmax sampling
         ///
         /// Default: `true`.
-        public var moreSmooth: Bool?
+        public let moreSmooth: Bool?
         /// More diverse sampling
         ///
         /// Default: `false`.
-        public var moreDiverse: Bool?
+        public let moreDiverse: Bool?
         /// Smoothing starting scale
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var smoothStartSi: Int?
+        public let smoothStartSi: Int?
         /// Disable CFG starting scale
         ///
         /// At least 0, at most 10. Default: `8`.
-        public var turnOffCFGStartSi: Int?
+        public let turnOffCFGStartSi: Int?
         /// Temperature after disabling CFG
         ///
         /// At least 0.1, at most 10. Default: `0.1`.
-        public var lastScaleTemp: Double?
+        public let lastScaleTemp: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `6`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,

@@ -24,71 +24,71 @@ public enum TopazUpscaleImage {
         /// Model to use for image enhancement.
         ///
         /// Default: `.standardV2`.
-        public var model: Model?
+        public let model: Model?
         /// Factor to upscale the image by (e.g. 2.0 doubles width and height)
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// Default: `false`.
-        public var cropToFill: Bool?
+        public let cropToFill: Bool?
         /// Url of the image to be upscaled
         ///
         /// At least 1 character.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Output format of the upscaled image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Subject detection mode for the image enhancement. Applies to standard enhance and Recovery V2 models.
         ///
         /// Default: `.all`.
-        public var subjectDetection: SubjectDetection?
+        public let subjectDetection: SubjectDetection?
         /// Whether to apply face enhancement to the image. Applies to standard enhance and Recovery V2 models.
         ///
         /// Default: `true`.
-        public var faceEnhancement: Bool?
+        public let faceEnhancement: Bool?
         /// Creativity level for face enhancement. 0.0 means no creativity, 1.0 means maximum creativity. Ignored if face enhancement is disabled.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var faceEnhancementCreativity: Double?
+        public let faceEnhancementCreativity: Double?
         /// Strength of the face enhancement. 0.0 means no enhancement, 1.0 means maximum enhancement. Ignored if face enhancement is disabled.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var faceEnhancementStrength: Double?
+        public let faceEnhancementStrength: Double?
         /// Sharpening level (0.0-1.0). Applies to Standard V2, Low Resolution V2, CGI, High Fidelity V2, Text Refine, and Redefine models.
         ///
         /// At least 0, at most 1.
-        public var sharpen: Double?
+        public let sharpen: Double?
         /// Denoising level (0.0-1.0). Applies to Standard V2, Low Resolution V2, CGI, High Fidelity V2, Text Refine, and Redefine models.
         ///
         /// At least 0, at most 1.
-        public var denoise: Double?
+        public let denoise: Double?
         /// Compression artifact removal level (0.0-1.0). Applies to Standard V2, Low Resolution V2, High Fidelity V2, and Text Refine models.
         ///
         /// At least 0, at most 1.
-        public var fixCompression: Double?
+        public let fixCompression: Double?
         /// Enhancement strength (0.01-1.0). Applies to Text Refine model only.
         ///
         /// At least 0.01, at most 1.
-        public var strength: Double?
+        public let strength: Double?
         /// Creativity level for generative upscaling (1-6). Higher values produce more creative/hallucinated details. Applies to Redefine model only.
         ///
         /// At least 1, at most 6.
-        public var creativity: Int?
+        public let creativity: Int?
         /// Texture detail level for generative upscaling (1-5). Applies to Redefine model only.
         ///
         /// At least 1, at most 5.
-        public var texture: Int?
+        public let texture: Int?
         /// Text prompt to guide generative upscaling (max 1024 chars). Applies to Redefine model only.
         ///
         /// At most 1024 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Enable automatic prompt generation for generative upscaling. Applies to Redefine model only.
-        public var autoprompt: Bool?
+        public let autoprompt: Bool?
         /// Detail recovery level (0.0-1.0). Applies to Recovery V2 model only.
         ///
         /// At least 0, at most 1.
-        public var detail: Double?
+        public let detail: Double?
 
         public init(
             model: Model? = nil,

@@ -24,51 +24,51 @@ public enum Vecglypher {
     /// The input of `fal-ai/vecglypher`.
     public struct Input: QueueInput, WireModel {
         /// The target text to generate as vector glyphs. Each character is rendered as a separate SVG path element.
-        public var prompt: String
+        public let prompt: String
         /// Font style description using typography terms such as weight (100-900), style (italic, oblique), category (serif, sans-serif, display, handwriting, monospace), and characteristics (geometric, humanist, condensed, rounded).
         ///
         /// Default: `"italic style, 400 weight, serif, text, elegant"`.
-        public var styleDescription: String?
+        public let styleDescription: String?
         /// Sampling temperature. Lower values produce more deterministic output.
         ///
         /// At least 0, at most 2. Default: `0.1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable input safety checking.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Top-p (nucleus) sampling parameter.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
         /// Top-k sampling parameter.
         ///
         /// At least -1, at most 100. Default: `5`.
-        public var topK: Int?
+        public let topK: Int?
         /// Repetition penalty to reduce repeated SVG path segments.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Maximum tokens to generate. Increase for longer text.
         ///
         /// At least 256, at most 16384. Default: `8192`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Maximum dimension (width or height) of the output SVG in pixels. The aspect ratio is preserved.
         ///
         /// At least 64, at most 4096. Default: `512`.
-        public var outputSize: Int?
+        public let outputSize: Int?
         /// Fill color for the generated glyphs. Accepts any valid SVG/CSS color value.
         ///
         /// Default: `"black"`.
-        public var fillColor: String?
+        public let fillColor: String?
         /// Optional stroke (outline) color for the generated glyphs. When set, adds an outline around each glyph path.
-        public var strokeColor: String?
+        public let strokeColor: String?
         /// Stroke width in SVG units. Only applies when stroke_color is set.
         ///
         /// At least 0.1, at most 50. Default: `1`.
-        public var strokeWidth: Double?
+        public let strokeWidth: Double?
 
         public init(
             prompt: String,
@@ -189,51 +189,51 @@ public enum VecglypherImageToSvg {
     /// The input of `fal-ai/vecglypher/image-to-svg`.
     public struct Input: QueueInput, WireModel {
         /// The target text to generate as vector glyphs, styled to match the reference images.
-        public var prompt: String
+        public let prompt: String
         /// URLs of reference glyph images whose style should be matched. Provide 1 to 8 images of individual glyph characters.
         ///
         /// At least 1 item, at most 8 items.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Sampling temperature.
         ///
         /// At least 0, at most 2. Default: `0.1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable input safety checking.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Top-p (nucleus) sampling parameter.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
         /// Top-k sampling parameter.
         ///
         /// At least -1, at most 100. Default: `5`.
-        public var topK: Int?
+        public let topK: Int?
         /// Repetition penalty.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Maximum tokens to generate.
         ///
         /// At least 256, at most 16384. Default: `8192`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Maximum dimension (width or height) of the output SVG in pixels. The aspect ratio is preserved.
         ///
         /// At least 64, at most 4096. Default: `512`.
-        public var outputSize: Int?
+        public let outputSize: Int?
         /// Fill color for the generated glyphs. Accepts any valid SVG/CSS color value.
         ///
         /// Default: `"black"`.
-        public var fillColor: String?
+        public let fillColor: String?
         /// Optional stroke (outline) color for the generated glyphs. When set, adds an outline around each glyph path.
-        public var strokeColor: String?
+        public let strokeColor: String?
         /// Stroke width in SVG units. Only applies when stroke_color is set.
         ///
         /// At least 0.1, at most 50. Default: `1`.
-        public var strokeWidth: Double?
+        public let strokeWidth: Double?
 
         public init(
             prompt: String,
@@ -326,15 +326,15 @@ public enum ViduQ2ReferenceToImage {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, referenceImageURLs: [FileInput], aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt
@@ -412,13 +412,13 @@ public enum ViduQ2TextToImage {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, aspectRatio: AspectRatio? = nil, seed: Int64? = nil) {
             self.prompt = prompt

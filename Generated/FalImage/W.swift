@@ -36,25 +36,25 @@ public enum Wan25PreviewImageToImage {
         /// The text prompt describing how to edit the image. Max 2000 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URLs of images to edit. For single-image editing, provide 1 URL. For multi-reference generation, provide up to 2 URLs. If more than 2 URLs are provided, only the first 2 will be used.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Negative prompt to describe content to avoid. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated image. Width and height must be between 384 and 1440 pixels.
         ///
         /// Default: `.preset(.square)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of images to generate. Values from 1 to 4.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -143,27 +143,27 @@ public enum Wan25PreviewTextToImage {
         /// The prompt for image generation. Supports Chinese and English, max 2000 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to describe content to avoid. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of images to generate. Values from 1 to 4.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// The size of the generated image. Can use preset names like 'square', 'landscape_16_9', etc., or specific dimensions. Total pixels must be between 768×768 and 1440×1440, with aspect ratio between [1:4, 4:1].
         ///
         /// Default: `.preset(.square)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Whether to enable prompt rewriting using LLM. Improves results for short prompts but increases processing time.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -251,45 +251,45 @@ public enum WanV225bTextToImage {
     /// The input of `fal-ai/wan/v2.2-5b/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Shift value for the image. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var shift: Double?
+        public let shift: Double?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var imageFormat: ImageFormat?
+        public let imageFormat: ImageFormat?
 
         public init(
             prompt: String,
@@ -405,58 +405,58 @@ public enum WanV22A14bImageToImage {
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text prompt to guide image generation.
-        public var prompt: String
+        public let prompt: String
         /// Denoising strength. 1.0 = fully remake; 0.0 = preserve original.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var strength: Double?
+        public let strength: Double?
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Aspect ratio of the generated image. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// At least 1, at most 10. Default: `2`.
-        public var shift: Double?
-        public var imageSize: ImageSize?
+        public let shift: Double?
+        public let imageSize: ImageSize?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var imageFormat: ImageFormat?
+        public let imageFormat: ImageFormat?
 
         public init(
             imageURL: FileInput,
@@ -606,49 +606,49 @@ public enum WanV22A14bTextToImage {
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the image. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var shift: Double?
+        public let shift: Double?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
 
         public init(
             prompt: String,
@@ -739,61 +739,61 @@ public enum WanV22A14bTextToImageLoRA {
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide image generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the image. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var shift: Double?
+        public let shift: Double?
         /// LoRA weights to be used in the inference.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If true, the video will be reversed.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// The size of the generated image.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The format of the output image.
         ///
         /// Default: `.jpeg`.
-        public var imageFormat: ImageFormat?
+        public let imageFormat: ImageFormat?
 
         public init(
             prompt: String,
@@ -879,18 +879,18 @@ public enum WanV22A14bTextToImageLoRA {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
-        public var weightName: String?
+        public let weightName: String?
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// Specifies the transformer to load the lora weight into. 'high' loads into the high-noise transformer, 'low' loads it into the low-noise transformer, while 'both' loads the LoRA into both transformers.
         ///
         /// Default: `.high`.
-        public var transformer: Transformer?
+        public let transformer: Transformer?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil, transformer: Transformer? = nil) {
             self.path = path
@@ -951,31 +951,31 @@ public enum WanV26ImageToImage {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters. Example: 'Generate an image using the style of image 1 and background of image 2'.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference images for editing (1-3 images required). Order matters: reference as 'image 1', 'image 2', 'image 3' in prompt. Resolution: 384-5000px each dimension. Max size: 10MB each. Formats: JPEG, JPG, PNG (no alpha), BMP, WEBP.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Output image size. Use presets like 'square_hd', 'landscape_16_9', 'portrait_9_16', or specify exact dimensions with ImageSize(width=1280, height=720). Total pixels must be between 768*768 and 1280*1280.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of images to generate (1-4). Directly affects billing cost.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Enable LLM prompt optimization. Significantly improves results for simple prompts but adds 3-4 seconds processing time.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647). Same seed produces more consistent results.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1065,25 +1065,25 @@ public enum WanV26TextToImage {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional reference image (0 or 1). When provided, can be used for style guidance. Resolution: 384-5000px each dimension. Max size: 10MB. Formats: JPEG, JPG, PNG (no alpha), BMP, WEBP.
-        public var imageURL: String?
+        public let imageURL: String?
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Output image size. If not set: matches input image size (up to 1280*1280). Use presets like 'square_hd', 'landscape_16_9', or specify exact dimensions.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Maximum number of images to generate (1-5). Actual count may be less depending on model inference.
         ///
         /// At least 1, at most 5. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1173,35 +1173,35 @@ public enum WanV27Edit {
         /// Text prompt describing the desired image edit. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference images for editing (1-4 images required). Order matters: reference them as image 1, image 2, image 3, image 4 in the prompt.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Output image size. Uses fal image size presets or explicit dimensions and is converted to DashScope size format.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Number of images to generate (1-4).
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Enable DashScope prompt expansion. Supported only for image edit mode.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated images.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1314,29 +1314,29 @@ public enum WanV27ProTextToImage {
         /// Text prompt describing the desired output. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Content to avoid in the generated image. Max 500 characters.
         ///
         /// At most 500 characters. Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Output image size.
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// Maximum number of images to generate (1-5).
         ///
         /// At least 1, at most 5. Default: `1`.
-        public var maxImages: Int?
+        public let maxImages: Int?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated images.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -1442,23 +1442,23 @@ public enum WorkflowUtilitiesExtractNthFrame {
     /// Input model for extracting every Nth frame from a video
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to extract frames from
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Extract every Nth frame (e.g., 3 = every 3rd frame, 12 = every 12th frame)
         ///
         /// At least 1, at most 300. Default: `12`.
-        public var frameInterval: Int?
+        public let frameInterval: Int?
         /// Output format for extracted frames
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Maximum number of frames to extract
         ///
         /// At least 1, at most 500. Default: `100`.
-        public var maxFrames: Int?
+        public let maxFrames: Int?
         /// Quality for jpg/webp output (1-100)
         ///
         /// At least 1, at most 100. Default: `95`.
-        public var quality: Int?
+        public let quality: Int?
 
         public init(
             videoURL: FileInput,
@@ -1552,13 +1552,13 @@ public enum WorkflowUtilitiesPickImageByIndex {
     /// without fetching or re-uploading the image.
     public struct Input: QueueInput, WireModel {
         /// Array of image URLs to select from
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// 1-based position of the image to return. Value 1 returns the first image, 2 returns the second, and so on.
-        public var index: Int
+        public let index: Int
         /// Behavior when `index` exceeds the length of `image_urls`. When `first-image`, returns the first image in the array. When `last-image`, returns the last image in the array. This input has no effect when `index` is within range, when `index` is below 1, or when `image_urls` is empty (the latter two cases still return validation errors). Default is `first-image`.
         ///
         /// Default: `.firstImage`.
-        public var fallbackIndex: FallbackIndex?
+        public let fallbackIndex: FallbackIndex?
 
         public init(imageURLs: [FileInput], index: Int, fallbackIndex: FallbackIndex? = nil) {
             self.imageURLs = imageURLs

@@ -26,27 +26,27 @@ public enum XaiGrokImagineImage {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Aspect ratio of the generated image.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the generated image. `1k` for standard resolution, `2k` for high resolution.
         ///
         /// Default: `._1k`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -165,29 +165,29 @@ public enum XaiGrokImagineImageEdit {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// Aspect ratio of the edited image. When set to `auto` (the default), the output preserves the aspect ratio of the first input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the generated image. `1k` for standard resolution, `2k` for high resolution.
         ///
         /// Default: `._1k`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// List of URLs of the images to edit. A maximum of 3 images are supported.
-        public var imageURLs: [FileInput]?
+        public let imageURLs: [FileInput]?
 
         public init(
             prompt: String,

@@ -34,46 +34,46 @@ public enum ZImageBase {
     /// The input of `fal-ai/z-image/base`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt to use for the image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             prompt: String,
@@ -192,50 +192,50 @@ public enum ZImageBaseLoRA {
     /// The input of `fal-ai/z-image/base/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the image generation.
         ///
         /// At least 1, at most 20. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The negative prompt to use for the image generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -325,42 +325,42 @@ public enum ZImageTurbo {
     /// The input of `fal-ai/z-image/turbo`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             prompt: String,
@@ -441,60 +441,60 @@ public enum ZImageTurboControlnet {
     /// The input of `fal-ai/z-image/turbo/controlnet`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for ControlNet generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var controlScale: Double?
+        public let controlScale: Double?
         /// The start of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var controlStart: Double?
+        public let controlStart: Double?
         /// The end of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var controlEnd: Double?
+        public let controlEnd: Double?
         /// What kind of preprocessing to apply to the image, if any.
         ///
         /// Default: `.noPreprocess`.
-        public var preprocess: Preprocess?
+        public let preprocess: Preprocess?
 
         public init(
             prompt: String,
@@ -612,64 +612,64 @@ public enum ZImageTurboControlnetLoRA {
     /// The input of `fal-ai/z-image/turbo/controlnet/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for ControlNet generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var controlScale: Double?
+        public let controlScale: Double?
         /// The start of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var controlStart: Double?
+        public let controlStart: Double?
         /// The end of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var controlEnd: Double?
+        public let controlEnd: Double?
         /// What kind of preprocessing to apply to the image, if any.
         ///
         /// Default: `.noPreprocess`.
-        public var preprocess: Preprocess?
+        public let preprocess: Preprocess?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -776,48 +776,48 @@ public enum ZImageTurboImageToImage {
     /// The input of `fal-ai/z-image/turbo/image-to-image`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for Image-to-Image generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the image-to-image conditioning.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -907,52 +907,52 @@ public enum ZImageTurboImageToImageLoRA {
     /// The input of `fal-ai/z-image/turbo/image-to-image/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for Image-to-Image generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The strength of the image-to-image conditioning.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -1045,62 +1045,62 @@ public enum ZImageTurboInpaint {
     /// The input of `fal-ai/z-image/turbo/inpaint`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for Inpaint generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var controlScale: Double?
+        public let controlScale: Double?
         /// The start of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var controlStart: Double?
+        public let controlStart: Double?
         /// The end of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var controlEnd: Double?
+        public let controlEnd: Double?
         /// URL of Mask for Inpaint generation.
-        public var maskImageURL: FileInput
+        public let maskImageURL: FileInput
         /// The strength of the inpaint conditioning.
         ///
         /// Greater than 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -1208,66 +1208,66 @@ public enum ZImageTurboInpaintLoRA {
     /// The input of `fal-ai/z-image/turbo/inpaint/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.auto)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of Image for Inpaint generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The scale of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var controlScale: Double?
+        public let controlScale: Double?
         /// The start of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var controlStart: Double?
+        public let controlStart: Double?
         /// The end of the controlnet conditioning.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var controlEnd: Double?
+        public let controlEnd: Double?
         /// URL of Mask for Inpaint generation.
-        public var maskImageURL: FileInput
+        public let maskImageURL: FileInput
         /// The strength of the inpaint conditioning.
         ///
         /// Greater than 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -1379,46 +1379,46 @@ public enum ZImageTurboLoRA {
     /// The input of `fal-ai/z-image/turbo/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,
@@ -1504,62 +1504,62 @@ public enum ZImageTurboTiling {
     /// The input of `fal-ai/z-image/turbo/tiling`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of an image for image-to-image or inpainting. When provided without mask_image_url, performs image-to-image; with mask_image_url, performs inpainting.
-        public var imageURL: String?
+        public let imageURL: String?
         /// URL of a mask image for inpainting. White regions are regenerated, black regions are preserved. Requires image_url.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// How much to transform the input image. Only used when image_url is provided.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
         /// Tile size in latent space. Must be even (divisible by 2) for patchification. (64 = 512px, 128 = 1024px, 256 = 2048px).
         ///
         /// At least 32, at most 256. Default: `128`.
-        public var tileSize: Int?
+        public let tileSize: Int?
         /// Tile stride in latent space. Must be even (divisible by 2). (32 = 256px, 64 = 512px, 128 = 1024px).
         ///
         /// At least 16, at most 128. Default: `64`.
-        public var tileStride: Int?
+        public let tileStride: Int?
         /// Tiling direction: 'both' (omnidirectional), 'horizontal' (left-right only), 'vertical' (top-bottom only).
         ///
         /// Default: `.both`.
-        public var tilingMode: TilingMode?
+        public let tilingMode: TilingMode?
 
         public init(
             prompt: String,
@@ -1667,66 +1667,66 @@ public enum ZImageTurboTilingLoRA {
     /// The input of `fal-ai/z-image/turbo/tiling/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
         ///
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 8. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.png`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable prompt expansion. Note: this will increase the price by 0.0025 credits per request.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of an image for image-to-image or inpainting. When provided without mask_image_url, performs image-to-image; with mask_image_url, performs inpainting.
-        public var imageURL: String?
+        public let imageURL: String?
         /// URL of a mask image for inpainting. White regions are regenerated, black regions are preserved. Requires image_url.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// How much to transform the input image. Only used when image_url is provided.
         ///
         /// Greater than 0, at most 1. Default: `0.6`.
-        public var strength: Double?
+        public let strength: Double?
         /// Tile size in latent space. Must be even (divisible by 2) for patchification. (64 = 512px, 128 = 1024px, 256 = 2048px).
         ///
         /// At least 32, at most 256. Default: `128`.
-        public var tileSize: Int?
+        public let tileSize: Int?
         /// Tile stride in latent space. Must be even (divisible by 2). (32 = 256px, 64 = 512px, 128 = 1024px).
         ///
         /// At least 16, at most 128. Default: `64`.
-        public var tileStride: Int?
+        public let tileStride: Int?
         /// Tiling direction: 'both' (omnidirectional), 'horizontal' (left-right only), 'vertical' (top-bottom only).
         ///
         /// Default: `.both`.
-        public var tilingMode: TilingMode?
+        public let tilingMode: TilingMode?
         /// List of LoRA weights to apply (maximum 3).
         ///
         /// Default: `[]`.
-        public var loras: [LoRAInput]?
+        public let loras: [LoRAInput]?
 
         public init(
             prompt: String,

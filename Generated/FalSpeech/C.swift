@@ -18,9 +18,9 @@ extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output ==
 public enum ChatterboxSpeechToSpeech {
     /// The input of `fal-ai/chatterbox/speech-to-speech`.
     public struct Input: QueueInput, WireModel {
-        public var sourceAudioURL: FileInput
+        public let sourceAudioURL: FileInput
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
-        public var targetVoiceAudioURL: String?
+        public let targetVoiceAudioURL: String?
 
         public init(sourceAudioURL: FileInput, targetVoiceAudioURL: String? = nil) {
             self.sourceAudioURL = sourceAudioURL
@@ -94,23 +94,23 @@ public enum ChatterboxTextToSpeech {
     /// The input of `fal-ai/chatterbox/text-to-speech`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech (maximum 5000 characters). You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
-        public var text: String
+        public let text: String
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
         ///
         /// Default: `"https://storage.googleapis.com/chatterbox-demo-samples/prompts/male_rickmorty.mp3"`.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Exaggeration factor for the generated speech (0.0 = no exaggeration, 1.0 = maximum exaggeration).
         ///
         /// At least 0, at most 1. Default: `0.25`.
-        public var exaggeration: Double?
+        public let exaggeration: Double?
         /// Temperature for generation (higher = more creative).
         ///
         /// At least 0.05, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// At least 0.1, at most 1. Default: `0.5`.
-        public var cfg: Double?
+        public let cfg: Double?
         /// Useful to control the reproducibility of the generated audio. Assuming all other properties didn't change, a fixed seed should always generate the exact same audio file. Set to 0 for random seed..
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             text: String,
@@ -172,27 +172,27 @@ public enum ChatterboxTextToSpeechMultilingual {
         /// The text to be converted to speech (maximum 300 characters). Supports 23 languages including English, French, German, Spanish, Italian, Portuguese, Hindi, Arabic, Chinese, Japanese, Korean, and more.
         ///
         /// At most 300 characters.
-        public var text: String
+        public let text: String
         /// Language code for synthesis. In case using custom please provide audio url and select custom_audio_language.
         ///
         /// Default: `"english"`.
-        public var voice: String?
+        public let voice: String?
         /// If using a custom audio URL, specify the language of the audio here. Ignored if voice is not a custom url.
-        public var customAudioLanguage: CustomAudioLanguage?
+        public let customAudioLanguage: CustomAudioLanguage?
         /// Controls speech expressiveness and emotional intensity (0.25-2.0). 0.5 is neutral, higher values increase expressiveness. Extreme values may be unstable.
         ///
         /// At least 0.25, at most 2. Default: `0.5`.
-        public var exaggeration: Double?
+        public let exaggeration: Double?
         /// Controls randomness and variation in generation (0.05-5.0). Higher values create more varied speech patterns.
         ///
         /// At least 0.05, at most 5. Default: `0.8`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Configuration/pace weight controlling generation guidance (0.0-1.0). Use 0.0 for language transfer to mitigate accent inheritance.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// Random seed for reproducible results. Set to 0 for random generation, or provide a specific number for consistent outputs.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             text: String,

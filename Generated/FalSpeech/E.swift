@@ -21,41 +21,41 @@ public enum ElevenlabsTTSTurboV25 {
         /// The text to convert to speech
         ///
         /// At least 1 character.
-        public var text: String
+        public let text: String
         /// The voice to use for speech generation
         ///
         /// Default: `"Rachel"`.
-        public var voice: String?
+        public let voice: String?
         /// Voice stability (0-1)
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var stability: Double?
+        public let stability: Double?
         /// Similarity boost (0-1)
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var similarityBoost: Double?
+        public let similarityBoost: Double?
         /// Style exaggeration (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var style: Double?
+        public let style: Double?
         /// Speech speed (0.7-1.2). Values below 1.0 slow down the speech, above 1.0 speed it up. Extreme values may affect quality.
         ///
         /// At least 0.7, at most 1.2. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
         /// Whether to return timestamps for each word in the generated speech
         ///
         /// Default: `false`.
-        public var timestamps: Bool?
+        public let timestamps: Bool?
         /// The text that came before the text of the current request. Can be used to improve the speech's continuity when concatenating together multiple generations or to influence the speech's continuity in the current generation.
-        public var previousText: String?
+        public let previousText: String?
         /// The text that comes after the text of the current request. Can be used to improve the speech's continuity when concatenating together multiple generations or to influence the speech's continuity in the current generation.
-        public var nextText: String?
+        public let nextText: String?
         /// Language code (ISO 639-1) used to enforce a language for the model. An error will be returned if language code is not supported by the model.
-        public var languageCode: String?
+        public let languageCode: String?
         /// This parameter controls text normalization with three modes: 'auto', 'on', and 'off'. When set to 'auto', the system will automatically decide whether to apply text normalization (e.g., spelling out numbers). With 'on', text normalization will always be applied, while with 'off', it will be skipped.
         ///
         /// Default: `.auto`.
-        public var applyTextNormalization: ApplyTextNormalization?
+        public let applyTextNormalization: ApplyTextNormalization?
 
         public init(
             text: String,

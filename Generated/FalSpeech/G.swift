@@ -21,29 +21,29 @@ public enum Gemini31FlashTTS {
         /// The text to convert to speech. Gemini 3.1 Flash TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). Supports expressive audio tags like [sigh], [laughing], [whispering], [short pause] for fine-grained control over delivery. For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!').
         ///
         /// At least 1 character, at most 50000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Optional style and delivery instructions prepended to the prompt. Controls expressiveness, accent, pace, tone, and emotional expression using natural language. Use this to separate style control from the text content. Examples: 'Speak warmly and slowly', 'Read this as a dramatic newscast', 'Use a British accent with a cheerful tone', 'Whisper mysteriously'.
         ///
         /// At most 4000 characters.
-        public var styleInstructions: String?
+        public let styleInstructions: String?
         /// Voice preset for single-speaker synthesis. 30 distinct voices are available. Ignored when speakers is set. Popular choices: Kore (strong, firm female), Puck (upbeat, lively male), Charon (calm, professional male), Zephyr (bright, clear female), Aoede (warm, melodic female).
         ///
         /// Default: `.kore`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Language for multilingual synthesis. When set, steers the model to speak in the specified language. If not set, the model auto-detects the language from the text.
-        public var languageCode: LanguageCode?
+        public let languageCode: LanguageCode?
         /// Multi-speaker voice configuration. When set, enables multi-speaker synthesis where different parts of the text are spoken by different voices. Each speaker needs a voice and a speaker_id (alias) that matches prefixes in the prompt.
         ///
         /// At least 2 items, at most 10 items.
-        public var speakers: [SpeakerConfig]?
+        public let speakers: [SpeakerConfig]?
         /// Controls the randomness of the speech output. Higher values produce more creative and varied delivery, while lower values make the output more predictable and focused.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Audio output format. mp3: compressed, small file size (recommended). wav: uncompressed PCM wrapped in WAV (24 kHz, 16-bit mono). ogg_opus: Ogg container with Opus codec, good quality-to-size ratio.
         ///
         /// Default: `.mp3`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -232,11 +232,11 @@ public enum Gemini31FlashTTS {
     /// Voice configuration for a single speaker in multi-speaker synthesis.
     public struct SpeakerConfig: WireModel {
         /// Voice preset for this speaker.
-        public var voice: Voice
+        public let voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
         ///
         /// Matches `^\w+$`.
-        public var speakerID: String
+        public let speakerID: String
 
         public init(voice: Voice, speakerID: String) {
             self.voice = voice

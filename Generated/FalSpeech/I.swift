@@ -21,23 +21,23 @@ public enum IndexTTS2TextToSpeech {
     /// The input of `fal-ai/index-tts-2/text-to-speech`.
     public struct Input: QueueInput, WireModel {
         /// The audio file to generate the speech from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The speech prompt to generate
-        public var prompt: String
+        public let prompt: String
         /// The emotional reference audio file to extract the style from.
-        public var emotionalAudioURL: String?
+        public let emotionalAudioURL: String?
         /// The strength of the emotional style transfer. Higher values result in stronger emotional influence.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
         /// The strengths of individual emotions for fine-grained control.
-        public var emotionalStrengths: EmotionalStrengths?
+        public let emotionalStrengths: EmotionalStrengths?
         /// Whether to use the `prompt` to calculate emotional strengths, if enabled it will overwrite the `emotional_strengths` values. If `emotion_prompt` is provided, it will be used to instead of `prompt` to extract the emotional style.
         ///
         /// Default: `false`.
-        public var shouldUsePromptForEmotion: Bool?
+        public let shouldUsePromptForEmotion: Bool?
         /// The emotional prompt to influence the emotional style. Must be used together with should_use_prompt_for_emotion.
-        public var emotionPrompt: String?
+        public let emotionPrompt: String?
 
         public init(
             audioURL: FileInput,
@@ -87,35 +87,35 @@ public enum IndexTTS2TextToSpeech {
         /// Strength of happiness emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var happy: Double?
+        public let happy: Double?
         /// Strength of anger emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var angry: Double?
+        public let angry: Double?
         /// Strength of sadness emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var sad: Double?
+        public let sad: Double?
         /// Strength of fear emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var afraid: Double?
+        public let afraid: Double?
         /// Strength of disgust emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var disgusted: Double?
+        public let disgusted: Double?
         /// Strength of melancholic emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var melancholic: Double?
+        public let melancholic: Double?
         /// Strength of surprise emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var surprised: Double?
+        public let surprised: Double?
         /// Strength of calm emotion
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var calm: Double?
+        public let calm: Double?
 
         public init(
             happy: Double? = nil,
@@ -206,15 +206,15 @@ public enum InworldTTS {
     /// The input of `fal-ai/inworld-tts`.
     public struct Input: QueueInput, WireModel {
         /// The text to synthesize into speech.
-        public var text: String
+        public let text: String
         /// The voice to use for synthesis.
         ///
         /// Default: `.craigEn`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// The sample rate in Hz for the output audio.
         ///
         /// One of: 8000, 16000, 24000, 32000, 40000, 48000. Default: `48000`.
-        public var sampleRateHertz: Int?
+        public let sampleRateHertz: Int?
 
         public init(text: String, voice: Voice? = nil, sampleRateHertz: Int? = nil) {
             self.text = text

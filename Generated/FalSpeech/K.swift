@@ -21,15 +21,15 @@ public enum KlingVideoV1TTS {
         /// The text to be converted to speech
         ///
         /// At most 500 characters.
-        public var text: String
+        public let text: String
         /// The voice ID to use for speech synthesis
         ///
         /// Default: `.genshinVindi2`.
-        public var voiceID: VoiceID?
+        public let voiceID: VoiceID?
         /// Rate of speech
         ///
         /// At least 0.8, at most 2. Default: `1`.
-        public var voiceSpeed: Double?
+        public let voiceSpeed: Double?
 
         public init(text: String, voiceID: VoiceID? = nil, voiceSpeed: Double? = nil) {
             self.text = text

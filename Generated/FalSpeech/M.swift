@@ -33,35 +33,35 @@ public enum MayaBatch {
         /// List of texts to synthesize into speech. You can embed emotion tags in each text using the format <emotion_name>.
         ///
         /// At least 1 item, at most 100 items.
-        public var texts: [String]
+        public let texts: [String]
         /// List of voice descriptions for each text. Must match the length of texts list. Each describes the voice/character attributes.
         ///
         /// At least 1 item, at most 100 items.
-        public var prompts: [String]
+        public let prompts: [String]
         /// Sampling temperature for all generations.
         ///
         /// At least 0, at most 2. Default: `0.4`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling parameter for all generations.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var topP: Double?
+        public let topP: Double?
         /// Maximum SNAC tokens per generation.
         ///
         /// At least 28, at most 4000. Default: `2000`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Repetition penalty for all generations.
         ///
         /// At least 1, at most 2. Default: `1.1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Output audio sample rate for all generations. 48 kHz provides higher quality, 24 kHz is faster.
         ///
         /// Default: `._48KHz`.
-        public var sampleRate: SampleRate?
+        public let sampleRate: SampleRate?
         /// Output audio format for all generated speech files
         ///
         /// Default: `.wav`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             texts: [String],
@@ -196,35 +196,35 @@ public enum MayaStream {
         /// The text to synthesize into speech. You can embed emotion tags anywhere in the text using the format <emotion_name>. Available emotions: laugh, laugh_harder, sigh, chuckle, gasp, angry, excited, whisper, cry, scream, sing, snort, exhale, gulp, giggle, sarcastic, curious. Example: 'Hello world! <excited> This is amazing!' or 'I can't believe this <sigh> happened again.'
         ///
         /// At most 5000 characters.
-        public var text: String
+        public let text: String
         /// Description of the voice/character. Includes attributes like age, accent, pitch, timbre, pacing, tone, and intensity. See examples for format.
         ///
         /// At most 500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Sampling temperature. Lower values (0.2-0.5) produce more stable/consistent audio. Higher values add variation.
         ///
         /// At least 0, at most 2. Default: `0.4`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling parameter. Controls diversity of token selection.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var topP: Double?
+        public let topP: Double?
         /// Maximum number of SNAC tokens to generate (7 tokens per frame). Controls maximum audio length.
         ///
         /// At least 28, at most 4000. Default: `2000`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Penalty for repeating tokens. Higher values reduce repetition artifacts.
         ///
         /// At least 1, at most 2. Default: `1.1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Output audio sample rate. 48 kHz uses upsampling for higher quality audio, 24 kHz is native SNAC output (faster, lower latency).
         ///
         /// Default: `._24KHz`.
-        public var sampleRate: SampleRate?
+        public let sampleRate: SampleRate?
         /// Output audio format. 'mp3' for browser-playable audio, 'wav' for uncompressed audio, 'pcm' for raw PCM (lowest latency, requires client-side decoding).
         ///
         /// Default: `.mp3`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             text: String,
@@ -310,21 +310,21 @@ public enum MinimaxPreviewSpeech25HD {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
-        public var text: String
+        public let text: String
         /// Voice configuration settings
         ///
         /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
+        public let voiceSetting: VoiceSetting?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
+        public let languageBoost: LanguageBoost?
         /// Format of the output content (non-streaming only)
         ///
         /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
+        public let pronunciationDict: PronunciationDict?
 
         public init(
             text: String,
@@ -370,25 +370,25 @@ public enum MinimaxPreviewSpeech25HD {
         /// Predefined voice ID to use for synthesis
         ///
         /// At least 1 character. Default: `"Wise_Woman"`.
-        public var voiceID: String?
+        public let voiceID: String?
         /// Speech speed (0.5-2.0)
         ///
         /// At least 0.5, at most 2. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
         /// Volume (0-10)
         ///
         /// At least 0.01, at most 10. Default: `1`.
-        public var vol: Double?
+        public let vol: Double?
         /// Voice pitch (-12 to 12)
         ///
         /// At least -12, at most 12. Default: `0`.
-        public var pitch: Int?
+        public let pitch: Int?
         /// Emotion of the generated speech
-        public var emotion: Emotion?
+        public let emotion: Emotion?
         /// Enables English text normalization to improve number reading performance, with a slight increase in latency
         ///
         /// Default: `false`.
-        public var englishNormalization: Bool?
+        public let englishNormalization: Bool?
 
         public init(
             voiceID: String? = nil,
@@ -456,19 +456,19 @@ public enum MinimaxPreviewSpeech25HD {
         /// Sample rate of generated audio
         ///
         /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `32000`.
-        public var sampleRate: Int?
+        public let sampleRate: Int?
         /// Bitrate of generated audio
         ///
         /// One of: 32000, 64000, 128000, 256000. Default: `128000`.
-        public var bitrate: Int?
+        public let bitrate: Int?
         /// Audio format
         ///
         /// Default: `.mp3`.
-        public var format: Format?
+        public let format: Format?
         /// Number of audio channels (1=mono, 2=stereo)
         ///
         /// One of: 1, 2. Default: `1`.
-        public var channel: Int?
+        public let channel: Int?
 
         public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil, channel: Int? = nil) {
             self.sampleRate = sampleRate
@@ -572,7 +572,7 @@ public enum MinimaxPreviewSpeech25HD {
 
     public struct PronunciationDict: WireModel {
         /// List of pronunciation replacements in format ['text/(pronunciation)', ...]. For Chinese, tones are 1-5. Example: ['燕少飞/(yan4)(shao3)(fei1)']
-        public var toneList: [String]?
+        public let toneList: [String]?
 
         public init(toneList: [String]? = nil) {
             self.toneList = toneList
@@ -651,21 +651,21 @@ public enum MinimaxSpeech02HD {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
-        public var text: String
+        public let text: String
         /// Voice configuration settings
         ///
         /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
+        public let voiceSetting: VoiceSetting?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
+        public let languageBoost: LanguageBoost?
         /// Format of the output content (non-streaming only)
         ///
         /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
+        public let pronunciationDict: PronunciationDict?
 
         public init(
             text: String,
@@ -801,23 +801,23 @@ public enum MinimaxSpeech26HD {
         /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
         ///
         /// At least 1 character, at most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Voice configuration settings
         ///
         /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
+        public let voiceSetting: VoiceSetting?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
+        public let languageBoost: LanguageBoost?
         /// Format of the output content (non-streaming only)
         ///
         /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
+        public let pronunciationDict: PronunciationDict?
         /// Loudness normalization settings for the audio
-        public var normalizationSetting: LoudnessNormalizationSetting?
+        public let normalizationSetting: LoudnessNormalizationSetting?
 
         public init(
             prompt: String,
@@ -867,19 +867,19 @@ public enum MinimaxSpeech26HD {
         /// Enable loudness normalization for the audio
         ///
         /// Default: `true`.
-        public var enabled: Bool?
+        public let enabled: Bool?
         /// Target loudness in LUFS (default -18.0)
         ///
         /// At least -70, at most -10. Default: `-18`.
-        public var targetLoudness: Double?
+        public let targetLoudness: Double?
         /// Target loudness range in LU (default 8.0)
         ///
         /// At least 0, at most 20. Default: `8`.
-        public var targetRange: Double?
+        public let targetRange: Double?
         /// Target peak level in dBTP (default -0.5).
         ///
         /// At least -3, at most 0. Default: `-0.5`.
-        public var targetPeak: Double?
+        public let targetPeak: Double?
 
         public init(
             enabled: Bool? = nil,
@@ -966,25 +966,25 @@ public enum MinimaxSpeech28HD {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Voice configuration settings
         ///
         /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
+        public let voiceSetting: VoiceSetting?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
+        public let languageBoost: LanguageBoost?
         /// Format of the output content (non-streaming only)
         ///
         /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
+        public let pronunciationDict: PronunciationDict?
         /// Loudness normalization settings for the audio
-        public var normalizationSetting: LoudnessNormalizationSetting?
+        public let normalizationSetting: LoudnessNormalizationSetting?
         /// Voice modification settings to adjust pitch, intensity, and timbre.
-        public var voiceModify: VoiceModify?
+        public let voiceModify: VoiceModify?
 
         public init(
             prompt: String,
@@ -1039,15 +1039,15 @@ public enum MinimaxSpeech28HD {
         /// Pitch adjustment in semitones. Range: -100 to 100. Positive values raise pitch, negative values lower it.
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var pitch: Int?
+        public let pitch: Int?
         /// Intensity/energy of the voice. Range: -100 to 100. Higher values create more energetic speech.
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var intensity: Int?
+        public let intensity: Int?
         /// Timbre adjustment. Range: -100 to 100. Affects the tonal quality of the voice.
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var timbre: Int?
+        public let timbre: Int?
 
         public init(pitch: Int? = nil, intensity: Int? = nil, timbre: Int? = nil) {
             self.pitch = pitch
@@ -1124,25 +1124,25 @@ public enum MinimaxSpeech28Turbo {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Voice configuration settings
         ///
         /// Default: `{"pitch":0,"english_normalization":false,"vol":1,"speed":1,"voice_id":"Wise_Woman"}`.
-        public var voiceSetting: VoiceSetting?
+        public let voiceSetting: VoiceSetting?
         /// Audio configuration settings
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Enhance recognition of specified languages and dialects
-        public var languageBoost: LanguageBoost?
+        public let languageBoost: LanguageBoost?
         /// Format of the output content (non-streaming only)
         ///
         /// Default: `.hex`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Custom pronunciation dictionary for text replacement
-        public var pronunciationDict: PronunciationDict?
+        public let pronunciationDict: PronunciationDict?
         /// Loudness normalization settings for the audio
-        public var normalizationSetting: LoudnessNormalizationSetting?
+        public let normalizationSetting: LoudnessNormalizationSetting?
         /// Voice modification settings to adjust pitch, intensity, and timbre.
-        public var voiceModify: VoiceModify?
+        public let voiceModify: VoiceModify?
 
         public init(
             prompt: String,
@@ -1229,27 +1229,27 @@ public enum MinimaxVoiceClone {
         /// long. To retain the voice permanently, use it with a TTS (text-to-speech)
         /// endpoint at least once within 7 days. Otherwise, it will be
         /// automatically deleted.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Enable noise reduction for the cloned voice
         ///
         /// Default: `false`.
-        public var noiseReduction: Bool?
+        public let noiseReduction: Bool?
         /// Enable volume normalization for the cloned voice
         ///
         /// Default: `false`.
-        public var needVolumeNormalization: Bool?
+        public let needVolumeNormalization: Bool?
         /// Text validation accuracy threshold (0-1)
         ///
         /// At least 0, at most 1.
-        public var accuracy: Double?
+        public let accuracy: Double?
         /// Text to generate a TTS preview with the cloned voice (optional)
         ///
         /// At most 1000 characters. Default: `"Hello, this is a preview of your cloned voice! I hope you like it!"`.
-        public var text: String?
+        public let text: String?
         /// TTS model to use for preview. Options: speech-02-hd, speech-02-turbo, speech-01-hd, speech-01-turbo
         ///
         /// Default: `.speech02HD`.
-        public var model: Model?
+        public let model: Model?
 
         public init(
             audioURL: FileInput,
@@ -1344,11 +1344,11 @@ public enum MinimaxVoiceDesign {
         /// Voice description prompt for generating a personalized voice
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Text for audio preview. Limited to 500 characters. A fee of $30 per 1M characters will be charged for the generation of the preview audio.
         ///
         /// At most 500 characters.
-        public var previewText: String
+        public let previewText: String
 
         public init(prompt: String, previewText: String) {
             self.prompt = prompt

@@ -21,19 +21,19 @@ public enum OrpheusTTS {
     /// The input of `fal-ai/orpheus-tts`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech. You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
-        public var text: String
+        public let text: String
         /// Voice ID for the desired voice.
         ///
         /// Default: `.tara`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Temperature for generation (higher = more creative).
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Repetition penalty (>= 1.1 required for stable generations).
         ///
         /// At least 1.1, at most 2. Default: `1.2`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
 
         public init(text: String, voice: Voice? = nil, temperature: Double? = nil, repetitionPenalty: Double? = nil) {
             self.text = text

@@ -19,55 +19,55 @@ public enum Qwen3TTSTextToSpeech06b {
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
-        public var text: String
+        public let text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
-        public var prompt: String?
+        public let prompt: String?
         /// The voice to be used for speech synthesis, will be ignored if a speaker embedding is provided. Check out the **[documentation](https://github.com/QwenLM/Qwen3-TTS/tree/main?tab=readme-ov-file#custom-voice-generate)** for each voice's details and which language they primarily support.
-        public var voice: Voice?
+        public let voice: Voice?
         /// The language of the voice.
         ///
         /// Default: `.auto`.
-        public var language: Language?
+        public let language: Language?
         /// URL to a speaker embedding file in safetensors format, from `fal-ai/qwen-3-tts/clone-voice/0.6b` endpoint. If provided, the TTS model will use the cloned voice for synthesis instead of the predefined voices.
-        public var speakerVoiceEmbeddingFileURL: String?
+        public let speakerVoiceEmbeddingFileURL: String?
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
-        public var referenceText: String?
+        public let referenceText: String?
         /// Top-k sampling parameter.
         ///
         /// At least 0. Default: `50`.
-        public var topK: Int?
+        public let topK: Int?
         /// Top-p sampling parameter.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
         /// Sampling temperature; higher => more random.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Penalty to reduce repeated tokens/codes.
         ///
         /// At least 0. Default: `1.05`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Sampling switch for the sub-talker.
         ///
         /// Default: `true`.
-        public var subtalkerDosample: Bool?
+        public let subtalkerDosample: Bool?
         /// Top-k for sub-talker sampling.
         ///
         /// At least 0. Default: `50`.
-        public var subtalkerTopK: Int?
+        public let subtalkerTopK: Int?
         /// Top-p for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var subtalkerTopP: Double?
+        public let subtalkerTopP: Double?
         /// Temperature for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var subtalkerTemperature: Double?
+        public let subtalkerTemperature: Double?
         /// Maximum number of new codec tokens to generate.
         ///
         /// At least 1, at most 8192. Default: `200`.
-        public var maxNewTokens: Int?
+        public let maxNewTokens: Int?
 
         public init(
             text: String,
@@ -296,55 +296,55 @@ public enum Qwen3TTSTextToSpeech17b {
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
-        public var text: String
+        public let text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
-        public var prompt: String?
+        public let prompt: String?
         /// The voice to be used for speech synthesis, will be ignored if a speaker embedding is provided. Check out the **[documentation](https://github.com/QwenLM/Qwen3-TTS/tree/main?tab=readme-ov-file#custom-voice-generate)** for each voice's details and which language they primarily support.
-        public var voice: Voice?
+        public let voice: Voice?
         /// The language of the voice.
         ///
         /// Default: `.auto`.
-        public var language: Language?
+        public let language: Language?
         /// URL to a speaker embedding file in safetensors format, from `fal-ai/qwen-3-tts/clone-voice` endpoint. If provided, the TTS model will use the cloned voice for synthesis instead of the predefined voices.
-        public var speakerVoiceEmbeddingFileURL: String?
+        public let speakerVoiceEmbeddingFileURL: String?
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
-        public var referenceText: String?
+        public let referenceText: String?
         /// Top-k sampling parameter.
         ///
         /// At least 0. Default: `50`.
-        public var topK: Int?
+        public let topK: Int?
         /// Top-p sampling parameter.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
         /// Sampling temperature; higher => more random.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Penalty to reduce repeated tokens/codes.
         ///
         /// At least 0. Default: `1.05`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Sampling switch for the sub-talker.
         ///
         /// Default: `true`.
-        public var subtalkerDosample: Bool?
+        public let subtalkerDosample: Bool?
         /// Top-k for sub-talker sampling.
         ///
         /// At least 0. Default: `50`.
-        public var subtalkerTopK: Int?
+        public let subtalkerTopK: Int?
         /// Top-p for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var subtalkerTopP: Double?
+        public let subtalkerTopP: Double?
         /// Temperature for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var subtalkerTemperature: Double?
+        public let subtalkerTemperature: Double?
         /// Maximum number of new codec tokens to generate.
         ///
         /// At least 1, at most 8192. Default: `200`.
-        public var maxNewTokens: Int?
+        public let maxNewTokens: Int?
 
         public init(
             text: String,
@@ -446,49 +446,49 @@ public enum Qwen3TTSVoiceDesign17b {
     /// The input of `fal-ai/qwen-3-tts/voice-design/1.7b`.
     public struct Input: QueueInput, WireModel {
         /// The text to be converted to speech.
-        public var text: String
+        public let text: String
         /// The language of the voice to be designed.
         ///
         /// Default: `.auto`.
-        public var language: Language?
+        public let language: Language?
         /// Optional prompt to guide the style of the generated speech.
-        public var prompt: String
+        public let prompt: String
         /// Top-k sampling parameter.
         ///
         /// At least 0. Default: `50`.
-        public var topK: Int?
+        public let topK: Int?
         /// Top-p sampling parameter.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
         /// Sampling temperature; higher => more random.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Penalty to reduce repeated tokens/codes.
         ///
         /// At least 0. Default: `1.05`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
         /// Sampling switch for the sub-talker.
         ///
         /// Default: `true`.
-        public var subtalkerDosample: Bool?
+        public let subtalkerDosample: Bool?
         /// Top-k for sub-talker sampling.
         ///
         /// At least 0. Default: `50`.
-        public var subtalkerTopK: Int?
+        public let subtalkerTopK: Int?
         /// Top-p for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var subtalkerTopP: Double?
+        public let subtalkerTopP: Double?
         /// Temperature for sub-talker sampling.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var subtalkerTemperature: Double?
+        public let subtalkerTemperature: Double?
         /// Maximum number of new codec tokens to generate.
         ///
         /// At least 1, at most 8192. Default: `200`.
-        public var maxNewTokens: Int?
+        public let maxNewTokens: Int?
 
         public init(
             text: String,

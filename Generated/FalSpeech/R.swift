@@ -18,15 +18,15 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
     /// Input parameters for the speech-to-speech request.
     public struct Input: QueueInput, WireModel {
         /// URL to the source audio file to be voice-converted.
-        public var sourceAudioURL: FileInput
+        public let sourceAudioURL: FileInput
         /// The voice to use for the speech-to-speech request. If neither target_voice nor target_voice_audio_url are provided, a random target voice will be used.
-        public var targetVoice: TargetVoice?
+        public let targetVoice: TargetVoice?
         /// URL to the audio file which represents the voice of the output audio. If provided, this will override the target_voice setting. If neither target_voice nor target_voice_audio_url are provided, the default target voice will be used.
-        public var targetVoiceAudioURL: FileInput?
+        public let targetVoiceAudioURL: FileInput?
         /// If True, the generated audio will be upscaled to 48kHz. The generation of the audio will take longer, but the quality will be higher. If False, the generated audio will be 24kHz.
         ///
         /// Default: `false`.
-        public var highQualityAudio: Bool?
+        public let highQualityAudio: Bool?
 
         public init(
             sourceAudioURL: FileInput,
@@ -143,31 +143,31 @@ public enum ResembleAIChatterboxhdTextToSpeech {
         /// Text to synthesize into speech.
         ///
         /// Default: `"My name is Maximus Decimus Meridius, commander of the Armies of the North, General of the Felix Legions and loyal servant to the true emperor, Marcus Aurelius. Father to a murdered son, husband to a murdered wife. And I will have my vengeance, in this life or the next."`.
-        public var text: String?
+        public let text: String?
         /// The voice to use for the TTS request. If neither voice nor audio are provided, a random voice will be used.
-        public var voice: Voice?
+        public let voice: Voice?
         /// URL to the audio sample to use as a voice prompt for zero-shot TTS voice cloning. Providing a audio sample will override the voice setting. If neither voice nor audio_url are provided, a random voice will be used.
-        public var audioURL: FileInput?
+        public let audioURL: FileInput?
         /// Controls emotion exaggeration. Range typically 0.25 to 2.0.
         ///
         /// At least 0.25, at most 2. Default: `0.5`.
-        public var exaggeration: Double?
+        public let exaggeration: Double?
         /// Classifier-free guidance scale (CFG) controls the conditioning factor. Range typically 0.2 to 1.0. For expressive or dramatic speech, try lower cfg values (e.g. ~0.3) and increase exaggeration to around 0.7 or higher. If the reference speaker has a fast speaking style, lowering cfg to around 0.3 can improve pacing.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfg: Double?
+        public let cfg: Double?
         /// If True, the generated audio will be upscaled to 48kHz. The generation of the audio will take longer, but the quality will be higher. If False, the generated audio will be 24kHz.
         ///
         /// Default: `false`.
-        public var highQualityAudio: Bool?
+        public let highQualityAudio: Bool?
         /// Useful to control the reproducibility of the generated audio. Assuming all other properties didn't change, a fixed seed should always generate the exact same audio file. Set to 0 for random seed.
         ///
         /// At least 0. Default: `0`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Controls the randomness of generation. Range typically 0.05 to 5.
         ///
         /// At least 0.05, at most 5. Default: `0.8`.
-        public var temperature: Double?
+        public let temperature: Double?
 
         public init(
             text: String? = nil,

@@ -24,15 +24,15 @@ public enum Vibevoice {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 90000 characters.
-        public var script: String
+        public let script: String
         /// List of speakers to use for the script. If not provided, will be inferred from the script or voice samples.
-        public var speakers: [VibeVoiceSpeaker]
+        public let speakers: [VibeVoiceSpeaker]
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// CFG (Classifier-Free Guidance) scale for generation. Higher values increase adherence to text.
         ///
         /// At least 1, at most 2. Default: `1.3`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(script: String, speakers: [VibeVoiceSpeaker], seed: Int64? = nil, cfgScale: Double? = nil) {
             self.script = script
@@ -67,9 +67,9 @@ public enum Vibevoice {
         /// Default voice preset to use for the speaker. Not used if `audio_url` is provided.
         ///
         /// Default: `.aliceEn`.
-        public var preset: Preset?
+        public let preset: Preset?
         /// URL to a voice sample audio file. If provided, `preset` will be ignored.
-        public var audioURL: String?
+        public let audioURL: String?
 
         public init(preset: Preset? = nil, audioURL: String? = nil) {
             self.preset = preset
@@ -155,15 +155,15 @@ public enum Vibevoice05b {
         /// The script to convert to speech.
         ///
         /// At most 90000 characters.
-        public var script: String
+        public let script: String
         /// Voice to use for speaking.
-        public var speaker: Speaker
+        public let speaker: Speaker
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// CFG (Classifier-Free Guidance) scale for generation. Higher values increase adherence to text.
         ///
         /// At least 1, at most 2. Default: `1.3`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(script: String, speaker: Speaker, seed: Int64? = nil, cfgScale: Double? = nil) {
             self.script = script
@@ -262,15 +262,15 @@ public enum Vibevoice7b {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 30000 characters.
-        public var script: String
+        public let script: String
         /// List of speakers to use for the script. If not provided, will be inferred from the script or voice samples.
-        public var speakers: [VibeVoiceSpeaker]
+        public let speakers: [VibeVoiceSpeaker]
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// CFG (Classifier-Free Guidance) scale for generation. Higher values increase adherence to text.
         ///
         /// At least 1, at most 2. Default: `1.3`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(script: String, speakers: [VibeVoiceSpeaker], seed: Int64? = nil, cfgScale: Double? = nil) {
             self.script = script

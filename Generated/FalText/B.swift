@@ -22,11 +22,11 @@ public enum BagelUnderstand {
     /// The input of `fal-ai/bagel/understand`.
     public struct Input: QueueInput, WireModel {
         /// The image for the query.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to query the image with.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, prompt: String, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -82,19 +82,19 @@ public enum BriaFiboEditEditStructuredInstruction {
     /// The input of `bria/fibo-edit/edit/structured_instruction`.
     public struct Input: QueueInput, WireModel {
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Reference image mask (file or URL). Optional.
-        public var maskURL: String?
+        public let maskURL: String?
         /// Instruction for image editing.
-        public var instruction: String?
+        public let instruction: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If true, returns the image directly in the response (increases latency).
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: String? = nil,
@@ -138,15 +138,15 @@ public enum BriaFiboGenerateStructuredPrompt {
     /// The input of `bria/fibo/generate/structured_prompt`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
-        public var prompt: String?
+        public let prompt: String?
         /// The structured prompt to generate an image from.
-        public var structuredPrompt: StructuredPrompt?
+        public let structuredPrompt: StructuredPrompt?
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String? = nil,
@@ -177,29 +177,29 @@ public enum BriaFiboGenerateStructuredPrompt {
 
     public struct StructuredPrompt: WireModel {
         /// A short description of the image to be generated.
-        public var shortDescription: String?
+        public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
         ///
         /// Default: `[]`.
-        public var objects: [PromptObject]?
+        public let objects: [PromptObject]?
         /// The background setting of the image to be generated.
-        public var backgroundSetting: String?
+        public let backgroundSetting: String?
         /// The lighting of the image to be generated.
-        public var lighting: Lighting?
+        public let lighting: Lighting?
         /// The aesthetics of the image to be generated.
-        public var aesthetics: Aesthetics?
+        public let aesthetics: Aesthetics?
         /// The photographic characteristics of the image to be generated.
-        public var photographicCharacteristics: PhotographicCharacteristics?
+        public let photographicCharacteristics: PhotographicCharacteristics?
         /// The style medium of the image to be generated.
-        public var styleMedium: String?
+        public let styleMedium: String?
         /// A list of text to be rendered in the image.
         ///
         /// Default: `[]`.
-        public var textRender: [JSONValue]?
+        public let textRender: [JSONValue]?
         /// The context of the image to be generated.
-        public var context: String?
+        public let context: String?
         /// The artistic style of the image to be generated.
-        public var artisticStyle: String?
+        public let artisticStyle: String?
 
         public init(
             shortDescription: String? = nil,
@@ -243,35 +243,35 @@ public enum BriaFiboGenerateStructuredPrompt {
 
     public struct PromptObject: WireModel {
         /// A description of the object to be generated.
-        public var description: String?
+        public let description: String?
         /// The location of the object in the image.
-        public var location: String?
+        public let location: String?
         /// The relationship of the object to other objects in the image.
-        public var relationship: String
+        public let relationship: String
         /// The relative size of the object in the image.
-        public var relativeSize: String?
+        public let relativeSize: String?
         /// The shape and color of the object.
-        public var shapeAndColor: String?
+        public let shapeAndColor: String?
         /// The texture of the object.
-        public var texture: String?
+        public let texture: String?
         /// The appearance details of the object.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
         /// The number of objects in the image.
-        public var numberOfObjects: Int?
+        public let numberOfObjects: Int?
         /// The pose of the object in the image.
-        public var pose: String?
+        public let pose: String?
         /// The expression of the object in the image.
-        public var expression: String?
+        public let expression: String?
         /// The clothing of the object in the image.
-        public var clothing: String?
+        public let clothing: String?
         /// The action of the object in the image.
-        public var action: String?
+        public let action: String?
         /// The gender of the object in the image.
-        public var gender: String?
+        public let gender: String?
         /// The skin tone and texture of the object in the image.
-        public var skinToneAndTexture: String?
+        public let skinToneAndTexture: String?
         /// The orientation of the object in the image.
-        public var orientation: String?
+        public let orientation: String?
 
         public init(
             description: String? = nil,
@@ -330,11 +330,11 @@ public enum BriaFiboGenerateStructuredPrompt {
 
     public struct Lighting: WireModel {
         /// The conditions of the lighting in the image to be generated.
-        public var conditions: String?
+        public let conditions: String?
         /// The direction of the lighting in the image to be generated.
-        public var direction: String?
+        public let direction: String?
         /// The shadows in the image to be generated.
-        public var shadows: String?
+        public let shadows: String?
 
         public init(conditions: String? = nil, direction: String? = nil, shadows: String? = nil) {
             self.conditions = conditions
@@ -353,11 +353,11 @@ public enum BriaFiboGenerateStructuredPrompt {
 
     public struct Aesthetics: WireModel {
         /// The composition of the image to be generated.
-        public var composition: String?
+        public let composition: String?
         /// The color scheme of the image to be generated.
-        public var colorScheme: String?
+        public let colorScheme: String?
         /// The mood and atmosphere of the image to be generated.
-        public var moodAtmosphere: String?
+        public let moodAtmosphere: String?
 
         public init(composition: String? = nil, colorScheme: String? = nil, moodAtmosphere: String? = nil) {
             self.composition = composition
@@ -376,13 +376,13 @@ public enum BriaFiboGenerateStructuredPrompt {
 
     public struct PhotographicCharacteristics: WireModel {
         /// The depth of field in the image to be generated.
-        public var depthOfField: String?
+        public let depthOfField: String?
         /// The focus in the image to be generated.
-        public var focus: String?
+        public let focus: String?
         /// The angle of the camera in the image to be generated.
-        public var cameraAngle: String?
+        public let cameraAngle: String?
         /// The focal length of the lens in the image to be generated.
-        public var lensFocalLength: String?
+        public let lensFocalLength: String?
 
         public init(
             depthOfField: String? = nil,
@@ -417,15 +417,15 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// The input of `bria/fibo-lite/generate/structured_prompt`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate.
-        public var prompt: String?
+        public let prompt: String?
         /// The structured prompt to generate.
-        public var structuredPrompt: StructuredPrompt?
+        public let structuredPrompt: StructuredPrompt?
         /// Input image URL
-        public var imageURL: String?
+        public let imageURL: String?
         /// Seed for the random number generator.
         ///
         /// Default: `7`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String? = nil,
@@ -456,27 +456,27 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
 
     public struct StructuredPrompt: WireModel {
         /// A concise summary of the image content, 200 words maximum.
-        public var shortDescription: String
+        public let shortDescription: String
         /// List of prominent foreground/midground objects.
-        public var objects: [ObjectDescription]
+        public let objects: [ObjectDescription]
         /// Describe the overall environment, setting, or background, including any notable background elements.
-        public var backgroundSetting: String
+        public let backgroundSetting: String
         /// Details about the lighting.
-        public var lighting: LightingDetails
+        public let lighting: LightingDetails
         /// Details about the image aesthetics.
-        public var aesthetics: AestheticsDetails
+        public let aesthetics: AestheticsDetails
         /// Details about photographic characteristics.
-        public var photographicCharacteristics: PhotographicCharacteristicsDetails?
+        public let photographicCharacteristics: PhotographicCharacteristicsDetails?
         /// Identify the artistic style or medium.
-        public var styleMedium: String?
+        public let styleMedium: String?
         /// List of text renders in the image.
-        public var textRender: [TextRender]?
+        public let textRender: [TextRender]?
         /// Provide any additional context that helps understand the image better.
-        public var context: String
+        public let context: String
         /// describe specific artistic characteristics, 3 words maximum.
-        public var artisticStyle: String
+        public let artisticStyle: String
         /// Explicitly describe any visible emotions or expressions on subjects.
-        public var subjectEmotions: String?
+        public let subjectEmotions: String?
 
         public init(
             shortDescription: String,
@@ -524,35 +524,35 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// Detailed object description with all attributes.
     public struct ObjectDescription: WireModel {
         /// Short description of the object.
-        public var description: String
+        public let description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
-        public var location: String
+        public let location: String
         /// Describe the relationship between the object and the other objects in the image.
-        public var relationship: String
+        public let relationship: String
         /// E.g., 'small', 'medium', 'large within frame'.
-        public var relativeSize: String?
+        public let relativeSize: String?
         /// Describe the basic shape and dominant color.
-        public var shapeAndColor: String?
+        public let shapeAndColor: String?
         /// E.g., 'smooth', 'rough', 'metallic', 'furry'.
-        public var texture: String?
+        public let texture: String?
         /// Any other notable visual details.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
         /// The number of objects in the cluster.
-        public var numberOfObjects: Int?
+        public let numberOfObjects: Int?
         /// Describe the body position.
-        public var pose: String?
+        public let pose: String?
         /// Describe facial expression.
-        public var expression: String?
+        public let expression: String?
         /// Describe attire.
-        public var clothing: String?
+        public let clothing: String?
         /// Describe the action of the human.
-        public var action: String?
+        public let action: String?
         /// Describe the gender of the human.
-        public var gender: String?
+        public let gender: String?
         /// Describe the skin tone and texture.
-        public var skinToneAndTexture: String?
+        public let skinToneAndTexture: String?
         /// Describe the orientation of the human.
-        public var orientation: String?
+        public let orientation: String?
 
         public init(
             description: String,
@@ -612,11 +612,11 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// Lighting information for the image.
     public struct LightingDetails: WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
-        public var conditions: String
+        public let conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
-        public var direction: String
+        public let direction: String
         /// Describe the presence of shadows.
-        public var shadows: String?
+        public let shadows: String?
 
         public init(conditions: String, direction: String, shadows: String? = nil) {
             self.conditions = conditions
@@ -636,15 +636,15 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// Aesthetic analysis of the image.
     public struct AestheticsDetails: WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
-        public var composition: String
+        public let composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
-        public var colorScheme: String
+        public let colorScheme: String
         /// E.g., 'serene', 'energetic', 'mysterious', 'joyful'.
-        public var moodAtmosphere: String
+        public let moodAtmosphere: String
         /// E.g., 'very low', 'low', 'medium', 'high', 'very high'.
-        public var aestheticScore: String
+        public let aestheticScore: String
         /// E.g., 'very low', 'low', 'medium', 'high', 'very high'.
-        public var preferenceScore: String
+        public let preferenceScore: String
 
         public init(
             composition: String,
@@ -674,13 +674,13 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// Photographic characteristics of the image.
     public struct PhotographicCharacteristicsDetails: WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
-        public var depthOfField: String
+        public let depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
-        public var focus: String
+        public let focus: String
         /// E.g., 'eye-level', 'low angle', 'high angle', 'dutch angle'.
-        public var cameraAngle: String
+        public let cameraAngle: String
         /// E.g., 'wide-angle', 'telephoto', 'macro', 'fisheye'.
-        public var lensFocalLength: String
+        public let lensFocalLength: String
 
         public init(depthOfField: String, focus: String, cameraAngle: String, lensFocalLength: String) {
             self.depthOfField = depthOfField
@@ -702,17 +702,17 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
     /// Text rendering information in the image.
     public struct TextRender: WireModel {
         /// The text content.
-        public var text: String
+        public let text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
-        public var location: String
+        public let location: String
         /// E.g., 'small', 'medium', 'large within frame'.
-        public var size: String
+        public let size: String
         /// E.g., 'red', 'blue', 'green'.
-        public var color: String
+        public let color: String
         /// E.g., 'realistic', 'cartoonish', 'minimalist'.
-        public var font: String
+        public let font: String
         /// Any other notable visual details.
-        public var appearanceDetails: String?
+        public let appearanceDetails: String?
 
         public init(
             text: String,
@@ -753,15 +753,15 @@ public enum BriaFiboLiteGenerateStructuredPromptLite {
     /// The input of `bria/fibo-lite/generate/structured_prompt/lite`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for image generation.
-        public var prompt: String?
+        public let prompt: String?
         /// The structured prompt to generate an image from.
-        public var structuredPrompt: JSONValue?
+        public let structuredPrompt: JSONValue?
         /// Reference image (file or URL).
-        public var imageURL: String?
+        public let imageURL: String?
         /// Random seed for reproducibility.
         ///
         /// Default: `5555`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String? = nil,
@@ -801,33 +801,33 @@ public enum BytedanceSeedV2Mini {
     /// The input of `fal-ai/bytedance/seed/v2/mini`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt or question for the model.
-        public var prompt: String
+        public let prompt: String
         /// URLs of images for visual understanding. Supported formats: JPEG, PNG, WebP. A maximum of 6 images is supported. Any additional images will be ignored.
-        public var imageURLs: [FileInput]?
+        public let imageURLs: [FileInput]?
         /// URLs of videos for video understanding. Supported formats: MP4, MOV. Audio comprehension is not supported. A maximum of 3 videos is supported. Any additional videos will be ignored.
-        public var videoURLs: [FileInput]?
+        public let videoURLs: [FileInput]?
         /// Optional system prompt to guide the model's behavior.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Optional prior conversation history for multi-turn conversations. Pass back the `messages` field from a previous response to provide context. The current `prompt`, `image_urls`, `video_urls`, and `system_prompt` are always appended as the latest user turn.
-        public var messages: [Seed2MiniMessage]?
+        public let messages: [Seed2MiniMessage]?
         /// Controls the model's chain-of-thought reasoning. `enabled` always includes reasoning, `disabled` never includes reasoning, `auto` lets the model decide based on the query.
         ///
         /// Default: `.enabled`.
-        public var thinking: Thinking?
+        public let thinking: Thinking?
         /// Controls the depth of reasoning before the model responds. Only applicable when `thinking` is `enabled` or `auto`. `minimal` for immediate response, `low` for faster response with light reasoning, `medium` for balanced speed and depth, `high` for deep analysis of complex issues.
-        public var reasoningEffort: ReasoningEffort?
+        public let reasoningEffort: ReasoningEffort?
         /// Controls the maximum length of the model's output, including both the model's response and its chain-of-thought content, measured in tokens.
         ///
         /// At least 1, at most 65536. Default: `4096`.
-        public var maxCompletionTokens: Int?
+        public let maxCompletionTokens: Int?
         /// Controls randomness in the response. Lower values make output more focused and deterministic, higher values make it more creative.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling parameter. The model considers tokens with top_p cumulative probability mass. Lower values narrow the token selection.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var topP: Double?
+        public let topP: Double?
 
         public init(
             prompt: String,
@@ -887,9 +887,9 @@ public enum BytedanceSeedV2Mini {
 
     public struct Seed2MiniMessage: WireModel {
         /// The role of the message author.
-        public var role: Role
+        public let role: Role
         /// The content of the message. Can be a string for text-only messages, or a list of content parts for multimodal messages (e.g. with images).
-        public var content: Content
+        public let content: Content
 
         public init(role: Role, content: Content) {
             self.role = role

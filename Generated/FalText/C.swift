@@ -16,19 +16,19 @@ public enum CohereTranscribe {
     /// The input of `fal-ai/cohere-transcribe`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe. Supported formats: mp3, mp4, mpeg, mpga, m4a, wav, webm, ogg, flac.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Language of the audio (ISO 639-1 code). Supported: en, fr, de, it, es, pt, el, nl, pl, zh, ja, ko, vi, ar.
         ///
         /// Default: `.en`.
-        public var language: Language?
+        public let language: Language?
         /// Whether to include punctuation and capitalization in the output.
         ///
         /// Default: `true`.
-        public var punctuation: Bool?
+        public let punctuation: Bool?
         /// Maximum number of tokens to generate per audio chunk.
         ///
         /// At least 1, at most 1024. Default: `256`.
-        public var maxNewTokens: Int?
+        public let maxNewTokens: Int?
 
         public init(audioURL: FileInput, language: Language? = nil, punctuation: Bool? = nil, maxNewTokens: Int? = nil) {
             self.audioURL = audioURL

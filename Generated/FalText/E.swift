@@ -18,17 +18,17 @@ public enum ElevenlabsSpeechToText {
     /// The input of `fal-ai/elevenlabs/speech-to-text`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Language code of the audio
-        public var languageCode: String?
+        public let languageCode: String?
         /// Tag audio events like laughter, applause, etc.
         ///
         /// Default: `true`.
-        public var tagAudioEvents: Bool?
+        public let tagAudioEvents: Bool?
         /// Whether to annotate who is speaking
         ///
         /// Default: `true`.
-        public var diarize: Bool?
+        public let diarize: Bool?
 
         public init(audioURL: FileInput, languageCode: String? = nil, tagAudioEvents: Bool? = nil, diarize: Bool? = nil) {
             self.audioURL = audioURL
@@ -128,21 +128,21 @@ public enum ElevenlabsSpeechToTextScribeV2 {
     /// The input of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to transcribe
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Language code of the audio
-        public var languageCode: String?
+        public let languageCode: String?
         /// Tag audio events like laughter, applause, etc.
         ///
         /// Default: `true`.
-        public var tagAudioEvents: Bool?
+        public let tagAudioEvents: Bool?
         /// Whether to annotate who is speaking
         ///
         /// Default: `true`.
-        public var diarize: Bool?
+        public let diarize: Bool?
         /// Words or sentences to bias the model towards transcribing. Up to 100 keyterms, max 50 characters each. Adds 30% premium over base transcription price.
         ///
         /// At most 100 items. Default: `[]`.
-        public var keyterms: [String]?
+        public let keyterms: [String]?
 
         public init(
             audioURL: FileInput,

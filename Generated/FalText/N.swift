@@ -22,25 +22,25 @@ public enum NvidiaNemotron3NanoOmni {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional system prompt to steer the model. If omitted, the reasoning_mode control token is used as the system message.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Whether the model should emit an explicit reasoning trace. `no_think` returns a direct answer; `think` returns chain-of-thought followed by the final answer.
         ///
         /// Default: `.noThink`.
-        public var reasoningMode: ReasoningMode?
+        public let reasoningMode: ReasoningMode?
         /// Maximum number of tokens to generate.
         ///
         /// At least 1, at most 20000. Default: `1024`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature. Lower is more deterministic.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
 
         public init(
             prompt: String,
@@ -168,27 +168,27 @@ public enum NvidiaNemotron3NanoOmniAudio {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional system prompt to steer the model. If omitted, the reasoning_mode control token is used as the system message.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Whether the model should emit an explicit reasoning trace. `no_think` returns a direct answer; `think` returns chain-of-thought followed by the final answer.
         ///
         /// Default: `.noThink`.
-        public var reasoningMode: ReasoningMode?
+        public let reasoningMode: ReasoningMode?
         /// Maximum number of tokens to generate.
         ///
         /// At least 1, at most 20000. Default: `1024`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature. Lower is more deterministic.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
         /// URL of the audio clip to reason about. wav or mp3, max 1 hour.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(
             prompt: String,
@@ -257,27 +257,27 @@ public enum NvidiaNemotron3NanoOmniVideo {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional system prompt to steer the model. If omitted, the reasoning_mode control token is used as the system message.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Whether the model should emit an explicit reasoning trace. `no_think` returns a direct answer; `think` returns chain-of-thought followed by the final answer.
         ///
         /// Default: `.noThink`.
-        public var reasoningMode: ReasoningMode?
+        public let reasoningMode: ReasoningMode?
         /// Maximum number of tokens to generate.
         ///
         /// At least 1, at most 20000. Default: `1024`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature. Lower is more deterministic.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
         /// URL of the video to reason about. mp4, up to 1080p, max 2 minutes.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(
             prompt: String,
@@ -346,27 +346,27 @@ public enum NvidiaNemotron3NanoOmniVision {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional system prompt to steer the model. If omitted, the reasoning_mode control token is used as the system message.
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Whether the model should emit an explicit reasoning trace. `no_think` returns a direct answer; `think` returns chain-of-thought followed by the final answer.
         ///
         /// Default: `.noThink`.
-        public var reasoningMode: ReasoningMode?
+        public let reasoningMode: ReasoningMode?
         /// Maximum number of tokens to generate.
         ///
         /// At least 1, at most 20000. Default: `1024`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature. Lower is more deterministic.
         ///
         /// At least 0, at most 2. Default: `0.7`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass.
         ///
         /// At least 0, at most 1. Default: `0.95`.
-        public var topP: Double?
+        public let topP: Double?
         /// URL of the image to reason about. RGB JPEG or PNG.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,

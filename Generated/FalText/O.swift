@@ -24,23 +24,23 @@ public enum Omnilottie {
     /// The input of `fal-ai/omnilottie`.
     public struct Input: QueueInput, WireModel {
         /// Text description of the Lottie animation to generate.
-        public var prompt: String
+        public let prompt: String
         /// Maximum number of Lottie tokens to generate.
         ///
         /// At least 256, at most 8192. Default: `4096`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature for generation.
         ///
         /// At least 0, at most 2. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability threshold.
         ///
         /// At least 0, at most 1. Default: `0.25`.
-        public var topP: Double?
+        public let topP: Double?
         /// Top-k sampling parameter.
         ///
         /// At least 1, at most 100. Default: `5`.
-        public var topK: Int?
+        public let topK: Int?
 
         public init(
             prompt: String,
@@ -143,25 +143,25 @@ public enum OmnilottieImageToLottie {
     /// The input of `fal-ai/omnilottie/image-to-lottie`.
     public struct Input: QueueInput, WireModel {
         /// Text description guiding the animation of the image.
-        public var prompt: String
+        public let prompt: String
         /// URL of the reference image to animate.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Maximum number of Lottie tokens to generate.
         ///
         /// At least 256, at most 8192. Default: `4096`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature for generation.
         ///
         /// At least 0, at most 2. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability threshold.
         ///
         /// At least 0, at most 1. Default: `0.25`.
-        public var topP: Double?
+        public let topP: Double?
         /// Top-k sampling parameter.
         ///
         /// At least 1, at most 100. Default: `5`.
-        public var topK: Int?
+        public let topK: Int?
 
         public init(
             prompt: String,
@@ -224,25 +224,25 @@ public enum OmnilottieVideoToLottie {
     /// The input of `fal-ai/omnilottie/video-to-lottie`.
     public struct Input: QueueInput, WireModel {
         /// Optional text description guiding the conversion.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of the video to convert into a Lottie animation.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Maximum number of Lottie tokens to generate.
         ///
         /// At least 256, at most 8192. Default: `4096`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Sampling temperature for generation.
         ///
         /// At least 0, at most 2. Default: `0.9`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability threshold.
         ///
         /// At least 0, at most 1. Default: `0.25`.
-        public var topP: Double?
+        public let topP: Double?
         /// Top-k sampling parameter.
         ///
         /// At least 1, at most 100. Default: `5`.
-        public var topK: Int?
+        public let topK: Int?
 
         public init(
             prompt: String? = nil,
@@ -339,25 +339,25 @@ public enum OpenrouterRouterVideo {
     /// The input of `openrouter/router/video`.
     public struct Input: QueueInput, WireModel {
         /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
-        public var videoURLs: [String]?
+        public let videoURLs: [String]?
         /// Prompt to be used for the video processing
-        public var prompt: String
+        public let prompt: String
         /// System prompt to provide context or instructions to the model
-        public var systemPrompt: String?
+        public let systemPrompt: String?
         /// Name of the model to use. Charged based on actual token usage.
-        public var model: String
+        public let model: String
         /// Should reasoning be the part of the final answer.
         ///
         /// Default: `false`.
-        public var reasoning: Bool?
+        public let reasoning: Bool?
         /// This setting influences the variety in the model's responses. Lower values lead to more predictable and typical responses, while higher values encourage more diverse and less common responses. At 0, the model always gives the same response for a given input.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// This sets the upper limit for the number of tokens the model can generate in response. It won't produce more than this limit. The maximum value is the context length minus the prompt length.
         ///
         /// At least 1.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
 
         public init(
             videoURLs: [String]? = nil,

@@ -18,7 +18,7 @@ public enum Qwen3Guard {
         /// The input text to be classified
         ///
         /// At most 131072 characters.
-        public var prompt: String
+        public let prompt: String
 
         public init(prompt: String) {
             self.prompt = prompt

@@ -22,7 +22,7 @@ public enum SileroVad {
     /// The input of `fal-ai/silero-vad`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the audio to get speech timestamps from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(audioURL: FileInput) {
             self.audioURL = audioURL
@@ -85,7 +85,7 @@ public enum SmartTurn {
     /// The input of `fal-ai/smart-turn`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the audio file to be processed.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(audioURL: FileInput) {
             self.audioURL = audioURL
@@ -133,11 +133,11 @@ public enum SpeechToText {
     /// The input of `fal-ai/speech-to-text`.
     public struct Input: QueueInput, WireModel {
         /// Local filesystem path (or remote URL) to a long audio file
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
         ///
         /// Default: `true`.
-        public var usePnc: Bool?
+        public let usePnc: Bool?
 
         public init(audioURL: FileInput, usePnc: Bool? = nil) {
             self.audioURL = audioURL

@@ -16,41 +16,41 @@ public enum VideoPromptGenerator {
     /// The input of `fal-ai/video-prompt-generator`.
     public struct Input: QueueInput, WireModel {
         /// Core concept or thematic input for the video prompt
-        public var inputConcept: String
+        public let inputConcept: String
         /// Style of the video prompt
         ///
         /// Default: `.simple`.
-        public var style: Style?
+        public let style: Style?
         /// Camera movement style
         ///
         /// Default: `.noCameraStyle`.
-        public var cameraStyle: CameraStyle?
+        public let cameraStyle: CameraStyle?
         /// Camera direction
         ///
         /// Default: `.noCameraDirection`.
-        public var cameraDirection: CameraDirection?
+        public let cameraDirection: CameraDirection?
         /// Pacing rhythm
         ///
         /// Default: `.noPacing`.
-        public var pacing: Pacing?
+        public let pacing: Pacing?
         /// Special effects approach
         ///
         /// Default: `.noSpecialEffects`.
-        public var specialEffects: SpecialEffects?
+        public let specialEffects: SpecialEffects?
         /// Custom technical elements (optional)
         ///
         /// Default: `""`.
-        public var customElements: String?
+        public let customElements: String?
         /// URL of an image to analyze and incorporate into the video prompt (optional)
-        public var imageURL: FileInput?
+        public let imageURL: FileInput?
         /// Model to use
         ///
         /// Default: `.googleGemini20Flash001`.
-        public var model: Model?
+        public let model: Model?
         /// Length of the prompt
         ///
         /// Default: `.medium`.
-        public var promptLength: PromptLength?
+        public let promptLength: PromptLength?
 
         public init(
             inputConcept: String,

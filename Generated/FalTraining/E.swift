@@ -24,17 +24,17 @@ public enum ErnieImageTrainer {
         /// The corresponding captions should be named: ROOT.txt. For example: 001.txt
         ///
         /// If no text file is provided for an image, the default_caption will be used.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Number of steps to train for
         ///
         /// At least 10, at most 40000. Default: `2000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Learning rate.
         ///
         /// Default: `0.0005`.
-        public var learningRate: Double?
+        public let learningRate: Double?
 
         public init(
             imagesDataURL: FileInput,

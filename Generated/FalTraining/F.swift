@@ -44,21 +44,21 @@ public enum Flux2Klein4bBaseTrainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Total number of training steps.
         ///
         /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate applied to trainable parameters.
         ///
         /// Default: `5e-05`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Dictates the naming scheme for the output weights
         ///
         /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
+        public let outputLoRAFormat: OutputLoRAFormat?
 
         public init(
             imageDataURL: FileInput,
@@ -149,21 +149,21 @@ public enum Flux2Klein4bBaseTrainerEdit {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Total number of training steps.
         ///
         /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate applied to trainable parameters.
         ///
         /// Default: `5e-05`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Dictates the naming scheme for the output weights
         ///
         /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
+        public let outputLoRAFormat: OutputLoRAFormat?
 
         public init(
             imageDataURL: FileInput,
@@ -263,21 +263,21 @@ public enum Flux2Trainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Total number of training steps.
         ///
         /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate applied to trainable parameters.
         ///
         /// Default: `5e-05`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Dictates the naming scheme for the output weights
         ///
         /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
+        public let outputLoRAFormat: OutputLoRAFormat?
 
         public init(
             imageDataURL: FileInput,
@@ -399,19 +399,19 @@ public enum FluxKontextTrainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Number of steps to train for
         ///
         /// At least 2, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Dictates the naming scheme for the output weights
         ///
         /// Default: `.fal`.
-        public var outputLoRAFormat: OutputLoRAFormat?
+        public let outputLoRAFormat: OutputLoRAFormat?
 
         public init(
             imageDataURL: FileInput,
@@ -467,28 +467,28 @@ public enum FluxKreaTrainer {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Trigger word to be used in the captions. If None, a trigger word will not be used.
         /// If no captions are provide the trigger_word will be used instead of captions. If captions are the trigger word will not be used.
-        public var triggerWord: String?
+        public let triggerWord: String?
         /// If True segmentation masks will be used in the weight the training loss. For people a face mask is used if possible.
         ///
         /// Default: `true`.
-        public var createMasks: Bool?
+        public let createMasks: Bool?
         /// Number of steps to train the LoRA on.
         ///
         /// At least 1, at most 10000.
-        public var steps: Int?
+        public let steps: Int?
         /// If True, the training will be for a style. This will deactivate segmentation, captioning and will use trigger word instead. Use the trigger word to specify the style.
         ///
         /// Default: `false`.
-        public var isStyle: Bool?
+        public let isStyle: Bool?
         /// Specifies whether the input data is already in a processed format. When set to False (default), the system expects raw input where image files and their corresponding caption files share the same name (e.g., 'photo.jpg' and 'photo.txt'). Set to True if your data is already in a preprocessed format.
         ///
         /// Default: `false`.
-        public var isInputFormatAlreadyPreprocessed: Bool?
+        public let isInputFormatAlreadyPreprocessed: Bool?
         /// The format of the archive. If not specified, the format will be inferred from the URL.
-        public var dataArchiveFormat: String?
+        public let dataArchiveFormat: String?
 
         public init(
             imagesDataURL: FileInput,
@@ -591,36 +591,36 @@ public enum FluxLoRAPortraitTrainer {
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
         ///
         /// The captions can include a special string `[trigger]`. If a trigger_word is specified, it will replace `[trigger]` in the captions.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Trigger phrase to be used in the captions. If None, a trigger word will not be used.
         /// If no captions are provide the trigger_work will be used instead of captions. If captions are provided, the trigger word will replace the `[trigger]` string in the captions.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// Learning rate to use for training.
         ///
         /// At least 1e-06, at most 0.001. Default: `9e-05`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of steps to train the LoRA on.
         ///
         /// At least 1, at most 10000. Default: `2500`.
-        public var steps: Int?
+        public let steps: Int?
         /// If True, multiresolution training will be used.
         ///
         /// Default: `true`.
-        public var multiresolutionTraining: Bool?
+        public let multiresolutionTraining: Bool?
         /// If True, the subject will be cropped from the image.
         ///
         /// Default: `true`.
-        public var subjectCrop: Bool?
+        public let subjectCrop: Bool?
         /// The format of the archive. If not specified, the format will be inferred from the URL.
-        public var dataArchiveFormat: String?
+        public let dataArchiveFormat: String?
         /// URL to a checkpoint to resume training from.
         ///
         /// Default: `""`.
-        public var resumeFromCheckpoint: String?
+        public let resumeFromCheckpoint: String?
         /// If True, masks will be created for the subject.
         ///
         /// Default: `false`.
-        public var createMasks: Bool?
+        public let createMasks: Bool?
 
         public init(
             imagesDataURL: FileInput,

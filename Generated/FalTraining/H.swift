@@ -21,25 +21,25 @@ public enum HunyuanVideoLoRATraining {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Number of steps to train the LoRA on.
         ///
         /// At least 1, at most 5000.
-        public var steps: Int
+        public let steps: Int
         /// The trigger word to use.
         ///
         /// Default: `""`.
-        public var triggerWord: String?
+        public let triggerWord: String?
         /// Learning rate to use for training.
         ///
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Whether to generate captions for the images.
         ///
         /// Default: `true`.
-        public var doCaption: Bool?
+        public let doCaption: Bool?
         /// The format of the archive. If not specified, the format will be inferred from the URL.
-        public var dataArchiveFormat: String?
+        public let dataArchiveFormat: String?
 
         public init(
             imagesDataURL: FileInput,

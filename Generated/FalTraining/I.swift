@@ -16,7 +16,7 @@ public enum IdeogramCustomModels {
     /// The input of `fal-ai/ideogram/custom-models`.
     public struct Input: QueueInput, WireModel {
         /// URL of a ZIP archive of training images. The archive must contain between 10 and 100 images (JPEG, PNG, or WebP). You may include caption sidecar files (``<stem>.txt``) to guide training -- captions are matched to images by filename stem.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
 
         public init(imagesDataURL: FileInput) {
             self.imagesDataURL = imagesDataURL

@@ -30,87 +30,87 @@ public enum Ltx23V2vTrainer {
         /// Note: The dataset must contain ONLY videos OR ONLY images - mixed datasets are not supported.
         ///
         /// The archive can also contain text files with captions. Each text file should have the same name as the media file it corresponds to.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
         /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public var rank: Int?
+        public let rank: Int?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Learning rate for optimization. Higher values can lead to faster training but may cause overfitting.
         ///
         /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of frames per training sample. Must satisfy frames % 8 == 1 (e.g., 1, 9, 17, 25, 33, 41, 49, 57, 65, 73, 81, 89, 97).
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// Target frames per second for the video.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Resolution to use for training. Higher resolutions require more memory.
         ///
         /// Default: `.medium`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio to use for training.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// A phrase that will trigger the LoRA style. Will be prepended to captions during training.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// If true, videos will be automatically scaled to the target frame count and fps. This option has no effect on image datasets.
         ///
         /// Default: `false`.
-        public var autoScaleInput: Bool?
+        public let autoScaleInput: Bool?
         /// If true, videos above a certain duration threshold will be split into scenes.
         ///
         /// Default: `true`.
-        public var splitInputIntoScenes: Bool?
+        public let splitInputIntoScenes: Bool?
         /// The duration threshold in seconds. If a video is longer than this, it will be split into scenes.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var splitInputDurationThreshold: Double?
+        public let splitInputDurationThreshold: Double?
         /// When enabled, the trainer returns a downloadable archive of your preprocessed training data for manual inspection. Use this to verify that your videos, images, and captions were processed correctly before committing to a full training run.
         ///
         /// Default: `false`.
-        public var debugDataset: Bool?
+        public let debugDataset: Bool?
         /// Probability of conditioning on the first frame during training. Lower values work better for video-to-video transformation.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var firstFrameConditioningP: Double?
+        public let firstFrameConditioningP: Double?
         /// A list of validation inputs with prompts and reference videos.
         ///
         /// At most 2 items. Default: `[]`.
-        public var validation: [V2VValidation]?
+        public let validation: [V2VValidation]?
         /// A negative prompt to use for validation.
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var validationNegativePrompt: String?
+        public let validationNegativePrompt: String?
         /// The number of frames in validation videos.
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var validationNumberOfFrames: Int?
+        public let validationNumberOfFrames: Int?
         /// Target frames per second for validation videos.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var validationFrameRate: Int?
+        public let validationFrameRate: Int?
         /// The resolution to use for validation.
         ///
         /// Default: `.high`.
-        public var validationResolution: ValidationResolution?
+        public let validationResolution: ValidationResolution?
         /// The aspect ratio to use for validation.
         ///
         /// Default: `._1x1`.
-        public var validationAspectRatio: ValidationAspectRatio?
+        public let validationAspectRatio: ValidationAspectRatio?
         /// STG (Spatio-Temporal Guidance) scale. 0.0 disables STG. Recommended value is 1.0.
         ///
         /// At least 0, at most 3. Default: `1`.
-        public var stgScale: Double?
+        public let stgScale: Double?
 
         public init(
             trainingDataURL: FileInput,
@@ -253,11 +253,11 @@ public enum Ltx23V2vTrainer {
     /// Validation input for video-to-video training.
     public struct V2VValidation: WireModel {
         /// The prompt to use for validation.
-        public var prompt: String
+        public let prompt: String
         /// URL to reference video for IC-LoRA validation. This is the input video that will be transformed.
         ///
         /// At least 1 character.
-        public var referenceVideoURL: String
+        public let referenceVideoURL: String
 
         public init(prompt: String, referenceVideoURL: String) {
             self.prompt = prompt
@@ -357,101 +357,101 @@ public enum Ltx23VideoTrainer {
         /// Note: The dataset must contain ONLY videos OR ONLY images - mixed datasets are not supported.
         ///
         /// The archive can also contain text files with captions. Each text file should have the same name as the media file it corresponds to.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
         /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public var rank: Int?
+        public let rank: Int?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Learning rate for optimization. Higher values can lead to faster training but may cause overfitting.
         ///
         /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of frames per training sample. Must satisfy frames % 8 == 1 (e.g., 1, 9, 17, 25, 33, 41, 49, 57, 65, 73, 81, 89, 97).
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// Target frames per second for the video.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Resolution to use for training. Higher resolutions require more memory.
         ///
         /// Default: `.medium`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio to use for training.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// A phrase that will trigger the LoRA style. Will be prepended to captions during training.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// If true, videos will be automatically scaled to the target frame count and fps. This option has no effect on image datasets.
         ///
         /// Default: `false`.
-        public var autoScaleInput: Bool?
+        public let autoScaleInput: Bool?
         /// If true, videos above a certain duration threshold will be split into scenes.
         ///
         /// Default: `true`.
-        public var splitInputIntoScenes: Bool?
+        public let splitInputIntoScenes: Bool?
         /// The duration threshold in seconds. If a video is longer than this, it will be split into scenes.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var splitInputDurationThreshold: Double?
+        public let splitInputDurationThreshold: Double?
         /// When enabled, the trainer returns a downloadable archive of your preprocessed training data for manual inspection. Use this to verify that your videos, images, and captions were processed correctly before committing to a full training run.
         ///
         /// Default: `false`.
-        public var debugDataset: Bool?
+        public let debugDataset: Bool?
         /// Enable joint audio-video training. If None (default), automatically detects whether input videos have audio. Set to True to force audio training, or False to disable.
-        public var withAudio: Bool?
+        public let withAudio: Bool?
         /// Normalize audio peak amplitude to a consistent level. Recommended for consistent audio levels across the dataset.
         ///
         /// Default: `true`.
-        public var audioNormalize: Bool?
+        public let audioNormalize: Bool?
         /// When audio duration doesn't match video duration, stretch/compress audio without changing pitch. If disabled, audio is trimmed or padded with silence.
         ///
         /// Default: `true`.
-        public var audioPreservePitch: Bool?
+        public let audioPreservePitch: Bool?
         /// Probability of conditioning on the first frame during training. Higher values improve image-to-video performance.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var firstFrameConditioningP: Double?
+        public let firstFrameConditioningP: Double?
         /// A list of validation prompts to use during training. When providing an image, _all_ validation inputs must have an image.
         ///
         /// At most 2 items. Default: `[]`.
-        public var validation: [Validation]?
+        public let validation: [Validation]?
         /// A negative prompt to use for validation.
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var validationNegativePrompt: String?
+        public let validationNegativePrompt: String?
         /// The number of frames in validation videos.
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var validationNumberOfFrames: Int?
+        public let validationNumberOfFrames: Int?
         /// Target frames per second for validation videos.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var validationFrameRate: Int?
+        public let validationFrameRate: Int?
         /// The resolution to use for validation.
         ///
         /// Default: `.high`.
-        public var validationResolution: ValidationResolution?
+        public let validationResolution: ValidationResolution?
         /// The aspect ratio to use for validation.
         ///
         /// Default: `._1x1`.
-        public var validationAspectRatio: ValidationAspectRatio?
+        public let validationAspectRatio: ValidationAspectRatio?
         /// STG (Spatio-Temporal Guidance) scale. 0.0 disables STG. Recommended value is 1.0.
         ///
         /// At least 0, at most 3. Default: `1`.
-        public var stgScale: Double?
+        public let stgScale: Double?
         /// Whether to generate audio in validation samples.
         ///
         /// Default: `true`.
-        public var generateAudioInValidation: Bool?
+        public let generateAudioInValidation: Bool?
 
         public init(
             trainingDataURL: FileInput,
@@ -581,9 +581,9 @@ public enum Ltx23VideoTrainer {
 
     public struct Validation: WireModel {
         /// The prompt to use for validation.
-        public var prompt: String
+        public let prompt: String
         /// An image to use for image-to-video validation. If provided for one validation, _all_ validation inputs must have an image.
-        public var imageURL: String?
+        public let imageURL: String?
 
         public init(prompt: String, imageURL: String? = nil) {
             self.prompt = prompt
@@ -652,101 +652,101 @@ public enum Ltx2VideoTrainer {
         /// Note: The dataset must contain ONLY videos OR ONLY images - mixed datasets are not supported.
         ///
         /// The archive can also contain text files with captions. Each text file should have the same name as the media file it corresponds to.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
         /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public var rank: Int?
+        public let rank: Int?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// Learning rate for optimization. Higher values can lead to faster training but may cause overfitting.
         ///
         /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of frames per training sample. Must satisfy frames % 8 == 1 (e.g., 1, 9, 17, 25, 33, 41, 49, 57, 65, 73, 81, 89, 97).
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// Target frames per second for the video.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Resolution to use for training. Higher resolutions require more memory.
         ///
         /// Default: `.medium`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio to use for training.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// A phrase that will trigger the LoRA style. Will be prepended to captions during training.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// If true, videos will be automatically scaled to the target frame count and fps. This option has no effect on image datasets.
         ///
         /// Default: `false`.
-        public var autoScaleInput: Bool?
+        public let autoScaleInput: Bool?
         /// If true, videos above a certain duration threshold will be split into scenes.
         ///
         /// Default: `true`.
-        public var splitInputIntoScenes: Bool?
+        public let splitInputIntoScenes: Bool?
         /// The duration threshold in seconds. If a video is longer than this, it will be split into scenes.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var splitInputDurationThreshold: Double?
+        public let splitInputDurationThreshold: Double?
         /// When enabled, the trainer returns a downloadable archive of your preprocessed training data for manual inspection. Use this to verify that your videos, images, and captions were processed correctly before committing to a full training run.
         ///
         /// Default: `false`.
-        public var debugDataset: Bool?
+        public let debugDataset: Bool?
         /// Enable joint audio-video training. If None (default), automatically detects whether input videos have audio. Set to True to force audio training, or False to disable.
-        public var withAudio: Bool?
+        public let withAudio: Bool?
         /// Normalize audio peak amplitude to a consistent level. Recommended for consistent audio levels across the dataset.
         ///
         /// Default: `true`.
-        public var audioNormalize: Bool?
+        public let audioNormalize: Bool?
         /// When audio duration doesn't match video duration, stretch/compress audio without changing pitch. If disabled, audio is trimmed or padded with silence.
         ///
         /// Default: `true`.
-        public var audioPreservePitch: Bool?
+        public let audioPreservePitch: Bool?
         /// Probability of conditioning on the first frame during training. Higher values improve image-to-video performance.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var firstFrameConditioningP: Double?
+        public let firstFrameConditioningP: Double?
         /// A list of validation prompts to use during training. When providing an image, _all_ validation inputs must have an image.
         ///
         /// At most 2 items. Default: `[]`.
-        public var validation: [Validation]?
+        public let validation: [Validation]?
         /// A negative prompt to use for validation.
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var validationNegativePrompt: String?
+        public let validationNegativePrompt: String?
         /// The number of frames in validation videos.
         ///
         /// At least 9, at most 121. Default: `89`.
-        public var validationNumberOfFrames: Int?
+        public let validationNumberOfFrames: Int?
         /// Target frames per second for validation videos.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var validationFrameRate: Int?
+        public let validationFrameRate: Int?
         /// The resolution to use for validation.
         ///
         /// Default: `.high`.
-        public var validationResolution: ValidationResolution?
+        public let validationResolution: ValidationResolution?
         /// The aspect ratio to use for validation.
         ///
         /// Default: `._1x1`.
-        public var validationAspectRatio: ValidationAspectRatio?
+        public let validationAspectRatio: ValidationAspectRatio?
         /// STG (Spatio-Temporal Guidance) scale. 0.0 disables STG. Recommended value is 1.0.
         ///
         /// At least 0, at most 3. Default: `1`.
-        public var stgScale: Double?
+        public let stgScale: Double?
         /// Whether to generate audio in validation samples.
         ///
         /// Default: `true`.
-        public var generateAudioInValidation: Bool?
+        public let generateAudioInValidation: Bool?
 
         public init(
             trainingDataURL: FileInput,
@@ -928,75 +928,75 @@ public enum LtxVideoTrainer {
         /// Note: The dataset must contain ONLY videos OR ONLY images - mixed datasets are not supported.
         ///
         /// The archive can also contain text files with captions. Each text file should have the same name as the media file it corresponds to.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// The rank of the LoRA.
         ///
         /// One of: 8, 16, 32, 64, 128. Default: `128`.
-        public var rank: Int?
+        public let rank: Int?
         /// The number of steps to train for.
         ///
         /// At least 100, at most 20000. Default: `1000`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// The number of frames to use for training. This is the number of frames per second multiplied by the number of seconds.
         ///
         /// At least 25, at most 121. Default: `81`.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// The target frames per second for the video.
         ///
         /// At least 8, at most 60. Default: `25`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// The resolution to use for training. This is the resolution of the video.
         ///
         /// Default: `.medium`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio to use for training. This is the aspect ratio of the video.
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
         ///
         /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// The phrase that will trigger the model to generate an image.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// If true, videos will be automatically scaled to the target frame count and fps. This option has no effect on image datasets.
         ///
         /// Default: `false`.
-        public var autoScaleInput: Bool?
+        public let autoScaleInput: Bool?
         /// If true, videos above a certain duration threshold will be split into scenes. If you provide captions for a split video, the caption will be applied to each scene. If you do not provide captions, scenes will be auto-captioned. This option has no effect on image datasets.
         ///
         /// Default: `true`.
-        public var splitInputIntoScenes: Bool?
+        public let splitInputIntoScenes: Bool?
         /// The duration threshold in seconds. If a video is longer than this, it will be split into scenes. If you provide captions for a split video, the caption will be applied to each scene. If you do not provide captions, scenes will be auto-captioned.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var splitInputDurationThreshold: Double?
+        public let splitInputDurationThreshold: Double?
         /// A list of validation prompts to use during training. When providing an image, _all_ validation inputs must have an image.
         ///
         /// At most 2 items. Default: `[]`.
-        public var validation: [Validation]?
+        public let validation: [Validation]?
         /// A negative prompt to use for validation.
         ///
         /// Default: `"blurry, low quality, bad quality, out of focus"`.
-        public var validationNegativePrompt: String?
+        public let validationNegativePrompt: String?
         /// The number of frames to use for validation.
         ///
         /// At least 8, at most 121. Default: `81`.
-        public var validationNumberOfFrames: Int?
+        public let validationNumberOfFrames: Int?
         /// The resolution to use for validation.
         ///
         /// Default: `.high`.
-        public var validationResolution: ValidationResolution?
+        public let validationResolution: ValidationResolution?
         /// The aspect ratio to use for validation.
         ///
         /// Default: `._1x1`.
-        public var validationAspectRatio: ValidationAspectRatio?
+        public let validationAspectRatio: ValidationAspectRatio?
         /// If true, the validation videos will be reversed. This is useful for effects that are learned in reverse and then applied in reverse.
         ///
         /// Default: `false`.
-        public var validationReverse: Bool?
+        public let validationReverse: Bool?
 
         public init(
             trainingDataURL: FileInput,

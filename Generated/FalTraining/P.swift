@@ -16,7 +16,7 @@ public enum PhotaCreateProfile {
     /// The input of `fal-ai/phota/create-profile`.
     public struct Input: QueueInput, WireModel {
         /// URL to a ZIP archive containing the profile images.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
 
         public init(imageDataURL: FileInput) {
             self.imageDataURL = imageDataURL

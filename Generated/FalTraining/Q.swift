@@ -42,17 +42,17 @@ public enum QwenImage2512Trainer {
         /// If no text file is provided for an image, the default_caption will be used.
         ///
         /// If no default_caption is provided and a text file is missing, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Learning rate for LoRA parameters.
         ///
         /// Default: `0.0005`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of steps to train for
         ///
         /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
 
         public init(
             imageDataURL: FileInput,
@@ -112,17 +112,17 @@ public enum QwenImage2512TrainerV2 {
         /// The corresponding captions should be named: ROOT.txt. For example: 001.txt
         ///
         /// If no text file is provided for an image, the default_caption will be used.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Number of steps to train for
         ///
         /// At least 10, at most 40000. Default: `2000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Learning rate.
         ///
         /// Default: `0.0005`.
-        public var learningRate: Double?
+        public let learningRate: Double?
 
         public init(
             imageDataURL: FileInput,
@@ -198,17 +198,17 @@ public enum QwenImageEdit2509Trainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Learning rate for LoRA parameters.
         ///
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of steps to train for
         ///
         /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
 
         public init(
             imageDataURL: FileInput,
@@ -307,17 +307,17 @@ public enum QwenImageEditTrainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Learning rate for LoRA parameters.
         ///
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of steps to train for
         ///
         /// At least 100, at most 30000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
 
         public init(
             imageDataURL: FileInput,
@@ -393,17 +393,17 @@ public enum QwenImageLayeredTrainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Learning rate for LoRA parameters.
         ///
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Number of steps to train for
         ///
         /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
 
         public init(
             imageDataURL: FileInput,
@@ -457,19 +457,19 @@ public enum QwenImageTrainer {
         /// If text files are missing for some images, you can provide a trigger_phrase to automatically create them.
         /// Supported image formats: PNG, JPG, JPEG, WEBP.
         /// Try to use at least 10 images, although more is better.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Total number of training steps to perform. Default is 4000.
         ///
         /// At least 1, at most 8000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate for training. Default is 5e-4
         ///
         /// At least 1e-06, at most 0.01. Default: `0.0005`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use for images that don't have corresponding text files. If provided, missing .txt files will be created automatically.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
 
         public init(imageDataURL: FileInput, steps: Int? = nil, learningRate: Double? = nil, triggerPhrase: String? = nil) {
             self.imageDataURL = imageDataURL

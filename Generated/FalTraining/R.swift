@@ -16,11 +16,11 @@ public enum RecraftV3CreateStyle {
     /// The input of `fal-ai/recraft/v3/create-style`.
     public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images, use PNG format. Maximum 5 images are allowed.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// The base style of the generated images, this topic is covered above.
         ///
         /// Default: `.digitalIllustration`.
-        public var baseStyle: BaseStyle?
+        public let baseStyle: BaseStyle?
 
         public init(imagesDataURL: FileInput, baseStyle: BaseStyle? = nil) {
             self.imagesDataURL = imagesDataURL

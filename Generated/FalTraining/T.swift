@@ -19,28 +19,28 @@ public enum TurboFluxTrainer {
     /// The input of `fal-ai/turbo-flux-trainer`.
     public struct Input: QueueInput, WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Trigger phrase to be used in the captions. If None, a trigger word will not be used.
         /// If no captions are provide the trigger_work will be used instead of captions. If captions are provided, the trigger word will replace the `[trigger]` string in the captions.
         ///
         /// Default: `"ohwx"`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// Number of steps to train the LoRA on.
         ///
         /// At least 1, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate for the training.
         ///
         /// At least 1e-07, at most 0.01. Default: `0.00115`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Training style to use.
         ///
         /// Default: `.subject`.
-        public var trainingStyle: TrainingStyle?
+        public let trainingStyle: TrainingStyle?
         /// Whether to try to detect the face and crop the images to the face.
         ///
         /// Default: `true`.
-        public var faceCrop: Bool?
+        public let faceCrop: Bool?
 
         public init(
             imagesDataURL: FileInput,

@@ -27,37 +27,37 @@ public enum Wan22ImageTrainer {
     /// The input of `fal-ai/wan-22-image-trainer`.
     public struct Input: QueueInput, WireModel {
         /// URL to the training data.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// Trigger phrase for the model.
-        public var triggerPhrase: String
+        public let triggerPhrase: String
         /// Whether to include synthetic captions.
         ///
         /// Default: `false`.
-        public var includeSyntheticCaptions: Bool?
+        public let includeSyntheticCaptions: Bool?
         /// Whether to use face detection for the training data. When enabled, images will use the center of the face as the center of the image when resizing.
         ///
         /// Default: `true`.
-        public var useFaceDetection: Bool?
+        public let useFaceDetection: Bool?
         /// Whether to use face cropping for the training data. When enabled, images will be cropped to the face before resizing.
         ///
         /// Default: `false`.
-        public var useFaceCropping: Bool?
+        public let useFaceCropping: Bool?
         /// Whether to use masks for the training data.
         ///
         /// Default: `true`.
-        public var useMasks: Bool?
+        public let useMasks: Bool?
         /// Number of training steps.
         ///
         /// At least 10, at most 6000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate for training.
         ///
         /// At least 1e-06, at most 0.1. Default: `0.0007`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Whether the training data is style data. If true, face specific options like masking and face detection will be disabled.
         ///
         /// Default: `false`.
-        public var isStyle: Bool?
+        public let isStyle: Bool?
 
         public init(
             trainingDataURL: FileInput,
@@ -154,23 +154,23 @@ public enum Wan22TrainerI2vA14b {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
-        public var trainingDataURL: FileInput
+        public let trainingDataURL: FileInput
         /// The number of steps to train for.
         ///
         /// At least 100, at most 20000. Default: `400`.
-        public var numberOfSteps: Int?
+        public let numberOfSteps: Int?
         /// The rate at which the model learns. Higher values can lead to faster training, but over-fitting.
         ///
         /// At least 1e-06, at most 1. Default: `0.0002`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// The phrase that will trigger the model to generate an image.
         ///
         /// Default: `""`.
-        public var triggerPhrase: String?
+        public let triggerPhrase: String?
         /// If true, the input will be automatically scale the video to 81 frames at 16fps.
         ///
         /// Default: `false`.
-        public var autoScaleInput: Bool?
+        public let autoScaleInput: Bool?
 
         public init(
             trainingDataURL: FileInput,

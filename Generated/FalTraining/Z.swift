@@ -50,21 +50,21 @@ public enum ZImageTrainer {
         /// If no text file is provided, the default_caption will be used.
         ///
         /// If no default_caption is provided, the training will fail.
-        public var imageDataURL: FileInput
+        public let imageDataURL: FileInput
         /// Total number of training steps.
         ///
         /// At least 100, at most 10000. Default: `1000`.
-        public var steps: Int?
+        public let steps: Int?
         /// Learning rate applied to trainable parameters.
         ///
         /// Default: `0.0001`.
-        public var learningRate: Double?
+        public let learningRate: Double?
         /// Default caption to use when caption files are missing. If None, missing captions will cause an error.
-        public var defaultCaption: String?
+        public let defaultCaption: String?
         /// Type of training to perform. Use 'content' to focus on the content of the images, 'style' to focus on the style of the images, and 'balanced' to focus on a combination of both.
         ///
         /// Default: `.balanced`.
-        public var trainingType: TrainingType?
+        public let trainingType: TrainingType?
 
         public init(
             imageDataURL: FileInput,

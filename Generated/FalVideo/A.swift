@@ -30,27 +30,27 @@ public enum AIAvatar {
     /// The input of `fal-ai/ai-avatar`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 81 to 129 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 41, at most 241. Default: `145`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -188,33 +188,33 @@ public enum AIAvatarMulti {
     /// The input of `fal-ai/ai-avatar/multi`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the Person 1 audio file.
-        public var firstAudioURL: FileInput
+        public let firstAudioURL: FileInput
         /// The URL of the Person 2 audio file.
-        public var secondAudioURL: String?
+        public let secondAudioURL: String?
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 81 to 129 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 41, at most 241. Default: `181`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `81`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to use only the first audio file.
         ///
         /// Default: `false`.
-        public var useOnlyFirstAudio: Bool?
+        public let useOnlyFirstAudio: Bool?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -287,37 +287,37 @@ public enum AIAvatarMultiText {
     /// The input of `fal-ai/ai-avatar/multi-text`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text input to guide video generation.
-        public var firstTextInput: String
+        public let firstTextInput: String
         /// The text input to guide video generation.
-        public var secondTextInput: String
+        public let secondTextInput: String
         /// The first person's voice to use for speech generation
         ///
         /// Default: `.sarah`.
-        public var voice1: Voice1?
+        public let voice1: Voice1?
         /// The second person's voice to use for speech generation
         ///
         /// Default: `.roger`.
-        public var voice2: Voice2?
+        public let voice2: Voice2?
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 81 to 129 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 41, at most 241. Default: `191`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `81`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -454,29 +454,29 @@ public enum AIAvatarSingleText {
     /// The input of `fal-ai/ai-avatar/single-text`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text input to guide video generation.
-        public var textInput: String
+        public let textInput: String
         /// The voice to use for speech generation
-        public var voice: Voice
+        public let voice: Voice
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 81 to 129 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 41, at most 241. Default: `136`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -568,23 +568,23 @@ public enum AlibabaHappyHorseImageToVideo {
     /// Input for Happy Horse image-to-video generation (first frame only).
     public struct Input: QueueInput, WireModel {
         /// URL of the first frame image. Formats: JPEG, JPG, PNG, BMP, WEBP. Dimensions must be at least 300px. Aspect ratio must be between 1:2.5 and 2.5:1. Max 10 MB.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional text prompt guiding the animation. Max 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
         /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -729,27 +729,27 @@ public enum AlibabaHappyHorseReferenceToVideo {
         /// Text prompt describing the desired video. Reference subjects from your images using ``character1``, ``character2``, ... up to ``character9`` (the order matches the order of ``image_urls``). Max 2500 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference images for subject consistency (1-9 images). Formats: JPEG, JPG, PNG, WEBP. Shortest side must be at least 400 px (720P or higher recommended). Max 10 MB each.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
         /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -831,25 +831,25 @@ public enum AlibabaHappyHorseTextToVideo {
         /// Text prompt describing the desired video. Max 2500 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
         /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -912,27 +912,27 @@ public enum AlibabaHappyHorseVideoEdit {
         /// URL of the source video to edit. Formats: MP4, MOV (H.264 recommended). Duration: 3-60 s. Longer side ≤ 2160 px, shorter side ≥ 320 px. Aspect ratio between 1:2.5 and 2.5:1. Frame rate > 8 fps. Max 100 MB. The output video preserves the source aspect ratio. Output duration matches the input video, capped at 15 s (longer inputs are truncated to the first 15 s).
         ///
         /// Max file size: 100.0MB, Min duration: 3s, Max duration: 60s, Timeout: 30.0s
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Text prompt describing the desired edit. Reference any supplied reference images using @Image1, @Image2, ... up to @Image5. Max 2500 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Optional reference images used to guide the edit (up to 5). Formats: JPEG, JPG, PNG, WEBP. Dimensions must be at least 300px. Aspect ratio between 1:2.5 and 2.5:1. Max 10 MB each.
-        public var referenceImageURLs: [String]?
+        public let referenceImageURLs: [String]?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Audio handling. 'auto': model decides whether to regenerate audio. 'origin': preserve the original audio from the input video.
         ///
         /// Default: `.auto`.
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1004,15 +1004,15 @@ public enum AmtInterpolation {
     /// The input of `fal-ai/amt-interpolation`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to be processed
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Output frames per second
         ///
         /// Default: `24`.
-        public var outputFPS: Int?
+        public let outputFPS: Int?
         /// Number of recursive interpolation passes
         ///
         /// Default: `2`.
-        public var recursiveInterpolationPasses: Int?
+        public let recursiveInterpolationPasses: Int?
 
         public init(videoURL: FileInput, outputFPS: Int? = nil, recursiveInterpolationPasses: Int? = nil) {
             self.videoURL = videoURL
@@ -1067,15 +1067,15 @@ public enum AmtInterpolationFrameInterpolation {
     /// The input of `fal-ai/amt-interpolation/frame-interpolation`.
     public struct Input: QueueInput, WireModel {
         /// Frames to interpolate
-        public var frames: [Frame]
+        public let frames: [Frame]
         /// Output frames per second
         ///
         /// Default: `24`.
-        public var outputFPS: Int?
+        public let outputFPS: Int?
         /// Number of recursive interpolation passes
         ///
         /// Default: `4`.
-        public var recursiveInterpolationPasses: Int?
+        public let recursiveInterpolationPasses: Int?
 
         public init(frames: [Frame], outputFPS: Int? = nil, recursiveInterpolationPasses: Int? = nil) {
             self.frames = frames
@@ -1100,7 +1100,7 @@ public enum AmtInterpolationFrameInterpolation {
 
     public struct Frame: WireModel {
         /// URL of the frame
-        public var url: String
+        public let url: String
 
         public init(url: String) {
             self.url = url
@@ -1127,44 +1127,44 @@ public enum AnimatediffSparsectrlLcm {
     /// The input of `fal-ai/animatediff-sparsectrl-lcm`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to specify what you don't want.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The type of controlnet to use for generating the video. The controlnet determines how the video will be animated.
         ///
         /// Default: `.scribble`.
-        public var controlnetType: ControlnetType?
+        public let controlnetType: ControlnetType?
         /// Increasing the amount of steps tells Stable Diffusion that it should take more steps to generate your final result which can increase the amount of detail in your image.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var guidanceScale: Int?
+        public let guidanceScale: Int?
         /// The same seed and the same prompt given to the same version of Stable
         /// Diffusion will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The URL of the first keyframe to use for the generation.
-        public var keyframe0ImageURL: String?
+        public let keyframe0ImageURL: String?
         /// The frame index of the first keyframe to use for the generation.
         ///
         /// Default: `0`.
-        public var keyframe0Index: Int?
+        public let keyframe0Index: Int?
         /// The URL of the second keyframe to use for the generation.
-        public var keyframe1ImageURL: String?
+        public let keyframe1ImageURL: String?
         /// The frame index of the second keyframe to use for the generation.
         ///
         /// Default: `0`.
-        public var keyframe1Index: Int?
+        public let keyframe1Index: Int?
         /// The URL of the third keyframe to use for the generation.
-        public var keyframe2ImageURL: String?
+        public let keyframe2ImageURL: String?
         /// The frame index of the third keyframe to use for the generation.
         ///
         /// Default: `0`.
-        public var keyframe2Index: Int?
+        public let keyframe2Index: Int?
 
         public init(
             prompt: String,
@@ -1272,12 +1272,12 @@ extension QueueEndpoint where Input == ArgilAvatarsAudioToVideo.Input, Output ==
 public enum ArgilAvatarsAudioToVideo {
     /// The input of `argil/avatars/audio-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var avatar: Avatar
-        public var audioURL: FileInput
+        public let avatar: Avatar
+        public let audioURL: FileInput
         /// Enabling the remove background feature will result in a 50% increase in the price.
         ///
         /// Default: `false`.
-        public var removeBackground: Bool?
+        public let removeBackground: Bool?
 
         public init(avatar: Avatar, audioURL: FileInput, removeBackground: Bool? = nil) {
             self.avatar = avatar
@@ -1415,13 +1415,13 @@ public enum ArgilAvatarsTextToVideo {
 
     /// The input of `argil/avatars/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var avatar: Avatar
-        public var text: String
-        public var voice: Voice
+        public let avatar: Avatar
+        public let text: String
+        public let voice: Voice
         /// Enabling the remove background feature will result in a 50% increase in the price.
         ///
         /// Default: `false`.
-        public var removeBackground: Bool?
+        public let removeBackground: Bool?
 
         public init(avatar: Avatar, text: String, voice: Voice, removeBackground: Bool? = nil) {
             self.avatar = avatar
@@ -1486,35 +1486,35 @@ public enum AutoCaption {
     /// The input of `fal-ai/auto-caption`.
     public struct Input: QueueInput, WireModel {
         /// URL to the .mp4 video with audio. Only videos of size <400MB are allowed.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Colour of the text. Can be a RGB tuple, a color name, or an hexadecimal notation.
         ///
         /// Default: `"white"`.
-        public var txtColor: String?
+        public let txtColor: String?
         /// Font for generated captions. Choose one in 'Arial','Standard','Garamond', 'Times New Roman','Georgia', or pass a url to a .ttf file
         ///
         /// Default: `"Standard"`.
-        public var txtFont: String?
+        public let txtFont: String?
         /// Size of text in generated captions.
         ///
         /// Default: `24`.
-        public var fontSize: Int?
+        public let fontSize: Int?
         /// Width of the text strokes in pixels
         ///
         /// Default: `1`.
-        public var strokeWidth: Int?
+        public let strokeWidth: Int?
         /// Left-to-right alignment of the text. Can be a string ('left', 'center', 'right') or a float (0.0-1.0)
         ///
         /// Default: `"center"`.
-        public var leftAlign: LeftAlign?
+        public let leftAlign: LeftAlign?
         /// Top-to-bottom alignment of the text. Can be a string ('top', 'center', 'bottom') or a float (0.0-1.0)
         ///
         /// Default: `"center"`.
-        public var topAlign: TopAlign?
+        public let topAlign: TopAlign?
         /// Number of seconds the captions should stay on screen. A higher number will also result in more text being displayed at once.
         ///
         /// At least 0.5, at most 3. Default: `1.5`.
-        public var refreshInterval: Double?
+        public let refreshInterval: Double?
 
         public init(
             videoURL: FileInput,

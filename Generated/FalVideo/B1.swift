@@ -33,17 +33,17 @@ public enum BenV2Video {
     /// The input of `fal-ai/ben/v2/video`.
     public struct Input: QueueInput, WireModel {
         /// URL of video to be used for background removal.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional RGB values (0-255) for the background color. If not provided, the background will be transparent. For ex: [0, 0, 0]
         ///
         /// At least 3 items, at most 3 items.
-        public var backgroundColor: [JSONValue]?
+        public let backgroundColor: [JSONValue]?
         /// Output video format. Use "webm" for true transparency support (VP9 codec with alpha channel). MP4 format does not support transparency and will render transparent areas as black.
         ///
         /// Default: `.mp4`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             videoURL: FileInput,
@@ -124,19 +124,19 @@ public enum BriaBriaVideoEraserEraseKeypoints {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
+        public let outputContainerAndCodec: OutputContainerAndCodec?
         /// auto trim the video, to working duration ( 5s )
         ///
         /// Default: `true`.
-        public var autoTrim: Bool?
+        public let autoTrim: Bool?
         /// If true, audio will be preserved in the output video.
         ///
         /// Default: `true`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// Input keypoints [x,y] to erase or keep from the video. Format like so: {'x':100, 'y':100, 'type':'positive/negative'}
-        public var keypoints: [String]
+        public let keypoints: [String]
         /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(
             outputContainerAndCodec: OutputContainerAndCodec? = nil,
@@ -207,19 +207,19 @@ public enum BriaBriaVideoEraserEraseMask {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
+        public let outputContainerAndCodec: OutputContainerAndCodec?
         /// auto trim the video, to working duration ( 5s )
         ///
         /// Default: `true`.
-        public var autoTrim: Bool?
+        public let autoTrim: Bool?
         /// If true, audio will be preserved in the output video.
         ///
         /// Default: `true`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Input video to mask erase object from. duration must be less than 5s.
-        public var maskVideoURL: FileInput
+        public let maskVideoURL: FileInput
 
         public init(
             outputContainerAndCodec: OutputContainerAndCodec? = nil,
@@ -269,19 +269,19 @@ public enum BriaBriaVideoEraserErasePrompt {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
+        public let outputContainerAndCodec: OutputContainerAndCodec?
         /// auto trim the video, to working duration ( 5s )
         ///
         /// Default: `true`.
-        public var autoTrim: Bool?
+        public let autoTrim: Bool?
         /// If true, audio will be preserved in the output video.
         ///
         /// Default: `true`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// Input prompt to detect object to erase
-        public var prompt: String
+        public let prompt: String
         /// Input video to erase object from. duration must be less than 5s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(
             outputContainerAndCodec: OutputContainerAndCodec? = nil,
@@ -331,17 +331,17 @@ public enum BriaVideoBackgroundRemoval {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
+        public let outputContainerAndCodec: OutputContainerAndCodec?
         /// If true, audio will be preserved in the output video.
         ///
         /// Default: `true`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// Input video to remove background from. Size should be less than 4000x4000 and duration less than 30s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Background color. Options: Transparent, Black, White, Gray, Red, Green, Blue, Yellow, Cyan, Magenta, Orange.
         ///
         /// Default: `.black`.
-        public var backgroundColor: BackgroundColor?
+        public let backgroundColor: BackgroundColor?
 
         public init(
             outputContainerAndCodec: OutputContainerAndCodec? = nil,
@@ -538,17 +538,17 @@ public enum BriaVideoIncreaseResolution {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
-        public var outputContainerAndCodec: OutputContainerAndCodec?
+        public let outputContainerAndCodec: OutputContainerAndCodec?
         /// If true, audio will be preserved in the output video.
         ///
         /// Default: `true`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// Input video to increase resolution. Size should be less than 7680,4320 and duration less than 30s.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// desired_increase factor. Options: 2x, 4x.
         ///
         /// Default: `._2`.
-        public var desiredIncrease: DesiredIncrease?
+        public let desiredIncrease: DesiredIncrease?
 
         public init(
             outputContainerAndCodec: OutputContainerAndCodec? = nil,
@@ -605,13 +605,13 @@ public enum BytedanceDreamactorV2 {
     /// The input of `fal-ai/bytedance/dreamactor/v2`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the reference image to animate. Supports real people, animation, pets, etc. Format: jpeg, jpg or png. Max size: 4.7 MB. Resolution: between 480x480 and 1920x1080 (larger images will be proportionally reduced).
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the driving template video providing motion, facial expressions, and lip movement reference. Max duration: 30 seconds. Format: mp4, mov or webm. Resolution: between 200x200 and 2048x1440. Supports full face and body driving.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to crop the first second of the output video. The output has a 1-second transition at the beginning; enable this to remove it.
         ///
         /// Default: `true`.
-        public var trimFirstSecond: Bool?
+        public let trimFirstSecond: Bool?
 
         public init(imageURL: FileInput, videoURL: FileInput, trimFirstSecond: Bool? = nil) {
             self.imageURL = imageURL
@@ -663,9 +663,9 @@ public enum BytedanceOmnihuman {
     /// The input of `fal-ai/bytedance/omnihuman`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image used to generate the video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file to generate the video. Audio must be under 30s long.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(imageURL: FileInput, audioURL: FileInput) {
             self.imageURL = imageURL
@@ -717,21 +717,21 @@ public enum BytedanceOmnihumanV15 {
     /// The input of `fal-ai/bytedance/omnihuman/v1.5`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to guide the video generation.
-        public var prompt: String?
+        public let prompt: String?
         /// The URL of the image used to generate the video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the mask image to apply to the image. Only the person in the white area of the mask will speak.
-        public var maskURL: String?
+        public let maskURL: String?
         /// The URL of the audio file to generate the video. Audio must be under 30s long for 1080p generation and under 60s long for 720p generation.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Generate a video at a faster rate with a slight quality trade-off.
         ///
         /// Default: `false`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
         /// The resolution of the generated video. Defaults to 1080p. 720p generation is faster and higher in quality. 1080p generation is limited to 30s audio and 720p generation is limited to 60s audio.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             prompt: String? = nil,
@@ -784,31 +784,31 @@ public enum BytedanceSeedance20FastImageToVideo {
     /// The input of `bytedance/seedance-2.0/fast/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired motion and action for the video.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the last frame of the video. When provided, the generated video will transition from the starting image to this ending image. Supported formats: JPEG, PNG, WebP. Max 30 MB.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Video resolution - 480p for faster generation, 720p for balance.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to infer from the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,
@@ -914,33 +914,33 @@ public enum BytedanceSeedance20FastReferenceToVideo {
     /// The input of `bytedance/seedance-2.0/fast/reference-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video.
-        public var prompt: String
+        public let prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
-        public var imageURLs: [FileInput]?
+        public let imageURLs: [FileInput]?
         /// Reference videos to guide video generation. Refer to them in the prompt as @Video1, @Video2, etc. Supported formats: MP4, MOV. Up to 3 videos, combined duration must be between 2 and 15 seconds, total size under 50 MB. Each video must be between ~480p (640x640) and ~720p (834x1112) in resolution.
-        public var videoURLs: [FileInput]?
+        public let videoURLs: [FileInput]?
         /// Reference audio to guide video generation. Refer to them in the prompt as @Audio1, @Audio2, etc. Supported formats: MP3, WAV. Up to 3 files, combined duration must not exceed 15 seconds. Max 15 MB per file.If audio is provided, at least one reference image or video is required.
-        public var audioURLs: [FileInput]?
+        public let audioURLs: [FileInput]?
         /// Video resolution - 480p for faster generation, 720p for balance.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to let the model decide.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,

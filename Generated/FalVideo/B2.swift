@@ -39,27 +39,27 @@ public enum BytedanceSeedance20FastTextToVideo {
     /// The input of `bytedance/seedance-2.0/fast/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to let the model decide.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,
@@ -118,31 +118,31 @@ public enum BytedanceSeedance20ImageToVideo {
     /// The input of `bytedance/seedance-2.0/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the desired motion and action for the video.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the last frame of the video. When provided, the generated video will transition from the starting image to this ending image. Supported formats: JPEG, PNG, WebP. Max 30 MB.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to infer from the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,
@@ -221,33 +221,33 @@ public enum BytedanceSeedance20ReferenceToVideo {
     /// The input of `bytedance/seedance-2.0/reference-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video.
-        public var prompt: String
+        public let prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
-        public var imageURLs: [FileInput]?
+        public let imageURLs: [FileInput]?
         /// Reference videos to guide video generation. Refer to them in the prompt as @Video1, @Video2, etc. Supported formats: MP4, MOV. Up to 3 videos, combined duration must be between 2 and 15 seconds, total size under 50 MB. Each video must be between ~480p (640x640) and ~720p (834x1112) in resolution.
-        public var videoURLs: [FileInput]?
+        public let videoURLs: [FileInput]?
         /// Reference audio to guide video generation. Refer to them in the prompt as @Audio1, @Audio2, etc. Supported formats: MP3, WAV. Up to 3 files, combined duration must not exceed 15 seconds. Max 15 MB per file.If audio is provided, at least one reference image or video is required.
-        public var audioURLs: [FileInput]?
+        public let audioURLs: [FileInput]?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to let the model decide.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,
@@ -316,27 +316,27 @@ public enum BytedanceSeedance20TextToVideo {
     /// The input of `bytedance/seedance-2.0/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds. Supports 4 to 15 seconds, or auto to let the model decide based on the prompt.
         ///
         /// Default: `.auto`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video. Use 16:9 for landscape, 9:16 for portrait/vertical, 1:1 for square, 21:9 for ultrawide cinematic, or auto to let the model decide.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate synchronized audio for the video, including sound effects, ambient sounds, and lip-synced speech. The cost of video generation is the same regardless of whether audio is generated or not.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Random seed for reproducibility. Note that results may still vary slightly even with the same seed.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The unique user ID of the end user.
-        public var endUserID: String?
+        public let endUserID: String?
 
         public init(
             prompt: String,
@@ -392,37 +392,37 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to generate audio for the video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The URL of the image used to generate video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image the video ends with. Defaults to None.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             prompt: String,
@@ -549,33 +549,33 @@ public enum BytedanceSeedanceV15ProTextToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to generate audio for the video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -639,37 +639,37 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for higher quality
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The URL of the image used to generate video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image the video ends with. Defaults to None.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             prompt: String,
@@ -766,35 +766,35 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for higher quality
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Reference images to generate the video with.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -866,33 +866,33 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for higher quality
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
 
         public init(
             prompt: String,
@@ -979,35 +979,35 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The URL of the image used to generate video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1079,33 +1079,33 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
 
         public init(
             prompt: String,
@@ -1191,37 +1191,37 @@ public enum BytedanceSeedanceV1ProImageToVideo {
     /// The input of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used to generate the video
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for higher quality
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to fix the camera position
         ///
         /// Default: `false`.
-        public var cameraFixed: Bool?
+        public let cameraFixed: Bool?
         /// Random seed to control video generation. Use -1 for random.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The number of frames to generate. If provided, will override duration.
         ///
         /// At least 29, at most 289.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The URL of the image used to generate video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image the video ends with. Defaults to None.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             prompt: String,
@@ -1312,31 +1312,31 @@ public enum BytedanceUpscalerUpscaleVideo {
     /// The input of `fal-ai/bytedance-upscaler/upscale/video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to upscale.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The target resolution of the video to upscale.
         ///
         /// Default: `._1080p`.
-        public var targetResolution: TargetResolution?
+        public let targetResolution: TargetResolution?
         /// The target FPS of the video to upscale.
         ///
         /// Default: `._30fps`.
-        public var targetFPS: TargetFPS?
+        public let targetFPS: TargetFPS?
         /// The enhancement preset optimized for specific video scenarios. 'general' is a general-purpose template, 'ugc' targets user-generated short videos, 'short_series' is for short dramas, 'aigc' is for AI-generated content, and 'old_film' is for classic film restoration.
         ///
         /// Default: `.general`.
-        public var enhancementPreset: EnhancementPreset?
+        public let enhancementPreset: EnhancementPreset?
         /// The enhancement quality tier. 'fast' provides essential upscaling with good speed, 'standard' uses adaptive algorithms for better visual texture, 'pro' uses large-model restoration for cinematic quality (longer processing time), and 10 times the cost of `standard` and `fast`.
         ///
         /// Default: `.standard`.
-        public var enhancementTier: EnhancementTier?
+        public let enhancementTier: EnhancementTier?
         /// The scaling ratio for the output video resolution. When set, overrides target_resolution and scales the input resolution by this factor (e.g., 2.0 doubles the resolution). Range: 1.1 to 10.0. Please note that this is valid only up to 4k resolution, and trying to scale beyond 4k will result in an error. (4k is defined as having atotal pixel count of 3840x2160).
         ///
         /// At least 1.1, at most 10.
-        public var scaleRatio: Double?
+        public let scaleRatio: Double?
         /// The enhancement intensity. 'high' applies mild enhancement while keeping visual texture close to the source video. 'medium' provides a balanced image quality enhancement.
         ///
         /// Default: `.high`.
-        public var fidelity: Fidelity?
+        public let fidelity: Fidelity?
 
         public init(
             videoURL: FileInput,
@@ -1462,9 +1462,9 @@ public enum BytedanceVideoStylize {
         /// The style for your character in the video. Please use a short description.
         ///
         /// At most 100 characters.
-        public var style: String
+        public let style: String
         /// URL of the image to make the stylized video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(style: String, imageURL: FileInput) {
             self.style = style

@@ -31,7 +31,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     /// Pydantic model for receiving a video file to analyze and re-sound.
     public struct Input: QueueInput, WireModel {
         /// A video file to analyze & re-sound with generated SFX.
-        public var videoURL: Video
+        public let videoURL: Video
 
         public init(videoURL: Video) {
             self.videoURL = videoURL
@@ -47,15 +47,15 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     /// Represents a video file.
     public struct Video: WireModel {
         /// The URL where the file can be downloaded from.
-        public var url: String
+        public let url: String
         /// The mime type of the file.
-        public var contentType: String?
+        public let contentType: String?
         /// The name of the file. It will be auto-generated if not provided.
-        public var fileName: String?
+        public let fileName: String?
         /// The size of the file in bytes.
-        public var fileSize: Int?
+        public let fileSize: Int?
         /// File data
-        public var fileData: String?
+        public let fileData: String?
 
         public init(
             url: String,
@@ -112,11 +112,11 @@ public enum ClarityaiCrystalVideoUpscaler {
     /// The input of `clarityai/crystal-video-upscaler`.
     public struct Input: QueueInput, WireModel {
         /// URL to the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Scale factor. The scale factor must be chosen such that the upscaled video does not exceed 5K resolution.
         ///
         /// At least 1, at most 200. Default: `2`.
-        public var scaleFactor: Double?
+        public let scaleFactor: Double?
 
         public init(videoURL: FileInput, scaleFactor: Double? = nil) {
             self.videoURL = videoURL
@@ -172,39 +172,39 @@ public enum Cogvideox5b {
     /// The input of `fal-ai/cogvideox-5b`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated video.
         ///
         /// Default: `{"height":480,"width":720}`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// The negative prompt to generate video from
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The LoRAs to use for the image generation. We currently support one lora.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related video to show you.
         ///
         /// At least 0, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Use RIFE for video interpolation
         ///
         /// Default: `true`.
-        public var useRife: Bool?
+        public let useRife: Bool?
         /// The target FPS of the video
         ///
         /// At least 4, at most 32. Default: `16`.
-        public var exportFPS: Int?
+        public let exportFPS: Int?
 
         public init(
             prompt: String,
@@ -266,11 +266,11 @@ public enum Cogvideox5b {
         /// The width of the generated image.
         ///
         /// Greater than 0, at most 14142. Default: `512`.
-        public var width: Int?
+        public let width: Int?
         /// The height of the generated image.
         ///
         /// Greater than 0, at most 14142. Default: `512`.
-        public var height: Int?
+        public let height: Int?
 
         public init(width: Int? = nil, height: Int? = nil) {
             self.width = width
@@ -341,12 +341,12 @@ public enum Cogvideox5b {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, scale: Double? = nil) {
             self.path = path
@@ -419,41 +419,41 @@ public enum Cogvideox5bImageToVideo {
     /// The input of `fal-ai/cogvideox-5b/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated video.
         ///
         /// Default: `{"height":480,"width":720}`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// The negative prompt to generate video from
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The LoRAs to use for the image generation. We currently support one lora.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related video to show you.
         ///
         /// At least 0, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Use RIFE for video interpolation
         ///
         /// Default: `true`.
-        public var useRife: Bool?
+        public let useRife: Bool?
         /// The target FPS of the video
         ///
         /// At least 4, at most 32. Default: `16`.
-        public var exportFPS: Int?
+        public let exportFPS: Int?
         /// The URL to the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -533,45 +533,45 @@ public enum Cogvideox5bVideoToVideo {
     /// The input of `fal-ai/cogvideox-5b/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated video.
         ///
         /// Default: `{"height":480,"width":720}`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// The negative prompt to generate video from
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The LoRAs to use for the image generation. We currently support one lora.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related video to show you.
         ///
         /// At least 0, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Use RIFE for video interpolation
         ///
         /// Default: `true`.
-        public var useRife: Bool?
+        public let useRife: Bool?
         /// The target FPS of the video
         ///
         /// At least 4, at most 32. Default: `16`.
-        public var exportFPS: Int?
+        public let exportFPS: Int?
         /// The video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The strength to use for Video to Video.  1.0 completely remakes the video while 0.0 preserves the original.
         ///
         /// At least 0.05, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -651,35 +651,35 @@ public enum Controlfoley {
     /// The input of `fal-ai/controlfoley`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to generate synchronized audio for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional text prompt describing the desired audio. When combined with the video it provides text-controlled video-to-audio (TC-V2A) generation; leave empty for pure video-to-audio (V2A).
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Negative text prompt — describe audio characteristics to avoid.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Optional URL to a 2-4 second reference audio clip whose timbre should be transferred to the generated audio (AC-V2A mode). Audio shorter than 2s is zero-padded; longer is truncated.
-        public var referenceAudioURL: String?
+        public let referenceAudioURL: String?
         /// Target audio duration in seconds. Truncated to source video length when shorter.
         ///
         /// At least 1, at most 30. Default: `8`.
-        public var duration: Double?
+        public let duration: Double?
         /// Number of flow-matching ODE steps.
         ///
         /// At least 4, at most 100. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance strength.
         ///
         /// At least 0, at most 20. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// When True, disables the CLIP visual stream (text-driven mode).
         ///
         /// Default: `false`.
-        public var maskAwayClip: Bool?
+        public let maskAwayClip: Bool?
         /// Random seed for reproducibility. If null, a random seed is used.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             videoURL: FileInput,
@@ -774,41 +774,41 @@ public enum Controlnext {
     /// The input of `fal-ai/controlnext`.
     public struct Input: QueueInput, WireModel {
         /// URL of the reference image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Height of the output video.
         ///
         /// At least 64, at most 1024. Default: `1024`.
-        public var height: Int?
+        public let height: Int?
         /// Width of the output video.
         ///
         /// At least 64, at most 1024. Default: `576`.
-        public var width: Int?
+        public let width: Int?
         /// Guidance scale for the diffusion process.
         ///
         /// At least 0.1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps.
         ///
         /// At least 1, at most 100. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Maximum number of frames to process.
         ///
         /// At least 1, at most 1000. Default: `240`.
-        public var maxFrameNum: Int?
+        public let maxFrameNum: Int?
         /// Number of frames to process in each batch.
         ///
         /// At least 1, at most 50. Default: `24`.
-        public var batchFrames: Int?
+        public let batchFrames: Int?
         /// Number of overlapping frames between batches.
         ///
         /// At least 0, at most 20. Default: `6`.
-        public var overlap: Int?
+        public let overlap: Int?
         /// Stride for sampling frames from the input video.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var sampleStride: Int?
+        public let sampleStride: Int?
 
         public init(
             imageURL: FileInput,
@@ -905,33 +905,33 @@ public enum CosmosPredict25DistilledTextToVideo {
     /// The input of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
-        public var prompt: String
+        public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
         ///
         /// Default: `"The video captures a series of frames showing ugly scenes, static with no motion, motion blur, over-saturation, shaky footage, low resolution, grainy texture, pixelated images, poorly lit areas, underexposed and overexposed scenes, poor color balance, washed out colors, choppy sequences, jerky movements, low frame rate, artifacting, color banding, unnatural transitions, outdated special effects, fake elements, unconvincing visuals, poorly edited content, jump cuts, visual noise, and flickering. Overall, the video is of poor quality."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 9 and 93.
         ///
         /// At least 9, at most 93. Default: `93`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of denoising steps. Distilled model works well with fewer steps.
         ///
         /// At least 1, at most 20. Default: `10`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
 
         public init(
             prompt: String,
@@ -1050,39 +1050,39 @@ public enum CosmosPredict25ImageToVideo {
     /// The input of `fal-ai/cosmos-predict-2.5/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
-        public var prompt: String
+        public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
         ///
         /// Default: `"The video captures a series of frames showing ugly scenes, static with no motion, motion blur, over-saturation, shaky footage, low resolution, grainy texture, pixelated images, poorly lit areas, underexposed and overexposed scenes, poor color balance, washed out colors, choppy sequences, jerky movements, low frame rate, artifacting, color banding, unnatural transitions, outdated special effects, fake elements, unconvincing visuals, poorly edited content, jump cuts, visual noise, and flickering. Overall, the video is of poor quality."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 9 and 93.
         ///
         /// At least 9, at most 93. Default: `93`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of denoising steps. More steps yield higher quality but take longer.
         ///
         /// At least 1, at most 50. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values increase prompt adherence.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// URL of the input image to use as first frame.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1161,37 +1161,37 @@ public enum CosmosPredict25TextToVideo {
     /// The input of `fal-ai/cosmos-predict-2.5/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
-        public var prompt: String
+        public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
         ///
         /// Default: `"The video captures a series of frames showing ugly scenes, static with no motion, motion blur, over-saturation, shaky footage, low resolution, grainy texture, pixelated images, poorly lit areas, underexposed and overexposed scenes, poor color balance, washed out colors, choppy sequences, jerky movements, low frame rate, artifacting, color banding, unnatural transitions, outdated special effects, fake elements, unconvincing visuals, poorly edited content, jump cuts, visual noise, and flickering. Overall, the video is of poor quality."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 9 and 93.
         ///
         /// At least 9, at most 93. Default: `93`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of denoising steps. More steps yield higher quality but take longer.
         ///
         /// At least 1, at most 50. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values increase prompt adherence.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
 
         public init(
             prompt: String,
@@ -1267,39 +1267,39 @@ public enum CosmosPredict25VideoToVideo {
     /// The input of `fal-ai/cosmos-predict-2.5/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
-        public var prompt: String
+        public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
         ///
         /// Default: `"The video captures a series of frames showing ugly scenes, static with no motion, motion blur, over-saturation, shaky footage, low resolution, grainy texture, pixelated images, poorly lit areas, underexposed and overexposed scenes, poor color balance, washed out colors, choppy sequences, jerky movements, low frame rate, artifacting, color banding, unnatural transitions, outdated special effects, fake elements, unconvincing visuals, poorly edited content, jump cuts, visual noise, and flickering. Overall, the video is of poor quality."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 9 and 93.
         ///
         /// At least 9, at most 93. Default: `93`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of denoising steps. More steps yield higher quality but take longer.
         ///
         /// At least 1, at most 50. Default: `35`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values increase prompt adherence.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// URL of the input video to use as conditioning.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(
             prompt: String,
@@ -1375,23 +1375,23 @@ public enum CreatifyAurora {
     /// The input of `fal-ai/creatify/aurora`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image file to be used for video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file to be used for video generation.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// A text prompt to guide the video generation process.
-        public var prompt: String?
+        public let prompt: String?
         /// Guidance scale to be used for text prompt adherence.
         ///
         /// At least 0, at most 5. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale to be used for audio adherence.
         ///
         /// At least 0, at most 5. Default: `2`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             imageURL: FileInput,

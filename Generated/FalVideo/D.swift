@@ -27,33 +27,33 @@ public enum DavinciMagihuman {
         /// Text prompt describing the desired video content.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the reference image for image-to-video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional URL of the driving audio for lipsync mode. If omitted, audio is generated from the prompt.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Duration of the generated video in seconds.
         ///
         /// At least 1, at most 30. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Output resolution. '256p' uses the official base-model 448x256 path. '1080p' uses the official base + 1080p super-resolution pipeline. '540p' and '720p' reuse that sharper 1080p SR path and downsample to the requested output size.
         ///
         /// Default: `._256p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of denoising steps. Defaults to 8 for 256p and 32 for 540p/720p/1080p (base + SR).
         ///
         /// At least 1, at most 50.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If enabled, runs safety checks on the prompt and input image.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -162,15 +162,15 @@ public enum DecartLucy2VtonRealtime {
         /// Text prompt for the real-time transformation.
         ///
         /// Default: `"Substitute the current top with the outfit from the reference image, matching its color, material, and fit"`.
-        public var prompt: String?
+        public let prompt: String?
         /// Image data URI or HTTP(S) URL for realtime frame input. Data URI format: data:image/<type>;base64,...
         ///
         /// Default: `.url("")`.
-        public var imageURL: FileInput?
+        public let imageURL: FileInput?
         /// Reference image URL or data URI. When set, Lucy 2 will use this as a character reference for the transformation.
         ///
         /// Default: `"https://v3b.fal.media/files/b/0a985506/y57_APcgGHlPxOOHIOqYO_15129.png"`.
-        public var referenceImageURL: String?
+        public let referenceImageURL: String?
 
         public init(prompt: String? = nil, imageURL: FileInput? = nil, referenceImageURL: String? = nil) {
             self.prompt = prompt
@@ -216,24 +216,24 @@ public enum DecartLucyEditPro {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the video to edit
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// If set to true, the function will wait for the video to be generated
         /// and uploaded before returning the response. This will increase the
         /// latency of the function but it allows you to get the video directly
         /// in the response without going through the CDN.
         ///
         /// Default: `true`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `true`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
 
         public init(
             prompt: String,
@@ -356,26 +356,26 @@ public enum DecartLucyRestyle {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the video to edit
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Seed for video generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `true`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// If set to true, the function will wait for the video to be generated
         /// and uploaded before returning the response. This will increase the
         /// latency of the function but it allows you to get the video directly
         /// in the response without going through the CDN.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -432,35 +432,35 @@ public enum DepthAnythingVideo {
     /// Input schema for video depth estimation.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to estimate depth for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Depth estimation model size. VDA-Large = best quality, VDA-Small = fastest.
         ///
         /// Default: `.vdaLarge`.
-        public var model: Model?
+        public let model: Model?
         /// Colormap for depth visualization. 'turbo' (recommended) shows near=warm, far=cool. 'grayscale' for raw normalized depth. 'inferno'/'magma' for perceptually uniform. 'viridis' for colorblind-friendly.
         ///
         /// Default: `.grayscale`.
-        public var colormap: Colormap?
+        public let colormap: Colormap?
         /// Output resolution. 'auto' preserves input (max 1080p). Options: 'auto', '360p', '480p', '720p', '1080p'.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Max frames to process (max 1800). None = up to 1800.
         ///
         /// Greater than 0.
-        public var maxFrames: Int?
+        public let maxFrames: Int?
         /// Output video FPS. None = same as input.
         ///
         /// Greater than 0.
-        public var outputFPS: Double?
+        public let outputFPS: Double?
         /// Output original | depth comparison video.
         ///
         /// Default: `false`.
-        public var sideBySide: Bool?
+        public let sideBySide: Bool?
         /// Export raw float32 depths as .npz file with: 'depths' [N,H,W], 'min_depth', 'max_depth', 'fps', 'model', 'shape'.
         ///
         /// Default: `false`.
-        public var includeRawDepths: Bool?
+        public let includeRawDepths: Bool?
 
         public init(
             videoURL: FileInput,
@@ -589,11 +589,11 @@ public enum DwposeVideo {
     /// The input of `fal-ai/dwpose/video`.
     public struct Input: QueueInput, WireModel {
         /// URL of video to be used for pose estimation
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Mode of drawing the pose on the video. Options are: 'full-pose', 'body-pose', 'face-pose', 'hand-pose', 'face-hand-mask', 'face-mask', 'hand-mask'.
         ///
         /// Default: `.bodyPose`.
-        public var drawMode: DrawMode?
+        public let drawMode: DrawMode?
 
         public init(videoURL: FileInput, drawMode: DrawMode? = nil) {
             self.videoURL = videoURL

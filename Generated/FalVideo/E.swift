@@ -21,29 +21,29 @@ public enum EchomimicV3 {
     /// The input of `fal-ai/echomimic-v3`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a reference for the video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The prompt to use for the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use for the video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate at once.
         ///
         /// At least 49, at most 161. Default: `121`.
-        public var numFramesPerGeneration: Int?
+        public let numFramesPerGeneration: Int?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The audio guidance scale to use for the video generation.
         ///
         /// At least 0, at most 10. Default: `2.5`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// The seed to use for the video generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,
@@ -125,21 +125,21 @@ public enum ElevenlabsDubbing {
     /// The input of `fal-ai/elevenlabs/dubbing`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to dub. Either audio_url or video_url must be provided.
-        public var audioURL: String?
+        public let audioURL: String?
         /// URL of the video file to dub. Either audio_url or video_url must be provided. If both are provided, video_url takes priority.
-        public var videoURL: String?
+        public let videoURL: String?
         /// Target language code for dubbing (ISO 639-1)
-        public var targetLang: String
+        public let targetLang: String
         /// Source language code. If not provided, will be auto-detected.
-        public var sourceLang: String?
+        public let sourceLang: String?
         /// Number of speakers in the audio. If not provided, will be auto-detected.
         ///
         /// At least 1, at most 50.
-        public var numSpeakers: Int?
+        public let numSpeakers: Int?
         /// Whether to use the highest resolution for dubbing.
         ///
         /// Default: `true`.
-        public var highestResolution: Bool?
+        public let highestResolution: Bool?
 
         public init(
             audioURL: String? = nil,

@@ -34,39 +34,39 @@ public enum FastAnimatediffTextToVideo {
     /// The input of `fal-ai/fast-animatediff/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"(bad quality, worst quality:1.2), ugly faces, bad anime"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate for the video.
         ///
         /// At least 1, at most 32. Default: `16`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of frames per second to extract from the video.
         ///
         /// At least 1, at most 16. Default: `8`.
-        public var fps: Int?
+        public let fps: Int?
         /// The motions to apply to the video.
-        public var motions: [MotionsItem]?
+        public let motions: [MotionsItem]?
         /// The size of the video to generate.
         ///
         /// Default: `.preset(.square)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
 
         public init(
             prompt: String,
@@ -178,36 +178,36 @@ public enum FastAnimatediffTurboTextToVideo {
     /// The input of `fal-ai/fast-animatediff/turbo/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"(bad quality, worst quality:1.2), ugly faces, bad anime"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate for the video.
         ///
         /// At least 1, at most 32. Default: `16`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to perform. 4-12 is recommended for turbo mode.
         ///
         /// At least 1, at most 50. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of frames per second to extract from the video.
         ///
         /// At least 1, at most 16. Default: `8`.
-        public var fps: Int?
+        public let fps: Int?
         /// The size of the video to generate.
         ///
         /// Default: `.preset(.square)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
 
         public init(
             prompt: String,
@@ -279,38 +279,38 @@ public enum FastAnimatediffTurboVideoToVideo {
     /// The input of `fal-ai/fast-animatediff/turbo/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The first N number of seconds of video to animate.
         ///
         /// At least 2, at most 4. Default: `3`.
-        public var firstNSeconds: Int?
+        public let firstNSeconds: Int?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"(bad quality, worst quality:1.2), ugly faces, bad anime"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform. 4-12 is recommended for turbo mode.
         ///
         /// At least 1, at most 50. Default: `12`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The strength of the input video in the final output.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var strength: Double?
+        public let strength: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `2`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of frames per second to extract from the video.
         ///
         /// At least 1, at most 16. Default: `8`.
-        public var fps: Int?
+        public let fps: Int?
 
         public init(
             videoURL: FileInput,
@@ -386,41 +386,41 @@ public enum FastAnimatediffVideoToVideo {
     /// The input of `fal-ai/fast-animatediff/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The first N number of seconds of video to animate.
         ///
         /// At least 2, at most 4. Default: `3`.
-        public var firstNSeconds: Int?
+        public let firstNSeconds: Int?
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `"(bad quality, worst quality:1.2), ugly faces, bad anime"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The strength of the input video in the final output.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var strength: Double?
+        public let strength: Double?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of frames per second to extract from the video.
         ///
         /// At least 1, at most 16. Default: `8`.
-        public var fps: Int?
+        public let fps: Int?
         /// The motions to apply to the video.
-        public var motions: [MotionsItem]?
+        public let motions: [MotionsItem]?
 
         public init(
             videoURL: FileInput,
@@ -498,32 +498,32 @@ public enum FastSvdLcm {
     /// The input of `fal-ai/fast-svd-lcm`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a starting point for the generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The motion bucket id determines the motion of the generated video. The
         /// higher the number, the more motion there will be.
         ///
         /// At least 1, at most 255. Default: `127`.
-        public var motionBucketID: Int?
+        public let motionBucketID: Int?
         /// The conditoning augmentation determines the amount of noise that will be
         /// added to the conditioning frame. The higher the number, the more noise
         /// there will be, and the less the video will look like the initial image.
         /// Increase it for more motion.
         ///
         /// At least 0, at most 10. Default: `0.02`.
-        public var condAug: Double?
+        public let condAug: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of steps to run the model for. The higher the number the better
         /// the quality and longer it will take to generate.
         ///
         /// At least 1, at most 20. Default: `4`.
-        public var steps: Int?
+        public let steps: Int?
         /// The FPS of the generated video. The higher the number, the faster the video will
         /// play. Total video length is 25 frames.
         ///
         /// At least 1, at most 25. Default: `10`.
-        public var fps: Int?
+        public let fps: Int?
 
         public init(
             imageURL: FileInput,
@@ -588,36 +588,36 @@ public enum FastSvdLcmTextToVideo {
     /// The input of `fal-ai/fast-svd-lcm/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use as a starting point for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The motion bucket id determines the motion of the generated video. The
         /// higher the number, the more motion there will be.
         ///
         /// At least 1, at most 255. Default: `127`.
-        public var motionBucketID: Int?
+        public let motionBucketID: Int?
         /// The conditoning augmentation determines the amount of noise that will be
         /// added to the conditioning frame. The higher the number, the more noise
         /// there will be, and the less the video will look like the initial image.
         /// Increase it for more motion.
         ///
         /// At least 0, at most 10. Default: `0.02`.
-        public var condAug: Double?
+        public let condAug: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of steps to run the model for. The higher the number the better
         /// the quality and longer it will take to generate.
         ///
         /// At least 1, at most 20. Default: `4`.
-        public var steps: Int?
+        public let steps: Int?
         /// The FPS of the generated video. The higher the number, the faster the video will
         /// play. Total video length is 25 frames.
         ///
         /// At least 1, at most 25. Default: `10`.
-        public var fps: Int?
+        public let fps: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
 
         public init(
             prompt: String,
@@ -687,50 +687,47 @@ public enum FastSvdTextToVideo {
     /// The input of `fal-ai/fast-svd/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to use as a starting point for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The motion bucket id determines the motion of the generated video. The
         /// higher the number, the more motion there will be.
         ///
         /// At least 1, at most 255. Default: `127`.
-        public var motionBucketID: Int?
+        public let motionBucketID: Int?
         /// The conditoning augmentation determines the amount of noise that will be
         /// added to the conditioning frame. The higher the number, the more noise
         /// there will be, and the less the video will look like the initial image.
         /// Increase it for more motion.
         ///
         /// At least 0, at most 10. Default: `0.02`.
-        public var condAug: Double?
+        public let condAug: Double?
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of steps to run the model for. The higher the number the better
         /// the quality and longer it will take to generate.
         ///
         /// At least 1, at most 100. Default: `20`.
-        public var steps: Int?
+        public let steps: Int?
         /// This parameter is deprecated and has no effect. It is kept for backwards
         /// compatibility.
         ///
         /// Default: `.noDeepCache`.
         @available(*, deprecated, message: "'deep_cache' is marked deprecated in the API document")
-        public var deepCache: DeepCache? {
-            get { self._deepCache }
-            set { self._deepCache = newValue }
-        }
-        var _deepCache: DeepCache?
+        public var deepCache: DeepCache? { self._deepCache }
+        let _deepCache: DeepCache?
         /// The FPS of the generated video. The higher the number, the faster the video will
         /// play. Total video length is 25 frames.
         ///
         /// At least 1, at most 25. Default: `10`.
-        public var fps: Int?
+        public let fps: Int?
         /// The negative prompt to use as a starting point for the generation.
         ///
         /// Default: `"unrealistic, saturated, high contrast, big nose, painting, drawing, sketch, cartoon, anime, manga, render, CG, 3d, watermark, signature, label"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
 
         public init(
             prompt: String,
@@ -819,19 +816,19 @@ public enum Flashhead {
     /// The input of `fal-ai/flashhead`.
     public struct Input: QueueInput, WireModel {
         /// URL of the face reference image. Portrait recommended.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text to speak. Converted to speech via ElevenLabs.
-        public var text: String
+        public let text: String
         /// ElevenLabs voice name.
         ///
         /// Default: `.aria`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Voice stability (0-1).
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var stability: Double?
+        public let stability: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, text: String, voice: Voice? = nil, stability: Double? = nil, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -906,11 +903,11 @@ public enum Flashtalk {
     /// The input of `fal-ai/flashtalk`.
     public struct Input: QueueInput, WireModel {
         /// URL of the face reference image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the speech audio file (WAV, MP3, etc).
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(imageURL: FileInput, audioURL: FileInput, seed: Int64? = nil) {
             self.imageURL = imageURL
@@ -971,43 +968,43 @@ public enum FlashvsrUpscaleVideo {
         /// Upscaling factor to be used.
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The random seed used for the generation process.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned inline and not stored in history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The input video to be upscaled
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Acceleration mode for VAE decoding. Options: regular (best quality), high (balanced), full (fastest). More accerleation means longer duration videos can be processed too.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Color correction enabled.
         ///
         /// Default: `true`.
-        public var colorFix: Bool?
+        public let colorFix: Bool?
         /// Quality level for tile blending (0-100). Controls overlap between tiles to prevent grid artifacts. Higher values provide better quality with more overlap. Recommended: 70-85 for high-res videos, 50-70 for faster processing.
         ///
         /// At least 0, at most 100. Default: `70`.
-        public var quality: Int?
+        public let quality: Int?
         /// Copy the original audio tracks into the upscaled video using FFmpeg when possible.
         ///
         /// Default: `false`.
-        public var preserveAudio: Bool?
+        public let preserveAudio: Bool?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var outputQuality: OutputQuality?
+        public let outputQuality: OutputQuality?
         /// The write mode of the output video.
         ///
         /// Default: `.balanced`.
-        public var outputWriteMode: OutputWriteMode?
+        public let outputWriteMode: OutputWriteMode?
 
         public init(
             upscaleFactor: Double? = nil,
@@ -1160,39 +1157,39 @@ public enum Framepack {
     /// The input of `fal-ai/framepack`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of the image input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate. 720p generations cost 1.5x more than 480p generations.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Classifier-Free Guidance scale for the generation.
         ///
         /// At least 0, at most 7. Default: `1`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 32. Default: `10`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of frames to generate.
         ///
         /// At least 30, at most 900. Default: `180`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1331,45 +1328,45 @@ public enum FramepackFlf2v {
     /// The input of `fal-ai/framepack/flf2v`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of the image input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate. 720p generations cost 1.5x more than 480p generations.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Classifier-Free Guidance scale for the generation.
         ///
         /// At least 0, at most 7. Default: `1`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// Guidance scale for the generation.
         ///
         /// At least 0, at most 32. Default: `10`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of frames to generate.
         ///
         /// At least 30, at most 1800. Default: `240`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of the end image input.
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
         /// Determines the influence of the final frame on the generated video. Higher values result in the output being more heavily influenced by the last frame.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,

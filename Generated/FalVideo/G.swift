@@ -21,33 +21,33 @@ public enum GoalForce {
         /// Text description of the scene and the desired physics interaction.
         ///
         /// Default: `"A hand pushes the hanging bulb, causing it to sway."`.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of the input image (first frame). The image will be resized to 832x480.
         ///
         /// Default: `.url("https://raw.githubusercontent.com/brown-palm/goal-force/2d0209dc27333bffdb3f06df657ae05b11407615/datasets/examples/human-object-interaction/images/_bulb_tool.png")`.
-        public var imageURL: FileInput?
+        public let imageURL: FileInput?
         /// Indirect goal force applied to a target object. The model generates physics-plausible interactions to move the target in the specified direction. Specify either this, projectile_force, or both.
-        public var goalForce: ForceParams?
+        public let goalForce: ForceParams?
         /// Direct force applied to a projectile object, causing it to move along the force direction. Specify either this, goal_force, or both.
-        public var projectileForce: ForceParams?
+        public let projectileForce: ForceParams?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of denoising steps. Higher values produce better quality but take longer.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Negative prompt for generation.
         ///
         /// Default: `"色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Enable safety checker for generated content.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String? = nil,
@@ -109,23 +109,23 @@ public enum GoalForce {
         /// Normalized x position of the force application point (0 = left, 1 = right).
         ///
         /// At least 0, at most 1.
-        public var x: Double
+        public let x: Double
         /// Normalized y position of the force application point (0 = top, 1 = bottom).
         ///
         /// At least 0, at most 1.
-        public var y: Double
+        public let y: Double
         /// Direction of force in degrees. 0 = right, 90 = up, 180 = left, 270 = down.
         ///
         /// At least 0, at most 360.
-        public var angle: Double
+        public let angle: Double
         /// Strength of the force (30 = gentle push, 400 = strong impact).
         ///
         /// At least 30, at most 400.
-        public var magnitude: Double
+        public let magnitude: Double
         /// Mass of the object (1.0 to 4.0). Use -1 to let the model infer mass automatically.
         ///
         /// At least -1, at most 4. Default: `-1`.
-        public var mass: Double?
+        public let mass: Double?
 
         public init(x: Double, y: Double, angle: Double, magnitude: Double, mass: Double? = nil) {
             self.x = x

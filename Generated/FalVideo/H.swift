@@ -40,19 +40,19 @@ public enum HeygenAvatar3DigitalTwin {
     /// Request model for digital twin video generation using Avatar 3 (Engine III).
     public struct Input: QueueInput, WireModel {
         /// Character configuration for the video
-        public var character: Character
+        public let character: Character
         /// Voice configuration for the character
-        public var voice: TextVoice
+        public let voice: TextVoice
         /// URL of an audio file for the avatar to lip-sync to. When provided, the avatar uses this audio instead of text-to-speech.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Video resolution preset. Options: 360p, 480p, 540p, 720p, 1080p
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the output video. Use '9:16' for portrait (vertical) videos, '16:9' for landscape, or '1:1' for square.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             character: Character,
@@ -93,11 +93,11 @@ public enum HeygenAvatar3DigitalTwin {
 
     public struct Character: WireModel {
         /// ID of the avatar to use in the video
-        public var avatar: Avatar
+        public let avatar: Avatar
         /// Style of the avatar display
         ///
         /// Default: `.closeUp`.
-        public var avatarStyle: AvatarStyle?
+        public let avatarStyle: AvatarStyle?
 
         public init(avatar: Avatar, avatarStyle: AvatarStyle? = nil) {
             self.avatar = avatar
@@ -1428,15 +1428,15 @@ public enum HeygenAvatar3DigitalTwin {
 
     public struct TextVoice: WireModel {
         /// The text that the avatar will speak in the video
-        public var prompt: String?
+        public let prompt: String?
         /// Name of the voice to use for the avatar
-        public var voice: String?
+        public let voice: String?
         /// Direct voice ID. When provided, this is used instead of looking up the voice by name.
-        public var voiceID: String?
+        public let voiceID: String?
         /// Speed of the speech (0.5 to 2.0)
         ///
         /// At least 0.5, at most 2. Default: `1`.
-        public var speed: Double?
+        public let speed: Double?
 
         public init(prompt: String? = nil, voice: String? = nil, voiceID: String? = nil, speed: Double? = nil) {
             self.prompt = prompt
@@ -1532,19 +1532,19 @@ public enum HeygenAvatar4DigitalTwin {
     /// Request model for digital twin video generation using Avatar 4 (Engine IV).
     public struct Input: QueueInput, WireModel {
         /// Character configuration for the video
-        public var character: Character
+        public let character: Character
         /// Voice configuration for the character
-        public var voice: TextVoice
+        public let voice: TextVoice
         /// URL of an audio file for the avatar to lip-sync to. When provided, the avatar uses this audio instead of text-to-speech.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Video resolution preset. Options: 360p, 480p, 540p, 720p, 1080p
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the output video. Use '9:16' for portrait (vertical) videos, '16:9' for landscape, or '1:1' for square.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             character: Character,
@@ -1601,33 +1601,33 @@ public enum HeygenAvatar4ImageToVideo {
     /// The input of `fal-ai/heygen/avatar4/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to animate. The image should contain a clear face.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text the avatar will speak
-        public var prompt: String?
+        public let prompt: String?
         /// Name of the voice to use for the avatar
-        public var voice: String?
+        public let voice: String?
         /// URL of an audio file for the avatar to lip-sync to. When provided, overrides prompt and voice.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Talking style - 'stable' for minimal movement, 'expressive' for more animation
         ///
         /// Default: `.stable`.
-        public var talkingStyle: TalkingStyle?
+        public let talkingStyle: TalkingStyle?
         /// Facial expression
-        public var expression: String?
+        public let expression: String?
         /// Background configuration
-        public var background: AvatarIvBackground?
+        public let background: AvatarIvBackground?
         /// Video resolution preset. Options: 360p, 480p, 540p, 720p, 1080p
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the output video. Use '9:16' for portrait (vertical) videos, '16:9' for landscape, or '1:1' for square.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to add captions to the video
         ///
         /// Default: `false`.
-        public var caption: Bool?
+        public let caption: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1693,11 +1693,11 @@ public enum HeygenAvatar4ImageToVideo {
         /// Type of background
         ///
         /// Default: `.color`.
-        public var type: TypeModel?
+        public let type: TypeModel?
         /// Background value - hex color for 'color' type, URL for 'image' or 'video' type
         ///
         /// Default: `"#FFFFFF"`.
-        public var value: String?
+        public let value: String?
 
         public init(type: TypeModel? = nil, value: String? = nil) {
             self.type = type
@@ -1745,19 +1745,19 @@ public enum HeygenV2TranslatePrecision {
     /// Base request for video translation without a mode field (mode is determined by the endpoint).
     public struct Input: QueueInput, WireModel {
         /// URL of the video to translate.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The target language to translate the video into
-        public var outputLanguage: OutputLanguage
+        public let outputLanguage: OutputLanguage
         /// Translate only the audio, ignore the faces and only translate the voice track
         ///
         /// Default: `false`.
-        public var translateAudioOnly: Bool?
+        public let translateAudioOnly: Bool?
         /// Number of speakers in the video
-        public var speakerNum: Int?
+        public let speakerNum: Int?
         /// Enable dynamic duration to enhance conversational fluidity between languages with different speaking rates
         ///
         /// Default: `true`.
-        public var enableDynamicDuration: Bool?
+        public let enableDynamicDuration: Bool?
 
         public init(
             videoURL: FileInput,
@@ -2027,9 +2027,9 @@ public enum HeygenV2VideoAgent {
     /// The input of `fal-ai/heygen/v2/video-agent`.
     public struct Input: QueueInput, WireModel {
         /// Natural language prompt describing the video to generate. Include details about style, visual elements, and desired length for best results.
-        public var prompt: String
+        public let prompt: String
         /// Video configuration options
-        public var config: VideoAgentConfig?
+        public let config: VideoAgentConfig?
 
         public init(prompt: String, config: VideoAgentConfig? = nil) {
             self.prompt = prompt
@@ -2054,15 +2054,15 @@ public enum HeygenV2VideoAgent {
         /// Video orientation
         ///
         /// Default: `.portrait`.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// Optional avatar name to use
         ///
         /// Default: `.adrianaSuitSofaFront`.
-        public var avatar: Avatar?
+        public let avatar: Avatar?
         /// Approximate duration in seconds (minimum 5). Suggested presets: 30, 60, or 90 seconds.
         ///
         /// At least 5.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(orientation: Orientation? = nil, avatar: Avatar? = nil, duration: Int? = nil) {
             self.orientation = orientation
@@ -2117,35 +2117,35 @@ public enum HeygenV3LipsyncPrecision {
     /// Base request for lip-syncing a video (mode is determined by the endpoint).
     public struct Input: QueueInput, WireModel {
         /// URL of the source video to lip-sync.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the replacement audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional title for the lipsync job.
-        public var title: String?
+        public let title: String?
         /// Generate captions in the output video.
         ///
         /// Default: `false`.
-        public var enableCaption: Bool?
+        public let enableCaption: Bool?
         /// Allow duration adjustment to match the new audio.
         ///
         /// Default: `true`.
-        public var enableDynamicDuration: Bool?
+        public let enableDynamicDuration: Bool?
         /// Remove background music from the source video.
         ///
         /// Default: `false`.
-        public var disableMusicTrack: Bool?
+        public let disableMusicTrack: Bool?
         /// Enhance the replacement audio quality.
         ///
         /// Default: `false`.
-        public var enableSpeechEnhancement: Bool?
+        public let enableSpeechEnhancement: Bool?
         /// Start time in seconds for partial lipsync.
         ///
         /// At least 0.
-        public var startTime: Double?
+        public let startTime: Double?
         /// End time in seconds for partial lipsync.
         ///
         /// At least 0.
-        public var endTime: Double?
+        public let endTime: Double?
 
         public init(
             videoURL: FileInput,
@@ -2250,27 +2250,27 @@ public enum HeygenV3VideoAgent {
         /// Natural language prompt describing the video to generate. The agent handles avatar selection, script, and production automatically.
         ///
         /// At most 10000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Avatar to use in the video. Set to 'auto' to let the agent auto-select based on the prompt.
         ///
         /// Default: `.auto`.
-        public var avatar: Avatar?
+        public let avatar: Avatar?
         /// Voice for narration. Set to 'auto' to let the agent auto-select.
         ///
         /// Default: `.auto`.
-        public var voice: Voice?
+        public let voice: Voice?
         /// Style template ID from the /v3/video-agent/styles endpoint.
-        public var styleID: String?
+        public let styleID: String?
         /// Video orientation. Auto-detected from the prompt if omitted.
-        public var orientation: Orientation?
+        public let orientation: Orientation?
         /// URLs of files to include as assets in the video (images, videos, audio, PDFs). Maximum 20 files.
         ///
         /// At most 20 items.
-        public var fileURLs: [String]?
+        public let fileURLs: [String]?
         /// When enabled, disables the agent's memory functions.
         ///
         /// Default: `false`.
-        public var incognitoMode: Bool?
+        public let incognitoMode: Bool?
 
         public init(
             prompt: String,
@@ -3768,27 +3768,27 @@ public enum HunyuanAvatar {
     /// The input of `fal-ai/hunyuan-avatar`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The URL of the reference image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text prompt describing the scene.
         ///
         /// Default: `"A cat is singing."`.
-        public var text: String?
+        public let text: String?
         /// Number of video frames to generate at 25 FPS. If greater than the input audio length, it will capped to the length of the input audio.
         ///
         /// At least 129, at most 401. Default: `129`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 30, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If true, the video will be generated faster with no noticeable degradation in the visual quality.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
         /// Random seed for generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             audioURL: FileInput,
@@ -3869,47 +3869,47 @@ public enum HunyuanCustom {
     /// The input of `fal-ai/hunyuan-custom`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt for video generation (max 500 characters).
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"Aerial view, aerial view, overexposed, low quality, deformation, a poor composition, bad hands, bad teeth, bad eyes, bad limbs, distortion, blurring, text, subtitles, static, picture, black border."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of the image input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to run. Lower gets faster results, higher gets better results.
         ///
         /// At least 10, at most 30. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate. 720p generations cost 1.5x more than 480p generations.
         ///
         /// Default: `._512p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The frames per second of the generated video.
         ///
         /// At least 16, at most 30. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Classifier-Free Guidance scale for the generation.
         ///
         /// At least 1.5, at most 13. Default: `7.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// The number of frames to generate.
         ///
         /// At least 81, at most 129. Default: `129`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -4005,15 +4005,15 @@ public enum HunyuanPortrait {
     /// The input of `fal-ai/hunyuan-portrait`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the driving video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the source image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Random seed for generation. If None, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to use ArcFace for face recognition.
         ///
         /// Default: `true`.
-        public var useArcface: Bool?
+        public let useArcface: Bool?
 
         public init(videoURL: FileInput, imageURL: FileInput, seed: Int64? = nil, useArcface: Bool? = nil) {
             self.videoURL = videoURL
@@ -4070,29 +4070,29 @@ public enum HunyuanVideo {
     /// The input of `fal-ai/hunyuan-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// By default, generations are done with 35 steps. Pro mode does 55 steps which results in higher quality videos but will take more time and cost 2x more billing units.
         ///
         /// Default: `false`.
-        public var proMode: Bool?
+        public let proMode: Bool?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The number of frames to generate.
         ///
         /// Default: `._129`.
-        public var numFrames: NumberOfFrames?
+        public let numFrames: NumberOfFrames?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -4173,23 +4173,23 @@ public enum HunyuanVideoFoley {
     /// The input of `fal-ai/hunyuan-video-foley`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate audio for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Text description of the desired audio (optional).
-        public var textPrompt: String
+        public let textPrompt: String
         /// Negative prompt to avoid certain audio characteristics.
         ///
         /// Default: `"noisy, harsh"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Guidance scale for audio generation.
         ///
         /// At least 1, at most 10. Default: `4.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of inference steps for generation.
         ///
         /// At least 10, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             videoURL: FileInput,
@@ -4268,27 +4268,27 @@ public enum HunyuanVideoImageToVideo {
         /// The prompt to generate the video from.
         ///
         /// At most 1000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate.
         ///
         /// Default: `"720p"`.
-        public var resolution: String?
+        public let resolution: String?
         /// The number of frames to generate.
         ///
         /// Default: `"129"`.
-        public var numFrames: String?
+        public let numFrames: String?
         /// Turning on I2V Stability reduces hallucination but also reduces motion.
         ///
         /// Default: `false`.
-        public var i2vStability: Bool?
+        public let i2vStability: Bool?
 
         public init(
             prompt: String,
@@ -4349,11 +4349,11 @@ public enum HunyuanVideoImg2vidLoRA {
     /// The input of `fal-ai/hunyuan-video-img2vid-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL to the image to generate the video from. The image must be 960x544 or it will get cropped and resized to that size.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, imageURL: FileInput, seed: Int64? = nil) {
             self.prompt = prompt
@@ -4410,34 +4410,34 @@ public enum HunyuanVideoLoRA {
     /// The input of `fal-ai/hunyuan-video-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// By default, generations are done with 35 steps. Pro mode does 55 steps which results in higher quality videos but will take more time and cost 2x more billing units.
         ///
         /// Default: `false`.
-        public var proMode: Bool?
+        public let proMode: Bool?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The number of frames to generate.
         ///
         /// Default: `._129`.
-        public var numFrames: NumberOfFrames?
+        public let numFrames: NumberOfFrames?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
 
         public init(
             prompt: String,
@@ -4508,40 +4508,40 @@ public enum HunyuanVideoLoRAVideoToVideo {
     /// The input of `fal-ai/hunyuan-video-lora/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// By default, generations are done with 35 steps. Pro mode does 55 steps which results in higher quality videos but will take more time and cost 2x more billing units.
         ///
         /// Default: `false`.
-        public var proMode: Bool?
+        public let proMode: Bool?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The number of frames to generate.
         ///
         /// Default: `._129`.
-        public var numFrames: NumberOfFrames?
+        public let numFrames: NumberOfFrames?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// URL of the video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Strength of video-to-video
         ///
         /// At least 0.01, at most 1. Default: `0.75`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,
@@ -4616,35 +4616,35 @@ public enum HunyuanVideoV15ImageToVideo {
     /// The input of `fal-ai/hunyuan-video-v1.5/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to guide what not to generate.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the video.
         ///
         /// Default: `"480p"`.
-        public var resolution: String?
+        public let resolution: String?
         /// The number of frames to generate.
         ///
         /// At least 1, at most 121. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Enable prompt expansion to enhance the input prompt.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of the reference image for image-to-video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -4729,33 +4729,33 @@ public enum HunyuanVideoV15TextToVideo {
     /// The input of `fal-ai/hunyuan-video-v1.5/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to guide what not to generate.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the video.
         ///
         /// Default: `"480p"`.
-        public var resolution: String?
+        public let resolution: String?
         /// The number of frames to generate.
         ///
         /// At least 1, at most 121. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Enable prompt expansion to enhance the input prompt.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             prompt: String,
@@ -4827,35 +4827,35 @@ public enum HunyuanVideoVideoToVideo {
     /// The input of `fal-ai/hunyuan-video/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for generating the video.
-        public var seed: Int64?
+        public let seed: Int64?
         /// By default, generations are done with 35 steps. Pro mode does 55 steps which results in higher quality videos but will take more time and cost 2x more billing units.
         ///
         /// Default: `false`.
-        public var proMode: Bool?
+        public let proMode: Bool?
         /// The aspect ratio of the video to generate.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatioWH?
+        public let aspectRatio: AspectRatioWH?
         /// The resolution of the video to generate.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The number of frames to generate.
         ///
         /// Default: `._129`.
-        public var numFrames: NumberOfFrames?
+        public let numFrames: NumberOfFrames?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// URL of the video input.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Strength for Video-to-Video
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(
             prompt: String,

@@ -27,27 +27,27 @@ public enum Infinitalk {
     /// The input of `fal-ai/infinitalk`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 41 to 721.
         ///
         /// At least 41, at most 721. Default: `145`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -114,29 +114,29 @@ public enum InfinitalkSingleText {
     /// The input of `fal-ai/infinitalk/single-text`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text input to guide video generation.
-        public var textInput: String
+        public let textInput: String
         /// The voice to use for speech generation
-        public var voice: Voice
+        public let voice: Voice
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 41 to 721.
         ///
         /// At least 41, at most 721. Default: `145`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -205,27 +205,27 @@ public enum InfinitalkVideoToVideo {
     /// The input of `fal-ai/infinitalk/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 81 to 129 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 41, at most 241. Default: `145`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Resolution of the video to generate. Must be either 480p or 720p.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
         ///
         /// At least 0, at most 4294967295. Default: `42`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The acceleration level to use for generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             videoURL: FileInput,
@@ -287,37 +287,37 @@ public enum InfinityStarTextToVideo {
     /// Input model for text-to-video generation
     public struct Input: QueueInput, WireModel {
         /// Text prompt for generating the video
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to guide what to avoid in generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of inference steps
         ///
         /// At least 1, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for generation
         ///
         /// At least 1, at most 40. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Tau value for video scale
         ///
         /// At least 0.1, at most 1. Default: `0.4`.
-        public var tauVideo: Double?
+        public let tauVideo: Double?
         /// Whether to use APG
         ///
         /// Default: `true`.
-        public var useApg: Bool?
+        public let useApg: Bool?
         /// Aspect ratio of the generated output
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for reproducibility. Leave empty for random generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to use an LLM to enhance the prompt.
         ///
         /// Default: `true`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
 
         public init(
             prompt: String,

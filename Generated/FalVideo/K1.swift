@@ -41,23 +41,23 @@ public enum Kandinsky5ProImageToVideo {
     /// The input of `fal-ai/kandinsky5-pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to use as a reference for the video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Video resolution: 512p or 1024p.
         ///
         /// Default: `._512P`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Video duration.
         ///
         /// Default: `"5s"`.
-        public var duration: String?
+        public let duration: String?
         /// At least 1, at most 40. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for faster generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -158,27 +158,27 @@ public enum Kandinsky5ProTextToVideo {
     /// The input of `fal-ai/kandinsky5-pro/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Video resolution: 512p or 1024p.
         ///
         /// Default: `._512P`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. One of (3:2, 1:1, 2:3).
         ///
         /// Default: `._3x2`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The length of the video to generate.
         ///
         /// Default: `"5s"`.
-        public var duration: String?
+        public let duration: String?
         /// The number of inference steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Acceleration level for faster generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -253,23 +253,23 @@ public enum Kandinsky5TextToVideo {
     /// The input of `fal-ai/kandinsky5/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
         ///
         /// Default: `"768x512"`.
-        public var resolution: String?
+        public let resolution: String?
         /// Aspect ratio of the generated video. One of (3:2, 1:1, 2:3).
         ///
         /// Default: `._3x2`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The length of the video to generate (5s or 10s)
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The number of inference steps.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
 
         public init(
             prompt: String,
@@ -340,19 +340,19 @@ public enum Kandinsky5TextToVideoDistill {
     /// The input of `fal-ai/kandinsky5/text-to-video/distill`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
         ///
         /// Default: `"768x512"`.
-        public var resolution: String?
+        public let resolution: String?
         /// Aspect ratio of the generated video. One of (3:2, 1:1, 2:3).
         ///
         /// Default: `._3x2`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The length of the video to generate (5s or 10s)
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, resolution: String? = nil, aspectRatio: AspectRatio? = nil, duration: Duration? = nil) {
             self.prompt = prompt
@@ -392,13 +392,13 @@ public enum KlingVideoAIAvatarV2Pro {
     /// The input of `fal-ai/kling-video/ai-avatar/v2/pro`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as your avatar
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The prompt to use for the video generation.
         ///
         /// Default: `"."`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(imageURL: FileInput, audioURL: FileInput, prompt: String? = nil) {
             self.imageURL = imageURL
@@ -469,9 +469,9 @@ public enum KlingVideoLipsyncAudioToVideo {
     /// The input of `fal-ai/kling-video/lipsync/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2–10s, 720p/1080p only, width/height 720–1920px.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the audio to generate the lip sync for. Minimum duration is 2s and maximum duration is 60s. Maximum file size is 5MB.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(videoURL: FileInput, audioURL: FileInput) {
             self.videoURL = videoURL
@@ -518,21 +518,21 @@ public enum KlingVideoLipsyncTextToVideo {
     /// The input of `fal-ai/kling-video/lipsync/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2-60s, 720p/1080p only, width/height 720–1920px. If validation fails, an error is returned.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Text content for lip-sync video generation. Max 120 characters.
         ///
         /// At most 120 characters.
-        public var text: String
+        public let text: String
         /// Voice ID to use for speech synthesis
-        public var voiceID: VoiceID
+        public let voiceID: VoiceID
         /// The voice language corresponding to the Voice ID
         ///
         /// Default: `.en`.
-        public var voiceLanguage: VoiceLanguage?
+        public let voiceLanguage: VoiceLanguage?
         /// Speech rate for Text to Video generation
         ///
         /// At least 0.8, at most 2. Default: `1`.
-        public var voiceSpeed: Double?
+        public let voiceSpeed: Double?
 
         public init(
             videoURL: FileInput,
@@ -656,17 +656,17 @@ public enum KlingVideoO1ImageToVideo {
         /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Image to use as the first frame of the video.
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// Image to use as the last frame of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Video duration in seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, startImageURL: FileInput, endImageURL: String? = nil, duration: Duration? = nil) {
             self.prompt = prompt
@@ -750,19 +750,19 @@ public enum KlingVideoO1ReferenceToVideo {
         /// Take @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Additional reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 7 total (elements + reference images + start image).
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Elements (characters/objects) to include in the video. Reference in prompt as @Element1, @Element2, etc. Maximum 7 total (elements + reference images + start image).
-        public var elements: [OmniVideoElementInput]?
+        public let elements: [OmniVideoElementInput]?
         /// Video duration in seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -805,9 +805,9 @@ public enum KlingVideoO1ReferenceToVideo {
         /// The frontal image of the element (main view).
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
-        public var frontalImageURL: FileInput
+        public let frontalImageURL: FileInput
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLs: [FileInput]?
+        public let referenceImageURLs: [FileInput]?
 
         public init(frontalImageURL: FileInput, referenceImageURLs: [FileInput]? = nil) {
             self.frontalImageURL = frontalImageURL
@@ -875,19 +875,19 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference video URL. Only .mp4/.mov formats supported, 3-10 seconds duration, 720-2160px resolution, max 200MB.
         ///
         /// Max file size: 200.0MB, Min width: 720px, Min height: 720px, Max width: 2160px, Max height: 2160px, Min duration: 3.0s, Max duration: 10.05s, Min FPS: 24.0, Max FPS: 60.0, Timeout: 30.0s
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to keep the original audio from the video.
         ///
         /// Default: `false`.
-        public var keepAudio: Bool?
+        public let keepAudio: Bool?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var elements: [OmniVideoElementInput]?
+        public let elements: [OmniVideoElementInput]?
 
         public init(
             prompt: String,
@@ -945,27 +945,27 @@ public enum KlingVideoO1StandardVideoToVideoReference {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference video URL. Only .mp4/.mov formats supported, 3-10 seconds duration, 720-2160px resolution, max 200MB.
         ///
         /// Max file size: 200.0MB, Min width: 720px, Min height: 720px, Max width: 2160px, Max height: 2160px, Min duration: 3.0s, Max duration: 10.05s, Min FPS: 24.0, Max FPS: 60.0, Timeout: 30.0s
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to keep the original audio from the video.
         ///
         /// Default: `false`.
-        public var keepAudio: Bool?
+        public let keepAudio: Bool?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var elements: [OmniVideoElementInput]?
+        public let elements: [OmniVideoElementInput]?
         /// The aspect ratio of the generated video frame. If 'auto', the aspect ratio will be determined automatically based on the input video, and the closest aspect ratio to the input video will be used.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video duration in seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(
             prompt: String,
@@ -1077,25 +1077,25 @@ public enum KlingVideoO34kImageToVideo {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// URL of the start frame image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the end frame image (optional).
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Video duration in seconds (3-15s).
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to generate native audio for the video.
         ///
         /// Default: `false`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
 
         public init(
             prompt: String? = nil,
@@ -1166,11 +1166,11 @@ public enum KlingVideoO34kImageToVideo {
 
     public struct KlingV3MultiPromptElement: WireModel {
         /// The prompt for this shot.
-        public var prompt: String
+        public let prompt: String
         /// The duration of this shot in seconds
         ///
         /// Default: `._5`.
-        public var duration: KlingV3MultiPromptElementDuration?
+        public let duration: KlingV3MultiPromptElementDuration?
 
         public init(prompt: String, duration: KlingV3MultiPromptElementDuration? = nil) {
             self.prompt = prompt
@@ -1234,33 +1234,33 @@ public enum KlingVideoO34kReferenceToVideo {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// Image to use as the first frame of the video.
-        public var startImageURL: String?
+        public let startImageURL: String?
         /// Image to use as the last frame of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 7 total (elements + reference images) is allowed.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ComboElementInput]?
+        public let elements: [KlingV3ComboElementInput]?
         /// Whether to generate native audio for the video.
         ///
         /// Default: `false`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Video duration in seconds (3-15s).
         ///
         /// Default: `._5`.
-        public var duration: InputDuration?
+        public let duration: InputDuration?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
         /// The aspect ratio of the generated video frame.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String? = nil,
@@ -1318,11 +1318,11 @@ public enum KlingVideoO34kReferenceToVideo {
 
     public struct KlingV3MultiPromptElement: WireModel {
         /// The prompt for this shot.
-        public var prompt: String
+        public let prompt: String
         /// The duration of this shot in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, duration: Duration? = nil) {
             self.prompt = prompt
@@ -1369,13 +1369,13 @@ public enum KlingVideoO34kReferenceToVideo {
 
     public struct KlingV3ComboElementInput: WireModel {
         /// The frontal image of the element (main view).
-        public var frontalImageURL: String?
+        public let frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLs: [String]?
+        public let referenceImageURLs: [String]?
         /// The video URL of the element. A request can only have one element with a video.
-        public var videoURL: String?
+        public let videoURL: String?
         /// The voice ID for this element. The voice will be binded to the element and references to this element will use the binded voice. Voice binding is only supported for video elements, and cannot be used with image elements. Get voice IDs from the following endpoint: https://fal.ai/models/fal-ai/kling-video/create-voice
-        public var voiceID: String?
+        public let voiceID: String?
 
         public init(
             frontalImageURL: String? = nil,
@@ -1442,25 +1442,25 @@ public enum KlingVideoO34kTextToVideo {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Video duration in seconds (3-15s).
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to generate native audio for the video.
         ///
         /// Default: `false`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
 
         public init(
             prompt: String? = nil,
@@ -1561,33 +1561,33 @@ public enum KlingVideoO3ProReferenceToVideo {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// List of prompts for multi-shot video generation.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// Image to use as the first frame of the video.
-        public var startImageURL: String?
+        public let startImageURL: String?
         /// Image to use as the last frame of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ComboElementInput]?
+        public let elements: [KlingV3ComboElementInput]?
         /// Whether to generate native audio for the video.
         ///
         /// Default: `false`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Video duration in seconds (3-15s).
         ///
         /// Default: `._5`.
-        public var duration: InputDuration?
+        public let duration: InputDuration?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
         /// The aspect ratio of the generated video frame.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String? = nil,

@@ -46,21 +46,21 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
-        public var keepAudio: Bool?
+        public let keepAudio: Bool?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ImageElementInput]?
+        public let elements: [KlingV3ImageElementInput]?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
 
         public init(
             prompt: String,
@@ -104,9 +104,9 @@ public enum KlingVideoO3ProVideoToVideoEdit {
 
     public struct KlingV3ImageElementInput: WireModel {
         /// The frontal image of the element (main view).
-        public var frontalImageURL: String?
+        public let frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
-        public var referenceImageURLs: [String]?
+        public let referenceImageURLs: [String]?
 
         public init(frontalImageURL: String? = nil, referenceImageURLs: [String]? = nil) {
             self.frontalImageURL = frontalImageURL
@@ -141,27 +141,27 @@ public enum KlingVideoO3ProVideoToVideoReference {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Reference video URL. Only .mp4/.mov formats, 3-10s duration, 720-2160px resolution, max 200MB.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Reference images for style/appearance. Reference in prompt as @Image1, @Image2, etc. Maximum 4 total (elements + reference images) when using video.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// Whether to keep the original audio from the reference video.
         ///
         /// Default: `true`.
-        public var keepAudio: Bool?
+        public let keepAudio: Bool?
         /// Elements (characters/objects) to include. Reference in prompt as @Element1, @Element2.
-        public var elements: [KlingV3ImageElementInput]?
+        public let elements: [KlingV3ImageElementInput]?
         /// The type of multi-shot video generation.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
         /// Aspect ratio.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video duration in seconds (3-15s for reference video).
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(
             prompt: String,
@@ -339,13 +339,13 @@ public enum KlingVideoV15ProEffects {
     /// The input of `fal-ai/kling-video/v1.5/pro/effects`.
     public struct Input: QueueInput, WireModel {
         /// URL of images to be used for hug, kiss or heart_gesture video.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
-        public var effectScene: EffectScene
+        public let effectScene: EffectScene
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(inputImageURLs: [FileInput]? = nil, effectScene: EffectScene, duration: Duration? = nil) {
             self.inputImageURLs = inputImageURLs
@@ -604,29 +604,29 @@ public enum KlingVideoV15ProImageToVideo {
     /// The input of `fal-ai/kling-video/v1.5/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// URL of the image to be used for the end of the video
-        public var tailImageURL: String?
+        public let tailImageURL: String?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// URL of the image for Static Brush Application Area (Mask image created by users using the motion brush)
-        public var staticMaskURL: String?
+        public let staticMaskURL: String?
         /// List of dynamic masks
-        public var dynamicMasks: [DynamicMask]?
+        public let dynamicMasks: [DynamicMask]?
 
         public init(
             prompt: String,
@@ -683,9 +683,9 @@ public enum KlingVideoV15ProImageToVideo {
 
     public struct DynamicMask: WireModel {
         /// URL of the image for Dynamic Brush Application Area (Mask image created by users using the motion brush)
-        public var maskURL: String
+        public let maskURL: String
         /// List of trajectories
-        public var trajectories: [Trajectory]?
+        public let trajectories: [Trajectory]?
 
         public init(maskURL: String, trajectories: [Trajectory]? = nil) {
             self.maskURL = maskURL
@@ -702,9 +702,9 @@ public enum KlingVideoV15ProImageToVideo {
 
     public struct Trajectory: WireModel {
         /// X coordinate of the motion trajectory
-        public var x: Int
+        public let x: Int
         /// Y coordinate of the motion trajectory
-        public var y: Int
+        public let y: Int
 
         public init(x: Int, y: Int) {
             self.x = x
@@ -737,22 +737,22 @@ public enum KlingVideoV15ProTextToVideo {
     /// The input of `fal-ai/kling-video/v1.5/pro/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String,
@@ -830,19 +830,19 @@ public enum KlingVideoV16ProElements {
     /// The input of `fal-ai/kling-video/v1.6/pro/elements`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// List of image URLs to use for video generation. Supports up to 4 images.
-        public var inputImageURLs: [FileInput]
+        public let inputImageURLs: [FileInput]
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             prompt: String,
@@ -901,25 +901,25 @@ public enum KlingVideoV16ProImageToVideo {
     /// The input of `fal-ai/kling-video/v1.6/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// URL of the image to be used for the end of the video
-        public var tailImageURL: String?
+        public let tailImageURL: String?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String,
@@ -1036,19 +1036,19 @@ public enum KlingVideoV16StandardImageToVideo {
     /// The input of `fal-ai/kling-video/v1.6/standard/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String,
@@ -1175,26 +1175,26 @@ public enum KlingVideoV1StandardImageToVideo {
         /// The prompt for the video
         ///
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to be used for the video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// URL of the image to be used for the end of the video
-        public var tailImageURL: String?
+        public let tailImageURL: String?
         /// URL of the image for Static Brush Application Area (Mask image created by users using the motion brush)
-        public var staticMaskURL: String?
+        public let staticMaskURL: String?
         /// List of dynamic masks
-        public var dynamicMasks: [DynamicMask]?
+        public let dynamicMasks: [DynamicMask]?
 
         public init(
             prompt: String,
@@ -1263,26 +1263,26 @@ public enum KlingVideoV1StandardTextToVideo {
     /// The input of `fal-ai/kling-video/v1/standard/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// Camera control parameters
-        public var cameraControl: CameraControl?
+        public let cameraControl: CameraControl?
         /// Advanced Camera control parameters
-        public var advancedCameraControl: CameraControl2?
+        public let advancedCameraControl: CameraControl2?
 
         public init(
             prompt: String,
@@ -1347,11 +1347,11 @@ public enum KlingVideoV1StandardTextToVideo {
 
     public struct CameraControl2: WireModel {
         /// The type of camera movement
-        public var movementType: MovementType
+        public let movementType: MovementType
         /// The value of the camera movement
         ///
         /// At least -10, at most 10.
-        public var movementValue: Int
+        public let movementValue: Int
 
         public init(movementType: MovementType, movementValue: Int) {
             self.movementType = movementType

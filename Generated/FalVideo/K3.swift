@@ -45,20 +45,20 @@ public enum KlingVideoV21MasterImageToVideo {
     /// The input of `fal-ai/kling-video/v2.1/master/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to be used for the video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String,
@@ -134,22 +134,22 @@ public enum KlingVideoV21ProImageToVideo {
     /// The input of `fal-ai/kling-video/v2.1/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to be used for the video
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// URL of the image to be used for the end of the video
-        public var tailImageURL: String?
+        public let tailImageURL: String?
 
         public init(
             prompt: String,
@@ -276,23 +276,23 @@ public enum KlingVideoV26ProImageToVideo {
     /// The input of `fal-ai/kling-video/v2.6/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to be used for the video
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Optional Voice IDs for video generation. Reference voices in your prompt with <<<voice_1>>> and <<<voice_2>>> (maximum 2 voices per task). Get voice IDs from the kling video create-voice endpoint: https://fal.ai/models/fal-ai/kling-video/create-voice
-        public var voiceIDs: [String]?
+        public let voiceIDs: [String]?
         /// URL of the image to be used for the end of the video
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             prompt: String,
@@ -353,17 +353,17 @@ public enum KlingVideoV26ProMotionControl {
     /// Request model for motion control video generation.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Reference video URL. The character actions in the generated video will be consistent with this reference video. Should contain a realistic style character with entire body or upper body visible, including head, without obstruction. Duration limit depends on character_orientation: 10s max for 'image', 30s max for 'video'.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to keep the original sound from the reference video.
         ///
         /// Default: `true`.
-        public var keepOriginalSound: Bool?
+        public let keepOriginalSound: Bool?
         /// Controls whether the output character's orientation matches the reference image or video. 'video': orientation matches reference video - better for complex motions (max 30s). 'image': orientation matches reference image - better for following camera movements (max 10s).
-        public var characterOrientation: CharacterOrientation
+        public let characterOrientation: CharacterOrientation
 
         public init(
             prompt: String? = nil,
@@ -447,26 +447,26 @@ public enum KlingVideoV26ProTextToVideo {
     /// The input of `fal-ai/kling-video/v2.6/pro/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
         /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -584,34 +584,34 @@ public enum KlingVideoV34kImageToVideo {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// List of prompts for multi-shot video generation. If provided, divides the video into multiple shots.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// URL of the image to be used for the video
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: InputDuration?
+        public let duration: InputDuration?
         /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// URL of the image to be used for the end of the video
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Elements (characters/objects) to include in the video. Each example can either be an image set (frontal + reference images) or a video. Reference in prompt as @Element1, @Element2, etc.
-        public var elements: [KlingV3ComboElementInput]?
+        public let elements: [KlingV3ComboElementInput]?
         /// The type of multi-shot video generation. Required when multi_prompt is provided.
         ///
         /// Default: `"customize"`.
-        public var shotType: String?
+        public let shotType: String?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String? = nil,
@@ -692,32 +692,32 @@ public enum KlingVideoV34kTextToVideo {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// List of prompts for multi-shot video generation. If provided, overrides the single prompt and divides the video into multiple shots with specified prompts and durations.
-        public var multiPrompt: [KlingV3MultiPromptElement]?
+        public let multiPrompt: [KlingV3MultiPromptElement]?
         /// Whether to generate native audio for the video. Supports Chinese and English voice output. Other languages are automatically translated to English. For English speech, use lowercase letters; for acronyms or proper nouns, use uppercase.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The type of multi-shot video generation
         ///
         /// Default: `.customize`.
-        public var shotType: ShotType?
+        public let shotType: ShotType?
         /// The aspect ratio of the generated video frame
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// At most 2500 characters. Default: `"blur, distort, and low quality"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             prompt: String? = nil,
@@ -820,19 +820,19 @@ public enum KlingVideoV3ProMotionControl {
     /// The input of `fal-ai/kling-video/v3/pro/motion-control`.
     public struct Input: QueueInput, WireModel {
         /// At most 2500 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Reference video URL. The character actions in the generated video will be consistent with this reference video. Should contain a realistic style character with entire body or upper body visible, including head, without obstruction. Duration limit depends on character_orientation: 10s max for 'image', 30s max for 'video'.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to keep the original sound from the reference video.
         ///
         /// Default: `true`.
-        public var keepOriginalSound: Bool?
+        public let keepOriginalSound: Bool?
         /// Controls whether the output character's orientation matches the reference image or video. 'video': orientation matches reference video - better for complex motions (max 30s). 'image': orientation matches reference image - better for following camera movements (max 10s).
-        public var characterOrientation: CharacterOrientation
+        public let characterOrientation: CharacterOrientation
         /// Optional element for facial consistency binding. Upload a facial element to enhance identity preservation in the generated video. Only 1 element is supported. Reference in prompt as @Element1. Element binding is only supported when character_orientation is 'video'.
-        public var elements: [KlingV3ImageElementInput]?
+        public let elements: [KlingV3ImageElementInput]?
 
         public init(
             prompt: String? = nil,
@@ -965,17 +965,17 @@ public enum KreaWan14bTextToVideo {
     /// The input of `fal-ai/krea-wan-14b/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for the video-to-video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be a multiple of 12 plus 6, for example 6, 18, 30, 42, etc.
         ///
         /// At least 18, at most 162. Default: `78`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Seed for the video-to-video generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(prompt: String, numFrames: Int? = nil, enablePromptExpansion: Bool? = nil, seed: Int64? = nil) {
             self.prompt = prompt
@@ -1022,19 +1022,19 @@ public enum KreaWan14bVideoToVideo {
     /// The input of `fal-ai/krea-wan-14b/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// Prompt for the video-to-video generation.
-        public var prompt: String
+        public let prompt: String
         /// Denoising strength for the video-to-video generation. 0.0 preserves the original, 1.0 completely remakes the video.
         ///
         /// At least 0.01, at most 1. Default: `0.85`.
-        public var strength: Double?
+        public let strength: Double?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// URL of the input video. Currently, only outputs of 16:9 aspect ratio and 480p resolution are supported. Video duration should be less than 1000 frames at 16fps, and output frames will be 6 plus a multiple of 12, for example 18, 30, 42, etc.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Seed for the video-to-video generation.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,

@@ -38,17 +38,17 @@ public enum Latentsync {
     /// The input of `fal-ai/latentsync`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the lip sync for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the audio to generate the lip sync for.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Guidance scale for the model inference
         ///
         /// At least 1, at most 2. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for generation. If None, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Video loop mode when audio is longer than video. Options: pingpong, loop
-        public var loopMode: LoopMode?
+        public let loopMode: LoopMode?
 
         public init(
             videoURL: FileInput,
@@ -127,23 +127,23 @@ public enum LightxRecamera {
     /// Re-camera-only request (minimal schema).
     public struct Input: QueueInput, WireModel {
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
-        public var prompt: String?
+        public let prompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Camera control mode.
         ///
         /// Default: `.traj`.
-        public var camera: Camera?
+        public let camera: Camera?
         /// Camera motion mode.
         ///
         /// Default: `.gradual`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// Camera trajectory parameters (required for recamera mode).
-        public var trajectory: TrajectoryParameters?
+        public let trajectory: TrajectoryParameters?
         /// Target camera pose [theta, phi, radius, x, y] (required when camera='target').
-        public var targetPose: [Double]?
+        public let targetPose: [Double]?
 
         public init(
             videoURL: FileInput,
@@ -216,11 +216,11 @@ public enum LightxRecamera {
     /// - radius: Camera distance scaling factors
     public struct TrajectoryParameters: WireModel {
         /// Horizontal rotation angles (degrees) for each keyframe.
-        public var theta: [Double]
+        public let theta: [Double]
         /// Vertical rotation angles (degrees) for each keyframe.
-        public var phi: [Double]
+        public let phi: [Double]
         /// Camera distance scaling factors for each keyframe.
-        public var radius: [Double]
+        public let radius: [Double]
 
         public init(theta: [Double], phi: [Double], radius: [Double]) {
             self.theta = theta
@@ -281,23 +281,23 @@ public enum LightxRelight {
     /// Relighting-only request (minimal schema).
     public struct Input: QueueInput, WireModel {
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
-        public var prompt: String?
+        public let prompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Relight condition type.
         ///
         /// Default: `.ic`.
-        public var relitCondType: RelitCondType?
+        public let relitCondType: RelitCondType?
         /// Relighting parameters (required for relight_condition_type='ic'). Not used for 'bg' (which expects a background image URL instead).
-        public var relightParameters: RelightParameters?
+        public let relightParameters: RelightParameters?
         /// URL of conditioning image. Required for relight_condition_type='ref'/'hdr'. Also required for relight_condition_type='bg' (background image).
-        public var relitCondImgURL: String?
+        public let relitCondImgURL: String?
         /// Frame index to use as referencen to relight the video with reference.
         ///
         /// At least 0. Default: `0`.
-        public var refID: Int?
+        public let refID: Int?
 
         public init(
             videoURL: FileInput,
@@ -362,19 +362,19 @@ public enum LightxRelight {
     /// Used with relight_condition_type 'ic' (intrinsic conditioning).
     public struct RelightParameters: WireModel {
         /// Text prompt describing the desired lighting condition.
-        public var relightPrompt: String
+        public let relightPrompt: String
         /// Direction of the light source (used for IC-light).
         ///
         /// Default: `.left`.
-        public var bgSource: BgSource?
+        public let bgSource: BgSource?
         /// Classifier-free guidance scale for relighting.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var cfg: Double?
+        public let cfg: Double?
         /// Whether to use sky masking for outdoor scenes.
         ///
         /// Default: `false`.
-        public var useSkyMask: Bool?
+        public let useSkyMask: Bool?
 
         public init(relightPrompt: String, bgSource: BgSource? = nil, cfg: Double? = nil, useSkyMask: Bool? = nil) {
             self.relightPrompt = relightPrompt
@@ -436,114 +436,114 @@ public enum LivePortrait {
     /// The input of `fal-ai/live-portrait`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to drive the lip syncing.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the image to be animated
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Amount to blink the eyes
         ///
         /// At least -30, at most 30. Default: `0`.
-        public var blink: Double?
+        public let blink: Double?
         /// Amount to raise or lower eyebrows
         ///
         /// At least -30, at most 30. Default: `0`.
-        public var eyebrow: Double?
+        public let eyebrow: Double?
         /// Amount to wink
         ///
         /// At least 0, at most 25. Default: `0`.
-        public var wink: Double?
+        public let wink: Double?
         /// Amount to move pupils horizontally
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var pupilX: Double?
+        public let pupilX: Double?
         /// Amount to move pupils vertically
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var pupilY: Double?
+        public let pupilY: Double?
         /// Amount to open mouth in 'aaa' shape
         ///
         /// At least -200, at most 200. Default: `0`.
-        public var aaa: Double?
+        public let aaa: Double?
         /// Amount to shape mouth in 'eee' position
         ///
         /// At least -40, at most 40. Default: `0`.
-        public var eee: Double?
+        public let eee: Double?
         /// Amount to shape mouth in 'woo' position
         ///
         /// At least -100, at most 100. Default: `0`.
-        public var woo: Double?
+        public let woo: Double?
         /// Amount to smile
         ///
         /// At least -2, at most 2. Default: `0`.
-        public var smile: Double?
+        public let smile: Double?
         /// Whether to set the lip to closed state before animation. Only takes effect when flag_eye_retargeting and flag_lip_retargeting are False.
         ///
         /// Default: `true`.
-        public var flagLipZero: Bool?
+        public let flagLipZero: Bool?
         /// Amount to rotate the face in pitch
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotatePitch: Double?
+        public let rotatePitch: Double?
         /// Amount to rotate the face in yaw
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotateYaw: Double?
+        public let rotateYaw: Double?
         /// Amount to rotate the face in roll
         ///
         /// At least -45, at most 45. Default: `0`.
-        public var rotateRoll: Double?
+        public let rotateRoll: Double?
         /// Whether to enable eye retargeting.
         ///
         /// Default: `false`.
-        public var flagEyeRetargeting: Bool?
+        public let flagEyeRetargeting: Bool?
         /// Whether to enable lip retargeting.
         ///
         /// Default: `false`.
-        public var flagLipRetargeting: Bool?
+        public let flagLipRetargeting: Bool?
         /// Whether to enable stitching. Recommended to set to True.
         ///
         /// Default: `true`.
-        public var flagStitching: Bool?
+        public let flagStitching: Bool?
         /// Whether to use relative motion.
         ///
         /// Default: `true`.
-        public var flagRelative: Bool?
+        public let flagRelative: Bool?
         /// Whether to paste-back/stitch the animated face cropping from the face-cropping space to the original image space.
         ///
         /// Default: `true`.
-        public var flagPasteback: Bool?
+        public let flagPasteback: Bool?
         /// Whether to crop the source portrait to the face-cropping space.
         ///
         /// Default: `true`.
-        public var flagDoCrop: Bool?
+        public let flagDoCrop: Bool?
         /// Whether to conduct the rotation when flag_do_crop is True.
         ///
         /// Default: `true`.
-        public var flagDoRot: Bool?
+        public let flagDoRot: Bool?
         /// Size of the output image.
         ///
         /// Default: `512`.
-        public var dsize: Int?
+        public let dsize: Int?
         /// Scaling factor for the face crop.
         ///
         /// Default: `2.3`.
-        public var scale: Double?
+        public let scale: Double?
         /// Horizontal offset ratio for face crop.
         ///
         /// Default: `0`.
-        public var vxRatio: Double?
+        public let vxRatio: Double?
         /// Vertical offset ratio for face crop. Positive values move up, negative values move down.
         ///
         /// Default: `-0.125`.
-        public var vyRatio: Double?
+        public let vyRatio: Double?
         /// Batch size for the model. The larger the batch size, the faster the model will run, but the more memory it will consume.
         ///
         /// Default: `32`.
-        public var batchSize: Int?
+        public let batchSize: Int?
         /// Whether to enable the safety checker. If enabled, the model will check if the input image contains a face before processing it.
         /// The safety checker will process the input image
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             videoURL: FileInput,
@@ -701,57 +701,57 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     /// Request model for multi-speaker image+audio to video generation.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image containing two speakers.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file for person 1 (left side).
         ///
         /// Default: `"https://raw.githubusercontent.com/meituan-longcat/LongCat-Video/refs/heads/main/assets/avatar/multi/sing_man.WAV"`.
-        public var audioURLPerson1: String?
+        public let audioURLPerson1: String?
         /// The URL of the audio file for person 2 (right side).
         ///
         /// Default: `"https://raw.githubusercontent.com/meituan-longcat/LongCat-Video/refs/heads/main/assets/avatar/multi/sing_woman.WAV"`.
-        public var audioURLPerson2: String?
+        public let audioURLPerson2: String?
         /// The prompt to guide the video generation.
         ///
         /// Default: `"Two people are having a conversation with natural expressions and movements."`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to avoid in the video generation.
         ///
         /// Default: `"Close-up, Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Bounding box for person 1. If not provided, defaults to left half of image.
-        public var bboxPerson1: BoundingBox?
+        public let bboxPerson1: BoundingBox?
         /// Bounding box for person 2. If not provided, defaults to right half of image.
-        public var bboxPerson2: BoundingBox?
+        public let bboxPerson2: BoundingBox?
         /// How to combine the two audio tracks. 'para' (parallel) plays both simultaneously, 'add' (sequential) plays person 1 first then person 2.
         ///
         /// Default: `.para`.
-        public var audioType: AudioType?
+        public let audioType: AudioType?
         /// The number of inference steps to use.
         ///
         /// At least 10, at most 100. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The text guidance scale for classifier-free guidance.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var textGuidanceScale: Double?
+        public let textGuidanceScale: Double?
         /// The audio guidance scale. Higher values may lead to exaggerated mouth movements.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// Resolution of the generated video (480p or 720p). Billing is per video-second (16 frames): 480p is 1 unit per second and 720p is 4 units per second.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of video segments to generate. Each segment adds ~5 seconds of video. First segment is ~5.8s, additional segments are 5s each.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numSegments: Int?
+        public let numSegments: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             imageURL: FileInput,
@@ -834,15 +834,15 @@ public enum LongcatMultiAvatarImageAudioToVideo {
 
     public struct BoundingBox: WireModel {
         /// X-coordinate of the top-left corner
-        public var x: Double
+        public let x: Double
         /// Y-coordinate of the top-left corner
-        public var y: Double
+        public let y: Double
         /// Width of the bounding box
-        public var w: Double
+        public let w: Double
         /// Height of the bounding box
-        public var h: Double
+        public let h: Double
         /// Label of the bounding box
-        public var label: String
+        public let label: String
 
         public init(x: Double, y: Double, w: Double, h: Double, label: String) {
             self.x = x
@@ -910,45 +910,45 @@ public enum LongcatSingleAvatarAudioToVideo {
     /// Request model for audio-to-video generation.
     public struct Input: QueueInput, WireModel {
         /// The URL of the audio file to drive the avatar.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"A person is talking naturally with natural expressions and movements."`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to avoid in the video generation.
         ///
         /// Default: `"Close-up, Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to use.
         ///
         /// At least 10, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The text guidance scale for classifier-free guidance.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var textGuidanceScale: Double?
+        public let textGuidanceScale: Double?
         /// The audio guidance scale. Higher values may lead to exaggerated mouth movements.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// Resolution of the generated video (480p or 720p). Billing is per video-second (16 frames): 480p is 1 unit per second and 720p is 4 units per second.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of video segments to generate. Each segment adds ~5 seconds of video. First segment is ~5.8s, additional segments are 5s each.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numSegments: Int?
+        public let numSegments: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion using an LLM to enhance the prompt for better video quality.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             audioURL: FileInput,
@@ -1050,47 +1050,47 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     /// Request model for image+audio to video generation.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to animate.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file to drive the avatar.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"A person is talking naturally with natural expressions and movements."`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to avoid in the video generation.
         ///
         /// Default: `"Close-up, Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to use.
         ///
         /// At least 10, at most 100. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The text guidance scale for classifier-free guidance.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var textGuidanceScale: Double?
+        public let textGuidanceScale: Double?
         /// The audio guidance scale. Higher values may lead to exaggerated mouth movements.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// Resolution of the generated video (480p or 720p). Billing is per video-second (16 frames): 480p is 1 unit per second and 720p is 4 units per second.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of video segments to generate. Each segment adds ~5 seconds of video. First segment is ~5.8s, additional segments are 5s each.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var numSegments: Int?
+        public let numSegments: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion using an LLM to enhance the prompt for better video quality.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1196,49 +1196,49 @@ public enum LongcatVideoDistilledImageToVideo480p {
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/480p`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"First-person view from the cockpit of a Formula 1 car. The driver's gloved hands firmly grip the intricate, carbon-fiber steering wheel adorned with numerous colorful buttons and a vibrant digital display showing race data. Beyond the windshield, a sun-drenched racetrack stretches ahead, lined with cheering spectators in the grandstands. Several rival cars are visible in the distance, creating a dynamic sense of competition. The sky above is a clear, brilliant blue, reflecting the exhilarating atmosphere of a high-speed race. high resolution 4k"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1364,53 +1364,53 @@ public enum LongcatVideoDistilledImageToVideo720p {
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/720p`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"First-person view from the cockpit of a Formula 1 car. The driver's gloved hands firmly grip the intricate, carbon-fiber steering wheel adorned with numerous colorful buttons and a vibrant digital display showing race data. Beyond the windshield, a sun-drenched racetrack stretches ahead, lined with cheering spectators in the grandstands. Several rival cars are visible in the distance, creating a dynamic sense of competition. The sky above is a clear, brilliant blue, reflecting the exhilarating atmosphere of a high-speed race. high resolution 4k"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of inference steps to use for refinement.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numRefineInferenceSteps: Int?
+        public let numRefineInferenceSteps: Int?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             imageURL: FileInput,
@@ -1505,49 +1505,49 @@ public enum LongcatVideoDistilledTextToVideo480p {
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/480p`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1637,53 +1637,53 @@ public enum LongcatVideoDistilledTextToVideo720p {
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/720p`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of inference steps to use for refinement.
         ///
         /// At least 2, at most 16. Default: `12`.
-        public var numRefineInferenceSteps: Int?
+        public let numRefineInferenceSteps: Int?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1777,61 +1777,61 @@ public enum LongcatVideoImageToVideo480p {
     /// The input of `fal-ai/longcat-video/image-to-video/480p`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"First-person view from the cockpit of a Formula 1 car. The driver's gloved hands firmly grip the intricate, carbon-fiber steering wheel adorned with numerous colorful buttons and a vibrant digital display showing race data. Beyond the windshield, a sun-drenched racetrack stretches ahead, lined with cheering spectators in the grandstands. Several rival cars are visible in the distance, creating a dynamic sense of competition. The sky above is a clear, brilliant blue, reflecting the exhilarating atmosphere of a high-speed race. high resolution 4k"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use for the video generation.
         ///
         /// Default: `"Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the video generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -1946,65 +1946,65 @@ public enum LongcatVideoImageToVideo720p {
     /// The input of `fal-ai/longcat-video/image-to-video/720p`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate a video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to guide the video generation.
         ///
         /// Default: `"First-person view from the cockpit of a Formula 1 car. The driver's gloved hands firmly grip the intricate, carbon-fiber steering wheel adorned with numerous colorful buttons and a vibrant digital display showing race data. Beyond the windshield, a sun-drenched racetrack stretches ahead, lined with cheering spectators in the grandstands. Several rival cars are visible in the distance, creating a dynamic sense of competition. The sky above is a clear, brilliant blue, reflecting the exhilarating atmosphere of a high-speed race. high resolution 4k"`.
-        public var prompt: String?
+        public let prompt: String?
         /// The negative prompt to use for the video generation.
         ///
         /// Default: `"Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of inference steps to use for refinement.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numRefineInferenceSteps: Int?
+        public let numRefineInferenceSteps: Int?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the video generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -2113,61 +2113,61 @@ public enum LongcatVideoTextToVideo480p {
     /// The input of `fal-ai/longcat-video/text-to-video/480p`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use for the video generation.
         ///
         /// Default: `"Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the video generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -2271,65 +2271,65 @@ public enum LongcatVideoTextToVideo720p {
     /// The input of `fal-ai/longcat-video/text-to-video/720p`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use for the video generation.
         ///
         /// Default: `"Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, misshapen limbs, fused fingers, still picture, messy background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of frames to generate.
         ///
         /// At least 17, at most 961. Default: `162`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The number of inference steps to use for refinement.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numRefineInferenceSteps: Int?
+        public let numRefineInferenceSteps: Int?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `30`.
-        public var fps: Int?
+        public let fps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The acceleration level to use for the video generation.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -2435,99 +2435,99 @@ public enum Ltx219bAudioToVideo {
     /// The input of `fal-ai/ltx-2-19b/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -2777,101 +2777,101 @@ public enum Ltx219bAudioToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/audio-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -3007,13 +3007,13 @@ public enum Ltx219bAudioToVideoLoRA {
     /// LoRA weight configuration.
     public struct LoRAInput: WireModel {
         /// URL, HuggingFace repo ID (owner/repo) to lora weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
-        public var weightName: String?
+        public let weightName: String?
         /// Scale factor for LoRA application (0.0 to 4.0).
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil) {
             self.path = path
@@ -3064,91 +3064,91 @@ public enum Ltx219bDistilledAudioToVideo {
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -3291,93 +3291,93 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,

@@ -48,97 +48,97 @@ public enum Ltx219bDistilledExtendVideo {
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -300,99 +300,99 @@ public enum Ltx219bDistilledExtendVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -544,85 +544,85 @@ public enum Ltx219bDistilledImageToVideo {
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -770,87 +770,87 @@ public enum Ltx219bDistilledImageToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -988,69 +988,69 @@ public enum Ltx219bDistilledTextToVideo {
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1165,71 +1165,71 @@ public enum Ltx219bDistilledTextToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
 
         public init(
             prompt: String,
@@ -1347,113 +1347,113 @@ public enum Ltx219bDistilledVideoToVideo {
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The preprocessor to use for the video. When a preprocessor is used and `ic_lora_type` is set to `match_preprocessor`, the IC-LoRA will be loaded based on the preprocessor type.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The type of IC-LoRA to load. In-Context LoRA weights are used to condition the video based on edge, depth, or pose videos. Only change this from `match_preprocessor` if your videos are already preprocessed (or you are using the detailer.)
         ///
         /// Default: `.matchPreprocessor`.
-        public var icLoRA: IcLoRA?
+        public let icLoRA: IcLoRA?
         /// The scale of the IC-LoRA to use. This allows you to control the strength of the IC-LoRA.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var icLoRAScale: Double?
+        public let icLoRAScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -1653,115 +1653,115 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The preprocessor to use for the video. When a preprocessor is used and `ic_lora_type` is set to `match_preprocessor`, the IC-LoRA will be loaded based on the preprocessor type.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The type of IC-LoRA to load. In-Context LoRA weights are used to condition the video based on edge, depth, or pose videos. Only change this from `match_preprocessor` if your videos are already preprocessed (or you are using the detailer.)
         ///
         /// Default: `.matchPreprocessor`.
-        public var icLoRA: IcLoRA?
+        public let icLoRA: IcLoRA?
         /// The scale of the IC-LoRA to use. This allows you to control the strength of the IC-LoRA.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var icLoRAScale: Double?
+        public let icLoRAScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -1933,105 +1933,105 @@ public enum Ltx219bExtendVideo {
     /// The input of `fal-ai/ltx-2-19b/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2191,107 +2191,107 @@ public enum Ltx219bExtendVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/extend-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2454,93 +2454,93 @@ public enum Ltx219bImageToVideo {
     /// The input of `fal-ai/ltx-2-19b/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2686,95 +2686,95 @@ public enum Ltx219bImageToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/image-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2922,77 +2922,77 @@ public enum Ltx219bTextToVideo {
     /// The input of `fal-ai/ltx-2-19b/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -3117,79 +3117,79 @@ public enum Ltx219bTextToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/text-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
 
         public init(
             prompt: String,
@@ -3319,121 +3319,121 @@ public enum Ltx219bVideoToVideo {
     /// The input of `fal-ai/ltx-2-19b/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The preprocessor to use for the video. When a preprocessor is used and `ic_lora_type` is set to `match_preprocessor`, the IC-LoRA will be loaded based on the preprocessor type.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The type of IC-LoRA to load. In-Context LoRA weights are used to condition the video based on edge, depth, or pose videos. Only change this from `match_preprocessor` if your videos are already preprocessed (or you are using the detailer.)
         ///
         /// Default: `.matchPreprocessor`.
-        public var icLoRA: IcLoRA?
+        public let icLoRA: IcLoRA?
         /// The scale of the IC-LoRA to use. This allows you to control the strength of the IC-LoRA.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var icLoRAScale: Double?
+        public let icLoRAScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -3613,123 +3613,123 @@ public enum Ltx219bVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2-19b/video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var fps: Double?
+        public let fps: Double?
         /// The guidance scale to use.
         ///
         /// At least 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, off-sync audio,incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The preprocessor to use for the video. When a preprocessor is used and `ic_lora_type` is set to `match_preprocessor`, the IC-LoRA will be loaded based on the preprocessor type.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The type of IC-LoRA to load. In-Context LoRA weights are used to condition the video based on edge, depth, or pose videos. Only change this from `match_preprocessor` if your videos are already preprocessed (or you are using the detailer.)
         ///
         /// Default: `.matchPreprocessor`.
-        public var icLoRA: IcLoRA?
+        public let icLoRA: IcLoRA?
         /// The scale of the IC-LoRA to use. This allows you to control the strength of the IC-LoRA.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var icLoRAScale: Double?
+        public let icLoRAScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -3910,147 +3910,147 @@ public enum Ltx2322bAudioToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -4275,149 +4275,149 @@ public enum Ltx2322bAudioToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -4632,99 +4632,99 @@ public enum Ltx2322bDistilledAudioToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,
@@ -4877,101 +4877,101 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the audio to generate the video from.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the audio duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchAudioLength: Bool?
+        public let matchAudioLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video. Use 'auto' to match the input image dimensions if provided.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
         /// Audio conditioning strength. Values below 1.0 will allow the model to change the audio, while a value of exactly 1.0 will use the input audio without modification.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// Whether to preprocess the audio before using it as conditioning.
         ///
         /// Default: `true`.
-        public var preprocessAudio: Bool?
+        public let preprocessAudio: Bool?
 
         public init(
             prompt: String,

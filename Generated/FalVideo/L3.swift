@@ -50,93 +50,93 @@ public enum Ltx2322bDistilledImageToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -282,95 +282,95 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -519,109 +519,109 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to reference.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The preprocessor to use for the generation.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The IC LoRA type to use for the generation.
         ///
         /// Default: `.union`.
-        public var icLoRAType: IcLoRAType?
+        public let icLoRAType: IcLoRAType?
 
         public init(
             prompt: String,
@@ -800,111 +800,111 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to reference.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The preprocessor to use for the generation.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The IC LoRA type to use for the generation.
         ///
         /// Default: `.union`.
-        public var icLoRAType: IcLoRAType?
+        public let icLoRAType: IcLoRAType?
 
         public init(
             prompt: String,
@@ -1070,77 +1070,77 @@ public enum Ltx2322bDistilledTextToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
 
         public init(
             prompt: String,
@@ -1265,79 +1265,79 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
 
         public init(
             prompt: String,
@@ -1465,95 +1465,95 @@ public enum Ltx2322bDistilledVideoToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -1699,97 +1699,97 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -1939,153 +1939,153 @@ public enum Ltx2322bExtendVideo {
     /// The input of `fal-ai/ltx-2.3-22b/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2304,155 +2304,155 @@ public enum Ltx2322bExtendVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/extend-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to extend.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the image to use as the end of the extended video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Direction to extend the video. 'forward' extends from the end of the video, 'backward' extends from the beginning.
         ///
         /// Default: `.forward`.
-        public var extendDirection: ExtendDirection?
+        public let extendDirection: ExtendDirection?
         /// The number of frames to use as context for the extension.
         ///
         /// At least 0, at most 121. Default: `25`.
-        public var numContextFrames: Int?
+        public let numContextFrames: Int?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -2674,141 +2674,141 @@ public enum Ltx2322bImageToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -3013,143 +3013,143 @@ public enum Ltx2322bImageToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt used for the generation.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// The direction to interpolate the image sequence in. 'Forward' goes from the start image to the end image, 'Backward' goes from the end image to the start image.
         ///
         /// Default: `.forward`.
-        public var interpolationDirection: InterpolationDirection?
+        public let interpolationDirection: InterpolationDirection?
         /// The strength of the image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var imageStrength: Double?
+        public let imageStrength: Double?
         /// The strength of the end image to use for the video generation.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endImageStrength: Double?
+        public let endImageStrength: Double?
 
         public init(
             prompt: String,
@@ -3358,157 +3358,157 @@ public enum Ltx2322bReferenceVideoToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to reference.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The preprocessor to use for the generation.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The IC LoRA type to use for the generation.
         ///
         /// Default: `.union`.
-        public var icLoRAType: IcLoRAType?
+        public let icLoRAType: IcLoRAType?
 
         public init(
             prompt: String,
@@ -3732,159 +3732,159 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to reference.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// An optional URL of an audio to use as the audio for the video. If not provided, any audio present in the input video will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// An optional URL of an image to use as the first frame of the video.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The URL of the image to use as the end of the video.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
         /// The preprocessor to use for the generation.
         ///
         /// Default: `.noPreprocessor`.
-        public var preprocessor: Preprocessor?
+        public let preprocessor: Preprocessor?
         /// The IC LoRA type to use for the generation.
         ///
         /// Default: `.union`.
-        public var icLoRAType: IcLoRAType?
+        public let icLoRAType: IcLoRAType?
 
         public init(
             prompt: String,
@@ -4109,125 +4109,125 @@ public enum Ltx2322bTextToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
 
         public init(
             prompt: String,
@@ -4411,127 +4411,127 @@ public enum Ltx2322bTextToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.landscape16x9)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
 
         public init(
             prompt: String,
@@ -4718,143 +4718,143 @@ public enum Ltx2322bVideoToVideo {
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -5059,145 +5059,145 @@ public enum Ltx2322bVideoToVideoLoRA {
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to generate the video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// When enabled, the number of frames will be calculated based on the video duration and FPS. When disabled, use the specified num_frames.
         ///
         /// Default: `true`.
-        public var matchVideoLength: Bool?
+        public let matchVideoLength: Bool?
         /// The number of frames to generate.
         ///
         /// At least 9, at most 481. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The size of the generated video.
         ///
         /// Default: `.preset(.auto)`.
-        public var videoSize: VideoSize?
+        public let videoSize: VideoSize?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to use multi-scale generation. If True, the model will generate the video at a smaller scale first, then use the smaller video to guide the generation of a video at or above your requested size. This results in better coherence and details.
         ///
         /// Default: `true`.
-        public var useMultiscale: Bool?
+        public let useMultiscale: Bool?
         /// When true, match the output FPS to the input video's FPS instead of using the default target FPS.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The frames per second of the generated video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var fps: Double?
+        public let fps: Double?
         /// The number of inference steps to use.
         ///
         /// At least 8, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The Classifier-Free Guidance (CFG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 1, at most 20. Default: `3`.
-        public var videoCFGScale: Double?
+        public let videoCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the video. Higher values result in more consistent and focused video content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var videoStgScale: Double?
+        public let videoStgScale: Double?
         /// The rescaling scale for the video. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var videoRescalingScale: Double?
+        public let videoRescalingScale: Double?
         /// The modality scale for the video. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var videoModalityScale: Double?
+        public let videoModalityScale: Double?
         /// The Classifier-Free Guidance (CFG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 1, at most 20. Default: `7`.
-        public var audioCFGScale: Double?
+        public let audioCFGScale: Double?
         /// The Spatiotemporal Guidance (STG) scale for the audio. Higher values result in more consistent and focused audio content.
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var audioStgScale: Double?
+        public let audioStgScale: Double?
         /// The rescaling scale for the audio. Controls the ratio between classifier-free guidance and spatiotemporal guidance.
         ///
         /// At least 0, at most 1. Default: `0.7`.
-        public var audioRescalingScale: Double?
+        public let audioRescalingScale: Double?
         /// The modality scale for the audio. Controls the ratio between video and audio modalities.
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var audioModalityScale: Double?
+        public let audioModalityScale: Double?
         /// The gamma of gradient estimation during denoising. Set to 0 to disable.
         ///
         /// At least 0, at most 10. Default: `2`.
-        public var gradientEstimationGamma: Double?
+        public let gradientEstimationGamma: Double?
         /// Whether to use restart sampling. This will inject a small amount of noise during each denoising step, which can help improve the quality of the generated video.
         ///
         /// Default: `false`.
-        public var useRestartSampling: Bool?
+        public let useRestartSampling: Bool?
         /// The scheduler to use.
         ///
         /// Default: `.ltx2`.
-        public var scheduler: Scheduler?
+        public let scheduler: Scheduler?
         /// The acceleration level to use.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// Default: `.noCameraLoRA`.
-        public var cameraLoRA: CameraLoRA?
+        public let cameraLoRA: CameraLoRA?
         /// The scale of the camera LoRA to use. This allows you to control the camera movement of the generated video more accurately than just prompting the model to move the camera.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var cameraLoRAScale: Double?
+        public let cameraLoRAScale: Double?
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"news broadcast, 3d animation, computer graphics, pc game, console game, video game, cartoon, childish, watermark, logo, text, on screen text, subtitles, titles, signature, slowmo, static"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The LoRAs to use for the generation.
-        public var loras: [LoRAInput]
+        public let loras: [LoRAInput]
         /// The scale of the distill LoRA to use for the first pass. Set to 0 to disable.
         ///
         /// At least 0, at most 1. Default: `0.2`.
-        public var distillLoRAFirstPassScale: Double?
+        public let distillLoRAFirstPassScale: Double?
         /// The scale of the distill LoRA to use for the second and subsequent passes.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var distillLoRASecondPassScale: Double?
+        public let distillLoRASecondPassScale: Double?
         /// Video conditioning strength. Lower values represent more freedom given to the model to change the video content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var videoStrength: Double?
+        public let videoStrength: Double?
         /// Audio conditioning strength. Lower values represent more freedom given to the model to change the audio content.
         ///
         /// At least 0, at most 1. Default: `0.01`.
-        public var audioStrength: Double?
+        public let audioStrength: Double?
 
         public init(
             prompt: String,
@@ -5395,21 +5395,21 @@ public enum Ltx23AudioToVideo {
     /// The input of `fal-ai/ltx-2.3/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
-        public var imageURL: String?
+        public let imageURL: String?
         /// Text description of how the video should be generated. Required if image_url is not provided. When image_url is provided, this describes how the image should be animated.
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Guidance scale for video generation. Higher values make the output more closely follow the prompt. Defaults to 5 for text-to-video, or 9 when providing an image.
         ///
         /// At least 1, at most 50.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image, or defaults to 16:9 if no image is provided.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             audioURL: FileInput,
@@ -5491,23 +5491,23 @@ public enum Ltx23ExtendVideo {
     /// The input of `fal-ai/ltx-2.3/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to extend
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Description of what should happen in the extended portion of the video.
         ///
         /// At most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Duration in seconds to extend the video. Maximum 20 seconds.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var duration: Double?
+        public let duration: Double?
         /// Where to extend the video: 'end' extends at the end, 'start' extends at the beginning.
         ///
         /// Default: `.end`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// Number of seconds from the input video to use as context for the extension (minimum 1 second, maximum 20 seconds). If not provided, defaults to maximize available context within the 505 frame limit.
         ///
         /// At least 1, at most 20.
-        public var context: Double?
+        public let context: Double?
 
         public init(
             videoURL: FileInput,

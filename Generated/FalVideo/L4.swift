@@ -42,33 +42,33 @@ public enum Ltx23ImageToVideo {
     /// The input of `fal-ai/ltx-2.3/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the start image to use for the generated video.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// One of: 6, 8, 10. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
         /// One of: 24, 25, 48, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             imageURL: FileInput,
@@ -150,33 +150,33 @@ public enum Ltx23ImageToVideoFast {
     /// The input of `fal-ai/ltx-2.3/image-to-video/fast`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
         /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
         /// One of: 24, 25, 48, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             imageURL: FileInput,
@@ -243,23 +243,23 @@ public enum Ltx23RetakeVideo {
     /// The input of `fal-ai/ltx-2.3/retake-video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to retake
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The prompt to retake the video with
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The start time of the video to retake in seconds
         ///
         /// At least 0, at most 20. Default: `0`.
-        public var startTime: Double?
+        public let startTime: Double?
         /// The duration of the video to retake in seconds
         ///
         /// At least 2, at most 20. Default: `5`.
-        public var duration: Double?
+        public let duration: Double?
         /// The retake mode to use for the retake
         ///
         /// Default: `.replaceAudioAndVideo`.
-        public var retakeMode: RetakeMode?
+        public let retakeMode: RetakeMode?
 
         public init(
             videoURL: FileInput,
@@ -334,27 +334,27 @@ public enum Ltx23TextToVideo {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// One of: 6, 8, 10. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
         /// One of: 24, 25, 48, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -419,27 +419,27 @@ public enum Ltx23TextToVideoFast {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
         /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
         /// One of: 24, 25, 48, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -500,17 +500,17 @@ public enum Ltx2AudioToVideo {
     /// The input of `fal-ai/ltx-2/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
-        public var imageURL: String?
+        public let imageURL: String?
         /// Text description of how the video should be generated. Required if image_url is not provided. When image_url is provided, this describes how the image should be animated.
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Guidance scale for video generation. Higher values make the output more closely follow the prompt. Defaults to 5 for text-to-video, or 9 when providing an image.
         ///
         /// At least 1, at most 50.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
 
         public init(audioURL: FileInput, imageURL: String? = nil, prompt: String? = nil, guidanceScale: Double? = nil) {
             self.audioURL = audioURL
@@ -569,27 +569,27 @@ public enum Ltx2ImageToVideo {
     /// The input of `fal-ai/ltx-2/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// One of: 6, 8, 10. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
         /// One of: 25, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             imageURL: FileInput,
@@ -650,27 +650,27 @@ public enum Ltx2ImageToVideoFast {
     /// The input of `fal-ai/ltx-2/image-to-video/fast`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
         /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
         /// One of: 25, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             imageURL: FileInput,
@@ -749,23 +749,23 @@ public enum Ltx2TextToVideo {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds
         ///
         /// One of: 6, 8, 10. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
         /// One of: 25, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -825,23 +825,23 @@ public enum Ltx2TextToVideoFast {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
         /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
         /// One of: 25, 50. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
 
         public init(
             prompt: String,
@@ -896,21 +896,21 @@ public enum LtxVideo {
     /// The input of `fal-ai/ltx-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"low quality, worst quality, deformed, distorted, disfigured, motion smear, motion artifacts, fused fingers, bad anatomy, weird hand, ugly"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed to use for random number generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to take.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
 
         public init(
             prompt: String,
@@ -986,69 +986,69 @@ public enum LtxVideo13bDev {
     /// The input of `fal-ai/ltx-video-13b-dev`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 0, at most 49. Default: `17`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
 
         public init(
             prompt: String,
@@ -1144,13 +1144,13 @@ public enum LtxVideo13bDev {
 
     public struct LoRAWeight: WireModel {
         /// URL or path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
-        public var weightName: String?
+        public let weightName: String?
         /// Scale of the LoRA weight. This is a multiplier applied to the LoRA weight when loading it.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil) {
             self.path = path
@@ -1233,75 +1233,75 @@ public enum LtxVideo13bDevExtend {
     /// The input of `fal-ai/ltx-video-13b-dev/extend`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 0, at most 49. Default: `17`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
         /// Video to be extended.
-        public var video: ExtendVideoConditioningInput
+        public let video: ExtendVideoConditioningInput
 
         public init(
             prompt: String,
@@ -1420,35 +1420,35 @@ public enum LtxVideo13bDevExtend {
 
     public struct ExtendVideoConditioningInput: WireModel {
         /// URL of video to use as conditioning
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
         ///
         /// At least 0, at most 1440. Default: `0`.
-        public var startFrameNum: Int?
+        public let startFrameNum: Int?
         /// Strength of the conditioning. 0.0 means no conditioning, 1.0 means full conditioning.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
         /// Whether to limit the number of frames used from the video. If True, the `max_num_frames` parameter will be used to limit the number of frames.
         ///
         /// Default: `false`.
-        public var limitNumFrames: Bool?
+        public let limitNumFrames: Bool?
         /// Maximum number of frames to use from the video. If None, all frames will be used.
         ///
         /// At least 1, at most 1441. Default: `1441`.
-        public var maxNumFrames: Int?
+        public let maxNumFrames: Int?
         /// Whether to resample the video to a specific FPS. If True, the `target_fps` parameter will be used to resample the video.
         ///
         /// Default: `false`.
-        public var resampleFPS: Bool?
+        public let resampleFPS: Bool?
         /// Target FPS to resample the video to. Only relevant if `resample_fps` is True.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var targetFPS: Int?
+        public let targetFPS: Int?
         /// Whether to reverse the video. This is useful for tasks where the video conditioning should be applied in reverse order.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1523,75 +1523,75 @@ public enum LtxVideo13bDevImageToVideo {
     /// The input of `fal-ai/ltx-video-13b-dev/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 0, at most 49. Default: `17`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// Image URL for Image-to-Video task
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
 
         public init(
             prompt: String,
@@ -1712,81 +1712,81 @@ public enum LtxVideo13bDevMulticonditioning {
     /// The input of `fal-ai/ltx-video-13b-dev/multiconditioning`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 0, at most 49. Default: `17`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
         /// URL of images to use as conditioning
         ///
         /// Default: `[]`.
-        public var images: [ImageConditioningInput]?
+        public let images: [ImageConditioningInput]?
         /// Videos to use as conditioning
         ///
         /// Default: `[]`.
-        public var videos: [VideoConditioningInput]?
+        public let videos: [VideoConditioningInput]?
 
         public init(
             prompt: String,
@@ -1895,15 +1895,15 @@ public enum LtxVideo13bDevMulticonditioning {
 
     public struct ImageConditioningInput: WireModel {
         /// URL of image to use as conditioning
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
         ///
         /// At least 0, at most 1440. Default: `0`.
-        public var startFrameNum: Int?
+        public let startFrameNum: Int?
         /// Strength of the conditioning. 0.0 means no conditioning, 1.0 means full conditioning.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(imageURL: FileInput, startFrameNum: Int? = nil, strength: Double? = nil) {
             self.imageURL = imageURL
@@ -1935,43 +1935,43 @@ public enum LtxVideo13bDevMulticonditioning {
 
     public struct VideoConditioningInput: WireModel {
         /// URL of video to use as conditioning
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Type of conditioning this video provides. This is relevant to ensure in-context LoRA weights are applied correctly, as well as selecting the correct preprocessing pipeline, when enabled.
         ///
         /// Default: `.rgb`.
-        public var conditioningType: ConditioningType?
+        public let conditioningType: ConditioningType?
         /// Whether to preprocess the video. If True, the video will be preprocessed to match the conditioning type. This is a no-op for RGB conditioning.
         ///
         /// Default: `false`.
-        public var preprocess: Bool?
+        public let preprocess: Bool?
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
         ///
         /// At least 0, at most 1440. Default: `0`.
-        public var startFrameNum: Int?
+        public let startFrameNum: Int?
         /// Strength of the conditioning. 0.0 means no conditioning, 1.0 means full conditioning.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
         /// Whether to limit the number of frames used from the video. If True, the `max_num_frames` parameter will be used to limit the number of frames.
         ///
         /// Default: `false`.
-        public var limitNumFrames: Bool?
+        public let limitNumFrames: Bool?
         /// Maximum number of frames to use from the video. If None, all frames will be used.
         ///
         /// At least 1, at most 1441. Default: `1441`.
-        public var maxNumFrames: Int?
+        public let maxNumFrames: Int?
         /// Whether to resample the video to a specific FPS. If True, the `target_fps` parameter will be used to resample the video.
         ///
         /// Default: `false`.
-        public var resampleFPS: Bool?
+        public let resampleFPS: Bool?
         /// Target FPS to resample the video to. Only relevant if `resample_fps` is True.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var targetFPS: Int?
+        public let targetFPS: Int?
         /// Whether to reverse the video. This is useful for tasks where the video conditioning should be applied in reverse order.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
 
         public init(
             videoURL: FileInput,
@@ -2067,69 +2067,69 @@ public enum LtxVideo13bDistilled {
     /// Distilled model input
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
 
         public init(
             prompt: String,
@@ -2243,75 +2243,75 @@ public enum LtxVideo13bDistilledExtend {
     /// The input of `fal-ai/ltx-video-13b-distilled/extend`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
         /// Video to be extended.
-        public var video: ExtendVideoConditioningInput
+        public let video: ExtendVideoConditioningInput
 
         public init(
             prompt: String,
@@ -2433,75 +2433,75 @@ public enum LtxVideo13bDistilledImageToVideo {
     /// The input of `fal-ai/ltx-video-13b-distilled/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
         /// Image URL for Image-to-Video task
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,

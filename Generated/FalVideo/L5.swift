@@ -47,81 +47,81 @@ public enum LtxVideo13bDistilledMulticonditioning {
     /// The input of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// LoRA weights to use for generation
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// Resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 1441. Default: `121`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Number of inference steps during the first pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var firstPassNumInferenceSteps: Int?
+        public let firstPassNumInferenceSteps: Int?
         /// Number of inference steps during the second pass.
         ///
         /// At least 2, at most 12. Default: `8`.
-        public var secondPassNumInferenceSteps: Int?
+        public let secondPassNumInferenceSteps: Int?
         /// The number of inference steps to skip in the initial steps of the second pass. By skipping some steps at the beginning, the second pass can focus on smaller details instead of larger changes.
         ///
         /// At least 1, at most 11. Default: `5`.
-        public var secondPassSkipInitialSteps: Int?
+        public let secondPassSkipInitialSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `24`.
-        public var frameRate: Int?
+        public let frameRate: Int?
         /// Whether to expand the prompt using a language model.
         ///
         /// Default: `false`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to use a detail pass. If True, the model will perform a second pass to refine the video and enhance details. This incurs a 2.0x cost multiplier on the base price.
         ///
         /// Default: `false`.
-        public var enableDetailPass: Bool?
+        public let enableDetailPass: Bool?
         /// The factor for adaptive instance normalization (AdaIN) applied to generated video chunks after the first. This can help deal with a gradual increase in saturation/contrast in the generated video by normalizing the color distribution across the video. A high value will ensure the color distribution is more consistent across the video, while a low value will allow for more variation in color distribution.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temporalAdainFactor: Double?
+        public let temporalAdainFactor: Double?
         /// The compression ratio for tone mapping. This is used to compress the dynamic range of the video to improve visual quality. A value of 0.0 means no compression, while a value of 1.0 means maximum compression.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var toneMapCompressionRatio: Double?
+        public let toneMapCompressionRatio: Double?
         /// The constant rate factor (CRF) to compress input media with. Compressed input media more closely matches the model's training data, which can improve motion quality.
         ///
         /// At least 0, at most 51. Default: `29`.
-        public var constantRateFactor: Int?
+        public let constantRateFactor: Int?
         /// URL of images to use as conditioning
         ///
         /// Default: `[]`.
-        public var images: [ImageConditioningInput]?
+        public let images: [ImageConditioningInput]?
         /// Videos to use as conditioning
         ///
         /// Default: `[]`.
-        public var videos: [VideoConditioningInput]?
+        public let videos: [VideoConditioningInput]?
 
         public init(
             prompt: String,
@@ -244,23 +244,23 @@ public enum LtxVideoImageToVideo {
     /// The input of `fal-ai/ltx-video/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the video from.
         ///
         /// Default: `"low quality, worst quality, deformed, distorted, disfigured, motion smear, motion artifacts, fused fingers, bad anatomy, weird hand, ugly"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed to use for random number generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps to take.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale to use.
         ///
         /// Greater than 1, at most 10. Default: `3`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The URL of the image to generate the video from.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -319,55 +319,55 @@ public enum LtxVideoLoRAImageToVideo {
     /// Request model for image-to-video generation.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use.
         ///
         /// Default: `"blurry, low quality, low resolution, inconsistent motion, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The LoRA weights to use for generation.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The resolution of the video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 161. Default: `89`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of frames in the video. Deprecated. Use `num_frames` instead.
         ///
         /// At least 9, at most 161.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// The seed to use for generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to expand the prompt using the LLM.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The URL of the image to use as input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -447,13 +447,13 @@ public enum LtxVideoLoRAImageToVideo {
     /// LoRA weight to use for generation.
     public struct LoRAWeight: WireModel {
         /// URL or path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
-        public var weightName: String?
+        public let weightName: String?
         /// Scale of the LoRA weight. This is a multiplier applied to the LoRA weight when loading it.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil) {
             self.path = path
@@ -538,61 +538,61 @@ public enum LtxVideoLoRAMulticonditioning {
     /// Request model for text-to-video generation with multiple conditions.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use.
         ///
         /// Default: `"blurry, low quality, low resolution, inconsistent motion, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The LoRA weights to use for generation.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The resolution of the video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The number of frames in the video.
         ///
         /// At least 9, at most 161. Default: `89`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The number of frames in the video. Deprecated. Use `num_frames` instead.
         ///
         /// At least 9, at most 161.
-        public var numberOfFrames: Int?
+        public let numberOfFrames: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The frame rate of the video.
         ///
         /// At least 1, at most 60. Default: `25`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// The seed to use for generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to expand the prompt using the LLM.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to reverse the video.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The image conditions to use for generation.
         ///
         /// Default: `[]`.
-        public var images: [ImageCondition]?
+        public let images: [ImageCondition]?
         /// The video conditions to use for generation.
         ///
         /// Default: `[]`.
-        public var videos: [VideoCondition]?
+        public let videos: [VideoCondition]?
 
         public init(
             prompt: String,
@@ -677,15 +677,15 @@ public enum LtxVideoLoRAMulticonditioning {
     /// Image condition to use for generation.
     public struct ImageCondition: WireModel {
         /// The URL of the image to use as input.
-        public var imageURL: String
+        public let imageURL: String
         /// The frame number to start the condition on.
         ///
         /// At least 0, at most 160. Default: `0`.
-        public var startFrameNumber: Int?
+        public let startFrameNumber: Int?
         /// The strength of the condition.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(imageURL: String, startFrameNumber: Int? = nil, strength: Double? = nil) {
             self.imageURL = imageURL
@@ -718,15 +718,15 @@ public enum LtxVideoLoRAMulticonditioning {
     /// Video condition to use for generation.
     public struct VideoCondition: WireModel {
         /// The URL of the video to use as input.
-        public var videoURL: String
+        public let videoURL: String
         /// The frame number to start the condition on.
         ///
         /// At least 0, at most 160. Default: `0`.
-        public var startFrameNumber: Int?
+        public let startFrameNumber: Int?
         /// The strength of the condition.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
 
         public init(videoURL: String, startFrameNumber: Int? = nil, strength: Double? = nil) {
             self.videoURL = videoURL
@@ -773,29 +773,29 @@ public enum LtxVideoV095 {
     /// The input of `fal-ai/ltx-video-v095`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Resolution of the generated video (480p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to expand the prompt using the model's own capabilities.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
 
         public init(
             prompt: String,
@@ -873,31 +873,31 @@ public enum LtxVideoV095Extend {
     /// The input of `fal-ai/ltx-video-v095/extend`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Resolution of the generated video (480p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to expand the prompt using the model's own capabilities.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Video to be extended.
-        public var video: VideoConditioningInput
+        public let video: VideoConditioningInput
 
         public init(
             prompt: String,
@@ -951,11 +951,11 @@ public enum LtxVideoV095Extend {
 
     public struct VideoConditioningInput: WireModel {
         /// URL of video to be extended
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
         ///
         /// At least 0, at most 120.
-        public var startFrameNum: Int
+        public let startFrameNum: Int
 
         public init(videoURL: FileInput, startFrameNum: Int) {
             self.videoURL = videoURL
@@ -995,37 +995,37 @@ public enum LtxVideoV095Multiconditioning {
     /// The input of `fal-ai/ltx-video-v095/multiconditioning`.
     public struct Input: QueueInput, WireModel {
         /// Text prompt to guide generation
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for generation
         ///
         /// Default: `"worst quality, inconsistent motion, blurry, jittery, distorted"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Resolution of the generated video (480p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Whether to expand the prompt using the model's own capabilities.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// URL of images to use as conditioning
         ///
         /// Default: `[]`.
-        public var images: [ImageConditioningInput]?
+        public let images: [ImageConditioningInput]?
         /// Videos to use as conditioning
         ///
         /// Default: `[]`.
-        public var videos: [VideoConditioningInput]?
+        public let videos: [VideoConditioningInput]?
 
         public init(
             prompt: String,
@@ -1083,11 +1083,11 @@ public enum LtxVideoV095Multiconditioning {
 
     public struct ImageConditioningInput: WireModel {
         /// URL of image to use as conditioning
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
         ///
         /// At least 0, at most 120.
-        public var startFrameNum: Int
+        public let startFrameNum: Int
 
         public init(imageURL: FileInput, startFrameNum: Int) {
             self.imageURL = imageURL
@@ -1200,23 +1200,23 @@ public enum LumaDreamMachineRay2 {
     /// The input of `fal-ai/luma-dream-machine/ray-2`.
     public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether the video should loop (end of video is blended with the beginning)
         ///
         /// Default: `false`.
-        public var loop: Bool?
+        public let loop: Bool?
         /// The resolution of the generated video (720p costs 2x more, 1080p costs 4x more)
         ///
         /// Default: `._540p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video (9s costs 2x more)
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(
             prompt: String,
@@ -1333,27 +1333,27 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Initial image to start the video from. Can be used together with end_image_url.
-        public var imageURL: String?
+        public let imageURL: String?
         /// Final image to end the video with. Can be used together with image_url.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether the video should loop (end of video is blended with the beginning)
         ///
         /// Default: `false`.
-        public var loop: Bool?
+        public let loop: Bool?
         /// The resolution of the generated video (720p costs 2x more, 1080p costs 4x more)
         ///
         /// Default: `._540p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(
             prompt: String,
@@ -1430,17 +1430,17 @@ public enum LumaDreamMachineRay2FlashModify {
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to modify
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional URL of the first frame image for modification
-        public var imageURL: String?
+        public let imageURL: String?
         /// Instruction for modifying the video
         ///
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Amount of modification to apply to the video, adhere_1 is the least amount of modification, reimagine_3 is the most
         ///
         /// Default: `.flex1`.
-        public var mode: Mode?
+        public let mode: Mode?
 
         public init(videoURL: FileInput, imageURL: String? = nil, prompt: String? = nil, mode: Mode? = nil) {
             self.videoURL = videoURL
@@ -1519,27 +1519,27 @@ public enum LumaDreamMachineRay2FlashReframe {
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to reframe
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The aspect ratio of the reframed video
-        public var aspectRatio: AspectRatio
+        public let aspectRatio: AspectRatio
         /// Optional URL of the first frame image for reframing
-        public var imageURL: String?
+        public let imageURL: String?
         /// X position of the grid for reframing
-        public var gridPositionX: Int?
+        public let gridPositionX: Int?
         /// Y position of the grid for reframing
-        public var gridPositionY: Int?
+        public let gridPositionY: Int?
         /// Optional prompt for reframing
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// End X coordinate for reframing
-        public var xEnd: Int?
+        public let xEnd: Int?
         /// Start X coordinate for reframing
-        public var xStart: Int?
+        public let xStart: Int?
         /// End Y coordinate for reframing
-        public var yEnd: Int?
+        public let yEnd: Int?
         /// Start Y coordinate for reframing
-        public var yStart: Int?
+        public let yStart: Int?
 
         public init(
             videoURL: FileInput,
@@ -1685,55 +1685,55 @@ public enum Lyra2Zoom {
     /// The input of `fal-ai/lyra-2/zoom`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. Lyra-2 hallucinates a video that starts from this image and moves the camera along the requested trajectory.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text prompt describing the scene. Best results come from prompts
-        public var prompt: String
+        public let prompt: String
         /// Whether to generate a zoom-in video (camera moves toward the subject), a zoom-out video (camera retreats), or a combined out-then-in video.
         ///
         /// Default: `.'in'`.
-        public var zoomDirection: ZoomDirection?
+        public let zoomDirection: ZoomDirection?
         /// Number of frames per direction. Each AR chunk produces 80 frames, and the loop emits an extra anchor frame at the start, so valid values are 81, 161, 241, 321, 401, 481.
         ///
         /// One of: 81, 161, 241, 321, 401, 481. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Camera-trajectory preset for the zoom-in direction. ``horizontal_zoom`` is a straight translation along the z-axis; ``horizontal_zoom_bend`` adds a slight arc; ``spiral`` produces a spiraling approach.
         ///
         /// Default: `.orbitHorizontal`.
-        public var zoomInTrajectory: ZoomInTrajectory?
+        public let zoomInTrajectory: ZoomInTrajectory?
         /// Displacement scale for the zoom-in trajectory (relative to subject depth).
         ///
         /// At least 0, at most 2. Default: `0.5`.
-        public var zoomInStrength: Double?
+        public let zoomInStrength: Double?
         /// Camera-trajectory preset for the zoom-out direction.
         ///
         /// Default: `.horizontalZoom`.
-        public var zoomOutTrajectory: ZoomOutTrajectory?
+        public let zoomOutTrajectory: ZoomOutTrajectory?
         /// Displacement scale for the zoom-out trajectory.
         ///
         /// At least 0, at most 3. Default: `1.5`.
-        public var zoomOutStrength: Double?
+        public let zoomOutStrength: Double?
         /// Output resolution. 480p = 480x832, 720p = 720x1280. Higher resolutions take substantially longer to generate.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Enable the upstream DMD distillation LoRA and 4-step scheduler. The slower non-DMD scheduler is currently disabled for this endpoint because it can exceed serverless request limits.
         ///
         /// Default: `true`.
-        public var useDmd: Bool?
+        public let useDmd: Bool?
         /// Classifier-free guidance scale.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of denoising steps per frame chunk. Ignored when ``use_dmd`` is enabled because the DMD scheduler uses a fixed 4-step schedule.
         ///
         /// At least 1, at most 100. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Frame rate of the output video.
         ///
         /// At least 8, at most 24. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If not provided, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,

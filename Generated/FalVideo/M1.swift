@@ -39,29 +39,29 @@ public enum MagiDistilled {
     /// The input of `fal-ai/magi-distilled`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
         ///
         /// At least 96, at most 192. Default: `96`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// One of: 4, 8, 16, 32. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -127,35 +127,35 @@ public enum MagiDistilledExtendVideo {
     /// The input of `fal-ai/magi-distilled/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
         ///
         /// At least 96, at most 192. Default: `96`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The frame to begin the generation from, with the remaining frames will be treated as the prefix video. The final video will contain the frames up until this number unchanged, followed by the generated frames. The default start frame is 32 frames before the end of the video, which gives optimal results.
         ///
         /// At least 0.
-        public var startFrame: Int?
+        public let startFrame: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// One of: 4, 8, 16, 32. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -228,31 +228,31 @@ public enum MagiDistilledImageToVideo {
     /// The input of `fal-ai/magi-distilled/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
         ///
         /// At least 96, at most 192. Default: `96`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// One of: 4, 8, 16, 32. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -321,35 +321,35 @@ public enum MagiExtendVideo {
     /// The input of `fal-ai/magi/extend-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
         ///
         /// At least 96, at most 192. Default: `96`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The frame to begin the generation from, with the remaining frames will be treated as the prefix video. The final video will contain the frames up until this number unchanged, followed by the generated frames. The default start frame is 32 frames before the end of the video, which gives optimal results.
         ///
         /// At least 0.
-        public var startFrame: Int?
+        public let startFrame: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// One of: 4, 8, 16, 32, 64. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -422,31 +422,31 @@ public enum MagiImageToVideo {
     /// The input of `fal-ai/magi/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
         ///
         /// At least 96, at most 192. Default: `96`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// One of: 4, 8, 16, 32, 64. Default: `16`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -513,16 +513,16 @@ public enum MinimaxHailuo02FastImageToVideo {
     /// The input of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, imageURL: FileInput, duration: Duration? = nil, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -581,14 +581,14 @@ public enum MinimaxHailuo02ProImageToVideo {
     /// The input of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// Optional URL of the image to use as the last frame of the video
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(prompt: String, imageURL: FileInput, promptOptimizer: Bool? = nil, endImageURL: String? = nil) {
             self.prompt = prompt
@@ -634,11 +634,11 @@ public enum MinimaxHailuo02ProTextToVideo {
     /// The input of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -681,22 +681,22 @@ public enum MinimaxHailuo02StandardImageToVideo {
     /// The input of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
-        public var imageURL: FileInput
+        public let prompt: String
+        public let imageURL: FileInput
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// The resolution of the generated video.
         ///
         /// Default: `._768P`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Optional URL of the image to use as the last frame of the video
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             prompt: String,
@@ -768,15 +768,15 @@ public enum MinimaxHailuo02StandardTextToVideo {
     /// The input of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, duration: Duration? = nil, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -823,13 +823,13 @@ public enum MinimaxHailuo23FastProImageToVideo {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(prompt: String, promptOptimizer: Bool? = nil, imageURL: FileInput) {
             self.prompt = prompt
@@ -876,17 +876,17 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The duration of the video in seconds.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, promptOptimizer: Bool? = nil, imageURL: FileInput, duration: Duration? = nil) {
             self.prompt = prompt
@@ -950,11 +950,11 @@ public enum MinimaxHailuo23ProTextToVideo {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -999,17 +999,17 @@ public enum MinimaxHailuo23StandardImageToVideo {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// The duration of the video in seconds.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(prompt: String, promptOptimizer: Bool? = nil, duration: Duration? = nil, imageURL: FileInput) {
             self.prompt = prompt
@@ -1057,15 +1057,15 @@ public enum MinimaxHailuo23StandardTextToVideo {
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
         /// The duration of the video in seconds.
         ///
         /// Default: `._6`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, promptOptimizer: Bool? = nil, duration: Duration? = nil) {
             self.prompt = prompt

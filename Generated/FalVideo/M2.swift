@@ -37,11 +37,11 @@ public enum MinimaxVideo01 {
     /// The input of `fal-ai/minimax/video-01`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -85,11 +85,11 @@ public enum MinimaxVideo01Director {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -133,13 +133,13 @@ public enum MinimaxVideo01DirectorImageToVideo {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, imageURL: FileInput, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -183,13 +183,13 @@ public enum MinimaxVideo01ImageToVideo {
     /// The input of `fal-ai/minimax/video-01/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, imageURL: FileInput, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -263,13 +263,13 @@ public enum MinimaxVideo01SubjectReference {
     /// The input of `fal-ai/minimax/video-01-subject-reference`.
     public struct Input: QueueInput, WireModel {
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the subject reference image to use for consistent subject appearance
-        public var subjectReferenceImageURL: FileInput
+        public let subjectReferenceImageURL: FileInput
         /// Whether to use the model's prompt optimizer
         ///
         /// Default: `true`.
-        public var promptOptimizer: Bool?
+        public let promptOptimizer: Bool?
 
         public init(prompt: String, subjectReferenceImageURL: FileInput, promptOptimizer: Bool? = nil) {
             self.prompt = prompt
@@ -310,25 +310,25 @@ public enum MireloAISfxV15VideoToVideo {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Additional description to guide the model
-        public var textPrompt: String?
+        public let textPrompt: String?
         /// The number of samples to generate from the model
         ///
         /// At least 2, at most 8. Default: `2`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// The seed to use for the generation. If not provided, a random seed will be used
         ///
         /// At least 1. Default: `8069`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The duration of the generated audio in seconds
         ///
         /// At least 1, at most 10. Default: `10`.
-        public var duration: Double?
+        public let duration: Double?
         /// The start offset in seconds to start the audio generation from
         ///
         /// At least 0. Default: `0`.
-        public var startOffset: Double?
+        public let startOffset: Double?
 
         public init(
             videoURL: FileInput,
@@ -407,21 +407,21 @@ public enum MireloAISfxV1VideoToVideo {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Additional description to guide the model
-        public var textPrompt: String?
+        public let textPrompt: String?
         /// The number of samples to generate from the model
         ///
         /// At least 2, at most 8. Default: `2`.
-        public var numSamples: Int?
+        public let numSamples: Int?
         /// The seed to use for the generation. If not provided, a random seed will be used
         ///
         /// At least 1. Default: `2105`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The duration of the generated audio in seconds
         ///
         /// At least 1, at most 10. Default: `10`.
-        public var duration: Double?
+        public let duration: Double?
 
         public init(
             videoURL: FileInput,
@@ -495,33 +495,33 @@ public enum MmaudioV2 {
     /// The input of `fal-ai/mmaudio-v2`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the audio for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The prompt to generate the audio for.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the audio for.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
         ///
         /// At least 0, at most 65535.
-        public var seed: Int?
+        public let seed: Int?
         /// The number of steps to generate the audio for.
         ///
         /// At least 4, at most 50. Default: `25`.
-        public var numSteps: Int?
+        public let numSteps: Int?
         /// The duration of the audio to generate.
         ///
         /// At least 1, at most 30. Default: `8`.
-        public var duration: Double?
+        public let duration: Double?
         /// The strength of Classifier Free Guidance.
         ///
         /// At least 0, at most 20. Default: `4.5`.
-        public var cfgStrength: Double?
+        public let cfgStrength: Double?
         /// Whether to mask away the clip.
         ///
         /// Default: `false`.
-        public var maskAwayClip: Bool?
+        public let maskAwayClip: Bool?
 
         public init(
             videoURL: FileInput,
@@ -592,27 +592,27 @@ public enum MoonvalleyMareyI2v {
     /// The input of `moonvalley/marey/i2v`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
-        public var prompt: String
+        public let prompt: String
         /// The dimensions of the generated video in width x height format.
         ///
         /// Default: `._1920x1080`.
-        public var dimensions: Dimensions?
+        public let dimensions: Dimensions?
         /// The duration of the generated video.
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt used to guide the model away from undesirable features.
         ///
         /// Default: `"<synthetic> <scene cut> low-poly, flat shader, bad rigging, stiff animation, uncanny eyes, low-quality textures, looping glitch, cheap effect, overbloom, bloom spam, default lighting, game asset, stiff face, ugly specular, AI artifacts"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Seed for random number generation. Use -1 for random seed each run.
         ///
         /// Default: `-1`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Controls how strongly the generation is guided by the prompt (0-20). Higher values follow the prompt more closely.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The URL of the image to use as the first frame of the video.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -684,23 +684,23 @@ public enum MoonvalleyMareyMotionTransfer {
     /// The input of `moonvalley/marey/motion-transfer`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to use as the control video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional first frame image URL to use as the first frame of the generated video
         ///
         /// Default: `"https://video-editor-files-prod.s3.us-east-2.amazonaws.com/users/1e4d46df-0702-4491-95ce-763592f33f34/uploaded-images/9b9dce1c-abd0-46c0-bac9-9454f8893b06/original"`.
-        public var firstFrameImageURL: String?
+        public let firstFrameImageURL: String?
         /// Optional reference image URL to use for pose control or as a starting frame
-        public var referenceImageURL: String?
+        public let referenceImageURL: String?
         /// Negative prompt used to guide the model away from undesirable features.
         ///
         /// Default: `"<synthetic> <scene cut> low-poly, flat shader, bad rigging, stiff animation, uncanny eyes, low-quality textures, looping glitch, cheap effect, overbloom, bloom spam, default lighting, game asset, stiff face, ugly specular, AI artifacts"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Seed for random number generation. Use -1 for random seed each run.
         ///
         /// Default: `-1`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -753,21 +753,21 @@ public enum MoonvalleyMareyPoseTransfer {
     /// The input of `moonvalley/marey/pose-transfer`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
-        public var prompt: String
+        public let prompt: String
         /// The URL of the video to use as the control video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Optional first frame image URL to use as the first frame of the generated video
-        public var firstFrameImageURL: String?
+        public let firstFrameImageURL: String?
         /// Optional reference image URL to use for pose control or as a starting frame
-        public var referenceImageURL: String?
+        public let referenceImageURL: String?
         /// Negative prompt used to guide the model away from undesirable features.
         ///
         /// Default: `"<synthetic> <scene cut> low-poly, flat shader, bad rigging, stiff animation, uncanny eyes, low-quality textures, looping glitch, cheap effect, overbloom, bloom spam, default lighting, game asset, stiff face, ugly specular, AI artifacts"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Seed for random number generation. Use -1 for random seed each run.
         ///
         /// Default: `-1`.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -820,25 +820,25 @@ public enum MoonvalleyMareyT2v {
     /// The input of `moonvalley/marey/t2v`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate a video from
-        public var prompt: String
+        public let prompt: String
         /// The dimensions of the generated video in width x height format.
         ///
         /// Default: `._1920x1080`.
-        public var dimensions: Dimensions?
+        public let dimensions: Dimensions?
         /// The duration of the generated video.
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt used to guide the model away from undesirable features.
         ///
         /// Default: `"<synthetic> <scene cut> low-poly, flat shader, bad rigging, stiff animation, uncanny eyes, low-quality textures, looping glitch, cheap effect, overbloom, bloom spam, default lighting, game asset, stiff face, ugly specular, AI artifacts"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Seed for random number generation. Use -1 for random seed each run.
         ///
         /// Default: `-1`.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Controls how strongly the generation is guided by the prompt (0-20). Higher values follow the prompt more closely.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
 
         public init(
             prompt: String,
@@ -908,41 +908,41 @@ public enum MultishotMaster {
         /// Global story caption describing the overall scene, subjects, setting, and visual style. This provides inter-shot consistency.
         ///
         /// At least 1 character, at most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// List of shots to generate. Each shot has its own caption and frame count. Maximum 5 shots with a combined maximum of 308 frames.
         ///
         /// At least 1 item, at most 5 items.
-        public var shots: [Shot]
+        public let shots: [Shot]
         /// Negative prompt describing undesired content in the generated video.
         ///
         /// Default: `"bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Resolution of the generated video.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of denoising steps. Higher values produce better quality but take longer.
         ///
         /// At least 1, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 0, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Frames per second of the output video.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Enable safety checker for input/output content.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1010,11 +1010,11 @@ public enum MultishotMaster {
         /// Caption describing what happens in this shot, including subject actions, camera angles, and scene details.
         ///
         /// At least 1 character, at most 2500 characters.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames for this shot. Each shot must have between 17 and 100 frames.
         ///
         /// At least 17, at most 100. Default: `65`.
-        public var numFrames: Int?
+        public let numFrames: Int?
 
         public init(prompt: String, numFrames: Int? = nil) {
             self.prompt = prompt
@@ -1081,9 +1081,9 @@ public enum Musetalk {
     /// The input of `fal-ai/musetalk`.
     public struct Input: QueueInput, WireModel {
         /// URL of the source video
-        public var sourceVideoURL: FileInput
+        public let sourceVideoURL: FileInput
         /// URL of the audio
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(sourceVideoURL: FileInput, audioURL: FileInput) {
             self.sourceVideoURL = sourceVideoURL

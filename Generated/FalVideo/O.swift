@@ -25,29 +25,29 @@ public enum OneToAllAnimation13b {
     /// The input of `fal-ai/one-to-all-animation/1.3b`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the video from.
-        public var negativePrompt: String
+        public let negativePrompt: String
         /// The URL of the image to use as a reference for the video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the video to use as a reference for the video generation.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The resolution of the video to generate.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 2, at most 30. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The image guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var imageGuidanceScale: Double?
+        public let imageGuidanceScale: Double?
         /// The pose guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `1.5`.
-        public var poseGuidanceScale: Double?
+        public let poseGuidanceScale: Double?
 
         public init(
             prompt: String,
@@ -129,23 +129,23 @@ public enum OviImageToVideo {
     /// The input of `fal-ai/ovi/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"jitter, bad hands, blur, distortion"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Negative prompt for audio generation.
         ///
         /// Default: `"robotic, muffled, echo, distorted"`.
-        public var audioNegativePrompt: String?
+        public let audioNegativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The image URL to guide video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,

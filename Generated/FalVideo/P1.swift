@@ -36,15 +36,15 @@ public enum PikaV15Pikaffects {
     /// Request model for Pikaffects endpoint
     public struct Input: QueueInput, WireModel {
         /// URL of the input image
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The Pikaffect to apply
-        public var pikaffect: Pikaffect
+        public let pikaffect: Pikaffect
         /// Text prompt to guide the effect
-        public var prompt: String?
+        public let prompt: String?
         /// Negative prompt to guide the model
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             imageURL: FileInput,
@@ -129,22 +129,22 @@ public enum PikaV21ImageToVideo {
 
     /// The input of `fal-ai/pika/v2.1/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var imageURL: FileInput
-        public var prompt: String
+        public let imageURL: FileInput
+        public let prompt: String
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// A negative prompt to guide the model
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(
             imageURL: FileInput,
@@ -197,25 +197,25 @@ public enum PikaV21TextToVideo {
 
     /// The input of `fal-ai/pika/v2.1/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// A negative prompt to guide the model
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(
             prompt: String,
@@ -285,22 +285,22 @@ public enum PikaV22ImageToVideo {
     /// Request model for Pika 2.2 image-to-video generation
     public struct Input: QueueInput, WireModel {
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
-        public var prompt: String
+        public let imageURL: FileInput
+        public let prompt: String
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// A negative prompt to guide the model
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// One of: 5, 10. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(
             imageURL: FileInput,
@@ -368,21 +368,21 @@ public enum PikaV22Pikaframes {
     /// The input of `fal-ai/pika/v2.2/pikaframes`.
     public struct Input: QueueInput, WireModel {
         /// URLs of keyframe images (2-5 images) to create transitions between
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Configuration for each transition. Length must be len(image_urls) - 1. Total duration of all transitions must not exceed 25 seconds. If not provided, uses default 5-second transitions with the global prompt.
-        public var transitions: [KeyframeTransition]?
+        public let transitions: [KeyframeTransition]?
         /// Default prompt for all transitions. Individual transition prompts override this.
-        public var prompt: String?
+        public let prompt: String?
         /// A negative prompt to guide the model
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             imageURLs: [FileInput],
@@ -429,9 +429,9 @@ public enum PikaV22Pikaframes {
         /// Duration of this transition in seconds
         ///
         /// At least 1, at most 25. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Specific prompt for this transition. Overrides the global prompt if provided.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(duration: Int? = nil, prompt: String? = nil) {
             self.duration = duration
@@ -489,31 +489,31 @@ public enum PikaV22Pikascenes {
     /// Request model for Pika 2.2 Pikascenes (collection-to-video) generation
     public struct Input: QueueInput, WireModel {
         /// URLs of images to combine into a video
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
         /// Text prompt describing the desired video
-        public var prompt: String
+        public let prompt: String
         /// A negative prompt to guide the model
         ///
         /// Default: `"ugly, bad, terrible"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// One of: 5, 10. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Mode for integrating multiple images. Precise mode is more accurate, creative mode is more creative.
         ///
         /// Default: `.precise`.
-        public var ingredientsMode: IngredientsMode?
+        public let ingredientsMode: IngredientsMode?
 
         public init(
             imageURLs: [FileInput],
@@ -600,25 +600,25 @@ public enum PikaV22TextToVideo {
 
     /// Request model for Pika 2.2 text-to-video generation
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// A negative prompt to guide the model
         ///
         /// Default: `"ugly, bad, terrible"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// One of: 5, 10. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(
             prompt: String,
@@ -698,15 +698,15 @@ public enum PikaV2Pikadditions {
     /// Request model for Pikadditions endpoint
     public struct Input: QueueInput, WireModel {
         /// URL of the input video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the image to add
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Text prompt describing what to add
-        public var prompt: String?
+        public let prompt: String?
         /// Negative prompt to guide the model
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             videoURL: FileInput,
@@ -797,24 +797,24 @@ public enum PixverseC1ImageToVideo {
 
     /// The input of `fal-ai/pixverse/c1/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds (1-15)
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -888,30 +888,30 @@ public enum PixverseC1ReferenceToVideo {
     /// The input of `fal-ai/pixverse/c1/reference-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the reference-to-video generation. Use @ref_name to refer to uploaded references.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds (1-15)
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// List of reference images with type and name. Use @ref_name in the prompt to refer to each reference.
         ///
         /// At least 1 item, at most 7 items.
-        public var imageReferences: [ImageReference]
+        public let imageReferences: [ImageReference]
 
         public init(
             prompt: String,
@@ -979,13 +979,13 @@ public enum PixverseC1ReferenceToVideo {
 
     public struct ImageReference: WireModel {
         /// URL of the reference image
-        public var imageURL: String
+        public let imageURL: String
         /// Type of reference: 'subject' for character/object references, 'background' for scene/environment references
         ///
         /// Default: `.subject`.
-        public var type: TypeModel?
+        public let type: TypeModel?
         /// A short name for this reference. Use @ref_name in the prompt to refer to this image.
-        public var refName: String
+        public let refName: String
 
         public init(imageURL: String, type: TypeModel? = nil, refName: String) {
             self.imageURL = imageURL
@@ -1036,26 +1036,26 @@ public enum PixverseC1TextToVideo {
 
     /// The input of `fal-ai/pixverse/c1/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds (1-15)
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
 
         public init(
             prompt: String,
@@ -1117,30 +1117,30 @@ public enum PixverseC1Transition {
     /// The input of `fal-ai/pixverse/c1/transition`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds (1-15)
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
+        public let firstImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
 
         public init(
             prompt: String,
@@ -1205,33 +1205,33 @@ public enum PixverseExtend {
     /// The input of `fal-ai/pixverse/extend`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Prompt describing how to extend the video
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the extended video
-        public var style: Style?
+        public let style: Style?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 1080p videos are limited to 5 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// The model version to use for generation
         ///
         /// Default: `.v45`.
-        public var model: Model?
+        public let model: Model?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue). Supported in v5.6+ models.
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1356,29 +1356,29 @@ public enum PixverseExtendFast {
     /// The input of `fal-ai/pixverse/extend/fast`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Prompt describing how to extend the video
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the extended video
-        public var style: Style?
+        public let style: Style?
         /// The resolution of the generated video. Fast mode doesn't support 1080p
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The model version to use for generation
         ///
         /// Default: `.v45`.
-        public var model: Model?
+        public let model: Model?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue). Supported in v5.6+ models.
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1451,15 +1451,15 @@ public enum PixverseLipsync {
     /// The input of `fal-ai/pixverse/lipsync`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the input audio. If not provided, TTS will be used.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Voice to use for TTS when audio_url is not provided
         ///
         /// Default: `.auto`.
-        public var voiceID: VoiceID?
+        public let voiceID: VoiceID?
         /// Text content for TTS when audio_url is not provided
-        public var text: String?
+        public let text: String?
 
         public init(videoURL: FileInput, audioURL: String? = nil, voiceID: VoiceID? = nil, text: String? = nil) {
             self.videoURL = videoURL

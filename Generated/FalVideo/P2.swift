@@ -36,15 +36,15 @@ public enum PixverseSoundEffects {
     /// The input of `fal-ai/pixverse/sound-effects`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to add sound effects to
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Whether to keep the original audio from the video
         ///
         /// Default: `false`.
-        public var originalSoundSwitch: Bool?
+        public let originalSoundSwitch: Bool?
         /// Description of the sound effect to generate. If empty, a random sound effect will be generated
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(videoURL: FileInput, originalSoundSwitch: Bool? = nil, prompt: String? = nil) {
             self.videoURL = videoURL
@@ -98,27 +98,27 @@ public enum PixverseSwap {
     /// The input of `fal-ai/pixverse/swap`.
     public struct Input: QueueInput, WireModel {
         /// URL of the external video to swap
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The swap mode to use
         ///
         /// Default: `.person`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// The keyframe ID to use for face/object mapping. The input video is normalized to 24 FPS before processing, so keyframe 1 = first frame, keyframe 24 = 1 second in, etc. Valid range: 1 to (duration_seconds * 24).
         ///
         /// At least 1. Default: `1`.
-        public var keyframeID: Int?
+        public let keyframeID: Int?
         /// URL of the target image for swapping
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The output resolution (1080p not supported)
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to keep the original audio
         ///
         /// Default: `true`.
-        public var originalSoundSwitch: Bool?
+        public let originalSoundSwitch: Bool?
 
         public init(
             videoURL: FileInput,
@@ -212,21 +212,21 @@ public enum PixverseV35Effects {
     /// The input of `fal-ai/pixverse/v3.5/effects`.
     public struct Input: QueueInput, WireModel {
         /// The effect to apply to the video
-        public var effect: Effect
+        public let effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             effect: Effect,
@@ -384,26 +384,26 @@ public enum PixverseV35ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -460,22 +460,22 @@ public enum PixverseV35ImageToVideoFast {
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video/fast`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -529,28 +529,28 @@ public enum PixverseV35TextToVideo {
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -624,24 +624,24 @@ public enum PixverseV35TextToVideoFast {
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video/fast`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             prompt: String,
@@ -698,32 +698,32 @@ public enum PixverseV35Transition {
     /// The input of `fal-ai/pixverse/v3.5/transition`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
+        public let firstImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
 
         public init(
             prompt: String,
@@ -806,28 +806,28 @@ public enum PixverseV45ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 8s videos cost double. 1080p videos are limited to 5 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The type of camera movement to apply to the video
-        public var cameraMovement: CameraMovement?
+        public let cameraMovement: CameraMovement?
 
         public init(
             prompt: String,
@@ -917,24 +917,24 @@ public enum PixverseV45ImageToVideoFast {
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video/fast`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The type of camera movement to apply to the video
-        public var cameraMovement: CameraMovement?
+        public let cameraMovement: CameraMovement?
 
         public init(
             prompt: String,

@@ -77,23 +77,23 @@ public enum PixverseV55Effects {
     /// The input of `fal-ai/pixverse/v5.5/effects`.
     public struct Input: QueueInput, WireModel {
         /// The effect to apply to the video
-        public var effect: Effect
+        public let effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
 
         public init(
             effect: Effect,
@@ -174,36 +174,36 @@ public enum PixverseV55ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v5.5/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. Longer durations cost more. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Enable multi-clip generation with dynamic camera changes
         ///
         /// Default: `false`.
-        public var generateMultiClipSwitch: Bool?
+        public let generateMultiClipSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -274,38 +274,38 @@ public enum PixverseV55TextToVideo {
 
     /// The input of `fal-ai/pixverse/v5.5/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. Longer durations cost more. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Enable multi-clip generation with dynamic camera changes
         ///
         /// Default: `false`.
-        public var generateMultiClipSwitch: Bool?
+        public let generateMultiClipSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
 
         public init(
             prompt: String,
@@ -378,38 +378,38 @@ public enum PixverseV55Transition {
     /// The input of `fal-ai/pixverse/v5.5/transition`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. Longer durations cost more. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
+        public let firstImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
 
         public init(
             prompt: String,
@@ -482,32 +482,32 @@ public enum PixverseV56ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -574,34 +574,34 @@ public enum PixverseV56TextToVideo {
 
     /// The input of `fal-ai/pixverse/v5.6/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
 
         public init(
             prompt: String,
@@ -670,38 +670,38 @@ public enum PixverseV56Transition {
     /// The input of `fal-ai/pixverse/v5.6/transition`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
+        public let firstImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
 
         public init(
             prompt: String,
@@ -847,29 +847,29 @@ public enum PixverseV6Extend {
     /// The input of `fal-ai/pixverse/v6/extend`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video to extend
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Prompt describing how to extend the video
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the extended video
-        public var style: Style?
+        public let style: Style?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. v6 supports values from 1 to 15 seconds
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue).
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
 
         public init(
             videoURL: FileInput,
@@ -937,36 +937,36 @@ public enum PixverseV6ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v6/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. v6 supports values from 1 to 15 seconds
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Enable multi-clip generation with dynamic camera changes
         ///
         /// Default: `false`.
-        public var generateMultiClipSwitch: Bool?
+        public let generateMultiClipSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1042,38 +1042,38 @@ public enum PixverseV6TextToVideo {
 
     /// The input of `fal-ai/pixverse/v6/text-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. v6 supports values from 1 to 15 seconds
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Enable multi-clip generation with dynamic camera changes
         ///
         /// Default: `false`.
-        public var generateMultiClipSwitch: Bool?
+        public let generateMultiClipSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
 
         public init(
             prompt: String,
@@ -1151,42 +1151,42 @@ public enum PixverseV6Transition {
     /// The input of `fal-ai/pixverse/v6/transition`.
     public struct Input: QueueInput, WireModel {
         /// The prompt for the transition
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. v6 supports values from 1 to 15 seconds
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Enable multi-clip generation with dynamic camera changes
         ///
         /// Default: `false`.
-        public var generateMultiClipSwitch: Bool?
+        public let generateMultiClipSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var firstImageURL: FileInput
+        public let firstImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
 
         public init(
             prompt: String,

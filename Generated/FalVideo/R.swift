@@ -19,27 +19,27 @@ public enum RifeVideo {
     /// The input of `fal-ai/rife/video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to use for interpolation.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The number of frames to generate between the input video frames.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If True, the input video will be split into scenes before interpolation. This removes smear frames between scenes, but can result in false positives if the scene detection is not accurate. If False, the entire video will be treated as a single scene.
         ///
         /// Default: `false`.
-        public var useSceneDetection: Bool?
+        public let useSceneDetection: Bool?
         /// If True, the function will use the calculated FPS of the input video multiplied by the number of frames to determine the output FPS. If False, the passed FPS will be used.
         ///
         /// Default: `true`.
-        public var useCalculatedFPS: Bool?
+        public let useCalculatedFPS: Bool?
         /// Frames per second for the output video. Only applicable if use_calculated_fps is False.
         ///
         /// At least 1, at most 60. Default: `8`.
-        public var fps: Int?
+        public let fps: Int?
         /// If True, the final frame will be looped back to the first frame to create a seamless loop. If False, the final frame will not loop back.
         ///
         /// Default: `false`.
-        public var loop: Bool?
+        public let loop: Bool?
 
         public init(
             videoURL: FileInput,

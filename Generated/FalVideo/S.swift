@@ -44,31 +44,31 @@ public enum Sadtalker {
     /// The input of `fal-ai/sadtalker`.
     public struct Input: QueueInput, WireModel {
         /// URL of the source image
-        public var sourceImageURL: FileInput
+        public let sourceImageURL: FileInput
         /// URL of the driven audio
-        public var drivenAudioURL: FileInput
+        public let drivenAudioURL: FileInput
         /// The style of the pose
         ///
         /// At least 0, at most 45. Default: `0`.
-        public var poseStyle: Int?
+        public let poseStyle: Int?
         /// The resolution of the face model
         ///
         /// Default: `._256`.
-        public var faceModelResolution: FaceModelResolution?
+        public let faceModelResolution: FaceModelResolution?
         /// The scale of the expression
         ///
         /// At least 0, at most 3. Default: `1`.
-        public var expressionScale: Double?
+        public let expressionScale: Double?
         /// The type of face enhancer to use
-        public var faceEnhancer: String?
+        public let faceEnhancer: String?
         /// Whether to use still mode. Fewer head motion, works with preprocess `full`.
         ///
         /// Default: `false`.
-        public var stillMode: Bool?
+        public let stillMode: Bool?
         /// The type of preprocessing to use
         ///
         /// Default: `.crop`.
-        public var preprocess: Preprocess?
+        public let preprocess: Preprocess?
 
         public init(
             sourceImageURL: FileInput,
@@ -165,33 +165,33 @@ public enum SadtalkerReference {
     /// The input of `fal-ai/sadtalker/reference`.
     public struct Input: QueueInput, WireModel {
         /// URL of the source image
-        public var sourceImageURL: FileInput
+        public let sourceImageURL: FileInput
         /// URL of the driven audio
-        public var drivenAudioURL: FileInput
+        public let drivenAudioURL: FileInput
         /// URL of the reference video
-        public var referencePoseVideoURL: FileInput
+        public let referencePoseVideoURL: FileInput
         /// The style of the pose
         ///
         /// At least 0, at most 45. Default: `0`.
-        public var poseStyle: Int?
+        public let poseStyle: Int?
         /// The resolution of the face model
         ///
         /// Default: `._256`.
-        public var faceModelResolution: FaceModelResolution?
+        public let faceModelResolution: FaceModelResolution?
         /// The scale of the expression
         ///
         /// At least 0, at most 3. Default: `1`.
-        public var expressionScale: Double?
+        public let expressionScale: Double?
         /// The type of face enhancer to use
-        public var faceEnhancer: String?
+        public let faceEnhancer: String?
         /// Whether to use still mode. Fewer head motion, works with preprocess `full`.
         ///
         /// Default: `false`.
-        public var stillMode: Bool?
+        public let stillMode: Bool?
         /// The type of preprocessing to use
         ///
         /// Default: `.crop`.
-        public var preprocess: Preprocess?
+        public let preprocess: Preprocess?
 
         public init(
             sourceImageURL: FileInput,
@@ -260,25 +260,25 @@ public enum Sam2Video {
     /// The input of `fal-ai/sam2/video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
-        public var maskURL: String?
+        public let maskURL: String?
         /// List of prompts to segment the video
         ///
         /// Default: `[]`.
-        public var prompts: [PointPrompt]?
+        public let prompts: [PointPrompt]?
         /// Coordinates for boxes
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the video.
         ///
         /// Default: `false`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// Return per-frame bounding box overlays as a zip archive.
         ///
         /// Default: `false`.
-        public var boundingboxZip: Bool?
+        public let boundingboxZip: Bool?
 
         public init(
             videoURL: FileInput,
@@ -318,19 +318,19 @@ public enum Sam2Video {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
         ///
         /// Default: `350`.
-        public var y: Int?
+        public let y: Int?
         /// Label of the prompt. 1 for foreground, 0 for background
         ///
         /// One of: 0, 1. Default: `1`.
-        public var label: Int?
+        public let label: Int?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
@@ -361,23 +361,23 @@ public enum Sam2Video {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
         ///
         /// Default: `0`.
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the prompt
         ///
         /// Default: `0`.
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the prompt
         ///
         /// Default: `0`.
-        public var yMax: Int?
+        public let yMax: Int?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(xMin: Int? = nil, yMin: Int? = nil, xMax: Int? = nil, yMax: Int? = nil, frameIndex: Int? = nil) {
             self.xMin = xMin
@@ -443,35 +443,35 @@ public enum Sam31Video {
     /// The input of `fal-ai/sam-3-1/video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// List of point prompts
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPromptBase]?
+        public let pointPrompts: [PointPromptBase]?
         /// List of box prompt coordinates (x_min, y_min, x_max, y_max).
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPromptBase]?
+        public let boxPrompts: [BoxPromptBase]?
         /// Apply the mask on the video.
         ///
         /// Default: `true`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// Detection confidence threshold (0.0-1.0). Lower = more detections but less precise.
         ///
         /// At least 0.1, at most 1. Default: `0.5`.
-        public var detectionThreshold: Double?
+        public let detectionThreshold: Double?
         /// Maximum number of objects to track in the video.
         ///
         /// At least 1, at most 128. Default: `16`.
-        public var maxNumObjects: Int?
+        public let maxNumObjects: Int?
 
         public init(
             videoURL: FileInput,
@@ -525,15 +525,15 @@ public enum Sam31Video {
 
     public struct PointPromptBase: WireModel {
         /// X Coordinate of the prompt
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
-        public var y: Int?
+        public let y: Int?
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public var label: Int?
+        public let label: Int?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil) {
             self.x = x
@@ -554,15 +554,15 @@ public enum Sam31Video {
 
     public struct BoxPromptBase: WireModel {
         /// X Min Coordinate of the box
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the box
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the box
-        public var yMax: Int?
+        public let yMax: Int?
         /// Optional object identifier. Boxes sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
 
         public init(xMin: Int? = nil, yMin: Int? = nil, xMax: Int? = nil, yMax: Int? = nil, objectID: Int? = nil) {
             self.xMin = xMin
@@ -611,41 +611,41 @@ public enum Sam31VideoRle {
     /// The input of `fal-ai/sam-3-1/video-rle`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
-        public var maskURL: String?
+        public let maskURL: String?
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// List of point prompts with frame indices.
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
+        public let pointPrompts: [PointPrompt]?
         /// List of box prompts with optional frame_index.
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the video.
         ///
         /// Default: `false`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// Return per-frame bounding box overlays as a zip archive.
         ///
         /// Default: `false`.
-        public var boundingboxZip: Bool?
+        public let boundingboxZip: Bool?
         /// Detection confidence threshold (0.0-1.0). Lower = more detections but less precise. Defaults: 0.5 for existing, 0.7 for new objects. Try 0.2-0.3 if text prompts fail.
         ///
         /// At least 0.01, at most 1. Default: `0.5`.
-        public var detectionThreshold: Double?
+        public let detectionThreshold: Double?
         /// Frame index used for initial interaction when mask_url is provided.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
         /// Maximum number of objects to track in the video.
         ///
         /// At least 1, at most 128. Default: `16`.
-        public var maxNumObjects: Int?
+        public let maxNumObjects: Int?
 
         public init(
             videoURL: FileInput,
@@ -706,17 +706,17 @@ public enum Sam31VideoRle {
 
     public struct PointPrompt: WireModel {
         /// X Coordinate of the prompt
-        public var x: Int?
+        public let x: Int?
         /// Y Coordinate of the prompt
-        public var y: Int?
+        public let y: Int?
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public var label: Int?
+        public let label: Int?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
         /// The frame index to interact with.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
@@ -739,17 +739,17 @@ public enum Sam31VideoRle {
 
     public struct BoxPrompt: WireModel {
         /// X Min Coordinate of the box
-        public var xMin: Int?
+        public let xMin: Int?
         /// Y Min Coordinate of the box
-        public var yMin: Int?
+        public let yMin: Int?
         /// X Max Coordinate of the box
-        public var xMax: Int?
+        public let xMax: Int?
         /// Y Max Coordinate of the box
-        public var yMax: Int?
+        public let yMax: Int?
         /// Optional object identifier. Boxes sharing an object id refine the same object.
-        public var objectID: Int?
+        public let objectID: Int?
         /// The frame index to interact with.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(
             xMin: Int? = nil,
@@ -798,38 +798,35 @@ public enum Sam3Video {
     /// The input of `fal-ai/sam-3/video`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// [DEPRECATED] Use 'prompt' instead. Kept for backward compatibility.
         @available(*, deprecated, message: "'text_prompt' is marked deprecated in the API document")
-        public var textPrompt: String? {
-            get { self._textPrompt }
-            set { self._textPrompt = newValue }
-        }
-        var _textPrompt: String?
+        public var textPrompt: String? { self._textPrompt }
+        let _textPrompt: String?
         /// List of point prompts
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPromptBase]?
+        public let pointPrompts: [PointPromptBase]?
         /// List of box prompt coordinates (x_min, y_min, x_max, y_max).
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPromptBase]?
+        public let boxPrompts: [BoxPromptBase]?
         /// Apply the mask on the video.
         ///
         /// Default: `true`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// The output type of the generated video.
         ///
         /// Default: `.x264Mp4`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// Detection confidence threshold (0.0-1.0). Lower = more detections but less precise.
         ///
         /// At least 0.1, at most 1. Default: `0.5`.
-        public var detectionThreshold: Double?
+        public let detectionThreshold: Double?
 
         public init(
             videoURL: FileInput,
@@ -897,37 +894,37 @@ public enum Sam3VideoRle {
     /// The input of `fal-ai/sam-3/video-rle`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to be segmented.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
-        public var maskURL: String?
+        public let maskURL: String?
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// List of point prompts with frame indices.
         ///
         /// Default: `[]`.
-        public var pointPrompts: [PointPrompt]?
+        public let pointPrompts: [PointPrompt]?
         /// List of box prompts with optional frame_index.
         ///
         /// Default: `[]`.
-        public var boxPrompts: [BoxPrompt]?
+        public let boxPrompts: [BoxPrompt]?
         /// Apply the mask on the video.
         ///
         /// Default: `false`.
-        public var applyMask: Bool?
+        public let applyMask: Bool?
         /// Return per-frame bounding box overlays as a zip archive.
         ///
         /// Default: `false`.
-        public var boundingboxZip: Bool?
+        public let boundingboxZip: Bool?
         /// Detection confidence threshold (0.0-1.0). Lower = more detections but less precise. Defaults: 0.5 for existing, 0.7 for new objects. Try 0.2-0.3 if text prompts fail.
         ///
         /// At least 0.01, at most 1. Default: `0.5`.
-        public var detectionThreshold: Double?
+        public let detectionThreshold: Double?
         /// Frame index used for initial interaction when mask_url is provided.
         ///
         /// Default: `0`.
-        public var frameIndex: Int?
+        public let frameIndex: Int?
 
         public init(
             videoURL: FileInput,
@@ -996,45 +993,45 @@ public enum SanaVideo {
     /// The input of `fal-ai/sana-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing the video to generate.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt describing what to avoid in the generation.
         ///
         /// Default: `"A chaotic sequence with misshapen, deformed limbs in heavy motion blur, sudden disappearance, jump cuts, jerky movements, rapid shot changes, frames out of sync, inconsistent character shapes, temporal artifacts, jitter, and ghosting effects, creating a disorienting visual experience."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the output video.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the output video. Only used when resolution is '720p'.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of frames to generate.
         ///
         /// At least 16, at most 200. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second for the output video.
         ///
         /// At least 8, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Motion intensity score (higher = more motion).
         ///
         /// At least 0, at most 100. Default: `30`.
-        public var motionScore: Int?
+        public let motionScore: Int?
         /// Guidance scale for generation (higher = more prompt adherence).
         ///
         /// At least 1, at most 20. Default: `6`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of denoising steps.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Random seed for reproducible generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable safety checking of the generated video.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1160,41 +1157,41 @@ public enum SeedvrUpscaleVideo {
     /// The input of `fal-ai/seedvr/upscale/video`.
     public struct Input: QueueInput, WireModel {
         /// The input video to be processed
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
         ///
         /// Default: `.factor`.
-        public var upscaleMode: UpscaleMode?
+        public let upscaleMode: UpscaleMode?
         /// Upscaling factor to be used. Will multiply the dimensions with this factor when `upscale_mode` is `factor`.
         ///
         /// At least 1, at most 10. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// The target resolution to upscale to when `upscale_mode` is `target`.
         ///
         /// Default: `._1080p`.
-        public var targetResolution: TargetResolution?
+        public let targetResolution: TargetResolution?
         /// The random seed used for the generation process.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The noise scale to use for the generation process.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var noiseScale: Double?
+        public let noiseScale: Double?
         /// The format of the output video.
         ///
         /// Default: `.x264Mp4`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The quality of the output video.
         ///
         /// Default: `.high`.
-        public var outputQuality: OutputQuality?
+        public let outputQuality: OutputQuality?
         /// The write mode of the output video.
         ///
         /// Default: `.balanced`.
-        public var outputWriteMode: OutputWriteMode?
+        public let outputWriteMode: OutputWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1296,25 +1293,25 @@ public enum SkyreelsI2v {
     /// The input of `fal-ai/skyreels-i2v`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image input.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Random seed for generation. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Guidance scale for generation (between 1.0 and 20.0)
         ///
         /// At least 1, at most 20. Default: `6`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Number of denoising steps (between 1 and 50). Higher values give better quality but take longer.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Negative prompt to guide generation away from certain attributes.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -1393,11 +1390,11 @@ public enum Sora2Characters {
         /// URL of an MP4 video (minimum 720p, max ~2.67:1 aspect ratio) to define the character. Videos exceeding 1080p are automatically scaled down. Non-standard aspect ratios are automatically padded to 16:9 (landscape) or 9:16 (portrait). Videos longer than 4 seconds are trimmed to the first 4 seconds.
         ///
         /// At least 1 character.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Name for the character (1–80 characters). Refer to this name in prompts when using the character.
         ///
         /// At least 1 character, at most 80 characters.
-        public var name: String
+        public let name: String
 
         public init(videoURL: FileInput, name: String) {
             self.videoURL = videoURL
@@ -1454,37 +1451,37 @@ public enum Sora2ImageToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
         /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
-        public var deleteVideo: Bool?
+        public let deleteVideo: Bool?
         /// The model to use for the generation. When the default model is selected, the latest snapshot of the model will be used - otherwise, select a specific snapshot of the model.
         ///
         /// Default: `.sora2`.
-        public var model: Model?
+        public let model: Model?
         /// If enabled, the prompt (and image for image-to-video) will be checked for known intellectual property references and the request will be blocked if any are detected.
         ///
         /// Default: `false`.
-        public var detectAndBlockIP: Bool?
+        public let detectAndBlockIP: Bool?
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDs: [String]?
+        public let characterIDs: [String]?
         /// The URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1668,33 +1665,33 @@ public enum Sora2ImageToVideoPro {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
         /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
-        public var deleteVideo: Bool?
+        public let deleteVideo: Bool?
         /// If enabled, the prompt (and image for image-to-video) will be checked for known intellectual property references and the request will be blocked if any are detected.
         ///
         /// Default: `false`.
-        public var detectAndBlockIP: Bool?
+        public let detectAndBlockIP: Bool?
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDs: [String]?
+        public let characterIDs: [String]?
         /// The URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1781,35 +1778,35 @@ public enum Sora2TextToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `"720p"`.
-        public var resolution: String?
+        public let resolution: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
         /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
-        public var deleteVideo: Bool?
+        public let deleteVideo: Bool?
         /// The model to use for the generation. When the default model is selected, the latest snapshot of the model will be used - otherwise, select a specific snapshot of the model.
         ///
         /// Default: `.sora2`.
-        public var model: Model?
+        public let model: Model?
         /// If enabled, the prompt (and image for image-to-video) will be checked for known intellectual property references and the request will be blocked if any are detected.
         ///
         /// Default: `false`.
-        public var detectAndBlockIP: Bool?
+        public let detectAndBlockIP: Bool?
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDs: [String]?
+        public let characterIDs: [String]?
 
         public init(
             prompt: String,
@@ -1882,31 +1879,31 @@ public enum Sora2TextToVideoPro {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
         /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
-        public var deleteVideo: Bool?
+        public let deleteVideo: Bool?
         /// If enabled, the prompt (and image for image-to-video) will be checked for known intellectual property references and the request will be blocked if any are detected.
         ///
         /// Default: `false`.
-        public var detectAndBlockIP: Bool?
+        public let detectAndBlockIP: Bool?
         /// Up to two character IDs (from create-character) to use in the video. Refer to characters by name in the prompt. When set, only the OpenAI provider is used.
         ///
         /// At most 2 items.
-        public var characterIDs: [String]?
+        public let characterIDs: [String]?
 
         public init(
             prompt: String,
@@ -1985,15 +1982,15 @@ public enum Sora2VideoToVideoRemix {
     /// The input of `fal-ai/sora-2/video-to-video/remix`.
     public struct Input: QueueInput, WireModel {
         /// The video_id from a previous Sora 2 generation. Note: You can only remix videos that were generated by Sora (via text-to-video or image-to-video endpoints), not arbitrary uploaded videos.
-        public var videoID: String
+        public let videoID: String
         /// Updated text prompt that directs the remix generation
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
-        public var deleteVideo: Bool?
+        public let deleteVideo: Bool?
 
         public init(videoID: String, prompt: String, deleteVideo: Bool? = nil) {
             self.videoID = videoID
@@ -2038,33 +2035,33 @@ public enum StableAvatar {
     /// The input of `fal-ai/stable-avatar`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to use as a reference for the video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// The prompt to use for the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the video to generate. If 'auto', the aspect ratio will be determined by the reference image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The guidance scale to use for the video generation.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The audio guidance scale to use for the video generation.
         ///
         /// At least 0, at most 10. Default: `4`.
-        public var audioGuidanceScale: Double?
+        public let audioGuidanceScale: Double?
         /// The number of inference steps to use for the video generation.
         ///
         /// At least 10, at most 50. Default: `50`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The seed to use for the video generation.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The amount of perturbation to use for the video generation. 0.0 means no perturbation, 1.0 means full perturbation.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var perturbation: Double?
+        public let perturbation: Double?
 
         public init(
             imageURL: FileInput,
@@ -2137,26 +2134,26 @@ public enum StableVideo {
         /// The URL of the image to use as a starting point for the generation.
         ///
         /// At least 1 character.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The same seed and the same prompt given to the same version of Stable Diffusion
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The motion bucket id determines the motion of the generated video. The
         /// higher the number, the more motion there will be.
         ///
         /// At least 1, at most 255. Default: `127`.
-        public var motionBucketID: Int?
+        public let motionBucketID: Int?
         /// The conditoning augmentation determines the amount of noise that will be
         /// added to the conditioning frame. The higher the number, the more noise
         /// there will be, and the less the video will look like the initial image.
         /// Increase it for more motion.
         ///
         /// At least 0, at most 10. Default: `0.02`.
-        public var condAug: Double?
+        public let condAug: Double?
         /// The frames per second of the generated video.
         ///
         /// At least 10, at most 100. Default: `25`.
-        public var fps: Int?
+        public let fps: Int?
 
         public init(
             imageURL: FileInput,
@@ -2236,15 +2233,15 @@ public enum SyncLipsync {
         /// The model to use for lipsyncing
         ///
         /// Default: `.lipsync190Beta`.
-        public var model: Model?
+        public let model: Model?
         /// URL of the input video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the input audio
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Lipsync mode when audio and video durations are out of sync.
         ///
         /// Default: `.cutOff`.
-        public var syncMode: SyncMode?
+        public let syncMode: SyncMode?
 
         public init(model: Model? = nil, videoURL: FileInput, audioURL: FileInput, syncMode: SyncMode? = nil) {
             self.model = model
@@ -2311,26 +2308,26 @@ public enum SyncLipsyncReact1 {
     /// The input of `fal-ai/sync-lipsync/react-1`.
     public struct Input: QueueInput, WireModel {
         /// URL to the input video. Must be **15 seconds or shorter**.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL to the input audio. Must be **15 seconds or shorter**.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Emotion prompt for the generation. Currently supports single-word emotions only.
-        public var emotion: Emotion
+        public let emotion: Emotion
         /// Controls the edit region and movement scope for the model. Available options:
         /// - `lips`: Only lipsync using react-1 (minimal facial changes).
         /// - `face`: Lipsync + facial expressions without head movements.
         /// - `head`: Lipsync + facial expressions + natural talking head movements.
         ///
         /// Default: `.face`.
-        public var modelMode: ModelMode?
+        public let modelMode: ModelMode?
         /// Lipsync mode when audio and video durations are out of sync.
         ///
         /// Default: `.bounce`.
-        public var lipsyncMode: LipsyncMode?
+        public let lipsyncMode: LipsyncMode?
         /// Controls the expresiveness of the lipsync.
         ///
         /// At least 0, at most 1. Default: `0.5`.
-        public var temperature: Double?
+        public let temperature: Double?
 
         public init(
             videoURL: FileInput,
@@ -2452,15 +2449,15 @@ public enum SyncLipsyncV2 {
         /// The model to use for lipsyncing. `lipsync-2-pro` will cost roughly 1.67 times as much as `lipsync-2` for the same duration.
         ///
         /// Default: `.lipsync2`.
-        public var model: Model?
+        public let model: Model?
         /// URL of the input video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the input audio
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Lipsync mode when audio and video durations are out of sync.
         ///
         /// Default: `.cutOff`.
-        public var syncMode: SyncMode?
+        public let syncMode: SyncMode?
 
         public init(model: Model? = nil, videoURL: FileInput, audioURL: FileInput, syncMode: SyncMode? = nil) {
             self.model = model
@@ -2514,13 +2511,13 @@ public enum SyncLipsyncV2Pro {
     /// The input of `fal-ai/sync-lipsync/v2/pro`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the input audio
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Lipsync mode when audio and video durations are out of sync.
         ///
         /// Default: `.cutOff`.
-        public var syncMode: SyncMode?
+        public let syncMode: SyncMode?
 
         public init(videoURL: FileInput, audioURL: FileInput, syncMode: SyncMode? = nil) {
             self.videoURL = videoURL

@@ -24,27 +24,27 @@ public enum T2vTurbo {
     /// The input of `fal-ai/t2v-turbo`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate images from
-        public var prompt: String
+        public let prompt: String
         /// The seed to use for the random number generator
         ///
         /// At least 0, at most 203279.
-        public var seed: Int?
+        public let seed: Int?
         /// The number of steps to sample
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale
         ///
         /// At least 0.1, at most 30. Default: `7.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The number of frames to generate
         ///
         /// At least 16, at most 32. Default: `16`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The FPS of the exported video
         ///
         /// At least 1, at most 24. Default: `8`.
-        public var exportFPS: Int?
+        public let exportFPS: Int?
 
         public init(
             prompt: String,
@@ -122,21 +122,21 @@ public enum Thinksound {
     /// The input of `fal-ai/thinksound`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to generate the audio for.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// The seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of inference steps for audio generation.
         ///
         /// At least 2, at most 100. Default: `24`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The classifier-free guidance scale for audio generation.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var cfgScale: Double?
+        public let cfgScale: Double?
 
         public init(
             videoURL: FileInput,
@@ -244,43 +244,43 @@ public enum TopazUpscaleVideo {
     /// The input of `fal-ai/topaz/upscale/video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to upscale
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Video enhancement model. Proteus is best for most videos, Artemis for denoise+sharpen, Nyx for dedicated denoising, Gaia HQ/CG for rendered content, Gaia 2 for animation and motion graphics at 2x, and Starlight for generative diffusion-based upscaling and enhancement.
         ///
         /// Default: `.proteus`.
-        public var model: Model?
+        public let model: Model?
         /// Factor to upscale the video by (e.g. 2.0 doubles width and height)
         ///
         /// At least 1, at most 4. Default: `2`.
-        public var upscaleFactor: Double?
+        public let upscaleFactor: Double?
         /// Target FPS for frame interpolation. If set, frame interpolation will be enabled.
         ///
         /// At least 16, at most 60.
-        public var targetFPS: Int?
+        public let targetFPS: Int?
         /// Compression artifact removal level (0.0-1.0). Default varies by model.
         ///
         /// At least 0, at most 1.
-        public var compression: Double?
+        public let compression: Double?
         /// Noise reduction level (0.0-1.0). Default varies by model.
         ///
         /// At least 0, at most 1.
-        public var noise: Double?
+        public let noise: Double?
         /// Halo reduction level (0.0-1.0). Default varies by model.
         ///
         /// At least 0, at most 1.
-        public var halo: Double?
+        public let halo: Double?
         /// Film grain amount (0.0-0.1). Default varies by model.
         ///
         /// At least 0, at most 0.1.
-        public var grain: Double?
+        public let grain: Double?
         /// Recover original detail level (0.0-1.0). Higher values preserve more original detail.
         ///
         /// At least 0, at most 1.
-        public var recoverDetail: Double?
+        public let recoverDetail: Double?
         /// Whether to use H264 codec for output video. Default is H265.
         ///
         /// Default: `false`.
-        public var h264Output: Bool?
+        public let h264Output: Bool?
 
         public init(
             videoURL: FileInput,
@@ -400,27 +400,27 @@ public enum Transpixar {
     /// The input of `fal-ai/transpixar`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate video from
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `24`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related video to show you.
         ///
         /// At least 0, at most 20. Default: `7`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The target FPS of the video
         ///
         /// At least 4, at most 32. Default: `8`.
-        public var exportFPS: Int?
+        public let exportFPS: Int?
 
         public init(
             prompt: String,

@@ -41,9 +41,9 @@ public enum VeedAvatarsAudioToVideo {
     /// The input of `veed/avatars/audio-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The avatar to use for the video
-        public var avatarID: AvatarID
+        public let avatarID: AvatarID
         /// At least 1 character, at most 2083 characters.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(avatarID: AvatarID, audioURL: FileInput) {
             self.avatarID = avatarID
@@ -128,8 +128,8 @@ public enum VeedAvatarsTextToVideo {
     /// The input of `veed/avatars/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The avatar to use for the video
-        public var avatarID: AvatarID
-        public var text: String
+        public let avatarID: AvatarID
+        public let text: String
 
         public init(avatarID: AvatarID, text: String) {
             self.avatarID = avatarID
@@ -161,11 +161,11 @@ public enum VeedFabric10 {
     /// The input of `veed/fabric-1.0`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// At least 1 character, at most 2083 characters.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
         /// Resolution
-        public var resolution: Resolution
+        public let resolution: Resolution
 
         public init(imageURL: FileInput, audioURL: FileInput, resolution: Resolution) {
             self.imageURL = imageURL
@@ -215,13 +215,13 @@ public enum VeedFabric10Text {
     /// The input of `veed/fabric-1.0/text`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// At least 1 character, at most 2000 characters.
-        public var text: String
+        public let text: String
         /// Optional additional voice description. The primary voice description is auto-generated from the image. You can use simple descriptors like 'British accent' or 'Confident' or provide a detailed description like 'Confident male voice, mid-20s, with notes of...'
-        public var voiceDescription: String?
+        public let voiceDescription: String?
         /// Resolution
-        public var resolution: Resolution
+        public let resolution: Resolution
 
         public init(imageURL: FileInput, text: String, voiceDescription: String? = nil, resolution: Resolution) {
             self.imageURL = imageURL
@@ -260,19 +260,19 @@ public enum VeedVideoBackgroundRemoval {
     /// The input of `veed/video-background-removal`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
         ///
         /// Default: `.vp9`.
-        public var outputCodec: OutputCodec?
+        public let outputCodec: OutputCodec?
         /// Improves the quality of the extracted object's edges.
         ///
         /// Default: `true`.
-        public var refineForegroundEdges: Bool?
+        public let refineForegroundEdges: Bool?
         /// Set to False if the subject is not a person.
         ///
         /// Default: `true`.
-        public var subjectIsPerson: Bool?
+        public let subjectIsPerson: Bool?
 
         public init(
             videoURL: FileInput,
@@ -363,15 +363,15 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
     /// The input of `veed/video-background-removal/green-screen`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 2083 characters.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
         ///
         /// Default: `.vp9`.
-        public var outputCodec: OutputCodec?
+        public let outputCodec: OutputCodec?
         /// Increase the value if green spots remain in the video, decrease if color changes are noticed on the extracted subject.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var spillSuppressionStrength: Double?
+        public let spillSuppressionStrength: Double?
 
         public init(videoURL: FileInput, outputCodec: OutputCodec? = nil, spillSuppressionStrength: Double? = nil) {
             self.videoURL = videoURL
@@ -416,13 +416,13 @@ public enum Veo2ImageToVideo {
     /// The input of `fal-ai/veo2/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt describing how the image should be animated
-        public var prompt: String
+        public let prompt: String
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The duration of the generated video in seconds
         ///
         /// Default: `._5s`.
-        public var duration: Duration?
+        public let duration: Duration?
 
         public init(prompt: String, imageURL: FileInput, duration: Duration? = nil) {
             self.prompt = prompt
@@ -475,37 +475,37 @@ public enum Veo31ExtendVideo {
         /// The text prompt describing how the video should be extended
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `"7s"`.
-        public var duration: String?
+        public let duration: String?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `"720p"`.
-        public var resolution: String?
+        public let resolution: String?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the video to extend. The video should be 720p or 1080p resolution in 16:9 or 9:16 aspect ratio.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(
             prompt: String,
@@ -615,35 +615,35 @@ public enum Veo31Fast {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `true`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
 
         public init(
             prompt: String,
@@ -763,39 +763,39 @@ public enum Veo31FastFirstLastFrameToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the first frame of the video
-        public var firstFrameURL: FileInput
+        public let firstFrameURL: FileInput
         /// URL of the last frame of the video
-        public var lastFrameURL: FileInput
+        public let lastFrameURL: FileInput
 
         public init(
             prompt: String,
@@ -878,37 +878,37 @@ public enum Veo31FastImageToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video. Only 16:9 and 9:16 are supported.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -987,33 +987,33 @@ public enum Veo31FastReferenceToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `"8s"`.
-        public var duration: String?
+        public let duration: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URLs of the reference images to use for consistent subject appearance
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(
             prompt: String,
@@ -1125,35 +1125,35 @@ public enum Veo31Lite {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `true`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
 
         public init(
             prompt: String,
@@ -1229,39 +1229,39 @@ public enum Veo31LiteFirstLastFrameToVideo {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `"8s"`.
-        public var duration: String?
+        public let duration: String?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the first frame of the video
-        public var firstFrameURL: FileInput
+        public let firstFrameURL: FileInput
         /// URL of the last frame of the video
-        public var lastFrameURL: FileInput
+        public let lastFrameURL: FileInput
 
         public init(
             prompt: String,
@@ -1344,37 +1344,37 @@ public enum Veo31LiteImageToVideo {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -1472,35 +1472,35 @@ public enum Veo3Fast {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `true`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
 
         public init(
             prompt: String,

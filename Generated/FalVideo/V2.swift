@@ -50,37 +50,37 @@ public enum Veo3FastImageToVideo {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The duration of the generated video.
         ///
         /// Default: `._8s`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// A negative prompt to guide the video generation.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The resolution of the generated video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to generate audio for the video.
         ///
         /// Default: `true`.
-        public var generateAudio: Bool?
+        public let generateAudio: Bool?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to automatically attempt to fix prompts that fail content policy or other validation checks by rewriting them.
         ///
         /// Default: `false`.
-        public var autoFix: Bool?
+        public let autoFix: Bool?
         /// The safety tolerance level for content moderation. 1 is the most strict (blocks most content), 6 is the least strict.
         ///
         /// Default: `._4`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -173,39 +173,39 @@ public enum VideoAsPrompt {
     /// The input of `fal-ai/video-as-prompt`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// reference video to generate effect video from.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Input image to generate the effect video for.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Random seed for reproducible generation. If set none, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The number of frames to generate.
         ///
         /// At least 1, at most 100. Default: `49`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second for the output video. Only applicable if output_type is 'video'.
         ///
         /// At least 1, at most 60. Default: `16`.
-        public var fps: Int?
+        public let fps: Int?
         /// A brief description of the input video content.
-        public var videoDescription: String
+        public let videoDescription: String
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._9x16`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the generated video.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Guidance scale for generation.
         ///
         /// At least 1, at most 20. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
 
         public init(
             prompt: String,
@@ -298,11 +298,11 @@ public enum VideoUpscaler {
     /// The input of `fal-ai/video-upscaler`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to upscale
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The scale factor
         ///
         /// At least 1, at most 8. Default: `2`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(videoURL: FileInput, scale: Double? = nil) {
             self.videoURL = videoURL
@@ -362,15 +362,15 @@ public enum ViduImageToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(prompt: String, imageURL: FileInput, seed: Int64? = nil, movementAmplitude: MovementAmplitude? = nil) {
             self.prompt = prompt
@@ -431,15 +431,15 @@ public enum ViduQ1ImageToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(prompt: String, imageURL: FileInput, seed: Int64? = nil, movementAmplitude: MovementAmplitude? = nil) {
             self.prompt = prompt
@@ -503,23 +503,23 @@ public enum ViduQ1ReferenceToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URLs of the reference images to use for consistent subject appearance. Q1 model supports up to 7 reference images.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
         /// Whether to add background music to the generated video
         ///
         /// Default: `false`.
-        public var bgm: Bool?
+        public let bgm: Bool?
 
         public init(
             prompt: String,
@@ -595,17 +595,17 @@ public enum ViduQ1StartEndToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(
             prompt: String,
@@ -677,21 +677,21 @@ public enum ViduQ1TextToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// The style of output video
         ///
         /// Default: `.general`.
-        public var style: Style?
+        public let style: Style?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(
             prompt: String,
@@ -777,29 +777,29 @@ public enum ViduQ2ImageToVideoPro {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the starting frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the image to use as the ending frame. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Duration of the video in seconds
         ///
         /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
         /// Whether to add background music to the video (only for 4-second videos)
         ///
         /// Default: `false`.
-        public var bgm: Bool?
+        public let bgm: Bool?
 
         public init(
             prompt: String,
@@ -900,33 +900,33 @@ public enum ViduQ2ReferenceToVideoPro {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URLs of the reference images for subject appearance. If videos are provided, up to 4 images are allowed; otherwise up to 7 images.
-        public var referenceImageURLs: [FileInput]?
+        public let referenceImageURLs: [FileInput]?
         /// URLs of the reference videos for video editing or motion reference. Supports up to 2 videos.
-        public var referenceVideoURLs: [FileInput]?
+        public let referenceVideoURLs: [FileInput]?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Duration of the video in seconds (0 for automatic duration)
         ///
         /// At least 1, at most 8. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the output video (e.g., auto, 16:9, 9:16, 1:1, or any W:H)
         ///
         /// Default: `"16:9"`.
-        public var aspectRatio: String?
+        public let aspectRatio: String?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
         /// Whether to add background music to the generated video
         ///
         /// Default: `false`.
-        public var bgm: Bool?
+        public let bgm: Bool?
 
         public init(
             prompt: String,
@@ -1015,29 +1015,29 @@ public enum ViduQ2TextToVideo {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Duration of the video in seconds
         ///
         /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
         /// Whether to add background music to the video (only for 4-second videos)
         ///
         /// Default: `false`.
-        public var bgm: Bool?
+        public let bgm: Bool?
 
         public init(
             prompt: String,
@@ -1130,21 +1130,21 @@ public enum ViduQ2VideoExtensionPro {
     /// The input of `fal-ai/vidu/q2/video-extension/pro`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to extend
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// text prompt to guide the video extension
         ///
         /// At most 3000 characters.
-        public var prompt: String?
+        public let prompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Duration of the extension in seconds
         ///
         /// One of: 2, 3, 4, 5, 6, 7. Default: `4`.
-        public var duration: Int?
+        public let duration: Int?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             videoURL: FileInput,
@@ -1216,25 +1216,25 @@ public enum ViduQ3ImageToVideo {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters. Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// URL or base64 image to use as the starting frame
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the image to use as the ending frame. When provided, generates a transition video between start and end frames.
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// Duration of the video in seconds (1-16 for Q3 models)
         ///
         /// At least 1, at most 16. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Output video resolution. Note: 360p is not available when end_image_url is provided.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to use direct audio-video generation. When true, outputs video with sound (including dialogue and sound effects).
         ///
         /// Default: `true`.
-        public var audio: Bool?
+        public let audio: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1332,27 +1332,27 @@ public enum ViduQ3ReferenceToVideoMix {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// URLs of 1 to 4 reference images used to keep subjects or scenes consistent
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Duration of the video in seconds (1-16 for Q3 models)
         ///
         /// At least 1, at most 16. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to use direct audio-video generation. When true, outputs video with sound.
         ///
         /// Default: `true`.
-        public var audio: Bool?
+        public let audio: Bool?
 
         public init(
             prompt: String,
@@ -1434,25 +1434,25 @@ public enum ViduQ3TextToVideo {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Duration of the video in seconds
         ///
         /// At least 1, at most 16. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Whether to use direct audio-video generation. When true, outputs video with sound.
         ///
         /// Default: `true`.
-        public var audio: Bool?
+        public let audio: Bool?
 
         public init(
             prompt: String,
@@ -1548,19 +1548,19 @@ public enum ViduReferenceToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URLs of the reference images to use for consistent subject appearance
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(
             prompt: String,
@@ -1632,17 +1632,17 @@ public enum ViduStartEndToVideo {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// URL of the image to use as the last frame
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The movement amplitude of objects in the frame
         ///
         /// Default: `.auto`.
-        public var movementAmplitude: MovementAmplitude?
+        public let movementAmplitude: MovementAmplitude?
 
         public init(
             prompt: String,
@@ -1713,15 +1713,15 @@ public enum ViduTemplateToVideo {
         /// AI video template to use. Pricing varies by template: Standard templates (hug, kiss, love_pose, etc.) cost 4 credits ($0.20), Premium templates (lunar_newyear, dynasty_dress, dreamy_wedding, etc.) cost 6 credits ($0.30), and Advanced templates (live_photo) cost 10 credits ($0.50).
         ///
         /// Default: `.hug`.
-        public var template: Template?
+        public let template: Template?
         /// URLs of the images to use with the template. Number of images required varies by template: 'dynasty_dress' and 'shop_frame' accept 1-2 images, 'wish_sender' requires exactly 3 images, all other templates accept only 1 image.
-        public var inputImageURLs: [FileInput]
+        public let inputImageURLs: [FileInput]
         /// Random seed for generation
-        public var seed: Int64?
+        public let seed: Int64?
         /// The aspect ratio of the output video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             template: Template? = nil,
@@ -1972,45 +1972,45 @@ public enum VoidVideoInpainting {
     /// The input of `fal-ai/void-video-inpainting`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video containing the object to remove.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of a mask video for the removal target. For best results this should be a VOID-style quadmask video with 4 grayscale values: 0=object to remove, 63=overlap, 127=affected region, 255=background to keep. A simple binary mask (0=remove, 255=keep) also works. If omitted, the app will generate a temporary mask video from `mask_prompt` using the SAM-3 video endpoint and convert it to a quadmask automatically.
         ///
         /// Default: `.url("")`.
-        public var quadMaskVideoURL: FileInput?
+        public let quadMaskVideoURL: FileInput?
         /// Text description of what should be masked in the input video, such as the object or person to remove. Used to generate a temporary mask video with SAM-3 when `quad_mask_video_url` is not provided.
-        public var maskPrompt: String?
+        public let maskPrompt: String?
         /// Text description of the desired background after object removal.
-        public var prompt: String
+        public let prompt: String
         /// Run VOID Pass 2 warped-noise refinement after Pass 1. This is slower but can improve temporal consistency on longer clips.
         ///
         /// Default: `false`.
-        public var enablePass2Refinement: Bool?
+        public let enablePass2Refinement: Bool?
         /// Negative prompt to guide generation away from undesired outputs.
         ///
         /// Default: `"The video is not of a high quality, it has a low resolution. Watermark present in each frame. The background is solid. Strange body and strange trajectory. Distortion."`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of denoising steps. Higher values improve quality but increase latency.
         ///
         /// At least 1, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale.
         ///
         /// At least 0, at most 20. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Denoising strength. 1.0 means full denoising.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var strength: Double?
+        public let strength: Double?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Temporal window size for inference. The backend snaps this to the nearest CogVideoX-safe value that works with temporal compression and patching. Valid outputs are 69, 77, 85, ..., 197.
         ///
         /// At least 1, at most 197. Default: `85`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Enable content safety checking on the output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             videoURL: FileInput,

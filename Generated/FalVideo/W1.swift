@@ -38,117 +38,117 @@ public enum Wan22VaceFunA14bDepth {
     /// The input of `fal-ai/wan-22-vace-fun-a14b/depth`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `false`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `false`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. Required for depth task.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLs: [FileInput]?
+        public let refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to preprocess the input video.
         ///
         /// Default: `false`.
-        public var preprocess: Bool?
+        public let preprocess: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
 
         public init(
             prompt: String,
@@ -426,121 +426,121 @@ public enum Wan22VaceFunA14bInpainting {
     /// The input of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `false`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `false`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. Required for inpainting.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL to the source mask file. Required for inpainting.
-        public var maskVideoURL: String?
+        public let maskVideoURL: String?
         /// URL to the guiding mask file. If provided, the model will use this mask as a reference to create masked video using salient mask tracking. Will be ignored if mask_video_url is provided.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// Urls to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLs: [FileInput]?
+        public let refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to preprocess the input video.
         ///
         /// Default: `false`.
-        public var preprocess: Bool?
+        public let preprocess: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
 
         public init(
             prompt: String,
@@ -744,133 +744,133 @@ public enum Wan22VaceFunA14bOutpainting {
     /// The input of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `false`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `false`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. Required for outpainting.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLs: [FileInput]?
+        public let refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
         /// Whether to expand the video to the left.
         ///
         /// Default: `false`.
-        public var expandLeft: Bool?
+        public let expandLeft: Bool?
         /// Whether to expand the video to the right.
         ///
         /// Default: `false`.
-        public var expandRight: Bool?
+        public let expandRight: Bool?
         /// Whether to expand the video to the top.
         ///
         /// Default: `false`.
-        public var expandTop: Bool?
+        public let expandTop: Bool?
         /// Whether to expand the video to the bottom.
         ///
         /// Default: `false`.
-        public var expandBottom: Bool?
+        public let expandBottom: Bool?
         /// Amount of expansion. This is a float value between 0 and 1, where 0.25 adds 25% to the original video size on the specified sides.
         ///
         /// At least 0, at most 1. Default: `0.25`.
-        public var expandRatio: Double?
+        public let expandRatio: Double?
 
         public init(
             prompt: String,
@@ -1087,119 +1087,119 @@ public enum Wan22VaceFunA14bReframe {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `true`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `true`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. This video will be used as a reference for the reframe task.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
         /// Zoom factor for the video. When this value is greater than 0, the video will be zoomed in by this factor (in relation to the canvas size,) cutting off the edges of the video. A value of 0 means no zoom.
         ///
         /// At least 0, at most 0.9. Default: `0`.
-        public var zoomFactor: Double?
+        public let zoomFactor: Double?
         /// Whether to trim borders from the video.
         ///
         /// Default: `true`.
-        public var trimBorders: Bool?
+        public let trimBorders: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1395,9 +1395,9 @@ public enum Wan25PreviewImageToVideo {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame. Must be publicly accessible or base64 data URI.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the audio to use as the background music. Must be publicly accessible.
         /// Limit handling: If the audio duration exceeds the duration value (5 or 10 seconds),
         /// the audio is truncated to the first 5 or 10 seconds, and the rest is discarded. If
@@ -1407,27 +1407,27 @@ public enum Wan25PreviewImageToVideo {
         /// - Format: WAV, MP3.
         /// - Duration: 3 to 30 s.
         /// - File size: Up to 15 MB.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Video resolution. Valid values: 480p, 720p, 1080p
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. Choose between 5 or 10 seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1525,7 +1525,7 @@ public enum Wan25PreviewTextToVideo {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the audio to use as the background music. Must be publicly accessible.
         /// Limit handling: If the audio duration exceeds the duration value (5 or 10 seconds),
         /// the audio is truncated to the first 5 or 10 seconds, and the rest is discarded. If
@@ -1535,31 +1535,31 @@ public enum Wan25PreviewTextToVideo {
         /// - Format: WAV, MP3.
         /// - Duration: 3 to 30 s.
         /// - File size: Up to 15 MB.
-        public var audioURL: String?
+        public let audioURL: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution tier
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. Choose between 5 or 10 seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM. Improves results for short prompts but increases processing time.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -1632,77 +1632,77 @@ public enum WanAlpha {
     /// The input of `fal-ai/wan-alpha`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to guide the video generation.
-        public var prompt: String
+        public let prompt: String
         /// The number of frames to generate.
         ///
         /// At least 17, at most 121. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// The frame rate of the generated video.
         ///
         /// At least 1, at most 60. Default: `16`.
-        public var fps: Int?
+        public let fps: Int?
         /// The number of inference steps to use.
         ///
         /// At least 2, at most 16. Default: `8`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The sampler to use.
         ///
         /// Default: `.euler`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// The shift of the generated video.
         ///
         /// At least 1, at most 15. Default: `10.5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The resolution of the generated video.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to enable safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The lower bound of the mask clamping.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var maskClampLower: Double?
+        public let maskClampLower: Double?
         /// The upper bound of the mask clamping.
         ///
         /// At least 0, at most 1. Default: `0.75`.
-        public var maskClampUpper: Double?
+        public let maskClampUpper: Double?
         /// Whether to binarize the mask.
         ///
         /// Default: `false`.
-        public var binarizeMask: Bool?
+        public let binarizeMask: Bool?
         /// The threshold for mask binarization. When binarize_mask is True, this threshold will be used to binarize the mask. This will also be used for transparency when the output type is `.webm`.
         ///
         /// At least 0, at most 1. Default: `0.8`.
-        public var maskBinarizationThreshold: Double?
+        public let maskBinarizationThreshold: Double?
         /// The output type of the generated video.
         ///
         /// Default: `.vp9Webm`.
-        public var videoOutputType: VideoOutputType?
+        public let videoOutputType: VideoOutputType?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
 
         public init(
             prompt: String,
@@ -1866,39 +1866,39 @@ public enum WanEffects {
     /// The input of `fal-ai/wan-effects`.
     public struct Input: QueueInput, WireModel {
         /// The subject to insert into the predefined prompt template for the selected effect.
-        public var subject: String
+        public let subject: String
         /// URL of the input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The type of effect to apply to the video.
         ///
         /// Default: `.cakeify`.
-        public var effectType: EffectType?
+        public let effectType: EffectType?
         /// Number of frames to generate.
         ///
         /// At least 81, at most 100. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video.
         ///
         /// At least 5, at most 24. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Aspect ratio of the output video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The scale of the LoRA weight. Used to adjust effect intensity.
         ///
         /// At least 0.1, at most 2. Default: `1`.
-        public var loraScale: Double?
+        public let loraScale: Double?
         /// Whether to use turbo mode. If True, the video will be generated faster but with lower quality.
         ///
         /// Default: `false`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
 
         public init(
             subject: String,
@@ -2051,57 +2051,57 @@ public enum WanFlf2v {
     /// The input of `fal-ai/wan-flf2v`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of the starting image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var startImageURL: FileInput
+        public let startImageURL: FileInput
         /// URL of the ending image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var endImageURL: FileInput
+        public let endImageURL: FileInput
         /// Number of frames to generate. Must be between 81 to 100 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 81, at most 100. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 5 to 24.
         ///
         /// At least 5, at most 24. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guideScale: Double?
+        public let guideScale: Double?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
 
         public init(
             prompt: String,
@@ -2197,53 +2197,53 @@ public enum WanFunControl {
     /// The input of `fal-ai/wan-fun-control`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate the video.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to generate the video.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps.
         ///
         /// At least 4, at most 50. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The guidance scale.
         ///
         /// At least 1, at most 10. Default: `6`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The shift for the scheduler.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The seed for the random number generator.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Whether to match the number of frames in the input video.
         ///
         /// Default: `true`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// The number of frames to generate. Only used when match_input_num_frames is False.
         ///
         /// At least 49, at most 121. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Whether to match the fps in the input video.
         ///
         /// Default: `true`.
-        public var matchInputFPS: Bool?
+        public let matchInputFPS: Bool?
         /// The fps to generate. Only used when match_input_fps is False.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var fps: Int?
+        public let fps: Int?
         /// The URL of the control video to use as a reference for the video generation.
-        public var controlVideoURL: FileInput
+        public let controlVideoURL: FileInput
         /// Whether to preprocess the video. If True, the video will be preprocessed to depth or pose.
         ///
         /// Default: `false`.
-        public var preprocessVideo: Bool?
+        public let preprocessVideo: Bool?
         /// The type of preprocess to apply to the video. Only used when preprocess_video is True.
         ///
         /// Default: `.depth`.
-        public var preprocessType: PreprocessType?
+        public let preprocessType: PreprocessType?
         /// The URL of the reference image to use as a reference for the video generation.
-        public var referenceImageURL: String?
+        public let referenceImageURL: String?
 
         public init(
             prompt: String,
@@ -2367,63 +2367,63 @@ public enum WanI2vLoRA {
     /// The input of `fal-ai/wan-i2v-lora`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Number of frames to generate. Must be between 81 to 100 (inclusive). If the number of frames is greater than 81, the video will be generated with 1.25x more billing units.
         ///
         /// At least 81, at most 100. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 5 to 24.
         ///
         /// At least 5, at most 24. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p or 720p). 480p is 0.5 billing units, and 720p is 1 billing unit.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guideScale: Double?
+        public let guideScale: Double?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Aspect ratio of the output video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// LoRA weights to be used in the inference.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If true, the video will be reversed.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// If true, the video will be generated faster with no noticeable degradation in the visual quality.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
 
         public init(
             prompt: String,
@@ -2512,14 +2512,14 @@ public enum WanI2vLoRA {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
-        public var weightName: String?
+        public let weightName: String?
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil) {
             self.path = path
@@ -2562,31 +2562,31 @@ public enum WanMotion {
     /// The input of `fal-ai/wan-motion`.
     public struct Input: QueueInput, WireModel {
         /// URL of the driving video (provides the motion).
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the reference image (provides the character appearance).
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Optional text prompt to guide the generation.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Random seed for reproducibility.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Acceleration level to use. 'regular' enables caching for faster generation, 'none' disables it.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Adapts the driving video's motion to match the reference image's body proportions. Recommended when the driving video subject and reference image have different body shapes or sizes.
         ///
         /// Default: `true`.
-        public var adaptMotion: Bool?
+        public let adaptMotion: Bool?
         /// Enhances identity preservation by preprocessing the reference image with Flux Kontext Edit before animation. Produces more faithful face and appearance transfer at the cost of slightly longer processing time.
         ///
         /// Default: `false`.
-        public var enhanceIdentity: Bool?
+        public let enhanceIdentity: Bool?
         /// If set to true, input and output will be checked for safety.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             videoURL: FileInput,
@@ -2681,53 +2681,53 @@ public enum WanT2vLoRA {
     /// The input of `fal-ai/wan-t2v-lora`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 81 to 100 (inclusive).
         ///
         /// At least 81, at most 100. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 5 to 24.
         ///
         /// At least 5, at most 24. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// If true, the video will be generated faster with no noticeable degradation in the visual quality.
         ///
         /// Default: `true`.
-        public var turboMode: Bool?
+        public let turboMode: Bool?
         /// LoRA weights to be used in the inference.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If true, the video will be reversed.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
 
         public init(
             prompt: String,
@@ -2818,51 +2818,51 @@ public enum WanV2214bAnimateMove {
     /// The input of `fal-ai/wan/v2.2-14b/animate/move`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `20`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If true, also return a ZIP archive containing per-frame images generated on GPU (lossless).
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
         /// If true, applies quality enhancement for faster generation with improved quality. When enabled, parameters are automatically optimized for best results.
         ///
         /// Default: `false`.
-        public var useTurbo: Bool?
+        public let useTurbo: Bool?
 
         public init(
             videoURL: FileInput,
@@ -3000,57 +3000,57 @@ public enum WanV2214bSpeechToVideo {
     /// The input of `fal-ai/wan/v2.2-14b/speech-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt used for video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 40 to 120, (must be multiple of 4).
         ///
         /// At least 40, at most 120. Default: `80`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The URL of the audio file.
-        public var audioURL: FileInput
+        public let audioURL: FileInput
 
         public init(
             prompt: String,

@@ -39,75 +39,75 @@ public enum WanV225bImageToVideo {
     /// The input of `fal-ai/wan/v2.2-5b/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `24`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (580p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             imageURL: FileInput,
@@ -284,73 +284,73 @@ public enum WanV225bTextToVideo {
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `24`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (580p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             prompt: String,
@@ -468,69 +468,69 @@ public enum WanV225bTextToVideoDistill {
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `24`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (580p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `40`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `1`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             prompt: String,
@@ -644,65 +644,65 @@ public enum WanV225bTextToVideoFastWan {
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `24`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (580p or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             prompt: String,
@@ -811,85 +811,85 @@ public enum WanV22A14bImageToVideo {
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// URL of the end image.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             imageURL: FileInput,
@@ -1023,93 +1023,93 @@ public enum WanV22A14bImageToVideoLoRA {
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// LoRA weights to be used in the inference.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If true, the video will be reversed.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
         /// URL of the end image.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             imageURL: FileInput,
@@ -1231,18 +1231,18 @@ public enum WanV22A14bImageToVideoLoRA {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
-        public var weightName: String?
+        public let weightName: String?
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// Specifies the transformer to load the lora weight into. 'high' loads into the high-noise transformer, 'low' loads it into the low-noise transformer, while 'both' loads the LoRA into both transformers.
         ///
         /// Default: `.high`.
-        public var transformer: Transformer?
+        public let transformer: Transformer?
 
         public init(path: String, weightName: String? = nil, scale: Double? = nil, transformer: Transformer? = nil) {
             self.path = path
@@ -1307,45 +1307,45 @@ public enum WanV22A14bImageToVideoTurbo {
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input image.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// URL of the end image.
-        public var endImageURL: String?
+        public let endImageURL: String?
 
         public init(
             imageURL: FileInput,
@@ -1427,81 +1427,81 @@ public enum WanV22A14bTextToVideo {
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             prompt: String,
@@ -1631,89 +1631,89 @@ public enum WanV22A14bTextToVideoLoRA {
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// LoRA weights to be used in the inference.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// If true, the video will be reversed.
         ///
         /// Default: `false`.
-        public var reverseVideo: Bool?
+        public let reverseVideo: Bool?
 
         public init(
             prompt: String,
@@ -1848,41 +1848,41 @@ public enum WanV22A14bTextToVideoTurbo {
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video (16:9 or 9:16).
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
 
         public init(
             prompt: String,
@@ -1958,91 +1958,91 @@ public enum WanV22A14bVideoToVideo {
     /// The input of `fal-ai/wan/v2.2-a14b/video-to-video`.
     public struct Input: QueueInput, WireModel {
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Strength of the video transformation. A value of 1.0 means the output will be completely based on the prompt, while a value of 0.0 means the output will be identical to the input video.
         ///
         /// At least 0, at most 1. Default: `0.9`.
-        public var strength: Double?
+        public let strength: Double?
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
         ///
         /// At least 17, at most 161. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// Frames per second of the generated video. Must be between 4 to 60. When using interpolation and `adjust_fps_for_interpolation` is set to true (default true,) the final FPS will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If `adjust_fps_for_interpolation` is set to false, this value will be used as-is.
         ///
         /// At least 4, at most 60. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Negative prompt for video generation.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video (480p, 580p, or 720p).
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If 'auto', the aspect ratio will be determined automatically based on the input video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 40. Default: `27`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// If set to true, input data will be checked for safety before processing.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// If set to true, output video will be checked for safety after generation.
         ///
         /// Default: `false`.
-        public var enableOutputSafetyChecker: Bool?
+        public let enableOutputSafetyChecker: Bool?
         /// Whether to enable prompt expansion. This will use a large language model to expand the prompt with additional details while maintaining the original meaning.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Acceleration level to use. The more acceleration, the faster the generation, but with lower quality. The recommended value is 'regular'.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Classifier-free guidance scale. Higher values give better adherence to the prompt but may decrease quality.
         ///
         /// At least 1, at most 10. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Guidance scale for the second stage of the model. This is used to control the adherence to the prompt in the second stage of the model.
         ///
         /// At least 1, at most 10. Default: `4`.
-        public var guidanceScale2: Double?
+        public let guidanceScale2: Double?
         /// Shift value for the video. Must be between 1.0 and 10.0.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// The model to use for frame interpolation. If None, no interpolation is applied.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// Number of frames to interpolate between each pair of generated frames. Must be between 0 and 4.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// If true, the number of frames per second will be multiplied by the number of interpolated frames plus one. For example, if the generated frames per second is 16 and the number of interpolated frames is 1, the final frames per second will be 32. If false, the passed frames per second will be used as-is.
         ///
         /// Default: `true`.
-        public var adjustFPSForInterpolation: Bool?
+        public let adjustFPSForInterpolation: Bool?
         /// The quality of the output video. Higher quality means better visual quality but larger file size.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the output video. Faster write mode means faster results but larger file size, balanced write mode is a good compromise between speed and quality, and small write mode is the slowest but produces the smallest file size.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// If true, the video will be resampled to the passed frames per second. If false, the video will not be resampled.
         ///
         /// Default: `false`.
-        public var resampleFPS: Bool?
+        public let resampleFPS: Bool?
 
         public init(
             videoURL: FileInput,
@@ -2177,9 +2177,9 @@ public enum WanV26ImageToVideo {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the image to use as the first frame. Must be publicly accessible or base64 data URI. Image dimensions must be between 240 and 7680.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// URL of the audio to use as the background music. Must be publicly accessible.
         /// Limit handling: If the audio duration exceeds the duration value (5, 10, or 15 seconds),
         /// the audio is truncated to the first N seconds, and the rest is discarded. If
@@ -2189,33 +2189,33 @@ public enum WanV26ImageToVideo {
         /// - Format: WAV, MP3.
         /// - Duration: 3 to 30 s.
         /// - File size: Up to 15 MB.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Video resolution. Valid values: 720p, 1080p
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. Choose between 5, 10 or 15 seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// When true, enables intelligent multi-shot segmentation. Only active when enable_prompt_expansion is True. Set to false for single-shot generation.
         ///
         /// Default: `false`.
-        public var multiShots: Bool?
+        public let multiShots: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -2346,39 +2346,39 @@ public enum WanV26ReferenceToVideo {
         /// Use @Video1, @Video2, @Video3 to reference subjects from your videos. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 800 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference videos for subject consistency (1-3 videos). Videos' FPS must be at least 16 FPS.Reference in prompt as @Video1, @Video2, @Video3. Works for people, animals, or objects.
-        public var videoURLs: [FileInput]
+        public let videoURLs: [FileInput]
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution tier. R2V only supports 720p and 1080p (no 480p).
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. R2V supports only 5 or 10 seconds (no 15s).
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// When true (default), enables intelligent multi-shot segmentation for coherent narrative videos with multiple shots. When false, generates single continuous shot. Only active when enable_prompt_expansion is True.
         ///
         /// Default: `true`.
-        public var multiShots: Bool?
+        public let multiShots: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -2486,45 +2486,45 @@ public enum WanV26ReferenceToVideoFlash {
         /// Use Character1, Character2, etc. to reference subjects from your reference files. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 1500 characters. Reference order: video_urls first, then image_urls.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference videos for subject consistency (0-3 videos). Videos' FPS must be at least 16 FPS. Combined with image_urls, total references cannot exceed 5. Reference order: video_urls are numbered first (Character1, Character2...), then image_urls continue the sequence.
-        public var videoURLs: [String]?
+        public let videoURLs: [String]?
         /// Reference images for subject consistency (0-5 images). Combined with video_urls, total references cannot exceed 5. Formats: JPEG, JPG, PNG (no alpha), BMP, WEBP. Resolution: 240-5000px. Max 10MB each. Reference order: image_urls continue numbering after video_urls.
-        public var imageURLs: [String]?
+        public let imageURLs: [String]?
         /// The aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution tier. R2V Flash only supports 720p and 1080p.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. R2V Flash supports only 5 or 10 seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// When true (default), enables intelligent multi-shot segmentation for coherent narrative videos with multiple shots. When false, generates single continuous shot. Only active when enable_prompt_expansion is True.
         ///
         /// Default: `true`.
-        public var multiShots: Bool?
+        public let multiShots: Bool?
         /// Whether to generate a video with audio. Set to false for silent video generation. Silent videos are faster and cost 25% of the audio version price.
         ///
         /// Default: `true`.
-        public var enableAudio: Bool?
+        public let enableAudio: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -2609,7 +2609,7 @@ public enum WanV26TextToVideo {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters. For multi-shot videos, use format: 'Overall description. First shot [0-3s] content. Second shot [3-5s] content.'
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the audio to use as the background music. Must be publicly accessible.
         /// Limit handling: If the audio duration exceeds the duration value (5, 10, or 15 seconds),
         /// the audio is truncated to the first N seconds, and the rest is discarded. If
@@ -2619,37 +2619,37 @@ public enum WanV26TextToVideo {
         /// - Format: WAV, MP3.
         /// - Duration: 3 to 30 s.
         /// - File size: Up to 15 MB.
-        public var audioURL: String?
+        public let audioURL: String?
         /// The aspect ratio of the generated video. Wan 2.6 supports additional ratios.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Video resolution tier. Wan 2.6 T2V only supports 720p and 1080p (no 480p).
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Duration of the generated video in seconds. Choose between 5, 10, or 15 seconds.
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to describe content to avoid. Max 500 characters.
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Whether to enable prompt rewriting using LLM. Improves results for short prompts but increases processing time.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// When true, enables intelligent multi-shot segmentation for coherent narrative videos. Only active when enable_prompt_expansion is True. Set to false for single-shot generation.
         ///
         /// Default: `true`.
-        public var multiShots: Bool?
+        public let multiShots: Bool?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -2753,33 +2753,33 @@ public enum WanV27EditVideo {
         /// Editing instruction or style transfer description.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input video to edit. Format: MP4, MOV. Duration: 2-10s. Max 100 MB.
         ///
         /// Max file size: 100.0MB, Min duration: 2s, Max duration: 10s, Timeout: 30.0s
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Reference image URL for reference-based editing.
-        public var referenceImageURL: String?
+        public let referenceImageURL: String?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video. If not provided, uses the aspect ratio of the input video.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video duration in seconds. Default 0 means match input video duration. When set (2-10), truncates from the start.
         ///
         /// One of: 0, 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `0`.
-        public var duration: Int?
+        public let duration: Int?
         /// Audio handling. 'auto': model decides whether to regenerate audio. 'origin': preserve original audio from input video.
         ///
         /// Default: `.auto`.
-        public var audioSetting: AudioSetting?
+        public let audioSetting: AudioSetting?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,

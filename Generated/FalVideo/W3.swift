@@ -43,35 +43,35 @@ public enum WanV27ReferenceToVideo {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Reference image URLs for character/object appearance. Pass multiple images for multi-subject generation. Max 20 MB each.
-        public var referenceImageURLs: [String]?
+        public let referenceImageURLs: [String]?
         /// Reference video URLs for character/object appearance and motion. Pass multiple videos for multi-subject generation. Max 100 MB each.
-        public var referenceVideoURLs: [String]?
+        public let referenceVideoURLs: [String]?
         /// Content to avoid in the video. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Output video duration in seconds (2-10).
         ///
         /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// When true, enables intelligent multi-shot segmentation. When false (default), generates a single continuous shot.
         ///
         /// Default: `false`.
-        public var multiShots: Bool?
+        public let multiShots: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -170,33 +170,33 @@ public enum WanV27TextToVideo {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// URL of driving audio. Supports WAV and MP3. Duration: 3-30s. Max 15 MB. If not provided, the model auto-generates matching background music.
-        public var audioURL: String?
+        public let audioURL: String?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Output video resolution tier.
         ///
         /// Default: `._1080p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Output video duration in seconds (2-15).
         ///
         /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public var duration: Int?
+        public let duration: Int?
         /// Content to avoid in the video. Max 500 characters.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Enable intelligent prompt rewriting.
         ///
         /// Default: `true`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Random seed for reproducibility (0-2147483647).
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable content moderation for input and output.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -297,125 +297,125 @@ public enum WanVace14b {
     /// The input of `fal-ai/wan-vace-14b`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `false`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `false`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Task type for the model.
         ///
         /// Default: `.depth`.
-        public var task: Task?
+        public let task: Task?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. If provided, the model will use this video as a reference.
-        public var videoURL: String?
+        public let videoURL: String?
         /// URL to the source mask file. If provided, the model will use this mask as a reference.
-        public var maskVideoURL: String?
+        public let maskVideoURL: String?
         /// URL to the guiding mask file. If provided, the model will use this mask as a reference to create masked video. If provided mask video url will be ignored.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLs: [FileInput]?
+        public let refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to preprocess the input video.
         ///
         /// Default: `false`.
-        public var preprocess: Bool?
+        public let preprocess: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
 
         public init(
             prompt: String,
@@ -710,117 +710,117 @@ public enum WanVace14bPose {
     /// The input of `fal-ai/wan-vace-14b/pose`.
     public struct Input: QueueInput, WireModel {
         /// The text prompt to guide video generation. For pose task, the prompt should describe the desired pose and action of the subject in the video.
-        public var prompt: String
+        public let prompt: String
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// If true, the number of frames in the generated video will match the number of frames in the input video. If false, the number of frames will be determined by the num_frames parameter.
         ///
         /// Default: `false`.
-        public var matchInputNumFrames: Bool?
+        public let matchInputNumFrames: Bool?
         /// Number of frames to generate. Must be between 81 to 241 (inclusive).
         ///
         /// At least 17, at most 241. Default: `81`.
-        public var numFrames: Int?
+        public let numFrames: Int?
         /// If true, the frames per second of the generated video will match the input video. If false, the frames per second will be determined by the frames_per_second parameter.
         ///
         /// Default: `false`.
-        public var matchInputFramesPerSecond: Bool?
+        public let matchInputFramesPerSecond: Bool?
         /// Frames per second of the generated video. Must be between 5 to 30. Ignored if match_input_frames_per_second is true.
         ///
         /// At least 5, at most 30. Default: `16`.
-        public var framesPerSecond: Int?
+        public let framesPerSecond: Int?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. Required for pose task.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// URLs to source reference image. If provided, the model will use this image as reference.
-        public var refImageURLs: [FileInput]?
+        public let refImageURLs: [FileInput]?
         /// URL to the first frame of the video. If provided, the model will use this frame as a reference.
-        public var firstFrameURL: String?
+        public let firstFrameURL: String?
         /// URL to the last frame of the video. If provided, the model will use this frame as a reference.
-        public var lastFrameURL: String?
+        public let lastFrameURL: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to enable prompt expansion.
         ///
         /// Default: `false`.
-        public var enablePromptExpansion: Bool?
+        public let enablePromptExpansion: Bool?
         /// Whether to preprocess the input video.
         ///
         /// Default: `false`.
-        public var preprocess: Bool?
+        public let preprocess: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Number of frames to interpolate between the original frames. A value of 0 means no interpolation.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var numInterpolatedFrames: Int?
+        public let numInterpolatedFrames: Int?
         /// Temporal downsample factor for the video. This is an integer value that determines how many frames to skip in the video. A value of 0 means no downsampling. For each downsample factor, one upsample factor will automatically be applied.
         ///
         /// At least 0, at most 5. Default: `0`.
-        public var temporalDownsampleFactor: Int?
+        public let temporalDownsampleFactor: Int?
         /// If true, the model will automatically temporally downsample the video to an appropriate frame length for the model, then will interpolate it back to the original frame length.
         ///
         /// Default: `false`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// The minimum frames per second to downsample the video to. This is used to help determine the auto downsample factor to try and find the lowest detail-preserving downsample factor. The default value is appropriate for most videos, if you are using a video with very fast motion, you may need to increase this value. If your video has a very low amount of motion, you could decrease this value to allow for higher downsampling and thus longer sequences.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
 
         public init(
             prompt: String,
@@ -1043,95 +1043,95 @@ public enum WanVaceAppsLongReframe {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
-        public var prompt: String?
+        public let prompt: String?
         /// Negative prompt for video generation.
         ///
         /// Default: `"letterboxing, borders, black bars, bright colors, overexposed, static, blurred details, subtitles, style, artwork, painting, picture, still, overall gray, worst quality, low quality, JPEG compression residue, ugly, incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, malformed limbs, fused fingers, still picture, cluttered background, three legs, many people in the background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If None, a random seed is chosen.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Resolution of the generated video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
         /// At least 2, at most 50. Default: `30`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// Guidance scale for classifier-free guidance. Higher values encourage the model to generate images closely related to the text prompt.
         ///
         /// At least 1, at most 10. Default: `5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// Sampler to use for video generation.
         ///
         /// Default: `.unipc`.
-        public var sampler: Sampler?
+        public let sampler: Sampler?
         /// Shift parameter for video generation.
         ///
         /// At least 1, at most 15. Default: `5`.
-        public var shift: Double?
+        public let shift: Double?
         /// URL to the source video file. This video will be used as a reference for the reframe task.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// The quality of the generated video.
         ///
         /// Default: `.high`.
-        public var videoQuality: VideoQuality?
+        public let videoQuality: VideoQuality?
         /// The write mode of the generated video.
         ///
         /// Default: `.balanced`.
-        public var videoWriteMode: VideoWriteMode?
+        public let videoWriteMode: VideoWriteMode?
         /// Whether to enable auto downsample.
         ///
         /// Default: `true`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// Minimum FPS for auto downsample.
         ///
         /// At least 1, at most 60. Default: `6`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// The model to use for frame interpolation. Options are 'rife' or 'film'.
         ///
         /// Default: `.film`.
-        public var interpolatorModel: InterpolatorModel?
+        public let interpolatorModel: InterpolatorModel?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The transparency mode to apply to the first and last frames. This controls how the transparent areas of the first and last frames are filled.
         ///
         /// Default: `.contentAware`.
-        public var transparencyMode: TransparencyMode?
+        public let transparencyMode: TransparencyMode?
         /// If true, also return a ZIP file containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
         /// Zoom factor for the video. When this value is greater than 0, the video will be zoomed in by this factor (in relation to the canvas size,) cutting off the edges of the video. A value of 0 means no zoom.
         ///
         /// At least 0, at most 0.9. Default: `0`.
-        public var zoomFactor: Double?
+        public let zoomFactor: Double?
         /// Whether to trim borders from the video.
         ///
         /// Default: `true`.
-        public var trimBorders: Bool?
+        public let trimBorders: Bool?
         /// Threshold for scene detection sensitivity (0-100). Lower values detect more scenes.
         ///
         /// At least 0, at most 100. Default: `30`.
-        public var sceneThreshold: Double?
+        public let sceneThreshold: Double?
         /// Whether to paste back the reframed scene to the original video.
         ///
         /// Default: `true`.
-        public var pasteBack: Bool?
+        public let pasteBack: Bool?
 
         public init(
             prompt: String? = nil,
@@ -1286,45 +1286,45 @@ public enum WanVaceAppsVideoEdit {
     /// The input of `fal-ai/wan-vace-apps/video-edit`.
     public struct Input: QueueInput, WireModel {
         /// Prompt to edit the video.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The type of video you're editing. Use 'general' for most videos, and 'human' for videos emphasizing human subjects and motions. The default value 'auto' means the model will guess based on the first frame of the video.
         ///
         /// Default: `.auto`.
-        public var videoType: VideoType?
+        public let videoType: VideoType?
         /// URLs of the input images to use as a reference for the generation.
         ///
         /// Default: `[]`.
-        public var imageURLs: [FileInput]?
+        public let imageURLs: [FileInput]?
         /// Resolution of the edited video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// Acceleration to use for inference. Options are 'none' or 'regular'. Accelerated inference will very slightly affect output, but will be significantly faster.
         ///
         /// Default: `.regular`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
         /// Whether to enable automatic downsampling. If your video has a high frame rate or is long, enabling longer sequences to be generated. The video will be interpolated back to the original frame rate after generation.
         ///
         /// Default: `true`.
-        public var enableAutoDownsample: Bool?
+        public let enableAutoDownsample: Bool?
         /// Aspect ratio of the edited video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// The minimum frames per second to downsample the video to.
         ///
         /// At least 1, at most 60. Default: `15`.
-        public var autoDownsampleMinFPS: Double?
+        public let autoDownsampleMinFPS: Double?
         /// Whether to enable the safety checker.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// Whether to include a ZIP archive containing all generated frames.
         ///
         /// Default: `false`.
-        public var returnFramesZip: Bool?
+        public let returnFramesZip: Bool?
 
         public init(
             prompt: String,
@@ -1434,23 +1434,23 @@ public enum WanVisionEnhancer {
     /// Input parameters for Wan Vision Enhancer (Video-to-Video)
     public struct Input: QueueInput, WireModel {
         /// The URL of the video to enhance with Wan Video. Maximum 200MB file size. Videos longer than 500 frames will have only the first 500 frames processed (~8-21 seconds depending on fps).
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Target output resolution for the enhanced video. 720p (native, fast) or 1080p (upscaled, slower). Processing is always done at 720p, then upscaled if 1080p selected.
         ///
         /// Default: `._720p`.
-        public var targetResolution: OutputResolution?
+        public let targetResolution: OutputResolution?
         /// Controls how much the model enhances/changes the video. 0 = Minimal change (preserves original), 1 = Subtle enhancement (default), 2 = Medium enhancement, 3 = Strong enhancement, 4 = Maximum enhancement.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var creativity: Int?
+        public let creativity: Int?
         /// Optional prompt to prepend to the VLM-generated description. Leave empty to use only the auto-generated description from the video.
-        public var prompt: String?
+        public let prompt: String?
         /// Negative prompt to avoid unwanted features.
         ///
         /// Default: `"oversaturated, overexposed, static, blurry details, subtitles, stylized, artwork, painting, still frame, overall gray, worst quality, low quality, JPEG artifacts, ugly, mutated, extra fingers, poorly drawn hands, poorly drawn face, deformed, disfigured, malformed limbs, fused fingers, static motion, cluttered background, three legs, crowded background, walking backwards"`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// Random seed for reproducibility. If not provided, a random seed will be used.
-        public var seed: Int64?
+        public let seed: Int64?
 
         public init(
             videoURL: FileInput,
@@ -1543,63 +1543,63 @@ public enum WorkflowUtilitiesAutoSubtitle {
     /// Input model for automatic subtitle generation and styling
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to add automatic subtitles to
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Language code for transcription (e.g., 'en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ko') or 3-letter ISO code (e.g., 'eng', 'spa', 'fra')
         ///
         /// Default: `"en"`.
-        public var language: String?
+        public let language: String?
         /// Any Google Font name from fonts.google.com (e.g., 'Montserrat', 'Poppins', 'BBH Sans Hegarty')
         ///
         /// Default: `"Montserrat"`.
-        public var fontName: String?
+        public let fontName: String?
         /// Font size for subtitles (TikTok style uses larger text)
         ///
         /// At least 20, at most 150. Default: `100`.
-        public var fontSize: Int?
+        public let fontSize: Int?
         /// Font weight (TikTok style typically uses bold or black)
         ///
         /// Default: `.bold`.
-        public var fontWeight: FontWeight?
+        public let fontWeight: FontWeight?
         /// Subtitle text color for non-active words
         ///
         /// Default: `.white`.
-        public var fontColor: FontColor?
+        public let fontColor: FontColor?
         /// Color for the currently speaking word (karaoke-style highlight)
         ///
         /// Default: `.purple`.
-        public var highlightColor: HighlightColor?
+        public let highlightColor: HighlightColor?
         /// Text stroke/outline width in pixels (0 for no stroke)
         ///
         /// At least 0, at most 10. Default: `3`.
-        public var strokeWidth: Int?
+        public let strokeWidth: Int?
         /// Text stroke/outline color
         ///
         /// Default: `.black`.
-        public var strokeColor: StrokeColor?
+        public let strokeColor: StrokeColor?
         /// Background color behind text ('none' or 'transparent' for no background)
         ///
         /// Default: `.noBackgroundColor`.
-        public var backgroundColor: BackgroundColor?
+        public let backgroundColor: BackgroundColor?
         /// Background opacity (0.0 = fully transparent, 1.0 = fully opaque)
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var backgroundOpacity: Double?
+        public let backgroundOpacity: Double?
         /// Vertical position of subtitles
         ///
         /// Default: `.bottom`.
-        public var position: Position?
+        public let position: Position?
         /// Vertical offset in pixels (positive = move down, negative = move up)
         ///
         /// At least -200, at most 200. Default: `75`.
-        public var yOffset: Int?
+        public let yOffset: Int?
         /// Maximum number of words per subtitle segment. Use 1 for single-word display, 2-3 for short phrases, or 8-12 for full sentences.
         ///
         /// At least 1, at most 12. Default: `3`.
-        public var wordsPerSubtitle: Int?
+        public let wordsPerSubtitle: Int?
         /// Enable animation effects for subtitles (bounce style entrance)
         ///
         /// Default: `true`.
-        public var enableAnimation: Bool?
+        public let enableAnimation: Bool?
 
         public init(
             videoURL: FileInput,
@@ -1856,21 +1856,21 @@ public enum WorkflowUtilitiesBlendVideo {
     /// Input model for blending two video frames together
     public struct Input: QueueInput, WireModel {
         /// URL of the top layer video
-        public var topVideoURL: FileInput
+        public let topVideoURL: FileInput
         /// URL of the bottom layer video
-        public var bottomVideoURL: FileInput
+        public let bottomVideoURL: FileInput
         /// Blend mode to use for combining the videos
         ///
         /// Default: `.overlay`.
-        public var blendMode: BlendMode?
+        public let blendMode: BlendMode?
         /// Opacity of the top layer (0.0-1.0)
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var opacity: Double?
+        public let opacity: Double?
         /// End output when the shortest input ends
         ///
         /// Default: `true`.
-        public var shortest: Bool?
+        public let shortest: Bool?
 
         public init(
             topVideoURL: FileInput,
@@ -1973,11 +1973,11 @@ public enum WorkflowUtilitiesInterleaveVideo {
     /// Input model for interleaving multiple videos
     public struct Input: QueueInput, WireModel {
         /// List of video URLs to interleave in order
-        public var videoURLs: [FileInput]
+        public let videoURLs: [FileInput]
         /// Frame rate of the interleaved output video. When set, all interleaved frames are emitted at this rate, so lower values produce a longer output while higher values produce a shorter, faster one. Leave unset to preserve the legacy behavior, which derives the output rate from the input videos (this can yield non-standard rates such as 384.0098).
         ///
         /// At least 1, at most 120.
-        public var framesPerSecond: Double?
+        public let framesPerSecond: Double?
 
         public init(videoURLs: [FileInput], framesPerSecond: Double? = nil) {
             self.videoURLs = videoURLs
@@ -2028,7 +2028,7 @@ public enum WorkflowUtilitiesReverseVideo {
     /// Input model for reversing a video
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to reverse
-        public var videoURL: FileInput
+        public let videoURL: FileInput
 
         public init(videoURL: FileInput) {
             self.videoURL = videoURL
@@ -2071,35 +2071,35 @@ public enum WorkflowUtilitiesScaleVideo {
     /// Input model for scaling/resizing a video to specific dimensions
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to scale/resize. Height and Width of the video must be even numbers for compatibility with video codecs.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Target width in pixels. If only width is provided, height is auto-calculated to preserve aspect ratio. At least one of width or height must be provided.
         ///
         /// At least 2, at most 7680.
-        public var width: Int?
+        public let width: Int?
         /// Target height in pixels. If only height is provided, width is auto-calculated to preserve aspect ratio. At least one of width or height must be provided.
         ///
         /// At least 2, at most 4320.
-        public var height: Int?
+        public let height: Int?
         /// Scaling mode. 'stretch' scales the video to the exact target dimensions (may distort aspect ratio). 'pad' scales to fit within the target dimensions while preserving aspect ratio, then pads with the chosen color to fill the remaining space (letterbox/pillarbox). 'crop' scales to cover the target dimensions while preserving aspect ratio, then center-crops to the exact target size.
         ///
         /// Default: `.stretch`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// Padding color when mode is 'pad'. Ignored for other modes.
         ///
         /// Default: `.black`.
-        public var padColor: PadColor?
+        public let padColor: PadColor?
         /// Video codec to use for encoding. libx264 (H.264) is widely compatible, libx265 (H.265/HEVC) offers better compression.
         ///
         /// Default: `.libx264`.
-        public var codec: Codec?
+        public let codec: Codec?
         /// Encoding speed preset. Slower presets give better compression but take longer.
         ///
         /// Default: `.fast`.
-        public var preset: Preset?
+        public let preset: Preset?
         /// Constant Rate Factor for quality (0-51). Lower values mean better quality and larger files. 18 is visually lossless for most content.
         ///
         /// At least 0, at most 51. Default: `18`.
-        public var crf: Int?
+        public let crf: Int?
 
         public init(
             videoURL: FileInput,
@@ -2253,17 +2253,17 @@ public enum WorkflowUtilitiesTrimVideo {
     /// Input model for trimming a video to a specified time range
     public struct Input: QueueInput, WireModel {
         /// URL of the video file to trim
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Start time in seconds
         ///
         /// At least 0. Default: `1`.
-        public var startTime: Double?
+        public let startTime: Double?
         /// End time in seconds. If not provided, uses duration instead.
-        public var endTime: Double?
+        public let endTime: Double?
         /// Duration in seconds from start_time. Ignored if end_time is provided.
         ///
         /// Greater than 0. Default: `2`.
-        public var duration: Double?
+        public let duration: Double?
 
         public init(videoURL: FileInput, startTime: Double? = nil, endTime: Double? = nil, duration: Double? = nil) {
             self.videoURL = videoURL

@@ -26,13 +26,13 @@ public enum XaiGrokImagineVideoEditVideo {
         /// Text description of the desired edit.
         ///
         /// At most 4096 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the input video to edit. The video will be resized to a maximum area of 854x480 pixels and truncated to 8 seconds.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Resolution of the output video.
         ///
         /// Default: `.auto`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(prompt: String, videoURL: FileInput, resolution: Resolution? = nil) {
             self.prompt = prompt
@@ -105,13 +105,13 @@ public enum XaiGrokImagineVideoExtendVideo {
         /// Text description of what should happen next in the video.
         ///
         /// At most 4096 characters.
-        public var prompt: String
+        public let prompt: String
         /// URL of the source video to extend. Must be MP4 format (H.264, H.265, or AV1 codec), 2-15 seconds long.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Length of the extension in seconds.
         ///
         /// At least 2, at most 10. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
 
         public init(prompt: String, videoURL: FileInput, duration: Int? = nil) {
             self.prompt = prompt
@@ -175,21 +175,21 @@ public enum XaiGrokImagineVideoImageToVideo {
         /// Text description of desired changes or motion in the video.
         ///
         /// At most 4096 characters.
-        public var prompt: String
+        public let prompt: String
         /// Video duration in seconds.
         ///
         /// At least 1, at most 15. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `.auto`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the output video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// URL of the input image for video generation.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(
             prompt: String,
@@ -266,23 +266,23 @@ public enum XaiGrokImagineVideoReferenceToVideo {
         /// Text prompt describing the video to generate. Use @Image1, @Image2, etc. to reference specific images from reference_image_urls in order.
         ///
         /// At most 4096 characters.
-        public var prompt: String
+        public let prompt: String
         /// One or more reference image URLs to guide the video generation as style and content references. Reference in prompt as @Image1, @Image2, etc. Maximum 7 images.
         ///
         /// At least 1 item, at most 7 items.
-        public var referenceImageURLs: [FileInput]
+        public let referenceImageURLs: [FileInput]
         /// Video duration in seconds.
         ///
         /// At least 1, at most 10. Default: `8`.
-        public var duration: Int?
+        public let duration: Int?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the output video.
         ///
         /// Default: `._480p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(
             prompt: String,
@@ -361,19 +361,19 @@ public enum XaiGrokImagineVideoTextToVideo {
         /// Text description of the desired video.
         ///
         /// At most 4096 characters.
-        public var prompt: String
+        public let prompt: String
         /// Video duration in seconds.
         ///
         /// At least 1, at most 15. Default: `6`.
-        public var duration: Int?
+        public let duration: Int?
         /// Aspect ratio of the generated video.
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Resolution of the output video.
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
 
         public init(prompt: String, duration: Int? = nil, aspectRatio: AspectRatio? = nil, resolution: Resolution? = nil) {
             self.prompt = prompt

@@ -19,9 +19,9 @@ public enum ArbiterImage {
     /// The input of `fal-ai/arbiter/image`.
     public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
-        public var measurements: [MeasurementsItem]
+        public let measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
-        public var inputs: [ImageInput]
+        public let inputs: [ImageInput]
 
         public init(measurements: [MeasurementsItem], inputs: [ImageInput]) {
             self.measurements = measurements
@@ -52,7 +52,7 @@ public enum ArbiterImage {
 
     public struct ImageInput: WireModel {
         /// The image to use for the measurement.
-        public var hypothesis: String
+        public let hypothesis: String
 
         public init(hypothesis: String) {
             self.hypothesis = hypothesis
@@ -115,9 +115,9 @@ public enum ArbiterImageImage {
     /// The input of `fal-ai/arbiter/image/image`.
     public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
-        public var measurements: [MeasurementsItem]
+        public let measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
-        public var inputs: [ReferenceImageInput]
+        public let inputs: [ReferenceImageInput]
 
         public init(measurements: [MeasurementsItem], inputs: [ReferenceImageInput]) {
             self.measurements = measurements
@@ -148,9 +148,9 @@ public enum ArbiterImageImage {
 
     public struct ReferenceImageInput: WireModel {
         /// The image to use for the measurement.
-        public var reference: String
+        public let reference: String
         /// The hypothesis image to use for the measurement.
-        public var hypothesis: String
+        public let hypothesis: String
 
         public init(reference: String, hypothesis: String) {
             self.reference = reference
@@ -181,9 +181,9 @@ public enum ArbiterImageText {
     /// The input of `fal-ai/arbiter/image/text`.
     public struct Input: QueueInput, WireModel {
         /// The measurements to use for the measurement.
-        public var measurements: [String]
+        public let measurements: [String]
         /// The inputs to use for the measurement.
-        public var inputs: [SemanticImageInput]
+        public let inputs: [SemanticImageInput]
 
         public init(measurements: [String], inputs: [SemanticImageInput]) {
             self.measurements = measurements
@@ -200,9 +200,9 @@ public enum ArbiterImageText {
 
     public struct SemanticImageInput: WireModel {
         /// The hypothesis image to use for the measurement.
-        public var hypothesis: String
+        public let hypothesis: String
         /// The text reference to use for the measurement.
-        public var reference: String
+        public let reference: String
 
         public init(hypothesis: String, reference: String) {
             self.hypothesis = hypothesis

@@ -22,7 +22,7 @@ public enum Florence2LargeCaption {
     /// The input of `fal-ai/florence-2-large/caption`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -104,9 +104,9 @@ public enum Florence2LargeRegionToCategory {
     /// The input of `fal-ai/florence-2-large/region-to-category`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to be processed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The user input coordinates
-        public var region: Region
+        public let region: Region
 
         public init(imageURL: FileInput, region: Region) {
             self.imageURL = imageURL
@@ -131,19 +131,19 @@ public enum Florence2LargeRegionToCategory {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
-        public var x1: Int
+        public let x1: Int
         /// Y-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
-        public var y1: Int
+        public let y1: Int
         /// X-coordinate of the bottom-right corner
         ///
         /// At least 0, at most 999.
-        public var x2: Int
+        public let x2: Int
         /// Y-coordinate of the bottom-right corner
         ///
         /// At least 0, at most 999.
-        public var y2: Int
+        public let y2: Int
 
         public init(x1: Int, y1: Int, x2: Int, y2: Int) {
             self.x1 = x1

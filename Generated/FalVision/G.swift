@@ -18,15 +18,15 @@ public enum GotOCRV2 {
         /// URL of images.
         ///
         /// Default: `[]`.
-        public var inputImageURLs: [FileInput]?
+        public let inputImageURLs: [FileInput]?
         /// Generate the output in formatted mode.
         ///
         /// Default: `false`.
-        public var doFormat: Bool?
+        public let doFormat: Bool?
         /// Use provided images to generate a single output.
         ///
         /// Default: `false`.
-        public var multiPage: Bool?
+        public let multiPage: Bool?
 
         public init(inputImageURLs: [FileInput]? = nil, doFormat: Bool? = nil, multiPage: Bool? = nil) {
             self.inputImageURLs = inputImageURLs

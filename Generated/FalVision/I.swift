@@ -16,7 +16,7 @@ public enum ImageutilsNSFW {
     /// The input of `fal-ai/imageutils/nsfw`.
     public struct Input: QueueInput, WireModel {
         /// Input image url.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL

@@ -16,21 +16,21 @@ public enum LlavaNext {
     /// The input of `fal-ai/llava-next`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Prompt to be used for the image
-        public var prompt: String
+        public let prompt: String
         /// Maximum number of tokens to generate
         ///
         /// Default: `64`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Temperature for sampling
         ///
         /// Greater than 0, at most 1. Default: `0.2`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Top P for sampling
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
 
         public init(
             imageURL: FileInput,

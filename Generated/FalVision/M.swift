@@ -27,7 +27,7 @@ public enum Moondream2 {
     /// The input of `fal-ai/moondream2`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL
@@ -67,9 +67,9 @@ public enum Moondream2ObjectDetection {
     /// The input of `fal-ai/moondream2/object-detection`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Object to be detected in the image
-        public var object: String
+        public let object: String
 
         public init(imageURL: FileInput, object: String) {
             self.imageURL = imageURL
@@ -176,9 +176,9 @@ public enum Moondream2VisualQuery {
     /// The input of `fal-ai/moondream2/visual-query`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Query to be asked in the image
-        public var prompt: String
+        public let prompt: String
 
         public init(imageURL: FileInput, prompt: String) {
             self.imageURL = imageURL
@@ -204,19 +204,19 @@ public enum Moondream3PreviewCaption {
     /// The input of `fal-ai/moondream3-preview/caption`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Length of the caption to generate
         ///
         /// Default: `.normal`.
-        public var length: Length?
+        public let length: Length?
         /// Sampling temperature to use, between 0 and 1. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. If not set, defaults to 0.
         ///
         /// At least 0, at most 1.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass to use, between 0 and 1.
         ///
         /// At least 0, at most 1.
-        public var topP: Double?
+        public let topP: Double?
 
         public init(imageURL: FileInput, length: Length? = nil, temperature: Double? = nil, topP: Double? = nil) {
             self.imageURL = imageURL
@@ -329,15 +329,15 @@ public enum Moondream3PreviewDetect {
     /// The input of `fal-ai/moondream3-preview/detect`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Object to be detected in the image
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Whether to preview the output
         ///
         /// Default: `false`.
-        public var preview: Bool?
+        public let preview: Bool?
 
         public init(imageURL: FileInput, prompt: String, preview: Bool? = nil) {
             self.imageURL = imageURL
@@ -477,15 +477,15 @@ public enum Moondream3PreviewPoint {
     /// The input of `fal-ai/moondream3-preview/point`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Object to be located in the image
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Whether to preview the output
         ///
         /// Default: `false`.
-        public var preview: Bool?
+        public let preview: Bool?
 
         public init(imageURL: FileInput, prompt: String, preview: Bool? = nil) {
             self.imageURL = imageURL
@@ -574,23 +574,23 @@ public enum Moondream3PreviewQuery {
     /// The input of `fal-ai/moondream3-preview/query`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Query to be asked in the image
         ///
         /// At least 1 character.
-        public var prompt: String
+        public let prompt: String
         /// Whether to include detailed reasoning behind the answer
         ///
         /// Default: `true`.
-        public var reasoning: Bool?
+        public let reasoning: Bool?
         /// Sampling temperature to use, between 0 and 1. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. If not set, defaults to 0.
         ///
         /// At least 0, at most 1.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Nucleus sampling probability mass to use, between 0 and 1.
         ///
         /// At least 0, at most 1.
-        public var topP: Double?
+        public let topP: Double?
 
         public init(
             imageURL: FileInput,
@@ -671,25 +671,25 @@ public enum MoondreamBatched {
         /// Model ID to use for inference
         ///
         /// Default: `.vikhyatkMoondream2`.
-        public var modelID: ModelID?
+        public let modelID: ModelID?
         /// List of input prompts and image URLs
-        public var inputs: [MoondreamInputParam]
+        public let inputs: [MoondreamInputParam]
         /// Maximum number of new tokens to generate
         ///
         /// At least 32, at most 1024. Default: `64`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
         /// Temperature for sampling
         ///
         /// Greater than 0, at most 1. Default: `0.2`.
-        public var temperature: Double?
+        public let temperature: Double?
         /// Top P for sampling
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var topP: Double?
+        public let topP: Double?
         /// Repetition penalty for sampling
         ///
         /// At least 1, at most 2. Default: `1`.
-        public var repetitionPenalty: Double?
+        public let repetitionPenalty: Double?
 
         public init(
             modelID: ModelID? = nil,
@@ -751,11 +751,11 @@ public enum MoondreamBatched {
 
     public struct MoondreamInputParam: WireModel {
         /// URL of the image to be processed
-        public var imageURL: String
+        public let imageURL: String
         /// Prompt to be used for the image
         ///
         /// Default: `"Describe this image."`.
-        public var prompt: String?
+        public let prompt: String?
 
         public init(imageURL: String, prompt: String? = nil) {
             self.imageURL = imageURL
@@ -821,17 +821,17 @@ public enum MoondreamNext {
     /// The input of `fal-ai/moondream-next`.
     public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Type of task to perform
         ///
         /// Default: `.caption`.
-        public var taskType: TaskType?
+        public let taskType: TaskType?
         /// Prompt for query task
-        public var prompt: String
+        public let prompt: String
         /// Maximum number of tokens to generate
         ///
         /// At least 1, at most 512. Default: `64`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
 
         public init(imageURL: FileInput, taskType: TaskType? = nil, prompt: String, maxTokens: Int? = nil) {
             self.imageURL = imageURL
@@ -901,13 +901,13 @@ public enum MoondreamNextBatch {
     /// The input of `fal-ai/moondream-next/batch`.
     public struct Input: QueueInput, WireModel {
         /// List of image URLs to be processed (maximum 32 images)
-        public var imagesDataURL: FileInput
+        public let imagesDataURL: FileInput
         /// Single prompt to apply to all images
-        public var prompt: String
+        public let prompt: String
         /// Maximum number of tokens to generate
         ///
         /// At least 1, at most 512. Default: `64`.
-        public var maxTokens: Int?
+        public let maxTokens: Int?
 
         public init(imagesDataURL: FileInput, prompt: String, maxTokens: Int? = nil) {
             self.imagesDataURL = imagesDataURL

@@ -18,9 +18,9 @@ public enum PerceptronIsaac01 {
     /// The input of `perceptron/isaac-01`.
     public struct Input: QueueInput, WireModel {
         /// Image URL to be processed
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// Prompt to be used for the image
-        public var prompt: String
+        public let prompt: String
         /// Response style to be used for the image.
         ///
         /// - text: Model will output text. Good for descriptions and captioning.
@@ -32,7 +32,7 @@ public enum PerceptronIsaac01 {
         /// segmentation.
         ///
         /// Default: `.text`.
-        public var responseStyle: ResponseStyle?
+        public let responseStyle: ResponseStyle?
 
         public init(imageURL: FileInput, prompt: String, responseStyle: ResponseStyle? = nil) {
             self.imageURL = imageURL

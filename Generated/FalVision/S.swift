@@ -24,9 +24,9 @@ public enum Sa2va4bImage {
     /// The input of `fal-ai/sa2va/4b/image`.
     public struct Input: QueueInput, WireModel {
         /// Prompt to be used for the chat completion
-        public var prompt: String
+        public let prompt: String
         /// Url for the Input image.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(prompt: String, imageURL: FileInput) {
             self.prompt = prompt
@@ -75,13 +75,13 @@ public enum Sa2va4bVideo {
     /// The input of `fal-ai/sa2va/4b/video`.
     public struct Input: QueueInput, WireModel {
         /// Prompt to be used for the chat completion
-        public var prompt: String
+        public let prompt: String
         /// The URL of the input video.
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// Number of frames to sample from the video. Defaults to 32 if not provided. Minimum 5, maximum 100.
         ///
         /// At least 5, at most 100.
-        public var numFramesToSample: Int?
+        public let numFramesToSample: Int?
 
         public init(prompt: String, videoURL: FileInput, numFramesToSample: Int? = nil) {
             self.prompt = prompt
@@ -165,7 +165,7 @@ public enum Sam3ImageEmbed {
     /// The input of `fal-ai/sam-3/image/embed`.
     public struct Input: QueueInput, WireModel {
         /// URL of the image to embed.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
 
         public init(imageURL: FileInput) {
             self.imageURL = imageURL

@@ -16,15 +16,15 @@ public enum VideoUnderstanding {
     /// The input of `fal-ai/video-understanding`.
     public struct Input: QueueInput, WireModel {
         /// URL of the video to analyze
-        public var videoURL: FileInput
+        public let videoURL: FileInput
         /// The question or prompt about the video content.
         ///
         /// At least 1 character, at most 5000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Whether to request a more detailed analysis of the video
         ///
         /// Default: `false`.
-        public var detailedAnalysis: Bool?
+        public let detailedAnalysis: Bool?
 
         public init(videoURL: FileInput, prompt: String, detailedAnalysis: Bool? = nil) {
             self.videoURL = videoURL

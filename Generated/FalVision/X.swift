@@ -16,7 +16,7 @@ public enum XAilabNSFW {
     /// The input of `fal-ai/x-ailab/nsfw`.
     public struct Input: QueueInput, WireModel {
         /// List of image URLs to check. If more than 10 images are provided, only the first 10 will be checked.
-        public var imageURLs: [FileInput]
+        public let imageURLs: [FileInput]
 
         public init(imageURLs: [FileInput]) {
             self.imageURLs = imageURLs

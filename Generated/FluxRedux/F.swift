@@ -16,38 +16,38 @@ public enum Flux1SchnellRedux {
     /// The input of `fal-ai/flux-1/schnell/redux`.
     public struct Input: QueueInput, WireModel {
         /// The URL of the image to generate variations of. A public URL or a base64 `data:` URI.
-        public var imageURL: FileInput
+        public let imageURL: FileInput
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The size of the generated images: a preset, or a width and height in pixels.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same input given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If true, the images are returned as data URIs in the output instead of URLs, and the output is not kept in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If true, the safety checker is enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated images.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             imageURL: FileInput,
@@ -139,11 +139,11 @@ public enum Flux1SchnellRedux {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width

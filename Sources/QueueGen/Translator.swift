@@ -36,7 +36,7 @@ struct Translator {
             namespaces.append(builder.translate(entry.endpoint, memberName: memberNames[index]))
         }
         namespaces.sort { $0.name < $1.name }
-        return ModuleModel(namespaces: Mutability.mark(SharedDeclarations.share(namespaces)))
+        return ModuleModel(namespaces: SharedDeclarations.share(namespaces))
     }
 }
 
@@ -572,57 +572,6 @@ enum DeclarationFacts {
             }
         }
         return declarations.map(finish)
-    }
-}
-
-/// Which structs some endpoint's input reaches, across the whole module (shared declarations and
-/// their aliases included): those keep `var` properties, the others get `let`.
-enum Mutability {
-    static func mark(_ namespaces: [Namespace]) -> [Namespace] {
-        var declarations: [TypeName: Declaration] = [:]
-        var aliases: [TypeName: TypeName] = [:]
-        for namespace in namespaces {
-            for alias in namespace.aliases { aliases[TypeName([namespace.name, alias.name])] = alias.target }
-            var pending = namespace.declarations
-            while let declaration = pending.popLast() {
-                declarations[declaration.name] = declaration
-                pending += declaration.nested
-            }
-        }
-        /// A name with its namespace-level alias (if any) replaced by the declaration it names.
-        func resolve(_ name: TypeName) -> TypeName {
-            guard name.path.count >= 2, let target = aliases[TypeName(Array(name.path.prefix(2)))] else { return name }
-            return TypeName(target.path + name.path.dropFirst(2))
-        }
-        var reached: Set<TypeName> = []
-        var pending: [TypeName] = []
-        for namespace in namespaces {
-            for case .structure(let decl) in namespace.declarations where decl.isInput { pending.append(decl.name) }
-        }
-        while let next = pending.popLast() {
-            let name = resolve(next)
-            guard reached.insert(name).inserted, let declaration = declarations[name] else { continue }
-            pending += declaration.referencedTypes
-            // A union's nested types are reached through its cases; list them too for safety.
-            pending += declaration.nested.map(\.name)
-        }
-        func mark(_ declaration: Declaration) -> Declaration {
-            switch declaration {
-            case .structure(var decl):
-                decl.isMutable = reached.contains(decl.name)
-                return .structure(decl)
-            case .union(var decl):
-                decl.nested = decl.nested.map(mark)
-                return .union(decl)
-            case .openEnum:
-                return declaration
-            }
-        }
-        return namespaces.map { namespace in
-            var namespace = namespace
-            namespace.declarations = namespace.declarations.map(mark)
-            return namespace
-        }
     }
 }
 

@@ -160,10 +160,6 @@ public struct StructDecl: Hashable, Sendable {
     public var doc: [String]
     public var isInput: Bool
     public var properties: [PropertyDecl]
-    /// Some endpoint's input reaches the type, so users build and change values of it: its
-    /// properties are `var`. Types only outputs reach have `let` properties, which cost the
-    /// compiler a getter each instead of a getter, a setter and a `modify` coroutine.
-    public var isMutable = true
 }
 
 /// One stored property.

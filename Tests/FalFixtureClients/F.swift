@@ -21,43 +21,43 @@ public enum FluxDev {
     /// The input of `fal-ai/flux/dev`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             prompt: String,
@@ -154,11 +154,11 @@ public enum FluxDev {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var width: Int?
+            public let width: Int?
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
-            public var height: Int?
+            public let height: Int?
 
             public init(width: Int? = nil, height: Int? = nil) {
                 self.width = width
@@ -306,44 +306,44 @@ public enum FluxLoRA {
     /// The input of `fal-ai/flux-lora`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 35. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate. This is always set to 1 for streaming output.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
 
         public init(
             prompt: String,
@@ -408,12 +408,12 @@ public enum FluxLoRA {
 
     public struct LoRAWeight: WireModel {
         /// URL or the path to the LoRA weights.
-        public var path: String
+        public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
 
         public init(path: String, scale: Double? = nil) {
             self.path = path
@@ -457,38 +457,38 @@ public enum FluxProV11 {
     /// The input of `fal-ai/flux-pro/v1.1`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
 
         public init(
             prompt: String,
@@ -579,48 +579,48 @@ public enum FluxProV11Ultra {
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The safety tolerance level for the generated image. 1 being the most strict and 5 being the most permissive.
         ///
         /// Default: `._2`.
-        public var safetyTolerance: SafetyTolerance?
+        public let safetyTolerance: SafetyTolerance?
         /// Whether to enhance the prompt for better results.
         ///
         /// Default: `false`.
-        public var enhancePrompt: Bool?
+        public let enhancePrompt: Bool?
         /// The image URL to generate an image from.
-        public var imageURL: String?
+        public let imageURL: String?
         /// The strength of the image prompt, between 0 and 1.
         ///
         /// At least 0, at most 1. Default: `0.1`.
-        public var imagePromptStrength: Double?
+        public let imagePromptStrength: Double?
         /// The aspect ratio of the generated image.
         ///
         /// Default: `.preset(._16x9)`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Generate less processed, more natural-looking images.
         ///
         /// Default: `false`.
-        public var raw: Bool?
+        public let raw: Bool?
 
         public init(
             prompt: String,
@@ -746,41 +746,41 @@ public enum FluxSchnell {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The size of the generated image.
         ///
         /// Default: `.preset(.landscape4x3)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 1, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// The speed of the generation. The higher the speed, the faster the generation.
         ///
         /// Default: `.noAcceleration`.
-        public var acceleration: Acceleration?
+        public let acceleration: Acceleration?
 
         public init(
             numInferenceSteps: Int? = nil,

@@ -17,29 +17,29 @@ extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Ou
 public enum IdeogramV2 {
     /// The input of `fal-ai/ideogram/v2`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The aspect ratio of the generated image
         ///
         /// Default: `._1x1`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether to expand the prompt with MagicPrompt functionality.
         ///
         /// Default: `true`.
-        public var expandPrompt: Bool?
+        public let expandPrompt: Bool?
         /// Seed for the random number generator
-        public var seed: Int64?
+        public let seed: Int64?
         /// The style of the generated image
         ///
         /// Default: `.auto`.
-        public var style: Style?
+        public let style: Style?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// A negative prompt to avoid in the generated image
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
 
         public init(
             prompt: String,

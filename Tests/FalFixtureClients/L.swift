@@ -16,18 +16,18 @@ public enum LumaDreamMachineImageToVideo {
     /// The input of `fal-ai/luma-dream-machine/image-to-video`.
     public struct Input: QueueInput, WireModel {
         /// At least 3 characters, at most 5000 characters.
-        public var prompt: String
-        public var imageURL: String
+        public let prompt: String
+        public let imageURL: String
         /// An image to blend the end of the video with
-        public var endImageURL: String?
+        public let endImageURL: String?
         /// The aspect ratio of the generated video
         ///
         /// Default: `._16x9`.
-        public var aspectRatio: AspectRatio?
+        public let aspectRatio: AspectRatio?
         /// Whether the video should loop (end of video is blended with the beginning)
         ///
         /// Default: `false`.
-        public var loop: Bool?
+        public let loop: Bool?
 
         public init(
             prompt: String,

@@ -20,32 +20,32 @@ public enum PixverseV56ImageToVideo {
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
     public struct Input: QueueInput, WireModel {
-        public var prompt: String
+        public let prompt: String
         /// The resolution of the generated video
         ///
         /// Default: `._720p`.
-        public var resolution: Resolution?
+        public let resolution: Resolution?
         /// The duration of the generated video in seconds. 1080p videos are limited to 5 or 8 seconds
         ///
         /// Default: `._5`.
-        public var duration: Duration?
+        public let duration: Duration?
         /// Negative prompt to be used for the generation
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The style of the generated video
-        public var style: Style?
+        public let style: Style?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same video every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// Enable audio generation (BGM, SFX, dialogue)
         ///
         /// Default: `false`.
-        public var generateAudioSwitch: Bool?
+        public let generateAudioSwitch: Bool?
         /// Prompt optimization mode: 'enabled' to optimize, 'disabled' to turn off, 'auto' for model decision
-        public var thinkingType: ThinkingType?
+        public let thinkingType: ThinkingType?
         /// URL of the image to use as the first frame
-        public var imageURL: String
+        public let imageURL: String
 
         public init(
             prompt: String,

@@ -20,23 +20,23 @@ public enum RecraftV3 {
     /// The input of `fal-ai/recraft-v3`.
     public struct Input: QueueInput, WireModel {
         /// At least 1 character, at most 1000 characters.
-        public var prompt: String
+        public let prompt: String
         /// Default: `.preset(.squareHD)`.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The style of the generated images. Vector images cost 2X as much.
         ///
         /// Default: `.realisticImage`.
-        public var style: Style?
+        public let style: Style?
         /// An array of preferable colors
         ///
         /// Default: `[]`.
-        public var colors: [RGBColor]?
+        public let colors: [RGBColor]?
         /// The ID of the custom style reference (optional)
-        public var styleID: String?
+        public let styleID: String?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `false`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
 
         public init(
             prompt: String,
@@ -180,15 +180,15 @@ public enum RecraftV3 {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var r: Int?
+        public let r: Int?
         /// Green color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var g: Int?
+        public let g: Int?
         /// Blue color value
         ///
         /// At least 0, at most 255. Default: `0`.
-        public var b: Int?
+        public let b: Int?
 
         public init(r: Int? = nil, g: Int? = nil, b: Int? = nil) {
             self.r = r

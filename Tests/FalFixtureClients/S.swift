@@ -24,52 +24,52 @@ public enum StableDiffusionV35Large {
     /// The input of `fal-ai/stable-diffusion-v35-large`.
     public struct Input: QueueInput, WireModel {
         /// The prompt to generate an image from.
-        public var prompt: String
+        public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
         /// in the image. This could be colors, objects, scenery and even the small details
         /// (e.g. moustache, blurry, low resolution).
         ///
         /// Default: `""`.
-        public var negativePrompt: String?
+        public let negativePrompt: String?
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `28`.
-        public var numInferenceSteps: Int?
+        public let numInferenceSteps: Int?
         /// The same seed and the same prompt given to the same version of the model
         /// will output the same image every time.
-        public var seed: Int64?
+        public let seed: Int64?
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `3.5`.
-        public var guidanceScale: Double?
+        public let guidanceScale: Double?
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `false`.
-        public var syncMode: Bool?
+        public let syncMode: Bool?
         /// The number of images to generate.
         ///
         /// At least 1, at most 4. Default: `1`.
-        public var numImages: Int?
+        public let numImages: Int?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
-        public var enableSafetyChecker: Bool?
+        public let enableSafetyChecker: Bool?
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
-        public var outputFormat: OutputFormat?
+        public let outputFormat: OutputFormat?
         /// ControlNet for inference.
-        public var controlnet: ControlNet?
+        public let controlnet: ControlNet?
         /// The size of the generated image. Defaults to landscape_4_3 if no controlnet has been passed, otherwise defaults to the size of the controlnet conditioning image.
-        public var imageSize: ImageSize?
+        public let imageSize: ImageSize?
         /// The LoRAs to use for the image generation. You can use any number of LoRAs
         /// and they will be merged together to generate the final image.
         ///
         /// Default: `[]`.
-        public var loras: [LoRAWeight]?
+        public let loras: [LoRAWeight]?
         /// IP-Adapter to use during inference.
-        public var ipAdapter: IPAdapter?
+        public let ipAdapter: IPAdapter?
 
         public init(
             prompt: String,
@@ -145,22 +145,22 @@ public enum StableDiffusionV35Large {
 
     public struct ControlNet: WireModel {
         /// URL or the path to the control net weights.
-        public var path: String
+        public let path: String
         /// URL of the image to be used as the control image.
-        public var controlImageURL: String
+        public let controlImageURL: String
         /// The scale of the control net weight. This is used to scale the control net weight
         /// before merging it with the base model.
         ///
         /// At least 0, at most 2. Default: `1`.
-        public var conditioningScale: Double?
+        public let conditioningScale: Double?
         /// The percentage of the image to start applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `0`.
-        public var startPercentage: Double?
+        public let startPercentage: Double?
         /// The percentage of the image to end applying the controlnet in terms of the total timesteps.
         ///
         /// At least 0, at most 1. Default: `1`.
-        public var endPercentage: Double?
+        public let endPercentage: Double?
 
         public init(
             path: String,
@@ -204,27 +204,27 @@ public enum StableDiffusionV35Large {
 
     public struct IPAdapter: WireModel {
         /// Hugging Face path to the IP-Adapter
-        public var path: String
+        public let path: String
         /// Subfolder in which the ip_adapter weights exist
-        public var subfolder: String?
+        public let subfolder: String?
         /// Name of the safetensors file containing the ip-adapter weights
-        public var weightName: String?
+        public let weightName: String?
         /// Path to the Image Encoder for the IP-Adapter, for example 'openai/clip-vit-large-patch14'
-        public var imageEncoderPath: String
+        public let imageEncoderPath: String
         /// Subfolder in which the image encoder weights exist.
-        public var imageEncoderSubfolder: String?
+        public let imageEncoderSubfolder: String?
         /// Name of the image encoder.
-        public var imageEncoderWeightName: String?
+        public let imageEncoderWeightName: String?
         /// URL of Image for IP-Adapter conditioning.
-        public var imageURL: String
+        public let imageURL: String
         /// URL of the mask for the control image.
-        public var maskImageURL: String?
+        public let maskImageURL: String?
         /// Threshold for mask.
         ///
         /// At least 0.01, at most 0.99. Default: `0.5`.
-        public var maskThreshold: Double?
+        public let maskThreshold: Double?
         /// Scale for ip adapter.
-        public var scale: Double
+        public let scale: Double
 
         public init(
             path: String,

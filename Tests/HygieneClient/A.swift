@@ -19,214 +19,208 @@ public enum AcmeHygiene {
         /// The property named "class".
         ///
         /// At most 1.
-        public var `class`: Int?
+        public let `class`: Int?
         /// The property named "struct".
         ///
         /// At most 1.
-        public var `struct`: Int?
+        public let `struct`: Int?
         /// The property named "func".
         ///
         /// At most 1.
-        public var `func`: Int?
+        public let `func`: Int?
         /// The property named "default".
         ///
         /// At most 1.
-        public var `default`: Int?
+        public let `default`: Int?
         /// The property named "case".
         ///
         /// At most 1.
-        public var `case`: Int?
+        public let `case`: Int?
         /// The property named "self".
         ///
         /// At most 1.
-        public var selfValue: Int?
+        public let selfValue: Int?
         /// The property named "Self".
         ///
         /// At most 1.
-        public var selfValue2: Int?
+        public let selfValue2: Int?
         /// The property named "Type".
         ///
         /// At most 1.
-        public var type: Int?
+        public let type: Int?
         /// The property named "Protocol".
         ///
         /// At most 1.
-        public var `protocol`: Int?
+        public let `protocol`: Int?
         /// The property named "init".
         ///
         /// At most 1.
-        public var initValue: Int?
+        public let initValue: Int?
         /// The property named "inout".
         ///
         /// At most 1.
-        public var `inout`: Int?
+        public let `inout`: Int?
         /// The property named "where".
         ///
         /// At most 1.
-        public var `where`: Int?
+        public let `where`: Int?
         /// The property named "associatedtype".
         ///
         /// At most 1.
-        public var `associatedtype`: Int?
+        public let `associatedtype`: Int?
         /// The property named "Any".
         ///
         /// At most 1.
-        public var `any`: Int?
+        public let `any`: Int?
         /// The property named "some".
         ///
         /// At most 1.
-        public var `some`: Int?
+        public let `some`: Int?
         /// The property named "async".
         ///
         /// At most 1.
-        public var `async`: Int?
+        public let `async`: Int?
         /// The property named "await".
         ///
         /// At most 1.
-        public var `await`: Int?
+        public let `await`: Int?
         /// The property named "throws".
         ///
         /// At most 1.
-        public var `throws`: Int?
+        public let `throws`: Int?
         /// The property named "_".
         ///
         /// At most 1.
-        public var value: Int?
+        public let value: Int?
         /// The property named "path".
         ///
         /// At most 1.
-        public var path: Int
+        public let path: Int
         /// The property named "validator".
         ///
         /// At most 1.
-        public var validator: Int?
+        public let validator: Int?
         /// The property named "transform".
         ///
         /// At most 1.
-        public var transform: Int?
+        public let transform: Int?
         /// The property named "decoder".
         ///
         /// At most 1.
-        public var decoder: Int?
+        public let decoder: Int?
         /// The property named "encoder".
         ///
         /// At most 1.
-        public var encoder: Int?
+        public let encoder: Int?
         /// The property named "container".
         ///
         /// At most 1.
-        public var container: Int?
+        public let container: Int?
         /// The property named "value".
         ///
         /// At most 1.
-        public var value2: Int?
+        public let value2: Int?
         /// The property named "issues".
         ///
         /// At most 1.
-        public var issues: Int?
+        public let issues: Int?
         /// The property named "transformFiles".
         ///
         /// At most 1.
-        public var transformFilesValue: Int?
+        public let transformFilesValue: Int?
         /// The property named "validate".
         ///
         /// At most 1.
-        public var validateValue: Int?
+        public let validateValue: Int?
         /// The property named "encode".
         ///
         /// At most 1.
-        public var encodeValue: Int?
+        public let encodeValue: Int?
         /// The property named "hash".
         ///
         /// At most 1.
-        public var hash: Int?
+        public let hash: Int?
         /// The property named "hashValue".
         ///
         /// At most 1.
-        public var hashValueValue: Int?
+        public let hashValueValue: Int?
         /// The property named "CodingKeys".
         ///
         /// At most 1.
-        public var codingKeys: Int?
+        public let codingKeys: Int?
         /// The property named "Defaults".
         ///
         /// At most 1.
-        public var defaults: Int?
+        public let defaults: Int?
         /// The property named "image_url".
         ///
         /// At most 1.
-        public var imageURL: Int?
+        public let imageURL: Int?
         /// The property named "imageUrl".
         ///
         /// At most 1.
-        public var imageURL2: Int?
+        public let imageURL2: Int?
         /// The property named "ImageURL".
         ///
         /// At most 1.
-        public var imageURL3: Int?
+        public let imageURL3: Int?
         /// The property named "image-url".
         ///
         /// At most 1.
-        public var imageURL4: Int?
+        public let imageURL4: Int?
         /// The property named "gr\u00f6\u00dfe".
         ///
         /// At most 1.
-        public var groesse: Int?
+        public let groesse: Int?
         /// The property named "\u540d\u524d".
         ///
         /// At most 1.
-        public var u540dU524d: Int?
+        public let u540dU524d: Int?
         /// The property named "caf\u00e9".
         ///
         /// At most 1.
-        public var cafe: Int?
+        public let cafe: Int?
         /// The property named "".
         ///
         /// At most 1.
-        public var value3: Int?
+        public let value3: Int?
         /// The property named "2fa".
         ///
         /// At most 1.
-        public var _2fa: Int?
+        public let _2fa: Int?
         /// The property named "description".
         ///
         /// At most 1.
-        public var description: Int?
+        public let description: Int?
         /// The property named "String".
         ///
         /// At most 1.
-        public var string: Int?
+        public let string: Int?
         /// The property named "Int".
         ///
         /// At most 1.
-        public var int: Int?
+        public let int: Int?
         /// The property named "none".
         ///
         /// At most 1.
-        public var none: Int?
+        public let none: Int?
         /// At most 1 character.
-        public var pathPattern: String?
+        public let pathPattern: String?
         /// Default: `.noMode`.
-        public var mode: Mode?
+        public let mode: Mode?
         /// At most 1 item.
-        public var lora: [LoRAWeight]?
-        public var size: Size?
-        public var validatorFile: FileInput?
+        public let lora: [LoRAWeight]?
+        public let size: Size?
+        public let validatorFile: FileInput?
         /// Replaced by `value`.
         ///
         /// At most 1.
         @available(*, deprecated, message: "'old_value' is marked deprecated in the API document")
-        public var oldValue: Int? {
-            get { self._oldValue }
-            set { self._oldValue = newValue }
-        }
-        var _oldValue: Int?
+        public var oldValue: Int? { self._oldValue }
+        let _oldValue: Int?
         @available(*, deprecated, message: "'old_file' is marked deprecated in the API document")
-        public var oldFile: FileInput? {
-            get { self._oldFile }
-            set { self._oldFile = newValue }
-        }
-        var _oldFile: FileInput?
+        public var oldFile: FileInput? { self._oldFile }
+        let _oldFile: FileInput?
 
         public init(
             `class`: Int? = nil,
@@ -492,17 +486,17 @@ public enum AcmeHygiene {
         /// URL or the path to the LoRA weights.
         ///
         /// At most 3 characters.
-        public var path: String
+        public let path: String
         /// At most 4. Default: `1`.
-        public var scale: Double?
+        public let scale: Double?
         /// At least 0.
-        public var transform: Int?
+        public let transform: Int?
         /// At least 0.
-        public var validator: Int?
+        public let validator: Int?
         /// At least 0.
-        public var value: Int?
+        public let value: Int?
         /// At least 0.
-        public var container: Int?
+        public let container: Int?
 
         public init(
             path: String,
@@ -580,9 +574,9 @@ public enum AcmeHygiene {
 
         public struct Custom: WireModel {
             /// At most 10.
-            public var width: Int?
+            public let width: Int?
             /// At most 10.
-            public var path: Int?
+            public let path: Int?
 
             public init(width: Int? = nil, path: Int? = nil) {
                 self.width = width

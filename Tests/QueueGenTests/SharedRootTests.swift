@@ -89,6 +89,6 @@ struct SharedRootTests {
         #expect(check.status == 0, "\(check.output)")
         // The full rendering of the same model has all of it.
         let full = QueueGenerator.render(model).map(\.contents).joined(separator: "\n")
-        #expect(full.contains("wireFields") && full.contains("extension QueueEndpoint") && full.contains("public var "))
+        #expect(full.contains("wireFields") && full.contains("extension QueueEndpoint") && full.contains("self.imageURL = imageURL"))
     }
 }

@@ -18,9 +18,9 @@ struct SnippetTests {
             /// The input of `acme/app`.
             public struct Input: QueueInput, WireModel {
                 /// The prompt.
-                public var prompt: String
+                public let prompt: String
                 /// At least 1, at most 12. Default: `4`.
-                public var numSteps: Int?
+                public let numSteps: Int?
 
                 public init(prompt: String, numSteps: Int? = nil) {
                     self.prompt = prompt
@@ -48,12 +48,13 @@ struct SnippetTests {
             """)
     }
 
-    @Test("output-only structs have let properties; structs an input reaches keep var")
-    func outputsAreImmutable() throws {
+    @Test("every stored property is let, inputs included: a value is built by its initializer, and assigning to a field does not compile")
+    func propertiesAreImmutable() throws {
         let source = try generate(document(input: """
             type: object
             properties:
               style: {$ref: "#/components/schemas/Style"}
+              seed: {type: integer}
             """, components: """
             Style:
               type: object
@@ -72,8 +73,26 @@ struct SnippetTests {
             """, output: "AppOutput"))
         #expect(try #require(declaration("Output", in: source)).contains("public let images: [Image]\n"))
         #expect(try #require(declaration("Image", in: source)).contains("public let url: String?\n"))
-        // Reached from the input too: users build values of it.
-        #expect(try #require(declaration("Style", in: source)).contains("public var name: String?\n"))
+        #expect(try #require(declaration("Style", in: source)).contains("public let name: String?\n"))
+        #expect(try #require(declaration("Input", in: source)).contains("public let seed: Int64?\n"))
+        #expect(!source.contains("public var "))
+        let built = """
+            import QueueRuntime
+            let input = AcmeApp.Input(style: AcmeApp.Style(name: "ink"), seed: 7)
+            let same: Bool = input == AcmeApp.Input(style: .init(name: "ink"), seed: 7) && input.seed == 7
+            """
+        let check = try TypeChecker.check([source, built])
+        #expect(check.status == 0, "\(check.output)")
+        let assigned = """
+            import QueueRuntime
+            func assign() {
+                var input = AcmeApp.Input(seed: 7)
+                input.seed = 8
+            }
+            """
+        let refused = try TypeChecker.check([source, assigned])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("'seed' is a 'let' constant"), "\(refused.output)")
     }
 
     @Test("string enum: a struct wrapping the raw value, a static member per value, sanitised names")
@@ -110,8 +129,8 @@ struct SnippetTests {
               name: {type: [string, "null"]}
             """))
         let input = try #require(declaration("Input", in: source))
-        #expect(input.contains("public var seed: Int64?"))
-        #expect(input.contains("public var name: String?"))
+        #expect(input.contains("public let seed: Int64?"))
+        #expect(input.contains("public let name: String?"))
         #expect(input.contains("public init(seed: Int64? = nil, name: String? = nil)"))
     }
 
@@ -163,11 +182,11 @@ struct SnippetTests {
                   scale: {type: number, maximum: 4}
             """))
         let input = try #require(declaration("Input", in: source))
-        #expect(input.contains("public var timings: [String: Double]?"))
-        #expect(input.contains("public var extra: [String: JSONValue]?"))
-        #expect(input.contains("public var anything: JSONValue?"))
-        #expect(input.contains("public var tags: [String]?"))
-        #expect(input.contains("public var lora: LoRAWeight?"))
+        #expect(input.contains("public let timings: [String: Double]?"))
+        #expect(input.contains("public let extra: [String: JSONValue]?"))
+        #expect(input.contains("public let anything: JSONValue?"))
+        #expect(input.contains("public let tags: [String]?"))
+        #expect(input.contains("public let lora: LoRAWeight?"))
         #expect(input.contains(#"validator.count(self.tags, "tags", minItems: 1, maxItems: 3)"#))
         #expect(input.contains(#"validator.nested(self.lora, "lora")"#))
         let lora = try #require(declaration("LoRAWeight", in: source))
@@ -185,8 +204,8 @@ struct SnippetTests {
               mask_url: {type: string, x-fal-file-input: true}
             """))
         let input = try #require(declaration("Input", in: source))
-        #expect(input.contains("public var imageURL: FileInput\n"))
-        #expect(input.contains("public var maskURL: FileInput?\n"))
+        #expect(input.contains("public let imageURL: FileInput\n"))
+        #expect(input.contains("public let maskURL: FileInput?\n"))
         #expect(input.contains(#".required("image_url", \.imageURL),"#))
         #expect(!source.contains("transformFiles") && !source.contains("async"))
     }
@@ -220,14 +239,14 @@ struct SnippetTests {
               self: {type: string}
             """))
         let input = try #require(declaration("Input", in: source))
-        #expect(input.contains("public var `class`: String?"))
-        #expect(input.contains("public var _2fa: String?"))
-        #expect(input.contains("public var aBC: String?"))
-        #expect(input.contains("public var groesse: String?"))
-        #expect(input.contains("public var value: String?"))
-        #expect(input.contains("public var imageURL: String?"))
-        #expect(input.contains("public var imageURL2: String?"))
-        #expect(input.contains("public var selfValue: String?"))
+        #expect(input.contains("public let `class`: String?"))
+        #expect(input.contains("public let _2fa: String?"))
+        #expect(input.contains("public let aBC: String?"))
+        #expect(input.contains("public let groesse: String?"))
+        #expect(input.contains("public let value: String?"))
+        #expect(input.contains("public let imageURL: String?"))
+        #expect(input.contains("public let imageURL2: String?"))
+        #expect(input.contains("public let selfValue: String?"))
         #expect(input.contains(#".optional("imageUrl", \.imageURL2),"#))
         #expect(input.contains(#".optional("", \.value),"#))
         #expect(input.contains(#".optional("self", \.selfValue),"#))
