@@ -173,7 +173,7 @@ public enum Hunyuan3DV31ProImageTo3D {
                 .optional("right_front_image_url", \.rightFrontImageURL),
                 .optional("generate_type", \.generateType),
                 .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount),
+                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
             ]
         }
 
@@ -182,12 +182,6 @@ public enum Hunyuan3DV31ProImageTo3D {
             public static var generateType: GenerateType { .normal }
             public static var enablePbr: Bool { false }
             public static var faceCount: Int { 500000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
-            return validator.issues
         }
     }
 
@@ -316,10 +310,10 @@ public enum Hunyuan3DV31ProTextTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("generate_type", \.generateType),
                 .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount),
+                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
             ]
         }
 
@@ -328,13 +322,6 @@ public enum Hunyuan3DV31ProTextTo3D {
             public static var generateType: GenerateType { .normal }
             public static var enablePbr: Bool { false }
             public static var faceCount: Int { 500000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
-            return validator.issues
         }
     }
 }
@@ -457,7 +444,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(200)]),
                 .optional("enable_pbr", \.enablePbr),
                 .optional("enable_geometry", \.enableGeometry),
             ]
@@ -467,12 +454,6 @@ public enum Hunyuan3DV31RapidTextTo3D {
         public enum Defaults {
             public static var enablePbr: Bool { false }
             public static var enableGeometry: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 200)
-            return validator.issues
         }
     }
 
@@ -687,9 +668,9 @@ public enum Hunyuan3dV2 {
             [
                 .required("input_image_url", \.inputImageURL),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("octree_resolution", \.octreeResolution),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("octree_resolution", \.octreeResolution, [.minimum(1), .maximum(1024)]),
                 .optional("textured_mesh", \.texturedMesh),
             ]
         }
@@ -700,14 +681,6 @@ public enum Hunyuan3dV2 {
             public static var guidanceScale: Double { 7.5 }
             public static var octreeResolution: Int { 256 }
             public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
         }
     }
 
@@ -828,9 +801,9 @@ public enum Hunyuan3dV2MultiView {
                 .required("back_image_url", \.backImageURL),
                 .required("left_image_url", \.leftImageURL),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("octree_resolution", \.octreeResolution),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("octree_resolution", \.octreeResolution, [.minimum(1), .maximum(1024)]),
                 .optional("textured_mesh", \.texturedMesh),
             ]
         }
@@ -841,14 +814,6 @@ public enum Hunyuan3dV2MultiView {
             public static var guidanceScale: Double { 7.5 }
             public static var octreeResolution: Int { 256 }
             public static var texturedMesh: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 1, maximum: 1024)
-            return validator.issues
         }
     }
 }
@@ -948,7 +913,7 @@ public enum Hunyuan3dV3ImageTo3D {
                 .optional("left_image_url", \.leftImageURL),
                 .optional("right_image_url", \.rightImageURL),
                 .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount),
+                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
                 .optional("generate_type", \.generateType),
                 .optional("polygon_type", \.polygonType),
             ]
@@ -960,12 +925,6 @@ public enum Hunyuan3dV3ImageTo3D {
             public static var faceCount: Int { 500000 }
             public static var generateType: GenerateType { .normal }
             public static var polygonType: PolygonType { .triangle }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
-            return validator.issues
         }
     }
 
@@ -1078,9 +1037,9 @@ public enum Hunyuan3dV3SketchTo3D {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("input_image_url", \.inputImageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount),
+                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
             ]
         }
 
@@ -1088,13 +1047,6 @@ public enum Hunyuan3dV3SketchTo3D {
         public enum Defaults {
             public static var enablePbr: Bool { false }
             public static var faceCount: Int { 500000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
-            return validator.issues
         }
     }
 }
@@ -1153,9 +1105,9 @@ public enum Hunyuan3dV3TextTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount),
+                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
                 .optional("generate_type", \.generateType),
                 .optional("polygon_type", \.polygonType),
             ]
@@ -1167,13 +1119,6 @@ public enum Hunyuan3dV3TextTo3D {
             public static var faceCount: Int { 500000 }
             public static var generateType: GenerateType { .normal }
             public static var polygonType: PolygonType { .triangle }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.faceCount, "face_count", minimum: 40000, maximum: 1500000)
-            return validator.issues
         }
     }
 }
@@ -1225,8 +1170,8 @@ public enum HunyuanMotion {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("duration", \.duration, [.minimum(0.5), .maximum(12)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -1236,13 +1181,6 @@ public enum HunyuanMotion {
             public static var duration: Double { 5 }
             public static var guidanceScale: Double { 5 }
             public static var outputFormat: OutputFormat { .fbx }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 0.5, maximum: 12)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1363,12 +1301,12 @@ public enum HunyuanPart {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("model_file_url", \.modelFileURL),
-                .optional("point_prompt_x", \.pointPromptX),
-                .optional("point_prompt_y", \.pointPromptY),
-                .optional("point_prompt_z", \.pointPromptZ),
-                .optional("point_num", \.pointNum),
+                .optional("point_prompt_x", \.pointPromptX, [.minimum(-1), .maximum(1)]),
+                .optional("point_prompt_y", \.pointPromptY, [.minimum(-1), .maximum(1)]),
+                .optional("point_prompt_z", \.pointPromptZ, [.minimum(-1), .maximum(1)]),
+                .optional("point_num", \.pointNum, [.minimum(10000), .maximum(500000)]),
                 .optional("use_normal", \.useNormal),
-                .optional("noise_std", \.noiseStd),
+                .optional("noise_std", \.noiseStd, [.minimum(0), .maximum(0.02)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -1381,16 +1319,6 @@ public enum HunyuanPart {
             public static var pointNum: Int { 100000 }
             public static var useNormal: Bool { true }
             public static var noiseStd: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.pointPromptX, "point_prompt_x", minimum: -1, maximum: 1)
-            validator.number(self.pointPromptY, "point_prompt_y", minimum: -1, maximum: 1)
-            validator.number(self.pointPromptZ, "point_prompt_z", minimum: -1, maximum: 1)
-            validator.number(self.pointNum, "point_num", minimum: 10000, maximum: 500000)
-            validator.number(self.noiseStd, "noise_std", minimum: 0, maximum: 0.02)
-            return validator.issues
         }
     }
 
@@ -1594,10 +1522,10 @@ public enum Hyper3dRodin {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("input_image_urls", \.inputImageURLs),
                 .optional("condition_mode", \.conditionMode),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
                 .optional("geometry_file_format", \.geometryFileFormat),
                 .optional("material", \.material),
                 .optional("quality", \.quality),
@@ -1619,13 +1547,6 @@ public enum Hyper3dRodin {
             public static var useHyper: Bool { false }
             public static var tier: Tier { .regular }
             public static var taPose: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 65535)
-            return validator.issues
         }
     }
 
@@ -1843,10 +1764,10 @@ public enum Hyper3dRodinV2 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("input_image_urls", \.inputImageURLs),
                 .optional("use_original_alpha", \.useOriginalAlpha),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
                 .optional("geometry_file_format", \.geometryFileFormat),
                 .optional("material", \.material),
                 .optional("quality_mesh_option", \.qualityMeshOption),
@@ -1866,13 +1787,6 @@ public enum Hyper3dRodinV2 {
             public static var qualityMeshOption: QualityMeshOption { ._500KTriangle }
             public static var taPose: Bool { false }
             public static var previewRender: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 65535)
-            return validator.issues
         }
     }
 

@@ -55,9 +55,9 @@ public enum Omnipart {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("input_image_url", \.inputImageURL),
-                .optional("minimum_segment_size", \.minimumSegmentSize),
+                .optional("minimum_segment_size", \.minimumSegmentSize, [.minimum(1), .maximum(10000)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("parts", \.parts),
             ]
         }
@@ -68,13 +68,6 @@ public enum Omnipart {
             public static var seed: Int64 { 765464 }
             public static var guidanceScale: Double { 7.5 }
             public static var parts: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.minimumSegmentSize, "minimum_segment_size", minimum: 1, maximum: 10000)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 

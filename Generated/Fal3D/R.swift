@@ -164,25 +164,25 @@ public enum Reconviagen05 {
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("ss_source", \.ssSource),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength),
-                .optional("ss_guidance_rescale", \.ssGuidanceRescale),
-                .optional("ss_sampling_steps", \.ssSamplingSteps),
-                .optional("ss_rescale_t", \.ssRescaleT),
-                .optional("slat_guidance_strength", \.slatGuidanceStrength),
-                .optional("slat_guidance_rescale", \.slatGuidanceRescale),
-                .optional("slat_sampling_steps", \.slatSamplingSteps),
-                .optional("slat_rescale_t", \.slatRescaleT),
-                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength),
-                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale),
-                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps),
-                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
-                .optional("decimation_target", \.decimationTarget),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("ss_guidance_rescale", \.ssGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("ss_rescale_t", \.ssRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("slat_guidance_strength", \.slatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("slat_guidance_rescale", \.slatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("slat_sampling_steps", \.slatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("slat_rescale_t", \.slatRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("decimation_target", \.decimationTarget, [.minimum(5000), .maximum(2000000)]),
                 .optional("texture_size", \.textureSize),
-                .required("image_urls", \.imageURLs),
+                .required("image_urls", \.imageURLs, [.minItems(1), .maxItems(16)]),
                 .optional("multi_image_strategy", \.multiImageStrategy),
             ]
         }
@@ -210,29 +210,6 @@ public enum Reconviagen05 {
             public static var decimationTarget: Int { 500000 }
             public static var textureSize: Int { 2048 }
             public static var multiImageStrategy: MultiImageStrategy { .adaptiveGuidanceWeight }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.ssGuidanceStrength, "ss_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.ssGuidanceRescale, "ss_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.ssSamplingSteps, "ss_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.ssRescaleT, "ss_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.slatGuidanceStrength, "slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.slatGuidanceRescale, "slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.slatSamplingSteps, "slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.slatRescaleT, "slat_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.shapeSlatGuidanceStrength, "shape_slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.shapeSlatGuidanceRescale, "shape_slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.shapeSlatSamplingSteps, "shape_slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.shapeSlatRescaleT, "shape_slat_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.texSlatGuidanceStrength, "tex_slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.texSlatSamplingSteps, "tex_slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.texSlatRescaleT, "tex_slat_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.decimationTarget, "decimation_target", minimum: 5000, maximum: 2000000)
-            validator.count(self.imageURLs, "image_urls", minItems: 1, maxItems: 16)
-            return validator.issues
         }
     }
 

@@ -425,7 +425,7 @@ public enum Sam33DObjects {
                 .optional("box_prompts", \.boxPrompts),
                 .optional("seed", \.seed),
                 .optional("pointmap_url", \.pointmapURL),
-                .optional("detection_threshold", \.detectionThreshold),
+                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
                 .optional("export_textured_glb", \.exportTexturedGlb),
             ]
         }
@@ -434,12 +434,6 @@ public enum Sam33DObjects {
         public enum Defaults {
             public static var prompt: String { "car" }
             public static var exportTexturedGlb: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.1, maximum: 1)
-            return validator.issues
         }
     }
 

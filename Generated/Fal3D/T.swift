@@ -213,33 +213,33 @@ public enum Trellis2 {
             [
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength),
-                .optional("ss_guidance_rescale", \.ssGuidanceRescale),
-                .optional("ss_guidance_interval_start", \.ssGuidanceIntervalStart),
-                .optional("ss_guidance_interval_end", \.ssGuidanceIntervalEnd),
-                .optional("ss_sampling_steps", \.ssSamplingSteps),
-                .optional("ss_rescale_t", \.ssRescaleT),
-                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength),
-                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale),
-                .optional("shape_slat_guidance_interval_start", \.shapeSlatGuidanceIntervalStart),
-                .optional("shape_slat_guidance_interval_end", \.shapeSlatGuidanceIntervalEnd),
-                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps),
-                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
-                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart),
-                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
-                .optional("decimation_target", \.decimationTarget),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("ss_guidance_rescale", \.ssGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("ss_guidance_interval_start", \.ssGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
+                .optional("ss_guidance_interval_end", \.ssGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
+                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("ss_rescale_t", \.ssRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("shape_slat_guidance_interval_start", \.shapeSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
+                .optional("shape_slat_guidance_interval_end", \.shapeSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
+                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
+                .optional("decimation_target", \.decimationTarget, [.minimum(5000), .maximum(2000000)]),
                 .optional("texture_size", \.textureSize),
                 .optional("remesh", \.remesh),
-                .optional("remesh_band", \.remeshBand),
-                .optional("remesh_project", \.remeshProject),
-                .optional("uv_unwrap_angle_threshold_deg", \.uvUnwrapAngleThresholdDeg),
-                .optional("uv_unwrap_refine_iterations", \.uvUnwrapRefineIterations),
-                .optional("uv_unwrap_global_iterations", \.uvUnwrapGlobalIterations),
-                .optional("uv_unwrap_smooth_strength", \.uvUnwrapSmoothStrength),
+                .optional("remesh_band", \.remeshBand, [.minimum(0), .maximum(4)]),
+                .optional("remesh_project", \.remeshProject, [.minimum(0), .maximum(1)]),
+                .optional("uv_unwrap_angle_threshold_deg", \.uvUnwrapAngleThresholdDeg, [.minimum(0), .maximum(180)]),
+                .optional("uv_unwrap_refine_iterations", \.uvUnwrapRefineIterations, [.minimum(0), .maximum(10)]),
+                .optional("uv_unwrap_global_iterations", \.uvUnwrapGlobalIterations, [.minimum(1), .maximum(10)]),
+                .optional("uv_unwrap_smooth_strength", \.uvUnwrapSmoothStrength, [.minimum(0), .maximum(10)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -274,36 +274,6 @@ public enum Trellis2 {
             public static var uvUnwrapRefineIterations: Int { 0 }
             public static var uvUnwrapGlobalIterations: Int { 1 }
             public static var uvUnwrapSmoothStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.ssGuidanceStrength, "ss_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.ssGuidanceRescale, "ss_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.ssGuidanceIntervalStart, "ss_guidance_interval_start", minimum: 0, maximum: 1)
-            validator.number(self.ssGuidanceIntervalEnd, "ss_guidance_interval_end", minimum: 0, maximum: 1)
-            validator.number(self.ssSamplingSteps, "ss_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.ssRescaleT, "ss_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.shapeSlatGuidanceStrength, "shape_slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.shapeSlatGuidanceRescale, "shape_slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.shapeSlatGuidanceIntervalStart, "shape_slat_guidance_interval_start", minimum: 0, maximum: 1)
-            validator.number(self.shapeSlatGuidanceIntervalEnd, "shape_slat_guidance_interval_end", minimum: 0, maximum: 1)
-            validator.number(self.shapeSlatSamplingSteps, "shape_slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.shapeSlatRescaleT, "shape_slat_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.texSlatGuidanceStrength, "tex_slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.texSlatGuidanceIntervalStart, "tex_slat_guidance_interval_start", minimum: 0, maximum: 1)
-            validator.number(self.texSlatGuidanceIntervalEnd, "tex_slat_guidance_interval_end", minimum: 0, maximum: 1)
-            validator.number(self.texSlatSamplingSteps, "tex_slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.texSlatRescaleT, "tex_slat_rescale_t", minimum: 1, maximum: 6)
-            validator.number(self.decimationTarget, "decimation_target", minimum: 5000, maximum: 2000000)
-            validator.number(self.remeshBand, "remesh_band", minimum: 0, maximum: 4)
-            validator.number(self.remeshProject, "remesh_project", minimum: 0, maximum: 1)
-            validator.number(self.uvUnwrapAngleThresholdDeg, "uv_unwrap_angle_threshold_deg", minimum: 0, maximum: 180)
-            validator.number(self.uvUnwrapRefineIterations, "uv_unwrap_refine_iterations", minimum: 0, maximum: 10)
-            validator.number(self.uvUnwrapGlobalIterations, "uv_unwrap_global_iterations", minimum: 1, maximum: 10)
-            validator.number(self.uvUnwrapSmoothStrength, "uv_unwrap_smooth_strength", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -409,12 +379,12 @@ public enum Trellis2Retexture {
                 .required("mesh_url", \.meshURL),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale),
-                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart),
-                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT),
+                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
+                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
                 .optional("texture_size", \.textureSize),
             ]
         }
@@ -429,17 +399,6 @@ public enum Trellis2Retexture {
             public static var texSlatSamplingSteps: Int { 12 }
             public static var texSlatRescaleT: Double { 3 }
             public static var textureSize: Int { 2048 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.texSlatGuidanceStrength, "tex_slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.texSlatGuidanceRescale, "tex_slat_guidance_rescale", minimum: 0, maximum: 1)
-            validator.number(self.texSlatGuidanceIntervalStart, "tex_slat_guidance_interval_start", minimum: 0, maximum: 1)
-            validator.number(self.texSlatGuidanceIntervalEnd, "tex_slat_guidance_interval_end", minimum: 0, maximum: 1)
-            validator.number(self.texSlatSamplingSteps, "tex_slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.texSlatRescaleT, "tex_slat_rescale_t", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }
@@ -515,11 +474,11 @@ public enum TrellisMulti {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("seed", \.seed),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength),
-                .optional("ss_sampling_steps", \.ssSamplingSteps),
-                .optional("slat_guidance_strength", \.slatGuidanceStrength),
-                .optional("slat_sampling_steps", \.slatSamplingSteps),
-                .optional("mesh_simplify", \.meshSimplify),
+                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("slat_guidance_strength", \.slatGuidanceStrength, [.minimum(0), .maximum(10)]),
+                .optional("slat_sampling_steps", \.slatSamplingSteps, [.minimum(1), .maximum(50)]),
+                .optional("mesh_simplify", \.meshSimplify, [.minimum(0.9), .maximum(0.98)]),
                 .optional("texture_size", \.textureSize),
                 .optional("multiimage_algo", \.multiimageAlgo),
             ]
@@ -534,16 +493,6 @@ public enum TrellisMulti {
             public static var meshSimplify: Double { 0.95 }
             public static var textureSize: Int { 1024 }
             public static var multiimageAlgo: MultiimageAlgo { .stochastic }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.ssGuidanceStrength, "ss_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.ssSamplingSteps, "ss_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.slatGuidanceStrength, "slat_guidance_strength", minimum: 0, maximum: 10)
-            validator.number(self.slatSamplingSteps, "slat_sampling_steps", minimum: 1, maximum: 50)
-            validator.number(self.meshSimplify, "mesh_simplify", minimum: 0.9, maximum: 0.98)
-            return validator.issues
         }
     }
 
@@ -666,7 +615,7 @@ public enum Tripo3dH31ImageTo3D {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("face_limit", \.faceLimit),
+                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
                 .optional("texture", \.texture),
                 .optional("pbr", \.pbr),
                 .optional("model_seed", \.modelSeed),
@@ -690,12 +639,6 @@ public enum Tripo3dH31ImageTo3D {
             public static var autoSize: Bool { false }
             public static var orientation: Orientation { .`default` }
             public static var quad: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.faceLimit, "face_limit", minimum: 1000, maximum: 2000000)
-            return validator.issues
         }
     }
 
@@ -895,8 +838,8 @@ public enum Tripo3dH31MultiviewTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("image_urls", \.imageURLs),
-                .optional("face_limit", \.faceLimit),
+                .required("image_urls", \.imageURLs, [.minItems(2), .maxItems(4)]),
+                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
                 .optional("texture", \.texture),
                 .optional("pbr", \.pbr),
                 .optional("model_seed", \.modelSeed),
@@ -920,13 +863,6 @@ public enum Tripo3dH31MultiviewTo3D {
             public static var autoSize: Bool { false }
             public static var orientation: Orientation { .`default` }
             public static var quad: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.imageURLs, "image_urls", minItems: 2, maxItems: 4)
-            validator.number(self.faceLimit, "face_limit", minimum: 1000, maximum: 2000000)
-            return validator.issues
         }
     }
 }
@@ -1021,9 +957,9 @@ public enum Tripo3dH31TextTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("face_limit", \.faceLimit),
+                .required("prompt", \.prompt, [.maxLength(1024)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(1024)]),
+                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
                 .optional("texture", \.texture),
                 .optional("pbr", \.pbr),
                 .optional("model_seed", \.modelSeed),
@@ -1044,14 +980,6 @@ public enum Tripo3dH31TextTo3D {
             public static var geometryQuality: GeometryQuality { .standard }
             public static var autoSize: Bool { false }
             public static var quad: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 1024)
-            validator.number(self.faceLimit, "face_limit", minimum: 1000, maximum: 2000000)
-            return validator.issues
         }
     }
 }
@@ -1097,7 +1025,7 @@ public enum Tripo3dP1ImageTo3D {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("face_limit", \.faceLimit),
+                .optional("face_limit", \.faceLimit, [.minimum(48), .maximum(20000)]),
                 .optional("texture", \.texture),
                 .optional("model_seed", \.modelSeed),
             ]
@@ -1106,12 +1034,6 @@ public enum Tripo3dP1ImageTo3D {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var texture: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.faceLimit, "face_limit", minimum: 48, maximum: 20000)
-            return validator.issues
         }
     }
 }
@@ -1158,8 +1080,8 @@ public enum Tripo3dP1TextTo3D {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("face_limit", \.faceLimit),
+                .required("prompt", \.prompt, [.maxLength(1024)]),
+                .optional("face_limit", \.faceLimit, [.minimum(48), .maximum(20000)]),
                 .optional("texture", \.texture),
                 .optional("model_seed", \.modelSeed),
             ]
@@ -1168,13 +1090,6 @@ public enum Tripo3dP1TextTo3D {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var texture: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.faceLimit, "face_limit", minimum: 48, maximum: 20000)
-            return validator.issues
         }
     }
 }

@@ -59,8 +59,8 @@ public enum Ultrashape {
             [
                 .required("image_url", \.imageURL),
                 .required("model_url", \.modelURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("octree_resolution", \.octreeResolution),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("octree_resolution", \.octreeResolution, [.minimum(128), .maximum(1024)]),
                 .optional("seed", \.seed),
                 .optional("remove_background", \.removeBackground),
             ]
@@ -72,13 +72,6 @@ public enum Ultrashape {
             public static var octreeResolution: Int { 1024 }
             public static var seed: Int64 { 42 }
             public static var removeBackground: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.octreeResolution, "octree_resolution", minimum: 128, maximum: 1024)
-            return validator.issues
         }
     }
 

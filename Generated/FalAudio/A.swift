@@ -137,23 +137,23 @@ public enum AceStepAudioInpaint {
             [
                 .required("audio_url", \.audioURL),
                 .optional("start_time_relative_to", \.startTimeRelativeTo),
-                .optional("start_time", \.startTime),
+                .optional("start_time", \.startTime, [.minimum(0), .maximum(240)]),
                 .optional("end_time_relative_to", \.endTimeRelativeTo),
-                .optional("end_time", \.endTime),
+                .optional("end_time", \.endTime, [.minimum(0), .maximum(240)]),
                 .required("tags", \.tags),
                 .optional("lyrics", \.lyrics),
-                .optional("variance", \.variance),
-                .optional("number_of_steps", \.numberOfSteps),
+                .optional("variance", \.variance, [.minimum(0), .maximum(1)]),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("scheduler", \.scheduler),
                 .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale),
-                .optional("guidance_interval", \.guidanceInterval),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
-                .optional("tag_guidance_scale", \.tagGuidanceScale),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
+                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
             ]
         }
 
@@ -175,22 +175,6 @@ public enum AceStepAudioInpaint {
             public static var minimumGuidanceScale: Double { 3 }
             public static var tagGuidanceScale: Double { 5 }
             public static var lyricGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startTime, "start_time", minimum: 0, maximum: 240)
-            validator.number(self.endTime, "end_time", minimum: 0, maximum: 240)
-            validator.number(self.variance, "variance", minimum: 0, maximum: 1)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 3, maximum: 60)
-            validator.number(self.granularityScale, "granularity_scale", minimum: -100, maximum: 100)
-            validator.number(self.guidanceInterval, "guidance_interval", minimum: 0, maximum: 1)
-            validator.number(self.guidanceIntervalDecay, "guidance_interval_decay", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.minimumGuidanceScale, "minimum_guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.tagGuidanceScale, "tag_guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.lyricGuidanceScale, "lyric_guidance_scale", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -413,21 +397,21 @@ public enum AceStepAudioOutpaint {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("audio_url", \.audioURL),
-                .optional("extend_before_duration", \.extendBeforeDuration),
-                .optional("extend_after_duration", \.extendAfterDuration),
+                .optional("extend_before_duration", \.extendBeforeDuration, [.minimum(0), .maximum(240)]),
+                .optional("extend_after_duration", \.extendAfterDuration, [.minimum(0), .maximum(240)]),
                 .required("tags", \.tags),
                 .optional("lyrics", \.lyrics),
-                .optional("number_of_steps", \.numberOfSteps),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("scheduler", \.scheduler),
                 .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale),
-                .optional("guidance_interval", \.guidanceInterval),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
-                .optional("tag_guidance_scale", \.tagGuidanceScale),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
+                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
             ]
         }
 
@@ -446,21 +430,6 @@ public enum AceStepAudioOutpaint {
             public static var minimumGuidanceScale: Double { 3 }
             public static var tagGuidanceScale: Double { 5 }
             public static var lyricGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.extendBeforeDuration, "extend_before_duration", minimum: 0, maximum: 240)
-            validator.number(self.extendAfterDuration, "extend_after_duration", minimum: 0, maximum: 240)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 3, maximum: 60)
-            validator.number(self.granularityScale, "granularity_scale", minimum: -100, maximum: 100)
-            validator.number(self.guidanceInterval, "guidance_interval", minimum: 0, maximum: 1)
-            validator.number(self.guidanceIntervalDecay, "guidance_interval_decay", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.minimumGuidanceScale, "minimum_guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.tagGuidanceScale, "tag_guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.lyricGuidanceScale, "lyric_guidance_scale", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 }
@@ -592,17 +561,17 @@ public enum AceStepAudioToAudio {
                 .optional("original_lyrics", \.originalLyrics),
                 .required("tags", \.tags),
                 .optional("lyrics", \.lyrics),
-                .optional("number_of_steps", \.numberOfSteps),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("scheduler", \.scheduler),
                 .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale),
-                .optional("guidance_interval", \.guidanceInterval),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
-                .optional("tag_guidance_scale", \.tagGuidanceScale),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
+                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("original_seed", \.originalSeed),
             ]
         }
@@ -622,19 +591,6 @@ public enum AceStepAudioToAudio {
             public static var minimumGuidanceScale: Double { 3 }
             public static var tagGuidanceScale: Double { 5 }
             public static var lyricGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 3, maximum: 60)
-            validator.number(self.granularityScale, "granularity_scale", minimum: -100, maximum: 100)
-            validator.number(self.guidanceInterval, "guidance_interval", minimum: 0, maximum: 1)
-            validator.number(self.guidanceIntervalDecay, "guidance_interval_decay", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.minimumGuidanceScale, "minimum_guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.tagGuidanceScale, "tag_guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.lyricGuidanceScale, "lyric_guidance_scale", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -756,18 +712,18 @@ public enum AceStepPromptToAudio {
             [
                 .required("prompt", \.prompt),
                 .optional("instrumental", \.instrumental),
-                .optional("duration", \.duration),
-                .optional("number_of_steps", \.numberOfSteps),
+                .optional("duration", \.duration, [.minimum(5), .maximum(240)]),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("scheduler", \.scheduler),
                 .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale),
-                .optional("guidance_interval", \.guidanceInterval),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale),
-                .optional("tag_guidance_scale", \.tagGuidanceScale),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale),
+                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
+                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
+                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
+                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
             ]
         }
 
@@ -785,20 +741,6 @@ public enum AceStepPromptToAudio {
             public static var minimumGuidanceScale: Double { 3 }
             public static var tagGuidanceScale: Double { 5 }
             public static var lyricGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 5, maximum: 240)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 3, maximum: 60)
-            validator.number(self.granularityScale, "granularity_scale", minimum: -100, maximum: 100)
-            validator.number(self.guidanceInterval, "guidance_interval", minimum: 0, maximum: 1)
-            validator.number(self.guidanceIntervalDecay, "guidance_interval_decay", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.minimumGuidanceScale, "minimum_guidance_scale", minimum: 0, maximum: 200)
-            validator.number(self.tagGuidanceScale, "tag_guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.lyricGuidanceScale, "lyric_guidance_scale", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 }
@@ -832,7 +774,7 @@ public enum AudioUnderstanding {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
                 .optional("detailed_analysis", \.detailedAnalysis),
             ]
         }
@@ -840,12 +782,6 @@ public enum AudioUnderstanding {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var detailedAnalysis: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            return validator.issues
         }
     }
 

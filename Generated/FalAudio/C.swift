@@ -35,14 +35,8 @@ public enum CassetteaiMusicGenerator {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .required("duration", \.duration),
+                .required("duration", \.duration, [.minimum(10), .maximum(180)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 10, maximum: 180)
-            return validator.issues
         }
     }
 
@@ -90,14 +84,8 @@ public enum CassetteaiSoundEffectsGenerator {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .required("duration", \.duration),
+                .required("duration", \.duration, [.minimum(1), .maximum(30)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 30)
-            return validator.issues
         }
     }
 

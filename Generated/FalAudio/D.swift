@@ -291,9 +291,9 @@ public enum Diffrhythm {
                 .optional("reference_audio_url", \.referenceAudioURL),
                 .optional("style_prompt", \.stylePrompt),
                 .optional("music_duration", \.musicDuration),
-                .optional("cfg_strength", \.cfgStrength),
+                .optional("cfg_strength", \.cfgStrength, [.minimum(1), .maximum(10)]),
                 .optional("scheduler", \.scheduler),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
             ]
         }
 
@@ -303,13 +303,6 @@ public enum Diffrhythm {
             public static var cfgStrength: Double { 4 }
             public static var scheduler: Scheduler { .euler }
             public static var numInferenceSteps: Int { 32 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.cfgStrength, "cfg_strength", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            return validator.issues
         }
     }
 

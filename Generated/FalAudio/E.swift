@@ -117,7 +117,7 @@ public enum ElevenlabsMusic {
             [
                 .optional("prompt", \.prompt),
                 .optional("composition_plan", \.compositionPlan),
-                .optional("music_length_ms", \.musicLengthMs),
+                .optional("music_length_ms", \.musicLengthMs, [.minimum(3000), .maximum(600000)]),
                 .optional("force_instrumental", \.forceInstrumental),
                 .optional("respect_sections_durations", \.respectSectionsDurations),
                 .optional("output_format", \.outputFormat),
@@ -129,13 +129,6 @@ public enum ElevenlabsMusic {
             public static var forceInstrumental: Bool { false }
             public static var respectSectionsDurations: Bool { true }
             public static var outputFormat: OutputFormat { .mp3x44100x128 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.compositionPlan, "composition_plan")
-            validator.number(self.musicLengthMs, "music_length_ms", minimum: 3000, maximum: 600000)
-            return validator.issues
         }
     }
 
@@ -159,12 +152,6 @@ public enum ElevenlabsMusic {
                 .required("negative_global_styles", \.negativeGlobalStyles),
                 .required("sections", \.sections),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.sections, "sections")
-            return validator.issues
         }
     }
 
@@ -200,19 +187,12 @@ public enum ElevenlabsMusic {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("section_name", \.sectionName),
+                .required("section_name", \.sectionName, [.minLength(1), .maxLength(100)]),
                 .required("positive_local_styles", \.positiveLocalStyles),
                 .required("negative_local_styles", \.negativeLocalStyles),
-                .required("duration_ms", \.durationMs),
+                .required("duration_ms", \.durationMs, [.minimum(3000), .maximum(120000)]),
                 .required("lines", \.lines),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.sectionName, "section_name", minLength: 1, maxLength: 100)
-            validator.number(self.durationMs, "duration_ms", minimum: 3000, maximum: 120000)
-            return validator.issues
         }
     }
 
@@ -311,8 +291,8 @@ public enum ElevenlabsSoundEffectsV2 {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("text", \.text),
-                .optional("duration_seconds", \.durationSeconds),
-                .optional("prompt_influence", \.promptInfluence),
+                .optional("duration_seconds", \.durationSeconds, [.minimum(0.5), .maximum(22)]),
+                .optional("prompt_influence", \.promptInfluence, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("loop", \.loop),
             ]
@@ -323,13 +303,6 @@ public enum ElevenlabsSoundEffectsV2 {
             public static var promptInfluence: Double { 0.3 }
             public static var outputFormat: OutputFormat { .mp3x44100x128 }
             public static var loop: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.durationSeconds, "duration_seconds", minimum: 0.5, maximum: 22)
-            validator.number(self.promptInfluence, "prompt_influence", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -405,9 +378,9 @@ public enum ElevenlabsTTSElevenV3 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
                 .optional("voice", \.voice),
-                .optional("stability", \.stability),
+                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
                 .optional("timestamps", \.timestamps),
                 .optional("language_code", \.languageCode),
                 .optional("apply_text_normalization", \.applyTextNormalization),
@@ -420,13 +393,6 @@ public enum ElevenlabsTTSElevenV3 {
             public static var stability: Double { 0.5 }
             public static var timestamps: Bool { false }
             public static var applyTextNormalization: ApplyTextNormalization { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 5000)
-            validator.number(self.stability, "stability", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -526,12 +492,12 @@ public enum ElevenlabsTTSMultilingualV2 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1)]),
                 .optional("voice", \.voice),
-                .optional("stability", \.stability),
-                .optional("similarity_boost", \.similarityBoost),
-                .optional("style", \.style),
-                .optional("speed", \.speed),
+                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
+                .optional("similarity_boost", \.similarityBoost, [.minimum(0), .maximum(1)]),
+                .optional("style", \.style, [.minimum(0), .maximum(1)]),
+                .optional("speed", \.speed, [.minimum(0.7), .maximum(1.2)]),
                 .optional("timestamps", \.timestamps),
                 .optional("previous_text", \.previousText),
                 .optional("next_text", \.nextText),
@@ -549,16 +515,6 @@ public enum ElevenlabsTTSMultilingualV2 {
             public static var speed: Double { 1 }
             public static var timestamps: Bool { false }
             public static var applyTextNormalization: ApplyTextNormalization { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1)
-            validator.number(self.stability, "stability", minimum: 0, maximum: 1)
-            validator.number(self.similarityBoost, "similarity_boost", minimum: 0, maximum: 1)
-            validator.number(self.style, "style", minimum: 0, maximum: 1)
-            validator.number(self.speed, "speed", minimum: 0.7, maximum: 1.2)
-            return validator.issues
         }
     }
 }
@@ -611,18 +567,12 @@ public enum ElevenlabsTextToDialogueElevenV3 {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("inputs", \.inputs),
-                .optional("stability", \.stability),
+                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
                 .optional("use_speaker_boost", \.useSpeakerBoost),
                 .optional("pronunciation_dictionary_locators", \.pronunciationDictionaryLocators),
                 .optional("seed", \.seed),
                 .optional("language_code", \.languageCode),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stability, "stability", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -71,13 +71,13 @@ public enum GeminiTTS {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("style_instructions", \.styleInstructions),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(50000)]),
+                .optional("style_instructions", \.styleInstructions, [.maxLength(4000)]),
                 .optional("voice", \.voice),
                 .optional("model", \.model),
                 .optional("language_code", \.languageCode),
-                .optional("speakers", \.speakers),
-                .optional("temperature", \.temperature),
+                .optional("speakers", \.speakers, [.minItems(2), .maxItems(10)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -88,16 +88,6 @@ public enum GeminiTTS {
             public static var model: Model { .gemini25FlashTTS }
             public static var temperature: Double { 1 }
             public static var outputFormat: OutputFormat { .mp3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 50000)
-            validator.string(self.styleInstructions, "style_instructions", maxLength: 4000)
-            validator.count(self.speakers, "speakers", minItems: 2, maxItems: 10)
-            validator.nested(self.speakers, "speakers")
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -266,14 +256,8 @@ public enum GeminiTTS {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("voice", \.voice),
-                .required("speaker_id", \.speakerID),
+                .required("speaker_id", \.speakerID, [.pattern("^\\w+$")]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.speakerID, "speaker_id", pattern: "^\\w+$")
-            return validator.issues
         }
     }
 

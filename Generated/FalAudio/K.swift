@@ -99,8 +99,8 @@ public enum KlingVideoVideoToAudio {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("sound_effect_prompt", \.soundEffectPrompt),
-                .optional("background_music_prompt", \.backgroundMusicPrompt),
+                .optional("sound_effect_prompt", \.soundEffectPrompt, [.maxLength(200)]),
+                .optional("background_music_prompt", \.backgroundMusicPrompt, [.maxLength(200)]),
                 .optional("asmr_mode", \.asmrMode),
             ]
         }
@@ -110,13 +110,6 @@ public enum KlingVideoVideoToAudio {
             public static var soundEffectPrompt: String { "Car tires screech as they accelerate in a drag race" }
             public static var backgroundMusicPrompt: String { "intense car race" }
             public static var asmrMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.soundEffectPrompt, "sound_effect_prompt", maxLength: 200)
-            validator.string(self.backgroundMusicPrompt, "background_music_prompt", maxLength: 200)
-            return validator.issues
         }
     }
 
@@ -174,7 +167,7 @@ public enum KokoroAmericanEnglish {
             [
                 .optional("prompt", \.prompt),
                 .optional("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
@@ -183,12 +176,6 @@ public enum KokoroAmericanEnglish {
             public static var prompt: String { "" }
             public static var voice: Voice { .afHeart }
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -271,19 +258,13 @@ public enum KokoroBrazilianPortuguese {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -333,19 +314,13 @@ public enum KokoroBritishEnglish {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -400,19 +375,13 @@ public enum KokoroFrench {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 }
@@ -449,19 +418,13 @@ public enum KokoroHindi {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -512,19 +475,13 @@ public enum KokoroItalian {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -573,19 +530,13 @@ public enum KokoroJapanese {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -637,19 +588,13 @@ public enum KokoroMandarinChinese {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -704,19 +649,13 @@ public enum KokoroSpanish {
             [
                 .required("prompt", \.prompt),
                 .required("voice", \.voice),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.1, maximum: 5)
-            return validator.issues
         }
     }
 

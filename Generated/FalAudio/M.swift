@@ -42,15 +42,9 @@ public enum MinimaxMusic {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(600)]),
                 .required("reference_audio_url", \.referenceAudioURL),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 600)
-            return validator.issues
         }
     }
 }
@@ -88,17 +82,10 @@ public enum MinimaxMusicV15 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(10), .maxLength(600)]),
                 .optional("audio_setting", \.audioSetting),
-                .required("lyrics_prompt", \.lyricsPrompt),
+                .required("lyrics_prompt", \.lyricsPrompt, [.minLength(10), .maxLength(3000)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 10, maxLength: 600)
-            validator.string(self.lyricsPrompt, "lyrics_prompt", minLength: 10, maxLength: 3000)
-            return validator.issues
         }
     }
 
@@ -187,17 +174,10 @@ public enum MinimaxMusicV2 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("lyrics_prompt", \.lyricsPrompt),
+                .required("prompt", \.prompt, [.minLength(10), .maxLength(2000)]),
+                .required("lyrics_prompt", \.lyricsPrompt, [.minLength(10), .maxLength(3000)]),
                 .optional("audio_setting", \.audioSetting),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 10, maxLength: 2000)
-            validator.string(self.lyricsPrompt, "lyrics_prompt", minLength: 10, maxLength: 3000)
-            return validator.issues
         }
     }
 }
@@ -251,8 +231,8 @@ public enum MinimaxMusicV25 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("lyrics", \.lyrics),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
+                .optional("lyrics", \.lyrics, [.maxLength(3500)]),
                 .optional("is_instrumental", \.isInstrumental),
                 .optional("lyrics_optimizer", \.lyricsOptimizer),
                 .optional("audio_setting", \.audioSetting),
@@ -264,13 +244,6 @@ public enum MinimaxMusicV25 {
             public static var lyrics: String { "" }
             public static var isInstrumental: Bool { false }
             public static var lyricsOptimizer: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            validator.string(self.lyrics, "lyrics", maxLength: 3500)
-            return validator.issues
         }
     }
 
@@ -375,8 +348,8 @@ public enum MinimaxMusicV26 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("lyrics", \.lyrics),
+                .required("prompt", \.prompt, [.minLength(10), .maxLength(2000)]),
+                .optional("lyrics", \.lyrics, [.maxLength(3500)]),
                 .optional("lyrics_optimizer", \.lyricsOptimizer),
                 .optional("is_instrumental", \.isInstrumental),
                 .optional("audio_setting", \.audioSetting),
@@ -388,13 +361,6 @@ public enum MinimaxMusicV26 {
             public static var lyrics: String { "" }
             public static var lyricsOptimizer: Bool { false }
             public static var isInstrumental: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 10, maxLength: 2000)
-            validator.string(self.lyrics, "lyrics", maxLength: 3500)
-            return validator.issues
         }
     }
 }
@@ -451,10 +417,10 @@ public enum MireloAISfxV15VideoToAudio {
             [
                 .required("video_url", \.videoURL),
                 .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("start_offset", \.startOffset),
+                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
+                .optional("seed", \.seed, [.minimum(1)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
+                .optional("start_offset", \.startOffset, [.minimum(0)]),
             ]
         }
 
@@ -464,15 +430,6 @@ public enum MireloAISfxV15VideoToAudio {
             public static var seed: Int64 { 8069 }
             public static var duration: Double { 10 }
             public static var startOffset: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 2, maximum: 8)
-            validator.number(self.seed, "seed", minimum: 1)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 10)
-            validator.number(self.startOffset, "start_offset", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -539,9 +496,9 @@ public enum MireloAISfxV1VideoToAudio {
             [
                 .required("video_url", \.videoURL),
                 .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
+                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
+                .optional("seed", \.seed, [.minimum(1)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
             ]
         }
 
@@ -550,14 +507,6 @@ public enum MireloAISfxV1VideoToAudio {
             public static var numSamples: Int { 2 }
             public static var seed: Int64 { 2105 }
             public static var duration: Double { 10 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 2, maximum: 8)
-            validator.number(self.seed, "seed", minimum: 1)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -666,10 +615,10 @@ public enum MmaudioV2TextToAudio {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_steps", \.numSteps),
-                .optional("duration", \.duration),
-                .optional("cfg_strength", \.cfgStrength),
+                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
+                .optional("num_steps", \.numSteps, [.minimum(4), .maximum(50)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
+                .optional("cfg_strength", \.cfgStrength, [.minimum(0), .maximum(20)]),
                 .optional("mask_away_clip", \.maskAwayClip),
             ]
         }
@@ -681,15 +630,6 @@ public enum MmaudioV2TextToAudio {
             public static var duration: Double { 8 }
             public static var cfgStrength: Double { 4.5 }
             public static var maskAwayClip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 65535)
-            validator.number(self.numSteps, "num_steps", minimum: 4, maximum: 50)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 30)
-            validator.number(self.cfgStrength, "cfg_strength", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 

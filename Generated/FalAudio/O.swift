@@ -61,8 +61,8 @@ public enum OpenrouterRouterAudio {
                 .optional("system_prompt", \.systemPrompt),
                 .required("model", \.model),
                 .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature),
-                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
             ]
         }
 
@@ -70,13 +70,6 @@ public enum OpenrouterRouterAudio {
         public enum Defaults {
             public static var reasoning: Bool { false }
             public static var temperature: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1)
-            return validator.issues
         }
     }
 

@@ -78,10 +78,10 @@ public enum Personaplex {
                 .optional("prompt", \.prompt),
                 .optional("voice", \.voice),
                 .optional("voice_audio_url", \.voiceAudioURL),
-                .optional("temperature_audio", \.temperatureAudio),
-                .optional("temperature_text", \.temperatureText),
-                .optional("top_k_audio", \.topKAudio),
-                .optional("top_k_text", \.topKText),
+                .optional("temperature_audio", \.temperatureAudio, [.minimum(0), .maximum(2)]),
+                .optional("temperature_text", \.temperatureText, [.minimum(0), .maximum(2)]),
+                .optional("top_k_audio", \.topKAudio, [.minimum(1), .maximum(2048)]),
+                .optional("top_k_text", \.topKText, [.minimum(1), .maximum(1000)]),
                 .optional("seed", \.seed),
                 .required("audio_url", \.audioURL),
             ]
@@ -95,15 +95,6 @@ public enum Personaplex {
             public static var temperatureText: Double { 0.7 }
             public static var topKAudio: Int { 250 }
             public static var topKText: Int { 25 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperatureAudio, "temperature_audio", minimum: 0, maximum: 2)
-            validator.number(self.temperatureText, "temperature_text", minimum: 0, maximum: 2)
-            validator.number(self.topKAudio, "top_k_audio", minimum: 1, maximum: 2048)
-            validator.number(self.topKText, "top_k_text", minimum: 1, maximum: 1000)
-            return validator.issues
         }
     }
 
@@ -237,13 +228,13 @@ public enum PersonaplexRealtime {
             [
                 .required("audio", \.audio),
                 .optional("voice", \.voice),
-                .optional("temperature_text", \.temperatureText),
+                .optional("temperature_text", \.temperatureText, [.minimum(0), .maximum(2)]),
                 .optional("voice_audio_url", \.voiceAudioURL),
-                .optional("top_k_text", \.topKText),
+                .optional("top_k_text", \.topKText, [.minimum(1), .maximum(1000)]),
                 .optional("seed", \.seed),
-                .optional("top_k_audio", \.topKAudio),
+                .optional("top_k_audio", \.topKAudio, [.minimum(1), .maximum(2048)]),
                 .optional("prompt", \.prompt),
-                .optional("temperature_audio", \.temperatureAudio),
+                .optional("temperature_audio", \.temperatureAudio, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -255,15 +246,6 @@ public enum PersonaplexRealtime {
             public static var topKAudio: Int { 250 }
             public static var prompt: String { "You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way." }
             public static var temperatureAudio: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperatureText, "temperature_text", minimum: 0, maximum: 2)
-            validator.number(self.topKText, "top_k_text", minimum: 1, maximum: 1000)
-            validator.number(self.topKAudio, "top_k_audio", minimum: 1, maximum: 2048)
-            validator.number(self.temperatureAudio, "temperature_audio", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 

@@ -79,10 +79,10 @@ public enum SamAudioSeparate {
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
                 .optional("predict_spans", \.predictSpans),
-                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(7)]),
                 .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration),
-                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
+                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -95,14 +95,6 @@ public enum SamAudioSeparate {
             public static var maxChunkDuration: Double { 60 }
             public static var chunkOverlap: Double { 5 }
             public static var outputFormat: OutputFormat { .wav }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.rerankingCandidates, "reranking_candidates", minimum: 1, maximum: 7)
-            validator.number(self.maxChunkDuration, "max_chunk_duration", minimum: 10, maximum: 60)
-            validator.number(self.chunkOverlap, "chunk_overlap", minimum: 0, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -245,10 +237,10 @@ public enum SamAudioSpanSeparate {
                 .required("audio_url", \.audioURL),
                 .optional("prompt", \.prompt),
                 .required("spans", \.spans),
-                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(7)]),
                 .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration),
-                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
+                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
                 .optional("use_sound_activity_ranking", \.useSoundActivityRanking),
                 .optional("trim_to_span", \.trimToSpan),
                 .optional("output_format", \.outputFormat),
@@ -264,15 +256,6 @@ public enum SamAudioSpanSeparate {
             public static var useSoundActivityRanking: Bool { false }
             public static var trimToSpan: Bool { false }
             public static var outputFormat: OutputFormat { .wav }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.spans, "spans")
-            validator.number(self.rerankingCandidates, "reranking_candidates", minimum: 1, maximum: 7)
-            validator.number(self.maxChunkDuration, "max_chunk_duration", minimum: 10, maximum: 60)
-            validator.number(self.chunkOverlap, "chunk_overlap", minimum: 0, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -299,8 +282,8 @@ public enum SamAudioSpanSeparate {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("start", \.start),
-                .required("end", \.end),
+                .required("start", \.start, [.minimum(0)]),
+                .required("end", \.end, [.minimum(0)]),
                 .optional("include", \.include),
             ]
         }
@@ -308,13 +291,6 @@ public enum SamAudioSpanSeparate {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var include: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.start, "start", minimum: 0)
-            validator.number(self.end, "end", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -422,10 +398,10 @@ public enum SamAudioVisualSeparate {
                 .required("video_url", \.videoURL),
                 .optional("mask_video_url", \.maskVideoURL),
                 .optional("prompt", \.prompt),
-                .optional("reranking_candidates", \.rerankingCandidates),
+                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration),
-                .optional("chunk_overlap", \.chunkOverlap),
+                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
+                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -438,14 +414,6 @@ public enum SamAudioVisualSeparate {
             public static var maxChunkDuration: Double { 60 }
             public static var chunkOverlap: Double { 5 }
             public static var outputFormat: OutputFormat { .wav }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.rerankingCandidates, "reranking_candidates", minimum: 1, maximum: 4)
-            validator.number(self.maxChunkDuration, "max_chunk_duration", minimum: 10, maximum: 60)
-            validator.number(self.chunkOverlap, "chunk_overlap", minimum: 0, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -522,9 +490,9 @@ public enum StableAudio {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("seconds_start", \.secondsStart),
-                .optional("seconds_total", \.secondsTotal),
-                .optional("steps", \.steps),
+                .optional("seconds_start", \.secondsStart, [.minimum(0), .maximum(47)]),
+                .optional("seconds_total", \.secondsTotal, [.minimum(0), .maximum(47)]),
+                .optional("steps", \.steps, [.minimum(2), .maximum(1000)]),
             ]
         }
 
@@ -533,14 +501,6 @@ public enum StableAudio {
             public static var secondsStart: Int { 0 }
             public static var secondsTotal: Int { 30 }
             public static var steps: Int { 100 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.secondsStart, "seconds_start", minimum: 0, maximum: 47)
-            validator.number(self.secondsTotal, "seconds_total", minimum: 0, maximum: 47)
-            validator.number(self.steps, "steps", minimum: 2, maximum: 1000)
-            return validator.issues
         }
     }
 
@@ -623,10 +583,10 @@ public enum StableAudio25AudioToAudio {
             [
                 .required("prompt", \.prompt),
                 .required("audio_url", \.audioURL),
-                .optional("strength", \.strength),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("total_seconds", \.totalSeconds),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
+                .optional("total_seconds", \.totalSeconds, [.minimum(1), .maximum(190)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
             ]
@@ -638,15 +598,6 @@ public enum StableAudio25AudioToAudio {
             public static var numInferenceSteps: Int { 8 }
             public static var guidanceScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.number(self.totalSeconds, "total_seconds", minimum: 1, maximum: 190)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 25)
-            return validator.issues
         }
     }
 
@@ -741,11 +692,11 @@ public enum StableAudio25Inpaint {
             [
                 .required("prompt", \.prompt),
                 .required("audio_url", \.audioURL),
-                .optional("seconds_total", \.secondsTotal),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("mask_start", \.maskStart),
-                .optional("mask_end", \.maskEnd),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("seconds_total", \.secondsTotal, [.minimum(1), .maximum(190)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
+                .optional("mask_start", \.maskStart, [.minimum(0), .maximum(190)]),
+                .optional("mask_end", \.maskEnd, [.minimum(0), .maximum(190)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
             ]
@@ -759,16 +710,6 @@ public enum StableAudio25Inpaint {
             public static var maskEnd: Int { 190 }
             public static var numInferenceSteps: Int { 8 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.secondsTotal, "seconds_total", minimum: 1, maximum: 190)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 25)
-            validator.number(self.maskStart, "mask_start", minimum: 0, maximum: 190)
-            validator.number(self.maskEnd, "mask_end", minimum: 0, maximum: 190)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -826,9 +767,9 @@ public enum StableAudio25TextToAudio {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("seconds_total", \.secondsTotal),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("seconds_total", \.secondsTotal, [.minimum(1), .maximum(190)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
             ]
@@ -840,14 +781,6 @@ public enum StableAudio25TextToAudio {
             public static var numInferenceSteps: Int { 8 }
             public static var guidanceScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.secondsTotal, "seconds_total", minimum: 1, maximum: 190)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 25)
-            return validator.issues
         }
     }
 }

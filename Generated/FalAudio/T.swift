@@ -107,14 +107,14 @@ public enum Tada1bTextToSpeech {
                 .optional("transcript", \.transcript),
                 .required("prompt", \.prompt),
                 .optional("language", \.language),
-                .optional("num_extra_steps", \.numExtraSteps),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("repetition_penalty", \.repetitionPenalty),
-                .optional("acoustic_cfg_scale", \.acousticCFGScale),
-                .optional("noise_temperature", \.noiseTemperature),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("speed_up_factor", \.speedUpFactor),
+                .optional("num_extra_steps", \.numExtraSteps, [.minimum(0), .maximum(50)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
+                .optional("acoustic_cfg_scale", \.acousticCFGScale, [.minimum(0), .maximum(10)]),
+                .optional("noise_temperature", \.noiseTemperature, [.minimum(0), .maximum(2)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("speed_up_factor", \.speedUpFactor, [.minimum(0.5), .maximum(2)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -132,19 +132,6 @@ public enum Tada1bTextToSpeech {
             public static var numInferenceSteps: Int { 20 }
             public static var speedUpFactor: Double { 1 }
             public static var outputFormat: OutputFormat { .wav }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numExtraSteps, "num_extra_steps", minimum: 0, maximum: 50)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 1, maximum: 2)
-            validator.number(self.acousticCFGScale, "acoustic_cfg_scale", minimum: 0, maximum: 10)
-            validator.number(self.noiseTemperature, "noise_temperature", minimum: 0, maximum: 2)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.speedUpFactor, "speed_up_factor", minimum: 0.5, maximum: 2)
-            return validator.issues
         }
     }
 

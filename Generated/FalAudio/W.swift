@@ -71,12 +71,12 @@ public enum WorkflowUtilitiesAudioCompressor {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("audio_url", \.audioURL),
-                .optional("threshold", \.threshold),
-                .optional("ratio", \.ratio),
-                .optional("attack", \.attack),
-                .optional("release", \.release),
-                .optional("makeup", \.makeup),
-                .optional("knee", \.knee),
+                .optional("threshold", \.threshold, [.minimum(-60), .maximum(0)]),
+                .optional("ratio", \.ratio, [.minimum(1), .maximum(20)]),
+                .optional("attack", \.attack, [.minimum(0.01), .maximum(2000)]),
+                .optional("release", \.release, [.minimum(0.01), .maximum(9000)]),
+                .optional("makeup", \.makeup, [.minimum(0), .maximum(64)]),
+                .optional("knee", \.knee, [.minimum(1), .maximum(8)]),
                 .optional("output_bitrate", \.outputBitrate),
             ]
         }
@@ -90,17 +90,6 @@ public enum WorkflowUtilitiesAudioCompressor {
             public static var makeup: Double { 8 }
             public static var knee: Double { 2.83 }
             public static var outputBitrate: OutputBitrate { ._192k }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.threshold, "threshold", minimum: -60, maximum: 0)
-            validator.number(self.ratio, "ratio", minimum: 1, maximum: 20)
-            validator.number(self.attack, "attack", minimum: 0.01, maximum: 2000)
-            validator.number(self.release, "release", minimum: 0.01, maximum: 9000)
-            validator.number(self.makeup, "makeup", minimum: 0, maximum: 64)
-            validator.number(self.knee, "knee", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -229,11 +218,11 @@ public enum WorkflowUtilitiesImpulseResponse {
             [
                 .required("audio_url", \.audioURL),
                 .required("impulse_response_url", \.impulseResponseURL),
-                .optional("dry_level", \.dryLevel),
-                .optional("wet_level", \.wetLevel),
-                .optional("loudness_i", \.loudnessI),
-                .optional("loudness_lra", \.loudnessLra),
-                .optional("loudness_tp", \.loudnessTp),
+                .optional("dry_level", \.dryLevel, [.minimum(0), .maximum(1)]),
+                .optional("wet_level", \.wetLevel, [.minimum(0), .maximum(1)]),
+                .optional("loudness_i", \.loudnessI, [.minimum(-70), .maximum(0)]),
+                .optional("loudness_lra", \.loudnessLra, [.minimum(1), .maximum(50)]),
+                .optional("loudness_tp", \.loudnessTp, [.minimum(-10), .maximum(0)]),
                 .optional("output_bitrate", \.outputBitrate),
             ]
         }
@@ -246,16 +235,6 @@ public enum WorkflowUtilitiesImpulseResponse {
             public static var loudnessLra: Double { 8 }
             public static var loudnessTp: Double { -1.5 }
             public static var outputBitrate: OutputBitrate { ._192k }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.dryLevel, "dry_level", minimum: 0, maximum: 1)
-            validator.number(self.wetLevel, "wet_level", minimum: 0, maximum: 1)
-            validator.number(self.loudnessI, "loudness_i", minimum: -70, maximum: 0)
-            validator.number(self.loudnessLra, "loudness_lra", minimum: 1, maximum: 50)
-            validator.number(self.loudnessTp, "loudness_tp", minimum: -10, maximum: 0)
-            return validator.issues
         }
     }
 

@@ -61,10 +61,10 @@ public enum AuraFlow {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(2)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -77,14 +77,6 @@ public enum AuraFlow {
             public static var numInferenceSteps: Int { 50 }
             public static var expandPrompt: Bool { true }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 2)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            return validator.issues
         }
     }
 

@@ -240,10 +240,10 @@ public enum Bitdance {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -259,15 +259,6 @@ public enum Bitdance {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 15)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -318,8 +309,8 @@ public enum Bitdance {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -327,13 +318,6 @@ public enum Bitdance {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -522,12 +506,12 @@ public enum BriaBackgroundReplace {
             [
                 .required("image_url", \.imageURL),
                 .optional("ref_image_url", \.refImageURL),
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.minLength(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("refine_prompt", \.refinePrompt),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
                 .optional("fast", \.fast),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -540,14 +524,6 @@ public enum BriaBackgroundReplace {
             public static var fast: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -609,7 +585,7 @@ public enum BriaEmbedProduct {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("image_source", \.imageSource),
-                .optional("products", \.products),
+                .optional("products", \.products, [.minItems(1), .maxItems(10)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -619,12 +595,6 @@ public enum BriaEmbedProduct {
         public enum Defaults {
             public static var seed: Int64 { 5555 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.products, "products", minItems: 1, maxItems: 10)
-            return validator.issues
         }
     }
 
@@ -853,7 +823,7 @@ public enum BriaExpand {
                 .optional("original_image_size", \.originalImageSize),
                 .optional("original_image_location", \.originalImageLocation),
                 .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -864,12 +834,6 @@ public enum BriaExpand {
             public static var prompt: String { "" }
             public static var negativePrompt: String { "" }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            return validator.issues
         }
     }
 
@@ -984,9 +948,9 @@ public enum BriaFiboBbqPreviewGenerate {
                 .optional("structured_prompt", \.structuredPrompt),
                 .optional("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum),
+                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(3), .maximum(5)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -999,13 +963,6 @@ public enum BriaFiboBbqPreviewGenerate {
             public static var negativePrompt: String { "" }
             public static var guidanceScale: Int { 5 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stepsNum, "steps_num", minimum: 20, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 3, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -1636,7 +1593,7 @@ public enum BriaFiboEditEdit {
                 .optional("original_vgl", \.originalVgl),
                 .optional("new_vgl", \.newVgl),
                 .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum),
+                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("guidance_scale", \.guidanceScale),
                 .optional("sync_mode", \.syncMode),
@@ -1649,12 +1606,6 @@ public enum BriaFiboEditEdit {
             public static var stepsNum: Int { 30 }
             public static var negativePrompt: String { "" }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stepsNum, "steps_num", minimum: 20, maximum: 50)
-            return validator.issues
         }
     }
 

@@ -117,7 +117,7 @@ public enum BriaFiboGenerate {
                 .optional("structured_prompt", \.structuredPrompt),
                 .optional("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum),
+                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("resolution", \.resolution),
@@ -133,12 +133,6 @@ public enum BriaFiboGenerate {
             public static var negativePrompt: String { "" }
             public static var resolution: Resolution { ._1Mp }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stepsNum, "steps_num", minimum: 20, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -315,7 +309,7 @@ public enum BriaFiboLiteGenerate {
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("steps_num", \.stepsNum),
+                .optional("steps_num", \.stepsNum, [.minimum(4), .maximum(30)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -327,12 +321,6 @@ public enum BriaFiboLiteGenerate {
             public static var negativePrompt: String { "" }
             public static var stepsNum: Int { 8 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stepsNum, "steps_num", minimum: 4, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -709,8 +697,8 @@ public enum BriaGenfill {
                 .required("mask_url", \.maskURL),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -720,13 +708,6 @@ public enum BriaGenfill {
             public static var negativePrompt: String { "" }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -840,7 +821,7 @@ public enum BriaProductShot {
                 .optional("scene_description", \.sceneDescription),
                 .optional("ref_image_url", \.refImageURL),
                 .optional("optimize_description", \.optimizeDescription),
-                .optional("num_results", \.numResults),
+                .optional("num_results", \.numResults, [.minimum(1), .maximum(4)]),
                 .optional("fast", \.fast),
                 .optional("placement_type", \.placementType),
                 .optional("original_quality", \.originalQuality),
@@ -861,12 +842,6 @@ public enum BriaProductShot {
             public static var originalQuality: Bool { false }
             public static var manualPlacementSelection: ManualPlacementSelection { .bottomCenter }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numResults, "num_results", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -992,10 +967,10 @@ public enum BriaReimagine {
                 .required("prompt", \.prompt),
                 .optional("structure_image_url", \.structureImageURL),
                 .optional("structure_ref_influence", \.structureRefInfluence),
-                .optional("num_results", \.numResults),
-                .optional("seed", \.seed),
+                .optional("num_results", \.numResults, [.minimum(1), .maximum(4)]),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
                 .optional("fast", \.fast),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -1008,14 +983,6 @@ public enum BriaReimagine {
             public static var fast: Bool { true }
             public static var numInferenceSteps: Int { 30 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numResults, "num_results", minimum: 1, maximum: 4)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1128,20 +1095,20 @@ public enum BriaReimagine32 {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("truncate_prompt", \.truncatePrompt),
                 .optional("prompt_enhancer", \.promptEnhancer),
                 .optional("sync_mode", \.syncMode),
                 .optional("depth_image_url", \.depthImageURL),
-                .optional("depth_scale", \.depthScale),
+                .optional("depth_scale", \.depthScale, [.minimum(0), .maximum(1)]),
                 .optional("depth_preprocess", \.depthPreprocess),
                 .optional("canny_image_url", \.cannyImageURL),
                 .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("canny_scale", \.cannyScale),
+                .optional("canny_scale", \.cannyScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1161,15 +1128,6 @@ public enum BriaReimagine32 {
             public static var cannyImageURL: String { "" }
             public static var cannyPreprocess: Bool { true }
             public static var cannyScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.depthScale, "depth_scale", minimum: 0, maximum: 1)
-            validator.number(self.cannyScale, "canny_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1355,13 +1313,13 @@ public enum BriaTextToImageBase {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("prompt_enhancement", \.promptEnhancement),
                 .optional("medium", \.medium),
                 .optional("guidance", \.guidance),
@@ -1378,17 +1336,6 @@ public enum BriaTextToImageBase {
             public static var guidanceScale: Double { 5 }
             public static var promptEnhancement: Bool { false }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.guidance, "guidance")
-            return validator.issues
         }
     }
 
@@ -1424,19 +1371,13 @@ public enum BriaTextToImageBase {
             [
                 .required("image_url", \.imageURL),
                 .optional("method", \.method),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1546,13 +1487,13 @@ public enum BriaTextToImageFast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(10)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("prompt_enhancement", \.promptEnhancement),
                 .optional("medium", \.medium),
                 .optional("guidance", \.guidance),
@@ -1569,17 +1510,6 @@ public enum BriaTextToImageFast {
             public static var guidanceScale: Double { 5 }
             public static var promptEnhancement: Bool { false }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 2147483647)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 10)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.guidance, "guidance")
-            return validator.issues
         }
     }
 }
@@ -1640,7 +1570,7 @@ public enum BriaUpscaleCreative {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.exclusiveMinimum(0)]),
                 .optional("preserve_alpha", \.preserveAlpha),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1652,12 +1582,6 @@ public enum BriaUpscaleCreative {
             public static var seed: Int64 { 5555 }
             public static var preserveAlpha: Bool { true }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", exclusiveMinimum: 0)
-            return validator.issues
         }
     }
 
@@ -1733,7 +1657,7 @@ public enum BytedanceDreaminaV31TextToImage {
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
                 .optional("enhance_prompt", \.enhancePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1744,13 +1668,6 @@ public enum BytedanceDreaminaV31TextToImage {
             public static var enhancePrompt: Bool { false }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1835,8 +1752,8 @@ public enum BytedanceSeedreamV3TextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
@@ -1849,14 +1766,6 @@ public enum BytedanceSeedreamV3TextToImage {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1924,8 +1833,8 @@ public enum BytedanceSeedreamV45Edit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1939,14 +1848,6 @@ public enum BytedanceSeedreamV45Edit {
             public static var maxImages: Int { 1 }
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 
@@ -1997,8 +1898,8 @@ public enum BytedanceSeedreamV45Edit {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -2006,13 +1907,6 @@ public enum BytedanceSeedreamV45Edit {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -2113,8 +2007,8 @@ public enum BytedanceSeedreamV45TextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2127,14 +2021,6 @@ public enum BytedanceSeedreamV45TextToImage {
             public static var maxImages: Int { 1 }
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }
@@ -2210,8 +2096,8 @@ public enum BytedanceSeedreamV4Edit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2227,14 +2113,6 @@ public enum BytedanceSeedreamV4Edit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var enhancePromptMode: EnhancePromptMode { .standard }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 
@@ -2285,8 +2163,8 @@ public enum BytedanceSeedreamV4Edit {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -2294,13 +2172,6 @@ public enum BytedanceSeedreamV4Edit {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -2405,8 +2276,8 @@ public enum BytedanceSeedreamV4TextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2421,14 +2292,6 @@ public enum BytedanceSeedreamV4TextToImage {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var enhancePromptMode: EnhancePromptMode { .standard }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }
@@ -2492,8 +2355,8 @@ public enum BytedanceSeedreamV5LiteEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .required("image_urls", \.imageURLs),
@@ -2507,14 +2370,6 @@ public enum BytedanceSeedreamV5LiteEdit {
             public static var maxImages: Int { 1 }
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 
@@ -2565,8 +2420,8 @@ public enum BytedanceSeedreamV5LiteEdit {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -2574,13 +2429,6 @@ public enum BytedanceSeedreamV5LiteEdit {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -2688,8 +2536,8 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("max_images", \.maxImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("return_byteplus_urls", \.returnByteplusURLs),
@@ -2704,14 +2552,6 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var returnByteplusURLs: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }

@@ -72,9 +72,9 @@ public enum Cartoonify {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("scale", \.scale),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("scale", \.scale, [.minimum(0.1), .maximum(2)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("seed", \.seed),
@@ -88,14 +88,6 @@ public enum Cartoonify {
             public static var numInferenceSteps: Int { 28 }
             public static var enableSafetyChecker: Bool { true }
             public static var useCFGZero: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0.1, maximum: 2)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -215,9 +207,9 @@ public enum ChainOfZoom {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("scale", \.scale),
-                .optional("center_x", \.centerX),
-                .optional("center_y", \.centerY),
+                .optional("scale", \.scale, [.minimum(1), .maximum(8)]),
+                .optional("center_x", \.centerX, [.minimum(0), .maximum(1)]),
+                .optional("center_y", \.centerY, [.minimum(0), .maximum(1)]),
                 .optional("user_prompt", \.userPrompt),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -230,14 +222,6 @@ public enum ChainOfZoom {
             public static var centerY: Double { 0.5 }
             public static var userPrompt: String { "" }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 1, maximum: 8)
-            validator.number(self.centerX, "center_x", minimum: 0, maximum: 1)
-            validator.number(self.centerY, "center_y", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -356,11 +340,11 @@ public enum ChronoEdit {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
-                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps),
+                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps, [.minimum(2), .maximum(12)]),
                 .optional("resolution", \.resolution),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("seed", \.seed),
@@ -382,14 +366,6 @@ public enum ChronoEdit {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var turboMode: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.numTemporalReasoningSteps, "num_temporal_reasoning_steps", minimum: 2, maximum: 12)
-            return validator.issues
         }
     }
 
@@ -588,11 +564,11 @@ public enum ChronoEditLoRA {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
-                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps),
+                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps, [.minimum(2), .maximum(12)]),
                 .optional("resolution", \.resolution),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("seed", \.seed),
@@ -616,15 +592,6 @@ public enum ChronoEditLoRA {
             public static var syncMode: Bool { false }
             public static var turboMode: Bool { true }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.numTemporalReasoningSteps, "num_temporal_reasoning_steps", minimum: 2, maximum: 12)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 
     public struct ChronoLoRAWeight: WireModel {
@@ -643,19 +610,13 @@ public enum ChronoEditLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("path", \.path),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -757,11 +718,11 @@ public enum ChronoEditLoRAGalleryPaintbrush {
                 .required("image_url", \.imageURL),
                 .optional("mask_url", \.maskURL),
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("resolution", \.resolution),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -780,15 +741,6 @@ public enum ChronoEditLoRAGalleryPaintbrush {
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
             public static var turboMode: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -873,11 +825,11 @@ public enum ChronoEditLoRAGalleryUpscaler {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("upscale_factor", \.upscaleFactor),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -894,16 +846,6 @@ public enum ChronoEditLoRAGalleryUpscaler {
             public static var loraScale: Double { 1 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -991,13 +933,13 @@ public enum ClarityUpscaler {
             [
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("creativity", \.creativity),
-                .optional("resemblance", \.resemblance),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("seed", \.seed),
+                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
+                .optional("resemblance", \.resemblance, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
+                .optional("seed", \.seed, [.minimum(0)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -1012,17 +954,6 @@ public enum ClarityUpscaler {
             public static var guidanceScale: Double { 4 }
             public static var numInferenceSteps: Int { 18 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.creativity, "creativity", minimum: 0, maximum: 1)
-            validator.number(self.resemblance, "resemblance", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.seed, "seed", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -1083,8 +1014,8 @@ public enum ClarityaiCrystalUpscaler {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("scale_factor", \.scaleFactor),
-                .optional("creativity", \.creativity),
+                .optional("scale_factor", \.scaleFactor, [.minimum(1), .maximum(200)]),
+                .optional("creativity", \.creativity, [.minimum(0), .maximum(10)]),
             ]
         }
 
@@ -1092,13 +1023,6 @@ public enum ClarityaiCrystalUpscaler {
         public enum Defaults {
             public static var scaleFactor: Double { 2 }
             public static var creativity: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scaleFactor, "scale_factor", minimum: 1, maximum: 200)
-            validator.number(self.creativity, "creativity", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1303,9 +1227,9 @@ public enum Cogview4 {
                 .optional("image_size", \.imageSize),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1322,15 +1246,6 @@ public enum Cogview4 {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1501,15 +1416,15 @@ public enum CreativeUpscaler {
                 .optional("model_type", \.modelType),
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("scale", \.scale),
-                .optional("creativity", \.creativity),
-                .optional("detail", \.detail),
-                .optional("shape_preservation", \.shapePreservation),
+                .optional("scale", \.scale, [.minimum(1), .maximum(5)]),
+                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
+                .optional("detail", \.detail, [.minimum(0), .maximum(5)]),
+                .optional("shape_preservation", \.shapePreservation, [.minimum(0), .maximum(3)]),
                 .optional("prompt_suffix", \.promptSuffix),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(200)]),
                 .optional("enable_safety_checks", \.enableSafetyChecks),
                 .optional("skip_ccsr", \.skipCcsr),
                 .optional("override_size_limits", \.overrideSizeLimits),
@@ -1535,17 +1450,6 @@ public enum CreativeUpscaler {
             public static var skipCcsr: Bool { false }
             public static var overrideSizeLimits: Bool { false }
             public static var additionalLoRAScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 1, maximum: 5)
-            validator.number(self.creativity, "creativity", minimum: 0, maximum: 1)
-            validator.number(self.detail, "detail", minimum: 0, maximum: 5)
-            validator.number(self.shapePreservation, "shape_preservation", minimum: 0, maximum: 3)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 16)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 200)
-            return validator.issues
         }
     }
 

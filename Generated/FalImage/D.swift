@@ -268,15 +268,15 @@ public enum Dreamshaper {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("loras", \.loras),
                 .optional("embeddings", \.embeddings),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .required("prompt", \.prompt),
                 .optional("format", \.format),
@@ -298,16 +298,6 @@ public enum Dreamshaper {
             public static var format: Format { .jpeg }
             public static var enableSafetyChecker: Bool { true }
             public static var requestID: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -332,7 +322,7 @@ public enum Dreamshaper {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(1)]),
                 .optional("force", \.force),
                 .required("path", \.path),
             ]
@@ -342,12 +332,6 @@ public enum Dreamshaper {
         public enum Defaults {
             public static var scale: Double { 1 }
             public static var force: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -443,8 +427,8 @@ public enum Dreamshaper {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("height", \.height),
-                    .optional("width", \.width),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -452,13 +436,6 @@ public enum Dreamshaper {
             public enum Defaults {
                 public static var height: Int { 512 }
                 public static var width: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 

@@ -329,10 +329,10 @@ public enum ErnieImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -353,15 +353,6 @@ public enum ErnieImage {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -412,8 +403,8 @@ public enum ErnieImage {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -421,13 +412,6 @@ public enum ErnieImage {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -595,10 +579,10 @@ public enum ErnieImageLoRA {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -621,16 +605,6 @@ public enum ErnieImageLoRA {
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 
     public struct LoRAWeight: WireModel {
@@ -650,19 +624,13 @@ public enum ErnieImageLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("path", \.path),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -769,10 +737,10 @@ public enum ErnieImageLoRATurbo {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -794,16 +762,6 @@ public enum ErnieImageLoRATurbo {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 20)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -903,10 +861,10 @@ public enum ErnieImageTurbo {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -927,15 +885,6 @@ public enum ErnieImageTurbo {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 20)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

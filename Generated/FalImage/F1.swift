@@ -105,11 +105,11 @@ public enum FLiteStandard {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -123,15 +123,6 @@ public enum FLiteStandard {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -252,14 +243,14 @@ public enum FaceToSticker {
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("instant_id_strength", \.instantIDStrength),
-                .optional("ip_adapter_weight", \.ipAdapterWeight),
-                .optional("ip_adapter_noise", \.ipAdapterNoise),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(40)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("instant_id_strength", \.instantIDStrength, [.minimum(0), .maximum(1)]),
+                .optional("ip_adapter_weight", \.ipAdapterWeight, [.minimum(0), .maximum(1)]),
+                .optional("ip_adapter_noise", \.ipAdapterNoise, [.minimum(0), .maximum(1)]),
                 .optional("image_size", \.imageSize),
                 .optional("upscale", \.upscale),
-                .optional("upscale_steps", \.upscaleSteps),
+                .optional("upscale_steps", \.upscaleSteps, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -277,18 +268,6 @@ public enum FaceToSticker {
             public static var upscale: Bool { false }
             public static var upscaleSteps: Int { 10 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.instantIDStrength, "instant_id_strength", minimum: 0, maximum: 1)
-            validator.number(self.ipAdapterWeight, "ip_adapter_weight", minimum: 0, maximum: 1)
-            validator.number(self.ipAdapterNoise, "ip_adapter_noise", minimum: 0, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.upscaleSteps, "upscale_steps", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -415,7 +394,7 @@ public enum FashnTryonV15 {
                 .optional("garment_photo_type", \.garmentPhotoType),
                 .optional("moderation_level", \.moderationLevel),
                 .optional("seed", \.seed),
-                .optional("num_samples", \.numSamples),
+                .optional("num_samples", \.numSamples, [.minimum(1), .maximum(4)]),
                 .optional("segmentation_free", \.segmentationFree),
                 .optional("sync_mode", \.syncMode),
                 .optional("output_format", \.outputFormat),
@@ -432,12 +411,6 @@ public enum FashnTryonV15 {
             public static var segmentationFree: Bool { true }
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -684,12 +657,12 @@ public enum FastFooocusSDXL {
                 .optional("request_id", \.requestID),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(24)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .required("prompt", \.prompt),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("embeddings", \.embeddings),
@@ -711,15 +684,6 @@ public enum FastFooocusSDXL {
             public static var enableSafetyChecker: Bool { true }
             public static var format: Format { .jpeg }
             public static var enableRefiner: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 24)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -864,20 +828,20 @@ public enum FastFooocusSDXLImageToImage {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("request_id", \.requestID),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("seed", \.seed),
                 .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(24)]),
                 .required("prompt", \.prompt),
                 .optional("embeddings", \.embeddings),
                 .optional("format", \.format),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("crop_output", \.cropOutput),
                 .optional("enable_refiner", \.enableRefiner),
@@ -899,16 +863,6 @@ public enum FastFooocusSDXLImageToImage {
             public static var enableSafetyChecker: Bool { true }
             public static var cropOutput: Bool { false }
             public static var enableRefiner: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 24)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1022,14 +976,14 @@ public enum FastLcmDiffusion {
                 .optional("format", \.format),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
                 .optional("image_size", \.imageSize),
                 .optional("request_id", \.requestID),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("expand_prompt", \.expandPrompt),
             ]
         }
@@ -1047,15 +1001,6 @@ public enum FastLcmDiffusion {
             public static var requestID: String { "" }
             public static var guidanceScale: Double { 1.5 }
             public static var expandPrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 32)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1199,14 +1144,14 @@ public enum FastLcmDiffusionImageToImage {
                 .optional("negative_prompt", \.negativePrompt),
                 .required("prompt", \.prompt),
                 .optional("request_id", \.requestID),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
                 .optional("crop_output", \.cropOutput),
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
             ]
@@ -1228,16 +1173,6 @@ public enum FastLcmDiffusionImageToImage {
             public static var numInferenceSteps: Int { 6 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var expandPrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 32)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -1368,13 +1303,13 @@ public enum FastLcmDiffusionInpainting {
                 .optional("negative_prompt", \.negativePrompt),
                 .required("prompt", \.prompt),
                 .optional("request_id", \.requestID),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("mask_url", \.maskURL),
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -1394,16 +1329,6 @@ public enum FastLcmDiffusionInpainting {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var numInferenceSteps: Int { 6 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 32)
-            return validator.issues
         }
     }
 }
@@ -1513,7 +1438,7 @@ public enum FastLightningSDXL {
                 .optional("format", \.format),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("num_inference_steps", \.numInferenceSteps),
                 .optional("request_id", \.requestID),
@@ -1531,13 +1456,6 @@ public enum FastLightningSDXL {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var numInferenceSteps: NumInferenceSteps { ._4 }
             public static var requestID: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -1683,10 +1601,10 @@ public enum FastLightningSDXLImageToImage {
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
                 .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("embeddings", \.embeddings),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
@@ -1712,14 +1630,6 @@ public enum FastLightningSDXLImageToImage {
             public static var requestID: String { "" }
             public static var preserveAspectRatio: Bool { false }
             public static var cropOutput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -1839,10 +1749,10 @@ public enum FastLightningSDXLInpainting {
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
                 .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("embeddings", \.embeddings),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
@@ -1864,14 +1774,6 @@ public enum FastLightningSDXLInpainting {
             public static var expandPrompt: Bool { false }
             public static var format: Format { .jpeg }
             public static var requestID: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -1995,16 +1897,16 @@ public enum FastSDXL {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("embeddings", \.embeddings),
                 .optional("format", \.format),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .required("prompt", \.prompt),
                 .optional("loras", \.loras),
@@ -2026,16 +1928,6 @@ public enum FastSDXL {
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var syncMode: Bool { false }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -2172,8 +2064,8 @@ public enum FastSDXLControlnetCanny {
                 .optional("embeddings", \.embeddings),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("request_id", \.requestID),
                 .optional("seed", \.seed),
                 .optional("image_size", \.imageSize),
@@ -2183,9 +2075,9 @@ public enum FastSDXLControlnetCanny {
                 .optional("format", \.format),
                 .optional("expand_prompt", \.expandPrompt),
                 .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
             ]
         }
 
@@ -2202,17 +2094,6 @@ public enum FastSDXLControlnetCanny {
             public static var expandPrompt: Bool { false }
             public static var numImages: Int { 1 }
             public static var numInferenceSteps: Int { 35 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            return validator.issues
         }
     }
 }
@@ -2376,9 +2257,9 @@ public enum FastSDXLControlnetCannyImageToImage {
                 .optional("embeddings", \.embeddings),
                 .required("image_url", \.imageURL),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("request_id", \.requestID),
@@ -2390,9 +2271,9 @@ public enum FastSDXLControlnetCannyImageToImage {
                 .optional("format", \.format),
                 .optional("crop_output", \.cropOutput),
                 .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("loras", \.loras),
             ]
         }
@@ -2413,18 +2294,6 @@ public enum FastSDXLControlnetCannyImageToImage {
             public static var numImages: Int { 1 }
             public static var expandPrompt: Bool { false }
             public static var numInferenceSteps: Int { 35 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -2575,9 +2444,9 @@ public enum FastSDXLControlnetCannyInpainting {
                 .optional("embeddings", \.embeddings),
                 .required("image_url", \.imageURL),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("request_id", \.requestID),
@@ -2589,9 +2458,9 @@ public enum FastSDXLControlnetCannyInpainting {
                 .required("mask_url", \.maskURL),
                 .optional("expand_prompt", \.expandPrompt),
                 .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
             ]
         }
 
@@ -2609,18 +2478,6 @@ public enum FastSDXLControlnetCannyInpainting {
             public static var expandPrompt: Bool { false }
             public static var numImages: Int { 1 }
             public static var numInferenceSteps: Int { 35 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            return validator.issues
         }
     }
 }
@@ -2771,25 +2628,25 @@ public enum FastSDXLImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
                 .optional("crop_output", \.cropOutput),
                 .optional("preserve_aspect_ratio", \.preserveAspectRatio),
                 .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("embeddings", \.embeddings),
                 .optional("seed", \.seed),
                 .optional("format", \.format),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .required("prompt", \.prompt),
                 .optional("loras", \.loras),
                 .required("image_url", \.imageURL),
                 .optional("sync_mode", \.syncMode),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
             ]
         }
 
@@ -2809,17 +2666,6 @@ public enum FastSDXLImageToImage {
             public static var syncMode: Bool { false }
             public static var negativePrompt: String { "" }
             public static var strength: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 65)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2957,9 +2803,9 @@ public enum FastSDXLInpainting {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
                 .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("embeddings", \.embeddings),
@@ -2967,14 +2813,14 @@ public enum FastSDXLInpainting {
                 .optional("format", \.format),
                 .required("mask_url", \.maskURL),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .required("prompt", \.prompt),
                 .optional("loras", \.loras),
                 .required("image_url", \.imageURL),
                 .optional("sync_mode", \.syncMode),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -2992,17 +2838,6 @@ public enum FastSDXLInpainting {
             public static var syncMode: Bool { false }
             public static var negativePrompt: String { "" }
             public static var strength: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 65)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3096,11 +2931,11 @@ public enum FireredImageEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
@@ -3119,15 +2954,6 @@ public enum FireredImageEdit {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { "" }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -3255,11 +3081,11 @@ public enum FireredImageEditV11 {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
@@ -3278,15 +3104,6 @@ public enum FireredImageEditV11 {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { "" }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

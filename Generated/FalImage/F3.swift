@@ -114,8 +114,8 @@ public enum Flux2FlexEdit {
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .required("image_urls", \.imageURLs),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1.5), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
             ]
         }
 
@@ -128,14 +128,6 @@ public enum Flux2FlexEdit {
             public static var syncMode: Bool { false }
             public static var guidanceScale: Double { 3.5 }
             public static var numInferenceSteps: Int { 28 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1.5, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -186,8 +178,8 @@ public enum Flux2FlexEdit {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -195,13 +187,6 @@ public enum Flux2FlexEdit {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -292,9 +277,9 @@ public enum Flux2Klein4b {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -309,14 +294,6 @@ public enum Flux2Klein4b {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -409,11 +386,11 @@ public enum Flux2Klein4bBase {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -432,15 +409,6 @@ public enum Flux2Klein4bBase {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -535,11 +503,11 @@ public enum Flux2Klein4bBaseEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -558,15 +526,6 @@ public enum Flux2Klein4bBaseEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -667,11 +626,11 @@ public enum Flux2Klein4bBaseEditLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -691,15 +650,6 @@ public enum Flux2Klein4bBaseEditLoRA {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -798,11 +748,11 @@ public enum Flux2Klein4bBaseLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -822,15 +772,6 @@ public enum Flux2Klein4bBaseLoRA {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -906,9 +847,9 @@ public enum Flux2Klein4bEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -923,14 +864,6 @@ public enum Flux2Klein4bEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1012,9 +945,9 @@ public enum Flux2Klein4bEditLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1030,14 +963,6 @@ public enum Flux2Klein4bEditLoRA {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1117,9 +1042,9 @@ public enum Flux2Klein4bLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1135,14 +1060,6 @@ public enum Flux2Klein4bLoRA {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1348,10 +1265,10 @@ public enum Flux2KleinRealtime {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("schedule_mu", \.scheduleMu),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
+                .optional("schedule_mu", \.scheduleMu, [.minimum(0.3), .maximum(2.5)]),
                 .optional("prompt", \.prompt),
-                .optional("output_feedback_strength", \.outputFeedbackStrength),
+                .optional("output_feedback_strength", \.outputFeedbackStrength, [.minimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
                 .optional("enable_interpolation", \.enableInterpolation),
                 .optional("image_size", \.imageSize),
@@ -1367,14 +1284,6 @@ public enum Flux2KleinRealtime {
             public static var outputFeedbackStrength: Double { 1 }
             public static var enableInterpolation: Bool { false }
             public static var imageSize: ImageSize { .square }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.scheduleMu, "schedule_mu", minimum: 0.3, maximum: 2.5)
-            validator.number(self.outputFeedbackStrength, "output_feedback_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1533,11 +1442,11 @@ public enum Flux2LoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("sync_mode", \.syncMode),
@@ -1559,16 +1468,6 @@ public enum Flux2LoRA {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 
     /// LoRA weight configuration.
@@ -1588,19 +1487,13 @@ public enum Flux2LoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("path", \.path),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1701,11 +1594,11 @@ public enum Flux2LoRAEdit {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("sync_mode", \.syncMode),
@@ -1726,16 +1619,6 @@ public enum Flux2LoRAEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1829,15 +1712,15 @@ public enum Flux2LoRAGalleryAddBackground {
                 .required("image_urls", \.imageURLs),
                 .optional("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -1852,16 +1735,6 @@ public enum Flux2LoRAGalleryAddBackground {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -2004,15 +1877,15 @@ public enum Flux2LoRAGalleryApartmentStaging {
                 .required("image_urls", \.imageURLs),
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -2026,16 +1899,6 @@ public enum Flux2LoRAGalleryApartmentStaging {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -2150,15 +2013,15 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -2173,16 +2036,6 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 

@@ -114,15 +114,15 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -137,16 +137,6 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -266,15 +256,15 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
                 .required("image_urls", \.imageURLs),
                 .optional("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -289,16 +279,6 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -413,15 +393,15 @@ public enum Flux2LoRAGalleryHdrStyle {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -436,16 +416,6 @@ public enum Flux2LoRAGalleryHdrStyle {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -575,19 +545,19 @@ public enum Flux2LoRAGalleryMultipleAngles {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_urls", \.imageURLs),
-                .optional("horizontal_angle", \.horizontalAngle),
-                .optional("vertical_angle", \.verticalAngle),
-                .optional("zoom", \.zoom),
+                .optional("horizontal_angle", \.horizontalAngle, [.minimum(0), .maximum(360)]),
+                .optional("vertical_angle", \.verticalAngle, [.minimum(0), .maximum(60)]),
+                .optional("zoom", \.zoom, [.minimum(0), .maximum(10)]),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -604,19 +574,6 @@ public enum Flux2LoRAGalleryMultipleAngles {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.horizontalAngle, "horizontal_angle", minimum: 0, maximum: 360)
-            validator.number(self.verticalAngle, "vertical_angle", minimum: 0, maximum: 60)
-            validator.number(self.zoom, "zoom", minimum: 0, maximum: 10)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -731,15 +688,15 @@ public enum Flux2LoRAGalleryRealism {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -754,16 +711,6 @@ public enum Flux2LoRAGalleryRealism {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -878,15 +825,15 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -901,16 +848,6 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -1025,15 +962,15 @@ public enum Flux2LoRAGallerySepiaVintage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -1048,16 +985,6 @@ public enum Flux2LoRAGallerySepiaVintage {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -1175,15 +1102,15 @@ public enum Flux2LoRAGalleryVirtualTryon {
                 .required("image_urls", \.imageURLs),
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -1197,16 +1124,6 @@ public enum Flux2LoRAGalleryVirtualTryon {
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -1315,12 +1232,6 @@ public enum Flux2Max {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
-        }
     }
 }
 
@@ -1408,12 +1319,6 @@ public enum Flux2MaxEdit {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -1595,16 +1500,16 @@ public enum FluxControlLoRACanny {
                 .required("prompt", \.prompt),
                 .optional("image_url", \.imageURL),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("control_lora_image_url", \.controlLoRAImageURL),
-                .optional("control_lora_strength", \.controlLoRAStrength),
+                .optional("control_lora_strength", \.controlLoRAStrength, [.minimum(0), .maximum(2)]),
                 .optional("preprocess_depth", \.preprocessDepth),
             ]
         }
@@ -1620,17 +1525,6 @@ public enum FluxControlLoRACanny {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var controlLoRAStrength: Double { 1 }
             public static var preprocessDepth: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlLoRAStrength, "control_lora_strength", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 }
@@ -1739,17 +1633,17 @@ public enum FluxControlLoRACannyImageToImage {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("control_lora_image_url", \.controlLoRAImageURL),
-                .optional("control_lora_strength", \.controlLoRAStrength),
-                .optional("strength", \.strength),
+                .optional("control_lora_strength", \.controlLoRAStrength, [.minimum(0), .maximum(2)]),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -1763,18 +1657,6 @@ public enum FluxControlLoRACannyImageToImage {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var controlLoRAStrength: Double { 1 }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlLoRAStrength, "control_lora_strength", minimum: 0, maximum: 2)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1928,12 +1810,12 @@ public enum FluxDifferentialDiffusion {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .required("change_map_image_url", \.changeMapImageURL),
-                .optional("strength", \.strength),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -1946,15 +1828,6 @@ public enum FluxDifferentialDiffusion {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2188,7 +2061,7 @@ public enum FluxGeneral {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("control_loras", \.controlLoRAs),
@@ -2197,28 +2070,28 @@ public enum FluxGeneral {
                 .optional("ip_adapters", \.ipAdapters),
                 .optional("easycontrols", \.easycontrols),
                 .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
                 .optional("use_real_cfg", \.useRealCFG),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength),
-                .optional("reference_start", \.referenceStart),
-                .optional("reference_end", \.referenceEnd),
-                .optional("base_shift", \.baseShift),
-                .optional("max_shift", \.maxShift),
+                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
+                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
+                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
+                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
+                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
                 .optional("output_format", \.outputFormat),
                 .optional("use_beta_schedule", \.useBetaSchedule),
                 .optional("sigma_schedule", \.sigmaSchedule),
                 .optional("scheduler", \.scheduler),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale),
-                .optional("nag_tau", \.nagTau),
-                .optional("nag_alpha", \.nagAlpha),
-                .optional("nag_end", \.nagEnd),
+                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
+                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
+                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
             ]
         }
 
@@ -2245,30 +2118,6 @@ public enum FluxGeneral {
             public static var nagTau: Double { 2.5 }
             public static var nagAlpha: Double { 0.25 }
             public static var nagEnd: Double { 0.25 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.controlnetUnions, "controlnet_unions")
-            validator.nested(self.ipAdapters, "ip_adapters")
-            validator.nested(self.easycontrols, "easycontrols")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.realCFGScale, "real_cfg_scale", minimum: 0, maximum: 5)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 10)
-            validator.number(self.referenceStrength, "reference_strength", minimum: -3, maximum: 3)
-            validator.number(self.referenceStart, "reference_start", minimum: 0, maximum: 1)
-            validator.number(self.referenceEnd, "reference_end", minimum: 0, maximum: 1)
-            validator.number(self.baseShift, "base_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.maxShift, "max_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.nagScale, "nag_scale", exclusiveMinimum: 1, maximum: 10)
-            validator.number(self.nagTau, "nag_tau", exclusiveMinimum: 0)
-            validator.number(self.nagAlpha, "nag_alpha", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.nagEnd, "nag_end", exclusiveMinimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2399,10 +2248,10 @@ public enum FluxGeneral {
                 .optional("variant", \.variant),
                 .required("control_image_url", \.controlImageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold),
-                .optional("conditioning_scale", \.conditioningScale),
-                .optional("start_percentage", \.startPercentage),
-                .optional("end_percentage", \.endPercentage),
+                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
+                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
+                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
+                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2412,15 +2261,6 @@ public enum FluxGeneral {
             public static var conditioningScale: Double { 1 }
             public static var startPercentage: Double { 0 }
             public static var endPercentage: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
-            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
-            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2448,12 +2288,6 @@ public enum FluxGeneral {
                 .optional("variant", \.variant),
                 .required("controls", \.controls),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.controls, "controls")
-            return validator.issues
         }
     }
 
@@ -2512,10 +2346,10 @@ public enum FluxGeneral {
                 .required("control_image_url", \.controlImageURL),
                 .optional("mask_image_url", \.maskImageURL),
                 .required("control_mode", \.controlMode),
-                .optional("conditioning_scale", \.conditioningScale),
-                .optional("mask_threshold", \.maskThreshold),
-                .optional("start_percentage", \.startPercentage),
-                .optional("end_percentage", \.endPercentage),
+                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
+                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
+                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
+                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2525,15 +2359,6 @@ public enum FluxGeneral {
             public static var maskThreshold: Double { 0.5 }
             public static var startPercentage: Double { 0 }
             public static var endPercentage: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-            validator.number(self.maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
-            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
-            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2612,7 +2437,7 @@ public enum FluxGeneral {
                 .optional("image_encoder_weight_name", \.imageEncoderWeightName),
                 .required("image_url", \.imageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold),
+                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
                 .required("scale", \.scale),
             ]
         }
@@ -2620,12 +2445,6 @@ public enum FluxGeneral {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var maskThreshold: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
-            return validator.issues
         }
     }
 
@@ -2651,7 +2470,7 @@ public enum FluxGeneral {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("control_method_url", \.controlMethodURL),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(2)]),
                 .required("image_url", \.imageURL),
                 .required("image_control_type", \.imageControlType),
             ]
@@ -2660,12 +2479,6 @@ public enum FluxGeneral {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 

@@ -284,7 +284,7 @@ public enum FluxGeneralDifferentialDiffusion {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("control_loras", \.controlLoRAs),
@@ -293,31 +293,31 @@ public enum FluxGeneralDifferentialDiffusion {
                 .optional("ip_adapters", \.ipAdapters),
                 .optional("easycontrols", \.easycontrols),
                 .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
                 .optional("use_real_cfg", \.useRealCFG),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength),
-                .optional("reference_start", \.referenceStart),
-                .optional("reference_end", \.referenceEnd),
-                .optional("base_shift", \.baseShift),
-                .optional("max_shift", \.maxShift),
+                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
+                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
+                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
+                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
+                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
                 .optional("output_format", \.outputFormat),
                 .optional("use_beta_schedule", \.useBetaSchedule),
                 .optional("sigma_schedule", \.sigmaSchedule),
                 .optional("scheduler", \.scheduler),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale),
-                .optional("nag_tau", \.nagTau),
-                .optional("nag_alpha", \.nagAlpha),
-                .optional("nag_end", \.nagEnd),
+                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
+                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
+                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
                 .required("change_map_image_url", \.changeMapImageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -345,31 +345,6 @@ public enum FluxGeneralDifferentialDiffusion {
             public static var nagAlpha: Double { 0.25 }
             public static var nagEnd: Double { 0.25 }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.controlnetUnions, "controlnet_unions")
-            validator.nested(self.ipAdapters, "ip_adapters")
-            validator.nested(self.easycontrols, "easycontrols")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.realCFGScale, "real_cfg_scale", minimum: 0, maximum: 5)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 10)
-            validator.number(self.referenceStrength, "reference_strength", minimum: -3, maximum: 3)
-            validator.number(self.referenceStart, "reference_start", minimum: 0, maximum: 1)
-            validator.number(self.referenceEnd, "reference_end", minimum: 0, maximum: 1)
-            validator.number(self.baseShift, "base_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.maxShift, "max_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.nagScale, "nag_scale", exclusiveMinimum: 1, maximum: 10)
-            validator.number(self.nagTau, "nag_tau", exclusiveMinimum: 0)
-            validator.number(self.nagAlpha, "nag_alpha", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.nagEnd, "nag_end", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -626,7 +601,7 @@ public enum FluxGeneralImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("control_loras", \.controlLoRAs),
@@ -635,30 +610,30 @@ public enum FluxGeneralImageToImage {
                 .optional("ip_adapters", \.ipAdapters),
                 .optional("easycontrols", \.easycontrols),
                 .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
                 .optional("use_real_cfg", \.useRealCFG),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength),
-                .optional("reference_start", \.referenceStart),
-                .optional("reference_end", \.referenceEnd),
-                .optional("base_shift", \.baseShift),
-                .optional("max_shift", \.maxShift),
+                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
+                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
+                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
+                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
+                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
                 .optional("output_format", \.outputFormat),
                 .optional("use_beta_schedule", \.useBetaSchedule),
                 .optional("sigma_schedule", \.sigmaSchedule),
                 .optional("scheduler", \.scheduler),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale),
-                .optional("nag_tau", \.nagTau),
-                .optional("nag_alpha", \.nagAlpha),
-                .optional("nag_end", \.nagEnd),
+                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
+                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
+                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -686,31 +661,6 @@ public enum FluxGeneralImageToImage {
             public static var nagAlpha: Double { 0.25 }
             public static var nagEnd: Double { 0.25 }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.controlnetUnions, "controlnet_unions")
-            validator.nested(self.ipAdapters, "ip_adapters")
-            validator.nested(self.easycontrols, "easycontrols")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.realCFGScale, "real_cfg_scale", minimum: 0, maximum: 5)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 10)
-            validator.number(self.referenceStrength, "reference_strength", minimum: -3, maximum: 3)
-            validator.number(self.referenceStart, "reference_start", minimum: 0, maximum: 1)
-            validator.number(self.referenceEnd, "reference_end", minimum: 0, maximum: 1)
-            validator.number(self.baseShift, "base_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.maxShift, "max_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.nagScale, "nag_scale", exclusiveMinimum: 1, maximum: 10)
-            validator.number(self.nagTau, "nag_tau", exclusiveMinimum: 0)
-            validator.number(self.nagAlpha, "nag_alpha", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.nagEnd, "nag_end", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -971,7 +921,7 @@ public enum FluxGeneralInpainting {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("control_loras", \.controlLoRAs),
@@ -980,30 +930,30 @@ public enum FluxGeneralInpainting {
                 .optional("ip_adapters", \.ipAdapters),
                 .optional("easycontrols", \.easycontrols),
                 .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("real_cfg_scale", \.realCFGScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
                 .optional("use_real_cfg", \.useRealCFG),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength),
-                .optional("reference_start", \.referenceStart),
-                .optional("reference_end", \.referenceEnd),
-                .optional("base_shift", \.baseShift),
-                .optional("max_shift", \.maxShift),
+                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
+                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
+                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
+                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
+                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
                 .optional("output_format", \.outputFormat),
                 .optional("use_beta_schedule", \.useBetaSchedule),
                 .optional("sigma_schedule", \.sigmaSchedule),
                 .optional("scheduler", \.scheduler),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale),
-                .optional("nag_tau", \.nagTau),
-                .optional("nag_alpha", \.nagAlpha),
-                .optional("nag_end", \.nagEnd),
+                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
+                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
+                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("mask_url", \.maskURL),
             ]
         }
@@ -1032,31 +982,6 @@ public enum FluxGeneralInpainting {
             public static var nagAlpha: Double { 0.25 }
             public static var nagEnd: Double { 0.25 }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.controlnetUnions, "controlnet_unions")
-            validator.nested(self.ipAdapters, "ip_adapters")
-            validator.nested(self.easycontrols, "easycontrols")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.realCFGScale, "real_cfg_scale", minimum: 0, maximum: 5)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 10)
-            validator.number(self.referenceStrength, "reference_strength", minimum: -3, maximum: 3)
-            validator.number(self.referenceStart, "reference_start", minimum: 0, maximum: 1)
-            validator.number(self.referenceEnd, "reference_end", minimum: 0, maximum: 1)
-            validator.number(self.baseShift, "base_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.maxShift, "max_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.nagScale, "nag_scale", exclusiveMinimum: 1, maximum: 10)
-            validator.number(self.nagTau, "nag_tau", exclusiveMinimum: 0)
-            validator.number(self.nagAlpha, "nag_alpha", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.nagEnd, "nag_end", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1316,7 +1241,7 @@ public enum FluxGeneralRfInversion {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("control_loras", \.controlLoRAs),
@@ -1324,29 +1249,29 @@ public enum FluxGeneralRfInversion {
                 .optional("controlnet_unions", \.controlnetUnions),
                 .optional("easycontrols", \.easycontrols),
                 .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength),
-                .optional("reference_start", \.referenceStart),
-                .optional("reference_end", \.referenceEnd),
-                .optional("base_shift", \.baseShift),
-                .optional("max_shift", \.maxShift),
+                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
+                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
+                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
+                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
+                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
                 .optional("output_format", \.outputFormat),
                 .optional("use_beta_schedule", \.useBetaSchedule),
                 .optional("sigma_schedule", \.sigmaSchedule),
                 .optional("scheduler", \.scheduler),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale),
-                .optional("nag_tau", \.nagTau),
-                .optional("nag_alpha", \.nagAlpha),
-                .optional("nag_end", \.nagEnd),
+                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
+                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
+                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
-                .optional("controller_guidance_forward", \.controllerGuidanceForward),
-                .optional("controller_guidance_reverse", \.controllerGuidanceReverse),
+                .optional("controller_guidance_forward", \.controllerGuidanceForward, [.minimum(0.01), .maximum(3)]),
+                .optional("controller_guidance_reverse", \.controllerGuidanceReverse, [.minimum(0.01), .maximum(3)]),
                 .optional("reverse_guidance_start", \.reverseGuidanceStart),
                 .optional("reverse_guidance_end", \.reverseGuidanceEnd),
                 .optional("reverse_guidance_schedule", \.reverseGuidanceSchedule),
@@ -1379,30 +1304,6 @@ public enum FluxGeneralRfInversion {
             public static var reverseGuidanceStart: Int { 0 }
             public static var reverseGuidanceEnd: Int { 8 }
             public static var reverseGuidanceSchedule: ReverseGuidanceSchedule { .constant }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.controlnetUnions, "controlnet_unions")
-            validator.nested(self.easycontrols, "easycontrols")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 10)
-            validator.number(self.referenceStrength, "reference_strength", minimum: -3, maximum: 3)
-            validator.number(self.referenceStart, "reference_start", minimum: 0, maximum: 1)
-            validator.number(self.referenceEnd, "reference_end", minimum: 0, maximum: 1)
-            validator.number(self.baseShift, "base_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.maxShift, "max_shift", minimum: 0.01, maximum: 5)
-            validator.number(self.nagScale, "nag_scale", exclusiveMinimum: 1, maximum: 10)
-            validator.number(self.nagTau, "nag_tau", exclusiveMinimum: 0)
-            validator.number(self.nagAlpha, "nag_alpha", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.nagEnd, "nag_end", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.controllerGuidanceForward, "controller_guidance_forward", minimum: 0.01, maximum: 3)
-            validator.number(self.controllerGuidanceReverse, "controller_guidance_reverse", minimum: 0.01, maximum: 3)
-            return validator.issues
         }
     }
 
@@ -1512,11 +1413,11 @@ public enum FluxKontextDev {
             [
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -1534,14 +1435,6 @@ public enum FluxKontextDev {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var resolutionMode: ResolutionMode { .matchInput }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1670,11 +1563,11 @@ public enum FluxKontextLoRA {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("loras", \.loras),
@@ -1693,15 +1586,6 @@ public enum FluxKontextLoRA {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var resolutionMode: ResolutionMode { .matchInput }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1809,18 +1693,18 @@ public enum FluxKontextLoRAInpaint {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("loras", \.loras),
                 .optional("acceleration", \.acceleration),
                 .required("reference_image_url", \.referenceImageURL),
                 .required("mask_url", \.maskURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -1834,16 +1718,6 @@ public enum FluxKontextLoRAInpaint {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var strength: Double { 0.88 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1940,11 +1814,11 @@ public enum FluxKontextLoRATextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("loras", \.loras),
@@ -1962,16 +1836,6 @@ public enum FluxKontextLoRATextToImage {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -2103,12 +1967,12 @@ public enum FluxKreaLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2125,16 +1989,6 @@ public enum FluxKreaLoRA {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2239,17 +2093,17 @@ public enum FluxKreaLoRAImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -2263,17 +2117,6 @@ public enum FluxKreaLoRAImageToImage {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2382,17 +2225,17 @@ public enum FluxKreaLoRAInpainting {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("mask_url", \.maskURL),
             ]
         }
@@ -2407,17 +2250,6 @@ public enum FluxKreaLoRAInpainting {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2572,12 +2404,12 @@ public enum FluxLoRACanny {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2594,16 +2426,6 @@ public enum FluxLoRACanny {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2702,12 +2524,12 @@ public enum FluxLoRADepth {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2724,16 +2546,6 @@ public enum FluxLoRADepth {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2855,12 +2667,12 @@ public enum FluxLoRAFill {
             [
                 .optional("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(28), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2884,16 +2696,6 @@ public enum FluxLoRAFill {
             public static var acceleration: Acceleration { .noAcceleration }
             public static var pasteBack: Bool { true }
             public static var resizeToOriginal: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 28, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 

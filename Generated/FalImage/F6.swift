@@ -107,9 +107,9 @@ public enum FluxProKontext {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -126,13 +126,6 @@ public enum FluxProKontext {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -301,9 +294,9 @@ public enum FluxProKontextMaxMulti {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -320,13 +313,6 @@ public enum FluxProKontextMaxMulti {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -409,9 +395,9 @@ public enum FluxProKontextMaxTextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -428,13 +414,6 @@ public enum FluxProKontextMaxTextToImage {
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
             public static var aspectRatio: AspectRatio { ._1x1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -548,7 +527,7 @@ public enum FluxProV11 {
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -563,13 +542,6 @@ public enum FluxProV11 {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -664,11 +636,11 @@ public enum FluxProV11Redux {
             [
                 .optional("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -687,15 +659,6 @@ public enum FluxProV11Redux {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -787,12 +750,12 @@ public enum FluxProV11Ultra {
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
                 .optional("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("raw", \.raw),
             ]
@@ -808,13 +771,6 @@ public enum FluxProV11Ultra {
             public static var imagePromptStrength: Double { 0.1 }
             public static var aspectRatio: AspectRatio { .preset(._16x9) }
             public static var raw: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -956,16 +912,16 @@ public enum FluxProV11UltraFinetuned {
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
                 .optional("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("raw", \.raw),
                 .required("finetune_id", \.finetuneID),
-                .required("finetune_strength", \.finetuneStrength),
+                .required("finetune_strength", \.finetuneStrength, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -979,14 +935,6 @@ public enum FluxProV11UltraFinetuned {
             public static var imagePromptStrength: Double { 0.1 }
             public static var aspectRatio: AspectRatio { .preset(._16x9) }
             public static var raw: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
-            validator.number(self.finetuneStrength, "finetune_strength", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 }
@@ -1081,12 +1029,12 @@ public enum FluxProV11UltraRedux {
                 .optional("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
                 .required("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("raw", \.raw),
             ]
@@ -1103,13 +1051,6 @@ public enum FluxProV11UltraRedux {
             public static var imagePromptStrength: Double { 0.1 }
             public static var aspectRatio: AspectRatio { .preset(._16x9) }
             public static var raw: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1187,7 +1128,7 @@ public enum FluxProV1Fill {
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
@@ -1203,12 +1144,6 @@ public enum FluxProV1Fill {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1298,14 +1233,14 @@ public enum FluxProV1FillFinetuned {
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
                 .required("image_url", \.imageURL),
                 .required("mask_url", \.maskURL),
                 .required("finetune_id", \.finetuneID),
-                .required("finetune_strength", \.finetuneStrength),
+                .required("finetune_strength", \.finetuneStrength, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -1316,13 +1251,6 @@ public enum FluxProV1FillFinetuned {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.finetuneStrength, "finetune_strength", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 }
@@ -1426,14 +1354,14 @@ public enum FluxPulid {
                 .required("prompt", \.prompt),
                 .required("reference_image_url", \.referenceImageURL),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("sync_mode", \.syncMode),
-                .optional("start_step", \.startStep),
-                .optional("true_cfg", \.trueCFG),
-                .optional("id_weight", \.idWeight),
+                .optional("start_step", \.startStep, [.minimum(0), .maximum(50)]),
+                .optional("true_cfg", \.trueCFG, [.minimum(1), .maximum(10)]),
+                .optional("id_weight", \.idWeight, [.minimum(0), .maximum(1)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("max_sequence_length", \.maxSequenceLength),
             ]
@@ -1451,17 +1379,6 @@ public enum FluxPulid {
             public static var idWeight: Double { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var maxSequenceLength: MaxSequenceLength { ._128 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.startStep, "start_step", minimum: 0, maximum: 50)
-            validator.number(self.trueCFG, "true_cfg", minimum: 1, maximum: 10)
-            validator.number(self.idWeight, "id_weight", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1632,11 +1549,11 @@ public enum FluxSubject {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -1651,15 +1568,6 @@ public enum FluxSubject {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1722,11 +1630,11 @@ public enum FluxVisionUpscaler {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
-                .optional("creativity", \.creativity),
-                .optional("guidance", \.guidance),
-                .optional("steps", \.steps),
+                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
+                .optional("guidance", \.guidance, [.minimum(1), .maximum(4)]),
+                .optional("steps", \.steps, [.minimum(4), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -1738,15 +1646,6 @@ public enum FluxVisionUpscaler {
             public static var guidance: Double { 1 }
             public static var steps: Int { 20 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.creativity, "creativity", minimum: 0, maximum: 1)
-            validator.number(self.guidance, "guidance", minimum: 1, maximum: 4)
-            validator.number(self.steps, "steps", minimum: 4, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -1960,13 +1859,13 @@ public enum FooocusImagePrompt {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("styles", \.styles),
                 .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("sharpness", \.sharpness),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
+                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("loras", \.loras),
                 .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch),
+                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
@@ -2006,20 +1905,6 @@ public enum FooocusImagePrompt {
             public static var uovMethod: UovMethod { .disabled }
             public static var mixingImagePromptAndVaryUpscale: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 30)
-            validator.number(self.sharpness, "sharpness", minimum: 0, maximum: 30)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.refinerSwitch, "refiner_switch", minimum: 0, maximum: 1)
-            validator.nested(self.imagePrompt1, "image_prompt_1")
-            validator.nested(self.imagePrompt2, "image_prompt_2")
-            validator.nested(self.imagePrompt3, "image_prompt_3")
-            validator.nested(self.imagePrompt4, "image_prompt_4")
-            return validator.issues
         }
     }
 
@@ -2355,8 +2240,8 @@ public enum FooocusImagePrompt {
             [
                 .optional("type", \.type),
                 .optional("image_url", \.imageURL),
-                .optional("stop_at", \.stopAt),
-                .optional("weight", \.weight),
+                .optional("stop_at", \.stopAt, [.minimum(0), .maximum(1)]),
+                .optional("weight", \.weight, [.minimum(0), .maximum(2)]),
             ]
         }
 
@@ -2365,13 +2250,6 @@ public enum FooocusImagePrompt {
             public static var type: TypeModel { .imagePrompt }
             public static var stopAt: Double { 0.5 }
             public static var weight: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stopAt, "stop_at", minimum: 0, maximum: 1)
-            validator.number(self.weight, "weight", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -2680,13 +2558,13 @@ public enum FooocusInpaint {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("styles", \.styles),
                 .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("sharpness", \.sharpness),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
+                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("loras", \.loras),
                 .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch),
+                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
@@ -2698,9 +2576,9 @@ public enum FooocusInpaint {
                 .optional("override_inpaint_options", \.overrideInpaintOptions),
                 .optional("inpaint_disable_initial_latent", \.inpaintDisableInitialLatent),
                 .optional("inpaint_engine", \.inpaintEngine),
-                .optional("inpaint_strength", \.inpaintStrength),
-                .optional("inpaint_respective_field", \.inpaintRespectiveField),
-                .optional("inpaint_erode_or_dilate", \.inpaintErodeOrDilate),
+                .optional("inpaint_strength", \.inpaintStrength, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("inpaint_respective_field", \.inpaintRespectiveField, [.minimum(0), .maximum(1)]),
+                .optional("inpaint_erode_or_dilate", \.inpaintErodeOrDilate, [.minimum(-64), .maximum(64)]),
                 .optional("invert_mask", \.invertMask),
                 .optional("image_prompt_1", \.imagePrompt1),
                 .optional("image_prompt_2", \.imagePrompt2),
@@ -2735,23 +2613,6 @@ public enum FooocusInpaint {
             public static var invertMask: Bool { false }
             public static var mixingImagePromptAndInpaint: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 30)
-            validator.number(self.sharpness, "sharpness", minimum: 0, maximum: 30)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.refinerSwitch, "refiner_switch", minimum: 0, maximum: 1)
-            validator.number(self.inpaintStrength, "inpaint_strength", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.inpaintRespectiveField, "inpaint_respective_field", minimum: 0, maximum: 1)
-            validator.number(self.inpaintErodeOrDilate, "inpaint_erode_or_dilate", minimum: -64, maximum: 64)
-            validator.nested(self.imagePrompt1, "image_prompt_1")
-            validator.nested(self.imagePrompt2, "image_prompt_2")
-            validator.nested(self.imagePrompt3, "image_prompt_3")
-            validator.nested(self.imagePrompt4, "image_prompt_4")
-            return validator.issues
         }
     }
 
@@ -2927,13 +2788,13 @@ public enum FooocusUpscaleOrVary {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("styles", \.styles),
                 .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("sharpness", \.sharpness),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
+                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("loras", \.loras),
                 .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch),
+                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("seed", \.seed),
@@ -2964,20 +2825,6 @@ public enum FooocusUpscaleOrVary {
             public static var uovMethod: UovMethod { .varyStrong }
             public static var mixingImagePromptAndVaryUpscale: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 30)
-            validator.number(self.sharpness, "sharpness", minimum: 0, maximum: 30)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.refinerSwitch, "refiner_switch", minimum: 0, maximum: 1)
-            validator.nested(self.imagePrompt1, "image_prompt_1")
-            validator.nested(self.imagePrompt2, "image_prompt_2")
-            validator.nested(self.imagePrompt3, "image_prompt_3")
-            validator.nested(self.imagePrompt4, "image_prompt_4")
-            return validator.issues
         }
     }
 }

@@ -90,8 +90,8 @@ public enum Gemini25FlashImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
@@ -109,13 +109,6 @@ public enum Gemini25FlashImage {
             public static var safetyTolerance: SafetyTolerance { ._4 }
             public static var syncMode: Bool { false }
             public static var limitGenerations: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -231,8 +224,8 @@ public enum Gemini25FlashImageEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
@@ -251,13 +244,6 @@ public enum Gemini25FlashImageEdit {
             public static var safetyTolerance: SafetyTolerance { ._4 }
             public static var syncMode: Bool { false }
             public static var limitGenerations: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -393,14 +379,14 @@ public enum Gemini31FlashImagePreview {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("sync_mode", \.syncMode),
-                .optional("system_prompt", \.systemPrompt),
+                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
                 .optional("resolution", \.resolution),
                 .optional("limit_generations", \.limitGenerations),
                 .optional("enable_web_search", \.enableWebSearch),
@@ -419,14 +405,6 @@ public enum Gemini31FlashImagePreview {
             public static var resolution: Resolution { ._1K }
             public static var limitGenerations: Bool { true }
             public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
         }
     }
 
@@ -578,15 +556,15 @@ public enum Gemini31FlashImagePreviewEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("sync_mode", \.syncMode),
                 .required("image_urls", \.imageURLs),
-                .optional("system_prompt", \.systemPrompt),
+                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
                 .optional("resolution", \.resolution),
                 .optional("limit_generations", \.limitGenerations),
                 .optional("enable_web_search", \.enableWebSearch),
@@ -605,14 +583,6 @@ public enum Gemini31FlashImagePreviewEdit {
             public static var resolution: Resolution { ._1K }
             public static var limitGenerations: Bool { true }
             public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
         }
     }
 }
@@ -705,14 +675,14 @@ public enum Gemini3ProImagePreview {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("sync_mode", \.syncMode),
-                .optional("system_prompt", \.systemPrompt),
+                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
                 .optional("resolution", \.resolution),
                 .optional("limit_generations", \.limitGenerations),
                 .optional("enable_web_search", \.enableWebSearch),
@@ -730,14 +700,6 @@ public enum Gemini3ProImagePreview {
             public static var resolution: Resolution { ._1K }
             public static var limitGenerations: Bool { false }
             public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
         }
     }
 
@@ -848,15 +810,15 @@ public enum Gemini3ProImagePreviewEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("sync_mode", \.syncMode),
                 .required("image_urls", \.imageURLs),
-                .optional("system_prompt", \.systemPrompt),
+                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
                 .optional("resolution", \.resolution),
                 .optional("limit_generations", \.limitGenerations),
                 .optional("enable_web_search", \.enableWebSearch),
@@ -874,14 +836,6 @@ public enum Gemini3ProImagePreviewEdit {
             public static var resolution: Resolution { ._1K }
             public static var limitGenerations: Bool { false }
             public static var enableWebSearch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 50000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.string(self.systemPrompt, "system_prompt", maxLength: 50000)
-            return validator.issues
         }
     }
 }
@@ -957,14 +911,14 @@ public enum Genfocus {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("focus_point", \.focusPoint),
-                .optional("blur_strength", \.blurStrength),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("focus_point", \.focusPoint, [.minItems(2), .maxItems(2)]),
+                .optional("blur_strength", \.blurStrength, [.minimum(0), .maximum(50)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(25), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
-                .optional("target_long_side", \.targetLongSide),
+                .optional("target_long_side", \.targetLongSide, [.minimum(256), .maximum(2048)]),
             ]
         }
 
@@ -976,15 +930,6 @@ public enum Genfocus {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var targetLongSide: Int { 512 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.focusPoint, "focus_point", minItems: 2, maxItems: 2)
-            validator.number(self.blurStrength, "blur_strength", minimum: 0, maximum: 50)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 25, maximum: 50)
-            validator.number(self.targetLongSide, "target_long_side", minimum: 256, maximum: 2048)
-            return validator.issues
         }
     }
 
@@ -1082,12 +1027,12 @@ public enum GenfocusAllInFocus {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
-                .optional("target_long_side", \.targetLongSide),
+                .optional("target_long_side", \.targetLongSide, [.minimum(256), .maximum(2048)]),
             ]
         }
 
@@ -1098,13 +1043,6 @@ public enum GenfocusAllInFocus {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var targetLongSide: Int { 512 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.targetLongSide, "target_long_side", minimum: 256, maximum: 2048)
-            return validator.issues
         }
     }
 }
@@ -1245,10 +1183,10 @@ public enum GlmImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -1266,15 +1204,6 @@ public enum GlmImage {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1325,8 +1254,8 @@ public enum GlmImage {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -1334,13 +1263,6 @@ public enum GlmImage {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -1482,10 +1404,10 @@ public enum GlmImageImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -1504,15 +1426,6 @@ public enum GlmImageImageToImage {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1579,11 +1492,11 @@ public enum GptImage15 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
                 .optional("image_size", \.imageSize),
                 .optional("background", \.background),
                 .optional("quality", \.quality),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1597,13 +1510,6 @@ public enum GptImage15 {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2, maxLength: 32000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1743,13 +1649,13 @@ public enum GptImage15Edit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
                 .optional("background", \.background),
                 .optional("quality", \.quality),
                 .optional("input_fidelity", \.inputFidelity),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("mask_image_url", \.maskImageURL),
@@ -1765,13 +1671,6 @@ public enum GptImage15Edit {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2, maxLength: 32000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1879,13 +1778,13 @@ public enum GptImage1EditImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2)]),
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
                 .optional("background", \.background),
                 .optional("quality", \.quality),
                 .optional("input_fidelity", \.inputFidelity),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1900,13 +1799,6 @@ public enum GptImage1EditImage {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1992,11 +1884,11 @@ public enum GptImage1Mini {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2)]),
                 .optional("image_size", \.imageSize),
                 .optional("background", \.background),
                 .optional("quality", \.quality),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -2010,13 +1902,6 @@ public enum GptImage1Mini {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2092,12 +1977,12 @@ public enum GptImage1MiniEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2)]),
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
                 .optional("background", \.background),
                 .optional("quality", \.quality),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -2111,13 +1996,6 @@ public enum GptImage1MiniEdit {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -116,12 +116,12 @@ public enum HidreamE11 {
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("image_guidance_scale", \.imageGuidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -137,15 +137,6 @@ public enum HidreamE11 {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.imageGuidanceScale, "image_guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -229,10 +220,10 @@ public enum HidreamI1Dev {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -246,14 +237,6 @@ public enum HidreamI1Dev {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -337,10 +320,10 @@ public enum HidreamI1Fast {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -354,14 +337,6 @@ public enum HidreamI1Fast {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -458,11 +433,11 @@ public enum HidreamI1Full {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("loras", \.loras),
@@ -478,16 +453,6 @@ public enum HidreamI1Full {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 
@@ -512,19 +477,13 @@ public enum HidreamI1Full {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -628,16 +587,16 @@ public enum HidreamI1FullImageToImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("loras", \.loras),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -651,17 +610,6 @@ public enum HidreamI1FullImageToImage {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var strength: Double { 0.75 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -781,13 +729,13 @@ public enum HidreamO1Image {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("reference_image_urls", \.referenceImageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -804,16 +752,6 @@ public enum HidreamO1Image {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var keepOriginalAspect: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -937,13 +875,13 @@ public enum HidreamO1ImageDev {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("reference_image_urls", \.referenceImageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(28)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -960,16 +898,6 @@ public enum HidreamO1ImageDev {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var keepOriginalAspect: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 28)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1061,13 +989,13 @@ public enum HidreamO1ImageDevEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("reference_image_urls", \.referenceImageURLs),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(28)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1084,17 +1012,6 @@ public enum HidreamO1ImageDevEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var keepOriginalAspect: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 28)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1186,13 +1103,13 @@ public enum HidreamO1ImageEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("reference_image_urls", \.referenceImageURLs),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1209,17 +1126,6 @@ public enum HidreamO1ImageEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var keepOriginalAspect: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1316,9 +1222,9 @@ public enum HunyuanImageV21TextToImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("use_reprompt", \.useReprompt),
                 .optional("use_refiner", \.useRefiner),
@@ -1340,15 +1246,6 @@ public enum HunyuanImageV21TextToImage {
             public static var enableSafetyChecker: Bool { true }
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -1446,8 +1343,8 @@ public enum HunyuanImageV3InstructEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
@@ -1464,14 +1361,6 @@ public enum HunyuanImageV3InstructEdit {
             public static var enableSafetyChecker: Bool { true }
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1545,8 +1434,8 @@ public enum HunyuanImageV3InstructTextToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
@@ -1562,14 +1451,6 @@ public enum HunyuanImageV3InstructTextToImage {
             public static var enableSafetyChecker: Bool { true }
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1662,9 +1543,9 @@ public enum HunyuanImageV3TextToImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
@@ -1684,15 +1565,6 @@ public enum HunyuanImageV3TextToImage {
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1822,9 +1694,9 @@ public enum HyWuEdit {
                 .required("prompt", \.prompt),
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_thinking", \.enableThinking),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1841,14 +1713,6 @@ public enum HyWuEdit {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 

@@ -141,12 +141,12 @@ public enum IPAdapterFaceID {
                 .optional("face_images_data_url", \.faceImagesDataURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_samples", \.numSamples),
-                .optional("width", \.width),
-                .optional("height", \.height),
-                .optional("face_id_det_size", \.faceIDDetSize),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(200)]),
+                .optional("num_samples", \.numSamples, [.minimum(1), .maximum(4)]),
+                .optional("width", \.width, [.minimum(512), .maximum(1024)]),
+                .optional("height", \.height, [.minimum(512), .maximum(1024)]),
+                .optional("face_id_det_size", \.faceIDDetSize, [.minimum(64), .maximum(640)]),
                 .optional("base_1_5_model_repo", \.base1x5ModelRepo),
                 .optional("base_sdxl_model_repo", \.baseSDXLModelRepo),
             ]
@@ -164,17 +164,6 @@ public enum IPAdapterFaceID {
             public static var faceIDDetSize: Int { 640 }
             public static var base1x5ModelRepo: String { "SG161222/Realistic_Vision_V4.0_noVAE" }
             public static var baseSDXLModelRepo: String { "SG161222/RealVisXL_V3.0" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 16)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 200)
-            validator.number(self.numSamples, "num_samples", minimum: 1, maximum: 4)
-            validator.number(self.width, "width", minimum: 512, maximum: 1024)
-            validator.number(self.height, "height", minimum: 512, maximum: 1024)
-            validator.number(self.faceIDDetSize, "face_id_det_size", minimum: 64, maximum: 640)
-            return validator.issues
         }
     }
 
@@ -326,19 +315,19 @@ public enum IclightV2 {
                 .optional("negative_prompt", \.negativePrompt),
                 .required("image_url", \.imageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("background_threshold", \.backgroundThreshold),
+                .optional("background_threshold", \.backgroundThreshold, [.minimum(0.01), .maximum(1)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("initial_latent", \.initialLatent),
                 .optional("enable_hr_fix", \.enableHrFix),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
-                .optional("cfg", \.cfg),
-                .optional("lowres_denoise", \.lowresDenoise),
-                .optional("highres_denoise", \.highresDenoise),
-                .optional("hr_downscale", \.hrDownscale),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("cfg", \.cfg, [.minimum(0.01), .maximum(5)]),
+                .optional("lowres_denoise", \.lowresDenoise, [.minimum(0.01), .maximum(1)]),
+                .optional("highres_denoise", \.highresDenoise, [.minimum(0.01), .maximum(1)]),
+                .optional("hr_downscale", \.hrDownscale, [.minimum(0.01), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -360,20 +349,6 @@ public enum IclightV2 {
             public static var guidanceScale: Double { 5 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.backgroundThreshold, "background_threshold", minimum: 0.01, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.cfg, "cfg", minimum: 0.01, maximum: 5)
-            validator.number(self.lowresDenoise, "lowres_denoise", minimum: 0.01, maximum: 1)
-            validator.number(self.highresDenoise, "highres_denoise", minimum: 0.01, maximum: 1)
-            validator.number(self.hrDownscale, "hr_downscale", minimum: 0.01, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -489,7 +464,7 @@ public enum IdeogramCharacter {
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .required("prompt", \.prompt),
@@ -509,14 +484,6 @@ public enum IdeogramCharacter {
             public static var syncMode: Bool { false }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -550,12 +517,6 @@ public enum IdeogramCharacter {
                 .optional("name", \.name),
             ]
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.members, "members")
-            return validator.issues
-        }
     }
 
     public struct ColorPaletteMember: WireModel {
@@ -574,20 +535,13 @@ public enum IdeogramCharacter {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("rgb", \.rgb),
-                .optional("color_weight", \.colorWeight),
+                .optional("color_weight", \.colorWeight, [.minimum(0.05), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var colorWeight: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.rgb, "rgb")
-            validator.number(self.colorWeight, "color_weight", minimum: 0.05, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -613,9 +567,9 @@ public enum IdeogramCharacter {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("r", \.r),
-                .optional("g", \.g),
-                .optional("b", \.b),
+                .optional("r", \.r, [.minimum(0), .maximum(255)]),
+                .optional("g", \.g, [.minimum(0), .maximum(255)]),
+                .optional("b", \.b, [.minimum(0), .maximum(255)]),
             ]
         }
 
@@ -624,14 +578,6 @@ public enum IdeogramCharacter {
             public static var r: Int { 0 }
             public static var g: Int { 0 }
             public static var b: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.r, "r", minimum: 0, maximum: 255)
-            validator.number(self.g, "g", minimum: 0, maximum: 255)
-            validator.number(self.b, "b", minimum: 0, maximum: 255)
-            return validator.issues
         }
     }
 
@@ -776,7 +722,7 @@ public enum IdeogramCharacterEdit {
                 .optional("color_palette", \.colorPalette),
                 .optional("style_codes", \.styleCodes),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .required("prompt", \.prompt),
@@ -793,13 +739,6 @@ public enum IdeogramCharacterEdit {
             public static var expandPrompt: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -918,12 +857,12 @@ public enum IdeogramCharacterRemix {
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .optional("image_size", \.imageSize),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("reference_image_urls", \.referenceImageURLs),
@@ -941,15 +880,6 @@ public enum IdeogramCharacterRemix {
             public static var strength: Double { 0.8 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -1026,11 +956,11 @@ public enum IdeogramCustomModelsGenerate {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("model_id", \.modelID),
-                .required("prompt", \.prompt),
+                .required("model_id", \.modelID, [.minLength(1)]),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("rendering_speed", \.renderingSpeed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("seed", \.seed),
@@ -1046,14 +976,6 @@ public enum IdeogramCustomModelsGenerate {
             public static var negativePrompt: String { "" }
             public static var expandPrompt: Bool { true }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.modelID, "model_id", minLength: 1)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -1218,8 +1140,8 @@ public enum IdeogramUpscale {
             [
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("resemblance", \.resemblance),
-                .optional("detail", \.detail),
+                .optional("resemblance", \.resemblance, [.minimum(1), .maximum(100)]),
+                .optional("detail", \.detail, [.minimum(1), .maximum(100)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
@@ -1233,13 +1155,6 @@ public enum IdeogramUpscale {
             public static var detail: Int { 50 }
             public static var expandPrompt: Bool { false }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.resemblance, "resemblance", minimum: 1, maximum: 100)
-            validator.number(self.detail, "detail", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 }
@@ -1503,7 +1418,7 @@ public enum IdeogramV2Remix {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("seed", \.seed),
                 .optional("style", \.style),
@@ -1518,12 +1433,6 @@ public enum IdeogramV2Remix {
             public static var expandPrompt: Bool { true }
             public static var style: Style { .auto }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1798,7 +1707,7 @@ public enum IdeogramV3 {
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("style_preset", \.stylePreset),
@@ -1816,14 +1725,6 @@ public enum IdeogramV3 {
             public static var syncMode: Bool { false }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -2000,7 +1901,7 @@ public enum IdeogramV3Edit {
                 .optional("color_palette", \.colorPalette),
                 .optional("style_codes", \.styleCodes),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("style_preset", \.stylePreset),
@@ -2016,13 +1917,6 @@ public enum IdeogramV3Edit {
             public static var expandPrompt: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -2098,7 +1992,7 @@ public enum IdeogramV3GenerateTransparent {
                 .optional("rendering_speed", \.renderingSpeed),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -2112,12 +2006,6 @@ public enum IdeogramV3GenerateTransparent {
             public static var negativePrompt: String { "" }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }

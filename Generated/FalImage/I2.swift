@@ -113,7 +113,7 @@ public enum IdeogramV3Reframe {
                 .optional("color_palette", \.colorPalette),
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("style_preset", \.stylePreset),
@@ -127,14 +127,6 @@ public enum IdeogramV3Reframe {
             public static var renderingSpeed: RenderingSpeed { .balanced }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -243,12 +235,12 @@ public enum IdeogramV3Remix {
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .optional("image_size", \.imageSize),
                 .optional("negative_prompt", \.negativePrompt),
             ]
@@ -263,15 +255,6 @@ public enum IdeogramV3Remix {
             public static var strength: Double { 0.8 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -366,7 +349,7 @@ public enum IdeogramV3ReplaceBackground {
                 .optional("style_codes", \.styleCodes),
                 .optional("style", \.style),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("style_preset", \.stylePreset),
@@ -381,13 +364,6 @@ public enum IdeogramV3ReplaceBackground {
             public static var expandPrompt: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.colorPalette, "color_palette")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 }
@@ -479,13 +455,13 @@ public enum IllusionDiffusion {
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(0), .maximum(50)]),
                 .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
-                .optional("control_guidance_start", \.controlGuidanceStart),
-                .optional("control_guidance_end", \.controlGuidanceEnd),
+                .optional("control_guidance_start", \.controlGuidanceStart, [.minimum(0), .maximum(1)]),
+                .optional("control_guidance_end", \.controlGuidanceEnd, [.minimum(0), .maximum(1)]),
                 .optional("seed", \.seed),
                 .optional("scheduler", \.scheduler),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(0), .maximum(80)]),
                 .optional("image_size", \.imageSize),
             ]
         }
@@ -500,16 +476,6 @@ public enum IllusionDiffusion {
             public static var scheduler: Scheduler { .euler }
             public static var numInferenceSteps: Int { 40 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", exclusiveMinimum: 0, maximum: 50)
-            validator.number(self.controlGuidanceStart, "control_guidance_start", minimum: 0, maximum: 1)
-            validator.number(self.controlGuidanceEnd, "control_guidance_end", minimum: 0, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 0, maximum: 80)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -644,20 +610,20 @@ public enum Image2pixel {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("max_colors", \.maxColors),
+                .optional("max_colors", \.maxColors, [.minimum(1), .maximum(256)]),
                 .optional("auto_color_detect", \.autoColorDetect),
                 .optional("fixed_palette", \.fixedPalette),
                 .optional("detect_method", \.detectMethod),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(1), .maximum(64)]),
                 .optional("downscale_method", \.downscaleMethod),
                 .optional("trim_borders", \.trimBorders),
                 .optional("transparent_background", \.transparentBackground),
                 .optional("cleanup_morph", \.cleanupMorph),
                 .optional("cleanup_jaggy", \.cleanupJaggy),
                 .optional("snap_grid", \.snapGrid),
-                .optional("alpha_threshold", \.alphaThreshold),
-                .optional("dominant_color_threshold", \.dominantColorThreshold),
-                .optional("background_tolerance", \.backgroundTolerance),
+                .optional("alpha_threshold", \.alphaThreshold, [.minimum(0), .maximum(255)]),
+                .optional("dominant_color_threshold", \.dominantColorThreshold, [.minimum(0), .maximum(1)]),
+                .optional("background_tolerance", \.backgroundTolerance, [.minimum(0), .maximum(255)]),
                 .optional("background_mode", \.backgroundMode),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -679,16 +645,6 @@ public enum Image2pixel {
             public static var backgroundTolerance: Int { 0 }
             public static var backgroundMode: BackgroundMode { .corners }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxColors, "max_colors", minimum: 1, maximum: 256)
-            validator.number(self.scale, "scale", minimum: 1, maximum: 64)
-            validator.number(self.alphaThreshold, "alpha_threshold", minimum: 0, maximum: 255)
-            validator.number(self.dominantColorThreshold, "dominant_color_threshold", minimum: 0, maximum: 1)
-            validator.number(self.backgroundTolerance, "background_tolerance", minimum: 0, maximum: 255)
-            return validator.issues
         }
     }
 
@@ -855,14 +811,14 @@ public enum Image2svg {
                 .optional("colormode", \.colormode),
                 .optional("hierarchical", \.hierarchical),
                 .optional("mode", \.mode),
-                .optional("filter_speckle", \.filterSpeckle),
-                .optional("color_precision", \.colorPrecision),
-                .optional("layer_difference", \.layerDifference),
-                .optional("corner_threshold", \.cornerThreshold),
-                .optional("length_threshold", \.lengthThreshold),
-                .optional("max_iterations", \.maxIterations),
-                .optional("splice_threshold", \.spliceThreshold),
-                .optional("path_precision", \.pathPrecision),
+                .optional("filter_speckle", \.filterSpeckle, [.minimum(0), .maximum(20)]),
+                .optional("color_precision", \.colorPrecision, [.minimum(1), .maximum(10)]),
+                .optional("layer_difference", \.layerDifference, [.minimum(1), .maximum(32)]),
+                .optional("corner_threshold", \.cornerThreshold, [.minimum(0), .maximum(180)]),
+                .optional("length_threshold", \.lengthThreshold, [.minimum(0), .maximum(10)]),
+                .optional("max_iterations", \.maxIterations, [.minimum(1), .maximum(20)]),
+                .optional("splice_threshold", \.spliceThreshold, [.minimum(0), .maximum(90)]),
+                .optional("path_precision", \.pathPrecision, [.minimum(1), .maximum(10)]),
             ]
         }
 
@@ -879,19 +835,6 @@ public enum Image2svg {
             public static var maxIterations: Int { 10 }
             public static var spliceThreshold: Int { 45 }
             public static var pathPrecision: Int { 3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.filterSpeckle, "filter_speckle", minimum: 0, maximum: 20)
-            validator.number(self.colorPrecision, "color_precision", minimum: 1, maximum: 10)
-            validator.number(self.layerDifference, "layer_difference", minimum: 1, maximum: 32)
-            validator.number(self.cornerThreshold, "corner_threshold", minimum: 0, maximum: 180)
-            validator.number(self.lengthThreshold, "length_threshold", minimum: 0, maximum: 10)
-            validator.number(self.maxIterations, "max_iterations", minimum: 1, maximum: 20)
-            validator.number(self.spliceThreshold, "splice_threshold", minimum: 0, maximum: 90)
-            validator.number(self.pathPrecision, "path_precision", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -984,7 +927,7 @@ public enum ImageAppsV2AgeModify {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("target_age", \.targetAge),
+                .optional("target_age", \.targetAge, [.minimum(6), .maximum(100)]),
                 .optional("preserve_identity", \.preserveIdentity),
                 .optional("aspect_ratio", \.aspectRatio),
             ]
@@ -994,12 +937,6 @@ public enum ImageAppsV2AgeModify {
         public enum Defaults {
             public static var targetAge: Int { 30 }
             public static var preserveIdentity: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.targetAge, "target_age", minimum: 6, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1704,14 +1641,14 @@ public enum ImageAppsV2Outpaint {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("expand_left", \.expandLeft),
-                .optional("expand_right", \.expandRight),
-                .optional("expand_top", \.expandTop),
-                .optional("expand_bottom", \.expandBottom),
-                .optional("zoom_out_percentage", \.zoomOutPercentage),
-                .optional("prompt", \.prompt),
+                .optional("expand_left", \.expandLeft, [.minimum(0), .maximum(700)]),
+                .optional("expand_right", \.expandRight, [.minimum(0), .maximum(700)]),
+                .optional("expand_top", \.expandTop, [.minimum(0), .maximum(700)]),
+                .optional("expand_bottom", \.expandBottom, [.minimum(0), .maximum(700)]),
+                .optional("zoom_out_percentage", \.zoomOutPercentage, [.minimum(0), .maximum(90)]),
+                .optional("prompt", \.prompt, [.maxLength(500)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
                 .optional("output_format", \.outputFormat),
@@ -1730,18 +1667,6 @@ public enum ImageAppsV2Outpaint {
             public static var enableSafetyChecker: Bool { true }
             public static var syncMode: Bool { false }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.expandLeft, "expand_left", minimum: 0, maximum: 700)
-            validator.number(self.expandRight, "expand_right", minimum: 0, maximum: 700)
-            validator.number(self.expandTop, "expand_top", minimum: 0, maximum: 700)
-            validator.number(self.expandBottom, "expand_bottom", minimum: 0, maximum: 700)
-            validator.number(self.zoomOutPercentage, "zoom_out_percentage", minimum: 0, maximum: 90)
-            validator.string(self.prompt, "prompt", maxLength: 500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 

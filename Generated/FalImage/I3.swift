@@ -167,8 +167,8 @@ public enum ImageEditingAgeProgression {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -186,13 +186,6 @@ public enum ImageEditingAgeProgression {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "20 years older" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -282,8 +275,8 @@ public enum ImageEditingBabyVersion {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -299,13 +292,6 @@ public enum ImageEditingBabyVersion {
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -383,8 +369,8 @@ public enum ImageEditingBackgroundChange {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -402,13 +388,6 @@ public enum ImageEditingBackgroundChange {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "beach sunset with palm trees" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -473,10 +452,10 @@ public enum ImageEditingBroccoliHaircut {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -489,14 +468,6 @@ public enum ImageEditingBroccoliHaircut {
             public static var enableSafetyChecker: Bool { true }
             public static var loraScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -568,8 +539,8 @@ public enum ImageEditingCartoonify {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -585,13 +556,6 @@ public enum ImageEditingCartoonify {
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -687,8 +651,8 @@ public enum ImageEditingExpressionChange {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -706,13 +670,6 @@ public enum ImageEditingExpressionChange {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "sad" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -808,8 +765,8 @@ public enum ImageEditingHairChange {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -827,13 +784,6 @@ public enum ImageEditingHairChange {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "bald" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -911,8 +861,8 @@ public enum ImageEditingObjectRemoval {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -930,13 +880,6 @@ public enum ImageEditingObjectRemoval {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "background people" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1008,8 +951,8 @@ public enum ImageEditingPhotoRestoration {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1025,13 +968,6 @@ public enum ImageEditingPhotoRestoration {
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1096,10 +1032,10 @@ public enum ImageEditingPlushieStyle {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1112,14 +1048,6 @@ public enum ImageEditingPlushieStyle {
             public static var enableSafetyChecker: Bool { true }
             public static var loraScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1202,10 +1130,10 @@ public enum ImageEditingRealism {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1218,14 +1146,6 @@ public enum ImageEditingRealism {
             public static var enableSafetyChecker: Bool { true }
             public static var loraScale: Double { 0.6 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 }
@@ -1299,8 +1219,8 @@ public enum ImageEditingReframe {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1317,13 +1237,6 @@ public enum ImageEditingReframe {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1388,10 +1301,10 @@ public enum ImageEditingRetouch {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1404,14 +1317,6 @@ public enum ImageEditingRetouch {
             public static var enableSafetyChecker: Bool { true }
             public static var loraScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1489,8 +1394,8 @@ public enum ImageEditingSceneComposition {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1508,13 +1413,6 @@ public enum ImageEditingSceneComposition {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "enchanted forest" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1592,8 +1490,8 @@ public enum ImageEditingStyleTransfer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1611,13 +1509,6 @@ public enum ImageEditingStyleTransfer {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "Van Gogh's Starry Night" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1689,8 +1580,8 @@ public enum ImageEditingTextRemoval {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1706,13 +1597,6 @@ public enum ImageEditingTextRemoval {
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1790,8 +1674,8 @@ public enum ImageEditingTimeOfDay {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1809,13 +1693,6 @@ public enum ImageEditingTimeOfDay {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "golden hour" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1893,8 +1770,8 @@ public enum ImageEditingWeatherEffect {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("output_format", \.outputFormat),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1912,13 +1789,6 @@ public enum ImageEditingWeatherEffect {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var prompt: String { "heavy snowfall" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1983,10 +1853,10 @@ public enum ImageEditingWojakStyle {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -1999,14 +1869,6 @@ public enum ImageEditingWojakStyle {
             public static var enableSafetyChecker: Bool { true }
             public static var loraScale: Double { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -95,10 +95,10 @@ public enum ImageEditingYoutubeThumbnails {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("prompt", \.prompt),
@@ -113,14 +113,6 @@ public enum ImageEditingYoutubeThumbnails {
             public static var loraScale: Double { 0.5 }
             public static var syncMode: Bool { false }
             public static var prompt: String { "Generate youtube thumbnails" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -671,7 +663,7 @@ public enum Imagen3Fast {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -681,12 +673,6 @@ public enum Imagen3Fast {
             public static var negativePrompt: String { "" }
             public static var aspectRatio: AspectRatio { ._1x1 }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -794,8 +780,8 @@ public enum Imagen4Preview {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
@@ -813,13 +799,6 @@ public enum Imagen4Preview {
             public static var safetyTolerance: SafetyTolerance { ._4 }
             public static var syncMode: Bool { false }
             public static var resolution: Resolution { ._1K }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -915,8 +894,8 @@ public enum Imagen4PreviewFast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
@@ -932,13 +911,6 @@ public enum Imagen4PreviewFast {
             public static var outputFormat: OutputFormat { .png }
             public static var safetyTolerance: SafetyTolerance { ._4 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1074,9 +1046,9 @@ public enum ImageutilsMarigoldDepth {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("ensemble_size", \.ensembleSize),
-                .optional("processing_res", \.processingRes),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("ensemble_size", \.ensembleSize, [.minimum(2), .maximum(50)]),
+                .optional("processing_res", \.processingRes, [.minimum(0), .maximum(2048)]),
             ]
         }
 
@@ -1085,14 +1057,6 @@ public enum ImageutilsMarigoldDepth {
             public static var numInferenceSteps: Int { 10 }
             public static var ensembleSize: Int { 10 }
             public static var processingRes: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.ensembleSize, "ensemble_size", minimum: 2, maximum: 50)
-            validator.number(self.processingRes, "processing_res", minimum: 0, maximum: 2048)
-            return validator.issues
         }
     }
 }
@@ -1481,12 +1445,12 @@ public enum InstantCharacter {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("image_size", \.imageSize),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(2)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1504,16 +1468,6 @@ public enum InstantCharacter {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.scale, "scale", minimum: 0, maximum: 2)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -78,8 +78,8 @@ public enum JoyaiImageEdit {
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(15)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -94,13 +94,6 @@ public enum JoyaiImageEdit {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 

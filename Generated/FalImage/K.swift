@@ -80,11 +80,11 @@ public enum KlingImageO1 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_urls", \.imageURLs),
                 .optional("elements", \.elements),
                 .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -98,13 +98,6 @@ public enum KlingImageO1 {
             public static var aspectRatio: AspectRatio { .auto }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            return validator.issues
         }
     }
 
@@ -229,13 +222,13 @@ public enum KlingImageO3ImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_urls", \.imageURLs),
                 .optional("elements", \.elements),
                 .optional("resolution", \.resolution),
                 .optional("result_type", \.resultType),
-                .optional("num_images", \.numImages),
-                .optional("series_amount", \.seriesAmount),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
+                .optional("series_amount", \.seriesAmount, [.minimum(2), .maximum(9)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -250,14 +243,6 @@ public enum KlingImageO3ImageToImage {
             public static var aspectRatio: AspectRatio { .auto }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            validator.number(self.seriesAmount, "series_amount", minimum: 2, maximum: 9)
-            return validator.issues
         }
     }
 
@@ -386,12 +371,12 @@ public enum KlingImageO3TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("elements", \.elements),
                 .optional("resolution", \.resolution),
                 .optional("result_type", \.resultType),
-                .optional("num_images", \.numImages),
-                .optional("series_amount", \.seriesAmount),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
+                .optional("series_amount", \.seriesAmount, [.minimum(2), .maximum(9)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -406,14 +391,6 @@ public enum KlingImageO3TextToImage {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            validator.number(self.seriesAmount, "series_amount", minimum: 2, maximum: 9)
-            return validator.issues
         }
     }
 
@@ -505,11 +482,11 @@ public enum KlingImageV3ImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("elements", \.elements),
                 .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -523,13 +500,6 @@ public enum KlingImageV3ImageToImage {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            return validator.issues
         }
     }
 
@@ -621,11 +591,11 @@ public enum KlingImageV3TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
                 .optional("elements", \.elements),
                 .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -639,14 +609,6 @@ public enum KlingImageV3TextToImage {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            return validator.issues
         }
     }
 }
@@ -808,17 +770,17 @@ public enum KolorsImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("scheduler", \.scheduler),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -833,16 +795,6 @@ public enum KolorsImageToImage {
             public static var scheduler: Scheduler { .eulerDiscreteScheduler }
             public static var outputFormat: OutputFormat { .png }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 150)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 

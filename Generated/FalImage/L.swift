@@ -80,8 +80,8 @@ public enum LayerDiffusion {
             [
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(40)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -94,13 +94,6 @@ public enum LayerDiffusion {
             public static var guidanceScale: Double { 8 }
             public static var numInferenceSteps: Int { 20 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 40)
-            return validator.issues
         }
     }
 
@@ -220,13 +213,13 @@ public enum LcmSd15I2i {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("mask_url", \.maskURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("enable_safety_checks", \.enableSafetyChecks),
                 .optional("request_id", \.requestID),
             ]
@@ -242,15 +235,6 @@ public enum LcmSd15I2i {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecks: Bool { true }
             public static var requestID: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 16)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -376,9 +360,9 @@ public enum LeffaPoseTransfer {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -394,13 +378,6 @@ public enum LeffaPoseTransfer {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -499,9 +476,9 @@ public enum LeffaVirtualTryon {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -518,13 +495,6 @@ public enum LeffaVirtualTryon {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -660,7 +630,7 @@ public enum LightningModels {
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("embeddings", \.embeddings),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("format", \.format),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("sync_mode", \.syncMode),
@@ -669,8 +639,8 @@ public enum LightningModels {
                 .optional("request_id", \.requestID),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(2)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
                 .optional("image_size", \.imageSize),
             ]
         }
@@ -687,16 +657,6 @@ public enum LightningModels {
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var guidanceScale: Double { 2 }
             public static var numInferenceSteps: Int { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 2)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -859,18 +819,18 @@ public enum LivePortraitImage {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("blink", \.blink),
-                .optional("eyebrow", \.eyebrow),
-                .optional("wink", \.wink),
-                .optional("pupil_x", \.pupilX),
-                .optional("pupil_y", \.pupilY),
-                .optional("aaa", \.aaa),
-                .optional("eee", \.eee),
-                .optional("woo", \.woo),
-                .optional("smile", \.smile),
-                .optional("rotate_pitch", \.rotatePitch),
-                .optional("rotate_yaw", \.rotateYaw),
-                .optional("rotate_roll", \.rotateRoll),
+                .optional("blink", \.blink, [.minimum(-30), .maximum(30)]),
+                .optional("eyebrow", \.eyebrow, [.minimum(-30), .maximum(30)]),
+                .optional("wink", \.wink, [.minimum(0), .maximum(25)]),
+                .optional("pupil_x", \.pupilX, [.minimum(-45), .maximum(45)]),
+                .optional("pupil_y", \.pupilY, [.minimum(-45), .maximum(45)]),
+                .optional("aaa", \.aaa, [.minimum(-200), .maximum(200)]),
+                .optional("eee", \.eee, [.minimum(-40), .maximum(40)]),
+                .optional("woo", \.woo, [.minimum(-100), .maximum(100)]),
+                .optional("smile", \.smile, [.minimum(-2), .maximum(2)]),
+                .optional("rotate_pitch", \.rotatePitch, [.minimum(-45), .maximum(45)]),
+                .optional("rotate_yaw", \.rotateYaw, [.minimum(-45), .maximum(45)]),
+                .optional("rotate_roll", \.rotateRoll, [.minimum(-45), .maximum(45)]),
                 .optional("flag_pasteback", \.flagPasteback),
                 .optional("flag_do_crop", \.flagDoCrop),
                 .optional("flag_do_rot", \.flagDoRot),
@@ -908,23 +868,6 @@ public enum LivePortraitImage {
             public static var vyRatio: Double { -0.125 }
             public static var enableSafetyChecker: Bool { false }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.blink, "blink", minimum: -30, maximum: 30)
-            validator.number(self.eyebrow, "eyebrow", minimum: -30, maximum: 30)
-            validator.number(self.wink, "wink", minimum: 0, maximum: 25)
-            validator.number(self.pupilX, "pupil_x", minimum: -45, maximum: 45)
-            validator.number(self.pupilY, "pupil_y", minimum: -45, maximum: 45)
-            validator.number(self.aaa, "aaa", minimum: -200, maximum: 200)
-            validator.number(self.eee, "eee", minimum: -40, maximum: 40)
-            validator.number(self.woo, "woo", minimum: -100, maximum: 100)
-            validator.number(self.smile, "smile", minimum: -2, maximum: 2)
-            validator.number(self.rotatePitch, "rotate_pitch", minimum: -45, maximum: 45)
-            validator.number(self.rotateYaw, "rotate_yaw", minimum: -45, maximum: 45)
-            validator.number(self.rotateRoll, "rotate_roll", minimum: -45, maximum: 45)
-            return validator.issues
         }
     }
 
@@ -1194,7 +1137,7 @@ public enum LoRAImageToImage {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("prompt_weighting", \.promptWeighting),
                 .optional("image_url", \.imageURL),
-                .optional("noise_strength", \.noiseStrength),
+                .optional("noise_strength", \.noiseStrength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("loras", \.loras),
                 .optional("embeddings", \.embeddings),
                 .optional("controlnets", \.controlnets),
@@ -1207,22 +1150,22 @@ public enum LoRAImageToImage {
                 .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
                 .optional("ic_light_image_url", \.icLightImageURL),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("clip_skip", \.clipSkip),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("clip_skip", \.clipSkip, [.minimum(0), .maximum(2)]),
                 .optional("scheduler", \.scheduler),
                 .optional("timesteps", \.timesteps),
                 .optional("sigmas", \.sigmas),
                 .optional("prediction_type", \.predictionType),
                 .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
                 .optional("image_format", \.imageFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tile_width", \.tileWidth),
-                .optional("tile_height", \.tileHeight),
-                .optional("tile_stride_width", \.tileStrideWidth),
-                .optional("tile_stride_height", \.tileStrideHeight),
-                .optional("eta", \.eta),
+                .optional("tile_width", \.tileWidth, [.minimum(128), .maximum(4096)]),
+                .optional("tile_height", \.tileHeight, [.minimum(128), .maximum(4096)]),
+                .optional("tile_stride_width", \.tileStrideWidth, [.minimum(64), .maximum(2048)]),
+                .optional("tile_stride_height", \.tileStrideHeight, [.minimum(64), .maximum(2048)]),
+                .optional("eta", \.eta, [.minimum(0), .maximum(1)]),
                 .optional("debug_latents", \.debugLatents),
                 .optional("debug_per_pass_latents", \.debugPerPassLatents),
             ]
@@ -1250,24 +1193,6 @@ public enum LoRAImageToImage {
             public static var eta: Double { 0 }
             public static var debugLatents: Bool { false }
             public static var debugPerPassLatents: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.noiseStrength, "noise_strength", exclusiveMinimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.ipAdapter, "ip_adapter")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 150)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.clipSkip, "clip_skip", minimum: 0, maximum: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.tileWidth, "tile_width", minimum: 128, maximum: 4096)
-            validator.number(self.tileHeight, "tile_height", minimum: 128, maximum: 4096)
-            validator.number(self.tileStrideWidth, "tile_stride_width", minimum: 64, maximum: 2048)
-            validator.number(self.tileStrideHeight, "tile_stride_height", minimum: 64, maximum: 2048)
-            validator.number(self.eta, "eta", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1348,9 +1273,9 @@ public enum LoRAImageToImage {
                 .optional("variant", \.variant),
                 .required("image_url", \.imageURL),
                 .optional("mask_url", \.maskURL),
-                .optional("conditioning_scale", \.conditioningScale),
-                .optional("start_percentage", \.startPercentage),
-                .optional("end_percentage", \.endPercentage),
+                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
+                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
+                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
                 .optional("ip_adapter_index", \.ipAdapterIndex),
             ]
         }
@@ -1360,14 +1285,6 @@ public enum LoRAImageToImage {
             public static var conditioningScale: Double { 1 }
             public static var startPercentage: Double { 0 }
             public static var endPercentage: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
-            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1435,9 +1352,9 @@ public enum LoRAImageToImage {
                 .optional("model_subfolder", \.modelSubfolder),
                 .optional("weight_name", \.weightName),
                 .optional("insight_face_model_path", \.insightFaceModelPath),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0)]),
                 .optional("scale_json", \.scaleJSON),
-                .optional("unconditional_noising_factor", \.unconditionalNoisingFactor),
+                .optional("unconditional_noising_factor", \.unconditionalNoisingFactor, [.minimum(0), .maximum(1)]),
                 .optional("image_projection_shortcut", \.imageProjectionShortcut),
             ]
         }
@@ -1447,13 +1364,6 @@ public enum LoRAImageToImage {
             public static var scale: Double { 1 }
             public static var unconditionalNoisingFactor: Double { 0 }
             public static var imageProjectionShortcut: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0)
-            validator.number(self.unconditionalNoisingFactor, "unconditional_noising_factor", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1898,7 +1808,7 @@ public enum LoRAInpaint {
                 .optional("prompt_weighting", \.promptWeighting),
                 .optional("image_url", \.imageURL),
                 .optional("mask_url", \.maskURL),
-                .optional("noise_strength", \.noiseStrength),
+                .optional("noise_strength", \.noiseStrength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("loras", \.loras),
                 .optional("embeddings", \.embeddings),
                 .optional("controlnets", \.controlnets),
@@ -1911,22 +1821,22 @@ public enum LoRAInpaint {
                 .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
                 .optional("ic_light_image_url", \.icLightImageURL),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("clip_skip", \.clipSkip),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("clip_skip", \.clipSkip, [.minimum(0), .maximum(2)]),
                 .optional("scheduler", \.scheduler),
                 .optional("timesteps", \.timesteps),
                 .optional("sigmas", \.sigmas),
                 .optional("prediction_type", \.predictionType),
                 .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
                 .optional("image_format", \.imageFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tile_width", \.tileWidth),
-                .optional("tile_height", \.tileHeight),
-                .optional("tile_stride_width", \.tileStrideWidth),
-                .optional("tile_stride_height", \.tileStrideHeight),
-                .optional("eta", \.eta),
+                .optional("tile_width", \.tileWidth, [.minimum(128), .maximum(4096)]),
+                .optional("tile_height", \.tileHeight, [.minimum(128), .maximum(4096)]),
+                .optional("tile_stride_width", \.tileStrideWidth, [.minimum(64), .maximum(2048)]),
+                .optional("tile_stride_height", \.tileStrideHeight, [.minimum(64), .maximum(2048)]),
+                .optional("eta", \.eta, [.minimum(0), .maximum(1)]),
                 .optional("debug_latents", \.debugLatents),
                 .optional("debug_per_pass_latents", \.debugPerPassLatents),
             ]
@@ -1954,24 +1864,6 @@ public enum LoRAInpaint {
             public static var eta: Double { 0 }
             public static var debugLatents: Bool { false }
             public static var debugPerPassLatents: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.noiseStrength, "noise_strength", exclusiveMinimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.controlnets, "controlnets")
-            validator.nested(self.ipAdapter, "ip_adapter")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 150)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.clipSkip, "clip_skip", minimum: 0, maximum: 2)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.tileWidth, "tile_width", minimum: 128, maximum: 4096)
-            validator.number(self.tileHeight, "tile_height", minimum: 128, maximum: 4096)
-            validator.number(self.tileStrideWidth, "tile_stride_width", minimum: 64, maximum: 2048)
-            validator.number(self.tileStrideHeight, "tile_stride_height", minimum: 64, maximum: 2048)
-            validator.number(self.eta, "eta", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2059,11 +1951,11 @@ public enum LongcatImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2080,15 +1972,6 @@ public enum LongcatImage {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2172,11 +2055,11 @@ public enum LongcatImageEdit {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2193,14 +2076,6 @@ public enum LongcatImageEdit {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2264,10 +2139,10 @@ public enum Lucidflux {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("target_width", \.targetWidth),
-                .optional("target_height", \.targetHeight),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance", \.guidance),
+                .optional("target_width", \.targetWidth, [.minimum(512), .maximum(1024)]),
+                .optional("target_height", \.targetHeight, [.minimum(512), .maximum(1024)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance", \.guidance, [.minimum(1), .maximum(30)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -2279,15 +2154,6 @@ public enum Lucidflux {
             public static var numInferenceSteps: Int { 50 }
             public static var guidance: Double { 4 }
             public static var seed: Int64 { 42 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.targetWidth, "target_width", minimum: 512, maximum: 1024)
-            validator.number(self.targetHeight, "target_height", minimum: 512, maximum: 1024)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidance, "guidance", minimum: 1, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -2338,7 +2204,7 @@ public enum LumaPhoton {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .optional("aspect_ratio", \.aspectRatio),
             ]
         }
@@ -2346,12 +2212,6 @@ public enum LumaPhoton {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._1x1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -2441,18 +2301,11 @@ public enum LumaPhotonFlashModify {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .required("image_url", \.imageURL),
-                .required("strength", \.strength),
+                .required("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .required("aspect_ratio", \.aspectRatio),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2536,7 +2389,7 @@ public enum LumaPhotonFlashReframe {
             [
                 .required("image_url", \.imageURL),
                 .required("aspect_ratio", \.aspectRatio),
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .optional("grid_position_x", \.gridPositionX),
                 .optional("grid_position_y", \.gridPositionY),
                 .optional("x_end", \.xEnd),
@@ -2544,12 +2397,6 @@ public enum LumaPhotonFlashReframe {
                 .optional("y_end", \.yEnd),
                 .optional("y_start", \.yStart),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -2692,11 +2539,11 @@ public enum LuminaImageV2 {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("system_prompt", \.systemPrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("cfg_normalization", \.cfgNormalization),
-                .optional("cfg_trunc_ratio", \.cfgTruncRatio),
-                .optional("num_images", \.numImages),
+                .optional("cfg_trunc_ratio", \.cfgTruncRatio, [.minimum(0), .maximum(1)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -2716,16 +2563,6 @@ public enum LuminaImageV2 {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.cfgTruncRatio, "cfg_trunc_ratio", minimum: 0, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -49,9 +49,9 @@ public enum MinimaxImage01 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1500)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -61,13 +61,6 @@ public enum MinimaxImage01 {
             public static var aspectRatio: AspectRatio { ._1x1 }
             public static var numImages: Int { 1 }
             public static var promptOptimizer: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            return validator.issues
         }
     }
 
@@ -156,10 +149,10 @@ public enum MinimaxImage01SubjectReference {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1500)]),
                 .required("image_url", \.imageURL),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -169,13 +162,6 @@ public enum MinimaxImage01SubjectReference {
             public static var aspectRatio: AspectRatio { ._1x1 }
             public static var numImages: Int { 1 }
             public static var promptOptimizer: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1500)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 9)
-            return validator.issues
         }
     }
 }
@@ -290,12 +276,6 @@ public enum Moondream3PreviewSegment {
         public enum Defaults {
             public static var preview: Bool { false }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.settings, "settings")
-            return validator.issues
-        }
     }
 
     public enum SpatialReferencesItem: QueueModel, StructurallyEquatable {
@@ -338,9 +318,9 @@ public enum Moondream3PreviewSegment {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
             ]
         }
 
@@ -348,14 +328,6 @@ public enum Moondream3PreviewSegment {
         public enum Defaults {
             public static var temperature: Double { 1 }
             public static var topP: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1)
-            return validator.issues
         }
     }
 

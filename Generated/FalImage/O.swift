@@ -51,7 +51,7 @@ public enum ObjectRemoval {
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
                 .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion),
+                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
             ]
         }
 
@@ -59,12 +59,6 @@ public enum ObjectRemoval {
         public enum Defaults {
             public static var model: Model { .bestQuality }
             public static var maskExpansion: Int { 15 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maskExpansion, "mask_expansion", minimum: 0, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -144,7 +138,7 @@ public enum ObjectRemovalBbox {
                 .required("image_url", \.imageURL),
                 .optional("box_prompts", \.boxPrompts),
                 .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion),
+                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
             ]
         }
 
@@ -152,13 +146,6 @@ public enum ObjectRemovalBbox {
         public enum Defaults {
             public static var model: Model { .bestQuality }
             public static var maskExpansion: Int { 15 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.boxPrompts, "box_prompts")
-            validator.number(self.maskExpansion, "mask_expansion", minimum: 0, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -189,10 +176,10 @@ public enum ObjectRemovalBbox {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
+                .optional("x_min", \.xMin, [.minimum(0), .maximum(1)]),
+                .optional("y_min", \.yMin, [.minimum(0), .maximum(1)]),
+                .optional("x_max", \.xMax, [.minimum(0), .maximum(1)]),
+                .optional("y_max", \.yMax, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -202,15 +189,6 @@ public enum ObjectRemovalBbox {
             public static var yMin: Double { 0 }
             public static var xMax: Double { 0 }
             public static var yMax: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.xMin, "x_min", minimum: 0, maximum: 1)
-            validator.number(self.yMin, "y_min", minimum: 0, maximum: 1)
-            validator.number(self.xMax, "x_max", minimum: 0, maximum: 1)
-            validator.number(self.yMax, "y_max", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -253,7 +231,7 @@ public enum ObjectRemovalMask {
                 .required("image_url", \.imageURL),
                 .required("mask_url", \.maskURL),
                 .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion),
+                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
             ]
         }
 
@@ -261,12 +239,6 @@ public enum ObjectRemovalMask {
         public enum Defaults {
             public static var model: Model { .bestQuality }
             public static var maskExpansion: Int { 15 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maskExpansion, "mask_expansion", minimum: 0, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -511,12 +483,12 @@ public enum OmnigenV1 {
                 .required("prompt", \.prompt),
                 .optional("input_image_urls", \.inputImageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("img_guidance_scale", \.imgGuidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("img_guidance_scale", \.imgGuidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -532,16 +504,6 @@ public enum OmnigenV1 {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.imgGuidanceScale, "img_guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -661,16 +623,16 @@ public enum OmnigenV2 {
                 .required("prompt", \.prompt),
                 .optional("input_image_urls", \.inputImageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("text_guidance_scale", \.textGuidanceScale),
-                .optional("image_guidance_scale", \.imageGuidanceScale),
+                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(8)]),
+                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(1), .maximum(3)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_range_start", \.cfgRangeStart),
-                .optional("cfg_range_end", \.cfgRangeEnd),
+                .optional("cfg_range_start", \.cfgRangeStart, [.minimum(0), .maximum(1)]),
+                .optional("cfg_range_end", \.cfgRangeEnd, [.minimum(0), .maximum(1)]),
                 .optional("scheduler", \.scheduler),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -690,18 +652,6 @@ public enum OmnigenV2 {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 50)
-            validator.number(self.textGuidanceScale, "text_guidance_scale", minimum: 1, maximum: 8)
-            validator.number(self.imageGuidanceScale, "image_guidance_scale", minimum: 1, maximum: 3)
-            validator.number(self.cfgRangeStart, "cfg_range_start", minimum: 0, maximum: 1)
-            validator.number(self.cfgRangeEnd, "cfg_range_end", minimum: 0, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -813,11 +763,11 @@ public enum Onereward {
                 .required("mask_url", \.maskURL),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("true_cfg", \.trueCFG),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(5)]),
+                .optional("true_cfg", \.trueCFG, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
@@ -836,15 +786,6 @@ public enum Onereward {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 5)
-            validator.number(self.trueCFG, "true_cfg", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -940,10 +881,10 @@ public enum OpenaiGptImage2 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
                 .optional("image_size", \.imageSize),
                 .optional("quality", \.quality),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -956,14 +897,6 @@ public enum OpenaiGptImage2 {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2, maxLength: 32000)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1014,8 +947,8 @@ public enum OpenaiGptImage2 {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -1023,13 +956,6 @@ public enum OpenaiGptImage2 {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -1119,11 +1045,11 @@ public enum OpenaiGptImage2Edit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
                 .optional("quality", \.quality),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("mask_url", \.maskURL),
@@ -1137,14 +1063,6 @@ public enum OpenaiGptImage2Edit {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 2, maxLength: 32000)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1239,11 +1157,11 @@ public enum OvisImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -1261,15 +1179,6 @@ public enum OvisImage {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -128,17 +128,17 @@ public enum PatinaMaterial {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("tiling_mode", \.tilingMode),
-                .optional("tile_size", \.tileSize),
-                .optional("tile_stride", \.tileStride),
+                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
+                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
                 .optional("image_url", \.imageURL),
                 .optional("mask_url", \.maskURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("maps", \.maps),
                 .optional("upscale_factor", \.upscaleFactor),
                 .optional("output_format", \.outputFormat),
@@ -158,17 +158,6 @@ public enum PatinaMaterial {
             public static var strength: Double { 0.6 }
             public static var upscaleFactor: Int { 0 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.tileSize, "tile_size", minimum: 32, maximum: 256)
-            validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -357,16 +346,16 @@ public enum PatinaMaterialExtract {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("tiling_mode", \.tilingMode),
-                .optional("tile_size", \.tileSize),
-                .optional("tile_stride", \.tileStride),
+                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
+                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("maps", \.maps),
                 .optional("upscale_factor", \.upscaleFactor),
                 .optional("output_format", \.outputFormat),
@@ -386,17 +375,6 @@ public enum PatinaMaterialExtract {
             public static var strength: Double { 0.6 }
             public static var upscaleFactor: Int { 0 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.tileSize, "tile_size", minimum: 32, maximum: 256)
-            validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -467,14 +445,14 @@ public enum PhotaEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.maxLength(8000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("profile_ids", \.profileIDs),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .required("image_urls", \.imageURLs),
+                .required("image_urls", \.imageURLs, [.minItems(1)]),
             ]
         }
 
@@ -485,14 +463,6 @@ public enum PhotaEdit {
             public static var syncMode: Bool { false }
             public static var resolution: Resolution { ._1K }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 8000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.count(self.imageURLs, "image_urls", minItems: 1)
-            return validator.issues
         }
     }
 
@@ -589,7 +559,7 @@ public enum PhotaEnhance {
             [
                 .required("image_url", \.imageURL),
                 .optional("profile_ids", \.profileIDs),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -600,12 +570,6 @@ public enum PhotaEnhance {
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -717,13 +681,13 @@ public enum Photomaker {
                 .required("prompt", \.prompt),
                 .optional("base_pipeline", \.basePipeline),
                 .optional("initial_image_url", \.initialImageURL),
-                .optional("initial_image_strength", \.initialImageStrength),
+                .optional("initial_image_strength", \.initialImageStrength, [.minimum(0), .maximum(1)]),
                 .optional("style", \.style),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("style_strength", \.styleStrength),
-                .optional("num_images", \.numImages),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(100)]),
+                .optional("style_strength", \.styleStrength, [.minimum(15), .maximum(50)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(10)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -738,16 +702,6 @@ public enum Photomaker {
             public static var styleStrength: Int { 20 }
             public static var numImages: Int { 1 }
             public static var guidanceScale: Double { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.initialImageStrength, "initial_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 20, maximum: 100)
-            validator.number(self.styleStrength, "style_strength", minimum: 15, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0.1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -859,8 +813,8 @@ public enum PhysicEdit {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -875,13 +829,6 @@ public enum PhysicEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -976,12 +923,12 @@ public enum PixartSigma {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("style", \.style),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(5), .maximum(50)]),
                 .optional("scheduler", \.scheduler),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -997,15 +944,6 @@ public enum PixartSigma {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 5, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -1265,12 +1203,12 @@ public enum PlaygroundV25 {
                 .optional("seed", \.seed),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("image_size", \.imageSize),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("embeddings", \.embeddings),
             ]
@@ -1288,15 +1226,6 @@ public enum PlaygroundV25 {
             public static var enableSafetyChecker: Bool { true }
             public static var numInferenceSteps: Int { 25 }
             public static var expandPrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1438,17 +1367,17 @@ public enum PlaygroundV25ImageToImage {
                 .optional("seed", \.seed),
                 .optional("format", \.format),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
                 .optional("embeddings", \.embeddings),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("request_id", \.requestID),
                 .optional("crop_output", \.cropOutput),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
                 .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .required("image_url", \.imageURL),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
             ]
@@ -1469,16 +1398,6 @@ public enum PlaygroundV25ImageToImage {
             public static var strength: Double { 0.95 }
             public static var guidanceScale: Double { 3 }
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 65)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1606,16 +1525,16 @@ public enum PlaygroundV25Inpainting {
                 .optional("format", \.format),
                 .optional("seed", \.seed),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
                 .optional("embeddings", \.embeddings),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("request_id", \.requestID),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .required("image_url", \.imageURL),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .required("mask_url", \.maskURL),
@@ -1635,16 +1554,6 @@ public enum PlaygroundV25Inpainting {
             public static var strength: Double { 0.95 }
             public static var guidanceScale: Double { 3 }
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 65)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1722,13 +1631,13 @@ public enum Plushify {
             [
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("scale", \.scale),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("scale", \.scale, [.minimum(0.1), .maximum(2)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("use_cfg_zero", \.useCFGZero),
                 .optional("seed", \.seed),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
             ]
         }
 
@@ -1741,15 +1650,6 @@ public enum Plushify {
             public static var enableSafetyChecker: Bool { true }
             public static var useCFGZero: Bool { false }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0.1, maximum: 2)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

@@ -362,57 +362,57 @@ public enum PostProcessing {
             [
                 .required("image_url", \.imageURL),
                 .optional("enable_grain", \.enableGrain),
-                .optional("grain_intensity", \.grainIntensity),
-                .optional("grain_scale", \.grainScale),
+                .optional("grain_intensity", \.grainIntensity, [.minimum(0), .maximum(1)]),
+                .optional("grain_scale", \.grainScale, [.minimum(1), .maximum(100)]),
                 .optional("grain_style", \.grainStyle),
                 .optional("enable_color_correction", \.enableColorCorrection),
-                .optional("temperature", \.temperature),
-                .optional("brightness", \.brightness),
-                .optional("contrast", \.contrast),
-                .optional("saturation", \.saturation),
-                .optional("gamma", \.gamma),
+                .optional("temperature", \.temperature, [.minimum(-100), .maximum(100)]),
+                .optional("brightness", \.brightness, [.minimum(-100), .maximum(100)]),
+                .optional("contrast", \.contrast, [.minimum(-100), .maximum(100)]),
+                .optional("saturation", \.saturation, [.minimum(-100), .maximum(100)]),
+                .optional("gamma", \.gamma, [.minimum(0.2), .maximum(2.2)]),
                 .optional("enable_chromatic", \.enableChromatic),
-                .optional("red_shift", \.redShift),
+                .optional("red_shift", \.redShift, [.minimum(-20), .maximum(20)]),
                 .optional("red_direction", \.redDirection),
-                .optional("green_shift", \.greenShift),
+                .optional("green_shift", \.greenShift, [.minimum(-20), .maximum(20)]),
                 .optional("green_direction", \.greenDirection),
-                .optional("blue_shift", \.blueShift),
+                .optional("blue_shift", \.blueShift, [.minimum(-20), .maximum(20)]),
                 .optional("blue_direction", \.blueDirection),
                 .optional("enable_blur", \.enableBlur),
                 .optional("blur_type", \.blurType),
-                .optional("blur_radius", \.blurRadius),
-                .optional("blur_sigma", \.blurSigma),
+                .optional("blur_radius", \.blurRadius, [.minimum(0), .maximum(31)]),
+                .optional("blur_sigma", \.blurSigma, [.minimum(0.1), .maximum(10)]),
                 .optional("enable_vignette", \.enableVignette),
-                .optional("vignette_strength", \.vignetteStrength),
+                .optional("vignette_strength", \.vignetteStrength, [.minimum(0), .maximum(10)]),
                 .optional("enable_parabolize", \.enableParabolize),
-                .optional("parabolize_coeff", \.parabolizeCoeff),
-                .optional("vertex_x", \.vertexX),
-                .optional("vertex_y", \.vertexY),
+                .optional("parabolize_coeff", \.parabolizeCoeff, [.minimum(-10), .maximum(10)]),
+                .optional("vertex_x", \.vertexX, [.minimum(0), .maximum(1)]),
+                .optional("vertex_y", \.vertexY, [.minimum(0), .maximum(1)]),
                 .optional("enable_tint", \.enableTint),
-                .optional("tint_strength", \.tintStrength),
+                .optional("tint_strength", \.tintStrength, [.minimum(0.1), .maximum(1)]),
                 .optional("tint_mode", \.tintMode),
                 .optional("enable_dissolve", \.enableDissolve),
                 .optional("dissolve_image_url", \.dissolveImageURL),
-                .optional("dissolve_factor", \.dissolveFactor),
+                .optional("dissolve_factor", \.dissolveFactor, [.minimum(0), .maximum(1)]),
                 .optional("enable_dodge_burn", \.enableDodgeBurn),
-                .optional("dodge_burn_intensity", \.dodgeBurnIntensity),
+                .optional("dodge_burn_intensity", \.dodgeBurnIntensity, [.minimum(0), .maximum(1)]),
                 .optional("dodge_burn_mode", \.dodgeBurnMode),
                 .optional("enable_glow", \.enableGlow),
-                .optional("glow_intensity", \.glowIntensity),
-                .optional("glow_radius", \.glowRadius),
+                .optional("glow_intensity", \.glowIntensity, [.minimum(0), .maximum(5)]),
+                .optional("glow_radius", \.glowRadius, [.minimum(1), .maximum(50)]),
                 .optional("enable_sharpen", \.enableSharpen),
                 .optional("sharpen_mode", \.sharpenMode),
-                .optional("sharpen_radius", \.sharpenRadius),
-                .optional("sharpen_alpha", \.sharpenAlpha),
-                .optional("noise_radius", \.noiseRadius),
-                .optional("preserve_edges", \.preserveEdges),
-                .optional("smart_sharpen_strength", \.smartSharpenStrength),
-                .optional("smart_sharpen_ratio", \.smartSharpenRatio),
-                .optional("cas_amount", \.casAmount),
+                .optional("sharpen_radius", \.sharpenRadius, [.minimum(1), .maximum(15)]),
+                .optional("sharpen_alpha", \.sharpenAlpha, [.minimum(0.1), .maximum(5)]),
+                .optional("noise_radius", \.noiseRadius, [.minimum(1), .maximum(25)]),
+                .optional("preserve_edges", \.preserveEdges, [.minimum(0), .maximum(1)]),
+                .optional("smart_sharpen_strength", \.smartSharpenStrength, [.minimum(0), .maximum(25)]),
+                .optional("smart_sharpen_ratio", \.smartSharpenRatio, [.minimum(0), .maximum(1)]),
+                .optional("cas_amount", \.casAmount, [.minimum(0), .maximum(1)]),
                 .optional("enable_solarize", \.enableSolarize),
-                .optional("solarize_threshold", \.solarizeThreshold),
+                .optional("solarize_threshold", \.solarizeThreshold, [.minimum(0), .maximum(1)]),
                 .optional("enable_desaturate", \.enableDesaturate),
-                .optional("desaturate_factor", \.desaturateFactor),
+                .optional("desaturate_factor", \.desaturateFactor, [.minimum(0), .maximum(1)]),
                 .optional("desaturate_method", \.desaturateMethod),
             ]
         }
@@ -472,41 +472,6 @@ public enum PostProcessing {
             public static var enableDesaturate: Bool { false }
             public static var desaturateFactor: Double { 1 }
             public static var desaturateMethod: DesaturateMethod { .luminanceRec709 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.grainIntensity, "grain_intensity", minimum: 0, maximum: 1)
-            validator.number(self.grainScale, "grain_scale", minimum: 1, maximum: 100)
-            validator.number(self.temperature, "temperature", minimum: -100, maximum: 100)
-            validator.number(self.brightness, "brightness", minimum: -100, maximum: 100)
-            validator.number(self.contrast, "contrast", minimum: -100, maximum: 100)
-            validator.number(self.saturation, "saturation", minimum: -100, maximum: 100)
-            validator.number(self.gamma, "gamma", minimum: 0.2, maximum: 2.2)
-            validator.number(self.redShift, "red_shift", minimum: -20, maximum: 20)
-            validator.number(self.greenShift, "green_shift", minimum: -20, maximum: 20)
-            validator.number(self.blueShift, "blue_shift", minimum: -20, maximum: 20)
-            validator.number(self.blurRadius, "blur_radius", minimum: 0, maximum: 31)
-            validator.number(self.blurSigma, "blur_sigma", minimum: 0.1, maximum: 10)
-            validator.number(self.vignetteStrength, "vignette_strength", minimum: 0, maximum: 10)
-            validator.number(self.parabolizeCoeff, "parabolize_coeff", minimum: -10, maximum: 10)
-            validator.number(self.vertexX, "vertex_x", minimum: 0, maximum: 1)
-            validator.number(self.vertexY, "vertex_y", minimum: 0, maximum: 1)
-            validator.number(self.tintStrength, "tint_strength", minimum: 0.1, maximum: 1)
-            validator.number(self.dissolveFactor, "dissolve_factor", minimum: 0, maximum: 1)
-            validator.number(self.dodgeBurnIntensity, "dodge_burn_intensity", minimum: 0, maximum: 1)
-            validator.number(self.glowIntensity, "glow_intensity", minimum: 0, maximum: 5)
-            validator.number(self.glowRadius, "glow_radius", minimum: 1, maximum: 50)
-            validator.number(self.sharpenRadius, "sharpen_radius", minimum: 1, maximum: 15)
-            validator.number(self.sharpenAlpha, "sharpen_alpha", minimum: 0.1, maximum: 5)
-            validator.number(self.noiseRadius, "noise_radius", minimum: 1, maximum: 25)
-            validator.number(self.preserveEdges, "preserve_edges", minimum: 0, maximum: 1)
-            validator.number(self.smartSharpenStrength, "smart_sharpen_strength", minimum: 0, maximum: 25)
-            validator.number(self.smartSharpenRatio, "smart_sharpen_ratio", minimum: 0, maximum: 1)
-            validator.number(self.casAmount, "cas_amount", minimum: 0, maximum: 1)
-            validator.number(self.solarizeThreshold, "solarize_threshold", minimum: 0, maximum: 1)
-            validator.number(self.desaturateFactor, "desaturate_factor", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -705,8 +670,8 @@ public enum PostProcessingBlur {
             [
                 .required("image_url", \.imageURL),
                 .optional("blur_type", \.blurType),
-                .optional("blur_radius", \.blurRadius),
-                .optional("blur_sigma", \.blurSigma),
+                .optional("blur_radius", \.blurRadius, [.minimum(0), .maximum(31)]),
+                .optional("blur_sigma", \.blurSigma, [.minimum(0.1), .maximum(10)]),
             ]
         }
 
@@ -715,13 +680,6 @@ public enum PostProcessingBlur {
             public static var blurType: BlurType { .gaussian }
             public static var blurRadius: Int { 3 }
             public static var blurSigma: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.blurRadius, "blur_radius", minimum: 0, maximum: 31)
-            validator.number(self.blurSigma, "blur_sigma", minimum: 0.1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -805,11 +763,11 @@ public enum PostProcessingChromaticAberration {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("red_shift", \.redShift),
+                .optional("red_shift", \.redShift, [.minimum(-20), .maximum(20)]),
                 .optional("red_direction", \.redDirection),
-                .optional("green_shift", \.greenShift),
+                .optional("green_shift", \.greenShift, [.minimum(-20), .maximum(20)]),
                 .optional("green_direction", \.greenDirection),
-                .optional("blue_shift", \.blueShift),
+                .optional("blue_shift", \.blueShift, [.minimum(-20), .maximum(20)]),
                 .optional("blue_direction", \.blueDirection),
             ]
         }
@@ -822,14 +780,6 @@ public enum PostProcessingChromaticAberration {
             public static var greenDirection: GreenDirection { .horizontal }
             public static var blueShift: Int { 0 }
             public static var blueDirection: BlueDirection { .horizontal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.redShift, "red_shift", minimum: -20, maximum: 20)
-            validator.number(self.greenShift, "green_shift", minimum: -20, maximum: 20)
-            validator.number(self.blueShift, "blue_shift", minimum: -20, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -904,11 +854,11 @@ public enum PostProcessingColorCorrection {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("temperature", \.temperature),
-                .optional("brightness", \.brightness),
-                .optional("contrast", \.contrast),
-                .optional("saturation", \.saturation),
-                .optional("gamma", \.gamma),
+                .optional("temperature", \.temperature, [.minimum(-100), .maximum(100)]),
+                .optional("brightness", \.brightness, [.minimum(-100), .maximum(100)]),
+                .optional("contrast", \.contrast, [.minimum(-100), .maximum(100)]),
+                .optional("saturation", \.saturation, [.minimum(-100), .maximum(100)]),
+                .optional("gamma", \.gamma, [.minimum(0.2), .maximum(2.2)]),
             ]
         }
 
@@ -919,16 +869,6 @@ public enum PostProcessingColorCorrection {
             public static var contrast: Double { 0 }
             public static var saturation: Double { 0 }
             public static var gamma: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: -100, maximum: 100)
-            validator.number(self.brightness, "brightness", minimum: -100, maximum: 100)
-            validator.number(self.contrast, "contrast", minimum: -100, maximum: 100)
-            validator.number(self.saturation, "saturation", minimum: -100, maximum: 100)
-            validator.number(self.gamma, "gamma", minimum: 0.2, maximum: 2.2)
-            return validator.issues
         }
     }
 
@@ -982,7 +922,7 @@ public enum PostProcessingColorTint {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("tint_strength", \.tintStrength),
+                .optional("tint_strength", \.tintStrength, [.minimum(0.1), .maximum(1)]),
                 .optional("tint_mode", \.tintMode),
             ]
         }
@@ -991,12 +931,6 @@ public enum PostProcessingColorTint {
         public enum Defaults {
             public static var tintStrength: Double { 1 }
             public static var tintMode: TintMode { .sepia }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.tintStrength, "tint_strength", minimum: 0.1, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1050,7 +984,7 @@ public enum PostProcessingDesaturate {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("desaturate_factor", \.desaturateFactor),
+                .optional("desaturate_factor", \.desaturateFactor, [.minimum(0), .maximum(1)]),
                 .optional("desaturate_method", \.desaturateMethod),
             ]
         }
@@ -1059,12 +993,6 @@ public enum PostProcessingDesaturate {
         public enum Defaults {
             public static var desaturateFactor: Double { 1 }
             public static var desaturateMethod: DesaturateMethod { .luminanceRec709 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.desaturateFactor, "desaturate_factor", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1116,19 +1044,13 @@ public enum PostProcessingDissolve {
             [
                 .required("image_url", \.imageURL),
                 .required("dissolve_image_url", \.dissolveImageURL),
-                .optional("dissolve_factor", \.dissolveFactor),
+                .optional("dissolve_factor", \.dissolveFactor, [.minimum(0), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var dissolveFactor: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.dissolveFactor, "dissolve_factor", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1182,7 +1104,7 @@ public enum PostProcessingDodgeBurn {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("dodge_burn_intensity", \.dodgeBurnIntensity),
+                .optional("dodge_burn_intensity", \.dodgeBurnIntensity, [.minimum(0), .maximum(1)]),
                 .optional("dodge_burn_mode", \.dodgeBurnMode),
             ]
         }
@@ -1191,12 +1113,6 @@ public enum PostProcessingDodgeBurn {
         public enum Defaults {
             public static var dodgeBurnIntensity: Double { 0.5 }
             public static var dodgeBurnMode: DodgeBurnMode { .dodge }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.dodgeBurnIntensity, "dodge_burn_intensity", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1260,8 +1176,8 @@ public enum PostProcessingGrain {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("grain_intensity", \.grainIntensity),
-                .optional("grain_scale", \.grainScale),
+                .optional("grain_intensity", \.grainIntensity, [.minimum(0), .maximum(1)]),
+                .optional("grain_scale", \.grainScale, [.minimum(1), .maximum(100)]),
                 .optional("grain_style", \.grainStyle),
             ]
         }
@@ -1271,13 +1187,6 @@ public enum PostProcessingGrain {
             public static var grainIntensity: Double { 0.4 }
             public static var grainScale: Double { 10 }
             public static var grainStyle: GrainStyle { .modern }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.grainIntensity, "grain_intensity", minimum: 0, maximum: 1)
-            validator.number(self.grainScale, "grain_scale", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1335,9 +1244,9 @@ public enum PostProcessingParabolize {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("parabolize_coeff", \.parabolizeCoeff),
-                .optional("vertex_x", \.vertexX),
-                .optional("vertex_y", \.vertexY),
+                .optional("parabolize_coeff", \.parabolizeCoeff, [.minimum(-10), .maximum(10)]),
+                .optional("vertex_x", \.vertexX, [.minimum(0), .maximum(1)]),
+                .optional("vertex_y", \.vertexY, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1346,14 +1255,6 @@ public enum PostProcessingParabolize {
             public static var parabolizeCoeff: Double { 1 }
             public static var vertexX: Double { 0.5 }
             public static var vertexY: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.parabolizeCoeff, "parabolize_coeff", minimum: -10, maximum: 10)
-            validator.number(self.vertexX, "vertex_x", minimum: 0, maximum: 1)
-            validator.number(self.vertexY, "vertex_y", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1448,13 +1349,13 @@ public enum PostProcessingSharpen {
             [
                 .required("image_url", \.imageURL),
                 .optional("sharpen_mode", \.sharpenMode),
-                .optional("sharpen_radius", \.sharpenRadius),
-                .optional("sharpen_alpha", \.sharpenAlpha),
-                .optional("noise_radius", \.noiseRadius),
-                .optional("preserve_edges", \.preserveEdges),
-                .optional("smart_sharpen_strength", \.smartSharpenStrength),
-                .optional("smart_sharpen_ratio", \.smartSharpenRatio),
-                .optional("cas_amount", \.casAmount),
+                .optional("sharpen_radius", \.sharpenRadius, [.minimum(1), .maximum(15)]),
+                .optional("sharpen_alpha", \.sharpenAlpha, [.minimum(0.1), .maximum(5)]),
+                .optional("noise_radius", \.noiseRadius, [.minimum(1), .maximum(25)]),
+                .optional("preserve_edges", \.preserveEdges, [.minimum(0), .maximum(1)]),
+                .optional("smart_sharpen_strength", \.smartSharpenStrength, [.minimum(0), .maximum(25)]),
+                .optional("smart_sharpen_ratio", \.smartSharpenRatio, [.minimum(0), .maximum(1)]),
+                .optional("cas_amount", \.casAmount, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1468,18 +1369,6 @@ public enum PostProcessingSharpen {
             public static var smartSharpenStrength: Double { 5 }
             public static var smartSharpenRatio: Double { 0.5 }
             public static var casAmount: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.sharpenRadius, "sharpen_radius", minimum: 1, maximum: 15)
-            validator.number(self.sharpenAlpha, "sharpen_alpha", minimum: 0.1, maximum: 5)
-            validator.number(self.noiseRadius, "noise_radius", minimum: 1, maximum: 25)
-            validator.number(self.preserveEdges, "preserve_edges", minimum: 0, maximum: 1)
-            validator.number(self.smartSharpenStrength, "smart_sharpen_strength", minimum: 0, maximum: 25)
-            validator.number(self.smartSharpenRatio, "smart_sharpen_ratio", minimum: 0, maximum: 1)
-            validator.number(self.casAmount, "cas_amount", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1527,19 +1416,13 @@ public enum PostProcessingSolarize {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("solarize_threshold", \.solarizeThreshold),
+                .optional("solarize_threshold", \.solarizeThreshold, [.minimum(0), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var solarizeThreshold: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.solarizeThreshold, "solarize_threshold", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1587,19 +1470,13 @@ public enum PostProcessingVignette {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("vignette_strength", \.vignetteStrength),
+                .optional("vignette_strength", \.vignetteStrength, [.minimum(0), .maximum(10)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var vignetteStrength: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.vignetteStrength, "vignette_strength", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 

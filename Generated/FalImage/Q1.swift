@@ -131,11 +131,11 @@ public enum QwenImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(250)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("negative_prompt", \.negativePrompt),
@@ -157,16 +157,6 @@ public enum QwenImage {
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .noAcceleration }
             public static var useTurbo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 250)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -261,11 +251,11 @@ public enum QwenImage2512 {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -283,15 +273,6 @@ public enum QwenImage2512 {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -394,11 +375,11 @@ public enum QwenImage2512LoRA {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -417,16 +398,6 @@ public enum QwenImage2512LoRA {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -506,14 +477,14 @@ public enum QwenImage2Edit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
             ]
@@ -527,15 +498,6 @@ public enum QwenImage2Edit {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 
@@ -637,14 +599,14 @@ public enum QwenImage2ProEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
             ]
@@ -658,15 +620,6 @@ public enum QwenImage2ProEdit {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }
@@ -746,14 +699,14 @@ public enum QwenImage2ProTextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -767,15 +720,6 @@ public enum QwenImage2ProTextToImage {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -853,14 +797,14 @@ public enum QwenImage2TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -874,15 +818,6 @@ public enum QwenImage2TextToImage {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -999,11 +934,11 @@ public enum QwenImageEdit {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
@@ -1022,15 +957,6 @@ public enum QwenImageEdit {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1129,11 +1055,11 @@ public enum QwenImageEdit2509 {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(100)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
@@ -1153,15 +1079,6 @@ public enum QwenImageEdit2509 {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1266,11 +1183,11 @@ public enum QwenImageEdit2509LoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
@@ -1290,16 +1207,6 @@ public enum QwenImageEdit2509LoRA {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1400,17 +1307,17 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -1426,16 +1333,6 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Remove white background and add a realistic scene behind the object" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1558,17 +1455,17 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -1584,16 +1481,6 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Photography. A portrait of the person in professional attire with natural lighting" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1696,17 +1583,17 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -1722,16 +1609,6 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Two people standing next to each other outside with a landscape background" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1834,17 +1711,17 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -1860,16 +1737,6 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Blend and integrate the product into the background" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1960,15 +1827,15 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
             ]
         }
 
@@ -1982,15 +1849,6 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2111,20 +1969,20 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
-                .optional("rotate_right_left", \.rotateRightLeft),
-                .optional("move_forward", \.moveForward),
-                .optional("vertical_angle", \.verticalAngle),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
+                .optional("rotate_right_left", \.rotateRightLeft, [.minimum(-90), .maximum(90)]),
+                .optional("move_forward", \.moveForward, [.minimum(0), .maximum(10)]),
+                .optional("vertical_angle", \.verticalAngle, [.minimum(-1), .maximum(1)]),
                 .optional("wide_angle_lens", \.wideAngleLens),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -2143,19 +2001,6 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             public static var verticalAngle: Double { 0 }
             public static var wideAngleLens: Bool { false }
             public static var loraScale: Double { 1.25 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.rotateRightLeft, "rotate_right_left", minimum: -90, maximum: 90)
-            validator.number(self.moveForward, "move_forward", minimum: 0, maximum: 10)
-            validator.number(self.verticalAngle, "vertical_angle", minimum: -1, maximum: 1)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2258,17 +2103,17 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -2284,16 +2129,6 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Next Scene: The camera moves forward revealing more of the scene" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2396,17 +2231,17 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -2422,16 +2257,6 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Remove the specified element from the scene" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2522,15 +2347,15 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
             ]
         }
 
@@ -2544,15 +2369,6 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2655,17 +2471,17 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             [
                 .required("image_urls", \.imageURLs),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
             ]
         }
 
@@ -2681,16 +2497,6 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             public static var numImages: Int { 1 }
             public static var prompt: String { "Put this design on their shirt" }
             public static var loraScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2787,11 +2593,11 @@ public enum QwenImageEdit2511 {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
                 .required("image_urls", \.imageURLs),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -2808,15 +2614,6 @@ public enum QwenImageEdit2511 {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

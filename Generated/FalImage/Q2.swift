@@ -127,11 +127,11 @@ public enum QwenImageEdit2511LoRA {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
                 .required("image_urls", \.imageURLs),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -149,16 +149,6 @@ public enum QwenImageEdit2511LoRA {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -276,22 +266,22 @@ public enum QwenImageEdit2511MultipleAngles {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("image_urls", \.imageURLs),
-                .optional("horizontal_angle", \.horizontalAngle),
-                .optional("vertical_angle", \.verticalAngle),
-                .optional("zoom", \.zoom),
+                .required("image_urls", \.imageURLs, [.minItems(1)]),
+                .optional("horizontal_angle", \.horizontalAngle, [.minimum(0), .maximum(360)]),
+                .optional("vertical_angle", \.verticalAngle, [.minimum(-30), .maximum(90)]),
+                .optional("zoom", \.zoom, [.minimum(0), .maximum(10)]),
                 .optional("additional_prompt", \.additionalPrompt),
-                .optional("lora_scale", \.loraScale),
+                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
                 .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
             ]
         }
 
@@ -309,20 +299,6 @@ public enum QwenImageEdit2511MultipleAngles {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.imageURLs, "image_urls", minItems: 1)
-            validator.number(self.horizontalAngle, "horizontal_angle", minimum: 0, maximum: 360)
-            validator.number(self.verticalAngle, "vertical_angle", minimum: -30, maximum: 90)
-            validator.number(self.zoom, "zoom", minimum: 0, maximum: 10)
-            validator.number(self.loraScale, "lora_scale", minimum: 0, maximum: 4)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -449,17 +425,17 @@ public enum QwenImageEditImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("acceleration", \.acceleration),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -474,16 +450,6 @@ public enum QwenImageEditImageToImage {
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .regular }
             public static var strength: Double { 0.94 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -590,18 +556,18 @@ public enum QwenImageEditInpaint {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("acceleration", \.acceleration),
                 .required("mask_url", \.maskURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -616,16 +582,6 @@ public enum QwenImageEditInpaint {
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .regular }
             public static var strength: Double { 0.93 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -730,11 +686,11 @@ public enum QwenImageEditLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
@@ -754,16 +710,6 @@ public enum QwenImageEditLoRA {
             public static var outputFormat: OutputFormat { .png }
             public static var negativePrompt: String { " " }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1097,11 +1043,11 @@ public enum QwenImageImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(250)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("negative_prompt", \.negativePrompt),
@@ -1109,7 +1055,7 @@ public enum QwenImageImageToImage {
                 .optional("loras", \.loras),
                 .optional("use_turbo", \.useTurbo),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1125,17 +1071,6 @@ public enum QwenImageImageToImage {
             public static var acceleration: Acceleration { .noAcceleration }
             public static var useTurbo: Bool { false }
             public static var strength: Double { 0.6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 250)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1224,11 +1159,11 @@ public enum QwenImageLayered {
                 .optional("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_layers", \.numLayers),
+                .optional("num_layers", \.numLayers, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -1245,14 +1180,6 @@ public enum QwenImageLayered {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numLayers, "num_layers", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1401,11 +1328,11 @@ public enum QwenImageLayeredLoRA {
                 .optional("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_layers", \.numLayers),
+                .optional("num_layers", \.numLayers, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -1423,15 +1350,6 @@ public enum QwenImageLayeredLoRA {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numLayers, "num_layers", minimum: 1, maximum: 10)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1513,14 +1431,14 @@ public enum QwenImageMaxEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(800)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
                 .optional("output_format", \.outputFormat),
                 .required("image_urls", \.imageURLs),
             ]
@@ -1534,15 +1452,6 @@ public enum QwenImageMaxEdit {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 800)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 6)
-            return validator.issues
         }
     }
 }
@@ -1622,14 +1531,14 @@ public enum QwenImageMaxTextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(800)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("output_format", \.outputFormat),
             ]
         }
@@ -1643,15 +1552,6 @@ public enum QwenImageMaxTextToImage {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var outputFormat: OutputFormat { .png }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 800)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

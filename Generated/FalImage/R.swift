@@ -140,15 +140,15 @@ public enum RealisticVision {
                 .optional("seed", \.seed),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("request_id", \.requestID),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("loras", \.loras),
                 .optional("format", \.format),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("image_size", \.imageSize),
             ]
         }
@@ -165,16 +165,6 @@ public enum RealisticVision {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var numImages: Int { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -232,7 +222,7 @@ public enum Recraft20b {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
                 .optional("image_size", \.imageSize),
                 .optional("style", \.style),
                 .optional("colors", \.colors),
@@ -246,14 +236,6 @@ public enum Recraft20b {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var style: Style { .realisticImage }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            return validator.issues
         }
     }
 
@@ -445,13 +427,13 @@ public enum RecraftV3ImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("style", \.style),
                 .optional("colors", \.colors),
                 .optional("style_id", \.styleID),
-                .optional("negative_prompt", \.negativePrompt),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(1000)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -461,15 +443,6 @@ public enum RecraftV3ImageToImage {
             public static var strength: Double { 0.5 }
             public static var style: Style { .realisticImage }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1000)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.nested(self.colors, "colors")
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 1000)
-            return validator.issues
         }
     }
 
@@ -639,7 +612,7 @@ public enum RecraftV3TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
                 .optional("image_size", \.imageSize),
                 .optional("style", \.style),
                 .optional("colors", \.colors),
@@ -653,14 +626,6 @@ public enum RecraftV3TextToImage {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var style: Style { .realisticImage }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            return validator.issues
         }
     }
 }
@@ -712,7 +677,7 @@ public enum RecraftV4ProTextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
                 .optional("image_size", \.imageSize),
                 .optional("colors", \.colors),
                 .optional("background_color", \.backgroundColor),
@@ -724,15 +689,6 @@ public enum RecraftV4ProTextToImage {
         public enum Defaults {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            validator.nested(self.backgroundColor, "background_color")
-            return validator.issues
         }
     }
 }
@@ -969,12 +925,12 @@ public enum RundiffusionFalJuggernautFluxLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -989,16 +945,6 @@ public enum RundiffusionFalJuggernautFluxLoRA {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1102,16 +1048,16 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("mask_url", \.maskURL),
             ]
         }
@@ -1125,17 +1071,6 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1234,12 +1169,12 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
                 .optional("photo_lora_scale", \.photoLoRAScale),
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -1255,16 +1190,6 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

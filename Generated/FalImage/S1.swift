@@ -217,9 +217,9 @@ public enum SDXLControlnetUnion {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("openpose_preprocess", \.openposePreprocess),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("negative_prompt", \.negativePrompt),
@@ -232,8 +232,8 @@ public enum SDXLControlnetUnion {
                 .optional("canny_preprocess", \.cannyPreprocess),
                 .optional("embeddings", \.embeddings),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_images", \.numImages),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("depth_preprocess", \.depthPreprocess),
                 .optional("segmentation_image_url", \.segmentationImageURL),
                 .optional("request_id", \.requestID),
@@ -267,17 +267,6 @@ public enum SDXLControlnetUnion {
             public static var segmentationPreprocess: Bool { true }
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var normalPreprocess: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -506,12 +495,12 @@ public enum SDXLControlnetUnionImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("normal_preprocess", \.normalPreprocess),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("canny_image_url", \.cannyImageURL),
                 .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("depth_preprocess", \.depthPreprocess),
                 .optional("segmentation_image_url", \.segmentationImageURL),
                 .optional("request_id", \.requestID),
@@ -520,7 +509,7 @@ public enum SDXLControlnetUnionImageToImage {
                 .required("prompt", \.prompt),
                 .optional("preserve_aspect_ratio", \.preserveAspectRatio),
                 .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("crop_output", \.cropOutput),
                 .optional("negative_prompt", \.negativePrompt),
@@ -529,12 +518,12 @@ public enum SDXLControlnetUnionImageToImage {
                 .optional("format", \.format),
                 .optional("openpose_image_url", \.openposeImageURL),
                 .optional("embeddings", \.embeddings),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("openpose_preprocess", \.openposePreprocess),
                 .optional("normal_image_url", \.normalImageURL),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
                 .optional("image_size", \.imageSize),
                 .optional("teed_image_url", \.teedImageURL),
                 .required("image_url", \.imageURL),
@@ -563,18 +552,6 @@ public enum SDXLControlnetUnionImageToImage {
             public static var openposePreprocess: Bool { true }
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var strength: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -790,13 +767,13 @@ public enum SDXLControlnetUnionInpainting {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("image_size", \.imageSize),
                 .optional("normal_preprocess", \.normalPreprocess),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("canny_image_url", \.cannyImageURL),
                 .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("depth_preprocess", \.depthPreprocess),
                 .optional("segmentation_image_url", \.segmentationImageURL),
                 .optional("request_id", \.requestID),
@@ -804,7 +781,7 @@ public enum SDXLControlnetUnionInpainting {
                 .optional("loras", \.loras),
                 .required("prompt", \.prompt),
                 .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("sync_mode", \.syncMode),
@@ -812,12 +789,12 @@ public enum SDXLControlnetUnionInpainting {
                 .optional("format", \.format),
                 .optional("openpose_image_url", \.openposeImageURL),
                 .optional("embeddings", \.embeddings),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("openpose_preprocess", \.openposePreprocess),
                 .optional("normal_image_url", \.normalImageURL),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .required("mask_url", \.maskURL),
                 .optional("teed_image_url", \.teedImageURL),
                 .required("image_url", \.imageURL),
@@ -844,18 +821,6 @@ public enum SDXLControlnetUnionInpainting {
             public static var openposePreprocess: Bool { true }
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var strength: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1235,7 +1200,7 @@ public enum Sam31Image {
                 .optional("sync_mode", \.syncMode),
                 .optional("output_format", \.outputFormat),
                 .optional("return_multiple_masks", \.returnMultipleMasks),
-                .optional("max_masks", \.maxMasks),
+                .optional("max_masks", \.maxMasks, [.minimum(1), .maximum(32)]),
                 .optional("include_scores", \.includeScores),
                 .optional("include_boxes", \.includeBoxes),
             ]
@@ -1251,12 +1216,6 @@ public enum Sam31Image {
             public static var maxMasks: Int { 3 }
             public static var includeScores: Bool { false }
             public static var includeBoxes: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxMasks, "max_masks", minimum: 1, maximum: 32)
-            return validator.issues
         }
     }
 
@@ -1575,7 +1534,7 @@ public enum Sam3Image {
                 .optional("sync_mode", \.syncMode),
                 .optional("output_format", \.outputFormat),
                 .optional("return_multiple_masks", \.returnMultipleMasks),
-                .optional("max_masks", \.maxMasks),
+                .optional("max_masks", \.maxMasks, [.minimum(1), .maximum(32)]),
                 .optional("include_scores", \.includeScores),
                 .optional("include_boxes", \.includeBoxes),
             ]
@@ -1591,12 +1550,6 @@ public enum Sam3Image {
             public static var maxMasks: Int { 3 }
             public static var includeScores: Bool { false }
             public static var includeBoxes: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxMasks, "max_masks", minimum: 1, maximum: 32)
-            return validator.issues
         }
     }
 }
@@ -1713,11 +1666,11 @@ public enum SanaSprint {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("style_name", \.styleName),
@@ -1734,15 +1687,6 @@ public enum SanaSprint {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var styleName: StyleName { .noStyle }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 20)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1860,11 +1804,11 @@ public enum SanaV1516b {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("style_name", \.styleName),
@@ -1881,15 +1825,6 @@ public enum SanaV1516b {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var styleName: StyleName { .noStyle }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2041,18 +1976,18 @@ public enum Sd15DepthControlnet {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("loras", \.loras),
                 .optional("embeddings", \.embeddings),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
                 .optional("expand_prompt", \.expandPrompt),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
+                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("control_image_url", \.controlImageURL),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("request_id", \.requestID),
                 .optional("format", \.format),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2074,17 +2009,6 @@ public enum Sd15DepthControlnet {
             public static var requestID: String { "" }
             public static var format: Format { .jpeg }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 70)
-            validator.number(self.controlnetConditioningScale, "controlnet_conditioning_scale", minimum: 0, maximum: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -2154,10 +2078,10 @@ public enum SeedvrUpscaleImage {
             [
                 .required("image_url", \.imageURL),
                 .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
                 .optional("target_resolution", \.targetResolution),
                 .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale),
+                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
             ]
@@ -2171,13 +2095,6 @@ public enum SeedvrUpscaleImage {
             public static var noiseScale: Double { 0.1 }
             public static var outputFormat: OutputFormat { .jpg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 10)
-            validator.number(self.noiseScale, "noise_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

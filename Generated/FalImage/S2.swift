@@ -96,10 +96,10 @@ public enum SeedvrUpscaleImageSeamless {
             [
                 .required("image_url", \.imageURL),
                 .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
                 .optional("target_resolution", \.targetResolution),
                 .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale),
+                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("sync_mode", \.syncMode),
@@ -115,13 +115,6 @@ public enum SeedvrUpscaleImageSeamless {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .png }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 10)
-            validator.number(self.noiseScale, "noise_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -199,9 +192,9 @@ public enum SmartResize {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("target_sizes", \.targetSizes),
-                .optional("prompt", \.prompt),
-                .optional("num_images_per_size", \.numImagesPerSize),
+                .required("target_sizes", \.targetSizes, [.minItems(1), .maxItems(10)]),
+                .optional("prompt", \.prompt, [.maxLength(5000)]),
+                .optional("num_images_per_size", \.numImagesPerSize, [.minimum(1), .maximum(4)]),
                 .optional("resolution", \.resolution),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
@@ -218,14 +211,6 @@ public enum SmartResize {
             public static var outputFormat: OutputFormat { .png }
             public static var safetyTolerance: SafetyTolerance { ._4 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.targetSizes, "target_sizes", minItems: 1, maxItems: 10)
-            validator.string(self.prompt, "prompt", maxLength: 5000)
-            validator.number(self.numImagesPerSize, "num_images_per_size", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -432,14 +417,14 @@ public enum StableCascade {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("first_stage_steps", \.firstStageSteps),
-                .optional("second_stage_steps", \.secondStageSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale),
+                .optional("first_stage_steps", \.firstStageSteps, [.minimum(4), .maximum(40)]),
+                .optional("second_stage_steps", \.secondStageSteps, [.minimum(4), .maximum(24)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -455,17 +440,6 @@ public enum StableCascade {
             public static var enableSafetyChecker: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.firstStageSteps, "first_stage_steps", minimum: 4, maximum: 40)
-            validator.number(self.secondStageSteps, "second_stage_steps", minimum: 4, maximum: 24)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.secondStageGuidanceScale, "second_stage_guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -561,14 +535,14 @@ public enum StableCascadeSoteDiffusion {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("first_stage_steps", \.firstStageSteps),
-                .optional("second_stage_steps", \.secondStageSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale),
+                .optional("first_stage_steps", \.firstStageSteps, [.minimum(4), .maximum(50)]),
+                .optional("second_stage_steps", \.secondStageSteps, [.minimum(4), .maximum(24)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("sync_mode", \.syncMode),
             ]
         }
@@ -583,17 +557,6 @@ public enum StableCascadeSoteDiffusion {
             public static var enableSafetyChecker: Bool { true }
             public static var numImages: Int { 1 }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.firstStageSteps, "first_stage_steps", minimum: 4, maximum: 50)
-            validator.number(self.secondStageSteps, "second_stage_steps", minimum: 4, maximum: 24)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.secondStageGuidanceScale, "second_stage_guidance_scale", minimum: 0, maximum: 20)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -717,8 +680,8 @@ public enum StableDiffusionV15 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_images", \.numImages),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
                 .optional("format", \.format),
@@ -728,7 +691,7 @@ public enum StableDiffusionV15 {
                 .optional("sync_mode", \.syncMode),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("request_id", \.requestID),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("safety_checker_version", \.safetyCheckerVersion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("negative_prompt", \.negativePrompt),
@@ -748,16 +711,6 @@ public enum StableDiffusionV15 {
             public static var safetyCheckerVersion: SafetyCheckerVersion { .v1 }
             public static var enableSafetyChecker: Bool { true }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 8)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -862,11 +815,11 @@ public enum StableDiffusionV35Large {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("controlnet", \.controlnet),
@@ -885,18 +838,6 @@ public enum StableDiffusionV35Large {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.controlnet, "controlnet")
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.loras, "loras")
-            validator.nested(self.ipAdapter, "ip_adapter")
-            return validator.issues
         }
     }
 
@@ -937,9 +878,9 @@ public enum StableDiffusionV35Large {
             [
                 .required("path", \.path),
                 .required("control_image_url", \.controlImageURL),
-                .optional("conditioning_scale", \.conditioningScale),
-                .optional("start_percentage", \.startPercentage),
-                .optional("end_percentage", \.endPercentage),
+                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
+                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
+                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -948,14 +889,6 @@ public enum StableDiffusionV35Large {
             public static var conditioningScale: Double { 1 }
             public static var startPercentage: Double { 0 }
             public static var endPercentage: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
-            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1048,11 +981,11 @@ public enum StableDiffusionV35Medium {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -1068,15 +1001,6 @@ public enum StableDiffusionV35Medium {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1163,11 +1087,11 @@ public enum StableDiffusionV3Medium {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("prompt_expansion", \.promptExpansion),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -1182,15 +1106,6 @@ public enum StableDiffusionV3Medium {
             public static var syncMode: Bool { false }
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1331,13 +1246,13 @@ public enum StableDiffusionV3MediumImageToImage {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("prompt_expansion", \.promptExpansion),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -1351,16 +1266,6 @@ public enum StableDiffusionV3MediumImageToImage {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var strength: Double { 0.9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1396,19 +1301,13 @@ public enum StarVector {
             [
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("max_length", \.maxLength),
+                .optional("max_length", \.maxLength, [.minimum(1000), .maximum(16000)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var maxLength: Int { 4000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxLength, "max_length", minimum: 1000, maximum: 16000)
-            return validator.issues
         }
     }
 
@@ -1512,8 +1411,8 @@ public enum Step1xEdit {
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1528,13 +1427,6 @@ public enum Step1xEdit {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -1626,8 +1518,8 @@ public enum StepxEdit2 {
                 .required("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
                 .optional("enable_thinking_mode", \.enableThinkingMode),
                 .optional("enable_reflection_mode", \.enableReflectionMode),
                 .optional("sync_mode", \.syncMode),
@@ -1646,13 +1538,6 @@ public enum StepxEdit2 {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1818,15 +1703,15 @@ public enum Switti512 {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("sampling_top_k", \.samplingTopK),
-                .optional("sampling_top_p", \.samplingTopP),
+                .optional("sampling_top_k", \.samplingTopK, [.minimum(10), .maximum(1000)]),
+                .optional("sampling_top_p", \.samplingTopP, [.minimum(0.1), .maximum(1)]),
                 .optional("more_smooth", \.moreSmooth),
                 .optional("more_diverse", \.moreDiverse),
-                .optional("smooth_start_si", \.smoothStartSi),
-                .optional("turn_off_cfg_start_si", \.turnOffCFGStartSi),
-                .optional("last_scale_temp", \.lastScaleTemp),
+                .optional("smooth_start_si", \.smoothStartSi, [.minimum(0), .maximum(10)]),
+                .optional("turn_off_cfg_start_si", \.turnOffCFGStartSi, [.minimum(0), .maximum(10)]),
+                .optional("last_scale_temp", \.lastScaleTemp, [.minimum(0.1), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1847,17 +1732,6 @@ public enum Switti512 {
             public static var syncMode: Bool { false }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.samplingTopK, "sampling_top_k", minimum: 10, maximum: 1000)
-            validator.number(self.samplingTopP, "sampling_top_p", minimum: 0.1, maximum: 1)
-            validator.number(self.smoothStartSi, "smooth_start_si", minimum: 0, maximum: 10)
-            validator.number(self.turnOffCFGStartSi, "turn_off_cfg_start_si", minimum: 0, maximum: 10)
-            validator.number(self.lastScaleTemp, "last_scale_temp", minimum: 0.1, maximum: 10)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }

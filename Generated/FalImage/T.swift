@@ -133,23 +133,23 @@ public enum TopazUpscaleImage {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("model", \.model),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
                 .optional("crop_to_fill", \.cropToFill),
                 .required("image_url", \.imageURL),
                 .optional("output_format", \.outputFormat),
                 .optional("subject_detection", \.subjectDetection),
                 .optional("face_enhancement", \.faceEnhancement),
-                .optional("face_enhancement_creativity", \.faceEnhancementCreativity),
-                .optional("face_enhancement_strength", \.faceEnhancementStrength),
-                .optional("sharpen", \.sharpen),
-                .optional("denoise", \.denoise),
-                .optional("fix_compression", \.fixCompression),
-                .optional("strength", \.strength),
-                .optional("creativity", \.creativity),
-                .optional("texture", \.texture),
-                .optional("prompt", \.prompt),
+                .optional("face_enhancement_creativity", \.faceEnhancementCreativity, [.minimum(0), .maximum(1)]),
+                .optional("face_enhancement_strength", \.faceEnhancementStrength, [.minimum(0), .maximum(1)]),
+                .optional("sharpen", \.sharpen, [.minimum(0), .maximum(1)]),
+                .optional("denoise", \.denoise, [.minimum(0), .maximum(1)]),
+                .optional("fix_compression", \.fixCompression, [.minimum(0), .maximum(1)]),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
+                .optional("creativity", \.creativity, [.minimum(1), .maximum(6)]),
+                .optional("texture", \.texture, [.minimum(1), .maximum(5)]),
+                .optional("prompt", \.prompt, [.maxLength(1024)]),
                 .optional("autoprompt", \.autoprompt),
-                .optional("detail", \.detail),
+                .optional("detail", \.detail, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -163,22 +163,6 @@ public enum TopazUpscaleImage {
             public static var faceEnhancement: Bool { true }
             public static var faceEnhancementCreativity: Double { 0 }
             public static var faceEnhancementStrength: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.faceEnhancementCreativity, "face_enhancement_creativity", minimum: 0, maximum: 1)
-            validator.number(self.faceEnhancementStrength, "face_enhancement_strength", minimum: 0, maximum: 1)
-            validator.number(self.sharpen, "sharpen", minimum: 0, maximum: 1)
-            validator.number(self.denoise, "denoise", minimum: 0, maximum: 1)
-            validator.number(self.fixCompression, "fix_compression", minimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            validator.number(self.creativity, "creativity", minimum: 1, maximum: 6)
-            validator.number(self.texture, "texture", minimum: 1, maximum: 5)
-            validator.string(self.prompt, "prompt", maxLength: 1024)
-            validator.number(self.detail, "detail", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

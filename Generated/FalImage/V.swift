@@ -104,17 +104,17 @@ public enum Vecglypher {
             [
                 .required("prompt", \.prompt),
                 .optional("style_description", \.styleDescription),
-                .optional("temperature", \.temperature),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("top_p", \.topP),
-                .optional("top_k", \.topK),
-                .optional("repetition_penalty", \.repetitionPenalty),
-                .optional("max_tokens", \.maxTokens),
-                .optional("output_size", \.outputSize),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("top_k", \.topK, [.minimum(-1), .maximum(100)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0), .maximum(2)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(16384)]),
+                .optional("output_size", \.outputSize, [.minimum(64), .maximum(4096)]),
                 .optional("fill_color", \.fillColor),
                 .optional("stroke_color", \.strokeColor),
-                .optional("stroke_width", \.strokeWidth),
+                .optional("stroke_width", \.strokeWidth, [.minimum(0.1), .maximum(50)]),
             ]
         }
 
@@ -130,18 +130,6 @@ public enum Vecglypher {
             public static var outputSize: Int { 512 }
             public static var fillColor: String { "black" }
             public static var strokeWidth: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.topK, "top_k", minimum: -1, maximum: 100)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 0, maximum: 2)
-            validator.number(self.maxTokens, "max_tokens", minimum: 256, maximum: 16384)
-            validator.number(self.outputSize, "output_size", minimum: 64, maximum: 4096)
-            validator.number(self.strokeWidth, "stroke_width", minimum: 0.1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -268,18 +256,18 @@ public enum VecglypherImageToSvg {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("temperature", \.temperature),
+                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1), .maxItems(8)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("top_p", \.topP),
-                .optional("top_k", \.topK),
-                .optional("repetition_penalty", \.repetitionPenalty),
-                .optional("max_tokens", \.maxTokens),
-                .optional("output_size", \.outputSize),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("top_k", \.topK, [.minimum(-1), .maximum(100)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0), .maximum(2)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(16384)]),
+                .optional("output_size", \.outputSize, [.minimum(64), .maximum(4096)]),
                 .optional("fill_color", \.fillColor),
                 .optional("stroke_color", \.strokeColor),
-                .optional("stroke_width", \.strokeWidth),
+                .optional("stroke_width", \.strokeWidth, [.minimum(0.1), .maximum(50)]),
             ]
         }
 
@@ -294,19 +282,6 @@ public enum VecglypherImageToSvg {
             public static var outputSize: Int { 512 }
             public static var fillColor: String { "black" }
             public static var strokeWidth: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1, maxItems: 8)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.topK, "top_k", minimum: -1, maximum: 100)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 0, maximum: 2)
-            validator.number(self.maxTokens, "max_tokens", minimum: 256, maximum: 16384)
-            validator.number(self.outputSize, "output_size", minimum: 64, maximum: 4096)
-            validator.number(self.strokeWidth, "stroke_width", minimum: 0.1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -345,7 +320,7 @@ public enum ViduQ2ReferenceToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("reference_image_urls", \.referenceImageURLs),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
@@ -355,12 +330,6 @@ public enum ViduQ2ReferenceToImage {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -428,7 +397,7 @@ public enum ViduQ2TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
             ]
@@ -437,12 +406,6 @@ public enum ViduQ2TextToImage {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 }

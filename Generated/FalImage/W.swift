@@ -76,11 +76,11 @@ public enum Wan25PreviewImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_urls", \.imageURLs),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -91,14 +91,6 @@ public enum Wan25PreviewImageToImage {
             public static var imageSize: ImageSize { .preset(.square) }
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -185,9 +177,9 @@ public enum Wan25PreviewTextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("image_size", \.imageSize),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
@@ -201,14 +193,6 @@ public enum Wan25PreviewTextToImage {
             public static var imageSize: ImageSize { .preset(.square) }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -322,12 +306,12 @@ public enum WanV225bTextToImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("image_size", \.imageSize),
                 .optional("image_format", \.imageFormat),
             ]
@@ -344,15 +328,6 @@ public enum WanV225bTextToImage {
             public static var shift: Double { 2 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var imageFormat: ImageFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -498,18 +473,18 @@ public enum WanV22A14bImageToImage {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("image_size", \.imageSize),
                 .optional("image_format", \.imageFormat),
             ]
@@ -529,17 +504,6 @@ public enum WanV22A14bImageToImage {
             public static var guidanceScale2: Double { 4 }
             public static var shift: Double { 2 }
             public static var imageFormat: ImageFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -683,14 +647,14 @@ public enum WanV22A14bTextToImage {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("image_size", \.imageSize),
             ]
         }
@@ -707,16 +671,6 @@ public enum WanV22A14bTextToImage {
             public static var guidanceScale2: Double { 4 }
             public static var shift: Double { 2 }
             public static var imageSize: ImageSize { .preset(.squareHD) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 }
@@ -834,14 +788,14 @@ public enum WanV22A14bTextToImageLoRA {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("loras", \.loras),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("image_size", \.imageSize),
@@ -863,17 +817,6 @@ public enum WanV22A14bTextToImageLoRA {
             public static var reverseVideo: Bool { false }
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var imageFormat: ImageFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.nested(self.loras, "loras")
-            validator.nested(self.imageSize, "image_size")
-            return validator.issues
         }
     }
 
@@ -903,7 +846,7 @@ public enum WanV22A14bTextToImageLoRA {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
                 .optional("transformer", \.transformer),
             ]
         }
@@ -912,12 +855,6 @@ public enum WanV22A14bTextToImageLoRA {
         public enum Defaults {
             public static var scale: Double { 1 }
             public static var transformer: Transformer { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -999,11 +936,11 @@ public enum WanV26ImageToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_urls", \.imageURLs),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1017,14 +954,6 @@ public enum WanV26ImageToImage {
             public static var numImages: Int { 1 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1105,11 +1034,11 @@ public enum WanV26TextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("image_url", \.imageURL),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("image_size", \.imageSize),
-                .optional("max_images", \.maxImages),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(5)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -1120,14 +1049,6 @@ public enum WanV26TextToImage {
             public static var negativePrompt: String { "" }
             public static var maxImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -1227,11 +1148,11 @@ public enum WanV27Edit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1247,15 +1168,6 @@ public enum WanV27Edit {
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1358,10 +1270,10 @@ public enum WanV27ProTextToImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
                 .optional("image_size", \.imageSize),
-                .optional("max_images", \.maxImages),
+                .optional("max_images", \.maxImages, [.minimum(1), .maximum(5)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
@@ -1375,15 +1287,6 @@ public enum WanV27ProTextToImage {
             public static var maxImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 500)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.maxImages, "max_images", minimum: 1, maximum: 5)
-            return validator.issues
         }
     }
 
@@ -1477,10 +1380,10 @@ public enum WorkflowUtilitiesExtractNthFrame {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("frame_interval", \.frameInterval),
+                .optional("frame_interval", \.frameInterval, [.minimum(1), .maximum(300)]),
                 .optional("output_format", \.outputFormat),
-                .optional("max_frames", \.maxFrames),
-                .optional("quality", \.quality),
+                .optional("max_frames", \.maxFrames, [.minimum(1), .maximum(500)]),
+                .optional("quality", \.quality, [.minimum(1), .maximum(100)]),
             ]
         }
 
@@ -1490,14 +1393,6 @@ public enum WorkflowUtilitiesExtractNthFrame {
             public static var outputFormat: OutputFormat { .png }
             public static var maxFrames: Int { 100 }
             public static var quality: Int { 95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.frameInterval, "frame_interval", minimum: 1, maximum: 300)
-            validator.number(self.maxFrames, "max_frames", minimum: 1, maximum: 500)
-            validator.number(self.quality, "quality", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 

@@ -66,8 +66,8 @@ public enum XaiGrokImagineImage {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.maxLength(8000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
                 .optional("output_format", \.outputFormat),
@@ -82,13 +82,6 @@ public enum XaiGrokImagineImage {
             public static var resolution: Resolution { ._1k }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 8000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -209,8 +202,8 @@ public enum XaiGrokImagineImageEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_images", \.numImages),
+                .required("prompt", \.prompt, [.maxLength(8000)]),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
                 .optional("output_format", \.outputFormat),
@@ -226,13 +219,6 @@ public enum XaiGrokImagineImageEdit {
             public static var resolution: Resolution { ._1k }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 8000)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 

@@ -105,11 +105,11 @@ public enum ZImageBase {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -128,15 +128,6 @@ public enum ZImageBase {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -269,11 +260,11 @@ public enum ZImageBaseLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -293,16 +284,6 @@ public enum ZImageBaseLoRA {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
             public static var negativePrompt: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -390,10 +371,10 @@ public enum ZImageTurbo {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -411,14 +392,6 @@ public enum ZImageTurbo {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -534,18 +507,18 @@ public enum ZImageTurboControlnet {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale),
-                .optional("control_start", \.controlStart),
-                .optional("control_end", \.controlEnd),
+                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
+                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
+                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
                 .optional("preprocess", \.preprocess),
             ]
         }
@@ -564,17 +537,6 @@ public enum ZImageTurboControlnet {
             public static var controlStart: Double { 0 }
             public static var controlEnd: Double { 0.8 }
             public static var preprocess: Preprocess { .noPreprocess }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlScale, "control_scale", minimum: 0, maximum: 1)
-            validator.number(self.controlStart, "control_start", minimum: 0, maximum: 1)
-            validator.number(self.controlEnd, "control_end", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -711,18 +673,18 @@ public enum ZImageTurboControlnetLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale),
-                .optional("control_start", \.controlStart),
-                .optional("control_end", \.controlEnd),
+                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
+                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
+                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
                 .optional("preprocess", \.preprocess),
                 .optional("loras", \.loras),
             ]
@@ -742,18 +704,6 @@ public enum ZImageTurboControlnetLoRA {
             public static var controlStart: Double { 0 }
             public static var controlEnd: Double { 0.8 }
             public static var preprocess: Preprocess { .noPreprocess }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlScale, "control_scale", minimum: 0, maximum: 1)
-            validator.number(self.controlStart, "control_start", minimum: 0, maximum: 1)
-            validator.number(self.controlEnd, "control_end", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -851,16 +801,16 @@ public enum ZImageTurboImageToImage {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
             ]
         }
 
@@ -875,15 +825,6 @@ public enum ZImageTurboImageToImage {
             public static var acceleration: Acceleration { .regular }
             public static var enablePromptExpansion: Bool { false }
             public static var strength: Double { 0.6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -988,16 +929,16 @@ public enum ZImageTurboImageToImageLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("loras", \.loras),
             ]
         }
@@ -1013,16 +954,6 @@ public enum ZImageTurboImageToImageLoRA {
             public static var acceleration: Acceleration { .regular }
             public static var enablePromptExpansion: Bool { false }
             public static var strength: Double { 0.6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1142,20 +1073,20 @@ public enum ZImageTurboInpaint {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale),
-                .optional("control_start", \.controlStart),
-                .optional("control_end", \.controlEnd),
+                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
+                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
+                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
                 .required("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
             ]
         }
 
@@ -1173,18 +1104,6 @@ public enum ZImageTurboInpaint {
             public static var controlStart: Double { 0 }
             public static var controlEnd: Double { 0.8 }
             public static var strength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlScale, "control_scale", minimum: 0, maximum: 1)
-            validator.number(self.controlStart, "control_start", minimum: 0, maximum: 1)
-            validator.number(self.controlEnd, "control_end", minimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1311,20 +1230,20 @@ public enum ZImageTurboInpaintLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale),
-                .optional("control_start", \.controlStart),
-                .optional("control_end", \.controlEnd),
+                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
+                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
+                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
                 .required("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
                 .optional("loras", \.loras),
             ]
         }
@@ -1343,19 +1262,6 @@ public enum ZImageTurboInpaintLoRA {
             public static var controlStart: Double { 0 }
             public static var controlEnd: Double { 0.8 }
             public static var strength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.controlScale, "control_scale", minimum: 0, maximum: 1)
-            validator.number(self.controlStart, "control_start", minimum: 0, maximum: 1)
-            validator.number(self.controlEnd, "control_end", minimum: 0, maximum: 1)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1450,10 +1356,10 @@ public enum ZImageTurboLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -1472,15 +1378,6 @@ public enum ZImageTurboLoRA {
             public static var outputFormat: OutputFormat { .png }
             public static var acceleration: Acceleration { .regular }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1601,19 +1498,19 @@ public enum ZImageTurboTiling {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("image_url", \.imageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength),
-                .optional("tile_size", \.tileSize),
-                .optional("tile_stride", \.tileStride),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
+                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
                 .optional("tiling_mode", \.tilingMode),
             ]
         }
@@ -1632,17 +1529,6 @@ public enum ZImageTurboTiling {
             public static var tileSize: Int { 128 }
             public static var tileStride: Int { 64 }
             public static var tilingMode: TilingMode { .both }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.tileSize, "tile_size", minimum: 32, maximum: 256)
-            validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
-            return validator.issues
         }
     }
 }
@@ -1770,19 +1656,19 @@ public enum ZImageTurboTilingLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("image_url", \.imageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength),
-                .optional("tile_size", \.tileSize),
-                .optional("tile_stride", \.tileStride),
+                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
+                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
                 .optional("tiling_mode", \.tilingMode),
                 .optional("loras", \.loras),
             ]
@@ -1802,18 +1688,6 @@ public enum ZImageTurboTilingLoRA {
             public static var tileSize: Int { 128 }
             public static var tileStride: Int { 64 }
             public static var tilingMode: TilingMode { .both }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 8)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.strength, "strength", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.tileSize, "tile_size", minimum: 32, maximum: 256)
-            validator.number(self.tileStride, "tile_stride", minimum: 16, maximum: 128)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }

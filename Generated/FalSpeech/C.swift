@@ -132,9 +132,9 @@ public enum ChatterboxTextToSpeech {
             [
                 .required("text", \.text),
                 .optional("audio_url", \.audioURL),
-                .optional("exaggeration", \.exaggeration),
-                .optional("temperature", \.temperature),
-                .optional("cfg", \.cfg),
+                .optional("exaggeration", \.exaggeration, [.minimum(0), .maximum(1)]),
+                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(2)]),
+                .optional("cfg", \.cfg, [.minimum(0.1), .maximum(1)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -145,14 +145,6 @@ public enum ChatterboxTextToSpeech {
             public static var exaggeration: Double { 0.25 }
             public static var temperature: Double { 0.7 }
             public static var cfg: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.exaggeration, "exaggeration", minimum: 0, maximum: 1)
-            validator.number(self.temperature, "temperature", minimum: 0.05, maximum: 2)
-            validator.number(self.cfg, "cfg", minimum: 0.1, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -214,12 +206,12 @@ public enum ChatterboxTextToSpeechMultilingual {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.maxLength(300)]),
                 .optional("voice", \.voice),
                 .optional("custom_audio_language", \.customAudioLanguage),
-                .optional("exaggeration", \.exaggeration),
-                .optional("temperature", \.temperature),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("exaggeration", \.exaggeration, [.minimum(0.25), .maximum(2)]),
+                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(5)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -230,15 +222,6 @@ public enum ChatterboxTextToSpeechMultilingual {
             public static var exaggeration: Double { 0.5 }
             public static var temperature: Double { 0.8 }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", maxLength: 300)
-            validator.number(self.exaggeration, "exaggeration", minimum: 0.25, maximum: 2)
-            validator.number(self.temperature, "temperature", minimum: 0.05, maximum: 5)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -85,12 +85,12 @@ public enum ElevenlabsTTSTurboV25 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1)]),
                 .optional("voice", \.voice),
-                .optional("stability", \.stability),
-                .optional("similarity_boost", \.similarityBoost),
-                .optional("style", \.style),
-                .optional("speed", \.speed),
+                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
+                .optional("similarity_boost", \.similarityBoost, [.minimum(0), .maximum(1)]),
+                .optional("style", \.style, [.minimum(0), .maximum(1)]),
+                .optional("speed", \.speed, [.minimum(0.7), .maximum(1.2)]),
                 .optional("timestamps", \.timestamps),
                 .optional("previous_text", \.previousText),
                 .optional("next_text", \.nextText),
@@ -108,16 +108,6 @@ public enum ElevenlabsTTSTurboV25 {
             public static var speed: Double { 1 }
             public static var timestamps: Bool { false }
             public static var applyTextNormalization: ApplyTextNormalization { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1)
-            validator.number(self.stability, "stability", minimum: 0, maximum: 1)
-            validator.number(self.similarityBoost, "similarity_boost", minimum: 0, maximum: 1)
-            validator.number(self.style, "style", minimum: 0, maximum: 1)
-            validator.number(self.speed, "speed", minimum: 0.7, maximum: 1.2)
-            return validator.issues
         }
     }
 

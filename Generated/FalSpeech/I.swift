@@ -62,7 +62,7 @@ public enum IndexTTS2TextToSpeech {
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
                 .optional("emotional_audio_url", \.emotionalAudioURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("emotional_strengths", \.emotionalStrengths),
                 .optional("should_use_prompt_for_emotion", \.shouldUsePromptForEmotion),
                 .optional("emotion_prompt", \.emotionPrompt),
@@ -73,13 +73,6 @@ public enum IndexTTS2TextToSpeech {
         public enum Defaults {
             public static var strength: Double { 1 }
             public static var shouldUsePromptForEmotion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.nested(self.emotionalStrengths, "emotional_strengths")
-            return validator.issues
         }
     }
 
@@ -139,14 +132,14 @@ public enum IndexTTS2TextToSpeech {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("happy", \.happy),
-                .optional("angry", \.angry),
-                .optional("sad", \.sad),
-                .optional("afraid", \.afraid),
-                .optional("disgusted", \.disgusted),
-                .optional("melancholic", \.melancholic),
-                .optional("surprised", \.surprised),
-                .optional("calm", \.calm),
+                .optional("happy", \.happy, [.minimum(0), .maximum(1)]),
+                .optional("angry", \.angry, [.minimum(0), .maximum(1)]),
+                .optional("sad", \.sad, [.minimum(0), .maximum(1)]),
+                .optional("afraid", \.afraid, [.minimum(0), .maximum(1)]),
+                .optional("disgusted", \.disgusted, [.minimum(0), .maximum(1)]),
+                .optional("melancholic", \.melancholic, [.minimum(0), .maximum(1)]),
+                .optional("surprised", \.surprised, [.minimum(0), .maximum(1)]),
+                .optional("calm", \.calm, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -160,19 +153,6 @@ public enum IndexTTS2TextToSpeech {
             public static var melancholic: Double { 0 }
             public static var surprised: Double { 0 }
             public static var calm: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.happy, "happy", minimum: 0, maximum: 1)
-            validator.number(self.angry, "angry", minimum: 0, maximum: 1)
-            validator.number(self.sad, "sad", minimum: 0, maximum: 1)
-            validator.number(self.afraid, "afraid", minimum: 0, maximum: 1)
-            validator.number(self.disgusted, "disgusted", minimum: 0, maximum: 1)
-            validator.number(self.melancholic, "melancholic", minimum: 0, maximum: 1)
-            validator.number(self.surprised, "surprised", minimum: 0, maximum: 1)
-            validator.number(self.calm, "calm", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -39,9 +39,9 @@ public enum KlingVideoV1TTS {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.maxLength(500)]),
                 .optional("voice_id", \.voiceID),
-                .optional("voice_speed", \.voiceSpeed),
+                .optional("voice_speed", \.voiceSpeed, [.minimum(0.8), .maximum(2)]),
             ]
         }
 
@@ -49,13 +49,6 @@ public enum KlingVideoV1TTS {
         public enum Defaults {
             public static var voiceID: VoiceID { .genshinVindi2 }
             public static var voiceSpeed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", maxLength: 500)
-            validator.number(self.voiceSpeed, "voice_speed", minimum: 0.8, maximum: 2)
-            return validator.issues
         }
     }
 

@@ -85,12 +85,12 @@ public enum MayaBatch {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("texts", \.texts),
-                .required("prompts", \.prompts),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("max_tokens", \.maxTokens),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .required("texts", \.texts, [.minItems(1), .maxItems(100)]),
+                .required("prompts", \.prompts, [.minItems(1), .maxItems(100)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(28), .maximum(4000)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
                 .optional("sample_rate", \.sampleRate),
                 .optional("output_format", \.outputFormat),
             ]
@@ -104,17 +104,6 @@ public enum MayaBatch {
             public static var repetitionPenalty: Double { 1.1 }
             public static var sampleRate: SampleRate { ._48KHz }
             public static var outputFormat: OutputFormat { .wav }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.texts, "texts", minItems: 1, maxItems: 100)
-            validator.count(self.prompts, "prompts", minItems: 1, maxItems: 100)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 28, maximum: 4000)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -248,12 +237,12 @@ public enum MayaStream {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
-                .required("prompt", \.prompt),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("max_tokens", \.maxTokens),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .required("text", \.text, [.maxLength(5000)]),
+                .required("prompt", \.prompt, [.maxLength(500)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(28), .maximum(4000)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
                 .optional("sample_rate", \.sampleRate),
                 .optional("output_format", \.outputFormat),
             ]
@@ -267,17 +256,6 @@ public enum MayaStream {
             public static var repetitionPenalty: Double { 1.1 }
             public static var sampleRate: SampleRate { ._24KHz }
             public static var outputFormat: OutputFormat { .mp3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", maxLength: 5000)
-            validator.string(self.prompt, "prompt", maxLength: 500)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 28, maximum: 4000)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -344,7 +322,7 @@ public enum MinimaxPreviewSpeech25HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
                 .optional("voice_setting", \.voiceSetting),
                 .optional("audio_setting", \.audioSetting),
                 .optional("language_boost", \.languageBoost),
@@ -356,13 +334,6 @@ public enum MinimaxPreviewSpeech25HD {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 5000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            return validator.issues
         }
     }
 
@@ -408,10 +379,10 @@ public enum MinimaxPreviewSpeech25HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("voice_id", \.voiceID),
-                .optional("speed", \.speed),
-                .optional("vol", \.vol),
-                .optional("pitch", \.pitch),
+                .optional("voice_id", \.voiceID, [.minLength(1)]),
+                .optional("speed", \.speed, [.minimum(0.5), .maximum(2)]),
+                .optional("vol", \.vol, [.minimum(0.01), .maximum(10)]),
+                .optional("pitch", \.pitch, [.minimum(-12), .maximum(12)]),
                 .optional("emotion", \.emotion),
                 .optional("english_normalization", \.englishNormalization),
             ]
@@ -424,15 +395,6 @@ public enum MinimaxPreviewSpeech25HD {
             public static var vol: Double { 1 }
             public static var pitch: Int { 0 }
             public static var englishNormalization: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.voiceID, "voice_id", minLength: 1)
-            validator.number(self.speed, "speed", minimum: 0.5, maximum: 2)
-            validator.number(self.vol, "vol", minimum: 0.01, maximum: 10)
-            validator.number(self.pitch, "pitch", minimum: -12, maximum: 12)
-            return validator.issues
         }
     }
 
@@ -685,7 +647,7 @@ public enum MinimaxSpeech02HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
                 .optional("voice_setting", \.voiceSetting),
                 .optional("audio_setting", \.audioSetting),
                 .optional("language_boost", \.languageBoost),
@@ -697,13 +659,6 @@ public enum MinimaxSpeech02HD {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 5000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            return validator.issues
         }
     }
 
@@ -839,7 +794,7 @@ public enum MinimaxSpeech26HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
                 .optional("voice_setting", \.voiceSetting),
                 .optional("audio_setting", \.audioSetting),
                 .optional("language_boost", \.languageBoost),
@@ -852,14 +807,6 @@ public enum MinimaxSpeech26HD {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            validator.nested(self.normalizationSetting, "normalization_setting")
-            return validator.issues
         }
     }
 
@@ -896,9 +843,9 @@ public enum MinimaxSpeech26HD {
         public static var wireFields: [WireField<Self>] {
             [
                 .optional("enabled", \.enabled),
-                .optional("target_loudness", \.targetLoudness),
-                .optional("target_range", \.targetRange),
-                .optional("target_peak", \.targetPeak),
+                .optional("target_loudness", \.targetLoudness, [.minimum(-70), .maximum(-10)]),
+                .optional("target_range", \.targetRange, [.minimum(0), .maximum(20)]),
+                .optional("target_peak", \.targetPeak, [.minimum(-3), .maximum(0)]),
             ]
         }
 
@@ -908,14 +855,6 @@ public enum MinimaxSpeech26HD {
             public static var targetLoudness: Double { -18 }
             public static var targetRange: Double { 8 }
             public static var targetPeak: Double { -0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.targetLoudness, "target_loudness", minimum: -70, maximum: -10)
-            validator.number(self.targetRange, "target_range", minimum: 0, maximum: 20)
-            validator.number(self.targetPeak, "target_peak", minimum: -3, maximum: 0)
-            return validator.issues
         }
     }
 }
@@ -1008,7 +947,7 @@ public enum MinimaxSpeech28HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
                 .optional("voice_setting", \.voiceSetting),
                 .optional("audio_setting", \.audioSetting),
                 .optional("language_boost", \.languageBoost),
@@ -1022,15 +961,6 @@ public enum MinimaxSpeech28HD {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            validator.nested(self.normalizationSetting, "normalization_setting")
-            validator.nested(self.voiceModify, "voice_modify")
-            return validator.issues
         }
     }
 
@@ -1057,9 +987,9 @@ public enum MinimaxSpeech28HD {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("pitch", \.pitch),
-                .optional("intensity", \.intensity),
-                .optional("timbre", \.timbre),
+                .optional("pitch", \.pitch, [.minimum(-100), .maximum(100)]),
+                .optional("intensity", \.intensity, [.minimum(-100), .maximum(100)]),
+                .optional("timbre", \.timbre, [.minimum(-100), .maximum(100)]),
             ]
         }
 
@@ -1068,14 +998,6 @@ public enum MinimaxSpeech28HD {
             public static var pitch: Int { 0 }
             public static var intensity: Int { 0 }
             public static var timbre: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.pitch, "pitch", minimum: -100, maximum: 100)
-            validator.number(self.intensity, "intensity", minimum: -100, maximum: 100)
-            validator.number(self.timbre, "timbre", minimum: -100, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1166,7 +1088,7 @@ public enum MinimaxSpeech28Turbo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
                 .optional("voice_setting", \.voiceSetting),
                 .optional("audio_setting", \.audioSetting),
                 .optional("language_boost", \.languageBoost),
@@ -1180,15 +1102,6 @@ public enum MinimaxSpeech28Turbo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .hex }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 10000)
-            validator.nested(self.voiceSetting, "voice_setting")
-            validator.nested(self.normalizationSetting, "normalization_setting")
-            validator.nested(self.voiceModify, "voice_modify")
-            return validator.issues
         }
     }
 
@@ -1272,8 +1185,8 @@ public enum MinimaxVoiceClone {
                 .required("audio_url", \.audioURL),
                 .optional("noise_reduction", \.noiseReduction),
                 .optional("need_volume_normalization", \.needVolumeNormalization),
-                .optional("accuracy", \.accuracy),
-                .optional("text", \.text),
+                .optional("accuracy", \.accuracy, [.minimum(0), .maximum(1)]),
+                .optional("text", \.text, [.maxLength(1000)]),
                 .optional("model", \.model),
             ]
         }
@@ -1284,13 +1197,6 @@ public enum MinimaxVoiceClone {
             public static var needVolumeNormalization: Bool { false }
             public static var text: String { "Hello, this is a preview of your cloned voice! I hope you like it!" }
             public static var model: Model { .speech02HD }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.accuracy, "accuracy", minimum: 0, maximum: 1)
-            validator.string(self.text, "text", maxLength: 1000)
-            return validator.issues
         }
     }
 
@@ -1357,16 +1263,9 @@ public enum MinimaxVoiceDesign {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("preview_text", \.previewText),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
+                .required("preview_text", \.previewText, [.maxLength(500)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.string(self.previewText, "preview_text", maxLength: 500)
-            return validator.issues
         }
     }
 

@@ -46,8 +46,8 @@ public enum OrpheusTTS {
             [
                 .required("text", \.text),
                 .optional("voice", \.voice),
-                .optional("temperature", \.temperature),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1.1), .maximum(2)]),
             ]
         }
 
@@ -56,13 +56,6 @@ public enum OrpheusTTS {
             public static var voice: Voice { .tara }
             public static var temperature: Double { 0.7 }
             public static var repetitionPenalty: Double { 1.2 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 1.1, maximum: 2)
-            return validator.issues
         }
     }
 

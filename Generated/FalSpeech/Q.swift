@@ -111,15 +111,15 @@ public enum Qwen3TTSTextToSpeech06b {
                 .optional("language", \.language),
                 .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
                 .optional("reference_text", \.referenceText),
-                .optional("top_k", \.topK),
-                .optional("top_p", \.topP),
-                .optional("temperature", \.temperature),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("top_k", \.topK, [.minimum(0)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
                 .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK),
-                .optional("subtalker_top_p", \.subtalkerTopP),
-                .optional("subtalker_temperature", \.subtalkerTemperature),
-                .optional("max_new_tokens", \.maxNewTokens),
+                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
+                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
+                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
+                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
             ]
         }
 
@@ -135,19 +135,6 @@ public enum Qwen3TTSTextToSpeech06b {
             public static var subtalkerTopP: Double { 1 }
             public static var subtalkerTemperature: Double { 0.9 }
             public static var maxNewTokens: Int { 200 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.topK, "top_k", minimum: 0)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 0)
-            validator.number(self.subtalkerTopK, "subtalker_top_k", minimum: 0)
-            validator.number(self.subtalkerTopP, "subtalker_top_p", minimum: 0, maximum: 1)
-            validator.number(self.subtalkerTemperature, "subtalker_temperature", minimum: 0, maximum: 1)
-            validator.number(self.maxNewTokens, "max_new_tokens", minimum: 1, maximum: 8192)
-            return validator.issues
         }
     }
 
@@ -388,15 +375,15 @@ public enum Qwen3TTSTextToSpeech17b {
                 .optional("language", \.language),
                 .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
                 .optional("reference_text", \.referenceText),
-                .optional("top_k", \.topK),
-                .optional("top_p", \.topP),
-                .optional("temperature", \.temperature),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("top_k", \.topK, [.minimum(0)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
                 .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK),
-                .optional("subtalker_top_p", \.subtalkerTopP),
-                .optional("subtalker_temperature", \.subtalkerTemperature),
-                .optional("max_new_tokens", \.maxNewTokens),
+                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
+                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
+                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
+                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
             ]
         }
 
@@ -412,19 +399,6 @@ public enum Qwen3TTSTextToSpeech17b {
             public static var subtalkerTopP: Double { 1 }
             public static var subtalkerTemperature: Double { 0.9 }
             public static var maxNewTokens: Int { 200 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.topK, "top_k", minimum: 0)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 0)
-            validator.number(self.subtalkerTopK, "subtalker_top_k", minimum: 0)
-            validator.number(self.subtalkerTopP, "subtalker_top_p", minimum: 0, maximum: 1)
-            validator.number(self.subtalkerTemperature, "subtalker_temperature", minimum: 0, maximum: 1)
-            validator.number(self.maxNewTokens, "max_new_tokens", minimum: 1, maximum: 8192)
-            return validator.issues
         }
     }
 }
@@ -523,15 +497,15 @@ public enum Qwen3TTSVoiceDesign17b {
                 .required("text", \.text),
                 .optional("language", \.language),
                 .required("prompt", \.prompt),
-                .optional("top_k", \.topK),
-                .optional("top_p", \.topP),
-                .optional("temperature", \.temperature),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("top_k", \.topK, [.minimum(0)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
                 .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK),
-                .optional("subtalker_top_p", \.subtalkerTopP),
-                .optional("subtalker_temperature", \.subtalkerTemperature),
-                .optional("max_new_tokens", \.maxNewTokens),
+                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
+                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
+                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
+                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
             ]
         }
 
@@ -547,19 +521,6 @@ public enum Qwen3TTSVoiceDesign17b {
             public static var subtalkerTopP: Double { 1 }
             public static var subtalkerTemperature: Double { 0.9 }
             public static var maxNewTokens: Int { 200 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.topK, "top_k", minimum: 0)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 0)
-            validator.number(self.subtalkerTopK, "subtalker_top_k", minimum: 0)
-            validator.number(self.subtalkerTopP, "subtalker_top_p", minimum: 0, maximum: 1)
-            validator.number(self.subtalkerTemperature, "subtalker_temperature", minimum: 0, maximum: 1)
-            validator.number(self.maxNewTokens, "max_new_tokens", minimum: 1, maximum: 8192)
-            return validator.issues
         }
     }
 }

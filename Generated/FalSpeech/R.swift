@@ -194,11 +194,11 @@ public enum ResembleAIChatterboxhdTextToSpeech {
                 .optional("text", \.text),
                 .optional("voice", \.voice),
                 .optional("audio_url", \.audioURL),
-                .optional("exaggeration", \.exaggeration),
-                .optional("cfg", \.cfg),
+                .optional("exaggeration", \.exaggeration, [.minimum(0.25), .maximum(2)]),
+                .optional("cfg", \.cfg, [.minimum(0), .maximum(1)]),
                 .optional("high_quality_audio", \.highQualityAudio),
-                .optional("seed", \.seed),
-                .optional("temperature", \.temperature),
+                .optional("seed", \.seed, [.minimum(0)]),
+                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(5)]),
             ]
         }
 
@@ -210,15 +210,6 @@ public enum ResembleAIChatterboxhdTextToSpeech {
             public static var highQualityAudio: Bool { false }
             public static var seed: Int64 { 0 }
             public static var temperature: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.exaggeration, "exaggeration", minimum: 0.25, maximum: 2)
-            validator.number(self.cfg, "cfg", minimum: 0, maximum: 1)
-            validator.number(self.seed, "seed", minimum: 0)
-            validator.number(self.temperature, "temperature", minimum: 0.05, maximum: 5)
-            return validator.issues
         }
     }
 

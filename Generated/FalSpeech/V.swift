@@ -43,23 +43,16 @@ public enum Vibevoice {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("script", \.script),
+                .required("script", \.script, [.maxLength(90000)]),
                 .required("speakers", \.speakers),
                 .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var cfgScale: Double { 1.3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.script, "script", maxLength: 90000)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -174,23 +167,16 @@ public enum Vibevoice05b {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("script", \.script),
+                .required("script", \.script, [.maxLength(90000)]),
                 .required("speaker", \.speaker),
                 .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var cfgScale: Double { 1.3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.script, "script", maxLength: 90000)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -281,23 +267,16 @@ public enum Vibevoice7b {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("script", \.script),
+                .required("script", \.script, [.maxLength(30000)]),
                 .required("speakers", \.speakers),
                 .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var cfgScale: Double { 1.3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.script, "script", maxLength: 30000)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 }

@@ -862,9 +862,9 @@ public enum BytedanceSeedV2Mini {
                 .optional("messages", \.messages),
                 .optional("thinking", \.thinking),
                 .optional("reasoning_effort", \.reasoningEffort),
-                .optional("max_completion_tokens", \.maxCompletionTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("max_completion_tokens", \.maxCompletionTokens, [.minimum(1), .maximum(65536)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -874,14 +874,6 @@ public enum BytedanceSeedV2Mini {
             public static var maxCompletionTokens: Int { 4096 }
             public static var temperature: Double { 1 }
             public static var topP: Double { 0.7 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxCompletionTokens, "max_completion_tokens", minimum: 1, maximum: 65536)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -42,7 +42,7 @@ public enum CohereTranscribe {
                 .required("audio_url", \.audioURL),
                 .optional("language", \.language),
                 .optional("punctuation", \.punctuation),
-                .optional("max_new_tokens", \.maxNewTokens),
+                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(1024)]),
             ]
         }
 
@@ -51,12 +51,6 @@ public enum CohereTranscribe {
             public static var language: Language { .en }
             public static var punctuation: Bool { true }
             public static var maxNewTokens: Int { 256 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxNewTokens, "max_new_tokens", minimum: 1, maximum: 1024)
-            return validator.issues
         }
     }
 

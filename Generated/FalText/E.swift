@@ -164,7 +164,7 @@ public enum ElevenlabsSpeechToTextScribeV2 {
                 .optional("language_code", \.languageCode),
                 .optional("tag_audio_events", \.tagAudioEvents),
                 .optional("diarize", \.diarize),
-                .optional("keyterms", \.keyterms),
+                .optional("keyterms", \.keyterms, [.maxItems(100)]),
             ]
         }
 
@@ -172,12 +172,6 @@ public enum ElevenlabsSpeechToTextScribeV2 {
         public enum Defaults {
             public static var tagAudioEvents: Bool { true }
             public static var diarize: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.keyterms, "keyterms", maxItems: 100)
-            return validator.issues
         }
     }
 }

@@ -60,12 +60,12 @@ public enum NvidiaNemotron3NanoOmni {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("system_prompt", \.systemPrompt),
                 .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -75,15 +75,6 @@ public enum NvidiaNemotron3NanoOmni {
             public static var maxTokens: Int { 1024 }
             public static var temperature: Double { 0.7 }
             public static var topP: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 20000)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -210,12 +201,12 @@ public enum NvidiaNemotron3NanoOmniAudio {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("system_prompt", \.systemPrompt),
                 .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
                 .required("audio_url", \.audioURL),
             ]
         }
@@ -226,15 +217,6 @@ public enum NvidiaNemotron3NanoOmniAudio {
             public static var maxTokens: Int { 1024 }
             public static var temperature: Double { 0.7 }
             public static var topP: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 20000)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -299,12 +281,12 @@ public enum NvidiaNemotron3NanoOmniVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("system_prompt", \.systemPrompt),
                 .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
                 .required("video_url", \.videoURL),
             ]
         }
@@ -315,15 +297,6 @@ public enum NvidiaNemotron3NanoOmniVideo {
             public static var maxTokens: Int { 1024 }
             public static var temperature: Double { 0.7 }
             public static var topP: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 20000)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -388,12 +361,12 @@ public enum NvidiaNemotron3NanoOmniVision {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("system_prompt", \.systemPrompt),
                 .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -404,15 +377,6 @@ public enum NvidiaNemotron3NanoOmniVision {
             public static var maxTokens: Int { 1024 }
             public static var temperature: Double { 0.7 }
             public static var topP: Double { 0.95 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 20000)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }

@@ -59,10 +59,10 @@ public enum Omnilottie {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("top_k", \.topK),
+                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
             ]
         }
 
@@ -72,15 +72,6 @@ public enum Omnilottie {
             public static var temperature: Double { 0.9 }
             public static var topP: Double { 0.25 }
             public static var topK: Int { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 256, maximum: 8192)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.topK, "top_k", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -183,10 +174,10 @@ public enum OmnilottieImageToLottie {
             [
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("top_k", \.topK),
+                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
             ]
         }
 
@@ -196,15 +187,6 @@ public enum OmnilottieImageToLottie {
             public static var temperature: Double { 0.9 }
             public static var topP: Double { 0.25 }
             public static var topK: Int { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 256, maximum: 8192)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.topK, "top_k", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 }
@@ -264,10 +246,10 @@ public enum OmnilottieVideoToLottie {
             [
                 .optional("prompt", \.prompt),
                 .required("video_url", \.videoURL),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("top_k", \.topK),
+                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
             ]
         }
 
@@ -277,15 +259,6 @@ public enum OmnilottieVideoToLottie {
             public static var temperature: Double { 0.9 }
             public static var topP: Double { 0.25 }
             public static var topK: Int { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 256, maximum: 8192)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.topK, "top_k", minimum: 1, maximum: 100)
-            return validator.issues
         }
     }
 }
@@ -384,8 +357,8 @@ public enum OpenrouterRouterVideo {
                 .optional("system_prompt", \.systemPrompt),
                 .required("model", \.model),
                 .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature),
-                .optional("max_tokens", \.maxTokens),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
+                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
             ]
         }
 
@@ -393,13 +366,6 @@ public enum OpenrouterRouterVideo {
         public enum Defaults {
             public static var reasoning: Bool { false }
             public static var temperature: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 2)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1)
-            return validator.issues
         }
     }
 

@@ -26,14 +26,8 @@ public enum Qwen3Guard {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(131072)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 131072)
-            return validator.issues
         }
     }
 

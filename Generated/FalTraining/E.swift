@@ -51,7 +51,7 @@ public enum ErnieImageTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("images_data_url", \.imagesDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(10), .maximum(40000)]),
                 .optional("default_caption", \.defaultCaption),
                 .optional("learning_rate", \.learningRate),
             ]
@@ -61,12 +61,6 @@ public enum ErnieImageTrainer {
         public enum Defaults {
             public static var steps: Int { 2000 }
             public static var learningRate: Double { 0.0005 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 10, maximum: 40000)
-            return validator.issues
         }
     }
 

@@ -77,7 +77,7 @@ public enum Flux2Klein4bBaseTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
                 .optional("learning_rate", \.learningRate),
                 .optional("default_caption", \.defaultCaption),
                 .optional("output_lora_format", \.outputLoRAFormat),
@@ -89,12 +89,6 @@ public enum Flux2Klein4bBaseTrainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 5e-05 }
             public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
         }
     }
 
@@ -182,7 +176,7 @@ public enum Flux2Klein4bBaseTrainerEdit {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
                 .optional("learning_rate", \.learningRate),
                 .optional("default_caption", \.defaultCaption),
                 .optional("output_lora_format", \.outputLoRAFormat),
@@ -194,12 +188,6 @@ public enum Flux2Klein4bBaseTrainerEdit {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 5e-05 }
             public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
         }
     }
 }
@@ -296,7 +284,7 @@ public enum Flux2Trainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
                 .optional("learning_rate", \.learningRate),
                 .optional("default_caption", \.defaultCaption),
                 .optional("output_lora_format", \.outputLoRAFormat),
@@ -308,12 +296,6 @@ public enum Flux2Trainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 5e-05 }
             public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
         }
     }
 }
@@ -430,7 +412,7 @@ public enum FluxKontextTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(2), .maximum(10000)]),
                 .optional("learning_rate", \.learningRate),
                 .optional("default_caption", \.defaultCaption),
                 .optional("output_lora_format", \.outputLoRAFormat),
@@ -442,12 +424,6 @@ public enum FluxKontextTrainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 0.0001 }
             public static var outputLoRAFormat: OutputLoRAFormat { .fal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 2, maximum: 10000)
-            return validator.issues
         }
     }
 }
@@ -513,7 +489,7 @@ public enum FluxKreaTrainer {
                 .required("images_data_url", \.imagesDataURL),
                 .optional("trigger_word", \.triggerWord),
                 .optional("create_masks", \.createMasks),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
                 .optional("is_style", \.isStyle),
                 .optional("is_input_format_already_preprocessed", \.isInputFormatAlreadyPreprocessed),
                 .optional("data_archive_format", \.dataArchiveFormat),
@@ -525,12 +501,6 @@ public enum FluxKreaTrainer {
             public static var createMasks: Bool { true }
             public static var isStyle: Bool { false }
             public static var isInputFormatAlreadyPreprocessed: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 10000)
-            return validator.issues
         }
     }
 
@@ -648,8 +618,8 @@ public enum FluxLoRAPortraitTrainer {
             [
                 .required("images_data_url", \.imagesDataURL),
                 .optional("trigger_phrase", \.triggerPhrase),
-                .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.001)]),
+                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
                 .optional("multiresolution_training", \.multiresolutionTraining),
                 .optional("subject_crop", \.subjectCrop),
                 .optional("data_archive_format", \.dataArchiveFormat),
@@ -666,13 +636,6 @@ public enum FluxLoRAPortraitTrainer {
             public static var subjectCrop: Bool { true }
             public static var resumeFromCheckpoint: String { "" }
             public static var createMasks: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 0.001)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 10000)
-            return validator.issues
         }
     }
 

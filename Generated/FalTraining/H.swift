@@ -60,7 +60,7 @@ public enum HunyuanVideoLoRATraining {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("images_data_url", \.imagesDataURL),
-                .required("steps", \.steps),
+                .required("steps", \.steps, [.minimum(1), .maximum(5000)]),
                 .optional("trigger_word", \.triggerWord),
                 .optional("learning_rate", \.learningRate),
                 .optional("do_caption", \.doCaption),
@@ -73,12 +73,6 @@ public enum HunyuanVideoLoRATraining {
             public static var triggerWord: String { "" }
             public static var learningRate: Double { 0.0001 }
             public static var doCaption: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 5000)
-            return validator.issues
         }
     }
 

@@ -162,25 +162,25 @@ public enum Ltx23V2vTrainer {
             [
                 .required("training_data_url", \.trainingDataURL),
                 .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps),
-                .optional("learning_rate", \.learningRate),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("frame_rate", \.frameRate),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("trigger_phrase", \.triggerPhrase),
                 .optional("auto_scale_input", \.autoScaleInput),
                 .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
                 .optional("debug_dataset", \.debugDataset),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
-                .optional("validation", \.validation),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
+                .optional("validation", \.validation, [.maxItems(2)]),
                 .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames),
-                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
                 .optional("validation_resolution", \.validationResolution),
                 .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale),
+                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
             ]
         }
 
@@ -205,22 +205,6 @@ public enum Ltx23V2vTrainer {
             public static var validationResolution: ValidationResolution { .high }
             public static var validationAspectRatio: ValidationAspectRatio { ._1x1 }
             public static var stgScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.frameRate, "frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.splitInputDurationThreshold, "split_input_duration_threshold", minimum: 1, maximum: 60)
-            validator.number(self.firstFrameConditioningP, "first_frame_conditioning_p", minimum: 0, maximum: 1)
-            validator.count(self.validation, "validation", maxItems: 2)
-            validator.nested(self.validation, "validation")
-            validator.number(self.validationNumberOfFrames, "validation_number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.validationFrameRate, "validation_frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.stgScale, "stg_scale", minimum: 0, maximum: 3)
-            return validator.issues
         }
     }
 
@@ -267,14 +251,8 @@ public enum Ltx23V2vTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .required("reference_video_url", \.referenceVideoURL),
+                .required("reference_video_url", \.referenceVideoURL, [.minLength(1)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.referenceVideoURL, "reference_video_url", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -511,28 +489,28 @@ public enum Ltx23VideoTrainer {
             [
                 .required("training_data_url", \.trainingDataURL),
                 .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps),
-                .optional("learning_rate", \.learningRate),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("frame_rate", \.frameRate),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("trigger_phrase", \.triggerPhrase),
                 .optional("auto_scale_input", \.autoScaleInput),
                 .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
                 .optional("debug_dataset", \.debugDataset),
                 .optional("with_audio", \.withAudio),
                 .optional("audio_normalize", \.audioNormalize),
                 .optional("audio_preserve_pitch", \.audioPreservePitch),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
-                .optional("validation", \.validation),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
+                .optional("validation", \.validation, [.maxItems(2)]),
                 .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames),
-                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
                 .optional("validation_resolution", \.validationResolution),
                 .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale),
+                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
                 .optional("generate_audio_in_validation", \.generateAudioInValidation),
             ]
         }
@@ -561,21 +539,6 @@ public enum Ltx23VideoTrainer {
             public static var validationAspectRatio: ValidationAspectRatio { ._1x1 }
             public static var stgScale: Double { 1 }
             public static var generateAudioInValidation: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.frameRate, "frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.splitInputDurationThreshold, "split_input_duration_threshold", minimum: 1, maximum: 60)
-            validator.number(self.firstFrameConditioningP, "first_frame_conditioning_p", minimum: 0, maximum: 1)
-            validator.count(self.validation, "validation", maxItems: 2)
-            validator.number(self.validationNumberOfFrames, "validation_number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.validationFrameRate, "validation_frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.stgScale, "stg_scale", minimum: 0, maximum: 3)
-            return validator.issues
         }
     }
 
@@ -806,28 +769,28 @@ public enum Ltx2VideoTrainer {
             [
                 .required("training_data_url", \.trainingDataURL),
                 .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps),
-                .optional("learning_rate", \.learningRate),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("frame_rate", \.frameRate),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("trigger_phrase", \.triggerPhrase),
                 .optional("auto_scale_input", \.autoScaleInput),
                 .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
                 .optional("debug_dataset", \.debugDataset),
                 .optional("with_audio", \.withAudio),
                 .optional("audio_normalize", \.audioNormalize),
                 .optional("audio_preserve_pitch", \.audioPreservePitch),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP),
-                .optional("validation", \.validation),
+                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
+                .optional("validation", \.validation, [.maxItems(2)]),
                 .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames),
-                .optional("validation_frame_rate", \.validationFrameRate),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
+                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
                 .optional("validation_resolution", \.validationResolution),
                 .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale),
+                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
                 .optional("generate_audio_in_validation", \.generateAudioInValidation),
             ]
         }
@@ -856,21 +819,6 @@ public enum Ltx2VideoTrainer {
             public static var validationAspectRatio: ValidationAspectRatio { ._1x1 }
             public static var stgScale: Double { 1 }
             public static var generateAudioInValidation: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.frameRate, "frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.splitInputDurationThreshold, "split_input_duration_threshold", minimum: 1, maximum: 60)
-            validator.number(self.firstFrameConditioningP, "first_frame_conditioning_p", minimum: 0, maximum: 1)
-            validator.count(self.validation, "validation", maxItems: 2)
-            validator.number(self.validationNumberOfFrames, "validation_number_of_frames", minimum: 9, maximum: 121)
-            validator.number(self.validationFrameRate, "validation_frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.stgScale, "stg_scale", minimum: 0, maximum: 3)
-            return validator.issues
         }
     }
 
@@ -1042,19 +990,19 @@ public enum LtxVideoTrainer {
             [
                 .required("training_data_url", \.trainingDataURL),
                 .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("frame_rate", \.frameRate),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(25), .maximum(121)]),
+                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("learning_rate", \.learningRate),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
                 .optional("trigger_phrase", \.triggerPhrase),
                 .optional("auto_scale_input", \.autoScaleInput),
                 .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold),
-                .optional("validation", \.validation),
+                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
+                .optional("validation", \.validation, [.maxItems(2)]),
                 .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames),
+                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(8), .maximum(121)]),
                 .optional("validation_resolution", \.validationResolution),
                 .optional("validation_aspect_ratio", \.validationAspectRatio),
                 .optional("validation_reverse", \.validationReverse),
@@ -1079,18 +1027,6 @@ public enum LtxVideoTrainer {
             public static var validationResolution: ValidationResolution { .high }
             public static var validationAspectRatio: ValidationAspectRatio { ._1x1 }
             public static var validationReverse: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 25, maximum: 121)
-            validator.number(self.frameRate, "frame_rate", minimum: 8, maximum: 60)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            validator.number(self.splitInputDurationThreshold, "split_input_duration_threshold", minimum: 1, maximum: 60)
-            validator.count(self.validation, "validation", maxItems: 2)
-            validator.number(self.validationNumberOfFrames, "validation_number_of_frames", minimum: 8, maximum: 121)
-            return validator.issues
         }
     }
 

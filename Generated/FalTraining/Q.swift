@@ -70,7 +70,7 @@ public enum QwenImage2512Trainer {
             [
                 .required("image_data_url", \.imageDataURL),
                 .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
                 .optional("default_caption", \.defaultCaption),
             ]
         }
@@ -79,12 +79,6 @@ public enum QwenImage2512Trainer {
         public enum Defaults {
             public static var learningRate: Double { 0.0005 }
             public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
         }
     }
 }
@@ -139,7 +133,7 @@ public enum QwenImage2512TrainerV2 {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(10), .maximum(40000)]),
                 .optional("default_caption", \.defaultCaption),
                 .optional("learning_rate", \.learningRate),
             ]
@@ -149,12 +143,6 @@ public enum QwenImage2512TrainerV2 {
         public enum Defaults {
             public static var steps: Int { 2000 }
             public static var learningRate: Double { 0.0005 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 10, maximum: 40000)
-            return validator.issues
         }
     }
 }
@@ -226,7 +214,7 @@ public enum QwenImageEdit2509Trainer {
             [
                 .required("image_data_url", \.imageDataURL),
                 .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
                 .optional("default_caption", \.defaultCaption),
             ]
         }
@@ -235,12 +223,6 @@ public enum QwenImageEdit2509Trainer {
         public enum Defaults {
             public static var learningRate: Double { 0.0001 }
             public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
         }
     }
 }
@@ -335,7 +317,7 @@ public enum QwenImageEditTrainer {
             [
                 .required("image_data_url", \.imageDataURL),
                 .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
                 .optional("default_caption", \.defaultCaption),
             ]
         }
@@ -344,12 +326,6 @@ public enum QwenImageEditTrainer {
         public enum Defaults {
             public static var learningRate: Double { 0.0001 }
             public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 30000)
-            return validator.issues
         }
     }
 }
@@ -421,7 +397,7 @@ public enum QwenImageLayeredTrainer {
             [
                 .required("image_data_url", \.imageDataURL),
                 .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
                 .optional("default_caption", \.defaultCaption),
             ]
         }
@@ -430,12 +406,6 @@ public enum QwenImageLayeredTrainer {
         public enum Defaults {
             public static var learningRate: Double { 0.0001 }
             public static var steps: Int { 1000 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
         }
     }
 }
@@ -481,8 +451,8 @@ public enum QwenImageTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
-                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps, [.minimum(1), .maximum(8000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.01)]),
                 .optional("trigger_phrase", \.triggerPhrase),
             ]
         }
@@ -492,13 +462,6 @@ public enum QwenImageTrainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 0.0005 }
             public static var triggerPhrase: String { "" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 8000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 0.01)
-            return validator.issues
         }
     }
 

@@ -62,8 +62,8 @@ public enum TurboFluxTrainer {
             [
                 .required("images_data_url", \.imagesDataURL),
                 .optional("trigger_phrase", \.triggerPhrase),
-                .optional("steps", \.steps),
-                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-07), .maximum(0.01)]),
                 .optional("training_style", \.trainingStyle),
                 .optional("face_crop", \.faceCrop),
             ]
@@ -76,13 +76,6 @@ public enum TurboFluxTrainer {
             public static var learningRate: Double { 0.00115 }
             public static var trainingStyle: TrainingStyle { .subject }
             public static var faceCrop: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 10000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-07, maximum: 0.01)
-            return validator.issues
         }
     }
 

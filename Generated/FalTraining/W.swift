@@ -89,8 +89,8 @@ public enum Wan22ImageTrainer {
                 .optional("use_face_detection", \.useFaceDetection),
                 .optional("use_face_cropping", \.useFaceCropping),
                 .optional("use_masks", \.useMasks),
-                .optional("steps", \.steps),
-                .optional("learning_rate", \.learningRate),
+                .optional("steps", \.steps, [.minimum(10), .maximum(6000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.1)]),
                 .optional("is_style", \.isStyle),
             ]
         }
@@ -104,13 +104,6 @@ public enum Wan22ImageTrainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 0.0007 }
             public static var isStyle: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 10, maximum: 6000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 0.1)
-            return validator.issues
         }
     }
 
@@ -189,8 +182,8 @@ public enum Wan22TrainerI2vA14b {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("training_data_url", \.trainingDataURL),
-                .optional("number_of_steps", \.numberOfSteps),
-                .optional("learning_rate", \.learningRate),
+                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
+                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
                 .optional("trigger_phrase", \.triggerPhrase),
                 .optional("auto_scale_input", \.autoScaleInput),
             ]
@@ -202,13 +195,6 @@ public enum Wan22TrainerI2vA14b {
             public static var learningRate: Double { 0.0002 }
             public static var triggerPhrase: String { "" }
             public static var autoScaleInput: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numberOfSteps, "number_of_steps", minimum: 100, maximum: 20000)
-            validator.number(self.learningRate, "learning_rate", minimum: 1e-06, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -83,7 +83,7 @@ public enum ZImageTrainer {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
                 .optional("learning_rate", \.learningRate),
                 .optional("default_caption", \.defaultCaption),
                 .optional("training_type", \.trainingType),
@@ -95,12 +95,6 @@ public enum ZImageTrainer {
             public static var steps: Int { 1000 }
             public static var learningRate: Double { 0.0001 }
             public static var trainingType: TrainingType { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.steps, "steps", minimum: 100, maximum: 10000)
-            return validator.issues
         }
     }
 

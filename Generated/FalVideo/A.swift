@@ -75,9 +75,9 @@ public enum AIAvatar {
                 .required("image_url", \.imageURL),
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -88,13 +88,6 @@ public enum AIAvatar {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 42 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 
@@ -244,9 +237,9 @@ public enum AIAvatarMulti {
                 .required("first_audio_url", \.firstAudioURL),
                 .optional("second_audio_url", \.secondAudioURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("use_only_first_audio", \.useOnlyFirstAudio),
                 .optional("acceleration", \.acceleration),
             ]
@@ -259,13 +252,6 @@ public enum AIAvatarMulti {
             public static var seed: Int64 { 81 }
             public static var useOnlyFirstAudio: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 }
@@ -351,9 +337,9 @@ public enum AIAvatarMultiText {
                 .optional("voice1", \.voice1),
                 .optional("voice2", \.voice2),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -366,13 +352,6 @@ public enum AIAvatarMultiText {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 81 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 
@@ -504,9 +483,9 @@ public enum AIAvatarSingleText {
                 .required("text_input", \.textInput),
                 .required("voice", \.voice),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -517,13 +496,6 @@ public enum AIAvatarSingleText {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 42 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 
@@ -771,7 +743,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_urls", \.imageURLs),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -787,12 +759,6 @@ public enum AlibabaHappyHorseReferenceToVideo {
             public static var resolution: Resolution { ._1080p }
             public static var duration: Int { 5 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -869,7 +835,7 @@ public enum AlibabaHappyHorseTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
                 .optional("duration", \.duration),
@@ -884,12 +850,6 @@ public enum AlibabaHappyHorseTextToVideo {
             public static var resolution: Resolution { ._1080p }
             public static var duration: Int { 5 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 }
@@ -955,7 +915,7 @@ public enum AlibabaHappyHorseVideoEdit {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("reference_image_urls", \.referenceImageURLs),
                 .optional("resolution", \.resolution),
                 .optional("audio_setting", \.audioSetting),
@@ -969,12 +929,6 @@ public enum AlibabaHappyHorseVideoEdit {
             public static var resolution: Resolution { ._1080p }
             public static var audioSetting: AudioSetting { .auto }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -1199,8 +1153,8 @@ public enum AnimatediffSparsectrlLcm {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("controlnet_type", \.controlnetType),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("keyframe_0_image_url", \.keyframe0ImageURL),
                 .optional("keyframe_0_index", \.keyframe0Index),
@@ -1220,13 +1174,6 @@ public enum AnimatediffSparsectrlLcm {
             public static var keyframe0Index: Int { 0 }
             public static var keyframe1Index: Int { 0 }
             public static var keyframe2Index: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -1545,7 +1492,7 @@ public enum AutoCaption {
                 .optional("stroke_width", \.strokeWidth),
                 .optional("left_align", \.leftAlign),
                 .optional("top_align", \.topAlign),
-                .optional("refresh_interval", \.refreshInterval),
+                .optional("refresh_interval", \.refreshInterval, [.minimum(0.5), .maximum(3)]),
             ]
         }
 
@@ -1556,12 +1503,6 @@ public enum AutoCaption {
             public static var fontSize: Int { 24 }
             public static var strokeWidth: Int { 1 }
             public static var refreshInterval: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.refreshInterval, "refresh_interval", minimum: 0.5, maximum: 3)
-            return validator.issues
         }
     }
 

@@ -60,7 +60,7 @@ public enum BenV2Video {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("background_color", \.backgroundColor),
+                .optional("background_color", \.backgroundColor, [.minItems(3), .maxItems(3)]),
                 .optional("output_format", \.outputFormat),
                 .optional("seed", \.seed),
             ]
@@ -69,12 +69,6 @@ public enum BenV2Video {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var outputFormat: OutputFormat { .mp4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.count(self.backgroundColor, "background_color", minItems: 3, maxItems: 3)
-            return validator.issues
         }
     }
 

@@ -704,7 +704,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
             ]
@@ -717,12 +717,6 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 
@@ -827,7 +821,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
                 .required("reference_image_urls", \.referenceImageURLs),
             ]
         }
@@ -839,12 +833,6 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 }
@@ -923,7 +911,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
             ]
         }
 
@@ -934,12 +922,6 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 
@@ -1040,7 +1022,7 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -1052,12 +1034,6 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 }
@@ -1136,7 +1112,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
             ]
         }
 
@@ -1147,12 +1123,6 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 
@@ -1256,7 +1226,7 @@ public enum BytedanceSeedanceV1ProImageToVideo {
                 .optional("camera_fixed", \.cameraFixed),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
             ]
@@ -1269,12 +1239,6 @@ public enum BytedanceSeedanceV1ProImageToVideo {
             public static var duration: Duration { ._5 }
             public static var cameraFixed: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 29, maximum: 289)
-            return validator.issues
         }
     }
 }
@@ -1363,7 +1327,7 @@ public enum BytedanceUpscalerUpscaleVideo {
                 .optional("target_fps", \.targetFPS),
                 .optional("enhancement_preset", \.enhancementPreset),
                 .optional("enhancement_tier", \.enhancementTier),
-                .optional("scale_ratio", \.scaleRatio),
+                .optional("scale_ratio", \.scaleRatio, [.minimum(1.1), .maximum(10)]),
                 .optional("fidelity", \.fidelity),
             ]
         }
@@ -1375,12 +1339,6 @@ public enum BytedanceUpscalerUpscaleVideo {
             public static var enhancementPreset: EnhancementPreset { .general }
             public static var enhancementTier: EnhancementTier { .standard }
             public static var fidelity: Fidelity { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scaleRatio, "scale_ratio", minimum: 1.1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1473,15 +1431,9 @@ public enum BytedanceVideoStylize {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("style", \.style),
+                .required("style", \.style, [.maxLength(100)]),
                 .required("image_url", \.imageURL),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.style, "style", maxLength: 100)
-            return validator.issues
         }
     }
 }

@@ -126,19 +126,13 @@ public enum ClarityaiCrystalVideoUpscaler {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("scale_factor", \.scaleFactor),
+                .optional("scale_factor", \.scaleFactor, [.minimum(1), .maximum(200)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scaleFactor: Double { 2 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scaleFactor, "scale_factor", minimum: 1, maximum: 200)
-            return validator.issues
         }
     }
 
@@ -234,11 +228,11 @@ public enum Cogvideox5b {
                 .optional("video_size", \.videoSize),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS),
+                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
             ]
         }
 
@@ -249,16 +243,6 @@ public enum Cogvideox5b {
             public static var guidanceScale: Double { 7 }
             public static var useRife: Bool { true }
             public static var exportFPS: Int { 16 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.videoSize, "video_size")
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.exportFPS, "export_fps", minimum: 4, maximum: 32)
-            return validator.issues
         }
     }
 
@@ -279,8 +263,8 @@ public enum Cogvideox5b {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("width", \.width),
-                .optional("height", \.height),
+                .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
             ]
         }
 
@@ -288,13 +272,6 @@ public enum Cogvideox5b {
         public enum Defaults {
             public static var width: Int { 512 }
             public static var height: Int { 512 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-            validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-            return validator.issues
         }
     }
 
@@ -356,19 +333,13 @@ public enum Cogvideox5b {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("path", \.path),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -485,11 +456,11 @@ public enum Cogvideox5bImageToVideo {
                 .optional("video_size", \.videoSize),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS),
+                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -501,16 +472,6 @@ public enum Cogvideox5bImageToVideo {
             public static var guidanceScale: Double { 7 }
             public static var useRife: Bool { true }
             public static var exportFPS: Int { 16 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.videoSize, "video_size")
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.exportFPS, "export_fps", minimum: 4, maximum: 32)
-            return validator.issues
         }
     }
 }
@@ -605,13 +566,13 @@ public enum Cogvideox5bVideoToVideo {
                 .optional("video_size", \.videoSize),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS),
+                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
                 .required("video_url", \.videoURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
             ]
         }
 
@@ -623,17 +584,6 @@ public enum Cogvideox5bVideoToVideo {
             public static var useRife: Bool { true }
             public static var exportFPS: Int { 16 }
             public static var strength: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.videoSize, "video_size")
-            validator.nested(self.loras, "loras")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.exportFPS, "export_fps", minimum: 4, maximum: 32)
-            validator.number(self.strength, "strength", minimum: 0.05, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -709,9 +659,9 @@ public enum Controlfoley {
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("reference_audio_url", \.referenceAudioURL),
-                .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("mask_away_clip", \.maskAwayClip),
                 .optional("seed", \.seed),
             ]
@@ -725,14 +675,6 @@ public enum Controlfoley {
             public static var numInferenceSteps: Int { 25 }
             public static var guidanceScale: Double { 4.5 }
             public static var maskAwayClip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -838,14 +780,14 @@ public enum Controlnext {
             [
                 .required("image_url", \.imageURL),
                 .required("video_url", \.videoURL),
-                .optional("height", \.height),
-                .optional("width", \.width),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("max_frame_num", \.maxFrameNum),
-                .optional("batch_frames", \.batchFrames),
-                .optional("overlap", \.overlap),
-                .optional("sample_stride", \.sampleStride),
+                .optional("height", \.height, [.minimum(64), .maximum(1024)]),
+                .optional("width", \.width, [.minimum(64), .maximum(1024)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
+                .optional("max_frame_num", \.maxFrameNum, [.minimum(1), .maximum(1000)]),
+                .optional("batch_frames", \.batchFrames, [.minimum(1), .maximum(50)]),
+                .optional("overlap", \.overlap, [.minimum(0), .maximum(20)]),
+                .optional("sample_stride", \.sampleStride, [.minimum(1), .maximum(10)]),
             ]
         }
 
@@ -859,19 +801,6 @@ public enum Controlnext {
             public static var batchFrames: Int { 24 }
             public static var overlap: Int { 6 }
             public static var sampleStride: Int { 2 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.height, "height", minimum: 64, maximum: 1024)
-            validator.number(self.width, "width", minimum: 64, maximum: 1024)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0.1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.maxFrameNum, "max_frame_num", minimum: 1, maximum: 1000)
-            validator.number(self.batchFrames, "batch_frames", minimum: 1, maximum: 50)
-            validator.number(self.overlap, "overlap", minimum: 0, maximum: 20)
-            validator.number(self.sampleStride, "sample_stride", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -957,8 +886,8 @@ public enum CosmosPredict25DistilledTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("video_output_type", \.videoOutputType),
@@ -974,13 +903,6 @@ public enum CosmosPredict25DistilledTextToVideo {
             public static var syncMode: Bool { false }
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var videoQuality: VideoQuality { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 93)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -1112,9 +1034,9 @@ public enum CosmosPredict25ImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("video_output_type", \.videoOutputType),
@@ -1132,14 +1054,6 @@ public enum CosmosPredict25ImageToVideo {
             public static var syncMode: Bool { false }
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var videoQuality: VideoQuality { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 93)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1219,9 +1133,9 @@ public enum CosmosPredict25TextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("video_output_type", \.videoOutputType),
@@ -1238,14 +1152,6 @@ public enum CosmosPredict25TextToVideo {
             public static var syncMode: Bool { false }
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var videoQuality: VideoQuality { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 93)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1329,9 +1235,9 @@ public enum CosmosPredict25VideoToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .optional("video_output_type", \.videoOutputType),
@@ -1349,14 +1255,6 @@ public enum CosmosPredict25VideoToVideo {
             public static var syncMode: Bool { false }
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var videoQuality: VideoQuality { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 93)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -1414,8 +1312,8 @@ public enum CreatifyAurora {
                 .required("image_url", \.imageURL),
                 .required("audio_url", \.audioURL),
                 .optional("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(5)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(5)]),
                 .optional("resolution", \.resolution),
             ]
         }
@@ -1425,13 +1323,6 @@ public enum CreatifyAurora {
             public static var guidanceScale: Double { 1 }
             public static var audioGuidanceScale: Double { 2 }
             public static var resolution: Resolution { ._720p }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 5)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 0, maximum: 5)
-            return validator.issues
         }
     }
 

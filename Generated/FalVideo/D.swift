@@ -79,13 +79,13 @@ public enum DavinciMagihuman {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_url", \.imageURL),
                 .optional("audio_url", \.audioURL),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
                 .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -97,15 +97,6 @@ public enum DavinciMagihuman {
             public static var resolution: Resolution { ._256p }
             public static var guidanceScale: Double { 5 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -251,7 +242,7 @@ public enum DecartLucyEditPro {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("video_url", \.videoURL),
                 .optional("resolution", \.resolution),
                 .optional("sync_mode", \.syncMode),
@@ -264,12 +255,6 @@ public enum DecartLucyEditPro {
             public static var resolution: Resolution { ._720p }
             public static var syncMode: Bool { true }
             public static var enhancePrompt: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -395,7 +380,7 @@ public enum DecartLucyRestyle {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("video_url", \.videoURL),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
@@ -409,12 +394,6 @@ public enum DecartLucyRestyle {
             public static var resolution: Resolution { ._720p }
             public static var enhancePrompt: Bool { true }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 }
@@ -488,8 +467,8 @@ public enum DepthAnythingVideo {
                 .optional("model", \.model),
                 .optional("colormap", \.colormap),
                 .optional("resolution", \.resolution),
-                .optional("max_frames", \.maxFrames),
-                .optional("output_fps", \.outputFPS),
+                .optional("max_frames", \.maxFrames, [.exclusiveMinimum(0)]),
+                .optional("output_fps", \.outputFPS, [.exclusiveMinimum(0)]),
                 .optional("side_by_side", \.sideBySide),
                 .optional("include_raw_depths", \.includeRawDepths),
             ]
@@ -502,13 +481,6 @@ public enum DepthAnythingVideo {
             public static var resolution: Resolution { .auto }
             public static var sideBySide: Bool { false }
             public static var includeRawDepths: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxFrames, "max_frames", exclusiveMinimum: 0)
-            validator.number(self.outputFPS, "output_fps", exclusiveMinimum: 0)
-            return validator.issues
         }
     }
 

@@ -71,9 +71,9 @@ public enum EchomimicV3 {
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames_per_generation", \.numFramesPerGeneration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("num_frames_per_generation", \.numFramesPerGeneration, [.minimum(49), .maximum(161)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(10)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -84,14 +84,6 @@ public enum EchomimicV3 {
             public static var numFramesPerGeneration: Int { 121 }
             public static var guidanceScale: Double { 4.5 }
             public static var audioGuidanceScale: Double { 2.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFramesPerGeneration, "num_frames_per_generation", minimum: 49, maximum: 161)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 0, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -163,7 +155,7 @@ public enum ElevenlabsDubbing {
                 .optional("video_url", \.videoURL),
                 .required("target_lang", \.targetLang),
                 .optional("source_lang", \.sourceLang),
-                .optional("num_speakers", \.numSpeakers),
+                .optional("num_speakers", \.numSpeakers, [.minimum(1), .maximum(50)]),
                 .optional("highest_resolution", \.highestResolution),
             ]
         }
@@ -171,12 +163,6 @@ public enum ElevenlabsDubbing {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var highestResolution: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSpeakers, "num_speakers", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 

@@ -94,11 +94,11 @@ public enum FastAnimatediffTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(32)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
                 .optional("motions", \.motions),
                 .optional("video_size", \.videoSize),
             ]
@@ -112,16 +112,6 @@ public enum FastAnimatediffTextToVideo {
             public static var guidanceScale: Double { 7.5 }
             public static var fps: Int { 8 }
             public static var videoSize: VideoSize { .preset(.square) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 32)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 16)
-            validator.nested(self.videoSize, "video_size")
-            return validator.issues
         }
     }
 
@@ -233,11 +223,11 @@ public enum FastAnimatediffTurboTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(32)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
                 .optional("video_size", \.videoSize),
             ]
         }
@@ -250,16 +240,6 @@ public enum FastAnimatediffTurboTextToVideo {
             public static var guidanceScale: Double { 2 }
             public static var fps: Int { 8 }
             public static var videoSize: VideoSize { .preset(.square) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 32)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 16)
-            validator.nested(self.videoSize, "video_size")
-            return validator.issues
         }
     }
 }
@@ -337,14 +317,14 @@ public enum FastAnimatediffTurboVideoToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("first_n_seconds", \.firstNSeconds),
+                .optional("first_n_seconds", \.firstNSeconds, [.minimum(2), .maximum(4)]),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
             ]
         }
 
@@ -356,16 +336,6 @@ public enum FastAnimatediffTurboVideoToVideo {
             public static var strength: Double { 0.7 }
             public static var guidanceScale: Double { 2 }
             public static var fps: Int { 8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.firstNSeconds, "first_n_seconds", minimum: 2, maximum: 4)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 16)
-            return validator.issues
         }
     }
 }
@@ -449,14 +419,14 @@ public enum FastAnimatediffVideoToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("first_n_seconds", \.firstNSeconds),
+                .optional("first_n_seconds", \.firstNSeconds, [.minimum(2), .maximum(4)]),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
                 .optional("motions", \.motions),
             ]
         }
@@ -469,16 +439,6 @@ public enum FastAnimatediffVideoToVideo {
             public static var strength: Double { 0.7 }
             public static var guidanceScale: Double { 7.5 }
             public static var fps: Int { 8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.firstNSeconds, "first_n_seconds", minimum: 2, maximum: 4)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 16)
-            return validator.issues
         }
     }
 }
@@ -544,11 +504,11 @@ public enum FastSvdLcm {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("motion_bucket_id", \.motionBucketID),
-                .optional("cond_aug", \.condAug),
+                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
+                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("steps", \.steps),
-                .optional("fps", \.fps),
+                .optional("steps", \.steps, [.minimum(1), .maximum(20)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
             ]
         }
 
@@ -558,15 +518,6 @@ public enum FastSvdLcm {
             public static var condAug: Double { 0.02 }
             public static var steps: Int { 4 }
             public static var fps: Int { 10 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.motionBucketID, "motion_bucket_id", minimum: 1, maximum: 255)
-            validator.number(self.condAug, "cond_aug", minimum: 0, maximum: 10)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 25)
-            return validator.issues
         }
     }
 }
@@ -640,11 +591,11 @@ public enum FastSvdLcmTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("motion_bucket_id", \.motionBucketID),
-                .optional("cond_aug", \.condAug),
+                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
+                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("steps", \.steps),
-                .optional("fps", \.fps),
+                .optional("steps", \.steps, [.minimum(1), .maximum(20)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
                 .optional("video_size", \.videoSize),
             ]
         }
@@ -656,16 +607,6 @@ public enum FastSvdLcmTextToVideo {
             public static var steps: Int { 4 }
             public static var fps: Int { 10 }
             public static var videoSize: VideoSize { .preset(.landscape16x9) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.motionBucketID, "motion_bucket_id", minimum: 1, maximum: 255)
-            validator.number(self.condAug, "cond_aug", minimum: 0, maximum: 10)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 20)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 25)
-            validator.nested(self.videoSize, "video_size")
-            return validator.issues
         }
     }
 }
@@ -754,12 +695,12 @@ public enum FastSvdTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("motion_bucket_id", \.motionBucketID),
-                .optional("cond_aug", \.condAug),
+                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
+                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
                 .optional("seed", \.seed),
-                .optional("steps", \.steps),
+                .optional("steps", \.steps, [.minimum(1), .maximum(100)]),
                 .optional("deep_cache", \._deepCache),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("video_size", \.videoSize),
             ]
@@ -774,16 +715,6 @@ public enum FastSvdTextToVideo {
             public static var fps: Int { 10 }
             public static var negativePrompt: String { "unrealistic, saturated, high contrast, big nose, painting, drawing, sketch, cartoon, anime, manga, render, CG, 3d, watermark, signature, label" }
             public static var videoSize: VideoSize { .preset(.landscape16x9) }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.motionBucketID, "motion_bucket_id", minimum: 1, maximum: 255)
-            validator.number(self.condAug, "cond_aug", minimum: 0, maximum: 10)
-            validator.number(self.steps, "steps", minimum: 1, maximum: 100)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 25)
-            validator.nested(self.videoSize, "video_size")
-            return validator.issues
         }
     }
 
@@ -843,7 +774,7 @@ public enum Flashhead {
                 .required("image_url", \.imageURL),
                 .required("text", \.text),
                 .optional("voice", \.voice),
-                .optional("stability", \.stability),
+                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -852,12 +783,6 @@ public enum Flashhead {
         public enum Defaults {
             public static var voice: Voice { .aria }
             public static var stability: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.stability, "stability", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1034,13 +959,13 @@ public enum FlashvsrUpscaleVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
                 .required("video_url", \.videoURL),
                 .optional("acceleration", \.acceleration),
                 .optional("color_fix", \.colorFix),
-                .optional("quality", \.quality),
+                .optional("quality", \.quality, [.minimum(0), .maximum(100)]),
                 .optional("preserve_audio", \.preserveAudio),
                 .optional("output_format", \.outputFormat),
                 .optional("output_quality", \.outputQuality),
@@ -1059,13 +984,6 @@ public enum FlashvsrUpscaleVideo {
             public static var outputFormat: OutputFormat { .x264Mp4 }
             public static var outputQuality: OutputQuality { .high }
             public static var outputWriteMode: OutputWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.quality, "quality", minimum: 0, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1223,9 +1141,9 @@ public enum Framepack {
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("cfg_scale", \.cfgScale),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_frames", \.numFrames),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(7)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(32)]),
+                .optional("num_frames", \.numFrames, [.minimum(30), .maximum(900)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -1239,14 +1157,6 @@ public enum Framepack {
             public static var guidanceScale: Double { 10 }
             public static var numFrames: Int { 180 }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 7)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 32)
-            validator.number(self.numFrames, "num_frames", minimum: 30, maximum: 900)
-            return validator.issues
         }
     }
 
@@ -1404,12 +1314,12 @@ public enum FramepackFlf2v {
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("cfg_scale", \.cfgScale),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_frames", \.numFrames),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(7)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(32)]),
+                .optional("num_frames", \.numFrames, [.minimum(30), .maximum(1800)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .required("end_image_url", \.endImageURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1423,15 +1333,6 @@ public enum FramepackFlf2v {
             public static var numFrames: Int { 240 }
             public static var enableSafetyChecker: Bool { false }
             public static var strength: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 7)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 32)
-            validator.number(self.numFrames, "num_frames", minimum: 30, maximum: 1800)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }

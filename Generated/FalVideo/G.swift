@@ -78,8 +78,8 @@ public enum GoalForce {
                 .optional("goal_force", \.goalForce),
                 .optional("projectile_force", \.projectileForce),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -93,15 +93,6 @@ public enum GoalForce {
             public static var guidanceScale: Double { 5 }
             public static var negativePrompt: String { "色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走" }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.goalForce, "goal_force")
-            validator.nested(self.projectileForce, "projectile_force")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -137,27 +128,17 @@ public enum GoalForce {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("x", \.x),
-                .required("y", \.y),
-                .required("angle", \.angle),
-                .required("magnitude", \.magnitude),
-                .optional("mass", \.mass),
+                .required("x", \.x, [.minimum(0), .maximum(1)]),
+                .required("y", \.y, [.minimum(0), .maximum(1)]),
+                .required("angle", \.angle, [.minimum(0), .maximum(360)]),
+                .required("magnitude", \.magnitude, [.minimum(30), .maximum(400)]),
+                .optional("mass", \.mass, [.minimum(-1), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var mass: Double { -1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.x, "x", minimum: 0, maximum: 1)
-            validator.number(self.y, "y", minimum: 0, maximum: 1)
-            validator.number(self.angle, "angle", minimum: 0, maximum: 360)
-            validator.number(self.magnitude, "magnitude", minimum: 30, maximum: 400)
-            validator.number(self.mass, "mass", minimum: -1, maximum: 4)
-            return validator.issues
         }
     }
 

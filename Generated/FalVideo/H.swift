@@ -83,12 +83,6 @@ public enum HeygenAvatar3DigitalTwin {
             public static var resolution: Resolution { ._720p }
             public static var aspectRatio: AspectRatio { ._16x9 }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.voice, "voice")
-            return validator.issues
-        }
     }
 
     public struct Character: WireModel {
@@ -1450,19 +1444,13 @@ public enum HeygenAvatar3DigitalTwin {
                 .optional("prompt", \.prompt),
                 .optional("voice", \.voice),
                 .optional("voice_id", \.voiceID),
-                .optional("speed", \.speed),
+                .optional("speed", \.speed, [.minimum(0.5), .maximum(2)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var speed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.speed, "speed", minimum: 0.5, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -1574,12 +1562,6 @@ public enum HeygenAvatar4DigitalTwin {
         public enum Defaults {
             public static var resolution: Resolution { ._720p }
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.voice, "voice")
-            return validator.issues
         }
     }
 }
@@ -2042,12 +2024,6 @@ public enum HeygenV2VideoAgent {
                 .optional("config", \.config),
             ]
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.config, "config")
-            return validator.issues
-        }
     }
 
     public struct VideoAgentConfig: WireModel {
@@ -2074,7 +2050,7 @@ public enum HeygenV2VideoAgent {
             [
                 .optional("orientation", \.orientation),
                 .optional("avatar", \.avatar),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(5)]),
             ]
         }
 
@@ -2082,12 +2058,6 @@ public enum HeygenV2VideoAgent {
         public enum Defaults {
             public static var orientation: Orientation { .portrait }
             public static var avatar: Avatar { .adrianaSuitSofaFront }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 5)
-            return validator.issues
         }
     }
 
@@ -2178,8 +2148,8 @@ public enum HeygenV3LipsyncPrecision {
                 .optional("enable_dynamic_duration", \.enableDynamicDuration),
                 .optional("disable_music_track", \.disableMusicTrack),
                 .optional("enable_speech_enhancement", \.enableSpeechEnhancement),
-                .optional("start_time", \.startTime),
-                .optional("end_time", \.endTime),
+                .optional("start_time", \.startTime, [.minimum(0)]),
+                .optional("end_time", \.endTime, [.minimum(0)]),
             ]
         }
 
@@ -2189,13 +2159,6 @@ public enum HeygenV3LipsyncPrecision {
             public static var enableDynamicDuration: Bool { true }
             public static var disableMusicTrack: Bool { false }
             public static var enableSpeechEnhancement: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startTime, "start_time", minimum: 0)
-            validator.number(self.endTime, "end_time", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -2292,12 +2255,12 @@ public enum HeygenV3VideoAgent {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(10000)]),
                 .optional("avatar", \.avatar),
                 .optional("voice", \.voice),
                 .optional("style_id", \.styleID),
                 .optional("orientation", \.orientation),
-                .optional("file_urls", \.fileURLs),
+                .optional("file_urls", \.fileURLs, [.maxItems(20)]),
                 .optional("incognito_mode", \.incognitoMode),
             ]
         }
@@ -2307,13 +2270,6 @@ public enum HeygenV3VideoAgent {
             public static var avatar: Avatar { .auto }
             public static var voice: Voice { .auto }
             public static var incognitoMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 10000)
-            validator.count(self.fileURLs, "file_urls", maxItems: 20)
-            return validator.issues
         }
     }
 
@@ -3813,8 +3769,8 @@ public enum HunyuanAvatar {
                 .required("audio_url", \.audioURL),
                 .required("image_url", \.imageURL),
                 .optional("text", \.text),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(129), .maximum(401)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(30), .maximum(50)]),
                 .optional("turbo_mode", \.turboMode),
                 .optional("seed", \.seed),
             ]
@@ -3826,13 +3782,6 @@ public enum HunyuanAvatar {
             public static var numFrames: Int { 129 }
             public static var numInferenceSteps: Int { 30 }
             public static var turboMode: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 129, maximum: 401)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 30, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -3944,13 +3893,13 @@ public enum HunyuanCustom {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("fps", \.fps),
-                .optional("cfg_scale", \.cfgScale),
-                .optional("num_frames", \.numFrames),
+                .optional("fps", \.fps, [.minimum(16), .maximum(30)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(1.5), .maximum(13)]),
+                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(129)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -3967,15 +3916,6 @@ public enum HunyuanCustom {
             public static var numFrames: Int { 129 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 30)
-            validator.number(self.fps, "fps", minimum: 16, maximum: 30)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1.5, maximum: 13)
-            validator.number(self.numFrames, "num_frames", minimum: 81, maximum: 129)
-            return validator.issues
         }
     }
 
@@ -4212,8 +4152,8 @@ public enum HunyuanVideoFoley {
                 .required("video_url", \.videoURL),
                 .required("text_prompt", \.textPrompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -4223,13 +4163,6 @@ public enum HunyuanVideoFoley {
             public static var negativePrompt: String { "noisy, harsh" }
             public static var guidanceScale: Double { 4.5 }
             public static var numInferenceSteps: Int { 50 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -4310,7 +4243,7 @@ public enum HunyuanVideoImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1000)]),
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -4326,12 +4259,6 @@ public enum HunyuanVideoImageToVideo {
             public static var resolution: String { "720p" }
             public static var numFrames: String { "129" }
             public static var i2vStability: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1000)
-            return validator.issues
         }
     }
 }
@@ -4480,12 +4407,6 @@ public enum HunyuanVideoLoRA {
             public static var numFrames: NumberOfFrames { ._129 }
             public static var enableSafetyChecker: Bool { false }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 }
 
@@ -4578,7 +4499,7 @@ public enum HunyuanVideoLoRAVideoToVideo {
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("loras", \.loras),
                 .required("video_url", \.videoURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -4590,13 +4511,6 @@ public enum HunyuanVideoLoRAVideoToVideo {
             public static var numFrames: NumberOfFrames { ._129 }
             public static var enableSafetyChecker: Bool { false }
             public static var strength: Double { 0.75 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4672,11 +4586,11 @@ public enum HunyuanVideoV15ImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(121)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("image_url", \.imageURL),
             ]
@@ -4690,13 +4604,6 @@ public enum HunyuanVideoV15ImageToVideo {
             public static var resolution: String { "480p" }
             public static var numFrames: Int { 121 }
             public static var enablePromptExpansion: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 121)
-            return validator.issues
         }
     }
 
@@ -4781,11 +4688,11 @@ public enum HunyuanVideoV15TextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(121)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
             ]
         }
@@ -4798,13 +4705,6 @@ public enum HunyuanVideoV15TextToVideo {
             public static var resolution: String { "480p" }
             public static var numFrames: Int { 121 }
             public static var enablePromptExpansion: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 121)
-            return validator.issues
         }
     }
 }
@@ -4889,7 +4789,7 @@ public enum HunyuanVideoVideoToVideo {
                 .optional("num_frames", \.numFrames),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .required("video_url", \.videoURL),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
             ]
         }
 
@@ -4901,12 +4801,6 @@ public enum HunyuanVideoVideoToVideo {
             public static var numFrames: NumberOfFrames { ._129 }
             public static var enableSafetyChecker: Bool { false }
             public static var strength: Double { 0.85 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }

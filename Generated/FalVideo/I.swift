@@ -72,9 +72,9 @@ public enum Infinitalk {
                 .required("image_url", \.imageURL),
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(721)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -85,13 +85,6 @@ public enum Infinitalk {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 42 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 721)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 }
@@ -164,9 +157,9 @@ public enum InfinitalkSingleText {
                 .required("text_input", \.textInput),
                 .required("voice", \.voice),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(721)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -177,13 +170,6 @@ public enum InfinitalkSingleText {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 42 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 721)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 }
@@ -250,9 +236,9 @@ public enum InfinitalkVideoToVideo {
                 .required("video_url", \.videoURL),
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
                 .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
+                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -263,13 +249,6 @@ public enum InfinitalkVideoToVideo {
             public static var resolution: Resolution { ._480p }
             public static var seed: Int64 { 42 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 41, maximum: 241)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 4294967295)
-            return validator.issues
         }
     }
 }
@@ -345,9 +324,9 @@ public enum InfinityStarTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("tau_video", \.tauVideo),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(40)]),
+                .optional("tau_video", \.tauVideo, [.minimum(0.1), .maximum(1)]),
                 .optional("use_apg", \.useApg),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
@@ -364,14 +343,6 @@ public enum InfinityStarTextToVideo {
             public static var useApg: Bool { true }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var enhancePrompt: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 40)
-            validator.number(self.tauVideo, "tau_video", minimum: 0.1, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -81,7 +81,7 @@ public enum Kandinsky5ProImageToVideo {
                 .required("image_url", \.imageURL),
                 .optional("resolution", \.resolution),
                 .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(40)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -92,12 +92,6 @@ public enum Kandinsky5ProImageToVideo {
             public static var duration: String { "5s" }
             public static var numInferenceSteps: Int { 28 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 40)
-            return validator.issues
         }
     }
 
@@ -202,7 +196,7 @@ public enum Kandinsky5ProTextToVideo {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
             ]
         }
@@ -214,12 +208,6 @@ public enum Kandinsky5ProTextToVideo {
             public static var duration: String { "5s" }
             public static var numInferenceSteps: Int { 28 }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -291,7 +279,7 @@ public enum Kandinsky5TextToVideo {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
             ]
         }
 
@@ -301,12 +289,6 @@ public enum Kandinsky5TextToVideo {
             public static var aspectRatio: AspectRatio { ._3x2 }
             public static var duration: Duration { ._5s }
             public static var numInferenceSteps: Int { 30 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -551,10 +533,10 @@ public enum KlingVideoLipsyncTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("text", \.text),
+                .required("text", \.text, [.maxLength(120)]),
                 .required("voice_id", \.voiceID),
                 .optional("voice_language", \.voiceLanguage),
-                .optional("voice_speed", \.voiceSpeed),
+                .optional("voice_speed", \.voiceSpeed, [.minimum(0.8), .maximum(2)]),
             ]
         }
 
@@ -562,13 +544,6 @@ public enum KlingVideoLipsyncTextToVideo {
         public enum Defaults {
             public static var voiceLanguage: VoiceLanguage { .en }
             public static var voiceSpeed: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", maxLength: 120)
-            validator.number(self.voiceSpeed, "voice_speed", minimum: 0.8, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -677,7 +652,7 @@ public enum KlingVideoO1ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("start_image_url", \.startImageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("duration", \.duration),
@@ -687,12 +662,6 @@ public enum KlingVideoO1ImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var duration: Duration { ._5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -780,7 +749,7 @@ public enum KlingVideoO1ReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("image_urls", \.imageURLs),
                 .optional("elements", \.elements),
                 .optional("duration", \.duration),
@@ -792,12 +761,6 @@ public enum KlingVideoO1ReferenceToVideo {
         public enum Defaults {
             public static var duration: Duration { ._5 }
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -905,7 +868,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("video_url", \.videoURL),
                 .optional("keep_audio", \.keepAudio),
                 .optional("image_urls", \.imageURLs),
@@ -916,12 +879,6 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var keepAudio: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 }
@@ -987,7 +944,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("video_url", \.videoURL),
                 .optional("keep_audio", \.keepAudio),
                 .optional("image_urls", \.imageURLs),
@@ -1002,12 +959,6 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             public static var keepAudio: Bool { false }
             public static var aspectRatio: AspectRatio { .auto }
             public static var duration: Duration { ._5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -1117,7 +1068,7 @@ public enum KlingVideoO34kImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("duration", \.duration),
@@ -1132,12 +1083,6 @@ public enum KlingVideoO34kImageToVideo {
             public static var duration: Duration { ._5 }
             public static var generateAudio: Bool { false }
             public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -1288,7 +1233,7 @@ public enum KlingVideoO34kReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("multi_prompt", \.multiPrompt),
                 .optional("start_image_url", \.startImageURL),
                 .optional("end_image_url", \.endImageURL),
@@ -1307,12 +1252,6 @@ public enum KlingVideoO34kReferenceToVideo {
             public static var duration: InputDuration { ._5 }
             public static var shotType: String { "customize" }
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -1480,7 +1419,7 @@ public enum KlingVideoO34kTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("generate_audio", \.generateAudio),
@@ -1495,12 +1434,6 @@ public enum KlingVideoO34kTextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var generateAudio: Bool { false }
             public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -1615,7 +1548,7 @@ public enum KlingVideoO3ProReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("multi_prompt", \.multiPrompt),
                 .optional("start_image_url", \.startImageURL),
                 .optional("end_image_url", \.endImageURL),
@@ -1634,12 +1567,6 @@ public enum KlingVideoO3ProReferenceToVideo {
             public static var duration: InputDuration { ._5 }
             public static var shotType: String { "customize" }
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 }

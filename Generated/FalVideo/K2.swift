@@ -80,7 +80,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("video_url", \.videoURL),
                 .optional("image_urls", \.imageURLs),
                 .optional("keep_audio", \.keepAudio),
@@ -93,12 +93,6 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         public enum Defaults {
             public static var keepAudio: Bool { true }
             public static var shotType: String { "customize" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -185,7 +179,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("video_url", \.videoURL),
                 .optional("image_urls", \.imageURLs),
                 .optional("keep_audio", \.keepAudio),
@@ -201,12 +195,6 @@ public enum KlingVideoO3ProVideoToVideoReference {
             public static var keepAudio: Bool { true }
             public static var shotType: String { "customize" }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -652,13 +640,13 @@ public enum KlingVideoV15ProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("tail_image_url", \.tailImageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("static_mask_url", \.staticMaskURL),
                 .optional("dynamic_masks", \.dynamicMasks),
             ]
@@ -670,14 +658,6 @@ public enum KlingVideoV15ProImageToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -770,11 +750,11 @@ public enum KlingVideoV15ProTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -784,14 +764,6 @@ public enum KlingVideoV15ProTextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -860,11 +832,11 @@ public enum KlingVideoV16ProElements {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("input_image_urls", \.inputImageURLs),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
             ]
         }
 
@@ -873,13 +845,6 @@ public enum KlingVideoV16ProElements {
             public static var duration: Duration { ._5 }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 }
@@ -941,13 +906,13 @@ public enum KlingVideoV16ProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("tail_image_url", \.tailImageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -957,14 +922,6 @@ public enum KlingVideoV16ProImageToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1066,11 +1023,11 @@ public enum KlingVideoV16StandardImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1079,14 +1036,6 @@ public enum KlingVideoV16StandardImageToVideo {
             public static var duration: Duration { ._5 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1218,11 +1167,11 @@ public enum KlingVideoV1StandardImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("tail_image_url", \.tailImageURL),
                 .optional("static_mask_url", \.staticMaskURL),
                 .optional("dynamic_masks", \.dynamicMasks),
@@ -1234,14 +1183,6 @@ public enum KlingVideoV1StandardImageToVideo {
             public static var duration: Duration { ._5 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1304,11 +1245,11 @@ public enum KlingVideoV1StandardTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("camera_control", \.cameraControl),
                 .optional("advanced_camera_control", \.advancedCameraControl),
             ]
@@ -1320,15 +1261,6 @@ public enum KlingVideoV1StandardTextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            validator.nested(self.advancedCameraControl, "advanced_camera_control")
-            return validator.issues
         }
     }
 
@@ -1361,14 +1293,8 @@ public enum KlingVideoV1StandardTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("movement_type", \.movementType),
-                .required("movement_value", \.movementValue),
+                .required("movement_value", \.movementValue, [.minimum(-10), .maximum(10)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.movementValue, "movement_value", minimum: -10, maximum: 10)
-            return validator.issues
         }
     }
 

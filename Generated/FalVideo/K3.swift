@@ -76,11 +76,11 @@ public enum KlingVideoV21MasterImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -89,14 +89,6 @@ public enum KlingVideoV21MasterImageToVideo {
             public static var duration: Duration { ._5 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -169,11 +161,11 @@ public enum KlingVideoV21ProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("tail_image_url", \.tailImageURL),
             ]
         }
@@ -183,14 +175,6 @@ public enum KlingVideoV21ProImageToVideo {
             public static var duration: Duration { ._5 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -314,10 +298,10 @@ public enum KlingVideoV26ProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .required("start_image_url", \.startImageURL),
                 .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
                 .optional("generate_audio", \.generateAudio),
                 .optional("voice_ids", \.voiceIDs),
                 .optional("end_image_url", \.endImageURL),
@@ -329,13 +313,6 @@ public enum KlingVideoV26ProImageToVideo {
             public static var duration: Duration { ._5 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 }
@@ -381,7 +358,7 @@ public enum KlingVideoV26ProMotionControl {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .required("video_url", \.videoURL),
                 .optional("keep_original_sound", \.keepOriginalSound),
@@ -392,12 +369,6 @@ public enum KlingVideoV26ProMotionControl {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var keepOriginalSound: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 
@@ -486,11 +457,11 @@ public enum KlingVideoV26ProTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("duration", \.duration),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
                 .optional("generate_audio", \.generateAudio),
             ]
         }
@@ -502,14 +473,6 @@ public enum KlingVideoV26ProTextToVideo {
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -639,7 +602,7 @@ public enum KlingVideoV34kImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("multi_prompt", \.multiPrompt),
                 .required("start_image_url", \.startImageURL),
                 .optional("duration", \.duration),
@@ -647,8 +610,8 @@ public enum KlingVideoV34kImageToVideo {
                 .optional("end_image_url", \.endImageURL),
                 .optional("elements", \.elements),
                 .optional("shot_type", \.shotType),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -659,14 +622,6 @@ public enum KlingVideoV34kImageToVideo {
             public static var shotType: String { "customize" }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -741,14 +696,14 @@ public enum KlingVideoV34kTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .optional("duration", \.duration),
                 .optional("multi_prompt", \.multiPrompt),
                 .optional("generate_audio", \.generateAudio),
                 .optional("shot_type", \.shotType),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -760,14 +715,6 @@ public enum KlingVideoV34kTextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var negativePrompt: String { "blur, distort, and low quality" }
             public static var cfgScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            validator.string(self.negativePrompt, "negative_prompt", maxLength: 2500)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -852,7 +799,7 @@ public enum KlingVideoV3ProMotionControl {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2500)]),
                 .required("image_url", \.imageURL),
                 .required("video_url", \.videoURL),
                 .optional("keep_original_sound", \.keepOriginalSound),
@@ -864,12 +811,6 @@ public enum KlingVideoV3ProMotionControl {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var keepOriginalSound: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2500)
-            return validator.issues
         }
     }
 }
@@ -987,7 +928,7 @@ public enum KreaWan14bTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(18), .maximum(162)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("seed", \.seed),
             ]
@@ -997,12 +938,6 @@ public enum KreaWan14bTextToVideo {
         public enum Defaults {
             public static var numFrames: Int { 78 }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 18, maximum: 162)
-            return validator.issues
         }
     }
 }
@@ -1053,7 +988,7 @@ public enum KreaWan14bVideoToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("strength", \.strength),
+                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .required("video_url", \.videoURL),
                 .optional("seed", \.seed),
@@ -1064,12 +999,6 @@ public enum KreaWan14bVideoToVideo {
         public enum Defaults {
             public static var strength: Double { 0.85 }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }

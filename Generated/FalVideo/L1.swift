@@ -68,7 +68,7 @@ public enum Latentsync {
             [
                 .required("video_url", \.videoURL),
                 .required("audio_url", \.audioURL),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(2)]),
                 .optional("seed", \.seed),
                 .optional("loop_mode", \.loopMode),
             ]
@@ -77,12 +77,6 @@ public enum Latentsync {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var guidanceScale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -325,7 +319,7 @@ public enum LightxRelight {
                 .optional("relit_cond_type", \.relitCondType),
                 .optional("relight_parameters", \.relightParameters),
                 .optional("relit_cond_img_url", \.relitCondImgURL),
-                .optional("ref_id", \.refID),
+                .optional("ref_id", \.refID, [.minimum(0)]),
             ]
         }
 
@@ -333,13 +327,6 @@ public enum LightxRelight {
         public enum Defaults {
             public static var relitCondType: RelitCondType { .ic }
             public static var refID: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.relightParameters, "relight_parameters")
-            validator.number(self.refID, "ref_id", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -387,7 +374,7 @@ public enum LightxRelight {
             [
                 .required("relight_prompt", \.relightPrompt),
                 .optional("bg_source", \.bgSource),
-                .optional("cfg", \.cfg),
+                .optional("cfg", \.cfg, [.minimum(1), .maximum(10)]),
                 .optional("use_sky_mask", \.useSkyMask),
             ]
         }
@@ -397,12 +384,6 @@ public enum LightxRelight {
             public static var bgSource: BgSource { .left }
             public static var cfg: Double { 2 }
             public static var useSkyMask: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.cfg, "cfg", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -609,19 +590,19 @@ public enum LivePortrait {
             [
                 .required("video_url", \.videoURL),
                 .required("image_url", \.imageURL),
-                .optional("blink", \.blink),
-                .optional("eyebrow", \.eyebrow),
-                .optional("wink", \.wink),
-                .optional("pupil_x", \.pupilX),
-                .optional("pupil_y", \.pupilY),
-                .optional("aaa", \.aaa),
-                .optional("eee", \.eee),
-                .optional("woo", \.woo),
-                .optional("smile", \.smile),
+                .optional("blink", \.blink, [.minimum(-30), .maximum(30)]),
+                .optional("eyebrow", \.eyebrow, [.minimum(-30), .maximum(30)]),
+                .optional("wink", \.wink, [.minimum(0), .maximum(25)]),
+                .optional("pupil_x", \.pupilX, [.minimum(-45), .maximum(45)]),
+                .optional("pupil_y", \.pupilY, [.minimum(-45), .maximum(45)]),
+                .optional("aaa", \.aaa, [.minimum(-200), .maximum(200)]),
+                .optional("eee", \.eee, [.minimum(-40), .maximum(40)]),
+                .optional("woo", \.woo, [.minimum(-100), .maximum(100)]),
+                .optional("smile", \.smile, [.minimum(-2), .maximum(2)]),
                 .optional("flag_lip_zero", \.flagLipZero),
-                .optional("rotate_pitch", \.rotatePitch),
-                .optional("rotate_yaw", \.rotateYaw),
-                .optional("rotate_roll", \.rotateRoll),
+                .optional("rotate_pitch", \.rotatePitch, [.minimum(-45), .maximum(45)]),
+                .optional("rotate_yaw", \.rotateYaw, [.minimum(-45), .maximum(45)]),
+                .optional("rotate_roll", \.rotateRoll, [.minimum(-45), .maximum(45)]),
                 .optional("flag_eye_retargeting", \.flagEyeRetargeting),
                 .optional("flag_lip_retargeting", \.flagLipRetargeting),
                 .optional("flag_stitching", \.flagStitching),
@@ -666,23 +647,6 @@ public enum LivePortrait {
             public static var vyRatio: Double { -0.125 }
             public static var batchSize: Int { 32 }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.blink, "blink", minimum: -30, maximum: 30)
-            validator.number(self.eyebrow, "eyebrow", minimum: -30, maximum: 30)
-            validator.number(self.wink, "wink", minimum: 0, maximum: 25)
-            validator.number(self.pupilX, "pupil_x", minimum: -45, maximum: 45)
-            validator.number(self.pupilY, "pupil_y", minimum: -45, maximum: 45)
-            validator.number(self.aaa, "aaa", minimum: -200, maximum: 200)
-            validator.number(self.eee, "eee", minimum: -40, maximum: 40)
-            validator.number(self.woo, "woo", minimum: -100, maximum: 100)
-            validator.number(self.smile, "smile", minimum: -2, maximum: 2)
-            validator.number(self.rotatePitch, "rotate_pitch", minimum: -45, maximum: 45)
-            validator.number(self.rotateYaw, "rotate_yaw", minimum: -45, maximum: 45)
-            validator.number(self.rotateRoll, "rotate_roll", minimum: -45, maximum: 45)
-            return validator.issues
         }
     }
 }
@@ -797,11 +761,11 @@ public enum LongcatMultiAvatarImageAudioToVideo {
                 .optional("bbox_person1", \.bboxPerson1),
                 .optional("bbox_person2", \.bboxPerson2),
                 .optional("audio_type", \.audioType),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("text_guidance_scale", \.textGuidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments),
+                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -820,15 +784,6 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             public static var resolution: Resolution { ._480p }
             public static var numSegments: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.textGuidanceScale, "text_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numSegments, "num_segments", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -981,11 +936,11 @@ public enum LongcatSingleAvatarAudioToVideo {
                 .required("audio_url", \.audioURL),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("text_guidance_scale", \.textGuidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments),
+                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1003,15 +958,6 @@ public enum LongcatSingleAvatarAudioToVideo {
             public static var numSegments: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.textGuidanceScale, "text_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numSegments, "num_segments", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1126,11 +1072,11 @@ public enum LongcatSingleAvatarImageAudioToVideo {
                 .required("audio_url", \.audioURL),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("text_guidance_scale", \.textGuidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
+                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments),
+                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1148,15 +1094,6 @@ public enum LongcatSingleAvatarImageAudioToVideo {
             public static var numSegments: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var enablePromptExpansion: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 100)
-            validator.number(self.textGuidanceScale, "text_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numSegments, "num_segments", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1272,9 +1209,9 @@ public enum LongcatVideoDistilledImageToVideo480p {
             [
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("fps", \.fps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1297,14 +1234,6 @@ public enum LongcatVideoDistilledImageToVideo480p {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -1446,10 +1375,10 @@ public enum LongcatVideoDistilledImageToVideo720p {
             [
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
-                .optional("fps", \.fps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(2), .maximum(16)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1473,15 +1402,6 @@ public enum LongcatVideoDistilledImageToVideo720p {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.numRefineInferenceSteps, "num_refine_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -1580,10 +1500,10 @@ public enum LongcatVideoDistilledTextToVideo480p {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1606,14 +1526,6 @@ public enum LongcatVideoDistilledTextToVideo480p {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -1718,11 +1630,11 @@ public enum LongcatVideoDistilledTextToVideo720p {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(2), .maximum(16)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1746,15 +1658,6 @@ public enum LongcatVideoDistilledTextToVideo720p {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.numRefineInferenceSteps, "num_refine_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -1872,10 +1775,10 @@ public enum LongcatVideoImageToVideo480p {
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("fps", \.fps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -1902,15 +1805,6 @@ public enum LongcatVideoImageToVideo480p {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -2047,11 +1941,11 @@ public enum LongcatVideoImageToVideo720p {
                 .required("image_url", \.imageURL),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("fps", \.fps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2079,16 +1973,6 @@ public enum LongcatVideoImageToVideo720p {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.numRefineInferenceSteps, "num_refine_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -2207,11 +2091,11 @@ public enum LongcatVideoTextToVideo480p {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2238,15 +2122,6 @@ public enum LongcatVideoTextToVideo480p {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -2371,12 +2246,12 @@ public enum LongcatVideoTextToVideo720p {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
@@ -2404,16 +2279,6 @@ public enum LongcatVideoTextToVideo720p {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var acceleration: Acceleration { .regular }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 961)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.numRefineInferenceSteps, "num_refine_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -2592,15 +2457,15 @@ public enum Ltx219bAudioToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2609,9 +2474,9 @@ public enum Ltx219bAudioToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -2639,20 +2504,6 @@ public enum Ltx219bAudioToVideo {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2938,15 +2789,15 @@ public enum Ltx219bAudioToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2956,9 +2807,9 @@ public enum Ltx219bAudioToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -2987,21 +2838,6 @@ public enum Ltx219bAudioToVideoLoRA {
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
-        }
     }
 
     /// LoRA weight configuration.
@@ -3025,19 +2861,13 @@ public enum Ltx219bAudioToVideoLoRA {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -3209,13 +3039,13 @@ public enum Ltx219bDistilledAudioToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3224,9 +3054,9 @@ public enum Ltx219bDistilledAudioToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -3252,18 +3082,6 @@ public enum Ltx219bDistilledAudioToVideo {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3440,13 +3258,13 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3456,9 +3274,9 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -3484,19 +3302,6 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }

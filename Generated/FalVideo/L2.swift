@@ -199,15 +199,15 @@ public enum Ltx219bDistilledExtendVideo {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -217,10 +217,10 @@ public enum Ltx219bDistilledExtendVideo {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -247,19 +247,6 @@ public enum Ltx219bDistilledExtendVideo {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -455,15 +442,15 @@ public enum Ltx219bDistilledExtendVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -474,10 +461,10 @@ public enum Ltx219bDistilledExtendVideoLoRA {
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -504,20 +491,6 @@ public enum Ltx219bDistilledExtendVideoLoRA {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -677,14 +650,14 @@ public enum Ltx219bDistilledImageToVideo {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -694,8 +667,8 @@ public enum Ltx219bDistilledImageToVideo {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -719,17 +692,6 @@ public enum Ltx219bDistilledImageToVideo {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -907,14 +869,14 @@ public enum Ltx219bDistilledImageToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -925,8 +887,8 @@ public enum Ltx219bDistilledImageToVideoLoRA {
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -950,18 +912,6 @@ public enum Ltx219bDistilledImageToVideoLoRA {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1093,14 +1043,14 @@ public enum Ltx219bDistilledTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1129,15 +1079,6 @@ public enum Ltx219bDistilledTextToVideo {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1274,14 +1215,14 @@ public enum Ltx219bDistilledTextToVideoLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1311,16 +1252,6 @@ public enum Ltx219bDistilledTextToVideoLoRA {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -1527,15 +1458,15 @@ public enum Ltx219bDistilledVideoToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1546,11 +1477,11 @@ public enum Ltx219bDistilledVideoToVideo {
                 .optional("sync_mode", \.syncMode),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1580,20 +1511,6 @@ public enum Ltx219bDistilledVideoToVideo {
             public static var endImageStrength: Double { 1 }
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.icLoRAScale, "ic_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1837,15 +1754,15 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1857,11 +1774,11 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
                 .required("loras", \.loras),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1891,21 +1808,6 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
             public static var endImageStrength: Double { 1 }
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.icLoRAScale, "ic_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2096,17 +1998,17 @@ public enum Ltx219bExtendVideo {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2116,10 +2018,10 @@ public enum Ltx219bExtendVideo {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2148,21 +2050,6 @@ public enum Ltx219bExtendVideo {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2358,17 +2245,17 @@ public enum Ltx219bExtendVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2379,10 +2266,10 @@ public enum Ltx219bExtendVideoLoRA {
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2411,22 +2298,6 @@ public enum Ltx219bExtendVideoLoRA {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2599,16 +2470,16 @@ public enum Ltx219bImageToVideo {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2618,8 +2489,8 @@ public enum Ltx219bImageToVideo {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2645,19 +2516,6 @@ public enum Ltx219bImageToVideo {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2835,16 +2693,16 @@ public enum Ltx219bImageToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2855,8 +2713,8 @@ public enum Ltx219bImageToVideoLoRA {
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2882,20 +2740,6 @@ public enum Ltx219bImageToVideoLoRA {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3039,16 +2883,16 @@ public enum Ltx219bTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3079,17 +2923,6 @@ public enum Ltx219bTextToVideo {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3238,16 +3071,16 @@ public enum Ltx219bTextToVideoLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3279,18 +3112,6 @@ public enum Ltx219bTextToVideoLoRA {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -3511,17 +3332,17 @@ public enum Ltx219bVideoToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3532,11 +3353,11 @@ public enum Ltx219bVideoToVideo {
                 .optional("sync_mode", \.syncMode),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -3568,22 +3389,6 @@ public enum Ltx219bVideoToVideo {
             public static var endImageStrength: Double { 1 }
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.icLoRAScale, "ic_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3809,17 +3614,17 @@ public enum Ltx219bVideoToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3831,11 +3636,11 @@ public enum Ltx219bVideoToVideoLoRA {
                 .required("loras", \.loras),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -3867,23 +3672,6 @@ public enum Ltx219bVideoToVideoLoRA {
             public static var endImageStrength: Double { 1 }
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.icLoRAScale, "ic_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4139,25 +3927,25 @@ public enum Ltx2322bAudioToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4166,11 +3954,11 @@ public enum Ltx2322bAudioToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -4210,30 +3998,6 @@ public enum Ltx2322bAudioToVideo {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -4508,25 +4272,25 @@ public enum Ltx2322bAudioToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4536,11 +4300,11 @@ public enum Ltx2322bAudioToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -4580,31 +4344,6 @@ public enum Ltx2322bAudioToVideoLoRA {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4789,14 +4528,14 @@ public enum Ltx2322bDistilledAudioToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4805,10 +4544,10 @@ public enum Ltx2322bDistilledAudioToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -4836,19 +4575,6 @@ public enum Ltx2322bDistilledAudioToVideo {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -5038,14 +4764,14 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -5055,10 +4781,10 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocess_audio", \.preprocessAudio),
             ]
         }
@@ -5086,20 +4812,6 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
             public static var endImageStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var preprocessAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }

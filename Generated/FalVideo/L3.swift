@@ -195,15 +195,15 @@ public enum Ltx2322bDistilledImageToVideo {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -212,10 +212,10 @@ public enum Ltx2322bDistilledImageToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -241,18 +241,6 @@ public enum Ltx2322bDistilledImageToVideo {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -431,15 +419,15 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -449,10 +437,10 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -478,19 +466,6 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -693,16 +668,16 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -711,9 +686,9 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora_type", \.icLoRAType),
             ]
@@ -744,18 +719,6 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
             public static var audioStrength: Double { 1 }
             public static var preprocessor: Preprocessor { .noPreprocessor }
             public static var icLoRAType: IcLoRAType { .union }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -978,16 +941,16 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -997,9 +960,9 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora_type", \.icLoRAType),
             ]
@@ -1030,19 +993,6 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
             public static var audioStrength: Double { 1 }
             public static var preprocessor: Preprocessor { .noPreprocessor }
             public static var icLoRAType: IcLoRAType { .union }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1187,15 +1137,15 @@ public enum Ltx2322bDistilledTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1204,7 +1154,7 @@ public enum Ltx2322bDistilledTextToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1227,16 +1177,6 @@ public enum Ltx2322bDistilledTextToVideo {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var distillLoRASecondPassScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1386,15 +1326,15 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1404,7 +1344,7 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1427,17 +1367,6 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
             public static var distillLoRASecondPassScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1612,16 +1541,16 @@ public enum Ltx2322bDistilledVideoToVideo {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1630,9 +1559,9 @@ public enum Ltx2322bDistilledVideoToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1659,18 +1588,6 @@ public enum Ltx2322bDistilledVideoToVideo {
             public static var distillLoRASecondPassScale: Double { 0.5 }
             public static var videoStrength: Double { 0.01 }
             public static var audioStrength: Double { 0.01 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1850,16 +1767,16 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -1869,9 +1786,9 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1898,19 +1815,6 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
             public static var distillLoRASecondPassScale: Double { 0.5 }
             public static var videoStrength: Double { 0.01 }
             public static var audioStrength: Double { 0.01 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2174,27 +2078,27 @@ public enum Ltx2322bExtendVideo {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2203,13 +2107,13 @@ public enum Ltx2322bExtendVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2250,31 +2154,6 @@ public enum Ltx2322bExtendVideo {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2543,27 +2422,27 @@ public enum Ltx2322bExtendVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2573,13 +2452,13 @@ public enum Ltx2322bExtendVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2620,32 +2499,6 @@ public enum Ltx2322bExtendVideoLoRA {
             public static var videoStrength: Double { 1 }
             public static var audioStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.numContextFrames, "num_context_frames", minimum: 0, maximum: 121)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2891,26 +2744,26 @@ public enum Ltx2322bImageToVideo {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -2919,11 +2772,11 @@ public enum Ltx2322bImageToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2961,29 +2814,6 @@ public enum Ltx2322bImageToVideo {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3234,26 +3064,26 @@ public enum Ltx2322bImageToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3263,11 +3093,11 @@ public enum Ltx2322bImageToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
                 .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength),
-                .optional("end_image_strength", \.endImageStrength),
+                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
+                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -3305,30 +3135,6 @@ public enum Ltx2322bImageToVideoLoRA {
             public static var interpolationDirection: InterpolationDirection { .forward }
             public static var imageStrength: Double { 1 }
             public static var endImageStrength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.imageStrength, "image_strength", minimum: 0, maximum: 1)
-            validator.number(self.endImageStrength, "end_image_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3604,27 +3410,27 @@ public enum Ltx2322bReferenceVideoToVideo {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -3633,10 +3439,10 @@ public enum Ltx2322bReferenceVideoToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora_type", \.icLoRAType),
             ]
@@ -3679,29 +3485,6 @@ public enum Ltx2322bReferenceVideoToVideo {
             public static var audioStrength: Double { 1 }
             public static var preprocessor: Preprocessor { .noPreprocessor }
             public static var icLoRAType: IcLoRAType { .union }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -3982,27 +3765,27 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4012,10 +3795,10 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
                 .optional("preprocessor", \.preprocessor),
                 .optional("ic_lora_type", \.icLoRAType),
             ]
@@ -4058,30 +3841,6 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
             public static var audioStrength: Double { 1 }
             public static var preprocessor: Preprocessor { .noPreprocessor }
             public static var icLoRAType: IcLoRAType { .union }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4298,26 +4057,26 @@ public enum Ltx2322bTextToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4326,8 +4085,8 @@ public enum Ltx2322bTextToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -4362,27 +4121,6 @@ public enum Ltx2322bTextToVideo {
             public static var syncMode: Bool { false }
             public static var distillLoRAFirstPassScale: Double { 0.2 }
             public static var distillLoRASecondPassScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4604,26 +4342,26 @@ public enum Ltx2322bTextToVideoLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4633,8 +4371,8 @@ public enum Ltx2322bTextToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -4669,28 +4407,6 @@ public enum Ltx2322bTextToVideoLoRA {
             public static var syncMode: Bool { false }
             public static var distillLoRAFirstPassScale: Double { 0.2 }
             public static var distillLoRASecondPassScale: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -4937,27 +4653,27 @@ public enum Ltx2322bVideoToVideo {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -4966,10 +4682,10 @@ public enum Ltx2322bVideoToVideo {
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -5008,29 +4724,6 @@ public enum Ltx2322bVideoToVideo {
             public static var distillLoRASecondPassScale: Double { 0.5 }
             public static var videoStrength: Double { 0.01 }
             public static var audioStrength: Double { 0.01 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -5282,27 +4975,27 @@ public enum Ltx2322bVideoToVideoLoRA {
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
                 .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
                 .optional("video_size", \.videoSize),
                 .optional("generate_audio", \.generateAudio),
                 .optional("use_multiscale", \.useMultiscale),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("video_cfg_scale", \.videoCFGScale),
-                .optional("video_stg_scale", \.videoStgScale),
-                .optional("video_rescaling_scale", \.videoRescalingScale),
-                .optional("video_modality_scale", \.videoModalityScale),
-                .optional("audio_cfg_scale", \.audioCFGScale),
-                .optional("audio_stg_scale", \.audioStgScale),
-                .optional("audio_rescaling_scale", \.audioRescalingScale),
-                .optional("audio_modality_scale", \.audioModalityScale),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
+                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
+                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
+                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
+                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
+                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
+                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
                 .optional("use_restart_sampling", \.useRestartSampling),
                 .optional("scheduler", \.scheduler),
                 .optional("acceleration", \.acceleration),
                 .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale),
+                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
@@ -5312,10 +5005,10 @@ public enum Ltx2322bVideoToVideoLoRA {
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("sync_mode", \.syncMode),
                 .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale),
-                .optional("video_strength", \.videoStrength),
-                .optional("audio_strength", \.audioStrength),
+                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
+                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
+                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
+                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -5354,30 +5047,6 @@ public enum Ltx2322bVideoToVideoLoRA {
             public static var distillLoRASecondPassScale: Double { 0.5 }
             public static var videoStrength: Double { 0.01 }
             public static var audioStrength: Double { 0.01 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 481)
-            validator.nested(self.videoSize, "video_size")
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 8, maximum: 50)
-            validator.number(self.videoCFGScale, "video_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.videoStgScale, "video_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.videoRescalingScale, "video_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoModalityScale, "video_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.audioCFGScale, "audio_cfg_scale", minimum: 1, maximum: 20)
-            validator.number(self.audioStgScale, "audio_stg_scale", minimum: 0, maximum: 20)
-            validator.number(self.audioRescalingScale, "audio_rescaling_scale", minimum: 0, maximum: 1)
-            validator.number(self.audioModalityScale, "audio_modality_scale", minimum: 0, maximum: 10)
-            validator.number(self.gradientEstimationGamma, "gradient_estimation_gamma", minimum: 0, maximum: 10)
-            validator.number(self.cameraLoRAScale, "camera_lora_scale", minimum: 0, maximum: 1)
-            validator.nested(self.loras, "loras")
-            validator.number(self.distillLoRAFirstPassScale, "distill_lora_first_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.distillLoRASecondPassScale, "distill_lora_second_pass_scale", minimum: 0, maximum: 1)
-            validator.number(self.videoStrength, "video_strength", minimum: 0, maximum: 1)
-            validator.number(self.audioStrength, "audio_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -5429,8 +5098,8 @@ public enum Ltx23AudioToVideo {
             [
                 .required("audio_url", \.audioURL),
                 .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(50)]),
                 .optional("aspect_ratio", \.aspectRatio),
             ]
         }
@@ -5438,13 +5107,6 @@ public enum Ltx23AudioToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -5526,10 +5188,10 @@ public enum Ltx23ExtendVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("duration", \.duration),
+                .optional("prompt", \.prompt, [.maxLength(5000)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(20)]),
                 .optional("mode", \.mode),
-                .optional("context", \.context),
+                .optional("context", \.context, [.minimum(1), .maximum(20)]),
             ]
         }
 
@@ -5537,14 +5199,6 @@ public enum Ltx23ExtendVideo {
         public enum Defaults {
             public static var duration: Double { 5 }
             public static var mode: Mode { .end }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 5000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 20)
-            validator.number(self.context, "context", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 

@@ -94,7 +94,7 @@ public enum Ltx23ImageToVideo {
             [
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -110,12 +110,6 @@ public enum Ltx23ImageToVideo {
             public static var aspectRatio: AspectRatio { .auto }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -202,7 +196,7 @@ public enum Ltx23ImageToVideoFast {
             [
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -218,12 +212,6 @@ public enum Ltx23ImageToVideoFast {
             public static var aspectRatio: AspectRatio { .auto }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -278,9 +266,9 @@ public enum Ltx23RetakeVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("start_time", \.startTime),
-                .optional("duration", \.duration),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
+                .optional("start_time", \.startTime, [.minimum(0), .maximum(20)]),
+                .optional("duration", \.duration, [.minimum(2), .maximum(20)]),
                 .optional("retake_mode", \.retakeMode),
             ]
         }
@@ -290,14 +278,6 @@ public enum Ltx23RetakeVideo {
             public static var startTime: Double { 0 }
             public static var duration: Double { 5 }
             public static var retakeMode: RetakeMode { .replaceAudioAndVideo }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.number(self.startTime, "start_time", minimum: 0, maximum: 20)
-            validator.number(self.duration, "duration", minimum: 2, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -374,7 +354,7 @@ public enum Ltx23TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -390,12 +370,6 @@ public enum Ltx23TextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -459,7 +433,7 @@ public enum Ltx23TextToVideoFast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -475,12 +449,6 @@ public enum Ltx23TextToVideoFast {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -523,16 +491,9 @@ public enum Ltx2AudioToVideo {
             [
                 .required("audio_url", \.audioURL),
                 .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(50)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 }
@@ -610,7 +571,7 @@ public enum Ltx2ImageToVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("fps", \.fps),
@@ -624,12 +585,6 @@ public enum Ltx2ImageToVideo {
             public static var resolution: Resolution { ._1080p }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -691,7 +646,7 @@ public enum Ltx2ImageToVideoFast {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("fps", \.fps),
@@ -705,12 +660,6 @@ public enum Ltx2ImageToVideoFast {
             public static var resolution: Resolution { ._1080p }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -783,7 +732,7 @@ public enum Ltx2TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("fps", \.fps),
@@ -797,12 +746,6 @@ public enum Ltx2TextToVideo {
             public static var resolution: Resolution { ._1080p }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -859,7 +802,7 @@ public enum Ltx2TextToVideoFast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
                 .optional("fps", \.fps),
@@ -873,12 +816,6 @@ public enum Ltx2TextToVideoFast {
             public static var resolution: Resolution { ._1080p }
             public static var fps: Int { 25 }
             public static var generateAudio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -931,8 +868,8 @@ public enum LtxVideo {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(1), .maximum(10)]),
             ]
         }
 
@@ -941,13 +878,6 @@ public enum LtxVideo {
             public static var negativePrompt: String { "low quality, worst quality, deformed, distorted, disfigured, motion smear, motion artifacts, fused fingers, bad anatomy, weird hand, ugly" }
             public static var numInferenceSteps: Int { 30 }
             public static var guidanceScale: Double { 3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", exclusiveMinimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -1096,17 +1026,17 @@ public enum LtxVideo13bDev {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1126,19 +1056,6 @@ public enum LtxVideo13bDev {
             public static var enableDetailPass: Bool { false }
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 0, maximum: 49)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1162,19 +1079,13 @@ public enum LtxVideo13bDev {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1353,18 +1264,18 @@ public enum LtxVideo13bDevExtend {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
                 .required("video", \.video),
             ]
         }
@@ -1386,21 +1297,6 @@ public enum LtxVideo13bDevExtend {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 0, maximum: 49)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.video, "video")
-            return validator.issues
         }
     }
 
@@ -1473,12 +1369,12 @@ public enum LtxVideo13bDevExtend {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("start_frame_num", \.startFrameNum),
-                .optional("strength", \.strength),
+                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("limit_num_frames", \.limitNumFrames),
-                .optional("max_num_frames", \.maxNumFrames),
+                .optional("max_num_frames", \.maxNumFrames, [.minimum(1), .maximum(1441)]),
                 .optional("resample_fps", \.resampleFPS),
-                .optional("target_fps", \.targetFPS),
+                .optional("target_fps", \.targetFPS, [.minimum(1), .maximum(60)]),
                 .optional("reverse_video", \.reverseVideo),
             ]
         }
@@ -1492,15 +1388,6 @@ public enum LtxVideo13bDevExtend {
             public static var resampleFPS: Bool { false }
             public static var targetFPS: Int { 24 }
             public static var reverseVideo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNum, "start_frame_num", minimum: 0, maximum: 1440)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.maxNumFrames, "max_num_frames", minimum: 1, maximum: 1441)
-            validator.number(self.targetFPS, "target_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 }
@@ -1643,19 +1530,19 @@ public enum LtxVideo13bDevImageToVideo {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
                 .required("image_url", \.imageURL),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
             ]
         }
 
@@ -1676,20 +1563,6 @@ public enum LtxVideo13bDevImageToVideo {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 0, maximum: 49)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            return validator.issues
         }
     }
 }
@@ -1840,18 +1713,18 @@ public enum LtxVideo13bDevMulticonditioning {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
                 .optional("images", \.images),
                 .optional("videos", \.videos),
             ]
@@ -1874,22 +1747,6 @@ public enum LtxVideo13bDevMulticonditioning {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 0, maximum: 49)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.images, "images")
-            validator.nested(self.videos, "videos")
-            return validator.issues
         }
     }
 
@@ -1914,8 +1771,8 @@ public enum LtxVideo13bDevMulticonditioning {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("start_frame_num", \.startFrameNum),
-                .optional("strength", \.strength),
+                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1923,13 +1780,6 @@ public enum LtxVideo13bDevMulticonditioning {
         public enum Defaults {
             public static var startFrameNum: Int { 0 }
             public static var strength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNum, "start_frame_num", minimum: 0, maximum: 1440)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -2002,12 +1852,12 @@ public enum LtxVideo13bDevMulticonditioning {
                 .required("video_url", \.videoURL),
                 .optional("conditioning_type", \.conditioningType),
                 .optional("preprocess", \.preprocess),
-                .optional("start_frame_num", \.startFrameNum),
-                .optional("strength", \.strength),
+                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("limit_num_frames", \.limitNumFrames),
-                .optional("max_num_frames", \.maxNumFrames),
+                .optional("max_num_frames", \.maxNumFrames, [.minimum(1), .maximum(1441)]),
                 .optional("resample_fps", \.resampleFPS),
-                .optional("target_fps", \.targetFPS),
+                .optional("target_fps", \.targetFPS, [.minimum(1), .maximum(60)]),
                 .optional("reverse_video", \.reverseVideo),
             ]
         }
@@ -2023,15 +1873,6 @@ public enum LtxVideo13bDevMulticonditioning {
             public static var resampleFPS: Bool { false }
             public static var targetFPS: Int { 24 }
             public static var reverseVideo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNum, "start_frame_num", minimum: 0, maximum: 1440)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.maxNumFrames, "max_num_frames", minimum: 1, maximum: 1441)
-            validator.number(self.targetFPS, "target_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -2177,17 +2018,17 @@ public enum LtxVideo13bDistilled {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2207,19 +2048,6 @@ public enum LtxVideo13bDistilled {
             public static var enableDetailPass: Bool { false }
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2363,18 +2191,18 @@ public enum LtxVideo13bDistilledExtend {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
                 .required("video", \.video),
             ]
         }
@@ -2396,21 +2224,6 @@ public enum LtxVideo13bDistilledExtend {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.video, "video")
-            return validator.issues
         }
     }
 }
@@ -2553,18 +2366,18 @@ public enum LtxVideo13bDistilledImageToVideo {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -2586,20 +2399,6 @@ public enum LtxVideo13bDistilledImageToVideo {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            return validator.issues
         }
     }
 }

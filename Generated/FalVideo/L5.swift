@@ -175,18 +175,18 @@ public enum LtxVideo13bDistilledMulticonditioning {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps),
-                .optional("frame_rate", \.frameRate),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
+                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
+                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
+                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("reverse_video", \.reverseVideo),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio),
-                .optional("constant_rate_factor", \.constantRateFactor),
+                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
+                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
+                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
                 .optional("images", \.images),
                 .optional("videos", \.videos),
             ]
@@ -209,22 +209,6 @@ public enum LtxVideo13bDistilledMulticonditioning {
             public static var temporalAdainFactor: Double { 0.5 }
             public static var toneMapCompressionRatio: Double { 0 }
             public static var constantRateFactor: Int { 29 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 1441)
-            validator.number(self.firstPassNumInferenceSteps, "first_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassNumInferenceSteps, "second_pass_num_inference_steps", minimum: 2, maximum: 12)
-            validator.number(self.secondPassSkipInitialSteps, "second_pass_skip_initial_steps", minimum: 1, maximum: 11)
-            validator.number(self.frameRate, "frame_rate", minimum: 1, maximum: 60)
-            validator.number(self.temporalAdainFactor, "temporal_adain_factor", minimum: 0, maximum: 1)
-            validator.number(self.toneMapCompressionRatio, "tone_map_compression_ratio", minimum: 0, maximum: 1)
-            validator.number(self.constantRateFactor, "constant_rate_factor", minimum: 0, maximum: 51)
-            validator.nested(self.images, "images")
-            validator.nested(self.videos, "videos")
-            return validator.issues
         }
     }
 }
@@ -283,8 +267,8 @@ public enum LtxVideoImageToVideo {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(1), .maximum(10)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -294,13 +278,6 @@ public enum LtxVideoImageToVideo {
             public static var negativePrompt: String { "low quality, worst quality, deformed, distorted, disfigured, motion smear, motion artifacts, fused fingers, bad anatomy, weird hand, ugly" }
             public static var numInferenceSteps: Int { 30 }
             public static var guidanceScale: Double { 3 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", exclusiveMinimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 }
@@ -408,10 +385,10 @@ public enum LtxVideoLoRAImageToVideo {
                 .optional("loras", \.loras),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(161)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(161)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("reverse_video", \.reverseVideo),
@@ -431,16 +408,6 @@ public enum LtxVideoLoRAImageToVideo {
             public static var enablePromptExpansion: Bool { false }
             public static var reverseVideo: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 161)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 9, maximum: 161)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -465,19 +432,13 @@ public enum LtxVideoLoRAImageToVideo {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -635,10 +596,10 @@ public enum LtxVideoLoRAMulticonditioning {
                 .optional("loras", \.loras),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames),
-                .optional("number_of_frames", \.numberOfFrames),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(161)]),
+                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(161)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("reverse_video", \.reverseVideo),
@@ -659,18 +620,6 @@ public enum LtxVideoLoRAMulticonditioning {
             public static var enablePromptExpansion: Bool { false }
             public static var reverseVideo: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.loras, "loras")
-            validator.number(self.numFrames, "num_frames", minimum: 9, maximum: 161)
-            validator.number(self.numberOfFrames, "number_of_frames", minimum: 9, maximum: 161)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 1, maximum: 60)
-            validator.nested(self.images, "images")
-            validator.nested(self.videos, "videos")
-            return validator.issues
         }
     }
 
@@ -696,8 +645,8 @@ public enum LtxVideoLoRAMulticonditioning {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("start_frame_number", \.startFrameNumber),
-                .optional("strength", \.strength),
+                .optional("start_frame_number", \.startFrameNumber, [.minimum(0), .maximum(160)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -705,13 +654,6 @@ public enum LtxVideoLoRAMulticonditioning {
         public enum Defaults {
             public static var startFrameNumber: Int { 0 }
             public static var strength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNumber, "start_frame_number", minimum: 0, maximum: 160)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -737,8 +679,8 @@ public enum LtxVideoLoRAMulticonditioning {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("start_frame_number", \.startFrameNumber),
-                .optional("strength", \.strength),
+                .optional("start_frame_number", \.startFrameNumber, [.minimum(0), .maximum(160)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -746,13 +688,6 @@ public enum LtxVideoLoRAMulticonditioning {
         public enum Defaults {
             public static var startFrameNumber: Int { 0 }
             public static var strength: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNumber, "start_frame_number", minimum: 0, maximum: 160)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -822,7 +757,7 @@ public enum LtxVideoV095 {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("expand_prompt", \.expandPrompt),
             ]
         }
@@ -834,12 +769,6 @@ public enum LtxVideoV095 {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var numInferenceSteps: Int { 40 }
             public static var expandPrompt: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -926,7 +855,7 @@ public enum LtxVideoV095Extend {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .required("video", \.video),
             ]
@@ -939,13 +868,6 @@ public enum LtxVideoV095Extend {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var numInferenceSteps: Int { 40 }
             public static var expandPrompt: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.nested(self.video, "video")
-            return validator.issues
         }
     }
 
@@ -965,14 +887,8 @@ public enum LtxVideoV095Extend {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("start_frame_num", \.startFrameNum),
+                .required("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(120)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNum, "start_frame_num", minimum: 0, maximum: 120)
-            return validator.issues
         }
     }
 }
@@ -1056,7 +972,7 @@ public enum LtxVideoV095Multiconditioning {
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("expand_prompt", \.expandPrompt),
                 .optional("images", \.images),
                 .optional("videos", \.videos),
@@ -1070,14 +986,6 @@ public enum LtxVideoV095Multiconditioning {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var numInferenceSteps: Int { 40 }
             public static var expandPrompt: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.nested(self.images, "images")
-            validator.nested(self.videos, "videos")
-            return validator.issues
         }
     }
 
@@ -1097,14 +1005,8 @@ public enum LtxVideoV095Multiconditioning {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("start_frame_num", \.startFrameNum),
+                .required("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(120)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startFrameNum, "start_frame_num", minimum: 0, maximum: 120)
-            return validator.issues
         }
     }
 }
@@ -1234,7 +1136,7 @@ public enum LumaDreamMachineRay2 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("loop", \.loop),
                 .optional("resolution", \.resolution),
@@ -1248,12 +1150,6 @@ public enum LumaDreamMachineRay2 {
             public static var loop: Bool { false }
             public static var resolution: Resolution { ._540p }
             public static var duration: Duration { ._5s }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -1375,7 +1271,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .optional("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1391,12 +1287,6 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
             public static var loop: Bool { false }
             public static var resolution: Resolution { ._540p }
             public static var duration: Duration { ._5s }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -1453,7 +1343,7 @@ public enum LumaDreamMachineRay2FlashModify {
             [
                 .required("video_url", \.videoURL),
                 .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .optional("mode", \.mode),
             ]
         }
@@ -1461,12 +1351,6 @@ public enum LumaDreamMachineRay2FlashModify {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var mode: Mode { .flex1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -1572,18 +1456,12 @@ public enum LumaDreamMachineRay2FlashReframe {
                 .optional("image_url", \.imageURL),
                 .optional("grid_position_x", \.gridPositionX),
                 .optional("grid_position_y", \.gridPositionY),
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("x_end", \.xEnd),
                 .optional("x_start", \.xStart),
                 .optional("y_end", \.yEnd),
                 .optional("y_start", \.yStart),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 
@@ -1774,14 +1652,14 @@ public enum Lyra2Zoom {
                 .optional("zoom_direction", \.zoomDirection),
                 .optional("num_frames", \.numFrames),
                 .optional("zoom_in_trajectory", \.zoomInTrajectory),
-                .optional("zoom_in_strength", \.zoomInStrength),
+                .optional("zoom_in_strength", \.zoomInStrength, [.minimum(0), .maximum(2)]),
                 .optional("zoom_out_trajectory", \.zoomOutTrajectory),
-                .optional("zoom_out_strength", \.zoomOutStrength),
+                .optional("zoom_out_strength", \.zoomOutStrength, [.minimum(0), .maximum(3)]),
                 .optional("resolution", \.resolution),
                 .optional("use_dmd", \.useDmd),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(15)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(8), .maximum(24)]),
                 .optional("seed", \.seed),
             ]
         }
@@ -1799,16 +1677,6 @@ public enum Lyra2Zoom {
             public static var guidanceScale: Double { 5 }
             public static var numInferenceSteps: Int { 28 }
             public static var framesPerSecond: Int { 16 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.zoomInStrength, "zoom_in_strength", minimum: 0, maximum: 2)
-            validator.number(self.zoomOutStrength, "zoom_out_strength", minimum: 0, maximum: 3)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 15)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 100)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 8, maximum: 24)
-            return validator.issues
         }
     }
 

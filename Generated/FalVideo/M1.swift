@@ -84,7 +84,7 @@ public enum MagiDistilled {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("num_inference_steps", \.numInferenceSteps),
@@ -100,12 +100,6 @@ public enum MagiDistilled {
             public static var numInferenceSteps: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 96, maximum: 192)
-            return validator.issues
         }
     }
 }
@@ -183,8 +177,8 @@ public enum MagiDistilledExtendVideo {
             [
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames),
-                .optional("start_frame", \.startFrame),
+                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
+                .optional("start_frame", \.startFrame, [.minimum(0)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("num_inference_steps", \.numInferenceSteps),
@@ -200,13 +194,6 @@ public enum MagiDistilledExtendVideo {
             public static var numInferenceSteps: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 96, maximum: 192)
-            validator.number(self.startFrame, "start_frame", minimum: 0)
-            return validator.issues
         }
     }
 }
@@ -278,7 +265,7 @@ public enum MagiDistilledImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("num_inference_steps", \.numInferenceSteps),
@@ -294,12 +281,6 @@ public enum MagiDistilledImageToVideo {
             public static var numInferenceSteps: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 96, maximum: 192)
-            return validator.issues
         }
     }
 }
@@ -377,8 +358,8 @@ public enum MagiExtendVideo {
             [
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames),
-                .optional("start_frame", \.startFrame),
+                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
+                .optional("start_frame", \.startFrame, [.minimum(0)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("num_inference_steps", \.numInferenceSteps),
@@ -394,13 +375,6 @@ public enum MagiExtendVideo {
             public static var numInferenceSteps: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 96, maximum: 192)
-            validator.number(self.startFrame, "start_frame", minimum: 0)
-            return validator.issues
         }
     }
 }
@@ -472,7 +446,7 @@ public enum MagiImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("num_inference_steps", \.numInferenceSteps),
@@ -488,12 +462,6 @@ public enum MagiImageToVideo {
             public static var numInferenceSteps: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 96, maximum: 192)
-            return validator.issues
         }
     }
 }
@@ -533,7 +501,7 @@ public enum MinimaxHailuo02FastImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
                 .optional("prompt_optimizer", \.promptOptimizer),
@@ -544,12 +512,6 @@ public enum MinimaxHailuo02FastImageToVideo {
         public enum Defaults {
             public static var duration: Duration { ._6 }
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 
@@ -599,7 +561,7 @@ public enum MinimaxHailuo02ProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("prompt_optimizer", \.promptOptimizer),
                 .optional("end_image_url", \.endImageURL),
@@ -609,12 +571,6 @@ public enum MinimaxHailuo02ProImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -647,7 +603,7 @@ public enum MinimaxHailuo02ProTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -655,12 +611,6 @@ public enum MinimaxHailuo02ProTextToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -716,7 +666,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
                 .optional("prompt_optimizer", \.promptOptimizer),
@@ -730,12 +680,6 @@ public enum MinimaxHailuo02StandardImageToVideo {
             public static var duration: Duration { ._6 }
             public static var promptOptimizer: Bool { true }
             public static var resolution: Resolution { ._768P }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 
@@ -786,7 +730,7 @@ public enum MinimaxHailuo02StandardTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("duration", \.duration),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
@@ -796,12 +740,6 @@ public enum MinimaxHailuo02StandardTextToVideo {
         public enum Defaults {
             public static var duration: Duration { ._6 }
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -839,7 +777,7 @@ public enum MinimaxHailuo23FastProImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
                 .required("image_url", \.imageURL),
             ]
@@ -848,12 +786,6 @@ public enum MinimaxHailuo23FastProImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -897,7 +829,7 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
                 .required("image_url", \.imageURL),
                 .optional("duration", \.duration),
@@ -908,12 +840,6 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
             public static var duration: Duration { ._6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -963,7 +889,7 @@ public enum MinimaxHailuo23ProTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -971,12 +897,6 @@ public enum MinimaxHailuo23ProTextToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -1020,7 +940,7 @@ public enum MinimaxHailuo23StandardImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
                 .optional("duration", \.duration),
                 .required("image_url", \.imageURL),
@@ -1031,12 +951,6 @@ public enum MinimaxHailuo23StandardImageToVideo {
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
             public static var duration: Duration { ._6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -1075,7 +989,7 @@ public enum MinimaxHailuo23StandardTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
                 .optional("duration", \.duration),
             ]
@@ -1085,12 +999,6 @@ public enum MinimaxHailuo23StandardTextToVideo {
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
             public static var duration: Duration { ._6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }

@@ -50,7 +50,7 @@ public enum MinimaxVideo01 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -58,12 +58,6 @@ public enum MinimaxVideo01 {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -98,7 +92,7 @@ public enum MinimaxVideo01Director {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
         }
@@ -106,12 +100,6 @@ public enum MinimaxVideo01Director {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -149,7 +137,7 @@ public enum MinimaxVideo01DirectorImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
@@ -158,12 +146,6 @@ public enum MinimaxVideo01DirectorImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -199,7 +181,7 @@ public enum MinimaxVideo01ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
@@ -208,12 +190,6 @@ public enum MinimaxVideo01ImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -279,7 +255,7 @@ public enum MinimaxVideo01SubjectReference {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("subject_reference_image_url", \.subjectReferenceImageURL),
                 .optional("prompt_optimizer", \.promptOptimizer),
             ]
@@ -288,12 +264,6 @@ public enum MinimaxVideo01SubjectReference {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var promptOptimizer: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -350,10 +320,10 @@ public enum MireloAISfxV15VideoToVideo {
             [
                 .required("video_url", \.videoURL),
                 .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("start_offset", \.startOffset),
+                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
+                .optional("seed", \.seed, [.minimum(1)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
+                .optional("start_offset", \.startOffset, [.minimum(0)]),
             ]
         }
 
@@ -363,15 +333,6 @@ public enum MireloAISfxV15VideoToVideo {
             public static var seed: Int64 { 8069 }
             public static var duration: Double { 10 }
             public static var startOffset: Double { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 2, maximum: 8)
-            validator.number(self.seed, "seed", minimum: 1)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 10)
-            validator.number(self.startOffset, "start_offset", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -441,9 +402,9 @@ public enum MireloAISfxV1VideoToVideo {
             [
                 .required("video_url", \.videoURL),
                 .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
+                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
+                .optional("seed", \.seed, [.minimum(1)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
             ]
         }
 
@@ -452,14 +413,6 @@ public enum MireloAISfxV1VideoToVideo {
             public static var numSamples: Int { 2 }
             public static var seed: Int64 { 2105 }
             public static var duration: Double { 10 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numSamples, "num_samples", minimum: 2, maximum: 8)
-            validator.number(self.seed, "seed", minimum: 1)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -548,10 +501,10 @@ public enum MmaudioV2 {
                 .required("video_url", \.videoURL),
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_steps", \.numSteps),
-                .optional("duration", \.duration),
-                .optional("cfg_strength", \.cfgStrength),
+                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
+                .optional("num_steps", \.numSteps, [.minimum(4), .maximum(50)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
+                .optional("cfg_strength", \.cfgStrength, [.minimum(0), .maximum(20)]),
                 .optional("mask_away_clip", \.maskAwayClip),
             ]
         }
@@ -563,15 +516,6 @@ public enum MmaudioV2 {
             public static var duration: Double { 8 }
             public static var cfgStrength: Double { 4.5 }
             public static var maskAwayClip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 65535)
-            validator.number(self.numSteps, "num_steps", minimum: 4, maximum: 50)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 30)
-            validator.number(self.cfgStrength, "cfg_strength", minimum: 0, maximum: 20)
-            return validator.issues
         }
     }
 }
@@ -970,15 +914,15 @@ public enum MultishotMaster {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("shots", \.shots),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2500)]),
+                .required("shots", \.shots, [.minItems(1), .maxItems(5)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("seed", \.seed),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -992,17 +936,6 @@ public enum MultishotMaster {
             public static var guidanceScale: Double { 5 }
             public static var framesPerSecond: Int { 16 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2500)
-            validator.count(self.shots, "shots", minItems: 1, maxItems: 5)
-            validator.nested(self.shots, "shots")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            return validator.issues
         }
     }
 
@@ -1023,21 +956,14 @@ public enum MultishotMaster {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(2500)]),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(100)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 65 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 2500)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 100)
-            return validator.issues
         }
     }
 

@@ -76,9 +76,9 @@ public enum OneToAllAnimation13b {
                 .required("image_url", \.imageURL),
                 .required("video_url", \.videoURL),
                 .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("image_guidance_scale", \.imageGuidanceScale),
-                .optional("pose_guidance_scale", \.poseGuidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(30)]),
+                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("pose_guidance_scale", \.poseGuidanceScale, [.minimum(1), .maximum(10)]),
             ]
         }
 
@@ -88,14 +88,6 @@ public enum OneToAllAnimation13b {
             public static var numInferenceSteps: Int { 30 }
             public static var imageGuidanceScale: Double { 2 }
             public static var poseGuidanceScale: Double { 1.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 30)
-            validator.number(self.imageGuidanceScale, "image_guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.poseGuidanceScale, "pose_guidance_scale", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 }
@@ -167,7 +159,7 @@ public enum OviImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("audio_negative_prompt", \.audioNegativePrompt),
                 .optional("seed", \.seed),
                 .required("image_url", \.imageURL),
@@ -179,12 +171,6 @@ public enum OviImageToVideo {
             public static var negativePrompt: String { "jitter, bad hands, blur, distortion" }
             public static var numInferenceSteps: Int { 30 }
             public static var audioNegativePrompt: String { "robotic, muffled, echo, distorted" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 

@@ -416,12 +416,6 @@ public enum PikaV22Pikaframes {
             public static var negativePrompt: String { "" }
             public static var resolution: Resolution { ._720p }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.transitions, "transitions")
-            return validator.issues
-        }
     }
 
     /// Configuration for a transition between two keyframes
@@ -440,7 +434,7 @@ public enum PikaV22Pikaframes {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(25)]),
                 .optional("prompt", \.prompt),
             ]
         }
@@ -448,12 +442,6 @@ public enum PikaV22Pikaframes {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var duration: Int { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 25)
-            return validator.issues
         }
     }
 
@@ -836,7 +824,7 @@ public enum PixverseC1ImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
                 .optional("generate_audio_switch", \.generateAudioSwitch),
                 .required("image_url", \.imageURL),
@@ -848,12 +836,6 @@ public enum PixverseC1ImageToVideo {
             public static var resolution: Resolution { ._720p }
             public static var duration: Int { 5 }
             public static var generateAudioSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 
@@ -936,10 +918,10 @@ public enum PixverseC1ReferenceToVideo {
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
                 .optional("generate_audio_switch", \.generateAudioSwitch),
-                .required("image_references", \.imageReferences),
+                .required("image_references", \.imageReferences, [.minItems(1), .maxItems(7)]),
             ]
         }
 
@@ -949,13 +931,6 @@ public enum PixverseC1ReferenceToVideo {
             public static var resolution: Resolution { ._720p }
             public static var duration: Int { 5 }
             public static var generateAudioSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            validator.count(self.imageReferences, "image_references", minItems: 1, maxItems: 7)
-            return validator.issues
         }
     }
 
@@ -1078,7 +1053,7 @@ public enum PixverseC1TextToVideo {
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
                 .optional("generate_audio_switch", \.generateAudioSwitch),
             ]
@@ -1090,12 +1065,6 @@ public enum PixverseC1TextToVideo {
             public static var resolution: Resolution { ._720p }
             public static var duration: Int { 5 }
             public static var generateAudioSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }
@@ -1167,7 +1136,7 @@ public enum PixverseC1Transition {
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
                 .optional("generate_audio_switch", \.generateAudioSwitch),
                 .required("first_image_url", \.firstImageURL),
@@ -1181,12 +1150,6 @@ public enum PixverseC1Transition {
             public static var resolution: Resolution { ._720p }
             public static var duration: Int { 5 }
             public static var generateAudioSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }

@@ -142,7 +142,7 @@ public enum PixverseSwap {
             [
                 .required("video_url", \.videoURL),
                 .optional("mode", \.mode),
-                .optional("keyframe_id", \.keyframeID),
+                .optional("keyframe_id", \.keyframeID, [.minimum(1)]),
                 .required("image_url", \.imageURL),
                 .optional("resolution", \.resolution),
                 .optional("seed", \.seed),
@@ -156,12 +156,6 @@ public enum PixverseSwap {
             public static var keyframeID: Int { 1 }
             public static var resolution: Resolution { ._720p }
             public static var originalSoundSwitch: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.keyframeID, "keyframe_id", minimum: 1)
-            return validator.issues
         }
     }
 

@@ -898,7 +898,7 @@ public enum PixverseV6Extend {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("style", \.style),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("seed", \.seed),
                 .optional("generate_audio_switch", \.generateAudioSwitch),
             ]
@@ -910,12 +910,6 @@ public enum PixverseV6Extend {
             public static var resolution: Resolution { ._720p }
             public static var duration: Int { 5 }
             public static var generateAudioSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }
@@ -996,7 +990,7 @@ public enum PixverseV6ImageToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("style", \.style),
                 .optional("seed", \.seed),
@@ -1014,12 +1008,6 @@ public enum PixverseV6ImageToVideo {
             public static var negativePrompt: String { "" }
             public static var generateAudioSwitch: Bool { false }
             public static var generateMultiClipSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }
@@ -1104,7 +1092,7 @@ public enum PixverseV6TextToVideo {
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("style", \.style),
                 .optional("seed", \.seed),
@@ -1122,12 +1110,6 @@ public enum PixverseV6TextToVideo {
             public static var negativePrompt: String { "" }
             public static var generateAudioSwitch: Bool { false }
             public static var generateMultiClipSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }
@@ -1221,7 +1203,7 @@ public enum PixverseV6Transition {
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("style", \.style),
                 .optional("seed", \.seed),
@@ -1241,12 +1223,6 @@ public enum PixverseV6Transition {
             public static var negativePrompt: String { "" }
             public static var generateAudioSwitch: Bool { false }
             public static var generateMultiClipSwitch: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }

@@ -60,10 +60,10 @@ public enum RifeVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(4)]),
                 .optional("use_scene_detection", \.useSceneDetection),
                 .optional("use_calculated_fps", \.useCalculatedFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .optional("loop", \.loop),
             ]
         }
@@ -75,13 +75,6 @@ public enum RifeVideo {
             public static var useCalculatedFPS: Bool { true }
             public static var fps: Int { 8 }
             public static var loop: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 4)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 

@@ -94,9 +94,9 @@ public enum Sadtalker {
             [
                 .required("source_image_url", \.sourceImageURL),
                 .required("driven_audio_url", \.drivenAudioURL),
-                .optional("pose_style", \.poseStyle),
+                .optional("pose_style", \.poseStyle, [.minimum(0), .maximum(45)]),
                 .optional("face_model_resolution", \.faceModelResolution),
-                .optional("expression_scale", \.expressionScale),
+                .optional("expression_scale", \.expressionScale, [.minimum(0), .maximum(3)]),
                 .optional("face_enhancer", \.faceEnhancer),
                 .optional("still_mode", \.stillMode),
                 .optional("preprocess", \.preprocess),
@@ -110,13 +110,6 @@ public enum Sadtalker {
             public static var expressionScale: Double { 1 }
             public static var stillMode: Bool { false }
             public static var preprocess: Preprocess { .crop }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.poseStyle, "pose_style", minimum: 0, maximum: 45)
-            validator.number(self.expressionScale, "expression_scale", minimum: 0, maximum: 3)
-            return validator.issues
         }
     }
 
@@ -220,9 +213,9 @@ public enum SadtalkerReference {
                 .required("source_image_url", \.sourceImageURL),
                 .required("driven_audio_url", \.drivenAudioURL),
                 .required("reference_pose_video_url", \.referencePoseVideoURL),
-                .optional("pose_style", \.poseStyle),
+                .optional("pose_style", \.poseStyle, [.minimum(0), .maximum(45)]),
                 .optional("face_model_resolution", \.faceModelResolution),
-                .optional("expression_scale", \.expressionScale),
+                .optional("expression_scale", \.expressionScale, [.minimum(0), .maximum(3)]),
                 .optional("face_enhancer", \.faceEnhancer),
                 .optional("still_mode", \.stillMode),
                 .optional("preprocess", \.preprocess),
@@ -236,13 +229,6 @@ public enum SadtalkerReference {
             public static var expressionScale: Double { 1 }
             public static var stillMode: Bool { false }
             public static var preprocess: Preprocess { .crop }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.poseStyle, "pose_style", minimum: 0, maximum: 45)
-            validator.number(self.expressionScale, "expression_scale", minimum: 0, maximum: 3)
-            return validator.issues
         }
     }
 }
@@ -501,8 +487,8 @@ public enum Sam31Video {
                 .optional("box_prompts", \.boxPrompts),
                 .optional("apply_mask", \.applyMask),
                 .optional("video_output_type", \.videoOutputType),
-                .optional("detection_threshold", \.detectionThreshold),
-                .optional("max_num_objects", \.maxNumObjects),
+                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
+                .optional("max_num_objects", \.maxNumObjects, [.minimum(1), .maximum(128)]),
             ]
         }
 
@@ -513,13 +499,6 @@ public enum Sam31Video {
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var detectionThreshold: Double { 0.5 }
             public static var maxNumObjects: Int { 16 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.1, maximum: 1)
-            validator.number(self.maxNumObjects, "max_num_objects", minimum: 1, maximum: 128)
-            return validator.issues
         }
     }
 
@@ -680,9 +659,9 @@ public enum Sam31VideoRle {
                 .optional("box_prompts", \.boxPrompts),
                 .optional("apply_mask", \.applyMask),
                 .optional("boundingbox_zip", \.boundingboxZip),
-                .optional("detection_threshold", \.detectionThreshold),
+                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.01), .maximum(1)]),
                 .optional("frame_index", \.frameIndex),
-                .optional("max_num_objects", \.maxNumObjects),
+                .optional("max_num_objects", \.maxNumObjects, [.minimum(1), .maximum(128)]),
             ]
         }
 
@@ -694,13 +673,6 @@ public enum Sam31VideoRle {
             public static var detectionThreshold: Double { 0.5 }
             public static var frameIndex: Int { 0 }
             public static var maxNumObjects: Int { 16 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.01, maximum: 1)
-            validator.number(self.maxNumObjects, "max_num_objects", minimum: 1, maximum: 128)
-            return validator.issues
         }
     }
 
@@ -857,7 +829,7 @@ public enum Sam3Video {
                 .optional("box_prompts", \.boxPrompts),
                 .optional("apply_mask", \.applyMask),
                 .optional("video_output_type", \.videoOutputType),
-                .optional("detection_threshold", \.detectionThreshold),
+                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
             ]
         }
 
@@ -867,12 +839,6 @@ public enum Sam3Video {
             public static var applyMask: Bool { true }
             public static var videoOutputType: VideoOutputType { .x264Mp4 }
             public static var detectionThreshold: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.1, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -957,7 +923,7 @@ public enum Sam3VideoRle {
                 .optional("box_prompts", \.boxPrompts),
                 .optional("apply_mask", \.applyMask),
                 .optional("boundingbox_zip", \.boundingboxZip),
-                .optional("detection_threshold", \.detectionThreshold),
+                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.01), .maximum(1)]),
                 .optional("frame_index", \.frameIndex),
             ]
         }
@@ -969,12 +935,6 @@ public enum Sam3VideoRle {
             public static var boundingboxZip: Bool { false }
             public static var detectionThreshold: Double { 0.5 }
             public static var frameIndex: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.detectionThreshold, "detection_threshold", minimum: 0.01, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -1065,11 +1025,11 @@ public enum SanaVideo {
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
-                .optional("motion_score", \.motionScore),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(16), .maximum(200)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(8), .maximum(30)]),
+                .optional("motion_score", \.motionScore, [.minimum(0), .maximum(100)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
@@ -1086,16 +1046,6 @@ public enum SanaVideo {
             public static var guidanceScale: Double { 6 }
             public static var numInferenceSteps: Int { 28 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 16, maximum: 200)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 8, maximum: 30)
-            validator.number(self.motionScore, "motion_score", minimum: 0, maximum: 100)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -1221,10 +1171,10 @@ public enum SeedvrUpscaleVideo {
             [
                 .required("video_url", \.videoURL),
                 .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
                 .optional("target_resolution", \.targetResolution),
                 .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale),
+                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
                 .optional("output_format", \.outputFormat),
                 .optional("output_quality", \.outputQuality),
                 .optional("output_write_mode", \.outputWriteMode),
@@ -1242,13 +1192,6 @@ public enum SeedvrUpscaleVideo {
             public static var outputQuality: OutputQuality { .high }
             public static var outputWriteMode: OutputWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 10)
-            validator.number(self.noiseScale, "noise_scale", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1336,8 +1279,8 @@ public enum SkyreelsI2v {
                 .required("prompt", \.prompt),
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("aspect_ratio", \.aspectRatio),
             ]
@@ -1348,13 +1291,6 @@ public enum SkyreelsI2v {
             public static var guidanceScale: Double { 6 }
             public static var numInferenceSteps: Int { 30 }
             public static var aspectRatio: AspectRatio { ._16x9 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            return validator.issues
         }
     }
 
@@ -1404,14 +1340,8 @@ public enum Sora2Characters {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("name", \.name),
+                .required("name", \.name, [.minLength(1), .maxLength(80)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.name, "name", minLength: 1, maxLength: 80)
-            return validator.issues
         }
     }
 
@@ -1507,14 +1437,14 @@ public enum Sora2ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("delete_video", \.deleteVideo),
                 .optional("model", \.model),
                 .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs),
+                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -1527,13 +1457,6 @@ public enum Sora2ImageToVideo {
             public static var deleteVideo: Bool { true }
             public static var model: Model { .sora2 }
             public static var detectAndBlockIP: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDs, "character_ids", maxItems: 2)
-            return validator.issues
         }
     }
 
@@ -1715,13 +1638,13 @@ public enum Sora2ImageToVideoPro {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("delete_video", \.deleteVideo),
                 .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs),
+                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
                 .required("image_url", \.imageURL),
             ]
         }
@@ -1733,13 +1656,6 @@ public enum Sora2ImageToVideoPro {
             public static var duration: Int { 4 }
             public static var deleteVideo: Bool { true }
             public static var detectAndBlockIP: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDs, "character_ids", maxItems: 2)
-            return validator.issues
         }
     }
 
@@ -1830,14 +1746,14 @@ public enum Sora2TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("delete_video", \.deleteVideo),
                 .optional("model", \.model),
                 .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs),
+                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
             ]
         }
 
@@ -1849,13 +1765,6 @@ public enum Sora2TextToVideo {
             public static var deleteVideo: Bool { true }
             public static var model: Model { .sora2 }
             public static var detectAndBlockIP: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDs, "character_ids", maxItems: 2)
-            return validator.issues
         }
     }
 }
@@ -1925,13 +1834,13 @@ public enum Sora2TextToVideoPro {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("delete_video", \.deleteVideo),
                 .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs),
+                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
             ]
         }
 
@@ -1942,13 +1851,6 @@ public enum Sora2TextToVideoPro {
             public static var duration: Int { 4 }
             public static var deleteVideo: Bool { true }
             public static var detectAndBlockIP: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            validator.count(self.characterIDs, "character_ids", maxItems: 2)
-            return validator.issues
         }
     }
 
@@ -2001,7 +1903,7 @@ public enum Sora2VideoToVideoRemix {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_id", \.videoID),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("delete_video", \.deleteVideo),
             ]
         }
@@ -2009,12 +1911,6 @@ public enum Sora2VideoToVideoRemix {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var deleteVideo: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 }
@@ -2091,11 +1987,11 @@ public enum StableAvatar {
                 .required("audio_url", \.audioURL),
                 .required("prompt", \.prompt),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("audio_guidance_scale", \.audioGuidanceScale),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(10)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("perturbation", \.perturbation),
+                .optional("perturbation", \.perturbation, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2106,15 +2002,6 @@ public enum StableAvatar {
             public static var audioGuidanceScale: Double { 4 }
             public static var numInferenceSteps: Int { 50 }
             public static var perturbation: Double { 0.1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.audioGuidanceScale, "audio_guidance_scale", minimum: 0, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 10, maximum: 50)
-            validator.number(self.perturbation, "perturbation", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -2173,9 +2060,9 @@ public enum StableVideo {
             [
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("motion_bucket_id", \.motionBucketID),
-                .optional("cond_aug", \.condAug),
-                .optional("fps", \.fps),
+                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
+                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
+                .optional("fps", \.fps, [.minimum(10), .maximum(100)]),
             ]
         }
 
@@ -2184,14 +2071,6 @@ public enum StableVideo {
             public static var motionBucketID: Int { 127 }
             public static var condAug: Double { 0.02 }
             public static var fps: Int { 25 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.motionBucketID, "motion_bucket_id", minimum: 1, maximum: 255)
-            validator.number(self.condAug, "cond_aug", minimum: 0, maximum: 10)
-            validator.number(self.fps, "fps", minimum: 10, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -2352,7 +2231,7 @@ public enum SyncLipsyncReact1 {
                 .required("emotion", \.emotion),
                 .optional("model_mode", \.modelMode),
                 .optional("lipsync_mode", \.lipsyncMode),
-                .optional("temperature", \.temperature),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -2361,12 +2240,6 @@ public enum SyncLipsyncReact1 {
             public static var modelMode: ModelMode { .face }
             public static var lipsyncMode: LipsyncMode { .bounce }
             public static var temperature: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

@@ -65,11 +65,11 @@ public enum T2vTurbo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("num_frames", \.numFrames),
-                .optional("export_fps", \.exportFPS),
+                .optional("seed", \.seed, [.minimum(0), .maximum(203279)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(30)]),
+                .optional("num_frames", \.numFrames, [.minimum(16), .maximum(32)]),
+                .optional("export_fps", \.exportFPS, [.minimum(1), .maximum(24)]),
             ]
         }
 
@@ -79,16 +79,6 @@ public enum T2vTurbo {
             public static var guidanceScale: Double { 7.5 }
             public static var numFrames: Int { 16 }
             public static var exportFPS: Int { 8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.seed, "seed", minimum: 0, maximum: 203279)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0.1, maximum: 30)
-            validator.number(self.numFrames, "num_frames", minimum: 16, maximum: 32)
-            validator.number(self.exportFPS, "export_fps", minimum: 1, maximum: 24)
-            return validator.issues
         }
     }
 
@@ -157,8 +147,8 @@ public enum Thinksound {
                 .required("video_url", \.videoURL),
                 .optional("prompt", \.prompt),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("cfg_scale", \.cfgScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(100)]),
+                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(20)]),
             ]
         }
 
@@ -167,13 +157,6 @@ public enum Thinksound {
             public static var prompt: String { "" }
             public static var numInferenceSteps: Int { 24 }
             public static var cfgScale: Double { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 100)
-            validator.number(self.cfgScale, "cfg_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -310,13 +293,13 @@ public enum TopazUpscaleVideo {
             [
                 .required("video_url", \.videoURL),
                 .optional("model", \.model),
-                .optional("upscale_factor", \.upscaleFactor),
-                .optional("target_fps", \.targetFPS),
-                .optional("compression", \.compression),
-                .optional("noise", \.noise),
-                .optional("halo", \.halo),
-                .optional("grain", \.grain),
-                .optional("recover_detail", \.recoverDetail),
+                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
+                .optional("target_fps", \.targetFPS, [.minimum(16), .maximum(60)]),
+                .optional("compression", \.compression, [.minimum(0), .maximum(1)]),
+                .optional("noise", \.noise, [.minimum(0), .maximum(1)]),
+                .optional("halo", \.halo, [.minimum(0), .maximum(1)]),
+                .optional("grain", \.grain, [.minimum(0), .maximum(0.1)]),
+                .optional("recover_detail", \.recoverDetail, [.minimum(0), .maximum(1)]),
                 .optional("H264_output", \.h264Output),
             ]
         }
@@ -326,18 +309,6 @@ public enum TopazUpscaleVideo {
             public static var model: Model { .proteus }
             public static var upscaleFactor: Double { 2 }
             public static var h264Output: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.upscaleFactor, "upscale_factor", minimum: 1, maximum: 4)
-            validator.number(self.targetFPS, "target_fps", minimum: 16, maximum: 60)
-            validator.number(self.compression, "compression", minimum: 0, maximum: 1)
-            validator.number(self.noise, "noise", minimum: 0, maximum: 1)
-            validator.number(self.halo, "halo", minimum: 0, maximum: 1)
-            validator.number(self.grain, "grain", minimum: 0, maximum: 0.1)
-            validator.number(self.recoverDetail, "recover_detail", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -442,10 +413,10 @@ public enum Transpixar {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("export_fps", \.exportFPS),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
             ]
         }
 
@@ -455,14 +426,6 @@ public enum Transpixar {
             public static var numInferenceSteps: Int { 24 }
             public static var guidanceScale: Double { 7 }
             public static var exportFPS: Int { 8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.exportFPS, "export_fps", minimum: 4, maximum: 32)
-            return validator.issues
         }
     }
 

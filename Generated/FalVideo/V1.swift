@@ -233,16 +233,10 @@ public enum VeedFabric10Text {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("text", \.text),
+                .required("text", \.text, [.minLength(1), .maxLength(2000)]),
                 .optional("voice_description", \.voiceDescription),
                 .required("resolution", \.resolution),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.text, "text", minLength: 1, maxLength: 2000)
-            return validator.issues
         }
     }
 }
@@ -383,7 +377,7 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
             [
                 .required("video_url", \.videoURL),
                 .optional("output_codec", \.outputCodec),
-                .optional("spill_suppression_strength", \.spillSuppressionStrength),
+                .optional("spill_suppression_strength", \.spillSuppressionStrength, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -391,12 +385,6 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
         public enum Defaults {
             public static var outputCodec: OutputCodec { .vp9 }
             public static var spillSuppressionStrength: Double { 0.8 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.spillSuppressionStrength, "spill_suppression_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 }
@@ -533,7 +521,7 @@ public enum Veo31ExtendVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -554,12 +542,6 @@ public enum Veo31ExtendVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 
@@ -669,7 +651,7 @@ public enum Veo31Fast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -689,12 +671,6 @@ public enum Veo31Fast {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { true }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 
@@ -825,7 +801,7 @@ public enum Veo31FastFirstLastFrameToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -847,12 +823,6 @@ public enum Veo31FastFirstLastFrameToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -936,7 +906,7 @@ public enum Veo31FastImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -957,12 +927,6 @@ public enum Veo31FastImageToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -1037,7 +1001,7 @@ public enum Veo31FastReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
@@ -1056,12 +1020,6 @@ public enum Veo31FastReferenceToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -1179,7 +1137,7 @@ public enum Veo31Lite {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -1199,12 +1157,6 @@ public enum Veo31Lite {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { true }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -1291,7 +1243,7 @@ public enum Veo31LiteFirstLastFrameToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -1313,12 +1265,6 @@ public enum Veo31LiteFirstLastFrameToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -1402,7 +1348,7 @@ public enum Veo31LiteImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -1423,12 +1369,6 @@ public enum Veo31LiteImageToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -1526,7 +1466,7 @@ public enum Veo3Fast {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -1546,12 +1486,6 @@ public enum Veo3Fast {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { true }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }

@@ -108,7 +108,7 @@ public enum Veo3FastImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(20000)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("duration", \.duration),
                 .optional("negative_prompt", \.negativePrompt),
@@ -129,12 +129,6 @@ public enum Veo3FastImageToVideo {
             public static var generateAudio: Bool { true }
             public static var autoFix: Bool { false }
             public static var safetyTolerance: SafetyTolerance { ._4 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 20000)
-            return validator.issues
         }
     }
 }
@@ -239,13 +233,13 @@ public enum VideoAsPrompt {
                 .required("video_url", \.videoURL),
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
-                .optional("fps", \.fps),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(100)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
                 .required("video_description", \.videoDescription),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
             ]
         }
 
@@ -257,14 +251,6 @@ public enum VideoAsPrompt {
             public static var aspectRatio: AspectRatio { ._9x16 }
             public static var resolution: Resolution { ._480p }
             public static var guidanceScale: Double { 5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 100)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            return validator.issues
         }
     }
 
@@ -312,19 +298,13 @@ public enum VideoUpscaler {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(1), .maximum(8)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 2 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -381,7 +361,7 @@ public enum ViduImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
                 .optional("movement_amplitude", \.movementAmplitude),
@@ -391,12 +371,6 @@ public enum ViduImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -450,7 +424,7 @@ public enum ViduQ1ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("image_url", \.imageURL),
                 .optional("seed", \.seed),
                 .optional("movement_amplitude", \.movementAmplitude),
@@ -460,12 +434,6 @@ public enum ViduQ1ImageToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -539,7 +507,7 @@ public enum ViduQ1ReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("reference_image_urls", \.referenceImageURLs),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -553,12 +521,6 @@ public enum ViduQ1ReferenceToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var movementAmplitude: MovementAmplitude { .auto }
             public static var bgm: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -623,7 +585,7 @@ public enum ViduQ1StartEndToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("start_image_url", \.startImageURL),
                 .required("end_image_url", \.endImageURL),
                 .optional("seed", \.seed),
@@ -634,12 +596,6 @@ public enum ViduQ1StartEndToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -709,7 +665,7 @@ public enum ViduQ1TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .optional("style", \.style),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -722,12 +678,6 @@ public enum ViduQ1TextToVideo {
             public static var style: Style { .general }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -823,7 +773,7 @@ public enum ViduQ2ImageToVideoPro {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(3000)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("seed", \.seed),
@@ -840,12 +790,6 @@ public enum ViduQ2ImageToVideoPro {
             public static var resolution: Resolution { ._720p }
             public static var movementAmplitude: MovementAmplitude { .auto }
             public static var bgm: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 3000)
-            return validator.issues
         }
     }
 
@@ -952,11 +896,11 @@ public enum ViduQ2ReferenceToVideoPro {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .optional("reference_image_urls", \.referenceImageURLs),
                 .optional("reference_video_urls", \.referenceVideoURLs),
                 .optional("seed", \.seed),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(8)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("movement_amplitude", \.movementAmplitude),
@@ -971,13 +915,6 @@ public enum ViduQ2ReferenceToVideoPro {
             public static var aspectRatio: String { "16:9" }
             public static var movementAmplitude: MovementAmplitude { .auto }
             public static var bgm: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 8)
-            return validator.issues
         }
     }
 
@@ -1059,7 +996,7 @@ public enum ViduQ2TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(3000)]),
                 .optional("seed", \.seed),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
@@ -1076,12 +1013,6 @@ public enum ViduQ2TextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var movementAmplitude: MovementAmplitude { .auto }
             public static var bgm: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 3000)
-            return validator.issues
         }
     }
 
@@ -1163,7 +1094,7 @@ public enum ViduQ2VideoExtensionPro {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(3000)]),
                 .optional("seed", \.seed),
                 .optional("duration", \.duration),
                 .optional("resolution", \.resolution),
@@ -1174,12 +1105,6 @@ public enum ViduQ2VideoExtensionPro {
         public enum Defaults {
             public static var duration: Int { 4 }
             public static var resolution: Resolution { ._720p }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 3000)
-            return validator.issues
         }
     }
 
@@ -1256,10 +1181,10 @@ public enum ViduQ3ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("prompt", \.prompt),
+                .optional("prompt", \.prompt, [.maxLength(2000)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("audio", \.audio),
@@ -1272,13 +1197,6 @@ public enum ViduQ3ImageToVideo {
             public static var duration: Int { 5 }
             public static var resolution: Resolution { ._720p }
             public static var audio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 16)
-            return validator.issues
         }
     }
 
@@ -1374,9 +1292,9 @@ public enum ViduQ3ReferenceToVideoMix {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
                 .required("reference_image_urls", \.referenceImageURLs),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -1390,13 +1308,6 @@ public enum ViduQ3ReferenceToVideoMix {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._720p }
             public static var audio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 16)
-            return validator.issues
         }
     }
 
@@ -1472,8 +1383,8 @@ public enum ViduQ3TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("duration", \.duration),
+                .required("prompt", \.prompt, [.maxLength(2000)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -1487,13 +1398,6 @@ public enum ViduQ3TextToVideo {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._720p }
             public static var audio: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 2000)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 16)
-            return validator.issues
         }
     }
 
@@ -1578,7 +1482,7 @@ public enum ViduReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("reference_image_urls", \.referenceImageURLs),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -1590,12 +1494,6 @@ public enum ViduReferenceToVideo {
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -1660,7 +1558,7 @@ public enum ViduStartEndToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(1500)]),
                 .required("start_image_url", \.startImageURL),
                 .required("end_image_url", \.endImageURL),
                 .optional("seed", \.seed),
@@ -1671,12 +1569,6 @@ public enum ViduStartEndToVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var movementAmplitude: MovementAmplitude { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 1500)
-            return validator.issues
         }
     }
 
@@ -2048,11 +1940,11 @@ public enum VoidVideoInpainting {
                 .required("prompt", \.prompt),
                 .optional("enable_pass2_refinement", \.enablePass2Refinement),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("strength", \.strength),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
                 .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(197)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
             ]
         }
@@ -2067,15 +1959,6 @@ public enum VoidVideoInpainting {
             public static var strength: Double { 1 }
             public static var numFrames: Int { 85 }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.numFrames, "num_frames", minimum: 1, maximum: 197)
-            return validator.issues
         }
     }
 

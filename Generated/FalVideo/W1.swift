@@ -221,16 +221,16 @@ public enum Wan22VaceFunA14bDepth {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("ref_image_urls", \.refImageURLs),
                 .optional("first_frame_url", \.firstFrameURL),
@@ -241,10 +241,10 @@ public enum Wan22VaceFunA14bDepth {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
@@ -279,19 +279,6 @@ public enum Wan22VaceFunA14bDepth {
             public static var syncMode: Bool { false }
             public static var transparencyMode: TransparencyMode { .contentAware }
             public static var returnFramesZip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -617,16 +604,16 @@ public enum Wan22VaceFunA14bInpainting {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("mask_video_url", \.maskVideoURL),
                 .optional("mask_image_url", \.maskImageURL),
@@ -639,10 +626,10 @@ public enum Wan22VaceFunA14bInpainting {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
@@ -677,19 +664,6 @@ public enum Wan22VaceFunA14bInpainting {
             public static var syncMode: Bool { false }
             public static var transparencyMode: TransparencyMode { .contentAware }
             public static var returnFramesZip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -951,16 +925,16 @@ public enum Wan22VaceFunA14bOutpainting {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("ref_image_urls", \.refImageURLs),
                 .optional("first_frame_url", \.firstFrameURL),
@@ -970,10 +944,10 @@ public enum Wan22VaceFunA14bOutpainting {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
@@ -982,7 +956,7 @@ public enum Wan22VaceFunA14bOutpainting {
                 .optional("expand_right", \.expandRight),
                 .optional("expand_top", \.expandTop),
                 .optional("expand_bottom", \.expandBottom),
-                .optional("expand_ratio", \.expandRatio),
+                .optional("expand_ratio", \.expandRatio, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -1017,20 +991,6 @@ public enum Wan22VaceFunA14bOutpainting {
             public static var expandTop: Bool { false }
             public static var expandBottom: Bool { false }
             public static var expandRatio: Double { 0.25 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            validator.number(self.expandRatio, "expand_ratio", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1272,16 +1232,16 @@ public enum Wan22VaceFunA14bReframe {
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("first_frame_url", \.firstFrameURL),
                 .optional("last_frame_url", \.lastFrameURL),
@@ -1290,15 +1250,15 @@ public enum Wan22VaceFunA14bReframe {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
                 .optional("return_frames_zip", \.returnFramesZip),
-                .optional("zoom_factor", \.zoomFactor),
+                .optional("zoom_factor", \.zoomFactor, [.minimum(0), .maximum(0.9)]),
                 .optional("trim_borders", \.trimBorders),
             ]
         }
@@ -1332,20 +1292,6 @@ public enum Wan22VaceFunA14bReframe {
             public static var returnFramesZip: Bool { false }
             public static var zoomFactor: Double { 0 }
             public static var trimBorders: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            validator.number(self.zoomFactor, "zoom_factor", minimum: 0, maximum: 0.9)
-            return validator.issues
         }
     }
 
@@ -1453,7 +1399,7 @@ public enum Wan25PreviewImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_url", \.imageURL),
                 .optional("audio_url", \.audioURL),
                 .optional("resolution", \.resolution),
@@ -1471,12 +1417,6 @@ public enum Wan25PreviewImageToVideo {
             public static var duration: Duration { ._5 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -1585,7 +1525,7 @@ public enum Wan25PreviewTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("audio_url", \.audioURL),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -1604,12 +1544,6 @@ public enum Wan25PreviewTextToVideo {
             public static var duration: Duration { ._5 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 }
@@ -1749,20 +1683,20 @@ public enum WanAlpha {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("fps", \.fps),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(121)]),
+                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
                 .optional("seed", \.seed),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("mask_clamp_lower", \.maskClampLower),
-                .optional("mask_clamp_upper", \.maskClampUpper),
+                .optional("mask_clamp_lower", \.maskClampLower, [.minimum(0), .maximum(1)]),
+                .optional("mask_clamp_upper", \.maskClampUpper, [.minimum(0), .maximum(1)]),
                 .optional("binarize_mask", \.binarizeMask),
-                .optional("mask_binarization_threshold", \.maskBinarizationThreshold),
+                .optional("mask_binarization_threshold", \.maskBinarizationThreshold, [.minimum(0), .maximum(1)]),
                 .optional("video_output_type", \.videoOutputType),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -1789,18 +1723,6 @@ public enum WanAlpha {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var syncMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 121)
-            validator.number(self.fps, "fps", minimum: 1, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 16)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.maskClampLower, "mask_clamp_lower", minimum: 0, maximum: 1)
-            validator.number(self.maskClampUpper, "mask_clamp_upper", minimum: 0, maximum: 1)
-            validator.number(self.maskBinarizationThreshold, "mask_binarization_threshold", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1929,12 +1851,12 @@ public enum WanEffects {
                 .required("subject", \.subject),
                 .required("image_url", \.imageURL),
                 .optional("effect_type", \.effectType),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
                 .optional("seed", \.seed),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("lora_scale", \.loraScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
+                .optional("lora_scale", \.loraScale, [.minimum(0.1), .maximum(2)]),
                 .optional("turbo_mode", \.turboMode),
             ]
         }
@@ -1948,15 +1870,6 @@ public enum WanEffects {
             public static var numInferenceSteps: Int { 30 }
             public static var loraScale: Double { 1 }
             public static var turboMode: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 81, maximum: 100)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 24)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.loraScale, "lora_scale", minimum: 0.1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -2143,13 +2056,13 @@ public enum WanFlf2v {
                 .optional("negative_prompt", \.negativePrompt),
                 .required("start_image_url", \.startImageURL),
                 .required("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guide_scale", \.guideScale),
-                .optional("shift", \.shift),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
+                .optional("guide_scale", \.guideScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
@@ -2170,16 +2083,6 @@ public enum WanFlf2v {
             public static var enablePromptExpansion: Bool { false }
             public static var acceleration: Acceleration { .regular }
             public static var aspectRatio: AspectRatio { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 81, maximum: 100)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 24)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guideScale, "guide_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 }
@@ -2281,14 +2184,14 @@ public enum WanFunControl {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("seed", \.seed),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(49), .maximum(121)]),
                 .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps),
+                .optional("fps", \.fps, [.minimum(4), .maximum(60)]),
                 .required("control_video_url", \.controlVideoURL),
                 .optional("preprocess_video", \.preprocessVideo),
                 .optional("preprocess_type", \.preprocessType),
@@ -2308,16 +2211,6 @@ public enum WanFunControl {
             public static var fps: Int { 16 }
             public static var preprocessVideo: Bool { false }
             public static var preprocessType: PreprocessType { .depth }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 4, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numFrames, "num_frames", minimum: 49, maximum: 121)
-            validator.number(self.fps, "fps", minimum: 4, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -2466,13 +2359,13 @@ public enum WanI2vLoRA {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guide_scale", \.guideScale),
-                .optional("shift", \.shift),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
+                .optional("guide_scale", \.guideScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -2497,17 +2390,6 @@ public enum WanI2vLoRA {
             public static var reverseVideo: Bool { false }
             public static var turboMode: Bool { true }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 81, maximum: 100)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 24)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guideScale, "guide_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 
     public struct LoRAWeight: WireModel {
@@ -2531,19 +2413,13 @@ public enum WanI2vLoRA {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2763,12 +2639,12 @@ public enum WanT2vLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("turbo_mode", \.turboMode),
@@ -2789,15 +2665,6 @@ public enum WanT2vLoRA {
             public static var enablePromptExpansion: Bool { false }
             public static var turboMode: Bool { true }
             public static var reverseVideo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 81, maximum: 100)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 24)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -2898,13 +2765,13 @@ public enum WanV2214bAnimateMove {
             [
                 .required("video_url", \.videoURL),
                 .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("resolution", \.resolution),
                 .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("return_frames_zip", \.returnFramesZip),
@@ -2924,14 +2791,6 @@ public enum WanV2214bAnimateMove {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var returnFramesZip: Bool { false }
             public static var useTurbo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -3090,15 +2949,15 @@ public enum WanV2214bSpeechToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(40), .maximum(120)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .required("image_url", \.imageURL),
@@ -3119,16 +2978,6 @@ public enum WanV2214bSpeechToVideo {
             public static var shift: Double { 5 }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 40, maximum: 120)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 }

@@ -155,20 +155,20 @@ public enum WanV225bImageToVideo {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -193,17 +193,6 @@ public enum WanV225bImageToVideo {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -396,19 +385,19 @@ public enum WanV225bTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -433,17 +422,6 @@ public enum WanV225bTextToVideo {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -573,19 +551,19 @@ public enum WanV225bTextToVideoDistill {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -609,17 +587,6 @@ public enum WanV225bTextToVideoDistill {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -744,17 +711,17 @@ public enum WanV225bTextToVideoFastWan {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -777,15 +744,6 @@ public enum WanV225bTextToVideoFastWan {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -943,22 +901,22 @@ public enum WanV22A14bImageToVideo {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -986,18 +944,6 @@ public enum WanV22A14bImageToVideo {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1167,22 +1113,22 @@ public enum WanV22A14bImageToVideoLoRA {
             [
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -1214,19 +1160,6 @@ public enum WanV22A14bImageToVideoLoRA {
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var reverseVideo: Bool { false }
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
-        }
     }
 
     public struct LoRAWeight: WireModel {
@@ -1255,7 +1188,7 @@ public enum WanV22A14bImageToVideoLoRA {
             [
                 .required("path", \.path),
                 .optional("weight_name", \.weightName),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
                 .optional("transformer", \.transformer),
             ]
         }
@@ -1264,12 +1197,6 @@ public enum WanV22A14bImageToVideoLoRA {
         public enum Defaults {
             public static var scale: Double { 1 }
             public static var transformer: Transformer { .high }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1551,21 +1478,21 @@ public enum WanV22A14bTextToVideo {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -1592,18 +1519,6 @@ public enum WanV22A14bTextToVideo {
             public static var adjustFPSForInterpolation: Bool { true }
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -1767,21 +1682,21 @@ public enum WanV22A14bTextToVideoLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -1811,19 +1726,6 @@ public enum WanV22A14bTextToVideoLoRA {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var reverseVideo: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            validator.nested(self.loras, "loras")
-            return validator.issues
         }
     }
 }
@@ -2098,23 +2000,23 @@ public enum WanV22A14bVideoToVideo {
             [
                 .required("video_url", \.videoURL),
                 .required("prompt", \.prompt),
-                .optional("strength", \.strength),
-                .optional("num_frames", \.numFrames),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
                 .optional("enable_prompt_expansion", \.enablePromptExpansion),
                 .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("guidance_scale_2", \.guidanceScale2),
-                .optional("shift", \.shift),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
+                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
+                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
                 .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
                 .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
@@ -2144,19 +2046,6 @@ public enum WanV22A14bVideoToVideo {
             public static var videoQuality: VideoQuality { .high }
             public static var videoWriteMode: VideoWriteMode { .balanced }
             public static var resampleFPS: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.strength, "strength", minimum: 0, maximum: 1)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 161)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 4, maximum: 60)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 40)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.guidanceScale2, "guidance_scale_2", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 10)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -2243,7 +2132,7 @@ public enum WanV26ImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("image_url", \.imageURL),
                 .optional("audio_url", \.audioURL),
                 .optional("resolution", \.resolution),
@@ -2264,12 +2153,6 @@ public enum WanV26ImageToVideo {
             public static var enablePromptExpansion: Bool { true }
             public static var multiShots: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -2406,7 +2289,7 @@ public enum WanV26ReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("video_urls", \.videoURLs),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -2428,12 +2311,6 @@ public enum WanV26ReferenceToVideo {
             public static var enablePromptExpansion: Bool { true }
             public static var multiShots: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -2556,7 +2433,7 @@ public enum WanV26ReferenceToVideoFlash {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("video_urls", \.videoURLs),
                 .optional("image_urls", \.imageURLs),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -2581,12 +2458,6 @@ public enum WanV26ReferenceToVideoFlash {
             public static var multiShots: Bool { true }
             public static var enableAudio: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 }
@@ -2677,7 +2548,7 @@ public enum WanV26TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("audio_url", \.audioURL),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -2699,12 +2570,6 @@ public enum WanV26TextToVideo {
             public static var enablePromptExpansion: Bool { true }
             public static var multiShots: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -2805,7 +2670,7 @@ public enum WanV27EditVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .required("video_url", \.videoURL),
                 .optional("reference_image_url", \.referenceImageURL),
                 .optional("resolution", \.resolution),
@@ -2823,12 +2688,6 @@ public enum WanV27EditVideo {
             public static var duration: Int { 0 }
             public static var audioSetting: AudioSetting { .auto }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 

@@ -99,7 +99,7 @@ public enum WanV27ReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("reference_image_urls", \.referenceImageURLs),
                 .optional("reference_video_urls", \.referenceVideoURLs),
                 .optional("negative_prompt", \.negativePrompt),
@@ -119,12 +119,6 @@ public enum WanV27ReferenceToVideo {
             public static var duration: Int { 5 }
             public static var multiShots: Bool { false }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -222,7 +216,7 @@ public enum WanV27TextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("audio_url", \.audioURL),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
@@ -241,12 +235,6 @@ public enum WanV27TextToVideo {
             public static var duration: Int { 5 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -494,17 +482,17 @@ public enum WanVace14b {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("task", \.task),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .optional("video_url", \.videoURL),
                 .optional("mask_video_url", \.maskVideoURL),
                 .optional("mask_image_url", \.maskImageURL),
@@ -517,10 +505,10 @@ public enum WanVace14b {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
@@ -556,19 +544,6 @@ public enum WanVace14b {
             public static var syncMode: Bool { false }
             public static var transparencyMode: TransparencyMode { .contentAware }
             public static var returnFramesZip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -893,16 +868,16 @@ public enum WanVace14bPose {
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames),
+                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
                 .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("ref_image_urls", \.refImageURLs),
                 .optional("first_frame_url", \.firstFrameURL),
@@ -913,10 +888,10 @@ public enum WanVace14bPose {
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor),
+                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
+                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
@@ -951,19 +926,6 @@ public enum WanVace14bPose {
             public static var syncMode: Bool { false }
             public static var transparencyMode: TransparencyMode { .contentAware }
             public static var returnFramesZip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFrames, "num_frames", minimum: 17, maximum: 241)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 5, maximum: 30)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.numInterpolatedFrames, "num_interpolated_frames", minimum: 0, maximum: 5)
-            validator.number(self.temporalDownsampleFactor, "temporal_downsample_factor", minimum: 0, maximum: 5)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -1192,24 +1154,24 @@ public enum WanVaceAppsLongReframe {
                 .optional("seed", \.seed),
                 .optional("resolution", \.resolution),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
                 .optional("sampler", \.sampler),
-                .optional("shift", \.shift),
+                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
                 .required("video_url", \.videoURL),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("acceleration", \.acceleration),
                 .optional("video_quality", \.videoQuality),
                 .optional("video_write_mode", \.videoWriteMode),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("interpolator_model", \.interpolatorModel),
                 .optional("sync_mode", \.syncMode),
                 .optional("transparency_mode", \.transparencyMode),
                 .optional("return_frames_zip", \.returnFramesZip),
-                .optional("zoom_factor", \.zoomFactor),
+                .optional("zoom_factor", \.zoomFactor, [.minimum(0), .maximum(0.9)]),
                 .optional("trim_borders", \.trimBorders),
-                .optional("scene_threshold", \.sceneThreshold),
+                .optional("scene_threshold", \.sceneThreshold, [.minimum(0), .maximum(100)]),
                 .optional("paste_back", \.pasteBack),
             ]
         }
@@ -1238,17 +1200,6 @@ public enum WanVaceAppsLongReframe {
             public static var trimBorders: Bool { true }
             public static var sceneThreshold: Double { 30 }
             public static var pasteBack: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 2, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 10)
-            validator.number(self.shift, "shift", minimum: 1, maximum: 15)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            validator.number(self.zoomFactor, "zoom_factor", minimum: 0, maximum: 0.9)
-            validator.number(self.sceneThreshold, "scene_threshold", minimum: 0, maximum: 100)
-            return validator.issues
         }
     }
 
@@ -1362,7 +1313,7 @@ public enum WanVaceAppsVideoEdit {
                 .optional("acceleration", \.acceleration),
                 .optional("enable_auto_downsample", \.enableAutoDownsample),
                 .optional("aspect_ratio", \.aspectRatio),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS),
+                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("return_frames_zip", \.returnFramesZip),
             ]
@@ -1378,12 +1329,6 @@ public enum WanVaceAppsVideoEdit {
             public static var autoDownsampleMinFPS: Double { 15 }
             public static var enableSafetyChecker: Bool { true }
             public static var returnFramesZip: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.autoDownsampleMinFPS, "auto_downsample_min_fps", minimum: 1, maximum: 60)
-            return validator.issues
         }
     }
 
@@ -1472,7 +1417,7 @@ public enum WanVisionEnhancer {
             [
                 .required("video_url", \.videoURL),
                 .optional("target_resolution", \.targetResolution),
-                .optional("creativity", \.creativity),
+                .optional("creativity", \.creativity, [.minimum(0), .maximum(4)]),
                 .optional("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
                 .optional("seed", \.seed),
@@ -1484,12 +1429,6 @@ public enum WanVisionEnhancer {
             public static var targetResolution: OutputResolution { ._720p }
             public static var creativity: Int { 1 }
             public static var negativePrompt: String { "oversaturated, overexposed, static, blurry details, subtitles, stylized, artwork, painting, still frame, overall gray, worst quality, low quality, JPEG artifacts, ugly, mutated, extra fingers, poorly drawn hands, poorly drawn face, deformed, disfigured, malformed limbs, fused fingers, static motion, cluttered background, three legs, crowded background, walking backwards" }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.creativity, "creativity", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -1640,17 +1579,17 @@ public enum WorkflowUtilitiesAutoSubtitle {
                 .required("video_url", \.videoURL),
                 .optional("language", \.language),
                 .optional("font_name", \.fontName),
-                .optional("font_size", \.fontSize),
+                .optional("font_size", \.fontSize, [.minimum(20), .maximum(150)]),
                 .optional("font_weight", \.fontWeight),
                 .optional("font_color", \.fontColor),
                 .optional("highlight_color", \.highlightColor),
-                .optional("stroke_width", \.strokeWidth),
+                .optional("stroke_width", \.strokeWidth, [.minimum(0), .maximum(10)]),
                 .optional("stroke_color", \.strokeColor),
                 .optional("background_color", \.backgroundColor),
-                .optional("background_opacity", \.backgroundOpacity),
+                .optional("background_opacity", \.backgroundOpacity, [.minimum(0), .maximum(1)]),
                 .optional("position", \.position),
-                .optional("y_offset", \.yOffset),
-                .optional("words_per_subtitle", \.wordsPerSubtitle),
+                .optional("y_offset", \.yOffset, [.minimum(-200), .maximum(200)]),
+                .optional("words_per_subtitle", \.wordsPerSubtitle, [.minimum(1), .maximum(12)]),
                 .optional("enable_animation", \.enableAnimation),
             ]
         }
@@ -1671,16 +1610,6 @@ public enum WorkflowUtilitiesAutoSubtitle {
             public static var yOffset: Int { 75 }
             public static var wordsPerSubtitle: Int { 3 }
             public static var enableAnimation: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.fontSize, "font_size", minimum: 20, maximum: 150)
-            validator.number(self.strokeWidth, "stroke_width", minimum: 0, maximum: 10)
-            validator.number(self.backgroundOpacity, "background_opacity", minimum: 0, maximum: 1)
-            validator.number(self.yOffset, "y_offset", minimum: -200, maximum: 200)
-            validator.number(self.wordsPerSubtitle, "words_per_subtitle", minimum: 1, maximum: 12)
-            return validator.issues
         }
     }
 
@@ -1891,7 +1820,7 @@ public enum WorkflowUtilitiesBlendVideo {
                 .required("top_video_url", \.topVideoURL),
                 .required("bottom_video_url", \.bottomVideoURL),
                 .optional("blend_mode", \.blendMode),
-                .optional("opacity", \.opacity),
+                .optional("opacity", \.opacity, [.minimum(0), .maximum(1)]),
                 .optional("shortest", \.shortest),
             ]
         }
@@ -1901,12 +1830,6 @@ public enum WorkflowUtilitiesBlendVideo {
             public static var blendMode: BlendMode { .overlay }
             public static var opacity: Double { 1 }
             public static var shortest: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.opacity, "opacity", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -1987,14 +1910,8 @@ public enum WorkflowUtilitiesInterleaveVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_urls", \.videoURLs),
-                .optional("frames_per_second", \.framesPerSecond),
+                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(120)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.framesPerSecond, "frames_per_second", minimum: 1, maximum: 120)
-            return validator.issues
         }
     }
 
@@ -2124,13 +2041,13 @@ public enum WorkflowUtilitiesScaleVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("width", \.width),
-                .optional("height", \.height),
+                .optional("width", \.width, [.minimum(2), .maximum(7680)]),
+                .optional("height", \.height, [.minimum(2), .maximum(4320)]),
                 .optional("mode", \.mode),
                 .optional("pad_color", \.padColor),
                 .optional("codec", \.codec),
                 .optional("preset", \.preset),
-                .optional("crf", \.crf),
+                .optional("crf", \.crf, [.minimum(0), .maximum(51)]),
             ]
         }
 
@@ -2141,14 +2058,6 @@ public enum WorkflowUtilitiesScaleVideo {
             public static var codec: Codec { .libx264 }
             public static var preset: Preset { .fast }
             public static var crf: Int { 18 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.width, "width", minimum: 2, maximum: 7680)
-            validator.number(self.height, "height", minimum: 2, maximum: 4320)
-            validator.number(self.crf, "crf", minimum: 0, maximum: 51)
-            return validator.issues
         }
     }
 
@@ -2275,9 +2184,9 @@ public enum WorkflowUtilitiesTrimVideo {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .optional("start_time", \.startTime),
+                .optional("start_time", \.startTime, [.minimum(0)]),
                 .optional("end_time", \.endTime),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.exclusiveMinimum(0)]),
             ]
         }
 
@@ -2285,13 +2194,6 @@ public enum WorkflowUtilitiesTrimVideo {
         public enum Defaults {
             public static var startTime: Double { 1 }
             public static var duration: Double { 2 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.startTime, "start_time", minimum: 0)
-            validator.number(self.duration, "duration", exclusiveMinimum: 0)
-            return validator.issues
         }
     }
 

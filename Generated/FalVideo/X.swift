@@ -42,7 +42,7 @@ public enum XaiGrokImagineVideoEditVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(4096)]),
                 .required("video_url", \.videoURL),
                 .optional("resolution", \.resolution),
             ]
@@ -51,12 +51,6 @@ public enum XaiGrokImagineVideoEditVideo {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { .auto }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 4096)
-            return validator.issues
         }
     }
 
@@ -121,22 +115,15 @@ public enum XaiGrokImagineVideoExtendVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.maxLength(4096)]),
                 .required("video_url", \.videoURL),
-                .optional("duration", \.duration),
+                .optional("duration", \.duration, [.minimum(2), .maximum(10)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var duration: Int { 6 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 4096)
-            validator.number(self.duration, "duration", minimum: 2, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -207,8 +194,8 @@ public enum XaiGrokImagineVideoImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("duration", \.duration),
+                .required("prompt", \.prompt, [.maxLength(4096)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
                 .required("image_url", \.imageURL),
@@ -220,13 +207,6 @@ public enum XaiGrokImagineVideoImageToVideo {
             public static var duration: Int { 6 }
             public static var aspectRatio: AspectRatio { .auto }
             public static var resolution: Resolution { ._720p }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 4096)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 
@@ -300,9 +280,9 @@ public enum XaiGrokImagineVideoReferenceToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("duration", \.duration),
+                .required("prompt", \.prompt, [.maxLength(4096)]),
+                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1), .maxItems(7)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
             ]
@@ -313,14 +293,6 @@ public enum XaiGrokImagineVideoReferenceToVideo {
             public static var duration: Int { 8 }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._480p }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 4096)
-            validator.count(self.referenceImageURLs, "reference_image_urls", minItems: 1, maxItems: 7)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 10)
-            return validator.issues
         }
     }
 
@@ -384,8 +356,8 @@ public enum XaiGrokImagineVideoTextToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
-                .optional("duration", \.duration),
+                .required("prompt", \.prompt, [.maxLength(4096)]),
+                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("resolution", \.resolution),
             ]
@@ -396,13 +368,6 @@ public enum XaiGrokImagineVideoTextToVideo {
             public static var duration: Int { 6 }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._720p }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", maxLength: 4096)
-            validator.number(self.duration, "duration", minimum: 1, maximum: 15)
-            return validator.issues
         }
     }
 }

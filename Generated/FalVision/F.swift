@@ -119,12 +119,6 @@ public enum Florence2LargeRegionToCategory {
                 .required("region", \.region),
             ]
         }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.region, "region")
-            return validator.issues
-        }
     }
 
     public struct Region: WireModel {
@@ -154,20 +148,11 @@ public enum Florence2LargeRegionToCategory {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("x1", \.x1),
-                .required("y1", \.y1),
-                .required("x2", \.x2),
-                .required("y2", \.y2),
+                .required("x1", \.x1, [.minimum(0), .maximum(999)]),
+                .required("y1", \.y1, [.minimum(0), .maximum(999)]),
+                .required("x2", \.x2, [.minimum(0), .maximum(999)]),
+                .required("y2", \.y2, [.minimum(0), .maximum(999)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.x1, "x1", minimum: 0, maximum: 999)
-            validator.number(self.y1, "y1", minimum: 0, maximum: 999)
-            validator.number(self.x2, "x2", minimum: 0, maximum: 999)
-            validator.number(self.y2, "y2", minimum: 0, maximum: 999)
-            return validator.issues
         }
     }
 }

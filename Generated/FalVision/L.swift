@@ -51,8 +51,8 @@ public enum LlavaNext {
                 .required("image_url", \.imageURL),
                 .required("prompt", \.prompt),
                 .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -61,13 +61,6 @@ public enum LlavaNext {
             public static var maxTokens: Int { 64 }
             public static var temperature: Double { 0.2 }
             public static var topP: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 

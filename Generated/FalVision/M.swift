@@ -229,21 +229,14 @@ public enum Moondream3PreviewCaption {
             [
                 .required("image_url", \.imageURL),
                 .optional("length", \.length),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var length: Length { .normal }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -348,7 +341,7 @@ public enum Moondream3PreviewDetect {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("preview", \.preview),
             ]
         }
@@ -356,12 +349,6 @@ public enum Moondream3PreviewDetect {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var preview: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -496,7 +483,7 @@ public enum Moondream3PreviewPoint {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("preview", \.preview),
             ]
         }
@@ -504,12 +491,6 @@ public enum Moondream3PreviewPoint {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var preview: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            return validator.issues
         }
     }
 
@@ -609,24 +590,16 @@ public enum Moondream3PreviewQuery {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1)]),
                 .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
+                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var reasoning: Bool { true }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1)
-            validator.number(self.temperature, "temperature", minimum: 0, maximum: 1)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -711,10 +684,10 @@ public enum MoondreamBatched {
             [
                 .optional("model_id", \.modelID),
                 .required("inputs", \.inputs),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature),
-                .optional("top_p", \.topP),
-                .optional("repetition_penalty", \.repetitionPenalty),
+                .optional("max_tokens", \.maxTokens, [.minimum(32), .maximum(1024)]),
+                .optional("temperature", \.temperature, [.exclusiveMinimum(0), .maximum(1)]),
+                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
+                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
             ]
         }
 
@@ -725,15 +698,6 @@ public enum MoondreamBatched {
             public static var temperature: Double { 0.2 }
             public static var topP: Double { 1 }
             public static var repetitionPenalty: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 32, maximum: 1024)
-            validator.number(self.temperature, "temperature", exclusiveMinimum: 0, maximum: 1)
-            validator.number(self.topP, "top_p", minimum: 0, maximum: 1)
-            validator.number(self.repetitionPenalty, "repetition_penalty", minimum: 1, maximum: 2)
-            return validator.issues
         }
     }
 
@@ -845,7 +809,7 @@ public enum MoondreamNext {
                 .required("image_url", \.imageURL),
                 .optional("task_type", \.taskType),
                 .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(512)]),
             ]
         }
 
@@ -853,12 +817,6 @@ public enum MoondreamNext {
         public enum Defaults {
             public static var taskType: TaskType { .caption }
             public static var maxTokens: Int { 64 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 512)
-            return validator.issues
         }
     }
 
@@ -919,19 +877,13 @@ public enum MoondreamNextBatch {
             [
                 .required("images_data_url", \.imagesDataURL),
                 .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens),
+                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(512)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var maxTokens: Int { 64 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maxTokens, "max_tokens", minimum: 1, maximum: 512)
-            return validator.issues
         }
     }
 

@@ -93,14 +93,8 @@ public enum Sa2va4bVideo {
             [
                 .required("prompt", \.prompt),
                 .required("video_url", \.videoURL),
-                .optional("num_frames_to_sample", \.numFramesToSample),
+                .optional("num_frames_to_sample", \.numFramesToSample, [.minimum(5), .maximum(100)]),
             ]
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numFramesToSample, "num_frames_to_sample", minimum: 5, maximum: 100)
-            return validator.issues
         }
     }
 

@@ -35,7 +35,7 @@ public enum VideoUnderstanding {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
                 .optional("detailed_analysis", \.detailedAnalysis),
             ]
         }
@@ -43,12 +43,6 @@ public enum VideoUnderstanding {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var detailedAnalysis: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 5000)
-            return validator.issues
         }
     }
 

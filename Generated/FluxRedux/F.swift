@@ -74,11 +74,11 @@ public enum Flux1SchnellRedux {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -94,14 +94,6 @@ public enum Flux1SchnellRedux {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -152,8 +144,8 @@ public enum Flux1SchnellRedux {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -161,13 +153,6 @@ public enum Flux1SchnellRedux {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 

@@ -144,32 +144,32 @@ struct Renderer {
         }
     }
 
-    private func spell(_ check: Check, _ property: PropertyDecl) -> String {
-        var arguments: [String] = []
-        func add(_ label: String, _ value: Double?) { if let value { arguments.append("\(label): \(SpecValue.format(value))") } }
-        func add(_ label: String, _ value: Int?) { if let value { arguments.append("\(label): \(value)") } }
-        let method: String
-        switch check {
-        case .number(let minimum, let exclusiveMinimum, let maximum, let exclusiveMaximum):
-            method = "number"
-            add("minimum", minimum)
-            add("exclusiveMinimum", exclusiveMinimum)
-            add("maximum", maximum)
-            add("exclusiveMaximum", exclusiveMaximum)
-        case .string(let minLength, let maxLength, let pattern):
-            method = "string"
-            add("minLength", minLength)
-            add("maxLength", maxLength)
-            if let pattern { arguments.append("pattern: \(DocText.literal(pattern))") }
-        case .count(let minItems, let maxItems):
-            method = "count"
-            add("minItems", minItems)
-            add("maxItems", maxItems)
-        case .nested:
-            method = "nested"
+    /// A property's checks as `ValidationIssue.Constraint` literals, in the order the runtime
+    /// reports them: `[.minimum(1), .maximum(12)]`. A nested value's own checks need no entry: the
+    /// runtime validates every field's value.
+    private func constraints(_ checks: [Check]) -> [String] {
+        var literals: [String] = []
+        func add(_ label: String, _ value: Double?) { if let value { literals.append(".\(label)(\(SpecValue.format(value)))") } }
+        func add(_ label: String, _ value: Int?) { if let value { literals.append(".\(label)(\(value))") } }
+        for check in checks {
+            switch check {
+            case .number(let minimum, let exclusiveMinimum, let maximum, let exclusiveMaximum):
+                add("minimum", minimum)
+                add("exclusiveMinimum", exclusiveMinimum)
+                add("maximum", maximum)
+                add("exclusiveMaximum", exclusiveMaximum)
+            case .string(let minLength, let maxLength, let pattern):
+                add("minLength", minLength)
+                add("maxLength", maxLength)
+                if let pattern { literals.append(".pattern(\(DocText.literal(pattern)))") }
+            case .count(let minItems, let maxItems):
+                add("minItems", minItems)
+                add("maxItems", maxItems)
+            case .nested:
+                break
+            }
         }
-        let tail = arguments.map { ", " + $0 }.joined()
-        return "validator.\(method)(self.\(SwiftNamer.escaped(property.storedName)), \(DocText.literal(property.wireName))\(tail))"
+        return literals
     }
 
     // MARK: Declarations
@@ -228,23 +228,12 @@ struct Renderer {
                     }
                 }
             }
-            let checked = decl.properties.filter { !$0.checks.isEmpty }
-            if !checked.isEmpty {
-                printer.line()
-                printer.block("\(a)func validate(at path: [String]) -> [ValidationIssue]") { printer in
-                    printer.line("var validator = Validator(path)")
-                    for property in checked {
-                        for check in property.checks { printer.line(spell(check, property)) }
-                    }
-                    printer.line("return validator.issues")
-                }
-            }
         }
     }
 
-    /// The table `WireModel` decodes, encodes and compares by: every stored property in declaration
-    /// order, with its wire name. A computed property, so that the separate job that emits the
-    /// module interface skips its body as it does a function's.
+    /// The table `WireModel` decodes, encodes, compares and validates by: every stored property in
+    /// declaration order, with its wire name and bounds. A computed property, so that the separate
+    /// job that emits the module interface skips its body as it does a function's.
     private func renderCoding(_ decl: StructDecl, into printer: inout CodePrinter) {
         guard !decl.properties.isEmpty else {
             printer.line("\(a)static var wireFields: [WireField<Self>] { [] }")
@@ -255,7 +244,9 @@ struct Renderer {
             printer.indent()
             for property in decl.properties {
                 let method = property.isOptional ? "optional" : "required"
-                printer.line(".\(method)(\(DocText.literal(property.wireName)), \\.\(SwiftNamer.escaped(property.storedName))),")
+                let checks = constraints(property.checks)
+                let tail = checks.isEmpty ? "" : ", [\(checks.joined(separator: ", "))]"
+                printer.line(".\(method)(\(DocText.literal(property.wireName)), \\.\(SwiftNamer.escaped(property.storedName))\(tail)),")
             }
             printer.outdent()
             printer.line("]")

@@ -87,11 +87,11 @@ public enum FluxDev {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -108,15 +108,6 @@ public enum FluxDev {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -167,8 +158,8 @@ public enum FluxDev {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("height", \.height),
+                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
+                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
                 ]
             }
 
@@ -176,13 +167,6 @@ public enum FluxDev {
             public enum Defaults {
                 public static var width: Int { 512 }
                 public static var height: Int { 512 }
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", exclusiveMinimum: 0, maximum: 14142)
-                validator.number(self.height, "height", exclusiveMinimum: 0, maximum: 14142)
-                return validator.issues
             }
         }
 
@@ -373,12 +357,12 @@ public enum FluxLoRA {
             [
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
                 .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
             ]
@@ -393,16 +377,6 @@ public enum FluxLoRA {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.nested(self.loras, "loras")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 35)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -423,19 +397,13 @@ public enum FluxLoRA {
         public static var wireFields: [WireField<Self>] {
             [
                 .required("path", \.path),
-                .optional("scale", \.scale),
+                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.scale, "scale", minimum: 0, maximum: 4)
-            return validator.issues
         }
     }
 }
@@ -518,7 +486,7 @@ public enum FluxProV11 {
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
@@ -535,13 +503,6 @@ public enum FluxProV11 {
             public static var outputFormat: OutputFormat { .jpeg }
             public static var safetyTolerance: SafetyTolerance { ._2 }
             public static var enhancePrompt: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 
@@ -655,13 +616,13 @@ public enum FluxProV11Ultra {
                 .required("prompt", \.prompt),
                 .optional("seed", \.seed),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("safety_tolerance", \.safetyTolerance),
                 .optional("enhance_prompt", \.enhancePrompt),
                 .optional("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength),
+                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
                 .optional("aspect_ratio", \.aspectRatio),
                 .optional("raw", \.raw),
             ]
@@ -678,13 +639,6 @@ public enum FluxProV11Ultra {
             public static var imagePromptStrength: Double { 0.1 }
             public static var aspectRatio: AspectRatio { .preset(._16x9) }
             public static var raw: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.number(self.imagePromptStrength, "image_prompt_strength", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -808,13 +762,13 @@ public enum FluxSchnell {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
                 .required("prompt", \.prompt),
                 .optional("image_size", \.imageSize),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("acceleration", \.acceleration),
@@ -831,15 +785,6 @@ public enum FluxSchnell {
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
             public static var acceleration: Acceleration { .noAcceleration }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 12)
-            validator.nested(self.imageSize, "image_size")
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 1, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            return validator.issues
         }
     }
 }

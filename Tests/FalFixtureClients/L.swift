@@ -45,7 +45,7 @@ public enum LumaDreamMachineImageToVideo {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
                 .required("image_url", \.imageURL),
                 .optional("end_image_url", \.endImageURL),
                 .optional("aspect_ratio", \.aspectRatio),
@@ -57,12 +57,6 @@ public enum LumaDreamMachineImageToVideo {
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var loop: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 3, maxLength: 5000)
-            return validator.issues
         }
     }
 

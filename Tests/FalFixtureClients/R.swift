@@ -56,7 +56,7 @@ public enum RecraftV3 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("prompt", \.prompt),
+                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
                 .optional("image_size", \.imageSize),
                 .optional("style", \.style),
                 .optional("colors", \.colors),
@@ -70,14 +70,6 @@ public enum RecraftV3 {
             public static var imageSize: ImageSize { .preset(.squareHD) }
             public static var style: Style { .realisticImage }
             public static var enableSafetyChecker: Bool { false }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.prompt, "prompt", minLength: 1, maxLength: 1000)
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.colors, "colors")
-            return validator.issues
         }
     }
 
@@ -198,9 +190,9 @@ public enum RecraftV3 {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("r", \.r),
-                .optional("g", \.g),
-                .optional("b", \.b),
+                .optional("r", \.r, [.minimum(0), .maximum(255)]),
+                .optional("g", \.g, [.minimum(0), .maximum(255)]),
+                .optional("b", \.b, [.minimum(0), .maximum(255)]),
             ]
         }
 
@@ -209,14 +201,6 @@ public enum RecraftV3 {
             public static var r: Int { 0 }
             public static var g: Int { 0 }
             public static var b: Int { 0 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.r, "r", minimum: 0, maximum: 255)
-            validator.number(self.g, "g", minimum: 0, maximum: 255)
-            validator.number(self.b, "b", minimum: 0, maximum: 255)
-            return validator.issues
         }
     }
 

@@ -105,11 +105,11 @@ public enum StableDiffusionV35Large {
             [
                 .required("prompt", \.prompt),
                 .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps),
+                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
                 .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
+                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
                 .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages),
+                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
                 .optional("enable_safety_checker", \.enableSafetyChecker),
                 .optional("output_format", \.outputFormat),
                 .optional("controlnet", \.controlnet),
@@ -128,18 +128,6 @@ public enum StableDiffusionV35Large {
             public static var numImages: Int { 1 }
             public static var enableSafetyChecker: Bool { true }
             public static var outputFormat: OutputFormat { .jpeg }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.numInferenceSteps, "num_inference_steps", minimum: 1, maximum: 50)
-            validator.number(self.guidanceScale, "guidance_scale", minimum: 0, maximum: 20)
-            validator.number(self.numImages, "num_images", minimum: 1, maximum: 4)
-            validator.nested(self.controlnet, "controlnet")
-            validator.nested(self.imageSize, "image_size")
-            validator.nested(self.loras, "loras")
-            validator.nested(self.ipAdapter, "ip_adapter")
-            return validator.issues
         }
     }
 
@@ -180,9 +168,9 @@ public enum StableDiffusionV35Large {
             [
                 .required("path", \.path),
                 .required("control_image_url", \.controlImageURL),
-                .optional("conditioning_scale", \.conditioningScale),
-                .optional("start_percentage", \.startPercentage),
-                .optional("end_percentage", \.endPercentage),
+                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
+                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
+                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
             ]
         }
 
@@ -191,14 +179,6 @@ public enum StableDiffusionV35Large {
             public static var conditioningScale: Double { 1 }
             public static var startPercentage: Double { 0 }
             public static var endPercentage: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.conditioningScale, "conditioning_scale", minimum: 0, maximum: 2)
-            validator.number(self.startPercentage, "start_percentage", minimum: 0, maximum: 1)
-            validator.number(self.endPercentage, "end_percentage", minimum: 0, maximum: 1)
-            return validator.issues
         }
     }
 
@@ -260,7 +240,7 @@ public enum StableDiffusionV35Large {
                 .optional("image_encoder_weight_name", \.imageEncoderWeightName),
                 .required("image_url", \.imageURL),
                 .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold),
+                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
                 .required("scale", \.scale),
             ]
         }
@@ -268,12 +248,6 @@ public enum StableDiffusionV35Large {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var maskThreshold: Double { 0.5 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.maskThreshold, "mask_threshold", minimum: 0.01, maximum: 0.99)
-            return validator.issues
         }
     }
 }

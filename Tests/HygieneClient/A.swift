@@ -336,59 +336,59 @@ public enum AcmeHygiene {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .optional("class", \.`class`),
-                .optional("struct", \.`struct`),
-                .optional("func", \.`func`),
-                .optional("default", \.`default`),
-                .optional("case", \.`case`),
-                .optional("self", \.selfValue),
-                .optional("Self", \.selfValue2),
-                .optional("Type", \.type),
-                .optional("Protocol", \.`protocol`),
-                .optional("init", \.initValue),
-                .optional("inout", \.`inout`),
-                .optional("where", \.`where`),
-                .optional("associatedtype", \.`associatedtype`),
-                .optional("Any", \.`any`),
-                .optional("some", \.`some`),
-                .optional("async", \.`async`),
-                .optional("await", \.`await`),
-                .optional("throws", \.`throws`),
-                .optional("_", \.value),
-                .required("path", \.path),
-                .optional("validator", \.validator),
-                .optional("transform", \.transform),
-                .optional("decoder", \.decoder),
-                .optional("encoder", \.encoder),
-                .optional("container", \.container),
-                .optional("value", \.value2),
-                .optional("issues", \.issues),
-                .optional("transformFiles", \.transformFilesValue),
-                .optional("validate", \.validateValue),
-                .optional("encode", \.encodeValue),
-                .optional("hash", \.hash),
-                .optional("hashValue", \.hashValueValue),
-                .optional("CodingKeys", \.codingKeys),
-                .optional("Defaults", \.defaults),
-                .optional("image_url", \.imageURL),
-                .optional("imageUrl", \.imageURL2),
-                .optional("ImageURL", \.imageURL3),
-                .optional("image-url", \.imageURL4),
-                .optional("größe", \.groesse),
-                .optional("名前", \.u540dU524d),
-                .optional("café", \.cafe),
-                .optional("", \.value3),
-                .optional("2fa", \._2fa),
-                .optional("description", \.description),
-                .optional("String", \.string),
-                .optional("Int", \.int),
-                .optional("none", \.none),
-                .optional("path_pattern", \.pathPattern),
+                .optional("class", \.`class`, [.maximum(1)]),
+                .optional("struct", \.`struct`, [.maximum(1)]),
+                .optional("func", \.`func`, [.maximum(1)]),
+                .optional("default", \.`default`, [.maximum(1)]),
+                .optional("case", \.`case`, [.maximum(1)]),
+                .optional("self", \.selfValue, [.maximum(1)]),
+                .optional("Self", \.selfValue2, [.maximum(1)]),
+                .optional("Type", \.type, [.maximum(1)]),
+                .optional("Protocol", \.`protocol`, [.maximum(1)]),
+                .optional("init", \.initValue, [.maximum(1)]),
+                .optional("inout", \.`inout`, [.maximum(1)]),
+                .optional("where", \.`where`, [.maximum(1)]),
+                .optional("associatedtype", \.`associatedtype`, [.maximum(1)]),
+                .optional("Any", \.`any`, [.maximum(1)]),
+                .optional("some", \.`some`, [.maximum(1)]),
+                .optional("async", \.`async`, [.maximum(1)]),
+                .optional("await", \.`await`, [.maximum(1)]),
+                .optional("throws", \.`throws`, [.maximum(1)]),
+                .optional("_", \.value, [.maximum(1)]),
+                .required("path", \.path, [.maximum(1)]),
+                .optional("validator", \.validator, [.maximum(1)]),
+                .optional("transform", \.transform, [.maximum(1)]),
+                .optional("decoder", \.decoder, [.maximum(1)]),
+                .optional("encoder", \.encoder, [.maximum(1)]),
+                .optional("container", \.container, [.maximum(1)]),
+                .optional("value", \.value2, [.maximum(1)]),
+                .optional("issues", \.issues, [.maximum(1)]),
+                .optional("transformFiles", \.transformFilesValue, [.maximum(1)]),
+                .optional("validate", \.validateValue, [.maximum(1)]),
+                .optional("encode", \.encodeValue, [.maximum(1)]),
+                .optional("hash", \.hash, [.maximum(1)]),
+                .optional("hashValue", \.hashValueValue, [.maximum(1)]),
+                .optional("CodingKeys", \.codingKeys, [.maximum(1)]),
+                .optional("Defaults", \.defaults, [.maximum(1)]),
+                .optional("image_url", \.imageURL, [.maximum(1)]),
+                .optional("imageUrl", \.imageURL2, [.maximum(1)]),
+                .optional("ImageURL", \.imageURL3, [.maximum(1)]),
+                .optional("image-url", \.imageURL4, [.maximum(1)]),
+                .optional("größe", \.groesse, [.maximum(1)]),
+                .optional("名前", \.u540dU524d, [.maximum(1)]),
+                .optional("café", \.cafe, [.maximum(1)]),
+                .optional("", \.value3, [.maximum(1)]),
+                .optional("2fa", \._2fa, [.maximum(1)]),
+                .optional("description", \.description, [.maximum(1)]),
+                .optional("String", \.string, [.maximum(1)]),
+                .optional("Int", \.int, [.maximum(1)]),
+                .optional("none", \.none, [.maximum(1)]),
+                .optional("path_pattern", \.pathPattern, [.maxLength(1)]),
                 .optional("mode", \.mode),
-                .optional("lora", \.lora),
+                .optional("lora", \.lora, [.maxItems(1)]),
                 .optional("size", \.size),
                 .optional("validator_file", \.validatorFile),
-                .optional("old_value", \._oldValue),
+                .optional("old_value", \._oldValue, [.maximum(1)]),
                 .optional("old_file", \._oldFile),
             ]
         }
@@ -396,63 +396,6 @@ public enum AcmeHygiene {
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var mode: Mode { .noMode }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.number(self.`class`, "class", maximum: 1)
-            validator.number(self.`struct`, "struct", maximum: 1)
-            validator.number(self.`func`, "func", maximum: 1)
-            validator.number(self.`default`, "default", maximum: 1)
-            validator.number(self.`case`, "case", maximum: 1)
-            validator.number(self.selfValue, "self", maximum: 1)
-            validator.number(self.selfValue2, "Self", maximum: 1)
-            validator.number(self.type, "Type", maximum: 1)
-            validator.number(self.`protocol`, "Protocol", maximum: 1)
-            validator.number(self.initValue, "init", maximum: 1)
-            validator.number(self.`inout`, "inout", maximum: 1)
-            validator.number(self.`where`, "where", maximum: 1)
-            validator.number(self.`associatedtype`, "associatedtype", maximum: 1)
-            validator.number(self.`any`, "Any", maximum: 1)
-            validator.number(self.`some`, "some", maximum: 1)
-            validator.number(self.`async`, "async", maximum: 1)
-            validator.number(self.`await`, "await", maximum: 1)
-            validator.number(self.`throws`, "throws", maximum: 1)
-            validator.number(self.value, "_", maximum: 1)
-            validator.number(self.path, "path", maximum: 1)
-            validator.number(self.validator, "validator", maximum: 1)
-            validator.number(self.transform, "transform", maximum: 1)
-            validator.number(self.decoder, "decoder", maximum: 1)
-            validator.number(self.encoder, "encoder", maximum: 1)
-            validator.number(self.container, "container", maximum: 1)
-            validator.number(self.value2, "value", maximum: 1)
-            validator.number(self.issues, "issues", maximum: 1)
-            validator.number(self.transformFilesValue, "transformFiles", maximum: 1)
-            validator.number(self.validateValue, "validate", maximum: 1)
-            validator.number(self.encodeValue, "encode", maximum: 1)
-            validator.number(self.hash, "hash", maximum: 1)
-            validator.number(self.hashValueValue, "hashValue", maximum: 1)
-            validator.number(self.codingKeys, "CodingKeys", maximum: 1)
-            validator.number(self.defaults, "Defaults", maximum: 1)
-            validator.number(self.imageURL, "image_url", maximum: 1)
-            validator.number(self.imageURL2, "imageUrl", maximum: 1)
-            validator.number(self.imageURL3, "ImageURL", maximum: 1)
-            validator.number(self.imageURL4, "image-url", maximum: 1)
-            validator.number(self.groesse, "größe", maximum: 1)
-            validator.number(self.u540dU524d, "名前", maximum: 1)
-            validator.number(self.cafe, "café", maximum: 1)
-            validator.number(self.value3, "", maximum: 1)
-            validator.number(self._2fa, "2fa", maximum: 1)
-            validator.number(self.description, "description", maximum: 1)
-            validator.number(self.string, "String", maximum: 1)
-            validator.number(self.int, "Int", maximum: 1)
-            validator.number(self.none, "none", maximum: 1)
-            validator.string(self.pathPattern, "path_pattern", maxLength: 1)
-            validator.count(self.lora, "lora", maxItems: 1)
-            validator.nested(self.lora, "lora")
-            validator.nested(self.size, "size")
-            validator.number(self._oldValue, "old_value", maximum: 1)
-            return validator.issues
         }
     }
 
@@ -516,29 +459,18 @@ public enum AcmeHygiene {
 
         public static var wireFields: [WireField<Self>] {
             [
-                .required("path", \.path),
-                .optional("scale", \.scale),
-                .optional("transform", \.transform),
-                .optional("validator", \.validator),
-                .optional("value", \.value),
-                .optional("container", \.container),
+                .required("path", \.path, [.maxLength(3)]),
+                .optional("scale", \.scale, [.maximum(4)]),
+                .optional("transform", \.transform, [.minimum(0)]),
+                .optional("validator", \.validator, [.minimum(0)]),
+                .optional("value", \.value, [.minimum(0)]),
+                .optional("container", \.container, [.minimum(0)]),
             ]
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var scale: Double { 1 }
-        }
-
-        public func validate(at path: [String]) -> [ValidationIssue] {
-            var validator = Validator(path)
-            validator.string(self.path, "path", maxLength: 3)
-            validator.number(self.scale, "scale", maximum: 4)
-            validator.number(self.transform, "transform", minimum: 0)
-            validator.number(self.validator, "validator", minimum: 0)
-            validator.number(self.value, "value", minimum: 0)
-            validator.number(self.container, "container", minimum: 0)
-            return validator.issues
         }
     }
 
@@ -585,16 +517,9 @@ public enum AcmeHygiene {
 
             public static var wireFields: [WireField<Self>] {
                 [
-                    .optional("width", \.width),
-                    .optional("path", \.path),
+                    .optional("width", \.width, [.maximum(10)]),
+                    .optional("path", \.path, [.maximum(10)]),
                 ]
-            }
-
-            public func validate(at path: [String]) -> [ValidationIssue] {
-                var validator = Validator(path)
-                validator.number(self.width, "width", maximum: 10)
-                validator.number(self.path, "path", maximum: 10)
-                return validator.issues
             }
         }
 

@@ -30,19 +30,13 @@ struct SnippetTests {
                 public static var wireFields: [WireField<Self>] {
                     [
                         .required("prompt", \\.prompt),
-                        .optional("num_steps", \\.numSteps),
+                        .optional("num_steps", \\.numSteps, [.minimum(1), .maximum(12)]),
                     ]
                 }
 
                 /// The values the service uses for fields left unset.
                 public enum Defaults {
                     public static var numSteps: Int { 4 }
-                }
-
-                public func validate(at path: [String]) -> [ValidationIssue] {
-                    var validator = Validator(path)
-                    validator.number(self.numSteps, "num_steps", minimum: 1, maximum: 12)
-                    return validator.issues
                 }
             }
             """)
@@ -187,11 +181,12 @@ struct SnippetTests {
         #expect(input.contains("public let anything: JSONValue?"))
         #expect(input.contains("public let tags: [String]?"))
         #expect(input.contains("public let lora: LoRAWeight?"))
-        #expect(input.contains(#"validator.count(self.tags, "tags", minItems: 1, maxItems: 3)"#))
-        #expect(input.contains(#"validator.nested(self.lora, "lora")"#))
+        #expect(input.contains(#".optional("tags", \.tags, [.minItems(1), .maxItems(3)]),"#))
+        // A nested model needs no entry of its own: the runtime validates every field's value.
+        #expect(input.contains(#".optional("lora", \.lora),"#))
         let lora = try #require(declaration("LoRAWeight", in: source))
-        #expect(lora.contains(#"validator.string(self.path, "path", pattern: "^https?://")"#))
-        #expect(lora.contains(#"validator.number(self.scale, "scale", maximum: 4)"#))
+        #expect(lora.contains(#".required("path", \.path, [.pattern("^https?://")]),"#))
+        #expect(lora.contains(#".optional("scale", \.scale, [.maximum(4)]),"#))
     }
 
     @Test("x-fal-file-input fields are FileInput; the generated code has no file-walking code of its own")
@@ -221,7 +216,7 @@ struct SnippetTests {
             """))
         let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public init(b: String? = nil, a: Double? = nil)"))
-        #expect(input.contains(#"validator.number(self.a, "a", exclusiveMinimum: 0)"#))
+        #expect(input.contains(#".optional("a", \.a, [.exclusiveMinimum(0)]),"#))
     }
 
     @Test("identifiers: keywords, digits, punctuation, non-ASCII, empty names and collisions")

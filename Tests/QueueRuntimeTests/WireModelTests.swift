@@ -196,4 +196,74 @@ struct WireModelTests {
         }
         #expect(Tracked.Token.alive.value == before)
     }
+
+    /// A model whose table carries every kind of bound, and a nested model and an array of them.
+    struct Bounded: QueueInput, WireModel {
+        let steps: Int?
+        let seed: Int64?
+        let strength: Double?
+        let prompt: String?
+        let tags: [String]?
+        let size: Size?
+        let sizes: [Size]?
+
+        static var wireFields: [WireField<Self>] {
+            [
+                .optional("steps", \.steps, [.minimum(1), .maximum(12)]),
+                .optional("seed", \.seed, [.exclusiveMinimum(0)]),
+                .optional("strength", \.strength, [.minimum(0), .exclusiveMaximum(1)]),
+                .optional("prompt", \.prompt, [.minLength(2), .maxLength(5), .pattern("^[a-z]+$")]),
+                .optional("tags", \.tags, [.minItems(1), .maxItems(2)]),
+                .optional("size", \.size),
+                .optional("sizes", \.sizes),
+            ]
+        }
+    }
+
+    /// `Size` with bounds on its fields, for the nested paths.
+    struct CheckedSize: WireModel {
+        let width: Int
+
+        static var wireFields: [WireField<Self>] { [.required("width", \.width, [.exclusiveMinimum(0), .maximum(100)])] }
+    }
+
+    struct Holding: QueueInput, WireModel {
+        let size: CheckedSize
+        let sizes: [CheckedSize]?
+
+        static var wireFields: [WireField<Self>] { [.required("size", \.size), .optional("sizes", \.sizes)] }
+    }
+
+    @Test("validation from the table: each kind of bound, nil passes, NaN breaks, issues in field order")
+    func validation() throws {
+        let empty = Bounded(steps: nil, seed: nil, strength: nil, prompt: nil, tags: nil, size: nil, sizes: nil)
+        #expect(empty.validate().isEmpty)
+        let good = Bounded(steps: 12, seed: 1, strength: 0, prompt: "ab", tags: ["a"], size: nil, sizes: nil)
+        #expect(good.validate().isEmpty)
+        let bad = Bounded(steps: 13, seed: 0, strength: 1, prompt: "ABCDEFé", tags: [], size: nil, sizes: nil)
+        #expect(bad.validate().map(\.description) == [
+            "steps must be at most 12 (found 13)",
+            "seed must be greater than 0 (found 0)",
+            "strength must be less than 1 (found 1.0)",
+            "prompt must have at most 5 characters (found 7 characters)",
+            "prompt must match the pattern ^[a-z]+$ (found \"ABCDEFé\")",
+            "tags must have at least 1 items (found 0 items)",
+        ])
+        let nan = Bounded(steps: 0, seed: nil, strength: .nan, prompt: "a", tags: ["a", "b", "c"], size: nil, sizes: nil)
+        #expect(nan.validate().map(\.description) == [
+            "steps must be at least 1 (found 0)",
+            "strength must be at least 0 (found nan)",
+            "strength must be less than 1 (found nan)",
+            "prompt must have at least 2 characters (found 1 characters)",
+            "tags must have at most 2 items (found 3 items)",
+        ])
+    }
+
+    @Test("nested models and arrays of them are validated with their paths")
+    func nestedValidation() throws {
+        let holding = Holding(size: CheckedSize(width: 0), sizes: [CheckedSize(width: 5), CheckedSize(width: 101)])
+        #expect(holding.validate().map(\.dottedPath) == ["size.width", "sizes[1].width"])
+        #expect(holding.validate(at: ["body"]).first?.path == ["body", "size", "width"])
+        #expect(Holding(size: CheckedSize(width: 1), sizes: nil).validate().isEmpty)
+    }
 }

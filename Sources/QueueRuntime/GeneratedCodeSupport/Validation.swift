@@ -57,83 +57,57 @@ private func format(_ value: Double) -> String {
     return String(value)
 }
 
-/// Collects the issues of one generated `validate(at:)`; generated code calls it one line a field.
-public struct Validator: Sendable {
-    /// The issues found so far.
-    public private(set) var issues: [ValidationIssue] = []
-    private let path: [String]
-
-    /// Starts collecting for a value at `path`.
-    public init(_ path: [String]) {
-        self.path = path
+/// Whether a value keeps one bound of its schema; what `WireModel.validate(at:)` asks of each field.
+enum Bounds {
+    /// What `value` was found to be when it breaks `constraint` (`13`, `a string of 0 characters`
+    /// is written `0 characters`); `nil` when it keeps it, or when the bound is not about values of
+    /// its kind (a length on a number).
+    static func broken(_ constraint: ValidationIssue.Constraint, by value: any QueueModel) -> String? {
+        switch constraint {
+        case .minimum(let bound): return number(value).flatMap { $0.value >= bound ? nil : $0.text }
+        case .exclusiveMinimum(let bound): return number(value).flatMap { $0.value > bound ? nil : $0.text }
+        case .maximum(let bound): return number(value).flatMap { $0.value <= bound ? nil : $0.text }
+        case .exclusiveMaximum(let bound): return number(value).flatMap { $0.value < bound ? nil : $0.text }
+        case .minLength(let bound):
+            // Characters as JSON Schema counts them: Unicode scalars.
+            guard let count = (value as? String)?.unicodeScalars.count else { return nil }
+            return count < bound ? "\(count) characters" : nil
+        case .maxLength(let bound):
+            guard let count = (value as? String)?.unicodeScalars.count else { return nil }
+            return count > bound ? "\(count) characters" : nil
+        case .pattern(let pattern):
+            guard let text = value as? String else { return nil }
+            return matches(text, pattern) ? nil : quoted(text)
+        case .minItems(let bound):
+            guard let count = items(value) else { return nil }
+            return count < bound ? "\(count) items" : nil
+        case .maxItems(let bound):
+            guard let count = items(value) else { return nil }
+            return count > bound ? "\(count) items" : nil
+        }
     }
 
-    /// Checks a number against its bounds; `nil` (not set) always passes.
-    public mutating func number<Value: BinaryInteger>(
-        _ value: Value?, _ key: String,
-        minimum: Double? = nil, exclusiveMinimum: Double? = nil,
-        maximum: Double? = nil, exclusiveMaximum: Double? = nil
-    ) {
-        guard let value else { return }
-        check(Double(value), String(value), key, minimum, exclusiveMinimum, maximum, exclusiveMaximum)
+    /// A number's value, and its text as the issue shows it (`13`, `2.5`); `nil` for other values.
+    /// A comparison with NaN fails, so NaN breaks every bound.
+    private static func number(_ value: any QueueModel) -> (value: Double, text: String)? {
+        if let integer = value as? any BinaryInteger { return (Double(integer), "\(integer)") }
+        if let real = value as? Double { return (real, String(real)) }
+        return nil
     }
 
-    /// Checks a number against its bounds; `nil` (not set) always passes.
-    public mutating func number<Value: BinaryFloatingPoint & LosslessStringConvertible>(
-        _ value: Value?, _ key: String,
-        minimum: Double? = nil, exclusiveMinimum: Double? = nil,
-        maximum: Double? = nil, exclusiveMaximum: Double? = nil
-    ) {
-        guard let value else { return }
-        check(Double(value), String(value), key, minimum, exclusiveMinimum, maximum, exclusiveMaximum)
+    private static func items(_ value: any QueueModel) -> Int? {
+        guard !(value is String) else { return nil }
+        return (value as? any Collection)?.count
     }
 
-    private mutating func check(
-        _ value: Double, _ found: String, _ key: String,
-        _ minimum: Double?, _ exclusiveMinimum: Double?, _ maximum: Double?, _ exclusiveMaximum: Double?
-    ) {
-        if let minimum, !(value >= minimum) { add(key, .minimum(minimum), found) }
-        if let exclusiveMinimum, !(value > exclusiveMinimum) { add(key, .exclusiveMinimum(exclusiveMinimum), found) }
-        if let maximum, !(value <= maximum) { add(key, .maximum(maximum), found) }
-        if let exclusiveMaximum, !(value < exclusiveMaximum) { add(key, .exclusiveMaximum(exclusiveMaximum), found) }
-    }
-
-    /// Checks a string's length (in characters, as JSON Schema counts them) and pattern.
-    public mutating func string(
-        _ value: String?, _ key: String, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil
-    ) {
-        guard let value else { return }
-        let count = value.unicodeScalars.count
-        if let minLength, count < minLength { add(key, .minLength(minLength), "\(count) characters") }
-        if let maxLength, count > maxLength { add(key, .maxLength(maxLength), "\(count) characters") }
-        if let pattern, !matches(value, pattern) { add(key, .pattern(pattern), quoted(value)) }
-    }
-
-    /// Checks an array's item count.
-    public mutating func count<Element>(_ value: [Element]?, _ key: String, minItems: Int? = nil, maxItems: Int? = nil) {
-        guard let value else { return }
-        if let minItems, value.count < minItems { add(key, .minItems(minItems), "\(value.count) items") }
-        if let maxItems, value.count > maxItems { add(key, .maxItems(maxItems), "\(value.count) items") }
-    }
-
-    /// Checks a nested model (an object, a union, an array or map of them).
-    public mutating func nested<Value: QueueModel>(_ value: Value?, _ key: String) {
-        guard let value else { return }
-        issues += value.validate(at: path + [key])
-    }
-
-    private mutating func add(_ key: String, _ constraint: ValidationIssue.Constraint, _ found: String) {
-        issues.append(ValidationIssue(path: path + [key], constraint: constraint, found: found))
-    }
-
-    private func matches(_ value: String, _ pattern: String) -> Bool {
+    private static func matches(_ value: String, _ pattern: String) -> Bool {
         // JSON Schema patterns are unanchored ECMA-262 expressions; a pattern this platform cannot
         // compile is left for the service to judge rather than rejecting every input.
         guard let regex = try? Regex(pattern) else { return true }
         return value.contains(regex)
     }
 
-    private func quoted(_ value: String) -> String {
+    private static func quoted(_ value: String) -> String {
         let short = value.count > 40 ? String(value.prefix(40)) + "…" : value
         return "\"\(short)\""
     }

@@ -1,14 +1,16 @@
-/// A generated struct whose JSON form, decoding and equality come from one table of its fields.
+/// A generated struct whose JSON form, decoding, equality and validation come from one table of
+/// its fields.
 ///
-/// Generated structs declare `wireFields` (each stored property's wire name and key path, in
-/// declaration order) instead of an `init(from:)`, an `encode(to:)` and an `==` of their own.
-/// Those three, written out per model, were most of the code the compiler had to lower for a
-/// generated module: a call, an error branch and a copy for every field of every model, three
-/// times over. A table is mostly constant data (the key paths are patterns the compiler emits as
-/// data), and the one implementation here walks it. The behaviour is that of the code it replaces:
-/// required fields must be present and not `null`; optional ones read as `nil` when missing or
-/// `null` and are left out when `nil`; errors are `DecodingError`s with the coding path a
-/// synthesized `Decodable` gives.
+/// Generated structs declare `wireFields` (each stored property's wire name, key path and bounds,
+/// in declaration order) instead of an `init(from:)`, an `encode(to:)`, an `==` and a
+/// `validate(at:)` of their own. Those, written out per model, were most of the code the compiler
+/// had to lower for a generated module: a call, an error branch and a copy for every field of every
+/// model, several times over. A table is mostly constant data (the key paths are patterns the
+/// compiler emits as data), and the one implementation here walks it. The behaviour is that of
+/// the code it replaces: required fields must be present and not `null`; optional ones read as
+/// `nil` when missing or `null` and are left out when `nil`; errors are `DecodingError`s with the
+/// coding path a synthesized `Decodable` gives; `validate(at:)` reports each field's broken bounds,
+/// then its value's own issues, field by field.
 public protocol WireModel: QueueModel {
     /// Every stored property of the type, in declaration order, with its name on the wire.
     ///
@@ -33,6 +35,12 @@ extension WireModel {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         Self.wireFields.allSatisfy { WireTable.equal(field: $0, $0.valueType, lhs, rhs) }
     }
+
+    /// Every bound a field breaks (`nil` fields pass), and every issue of the fields' own values
+    /// (nested models, arrays and maps of them), with paths in wire names below `path`.
+    public func validate(at path: [String]) -> [ValidationIssue] {
+        Self.wireFields.flatMap { WireTable.issues(field: $0, $0.valueType, of: self, at: path) }
+    }
 }
 
 /// One stored property of a generated struct: `.required("image_url", \.imageURL)`.
@@ -44,18 +52,25 @@ public struct WireField<Model>: @unchecked Sendable {
     public let name: StaticString
     /// Whether the field may be missing (or `null`) on the wire; its Swift type is then `Value?`.
     public let isOptional: Bool
+    /// The schema's bounds on the value: `.minimum`…`.exclusiveMaximum` on a number, `.minLength`,
+    /// `.maxLength` and `.pattern` on a string, `.minItems` and `.maxItems` on an array.
+    public let checks: [ValidationIssue.Constraint]
     let keyPath: PartialKeyPath<Model>
     /// The field's type, `Value` of `Value?` for an optional field.
     let valueType: any QueueModel.Type
 
     /// A field that is always present: missing or `null` fails decoding.
-    public static func required<Value: QueueModel>(_ name: StaticString, _ keyPath: KeyPath<Model, Value>) -> Self {
-        Self(name: name, isOptional: false, keyPath: keyPath, valueType: Value.self)
+    public static func required<Value: QueueModel>(
+        _ name: StaticString, _ keyPath: KeyPath<Model, Value>, _ checks: [ValidationIssue.Constraint] = []
+    ) -> Self {
+        Self(name: name, isOptional: false, checks: checks, keyPath: keyPath, valueType: Value.self)
     }
 
     /// A field that may be left out: missing and `null` read as `nil`, and `nil` is not written.
-    public static func optional<Value: QueueModel>(_ name: StaticString, _ keyPath: KeyPath<Model, Value?>) -> Self {
-        Self(name: name, isOptional: true, keyPath: keyPath, valueType: Value.self)
+    public static func optional<Value: QueueModel>(
+        _ name: StaticString, _ keyPath: KeyPath<Model, Value?>, _ checks: [ValidationIssue.Constraint] = []
+    ) -> Self {
+        Self(name: name, isOptional: true, checks: checks, keyPath: keyPath, valueType: Value.self)
     }
 
     var key: WireKey { WireKey(name.description) }
@@ -121,6 +136,24 @@ enum WireTable {
         } else {
             try container.encode(model[keyPath: field.keyPath as! KeyPath<Model, Value>], forKey: field.key)
         }
+    }
+
+    static func issues<Model, Value: QueueModel>(
+        field: WireField<Model>, _ type: Value.Type, of model: Model, at path: [String]
+    ) -> [ValidationIssue] {
+        let value: Value?
+        if field.isOptional {
+            value = model[keyPath: field.keyPath as! KeyPath<Model, Value?>]
+        } else {
+            value = model[keyPath: field.keyPath as! KeyPath<Model, Value>]
+        }
+        guard let value else { return [] }
+        let fieldPath = path + [field.name.description]
+        var issues = field.checks.compactMap { constraint in
+            Bounds.broken(constraint, by: value).map { ValidationIssue(path: fieldPath, constraint: constraint, found: $0) }
+        }
+        issues += value.validate(at: fieldPath)
+        return issues
     }
 
     static func equal<Model, Value: QueueModel>(field: WireField<Model>, _ type: Value.Type, _ lhs: Model, _ rhs: Model) -> Bool {
