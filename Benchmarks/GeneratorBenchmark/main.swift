@@ -51,7 +51,9 @@ func largeDocument(megabytes: Int) -> [UInt8] {
 }
 
 /// `count` fal-style endpoints in one document: each its own input and output (the shape of
-/// fal-ai/flux/schnell), sharing ImageSize and Image, with the four queue routes each.
+/// fal-ai/flux/schnell), sharing ImageSize and Image, with the four queue routes each. The
+/// prompt fields' descriptions name the model, as real endpoints' documents differ: otherwise
+/// every input would be identical to the first, and queuegen would declare one and alias the rest.
 func syntheticDocument(endpoints count: Int) -> String {
     var paths: [String] = []
     var schemas: [String] = []
@@ -67,7 +69,7 @@ func syntheticDocument(endpoints count: Int) -> String {
             """#)
         schemas.append(#"""
             "\#(input)": {"title": "TextToImageInput", "type": "object", "required": ["prompt"], "x-fal-order-properties": ["prompt", "num_inference_steps", "image_size", "seed", "guidance_scale", "sync_mode", "num_images", "enable_safety_checker", "output_format", "acceleration"], "properties": {
-              "prompt": {"title": "Prompt", "type": "string", "description": "The prompt to generate an image from.", "examples": ["a tiger"]},
+              "prompt": {"title": "Prompt", "type": "string", "description": "The prompt to generate an image from with model \#(index).", "examples": ["a tiger"]},
               "num_inference_steps": {"title": "Num Inference Steps", "type": "integer", "minimum": 1, "maximum": 12, "default": 4, "description": "The number of inference steps to perform."},
               "image_size": {"title": "Image Size", "anyOf": [{"$ref": "#/components/schemas/ImageSize"}, {"type": "string", "enum": ["square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"]}], "default": "landscape_4_3", "description": "The size of the generated image."},
               "seed": {"title": "Seed", "anyOf": [{"type": "integer"}, {"type": "null"}], "description": "The same seed and the same prompt given to the same version of the model will output the same image every time."},
@@ -82,7 +84,7 @@ func syntheticDocument(endpoints count: Int) -> String {
               "timings": {"title": "Timings", "type": "object", "additionalProperties": {"type": "number"}},
               "seed": {"title": "Seed", "type": "integer", "description": "Seed of the generated Image."},
               "has_nsfw_concepts": {"title": "Has Nsfw Concepts", "type": "array", "items": {"type": "boolean"}, "description": "Whether the generated images contain NSFW concepts."},
-              "prompt": {"title": "Prompt", "type": "string", "description": "The prompt used for generating the image."}}}
+              "prompt": {"title": "Prompt", "type": "string", "description": "The prompt model \#(index) used for generating the image."}}}
             """#)
     }
     return #"""
