@@ -585,13 +585,15 @@ enum DeclarationFacts {
 enum SharedDeclarations {
     static func share(_ namespaces: [Namespace]) -> [Namespace] {
         guard namespaces.count > 1 else { return namespaces }
-        // The key of a declaration: the whole set it reaches, with namespaces set aside.
-        var hosts: [[Declaration]: String] = [:]
-        var keys: [[TypeName: [Declaration]]] = []
+        // The key of a declaration: the whole set it reaches, with namespaces set aside. Each
+        // declaration is moved out of its namespace and hashed once, however many keys hold it.
+        var hosts: [[Detached]: String] = [:]
+        var keys: [[TypeName: [Detached]]] = []
         for namespace in namespaces {
             var byName: [TypeName: Declaration] = [:]
             for declaration in namespace.declarations { byName[declaration.name] = declaration }
-            var namespaceKeys: [TypeName: [Declaration]] = [:]
+            let detached = byName.mapValues { Detached($0.mapNames { $0.moved(to: "") }) }
+            var namespaceKeys: [TypeName: [Detached]] = [:]
             for declaration in namespace.declarations {
                 var reached: Set<TypeName> = [declaration.name]
                 var pending = [declaration]
@@ -601,7 +603,7 @@ enum SharedDeclarations {
                         if reached.insert(top).inserted, let found = byName[top] { pending.append(found) }
                     }
                 }
-                let key = reached.sorted().compactMap { byName[$0]?.mapNames { $0.moved(to: "") } }
+                let key = reached.sorted().compactMap { detached[$0] }
                 namespaceKeys[declaration.name] = key
                 if hosts[key] == nil { hosts[key] = namespace.name }  // namespaces come sorted by name
             }
@@ -626,6 +628,21 @@ enum SharedDeclarations {
             result[index].aliases = aliases
         }
         return result
+    }
+
+    /// A declaration with its namespace set aside, and its hash computed once: keys share them.
+    struct Detached: Hashable {
+        let declaration: Declaration
+        let hash: Int
+
+        init(_ declaration: Declaration) {
+            self.declaration = declaration
+            self.hash = declaration.hashValue
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.declaration == rhs.declaration }
     }
 }
 
