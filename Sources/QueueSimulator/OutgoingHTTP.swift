@@ -13,8 +13,11 @@ import FoundationNetworking
 /// the request, waits on the same lock to resume the task. It showed as a test run hung for good
 /// in `QueueSimulator.stop()`, which cancels the job tasks. Here the completion-handler API is
 /// bridged by hand and a cancellation is passed on from another queue, so nothing waits on the
-/// session's queue while holding the lock. A request is also bounded in time: the simulator
-/// never waits on a peer for longer than `timeout`.
+/// session's queue while holding the lock. A request is also bounded in time: 30 s without a byte
+/// from the peer, 60 s for the whole exchange, so the simulator never waits on a peer for good.
+///
+/// Not AsyncHTTPClient, which the package has: on Apple platforms the simulator would then build
+/// it, BoringSSL included, for requests that only ever go to loopback.
 enum OutgoingHTTP {
     private static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
@@ -24,10 +27,10 @@ enum OutgoingHTTP {
     }()
 
     /// Sends `request` and returns the body and the HTTP response; throws on a transport error,
-    /// on cancellation, and when the whole exchange takes longer than `timeout`.
-    static func send(_ request: URLRequest, timeout: TimeInterval = 60) async throws -> (Data, HTTPURLResponse) {
+    /// on cancellation, and when the peer stops answering (see the bounds above).
+    static func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
         var request = request
-        request.timeoutInterval = min(request.timeoutInterval, timeout)
+        request.timeoutInterval = min(request.timeoutInterval, session.configuration.timeoutIntervalForRequest)
         let exchange = Exchange()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, HTTPURLResponse), any Error>) in
