@@ -187,6 +187,15 @@ let package = Package(
             path: "Tests/HygieneClient",
             swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]
         ),
+        // The seed endpoint generated again and built without reflection metadata (Xcode's "Reflection
+        // Metadata Level: None", which apps use to shrink): equality and coding must not need it.
+        .target(
+            name: "NoReflectionClient",
+            dependencies: ["QueueRuntime"],
+            path: "Tests/NoReflectionClient",
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-reflection-metadata", "-warnings-as-errors"])]
+        ),
+        .testTarget(name: "NoReflectionTests", dependencies: ["NoReflectionClient", "QueueRuntime"]),
         // Declares `Image`, `Color` and `Text` at the top level, as SwiftUI does, for a test that
         // imports it beside two generated modules.
         .target(name: "StandInUI", path: "Tests/StandInUI"),

@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Hunyuan3DV31Part.Input, Output == Hunyuan3DV31Part.Output {
     /// `fal-ai/hunyuan-3d/v3.1/part`.
@@ -35,7 +35,7 @@ extension QueueEndpoint where Input == Hunyuan3DV31Part.Input, Output == Hunyuan
 /// The types of `fal-ai/hunyuan-3d/v3.1/part`.
 public enum Hunyuan3DV31Part {
     /// The input of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of FBX file to split into parts. ONLY FBX format supported. Max size: 100MB, face count ≤30,000. Recommended: AIGC-generated models.
         public let inputFileURL: FileInput
 
@@ -43,15 +43,18 @@ public enum Hunyuan3DV31Part {
             self.inputFileURL = inputFileURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_file_url", \.inputFileURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(inputFileURL: wire.value("input_file_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_file_url", self.inputFileURL)
         }
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/part`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of generated part files in FBX format
         public let resultFiles: [File]
 
@@ -59,14 +62,17 @@ public enum Hunyuan3DV31Part {
             self.resultFiles = resultFiles
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("result_files", \.resultFiles),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(resultFiles: wire.value("result_files"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("result_files", self.resultFiles)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -83,13 +89,21 @@ public enum Hunyuan3DV31Part {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -105,7 +119,7 @@ public enum Hunyuan3DV31ProImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB, formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public let inputImageURL: FileInput
         /// Optional back/rear view image URL (JPG/PNG recommended).
@@ -161,20 +175,35 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.faceCount = faceCount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .optional("back_image_url", \.backImageURL),
-                .optional("left_image_url", \.leftImageURL),
-                .optional("right_image_url", \.rightImageURL),
-                .optional("top_image_url", \.topImageURL),
-                .optional("bottom_image_url", \.bottomImageURL),
-                .optional("left_front_image_url", \.leftFrontImageURL),
-                .optional("right_front_image_url", \.rightFrontImageURL),
-                .optional("generate_type", \.generateType),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                backImageURL: wire.stringIfPresent("back_image_url"),
+                leftImageURL: wire.stringIfPresent("left_image_url"),
+                rightImageURL: wire.stringIfPresent("right_image_url"),
+                topImageURL: wire.stringIfPresent("top_image_url"),
+                bottomImageURL: wire.stringIfPresent("bottom_image_url"),
+                leftFrontImageURL: wire.stringIfPresent("left_front_image_url"),
+                rightFrontImageURL: wire.stringIfPresent("right_front_image_url"),
+                generateType: wire.valueIfPresent("generate_type"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                faceCount: wire.intIfPresent("face_count")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.stringIfPresent("back_image_url", self.backImageURL)
+            wire.stringIfPresent("left_image_url", self.leftImageURL)
+            wire.stringIfPresent("right_image_url", self.rightImageURL)
+            wire.stringIfPresent("top_image_url", self.topImageURL)
+            wire.stringIfPresent("bottom_image_url", self.bottomImageURL)
+            wire.stringIfPresent("left_front_image_url", self.leftFrontImageURL)
+            wire.stringIfPresent("right_front_image_url", self.rightFrontImageURL)
+            wire.valueIfPresent("generate_type", self.generateType)
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.intIfPresent("face_count", self.faceCount, [.minimum(40000), .maximum(1500000)])
         }
 
         /// The values the service uses for fields left unset.
@@ -198,7 +227,7 @@ public enum Hunyuan3DV31ProImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/pro/image-to-3d`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
@@ -215,17 +244,25 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-                .optional("thumbnail", \.thumbnail),
-                .required("model_urls", \.modelURLs),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelGlb: wire.value("model_glb"),
+                thumbnail: wire.valueIfPresent("thumbnail"),
+                modelURLs: wire.value("model_urls"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
+            wire.valueIfPresent("thumbnail", self.thumbnail)
+            wire.value("model_urls", self.modelURLs)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
-    public struct ModelURLs: WireModel {
+    public struct ModelURLs: _WireModel {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -255,15 +292,25 @@ public enum Hunyuan3DV31ProImageTo3D {
             self.usdz = usdz
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("glb", \.glb),
-                .optional("fbx", \.fbx),
-                .optional("obj", \.obj),
-                .optional("mtl", \.mtl),
-                .optional("texture", \.texture),
-                .optional("usdz", \.usdz),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                glb: wire.valueIfPresent("glb"),
+                fbx: wire.valueIfPresent("fbx"),
+                obj: wire.valueIfPresent("obj"),
+                mtl: wire.valueIfPresent("mtl"),
+                texture: wire.valueIfPresent("texture"),
+                usdz: wire.valueIfPresent("usdz")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("glb", self.glb)
+            wire.valueIfPresent("fbx", self.fbx)
+            wire.valueIfPresent("obj", self.obj)
+            wire.valueIfPresent("mtl", self.mtl)
+            wire.valueIfPresent("texture", self.texture)
+            wire.valueIfPresent("usdz", self.usdz)
         }
     }
 }
@@ -283,7 +330,7 @@ public enum Hunyuan3DV31ProTextTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/pro/text-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the 3D content to generate. Max 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -308,13 +355,21 @@ public enum Hunyuan3DV31ProTextTo3D {
             self.faceCount = faceCount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("generate_type", \.generateType),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                generateType: wire.valueIfPresent("generate_type"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                faceCount: wire.intIfPresent("face_count")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1024)])
+            wire.valueIfPresent("generate_type", self.generateType)
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.intIfPresent("face_count", self.faceCount, [.minimum(40000), .maximum(1500000)])
         }
 
         /// The values the service uses for fields left unset.
@@ -338,7 +393,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Front view image URL. Resolution: 128-5000px, max 8MB (recommended ≤6MB for base64 encoding), formats: JPG/PNG/WEBP. Tips: simple background, single object, object >50% of frame.
         public let inputImageURL: FileInput
         /// Enable PBR material generation (metallic, roughness, normal textures). Does not take effect when enable_geometry is True.
@@ -356,12 +411,19 @@ public enum Hunyuan3DV31RapidImageTo3D {
             self.enableGeometry = enableGeometry
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("enable_geometry", \.enableGeometry),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                enableGeometry: wire.boolIfPresent("enable_geometry")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.boolIfPresent("enable_geometry", self.enableGeometry)
         }
 
         /// The values the service uses for fields left unset.
@@ -372,7 +434,7 @@ public enum Hunyuan3DV31RapidImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D model file. Contains GLB if available, otherwise OBJ.
         public let modelGlb: File?
         /// MTL material file for the OBJ model.
@@ -398,14 +460,23 @@ public enum Hunyuan3DV31RapidImageTo3D {
             self.modelURLs = modelURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model_glb", \.modelGlb),
-                .optional("material_mtl", \.materialMtl),
-                .optional("texture", \.texture),
-                .optional("thumbnail", \.thumbnail),
-                .required("model_urls", \.modelURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelGlb: wire.valueIfPresent("model_glb"),
+                materialMtl: wire.valueIfPresent("material_mtl"),
+                texture: wire.valueIfPresent("texture"),
+                thumbnail: wire.valueIfPresent("thumbnail"),
+                modelURLs: wire.value("model_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model_glb", self.modelGlb)
+            wire.valueIfPresent("material_mtl", self.materialMtl)
+            wire.valueIfPresent("texture", self.texture)
+            wire.valueIfPresent("thumbnail", self.thumbnail)
+            wire.value("model_urls", self.modelURLs)
         }
     }
 }
@@ -422,7 +493,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the 3D content to generate. Max 200 UTF-8 characters.
         ///
         /// At most 200 characters.
@@ -442,12 +513,19 @@ public enum Hunyuan3DV31RapidTextTo3D {
             self.enableGeometry = enableGeometry
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(200)]),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("enable_geometry", \.enableGeometry),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                enableGeometry: wire.boolIfPresent("enable_geometry")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(200)])
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.boolIfPresent("enable_geometry", self.enableGeometry)
         }
 
         /// The values the service uses for fields left unset.
@@ -458,7 +536,7 @@ public enum Hunyuan3DV31RapidTextTo3D {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/rapid/text-to-3d`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D model in OBJ format.
         public let modelObj: File?
         /// MTL material file for the OBJ model.
@@ -484,14 +562,23 @@ public enum Hunyuan3DV31RapidTextTo3D {
             self.modelURLs = modelURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model_obj", \.modelObj),
-                .optional("material_mtl", \.materialMtl),
-                .optional("texture", \.texture),
-                .optional("thumbnail", \.thumbnail),
-                .required("model_urls", \.modelURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelObj: wire.valueIfPresent("model_obj"),
+                materialMtl: wire.valueIfPresent("material_mtl"),
+                texture: wire.valueIfPresent("texture"),
+                thumbnail: wire.valueIfPresent("thumbnail"),
+                modelURLs: wire.value("model_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model_obj", self.modelObj)
+            wire.valueIfPresent("material_mtl", self.materialMtl)
+            wire.valueIfPresent("texture", self.texture)
+            wire.valueIfPresent("thumbnail", self.thumbnail)
+            wire.value("model_urls", self.modelURLs)
         }
     }
 }
@@ -508,7 +595,7 @@ public enum Hunyuan3DV31SmartTopology {
     public typealias ModelURLs = Hunyuan3DV31ProImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of GLB or OBJ file to optimize topology. Max size: 200MB.
         ///
         /// Default: `.url("https://v3b.fal.media/files/b/0a8c09c0/VYDiCTcDGK55qY2-idGbX_model.glb")`.
@@ -538,13 +625,21 @@ public enum Hunyuan3DV31SmartTopology {
             self.faceLevel = faceLevel
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("input_file_url", \.inputFileURL),
-                .optional("input_file_type", \.inputFileType),
-                .optional("polygon_type", \.polygonType),
-                .optional("face_level", \.faceLevel),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputFileURL: wire.valueIfPresent("input_file_url"),
+                inputFileType: wire.valueIfPresent("input_file_type"),
+                polygonType: wire.valueIfPresent("polygon_type"),
+                faceLevel: wire.valueIfPresent("face_level")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("input_file_url", self.inputFileURL)
+            wire.valueIfPresent("input_file_type", self.inputFileType)
+            wire.valueIfPresent("polygon_type", self.polygonType)
+            wire.valueIfPresent("face_level", self.faceLevel)
         }
 
         /// The values the service uses for fields left unset.
@@ -594,7 +689,7 @@ public enum Hunyuan3DV31SmartTopology {
     }
 
     /// The output of `fal-ai/hunyuan-3d/v3.1/smart-topology`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Processed 3D model with optimized topology (primary file).
         public let modelGlb: File
         /// URLs for different 3D model formats
@@ -605,11 +700,14 @@ public enum Hunyuan3DV31SmartTopology {
             self.modelURLs = modelURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-                .required("model_urls", \.modelURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelGlb: wire.value("model_glb"), modelURLs: wire.value("model_urls"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
+            wire.value("model_urls", self.modelURLs)
         }
     }
 }
@@ -625,7 +723,7 @@ public enum Hunyuan3dV2 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to use while generating the 3D model.
         public let inputImageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -664,15 +762,25 @@ public enum Hunyuan3dV2 {
             self.texturedMesh = texturedMesh
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("octree_resolution", \.octreeResolution, [.minimum(1), .maximum(1024)]),
-                .optional("textured_mesh", \.texturedMesh),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                octreeResolution: wire.intIfPresent("octree_resolution"),
+                texturedMesh: wire.boolIfPresent("textured_mesh")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("octree_resolution", self.octreeResolution, [.minimum(1), .maximum(1024)])
+            wire.boolIfPresent("textured_mesh", self.texturedMesh)
         }
 
         /// The values the service uses for fields left unset.
@@ -685,7 +793,7 @@ public enum Hunyuan3dV2 {
     }
 
     /// The output of `fal-ai/hunyuan3d/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -696,11 +804,14 @@ public enum Hunyuan3dV2 {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelMesh: wire.value("model_mesh"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -748,7 +859,7 @@ public enum Hunyuan3dV2MultiView {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d/v2/multi-view`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to use while generating the 3D model.
         public let frontImageURL: FileInput
         /// URL of image to use while generating the 3D model.
@@ -795,17 +906,29 @@ public enum Hunyuan3dV2MultiView {
             self.texturedMesh = texturedMesh
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("front_image_url", \.frontImageURL),
-                .required("back_image_url", \.backImageURL),
-                .required("left_image_url", \.leftImageURL),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("octree_resolution", \.octreeResolution, [.minimum(1), .maximum(1024)]),
-                .optional("textured_mesh", \.texturedMesh),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frontImageURL: wire.value("front_image_url"),
+                backImageURL: wire.value("back_image_url"),
+                leftImageURL: wire.value("left_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                octreeResolution: wire.intIfPresent("octree_resolution"),
+                texturedMesh: wire.boolIfPresent("textured_mesh")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("front_image_url", self.frontImageURL)
+            wire.value("back_image_url", self.backImageURL)
+            wire.value("left_image_url", self.leftImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("octree_resolution", self.octreeResolution, [.minimum(1), .maximum(1024)])
+            wire.boolIfPresent("textured_mesh", self.texturedMesh)
         }
 
         /// The values the service uses for fields left unset.
@@ -860,7 +983,7 @@ public enum Hunyuan3dV3ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to use while generating the 3D model.
         public let inputImageURL: FileInput
         /// Optional back view image URL for better 3D reconstruction.
@@ -906,17 +1029,29 @@ public enum Hunyuan3dV3ImageTo3D {
             self.polygonType = polygonType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .optional("back_image_url", \.backImageURL),
-                .optional("left_image_url", \.leftImageURL),
-                .optional("right_image_url", \.rightImageURL),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
-                .optional("generate_type", \.generateType),
-                .optional("polygon_type", \.polygonType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                backImageURL: wire.stringIfPresent("back_image_url"),
+                leftImageURL: wire.stringIfPresent("left_image_url"),
+                rightImageURL: wire.stringIfPresent("right_image_url"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                faceCount: wire.intIfPresent("face_count"),
+                generateType: wire.valueIfPresent("generate_type"),
+                polygonType: wire.valueIfPresent("polygon_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.stringIfPresent("back_image_url", self.backImageURL)
+            wire.stringIfPresent("left_image_url", self.leftImageURL)
+            wire.stringIfPresent("right_image_url", self.rightImageURL)
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.intIfPresent("face_count", self.faceCount, [.minimum(40000), .maximum(1500000)])
+            wire.valueIfPresent("generate_type", self.generateType)
+            wire.valueIfPresent("polygon_type", self.polygonType)
         }
 
         /// The values the service uses for fields left unset.
@@ -942,7 +1077,7 @@ public enum Hunyuan3dV3ImageTo3D {
     }
 
     /// The output of `fal-ai/hunyuan3d-v3/image-to-3d`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object in GLB format.
         public let modelGlb: File
         /// Preview thumbnail of the generated model
@@ -959,17 +1094,25 @@ public enum Hunyuan3dV3ImageTo3D {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-                .optional("thumbnail", \.thumbnail),
-                .required("model_urls", \.modelURLs),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelGlb: wire.value("model_glb"),
+                thumbnail: wire.valueIfPresent("thumbnail"),
+                modelURLs: wire.value("model_urls"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
+            wire.valueIfPresent("thumbnail", self.thumbnail)
+            wire.value("model_urls", self.modelURLs)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
-    public struct ModelURLs: WireModel {
+    public struct ModelURLs: _WireModel {
         /// GLB format 3D model
         public let glb: File?
         /// FBX format 3D model
@@ -986,13 +1129,21 @@ public enum Hunyuan3dV3ImageTo3D {
             self.usdz = usdz
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("glb", \.glb),
-                .optional("fbx", \.fbx),
-                .optional("obj", \.obj),
-                .optional("usdz", \.usdz),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                glb: wire.valueIfPresent("glb"),
+                fbx: wire.valueIfPresent("fbx"),
+                obj: wire.valueIfPresent("obj"),
+                usdz: wire.valueIfPresent("usdz")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("glb", self.glb)
+            wire.valueIfPresent("fbx", self.fbx)
+            wire.valueIfPresent("obj", self.obj)
+            wire.valueIfPresent("usdz", self.usdz)
         }
     }
 }
@@ -1011,7 +1162,7 @@ public enum Hunyuan3dV3SketchTo3D {
     public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/sketch-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of sketch or line art image to transform into a 3D model. Image resolution must be between 128x128 and 5000x5000 pixels.
         public let inputImageURL: FileInput
         /// Text prompt describing the 3D content attributes such as color, category, and material.
@@ -1034,13 +1185,21 @@ public enum Hunyuan3dV3SketchTo3D {
             self.faceCount = faceCount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .required("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                prompt: wire.string("prompt"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                faceCount: wire.intIfPresent("face_count")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.string("prompt", self.prompt, [.maxLength(1024)])
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.intIfPresent("face_count", self.faceCount, [.minimum(40000), .maximum(1500000)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1067,7 +1226,7 @@ public enum Hunyuan3dV3TextTo3D {
     public typealias ModelURLs = Hunyuan3dV3ImageTo3D.ModelURLs
 
     /// The input of `fal-ai/hunyuan3d-v3/text-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the 3D content to generate. Supports up to 1024 UTF-8 characters.
         ///
         /// At most 1024 characters.
@@ -1103,14 +1262,23 @@ public enum Hunyuan3dV3TextTo3D {
             self.polygonType = polygonType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("enable_pbr", \.enablePbr),
-                .optional("face_count", \.faceCount, [.minimum(40000), .maximum(1500000)]),
-                .optional("generate_type", \.generateType),
-                .optional("polygon_type", \.polygonType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                enablePbr: wire.boolIfPresent("enable_pbr"),
+                faceCount: wire.intIfPresent("face_count"),
+                generateType: wire.valueIfPresent("generate_type"),
+                polygonType: wire.valueIfPresent("polygon_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1024)])
+            wire.boolIfPresent("enable_pbr", self.enablePbr)
+            wire.intIfPresent("face_count", self.faceCount, [.minimum(40000), .maximum(1500000)])
+            wire.valueIfPresent("generate_type", self.generateType)
+            wire.valueIfPresent("polygon_type", self.polygonType)
         }
 
         /// The values the service uses for fields left unset.
@@ -1134,7 +1302,7 @@ public enum HunyuanMotion {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-motion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the motion to generate.
         public let prompt: String
         /// Random seed for reproducible generation.
@@ -1166,14 +1334,23 @@ public enum HunyuanMotion {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration, [.minimum(0.5), .maximum(12)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.doubleIfPresent("duration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("duration", self.duration, [.minimum(0.5), .maximum(12)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1197,7 +1374,7 @@ public enum HunyuanMotion {
     }
 
     /// The output of `fal-ai/hunyuan-motion`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated FBX animation file.
         public let fbxFile: File?
         /// Generated motion data as JSON.
@@ -1211,12 +1388,19 @@ public enum HunyuanMotion {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("fbx_file", \.fbxFile),
-                .optional("motion_json", \.motionJSON),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                fbxFile: wire.valueIfPresent("fbx_file"),
+                motionJSON: wire.valueIfPresent("motion_json"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("fbx_file", self.fbxFile)
+            wire.valueIfPresent("motion_json", self.motionJSON)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1248,7 +1432,7 @@ public enum HunyuanPart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan-part`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the 3D model file (.glb or .obj) to process for segmentation.
         public let modelFileURL: FileInput
         /// X coordinate of the point prompt for segmentation (normalized space -1 to 1).
@@ -1298,17 +1482,29 @@ public enum HunyuanPart {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_file_url", \.modelFileURL),
-                .optional("point_prompt_x", \.pointPromptX, [.minimum(-1), .maximum(1)]),
-                .optional("point_prompt_y", \.pointPromptY, [.minimum(-1), .maximum(1)]),
-                .optional("point_prompt_z", \.pointPromptZ, [.minimum(-1), .maximum(1)]),
-                .optional("point_num", \.pointNum, [.minimum(10000), .maximum(500000)]),
-                .optional("use_normal", \.useNormal),
-                .optional("noise_std", \.noiseStd, [.minimum(0), .maximum(0.02)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelFileURL: wire.value("model_file_url"),
+                pointPromptX: wire.doubleIfPresent("point_prompt_x"),
+                pointPromptY: wire.doubleIfPresent("point_prompt_y"),
+                pointPromptZ: wire.doubleIfPresent("point_prompt_z"),
+                pointNum: wire.intIfPresent("point_num"),
+                useNormal: wire.boolIfPresent("use_normal"),
+                noiseStd: wire.doubleIfPresent("noise_std"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_file_url", self.modelFileURL)
+            wire.doubleIfPresent("point_prompt_x", self.pointPromptX, [.minimum(-1), .maximum(1)])
+            wire.doubleIfPresent("point_prompt_y", self.pointPromptY, [.minimum(-1), .maximum(1)])
+            wire.doubleIfPresent("point_prompt_z", self.pointPromptZ, [.minimum(-1), .maximum(1)])
+            wire.intIfPresent("point_num", self.pointNum, [.minimum(10000), .maximum(500000)])
+            wire.boolIfPresent("use_normal", self.useNormal)
+            wire.doubleIfPresent("noise_std", self.noiseStd, [.minimum(0), .maximum(0.02)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1323,7 +1519,7 @@ public enum HunyuanPart {
     }
 
     /// The output of `fal-ai/hunyuan-part`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Segmented 3D mesh with mask applied.
         public let segmentedMesh: File
         /// Mesh showing segmentation mask 1.
@@ -1357,16 +1553,27 @@ public enum HunyuanPart {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("segmented_mesh", \.segmentedMesh),
-                .required("mask_1_mesh", \.mask1Mesh),
-                .required("mask_2_mesh", \.mask2Mesh),
-                .required("mask_3_mesh", \.mask3Mesh),
-                .required("best_mask_index", \.bestMaskIndex),
-                .required("iou_scores", \.iouScores),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                segmentedMesh: wire.value("segmented_mesh"),
+                mask1Mesh: wire.value("mask_1_mesh"),
+                mask2Mesh: wire.value("mask_2_mesh"),
+                mask3Mesh: wire.value("mask_3_mesh"),
+                bestMaskIndex: wire.int("best_mask_index"),
+                iouScores: wire.value("iou_scores"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("segmented_mesh", self.segmentedMesh)
+            wire.value("mask_1_mesh", self.mask1Mesh)
+            wire.value("mask_2_mesh", self.mask2Mesh)
+            wire.value("mask_3_mesh", self.mask3Mesh)
+            wire.int("best_mask_index", self.bestMaskIndex)
+            wire.value("iou_scores", self.iouScores)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1382,7 +1589,7 @@ public enum HunyuanWorldImageToWorld {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to convert to a world.
         public let imageURL: FileInput
         /// Labels for the first foreground object.
@@ -1404,14 +1611,23 @@ public enum HunyuanWorldImageToWorld {
             self.exportDrc = exportDrc
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("labels_fg1", \.labelsFg1),
-                .required("labels_fg2", \.labelsFg2),
-                .required("classes", \.classes),
-                .optional("export_drc", \.exportDrc),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                labelsFg1: wire.string("labels_fg1"),
+                labelsFg2: wire.string("labels_fg2"),
+                classes: wire.string("classes"),
+                exportDrc: wire.boolIfPresent("export_drc")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("labels_fg1", self.labelsFg1)
+            wire.string("labels_fg2", self.labelsFg2)
+            wire.string("classes", self.classes)
+            wire.boolIfPresent("export_drc", self.exportDrc)
         }
 
         /// The values the service uses for fields left unset.
@@ -1421,7 +1637,7 @@ public enum HunyuanWorldImageToWorld {
     }
 
     /// The output of `fal-ai/hunyuan_world/image-to-world`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated world.
         public let worldFile: File
 
@@ -1429,10 +1645,13 @@ public enum HunyuanWorldImageToWorld {
             self.worldFile = worldFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("world_file", \.worldFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(worldFile: wire.value("world_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("world_file", self.worldFile)
         }
     }
 }
@@ -1448,7 +1667,7 @@ public enum Hyper3dRodin {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/hyper3d/rodin`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A textual prompt to guide model generation. Required for Text-to-3D mode. Optional for Image-to-3D mode.
         ///
         /// At most 1024 characters. Default: `""`.
@@ -1520,21 +1739,37 @@ public enum Hyper3dRodin {
             self.addons = addons
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("input_image_urls", \.inputImageURLs),
-                .optional("condition_mode", \.conditionMode),
-                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
-                .optional("geometry_file_format", \.geometryFileFormat),
-                .optional("material", \.material),
-                .optional("quality", \.quality),
-                .optional("use_hyper", \.useHyper),
-                .optional("tier", \.tier),
-                .optional("TAPose", \.taPose),
-                .optional("bbox_condition", \.bboxCondition),
-                .optional("addons", \.addons),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                conditionMode: wire.valueIfPresent("condition_mode"),
+                seed: wire.intIfPresent("seed"),
+                geometryFileFormat: wire.valueIfPresent("geometry_file_format"),
+                material: wire.valueIfPresent("material"),
+                quality: wire.valueIfPresent("quality"),
+                useHyper: wire.boolIfPresent("use_hyper"),
+                tier: wire.valueIfPresent("tier"),
+                taPose: wire.boolIfPresent("TAPose"),
+                bboxCondition: wire.valueIfPresent("bbox_condition"),
+                addons: wire.stringIfPresent("addons")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(1024)])
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.valueIfPresent("condition_mode", self.conditionMode)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(65535)])
+            wire.valueIfPresent("geometry_file_format", self.geometryFileFormat)
+            wire.valueIfPresent("material", self.material)
+            wire.valueIfPresent("quality", self.quality)
+            wire.boolIfPresent("use_hyper", self.useHyper)
+            wire.valueIfPresent("tier", self.tier)
+            wire.boolIfPresent("TAPose", self.taPose)
+            wire.valueIfPresent("bbox_condition", self.bboxCondition)
+            wire.stringIfPresent("addons", self.addons)
         }
 
         /// The values the service uses for fields left unset.
@@ -1616,7 +1851,7 @@ public enum Hyper3dRodin {
     }
 
     /// The output of `fal-ai/hyper3d/rodin`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Seed value used for generation.
@@ -1630,17 +1865,20 @@ public enum Hyper3dRodin {
             self.textures = textures
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .required("seed", \.seed),
-                .required("textures", \.textures),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelMesh: wire.value("model_mesh"), seed: wire.int64("seed"), textures: wire.value("textures"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.int64("seed", self.seed)
+            wire.value("textures", self.textures)
         }
     }
 
     /// Represents an image file.
-    public struct Image: WireModel {
+    public struct Image: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1670,15 +1908,25 @@ public enum Hyper3dRodin {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
         }
     }
 }
@@ -1696,7 +1944,7 @@ public enum Hyper3dRodinV2 {
     public typealias Image = Hyper3dRodin.Image
 
     /// The input of `fal-ai/hyper3d/rodin/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A textual prompt to guide model generation. Optional for Image-to-3D mode - if empty, AI will generate a prompt based on your images.
         ///
         /// At most 1024 characters. Default: `""`.
@@ -1762,20 +2010,35 @@ public enum Hyper3dRodinV2 {
             self.previewRender = previewRender
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("input_image_urls", \.inputImageURLs),
-                .optional("use_original_alpha", \.useOriginalAlpha),
-                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
-                .optional("geometry_file_format", \.geometryFileFormat),
-                .optional("material", \.material),
-                .optional("quality_mesh_option", \.qualityMeshOption),
-                .optional("TAPose", \.taPose),
-                .optional("bbox_condition", \.bboxCondition),
-                .optional("addons", \.addons),
-                .optional("preview_render", \.previewRender),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                useOriginalAlpha: wire.boolIfPresent("use_original_alpha"),
+                seed: wire.intIfPresent("seed"),
+                geometryFileFormat: wire.valueIfPresent("geometry_file_format"),
+                material: wire.valueIfPresent("material"),
+                qualityMeshOption: wire.valueIfPresent("quality_mesh_option"),
+                taPose: wire.boolIfPresent("TAPose"),
+                bboxCondition: wire.valueIfPresent("bbox_condition"),
+                addons: wire.stringIfPresent("addons"),
+                previewRender: wire.boolIfPresent("preview_render")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(1024)])
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.boolIfPresent("use_original_alpha", self.useOriginalAlpha)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(65535)])
+            wire.valueIfPresent("geometry_file_format", self.geometryFileFormat)
+            wire.valueIfPresent("material", self.material)
+            wire.valueIfPresent("quality_mesh_option", self.qualityMeshOption)
+            wire.boolIfPresent("TAPose", self.taPose)
+            wire.valueIfPresent("bbox_condition", self.bboxCondition)
+            wire.stringIfPresent("addons", self.addons)
+            wire.boolIfPresent("preview_render", self.previewRender)
         }
 
         /// The values the service uses for fields left unset.
@@ -1822,7 +2085,7 @@ public enum Hyper3dRodinV2 {
     }
 
     /// The output of `fal-ai/hyper3d/rodin/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Additional generated 3D object files returned by Hyper3D besides model_mesh.
@@ -1839,13 +2102,21 @@ public enum Hyper3dRodinV2 {
             self.textures = textures
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .optional("model_meshes", \.modelMeshes),
-                .required("seed", \.seed),
-                .required("textures", \.textures),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelMesh: wire.value("model_mesh"),
+                modelMeshes: wire.valueIfPresent("model_meshes"),
+                seed: wire.int64("seed"),
+                textures: wire.value("textures")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.valueIfPresent("model_meshes", self.modelMeshes)
+            wire.int64("seed", self.seed)
+            wire.value("textures", self.textures)
         }
     }
 }

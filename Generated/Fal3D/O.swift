@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Omnipart.Input, Output == Omnipart.Output {
     /// `fal-ai/omnipart`.
@@ -17,7 +17,7 @@ public enum Omnipart {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/omnipart`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to use while generating the 3D model.
         public let inputImageURL: FileInput
         /// Minimum segment size (pixels) for the model.
@@ -52,14 +52,23 @@ public enum Omnipart {
             self.parts = parts
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_image_url", \.inputImageURL),
-                .optional("minimum_segment_size", \.minimumSegmentSize, [.minimum(1), .maximum(10000)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("parts", \.parts),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURL: wire.value("input_image_url"),
+                minimumSegmentSize: wire.intIfPresent("minimum_segment_size"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                parts: wire.stringIfPresent("parts")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("input_image_url", self.inputImageURL)
+            wire.intIfPresent("minimum_segment_size", self.minimumSegmentSize, [.minimum(1), .maximum(10000)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.stringIfPresent("parts", self.parts)
         }
 
         /// The values the service uses for fields left unset.
@@ -72,7 +81,7 @@ public enum Omnipart {
     }
 
     /// The output of `fal-ai/omnipart`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object file.
         public let modelMesh: File
         /// Generated 3D object file.
@@ -89,13 +98,21 @@ public enum Omnipart {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .required("full_model_mesh", \.fullModelMesh),
-                .required("output_zip", \.outputZip),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelMesh: wire.value("model_mesh"),
+                fullModelMesh: wire.value("full_model_mesh"),
+                outputZip: wire.value("output_zip"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.value("full_model_mesh", self.fullModelMesh)
+            wire.value("output_zip", self.outputZip)
+            wire.int64("seed", self.seed)
         }
     }
 }

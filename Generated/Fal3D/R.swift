@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Reconviagen05.Input, Output == Reconviagen05.Output {
     /// `fal-ai/reconviagen-0.5`.
@@ -17,13 +17,13 @@ public enum Reconviagen05 {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/reconviagen-0.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Random seed for reproducibility
         public let seed: Int64?
         /// Output resolution; higher is slower but more detailed
         ///
-        /// One of: 512, 1024, 1536. Default: `1024`.
-        public let resolution: Int?
+        /// One of: 512, 1024, 1536. Default: `.resolution1024`.
+        public let resolution: Resolution?
         /// Sparse structure source. 'mesh' gives best quality, 'direct' is fastest, 'mvtrellis2' uses multi-view TRELLIS.2.
         ///
         /// Default: `.mesh`.
@@ -98,8 +98,8 @@ public enum Reconviagen05 {
         public let decimationTarget: Int?
         /// Resolution of the texture image baked onto the mesh.
         ///
-        /// One of: 1024, 2048, 4096. Default: `2048`.
-        public let textureSize: Int?
+        /// One of: 1024, 2048, 4096. Default: `.textureSize2048`.
+        public let textureSize: TextureSize?
         /// One or more views of the same object. Multiple views yield higher-quality 3D reconstruction.
         ///
         /// At least 1 item, at most 16 items.
@@ -111,7 +111,7 @@ public enum Reconviagen05 {
 
         public init(
             seed: Int64? = nil,
-            resolution: Int? = nil,
+            resolution: Resolution? = nil,
             ssSource: SparseStructureSource? = nil,
             ssGuidanceStrength: Double? = nil,
             ssGuidanceRescale: Double? = nil,
@@ -130,7 +130,7 @@ public enum Reconviagen05 {
             texSlatSamplingSteps: Int? = nil,
             texSlatRescaleT: Double? = nil,
             decimationTarget: Int? = nil,
-            textureSize: Int? = nil,
+            textureSize: TextureSize? = nil,
             imageURLs: [FileInput],
             multiImageStrategy: MultiImageStrategy? = nil
         ) {
@@ -159,37 +159,64 @@ public enum Reconviagen05 {
             self.multiImageStrategy = multiImageStrategy
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("ss_source", \.ssSource),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("ss_guidance_rescale", \.ssGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("ss_rescale_t", \.ssRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("slat_guidance_strength", \.slatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("slat_guidance_rescale", \.slatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("slat_sampling_steps", \.slatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("slat_rescale_t", \.slatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("decimation_target", \.decimationTarget, [.minimum(5000), .maximum(2000000)]),
-                .optional("texture_size", \.textureSize),
-                .required("image_urls", \.imageURLs, [.minItems(1), .maxItems(16)]),
-                .optional("multi_image_strategy", \.multiImageStrategy),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                ssSource: wire.valueIfPresent("ss_source"),
+                ssGuidanceStrength: wire.doubleIfPresent("ss_guidance_strength"),
+                ssGuidanceRescale: wire.doubleIfPresent("ss_guidance_rescale"),
+                ssSamplingSteps: wire.intIfPresent("ss_sampling_steps"),
+                ssRescaleT: wire.doubleIfPresent("ss_rescale_t"),
+                slatGuidanceStrength: wire.doubleIfPresent("slat_guidance_strength"),
+                slatGuidanceRescale: wire.doubleIfPresent("slat_guidance_rescale"),
+                slatSamplingSteps: wire.intIfPresent("slat_sampling_steps"),
+                slatRescaleT: wire.doubleIfPresent("slat_rescale_t"),
+                shapeSlatGuidanceStrength: wire.doubleIfPresent("shape_slat_guidance_strength"),
+                shapeSlatGuidanceRescale: wire.doubleIfPresent("shape_slat_guidance_rescale"),
+                shapeSlatSamplingSteps: wire.intIfPresent("shape_slat_sampling_steps"),
+                shapeSlatRescaleT: wire.doubleIfPresent("shape_slat_rescale_t"),
+                texSlatGuidanceStrength: wire.doubleIfPresent("tex_slat_guidance_strength"),
+                texSlatGuidanceRescale: wire.doubleIfPresent("tex_slat_guidance_rescale"),
+                texSlatSamplingSteps: wire.intIfPresent("tex_slat_sampling_steps"),
+                texSlatRescaleT: wire.doubleIfPresent("tex_slat_rescale_t"),
+                decimationTarget: wire.intIfPresent("decimation_target"),
+                textureSize: wire.valueIfPresent("texture_size"),
+                imageURLs: wire.value("image_urls"),
+                multiImageStrategy: wire.valueIfPresent("multi_image_strategy")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("ss_source", self.ssSource)
+            wire.doubleIfPresent("ss_guidance_strength", self.ssGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("ss_guidance_rescale", self.ssGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("ss_sampling_steps", self.ssSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("ss_rescale_t", self.ssRescaleT, [.minimum(1), .maximum(6)])
+            wire.doubleIfPresent("slat_guidance_strength", self.slatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("slat_guidance_rescale", self.slatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("slat_sampling_steps", self.slatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("slat_rescale_t", self.slatRescaleT, [.minimum(1), .maximum(6)])
+            wire.doubleIfPresent("shape_slat_guidance_strength", self.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("shape_slat_guidance_rescale", self.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("shape_slat_sampling_steps", self.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("shape_slat_rescale_t", self.shapeSlatRescaleT, [.minimum(1), .maximum(6)])
+            wire.doubleIfPresent("tex_slat_guidance_strength", self.texSlatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("tex_slat_guidance_rescale", self.texSlatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("tex_slat_sampling_steps", self.texSlatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("tex_slat_rescale_t", self.texSlatRescaleT, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("decimation_target", self.decimationTarget, [.minimum(5000), .maximum(2000000)])
+            wire.valueIfPresent("texture_size", self.textureSize)
+            wire.value("image_urls", self.imageURLs, [.minItems(1), .maxItems(16)])
+            wire.valueIfPresent("multi_image_strategy", self.multiImageStrategy)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var resolution: Int { 1024 }
+            public static var resolution: Resolution { .resolution1024 }
             public static var ssSource: SparseStructureSource { .mesh }
             public static var ssGuidanceStrength: Double { 7.5 }
             public static var ssGuidanceRescale: Double { 0.7 }
@@ -208,9 +235,22 @@ public enum Reconviagen05 {
             public static var texSlatSamplingSteps: Int { 12 }
             public static var texSlatRescaleT: Double { 3 }
             public static var decimationTarget: Int { 500000 }
-            public static var textureSize: Int { 2048 }
+            public static var textureSize: TextureSize { .textureSize2048 }
             public static var multiImageStrategy: MultiImageStrategy { .adaptiveGuidanceWeight }
         }
+    }
+
+    /// Resolution
+    public struct Resolution: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var resolution512: Self { .init(rawValue: 512) }
+        public static var resolution1024: Self { .init(rawValue: 1024) }
+        public static var resolution1536: Self { .init(rawValue: 1536) }
+
+        public static var allCases: [Self] { [.resolution512, .resolution1024, .resolution1536] }
     }
 
     /// Sparse Structure Source
@@ -224,6 +264,19 @@ public enum Reconviagen05 {
         public static var mvtrellis2: Self { .init(rawValue: "mvtrellis2") }
 
         public static var allCases: [Self] { [.direct, .mesh, .mvtrellis2] }
+    }
+
+    /// Texture Size
+    public struct TextureSize: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var textureSize1024: Self { .init(rawValue: 1024) }
+        public static var textureSize2048: Self { .init(rawValue: 2048) }
+        public static var textureSize4096: Self { .init(rawValue: 4096) }
+
+        public static var allCases: [Self] { [.textureSize1024, .textureSize2048, .textureSize4096] }
     }
 
     /// Multi Image Strategy
@@ -243,7 +296,7 @@ public enum Reconviagen05 {
     }
 
     /// The output of `fal-ai/reconviagen-0.5`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D GLB file with PBR materials
         public let modelGlb: File
         /// Seed used for generation.
@@ -254,11 +307,14 @@ public enum Reconviagen05 {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelGlb: wire.value("model_glb"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
+            wire.int64("seed", self.seed)
         }
     }
 }

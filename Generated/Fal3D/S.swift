@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Sam33DAlign.Input, Output == Sam33DAlign.Output {
     /// `fal-ai/sam-3/3d-align`.
@@ -20,7 +20,7 @@ public enum Sam33DAlign {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-align`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the original image used for MoGe depth estimation
         public let imageURL: FileInput
         /// URL of the SAM-3D Body mesh file (.ply or .glb) to align
@@ -46,19 +46,28 @@ public enum Sam33DAlign {
             self.focalLength = focalLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("body_mesh_url", \.bodyMeshURL),
-                .optional("body_mask_url", \.bodyMaskURL),
-                .optional("object_mesh_url", \.objectMeshURL),
-                .optional("focal_length", \.focalLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                bodyMeshURL: wire.value("body_mesh_url"),
+                bodyMaskURL: wire.stringIfPresent("body_mask_url"),
+                objectMeshURL: wire.stringIfPresent("object_mesh_url"),
+                focalLength: wire.doubleIfPresent("focal_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("body_mesh_url", self.bodyMeshURL)
+            wire.stringIfPresent("body_mask_url", self.bodyMaskURL)
+            wire.stringIfPresent("object_mesh_url", self.objectMeshURL)
+            wire.doubleIfPresent("focal_length", self.focalLength)
         }
     }
 
     /// The output of `fal-ai/sam-3/3d-align`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Aligned body mesh in PLY format
         public let bodyMeshPly: File
         /// Aligned body mesh in GLB format (for 3D preview)
@@ -84,19 +93,28 @@ public enum Sam33DAlign {
             self.sceneGlb = sceneGlb
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("body_mesh_ply", \.bodyMeshPly),
-                .required("model_glb", \.modelGlb),
-                .required("visualization", \.visualization),
-                .required("metadata", \.metadata),
-                .optional("scene_glb", \.sceneGlb),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                bodyMeshPly: wire.value("body_mesh_ply"),
+                modelGlb: wire.value("model_glb"),
+                visualization: wire.value("visualization"),
+                metadata: wire.value("metadata"),
+                sceneGlb: wire.valueIfPresent("scene_glb")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("body_mesh_ply", self.bodyMeshPly)
+            wire.value("model_glb", self.modelGlb)
+            wire.value("visualization", self.visualization)
+            wire.value("metadata", self.metadata)
+            wire.valueIfPresent("scene_glb", self.sceneGlb)
         }
     }
 
     /// Per-person alignment metadata.
-    public struct Sam3DBodyAlignmentInfo: WireModel {
+    public struct Sam3DBodyAlignmentInfo: _WireModel {
         /// Index of the person
         public let personID: Int
         /// Scale factor applied for alignment
@@ -126,15 +144,25 @@ public enum Sam33DAlign {
             self.croppedVerticesCount = croppedVerticesCount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("person_id", \.personID),
-                .required("scale_factor", \.scaleFactor),
-                .required("translation", \.translation),
-                .required("focal_length", \.focalLength),
-                .required("target_points_count", \.targetPointsCount),
-                .required("cropped_vertices_count", \.croppedVerticesCount),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                personID: wire.int("person_id"),
+                scaleFactor: wire.double("scale_factor"),
+                translation: wire.value("translation"),
+                focalLength: wire.double("focal_length"),
+                targetPointsCount: wire.int("target_points_count"),
+                croppedVerticesCount: wire.int("cropped_vertices_count")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("person_id", self.personID)
+            wire.double("scale_factor", self.scaleFactor)
+            wire.value("translation", self.translation)
+            wire.double("focal_length", self.focalLength)
+            wire.int("target_points_count", self.targetPointsCount)
+            wire.int("cropped_vertices_count", self.croppedVerticesCount)
         }
     }
 }
@@ -150,7 +178,7 @@ public enum Sam33DBody {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-body`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image containing humans
         public let imageURL: FileInput
         /// Optional URL of a binary mask image (white=person, black=background). When provided, skips auto human detection and uses this mask instead. Bbox is auto-computed from the mask.
@@ -182,14 +210,23 @@ public enum Sam33DBody {
             self.includeMhrParams = includeMhrParams
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("export_meshes", \.exportMeshes),
-                .optional("include_3d_keypoints", \.include3DKeypoints),
-                .optional("include_mhr_params", \.includeMhrParams),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                exportMeshes: wire.boolIfPresent("export_meshes"),
+                include3DKeypoints: wire.boolIfPresent("include_3d_keypoints"),
+                includeMhrParams: wire.boolIfPresent("include_mhr_params")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.boolIfPresent("export_meshes", self.exportMeshes)
+            wire.boolIfPresent("include_3d_keypoints", self.include3DKeypoints)
+            wire.boolIfPresent("include_mhr_params", self.includeMhrParams)
         }
 
         /// The values the service uses for fields left unset.
@@ -201,7 +238,7 @@ public enum Sam33DBody {
     }
 
     /// The output of `fal-ai/sam-3/3d-body`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// 3D body mesh in GLB format with optional 3D keypoint markers
         public let modelGlb: File
         /// Combined visualization image (original + keypoints + mesh + side view)
@@ -218,18 +255,26 @@ public enum Sam33DBody {
             self.metadata = metadata
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-                .required("visualization", \.visualization),
-                .optional("meshes", \.meshes),
-                .required("metadata", \.metadata),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelGlb: wire.value("model_glb"),
+                visualization: wire.value("visualization"),
+                meshes: wire.valueIfPresent("meshes"),
+                metadata: wire.value("metadata")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
+            wire.value("visualization", self.visualization)
+            wire.valueIfPresent("meshes", self.meshes)
+            wire.value("metadata", self.metadata)
         }
     }
 
     /// Metadata for body reconstruction output.
-    public struct Sam3DBodyMetadata: WireModel {
+    public struct Sam3DBodyMetadata: _WireModel {
         /// Number of people detected
         public let numPeople: Int
         /// Per-person metadata
@@ -243,12 +288,19 @@ public enum Sam33DBody {
             self.keypointNames = keypointNames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("num_people", \.numPeople),
-                .required("people", \.people),
-                .optional("keypoint_names", \.keypointNames),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numPeople: wire.int("num_people"),
+                people: wire.value("people"),
+                keypointNames: wire.valueIfPresent("keypoint_names")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("num_people", self.numPeople)
+            wire.value("people", self.people)
+            wire.valueIfPresent("keypoint_names", self.keypointNames)
         }
     }
 
@@ -260,7 +312,7 @@ public enum Sam33DBody {
     /// outputs of the upstream `SAM3DBodyEstimator.process_one_image` for
     /// client-side pose manipulation, inverse linear-blend skinning, and canonical
     /// mesh reconstruction. They are only populated when `include_mhr_params=True`.
-    public struct Sam3DBodyPersonMetadata: WireModel {
+    public struct Sam3DBodyPersonMetadata: _WireModel {
         /// Index of the person in the scene
         public let personID: Int
         /// Bounding box [x_min, y_min, x_max, y_max]
@@ -330,25 +382,45 @@ public enum Sam33DBody {
             self.predPoseRaw = predPoseRaw
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("person_id", \.personID),
-                .required("bbox", \.bbox),
-                .required("focal_length", \.focalLength),
-                .required("pred_cam_t", \.predCamT),
-                .required("keypoints_2d", \.keypoints2D),
-                .optional("keypoints_3d", \.keypoints3D),
-                .optional("shape_params", \.shapeParams),
-                .optional("body_pose_params", \.bodyPoseParams),
-                .optional("hand_pose_params", \.handPoseParams),
-                .optional("global_rot", \.globalRot),
-                .optional("pred_global_rots", \.predGlobalRots),
-                .optional("scale_params", \.scaleParams),
-                .optional("expr_params", \.exprParams),
-                .optional("pred_joint_coords", \.predJointCoords),
-                .optional("mhr_model_params", \.mhrModelParams),
-                .optional("pred_pose_raw", \.predPoseRaw),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                personID: wire.int("person_id"),
+                bbox: wire.value("bbox"),
+                focalLength: wire.double("focal_length"),
+                predCamT: wire.value("pred_cam_t"),
+                keypoints2D: wire.value("keypoints_2d"),
+                keypoints3D: wire.valueIfPresent("keypoints_3d"),
+                shapeParams: wire.valueIfPresent("shape_params"),
+                bodyPoseParams: wire.valueIfPresent("body_pose_params"),
+                handPoseParams: wire.valueIfPresent("hand_pose_params"),
+                globalRot: wire.valueIfPresent("global_rot"),
+                predGlobalRots: wire.valueIfPresent("pred_global_rots"),
+                scaleParams: wire.valueIfPresent("scale_params"),
+                exprParams: wire.valueIfPresent("expr_params"),
+                predJointCoords: wire.valueIfPresent("pred_joint_coords"),
+                mhrModelParams: wire.valueIfPresent("mhr_model_params"),
+                predPoseRaw: wire.valueIfPresent("pred_pose_raw")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("person_id", self.personID)
+            wire.value("bbox", self.bbox)
+            wire.double("focal_length", self.focalLength)
+            wire.value("pred_cam_t", self.predCamT)
+            wire.value("keypoints_2d", self.keypoints2D)
+            wire.valueIfPresent("keypoints_3d", self.keypoints3D)
+            wire.valueIfPresent("shape_params", self.shapeParams)
+            wire.valueIfPresent("body_pose_params", self.bodyPoseParams)
+            wire.valueIfPresent("hand_pose_params", self.handPoseParams)
+            wire.valueIfPresent("global_rot", self.globalRot)
+            wire.valueIfPresent("pred_global_rots", self.predGlobalRots)
+            wire.valueIfPresent("scale_params", self.scaleParams)
+            wire.valueIfPresent("expr_params", self.exprParams)
+            wire.valueIfPresent("pred_joint_coords", self.predJointCoords)
+            wire.valueIfPresent("mhr_model_params", self.mhrModelParams)
+            wire.valueIfPresent("pred_pose_raw", self.predPoseRaw)
         }
     }
 }
@@ -364,7 +436,7 @@ public enum Sam33DObjects {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/sam-3/3d-objects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to reconstruct in 3D
         public let imageURL: FileInput
         /// Optional list of mask URLs (one per object). If not provided, use prompt/point_prompts/box_prompts to auto-segment, or entire image will be used.
@@ -416,18 +488,31 @@ public enum Sam33DObjects {
             self.exportTexturedGlb = exportTexturedGlb
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("mask_urls", \.maskURLs),
-                .optional("prompt", \.prompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("seed", \.seed),
-                .optional("pointmap_url", \.pointmapURL),
-                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
-                .optional("export_textured_glb", \.exportTexturedGlb),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURLs: wire.valueIfPresent("mask_urls"),
+                prompt: wire.stringIfPresent("prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                seed: wire.int64IfPresent("seed"),
+                pointmapURL: wire.stringIfPresent("pointmap_url"),
+                detectionThreshold: wire.doubleIfPresent("detection_threshold"),
+                exportTexturedGlb: wire.boolIfPresent("export_textured_glb")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("mask_urls", self.maskURLs)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("pointmap_url", self.pointmapURL)
+            wire.doubleIfPresent("detection_threshold", self.detectionThreshold, [.minimum(0.1), .maximum(1)])
+            wire.boolIfPresent("export_textured_glb", self.exportTexturedGlb)
         }
 
         /// The values the service uses for fields left unset.
@@ -437,7 +522,7 @@ public enum Sam33DObjects {
         }
     }
 
-    public struct PointPromptBase: WireModel {
+    public struct PointPromptBase: _WireModel {
         /// X Coordinate of the prompt
         public let x: Int?
         /// Y Coordinate of the prompt
@@ -445,28 +530,47 @@ public enum Sam33DObjects {
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public let label: Int?
+        public let label: Label?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
         public let objectID: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, objectID: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
             self.objectID = objectID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("object_id", \.objectID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                objectID: wire.intIfPresent("object_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("object_id", self.objectID)
         }
     }
 
-    public struct BoxPromptBase: WireModel {
+    public struct Label: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var label0: Self { .init(rawValue: 0) }
+        public static var label1: Self { .init(rawValue: 1) }
+
+        public static var allCases: [Self] { [.label0, .label1] }
+    }
+
+    public struct BoxPromptBase: _WireModel {
         /// X Min Coordinate of the box
         public let xMin: Int?
         /// Y Min Coordinate of the box
@@ -486,19 +590,28 @@ public enum Sam33DObjects {
             self.objectID = objectID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("object_id", \.objectID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                objectID: wire.intIfPresent("object_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("object_id", self.objectID)
         }
     }
 
     /// The output of `fal-ai/sam-3/3d-objects`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Gaussian splat file (.ply) - combined scene splat for multi-object, single splat otherwise
         public let gaussianSplat: File
         /// 3D mesh in GLB format - combined scene for multi-object, single mesh otherwise
@@ -530,20 +643,30 @@ public enum Sam33DObjects {
             self.artifactsZip = artifactsZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("gaussian_splat", \.gaussianSplat),
-                .optional("model_glb", \.modelGlb),
-                .required("metadata", \.metadata),
-                .optional("individual_splats", \.individualSplats),
-                .optional("individual_glbs", \.individualGlbs),
-                .optional("artifacts_zip", \.artifactsZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                gaussianSplat: wire.value("gaussian_splat"),
+                modelGlb: wire.valueIfPresent("model_glb"),
+                metadata: wire.value("metadata"),
+                individualSplats: wire.valueIfPresent("individual_splats"),
+                individualGlbs: wire.valueIfPresent("individual_glbs"),
+                artifactsZip: wire.valueIfPresent("artifacts_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("gaussian_splat", self.gaussianSplat)
+            wire.valueIfPresent("model_glb", self.modelGlb)
+            wire.value("metadata", self.metadata)
+            wire.valueIfPresent("individual_splats", self.individualSplats)
+            wire.valueIfPresent("individual_glbs", self.individualGlbs)
+            wire.valueIfPresent("artifacts_zip", self.artifactsZip)
         }
     }
 
     /// Per-object metadata for 3D reconstruction.
-    public struct Sam3DObjectMetadata: WireModel {
+    public struct Sam3DObjectMetadata: _WireModel {
         /// Index of the object in the scene
         public let objectIndex: Int
         /// Scale factors [sx, sy, sz]
@@ -569,14 +692,23 @@ public enum Sam33DObjects {
             self.cameraPose = cameraPose
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("object_index", \.objectIndex),
-                .optional("scale", \.scale),
-                .optional("rotation", \.rotation),
-                .optional("translation", \.translation),
-                .optional("camera_pose", \.cameraPose),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                objectIndex: wire.int("object_index"),
+                scale: wire.valueIfPresent("scale"),
+                rotation: wire.valueIfPresent("rotation"),
+                translation: wire.valueIfPresent("translation"),
+                cameraPose: wire.valueIfPresent("camera_pose")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("object_index", self.objectIndex)
+            wire.valueIfPresent("scale", self.scale)
+            wire.valueIfPresent("rotation", self.rotation)
+            wire.valueIfPresent("translation", self.translation)
+            wire.valueIfPresent("camera_pose", self.cameraPose)
         }
     }
 }

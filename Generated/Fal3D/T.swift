@@ -14,7 +14,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Trellis2.Input, Output == Trellis2.Output {
     /// `fal-ai/trellis-2`.
@@ -24,16 +24,18 @@ extension QueueEndpoint where Input == Trellis2.Input, Output == Trellis2.Output
 /// The types of `fal-ai/trellis-2`.
 public enum Trellis2 {
     /// Types this endpoint shares with others, declared once.
+    public typealias Resolution = Reconviagen05.Resolution
+    public typealias TextureSize = Reconviagen05.TextureSize
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Random seed for reproducibility
         public let seed: Int64?
         /// Output resolution; higher is slower but more detailed
         ///
-        /// One of: 512, 1024, 1536. Default: `1024`.
-        public let resolution: Int?
+        /// One of: 512, 1024, 1536. Default: `.resolution1024`.
+        public let resolution: Resolution?
         /// How closely the initial 3D structure follows the input image. Higher values produce more faithful but potentially noisier results.
         ///
         /// At least 0, at most 10. Default: `7.5`.
@@ -112,8 +114,8 @@ public enum Trellis2 {
         public let decimationTarget: Int?
         /// Resolution of the texture image baked onto the mesh. Higher values capture finer surface details but produce larger files.
         ///
-        /// One of: 1024, 2048, 4096. Default: `2048`.
-        public let textureSize: Int?
+        /// One of: 1024, 2048, 4096. Default: `.textureSize2048`.
+        public let textureSize: TextureSize?
         /// Rebuild the mesh topology for cleaner triangles. Slower but usually produces better results for downstream use (animation, 3D printing, etc).
         ///
         /// Default: `true`.
@@ -147,7 +149,7 @@ public enum Trellis2 {
 
         public init(
             seed: Int64? = nil,
-            resolution: Int? = nil,
+            resolution: Resolution? = nil,
             ssGuidanceStrength: Double? = nil,
             ssGuidanceRescale: Double? = nil,
             ssGuidanceIntervalStart: Double? = nil,
@@ -167,7 +169,7 @@ public enum Trellis2 {
             texSlatSamplingSteps: Int? = nil,
             texSlatRescaleT: Double? = nil,
             decimationTarget: Int? = nil,
-            textureSize: Int? = nil,
+            textureSize: TextureSize? = nil,
             remesh: Bool? = nil,
             remeshBand: Double? = nil,
             remeshProject: Double? = nil,
@@ -209,44 +211,78 @@ public enum Trellis2 {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("ss_guidance_rescale", \.ssGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("ss_guidance_interval_start", \.ssGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
-                .optional("ss_guidance_interval_end", \.ssGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
-                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("ss_rescale_t", \.ssRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("shape_slat_guidance_strength", \.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("shape_slat_guidance_rescale", \.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("shape_slat_guidance_interval_start", \.shapeSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
-                .optional("shape_slat_guidance_interval_end", \.shapeSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
-                .optional("shape_slat_sampling_steps", \.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("shape_slat_rescale_t", \.shapeSlatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("decimation_target", \.decimationTarget, [.minimum(5000), .maximum(2000000)]),
-                .optional("texture_size", \.textureSize),
-                .optional("remesh", \.remesh),
-                .optional("remesh_band", \.remeshBand, [.minimum(0), .maximum(4)]),
-                .optional("remesh_project", \.remeshProject, [.minimum(0), .maximum(1)]),
-                .optional("uv_unwrap_angle_threshold_deg", \.uvUnwrapAngleThresholdDeg, [.minimum(0), .maximum(180)]),
-                .optional("uv_unwrap_refine_iterations", \.uvUnwrapRefineIterations, [.minimum(0), .maximum(10)]),
-                .optional("uv_unwrap_global_iterations", \.uvUnwrapGlobalIterations, [.minimum(1), .maximum(10)]),
-                .optional("uv_unwrap_smooth_strength", \.uvUnwrapSmoothStrength, [.minimum(0), .maximum(10)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                ssGuidanceStrength: wire.doubleIfPresent("ss_guidance_strength"),
+                ssGuidanceRescale: wire.doubleIfPresent("ss_guidance_rescale"),
+                ssGuidanceIntervalStart: wire.doubleIfPresent("ss_guidance_interval_start"),
+                ssGuidanceIntervalEnd: wire.doubleIfPresent("ss_guidance_interval_end"),
+                ssSamplingSteps: wire.intIfPresent("ss_sampling_steps"),
+                ssRescaleT: wire.doubleIfPresent("ss_rescale_t"),
+                shapeSlatGuidanceStrength: wire.doubleIfPresent("shape_slat_guidance_strength"),
+                shapeSlatGuidanceRescale: wire.doubleIfPresent("shape_slat_guidance_rescale"),
+                shapeSlatGuidanceIntervalStart: wire.doubleIfPresent("shape_slat_guidance_interval_start"),
+                shapeSlatGuidanceIntervalEnd: wire.doubleIfPresent("shape_slat_guidance_interval_end"),
+                shapeSlatSamplingSteps: wire.intIfPresent("shape_slat_sampling_steps"),
+                shapeSlatRescaleT: wire.doubleIfPresent("shape_slat_rescale_t"),
+                texSlatGuidanceStrength: wire.doubleIfPresent("tex_slat_guidance_strength"),
+                texSlatGuidanceRescale: wire.doubleIfPresent("tex_slat_guidance_rescale"),
+                texSlatGuidanceIntervalStart: wire.doubleIfPresent("tex_slat_guidance_interval_start"),
+                texSlatGuidanceIntervalEnd: wire.doubleIfPresent("tex_slat_guidance_interval_end"),
+                texSlatSamplingSteps: wire.intIfPresent("tex_slat_sampling_steps"),
+                texSlatRescaleT: wire.doubleIfPresent("tex_slat_rescale_t"),
+                decimationTarget: wire.intIfPresent("decimation_target"),
+                textureSize: wire.valueIfPresent("texture_size"),
+                remesh: wire.boolIfPresent("remesh"),
+                remeshBand: wire.doubleIfPresent("remesh_band"),
+                remeshProject: wire.doubleIfPresent("remesh_project"),
+                uvUnwrapAngleThresholdDeg: wire.doubleIfPresent("uv_unwrap_angle_threshold_deg"),
+                uvUnwrapRefineIterations: wire.intIfPresent("uv_unwrap_refine_iterations"),
+                uvUnwrapGlobalIterations: wire.intIfPresent("uv_unwrap_global_iterations"),
+                uvUnwrapSmoothStrength: wire.doubleIfPresent("uv_unwrap_smooth_strength"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.doubleIfPresent("ss_guidance_strength", self.ssGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("ss_guidance_rescale", self.ssGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("ss_guidance_interval_start", self.ssGuidanceIntervalStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("ss_guidance_interval_end", self.ssGuidanceIntervalEnd, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("ss_sampling_steps", self.ssSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("ss_rescale_t", self.ssRescaleT, [.minimum(1), .maximum(6)])
+            wire.doubleIfPresent("shape_slat_guidance_strength", self.shapeSlatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("shape_slat_guidance_rescale", self.shapeSlatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("shape_slat_guidance_interval_start", self.shapeSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("shape_slat_guidance_interval_end", self.shapeSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("shape_slat_sampling_steps", self.shapeSlatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("shape_slat_rescale_t", self.shapeSlatRescaleT, [.minimum(1), .maximum(6)])
+            wire.doubleIfPresent("tex_slat_guidance_strength", self.texSlatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("tex_slat_guidance_rescale", self.texSlatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tex_slat_guidance_interval_start", self.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tex_slat_guidance_interval_end", self.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("tex_slat_sampling_steps", self.texSlatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("tex_slat_rescale_t", self.texSlatRescaleT, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("decimation_target", self.decimationTarget, [.minimum(5000), .maximum(2000000)])
+            wire.valueIfPresent("texture_size", self.textureSize)
+            wire.boolIfPresent("remesh", self.remesh)
+            wire.doubleIfPresent("remesh_band", self.remeshBand, [.minimum(0), .maximum(4)])
+            wire.doubleIfPresent("remesh_project", self.remeshProject, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("uv_unwrap_angle_threshold_deg", self.uvUnwrapAngleThresholdDeg, [.minimum(0), .maximum(180)])
+            wire.intIfPresent("uv_unwrap_refine_iterations", self.uvUnwrapRefineIterations, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("uv_unwrap_global_iterations", self.uvUnwrapGlobalIterations, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("uv_unwrap_smooth_strength", self.uvUnwrapSmoothStrength, [.minimum(0), .maximum(10)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var resolution: Int { 1024 }
+            public static var resolution: Resolution { .resolution1024 }
             public static var ssGuidanceStrength: Double { 7.5 }
             public static var ssGuidanceRescale: Double { 0.7 }
             public static var ssGuidanceIntervalStart: Double { 0.6 }
@@ -266,7 +302,7 @@ public enum Trellis2 {
             public static var texSlatSamplingSteps: Int { 12 }
             public static var texSlatRescaleT: Double { 3 }
             public static var decimationTarget: Int { 500000 }
-            public static var textureSize: Int { 2048 }
+            public static var textureSize: TextureSize { .textureSize2048 }
             public static var remesh: Bool { true }
             public static var remeshBand: Double { 1 }
             public static var remeshProject: Double { 0 }
@@ -278,7 +314,7 @@ public enum Trellis2 {
     }
 
     /// The output of `fal-ai/trellis-2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D GLB file
         public let modelGlb: File
 
@@ -286,10 +322,13 @@ public enum Trellis2 {
             self.modelGlb = modelGlb
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelGlb: wire.value("model_glb"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
         }
     }
 }
@@ -304,10 +343,11 @@ public enum Trellis2Retexture {
     /// The output of `fal-ai/trellis-2/retexture`: the same as `Trellis2.Output`, declared once for every endpoint that shares it.
     public typealias Output = Trellis2.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias TextureSize = Reconviagen05.TextureSize
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis-2/retexture`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the reference image for texturing
         public let imageURL: FileInput
         /// URL of the untextured 3D mesh to retexture. Supports GLB, OBJ, PLY, and STL formats.
@@ -316,8 +356,8 @@ public enum Trellis2Retexture {
         public let seed: Int64?
         /// Internal resolution for texture generation. Higher produces finer texture details but is slower.
         ///
-        /// One of: 512, 1024. Default: `1024`.
-        public let resolution: Int?
+        /// One of: 512, 1024. Default: `.resolution1024`.
+        public let resolution: Resolution?
         /// How closely the texture follows the input image colors. Higher values produce more vivid but potentially oversaturated textures.
         ///
         /// At least 0, at most 10. Default: `1`.
@@ -344,21 +384,21 @@ public enum Trellis2Retexture {
         public let texSlatRescaleT: Double?
         /// Resolution of the texture image baked onto the mesh. Higher values capture finer surface details but produce larger files.
         ///
-        /// One of: 1024, 2048, 4096. Default: `2048`.
-        public let textureSize: Int?
+        /// One of: 1024, 2048, 4096. Default: `.textureSize2048`.
+        public let textureSize: TextureSize?
 
         public init(
             imageURL: FileInput,
             meshURL: FileInput,
             seed: Int64? = nil,
-            resolution: Int? = nil,
+            resolution: Resolution? = nil,
             texSlatGuidanceStrength: Double? = nil,
             texSlatGuidanceRescale: Double? = nil,
             texSlatGuidanceIntervalStart: Double? = nil,
             texSlatGuidanceIntervalEnd: Double? = nil,
             texSlatSamplingSteps: Int? = nil,
             texSlatRescaleT: Double? = nil,
-            textureSize: Int? = nil
+            textureSize: TextureSize? = nil
         ) {
             self.imageURL = imageURL
             self.meshURL = meshURL
@@ -373,33 +413,60 @@ public enum Trellis2Retexture {
             self.textureSize = textureSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mesh_url", \.meshURL),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("tex_slat_guidance_strength", \.texSlatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("tex_slat_guidance_rescale", \.texSlatGuidanceRescale, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_guidance_interval_start", \.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_guidance_interval_end", \.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)]),
-                .optional("tex_slat_sampling_steps", \.texSlatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("tex_slat_rescale_t", \.texSlatRescaleT, [.minimum(1), .maximum(6)]),
-                .optional("texture_size", \.textureSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                meshURL: wire.value("mesh_url"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                texSlatGuidanceStrength: wire.doubleIfPresent("tex_slat_guidance_strength"),
+                texSlatGuidanceRescale: wire.doubleIfPresent("tex_slat_guidance_rescale"),
+                texSlatGuidanceIntervalStart: wire.doubleIfPresent("tex_slat_guidance_interval_start"),
+                texSlatGuidanceIntervalEnd: wire.doubleIfPresent("tex_slat_guidance_interval_end"),
+                texSlatSamplingSteps: wire.intIfPresent("tex_slat_sampling_steps"),
+                texSlatRescaleT: wire.doubleIfPresent("tex_slat_rescale_t"),
+                textureSize: wire.valueIfPresent("texture_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mesh_url", self.meshURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.doubleIfPresent("tex_slat_guidance_strength", self.texSlatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("tex_slat_guidance_rescale", self.texSlatGuidanceRescale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tex_slat_guidance_interval_start", self.texSlatGuidanceIntervalStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tex_slat_guidance_interval_end", self.texSlatGuidanceIntervalEnd, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("tex_slat_sampling_steps", self.texSlatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("tex_slat_rescale_t", self.texSlatRescaleT, [.minimum(1), .maximum(6)])
+            wire.valueIfPresent("texture_size", self.textureSize)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var resolution: Int { 1024 }
+            public static var resolution: Resolution { .resolution1024 }
             public static var texSlatGuidanceStrength: Double { 1 }
             public static var texSlatGuidanceRescale: Double { 0 }
             public static var texSlatGuidanceIntervalStart: Double { 0.6 }
             public static var texSlatGuidanceIntervalEnd: Double { 0.9 }
             public static var texSlatSamplingSteps: Int { 12 }
             public static var texSlatRescaleT: Double { 3 }
-            public static var textureSize: Int { 2048 }
+            public static var textureSize: TextureSize { .textureSize2048 }
         }
+    }
+
+    /// Resolution
+    public struct Resolution: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var resolution512: Self { .init(rawValue: 512) }
+        public static var resolution1024: Self { .init(rawValue: 1024) }
+
+        public static var allCases: [Self] { [.resolution512, .resolution1024] }
     }
 }
 
@@ -414,7 +481,7 @@ public enum TrellisMulti {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/trellis/multi`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of URLs of input images to convert to 3D
         public let imageURLs: [FileInput]
         /// Random seed for reproducibility
@@ -441,8 +508,8 @@ public enum TrellisMulti {
         public let meshSimplify: Double?
         /// Texture resolution
         ///
-        /// One of: 512, 1024, 2048. Default: `1024`.
-        public let textureSize: Int?
+        /// One of: 512, 1024, 2048. Default: `.textureSize1024`.
+        public let textureSize: TextureSize?
         /// Algorithm for multi-image generation
         ///
         /// Default: `.stochastic`.
@@ -456,7 +523,7 @@ public enum TrellisMulti {
             slatGuidanceStrength: Double? = nil,
             slatSamplingSteps: Int? = nil,
             meshSimplify: Double? = nil,
-            textureSize: Int? = nil,
+            textureSize: TextureSize? = nil,
             multiimageAlgo: MultiimageAlgo? = nil
         ) {
             self.imageURLs = imageURLs
@@ -470,18 +537,31 @@ public enum TrellisMulti {
             self.multiimageAlgo = multiimageAlgo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("seed", \.seed),
-                .optional("ss_guidance_strength", \.ssGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("ss_sampling_steps", \.ssSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("slat_guidance_strength", \.slatGuidanceStrength, [.minimum(0), .maximum(10)]),
-                .optional("slat_sampling_steps", \.slatSamplingSteps, [.minimum(1), .maximum(50)]),
-                .optional("mesh_simplify", \.meshSimplify, [.minimum(0.9), .maximum(0.98)]),
-                .optional("texture_size", \.textureSize),
-                .optional("multiimage_algo", \.multiimageAlgo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                seed: wire.int64IfPresent("seed"),
+                ssGuidanceStrength: wire.doubleIfPresent("ss_guidance_strength"),
+                ssSamplingSteps: wire.intIfPresent("ss_sampling_steps"),
+                slatGuidanceStrength: wire.doubleIfPresent("slat_guidance_strength"),
+                slatSamplingSteps: wire.intIfPresent("slat_sampling_steps"),
+                meshSimplify: wire.doubleIfPresent("mesh_simplify"),
+                textureSize: wire.valueIfPresent("texture_size"),
+                multiimageAlgo: wire.valueIfPresent("multiimage_algo")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("ss_guidance_strength", self.ssGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("ss_sampling_steps", self.ssSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("slat_guidance_strength", self.slatGuidanceStrength, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("slat_sampling_steps", self.slatSamplingSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("mesh_simplify", self.meshSimplify, [.minimum(0.9), .maximum(0.98)])
+            wire.valueIfPresent("texture_size", self.textureSize)
+            wire.valueIfPresent("multiimage_algo", self.multiimageAlgo)
         }
 
         /// The values the service uses for fields left unset.
@@ -491,9 +571,22 @@ public enum TrellisMulti {
             public static var slatGuidanceStrength: Double { 3 }
             public static var slatSamplingSteps: Int { 12 }
             public static var meshSimplify: Double { 0.95 }
-            public static var textureSize: Int { 1024 }
+            public static var textureSize: TextureSize { .textureSize1024 }
             public static var multiimageAlgo: MultiimageAlgo { .stochastic }
         }
+    }
+
+    /// Texture Size
+    public struct TextureSize: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var textureSize512: Self { .init(rawValue: 512) }
+        public static var textureSize1024: Self { .init(rawValue: 1024) }
+        public static var textureSize2048: Self { .init(rawValue: 2048) }
+
+        public static var allCases: [Self] { [.textureSize512, .textureSize1024, .textureSize2048] }
     }
 
     /// Multiimage Algo
@@ -509,7 +602,7 @@ public enum TrellisMulti {
     }
 
     /// The output of `fal-ai/trellis/multi`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D mesh file
         public let modelMesh: File
         /// Processing timings
@@ -520,11 +613,14 @@ public enum TrellisMulti {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelMesh: wire.value("model_mesh"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -540,7 +636,7 @@ public enum Tripo3dH31ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// Input for Image to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image for 3D model creation.
         public let imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -612,21 +708,37 @@ public enum Tripo3dH31ImageTo3D {
             self.quad = quad
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
-                .optional("texture", \.texture),
-                .optional("pbr", \.pbr),
-                .optional("model_seed", \.modelSeed),
-                .optional("texture_seed", \.textureSeed),
-                .optional("texture_quality", \.textureQuality),
-                .optional("geometry_quality", \.geometryQuality),
-                .optional("texture_alignment", \.textureAlignment),
-                .optional("auto_size", \.autoSize),
-                .optional("orientation", \.orientation),
-                .optional("quad", \.quad),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                texture: wire.boolIfPresent("texture"),
+                pbr: wire.boolIfPresent("pbr"),
+                modelSeed: wire.int64IfPresent("model_seed"),
+                textureSeed: wire.int64IfPresent("texture_seed"),
+                textureQuality: wire.valueIfPresent("texture_quality"),
+                geometryQuality: wire.valueIfPresent("geometry_quality"),
+                textureAlignment: wire.valueIfPresent("texture_alignment"),
+                autoSize: wire.boolIfPresent("auto_size"),
+                orientation: wire.valueIfPresent("orientation"),
+                quad: wire.boolIfPresent("quad")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("face_limit", self.faceLimit, [.minimum(1000), .maximum(2000000)])
+            wire.boolIfPresent("texture", self.texture)
+            wire.boolIfPresent("pbr", self.pbr)
+            wire.int64IfPresent("model_seed", self.modelSeed)
+            wire.int64IfPresent("texture_seed", self.textureSeed)
+            wire.valueIfPresent("texture_quality", self.textureQuality)
+            wire.valueIfPresent("geometry_quality", self.geometryQuality)
+            wire.valueIfPresent("texture_alignment", self.textureAlignment)
+            wire.boolIfPresent("auto_size", self.autoSize)
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.boolIfPresent("quad", self.quad)
         }
 
         /// The values the service uses for fields left unset.
@@ -691,7 +803,7 @@ public enum Tripo3dH31ImageTo3D {
     }
 
     /// Output for Tripo3D generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D model file in GLB format.
         public let modelMesh: File
         /// URLs for different 3D model variants.
@@ -705,17 +817,24 @@ public enum Tripo3dH31ImageTo3D {
             self.renderedImage = renderedImage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_mesh", \.modelMesh),
-                .required("model_urls", \.modelURLs),
-                .optional("rendered_image", \.renderedImage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelMesh: wire.value("model_mesh"),
+                modelURLs: wire.value("model_urls"),
+                renderedImage: wire.valueIfPresent("rendered_image")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_mesh", self.modelMesh)
+            wire.value("model_urls", self.modelURLs)
+            wire.valueIfPresent("rendered_image", self.renderedImage)
         }
     }
 
     /// 3D model download URLs
-    public struct ModelURLs: WireModel {
+    public struct ModelURLs: _WireModel {
         /// GLB format 3D model (default output)
         public let glb: File?
         /// Base (untextured) model
@@ -729,12 +848,19 @@ public enum Tripo3dH31ImageTo3D {
             self.pbrModel = pbrModel
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("glb", \.glb),
-                .optional("base_model", \.baseModel),
-                .optional("pbr_model", \.pbrModel),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                glb: wire.valueIfPresent("glb"),
+                baseModel: wire.valueIfPresent("base_model"),
+                pbrModel: wire.valueIfPresent("pbr_model")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("glb", self.glb)
+            wire.valueIfPresent("base_model", self.baseModel)
+            wire.valueIfPresent("pbr_model", self.pbrModel)
         }
     }
 }
@@ -762,7 +888,7 @@ public enum Tripo3dH31MultiviewTo3D {
     /// Images should be in order: [front, left, back, right].
     /// Front view is required; others are optional.
     /// Note: P1 is not available for multiview-to-3d.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// 2 to 4 image URLs of the same object from different angles. Order: [front, left, back, right]. Front view is required.
         ///
         /// At least 2 items, at most 4 items.
@@ -836,21 +962,37 @@ public enum Tripo3dH31MultiviewTo3D {
             self.quad = quad
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs, [.minItems(2), .maxItems(4)]),
-                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
-                .optional("texture", \.texture),
-                .optional("pbr", \.pbr),
-                .optional("model_seed", \.modelSeed),
-                .optional("texture_seed", \.textureSeed),
-                .optional("texture_quality", \.textureQuality),
-                .optional("geometry_quality", \.geometryQuality),
-                .optional("texture_alignment", \.textureAlignment),
-                .optional("auto_size", \.autoSize),
-                .optional("orientation", \.orientation),
-                .optional("quad", \.quad),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                texture: wire.boolIfPresent("texture"),
+                pbr: wire.boolIfPresent("pbr"),
+                modelSeed: wire.int64IfPresent("model_seed"),
+                textureSeed: wire.int64IfPresent("texture_seed"),
+                textureQuality: wire.valueIfPresent("texture_quality"),
+                geometryQuality: wire.valueIfPresent("geometry_quality"),
+                textureAlignment: wire.valueIfPresent("texture_alignment"),
+                autoSize: wire.boolIfPresent("auto_size"),
+                orientation: wire.valueIfPresent("orientation"),
+                quad: wire.boolIfPresent("quad")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs, [.minItems(2), .maxItems(4)])
+            wire.intIfPresent("face_limit", self.faceLimit, [.minimum(1000), .maximum(2000000)])
+            wire.boolIfPresent("texture", self.texture)
+            wire.boolIfPresent("pbr", self.pbr)
+            wire.int64IfPresent("model_seed", self.modelSeed)
+            wire.int64IfPresent("texture_seed", self.textureSeed)
+            wire.valueIfPresent("texture_quality", self.textureQuality)
+            wire.valueIfPresent("geometry_quality", self.geometryQuality)
+            wire.valueIfPresent("texture_alignment", self.textureAlignment)
+            wire.boolIfPresent("auto_size", self.autoSize)
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.boolIfPresent("quad", self.quad)
         }
 
         /// The values the service uses for fields left unset.
@@ -883,7 +1025,7 @@ public enum Tripo3dH31TextTo3D {
     public typealias ModelURLs = Tripo3dH31ImageTo3D.ModelURLs
 
     /// Input for Text to 3D generation using full-featured models (H3.1, v2.5).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -955,21 +1097,37 @@ public enum Tripo3dH31TextTo3D {
             self.quad = quad
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(1024)]),
-                .optional("face_limit", \.faceLimit, [.minimum(1000), .maximum(2000000)]),
-                .optional("texture", \.texture),
-                .optional("pbr", \.pbr),
-                .optional("model_seed", \.modelSeed),
-                .optional("image_seed", \.imageSeed),
-                .optional("texture_seed", \.textureSeed),
-                .optional("texture_quality", \.textureQuality),
-                .optional("geometry_quality", \.geometryQuality),
-                .optional("auto_size", \.autoSize),
-                .optional("quad", \.quad),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                texture: wire.boolIfPresent("texture"),
+                pbr: wire.boolIfPresent("pbr"),
+                modelSeed: wire.int64IfPresent("model_seed"),
+                imageSeed: wire.int64IfPresent("image_seed"),
+                textureSeed: wire.int64IfPresent("texture_seed"),
+                textureQuality: wire.valueIfPresent("texture_quality"),
+                geometryQuality: wire.valueIfPresent("geometry_quality"),
+                autoSize: wire.boolIfPresent("auto_size"),
+                quad: wire.boolIfPresent("quad")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1024)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(1024)])
+            wire.intIfPresent("face_limit", self.faceLimit, [.minimum(1000), .maximum(2000000)])
+            wire.boolIfPresent("texture", self.texture)
+            wire.boolIfPresent("pbr", self.pbr)
+            wire.int64IfPresent("model_seed", self.modelSeed)
+            wire.int64IfPresent("image_seed", self.imageSeed)
+            wire.int64IfPresent("texture_seed", self.textureSeed)
+            wire.valueIfPresent("texture_quality", self.textureQuality)
+            wire.valueIfPresent("geometry_quality", self.geometryQuality)
+            wire.boolIfPresent("auto_size", self.autoSize)
+            wire.boolIfPresent("quad", self.quad)
         }
 
         /// The values the service uses for fields left unset.
@@ -1001,7 +1159,7 @@ public enum Tripo3dP1ImageTo3D {
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image for 3D model creation.
         public let imageURL: FileInput
         /// Target number of faces for the generated mesh. If not set, the model adaptively determines the count.
@@ -1022,13 +1180,21 @@ public enum Tripo3dP1ImageTo3D {
             self.modelSeed = modelSeed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("face_limit", \.faceLimit, [.minimum(48), .maximum(20000)]),
-                .optional("texture", \.texture),
-                .optional("model_seed", \.modelSeed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                texture: wire.boolIfPresent("texture"),
+                modelSeed: wire.int64IfPresent("model_seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("face_limit", self.faceLimit, [.minimum(48), .maximum(20000)])
+            wire.boolIfPresent("texture", self.texture)
+            wire.int64IfPresent("model_seed", self.modelSeed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1055,7 +1221,7 @@ public enum Tripo3dP1TextTo3D {
     ///
     /// P1 is optimized for clean low-poly mesh generation in ~2 seconds.
     /// It supports a restricted parameter set compared to H3.1/v2.5.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the 3D object to generate. Maximum 1024 characters.
         ///
         /// At most 1024 characters.
@@ -1078,13 +1244,21 @@ public enum Tripo3dP1TextTo3D {
             self.modelSeed = modelSeed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("face_limit", \.faceLimit, [.minimum(48), .maximum(20000)]),
-                .optional("texture", \.texture),
-                .optional("model_seed", \.modelSeed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                texture: wire.boolIfPresent("texture"),
+                modelSeed: wire.int64IfPresent("model_seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1024)])
+            wire.intIfPresent("face_limit", self.faceLimit, [.minimum(48), .maximum(20000)])
+            wire.boolIfPresent("texture", self.texture)
+            wire.int64IfPresent("model_seed", self.modelSeed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1105,7 +1279,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public let seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1169,20 +1343,35 @@ public enum Tripo3dTripoV25ImageTo3D {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("seed", \.seed),
-                .optional("face_limit", \.faceLimit),
-                .optional("pbr", \.pbr),
-                .optional("texture", \.texture),
-                .optional("texture_seed", \.textureSeed),
-                .optional("auto_size", \.autoSize),
-                .optional("style", \._style),
-                .optional("quad", \.quad),
-                .optional("texture_alignment", \.textureAlignment),
-                .optional("orientation", \.orientation),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                seed: wire.int64IfPresent("seed"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                pbr: wire.boolIfPresent("pbr"),
+                texture: wire.valueIfPresent("texture"),
+                textureSeed: wire.int64IfPresent("texture_seed"),
+                autoSize: wire.boolIfPresent("auto_size"),
+                style: wire.valueIfPresent("style"),
+                quad: wire.boolIfPresent("quad"),
+                textureAlignment: wire.valueIfPresent("texture_alignment"),
+                orientation: wire.valueIfPresent("orientation"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("face_limit", self.faceLimit)
+            wire.boolIfPresent("pbr", self.pbr)
+            wire.valueIfPresent("texture", self.texture)
+            wire.int64IfPresent("texture_seed", self.textureSeed)
+            wire.boolIfPresent("auto_size", self.autoSize)
+            wire.valueIfPresent("style", self._style)
+            wire.boolIfPresent("quad", self.quad)
+            wire.valueIfPresent("texture_alignment", self.textureAlignment)
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1249,7 +1438,7 @@ public enum Tripo3dTripoV25ImageTo3D {
     }
 
     /// The output of `tripo3d/tripo/v2.5/image-to-3d`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The task id of the 3D model generation.
         public let taskID: String
         /// Model
@@ -1275,14 +1464,23 @@ public enum Tripo3dTripoV25ImageTo3D {
             self.renderedImage = renderedImage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("task_id", \.taskID),
-                .optional("model_mesh", \.modelMesh),
-                .optional("base_model", \.baseModel),
-                .optional("pbr_model", \.pbrModel),
-                .optional("rendered_image", \.renderedImage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                taskID: wire.string("task_id"),
+                modelMesh: wire.valueIfPresent("model_mesh"),
+                baseModel: wire.valueIfPresent("base_model"),
+                pbrModel: wire.valueIfPresent("pbr_model"),
+                renderedImage: wire.valueIfPresent("rendered_image")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("task_id", self.taskID)
+            wire.valueIfPresent("model_mesh", self.modelMesh)
+            wire.valueIfPresent("base_model", self.baseModel)
+            wire.valueIfPresent("pbr_model", self.pbrModel)
+            wire.valueIfPresent("rendered_image", self.renderedImage)
         }
     }
 }
@@ -1304,7 +1502,7 @@ public enum Tripo3dTripoV25MultiviewTo3D {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `tripo3d/tripo/v2.5/multiview-to-3d`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// This is the random seed for model generation. The seed controls the geometry generation process, ensuring identical models when the same seed is used. This parameter is an integer and is randomly chosen if not set.
         public let seed: Int64?
         /// Limits the number of faces on the output model. If this option is not set, the face limit will be adaptively determined.
@@ -1380,23 +1578,41 @@ public enum Tripo3dTripoV25MultiviewTo3D {
             self.rightImageURL = rightImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("seed", \.seed),
-                .optional("face_limit", \.faceLimit),
-                .optional("pbr", \.pbr),
-                .optional("texture", \.texture),
-                .optional("texture_seed", \.textureSeed),
-                .optional("auto_size", \.autoSize),
-                .optional("style", \._style),
-                .optional("quad", \.quad),
-                .optional("texture_alignment", \.textureAlignment),
-                .optional("orientation", \.orientation),
-                .required("front_image_url", \.frontImageURL),
-                .optional("left_image_url", \.leftImageURL),
-                .optional("back_image_url", \.backImageURL),
-                .optional("right_image_url", \.rightImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                seed: wire.int64IfPresent("seed"),
+                faceLimit: wire.intIfPresent("face_limit"),
+                pbr: wire.boolIfPresent("pbr"),
+                texture: wire.valueIfPresent("texture"),
+                textureSeed: wire.int64IfPresent("texture_seed"),
+                autoSize: wire.boolIfPresent("auto_size"),
+                style: wire.valueIfPresent("style"),
+                quad: wire.boolIfPresent("quad"),
+                textureAlignment: wire.valueIfPresent("texture_alignment"),
+                orientation: wire.valueIfPresent("orientation"),
+                frontImageURL: wire.value("front_image_url"),
+                leftImageURL: wire.stringIfPresent("left_image_url"),
+                backImageURL: wire.stringIfPresent("back_image_url"),
+                rightImageURL: wire.stringIfPresent("right_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("face_limit", self.faceLimit)
+            wire.boolIfPresent("pbr", self.pbr)
+            wire.valueIfPresent("texture", self.texture)
+            wire.int64IfPresent("texture_seed", self.textureSeed)
+            wire.boolIfPresent("auto_size", self.autoSize)
+            wire.valueIfPresent("style", self._style)
+            wire.boolIfPresent("quad", self.quad)
+            wire.valueIfPresent("texture_alignment", self.textureAlignment)
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.value("front_image_url", self.frontImageURL)
+            wire.stringIfPresent("left_image_url", self.leftImageURL)
+            wire.stringIfPresent("back_image_url", self.backImageURL)
+            wire.stringIfPresent("right_image_url", self.rightImageURL)
         }
 
         /// The values the service uses for fields left unset.

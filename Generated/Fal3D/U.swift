@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Ultrashape.Input, Output == Ultrashape.Output {
     /// `fal-ai/ultrashape`.
@@ -17,7 +17,7 @@ public enum Ultrashape {
     public typealias File = Hunyuan3DV31Part.File
 
     /// The input of `fal-ai/ultrashape`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the reference image for mesh refinement.
         public let imageURL: FileInput
         /// URL of the coarse mesh (.glb or .obj) to refine.
@@ -55,15 +55,25 @@ public enum Ultrashape {
             self.removeBackground = removeBackground
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("model_url", \.modelURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("octree_resolution", \.octreeResolution, [.minimum(128), .maximum(1024)]),
-                .optional("seed", \.seed),
-                .optional("remove_background", \.removeBackground),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                modelURL: wire.value("model_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                octreeResolution: wire.intIfPresent("octree_resolution"),
+                seed: wire.int64IfPresent("seed"),
+                removeBackground: wire.boolIfPresent("remove_background")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("model_url", self.modelURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("octree_resolution", self.octreeResolution, [.minimum(128), .maximum(1024)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("remove_background", self.removeBackground)
         }
 
         /// The values the service uses for fields left unset.
@@ -76,7 +86,7 @@ public enum Ultrashape {
     }
 
     /// The output of `fal-ai/ultrashape`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated 3D object.
         public let modelGlb: File
 
@@ -84,10 +94,13 @@ public enum Ultrashape {
             self.modelGlb = modelGlb
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_glb", \.modelGlb),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelGlb: wire.value("model_glb"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("model_glb", self.modelGlb)
         }
     }
 }

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == AceStepAudioInpaint.Input, Output == AceStepAudioInpaint.Output {
     /// `fal-ai/ace-step/audio-inpaint`.
@@ -19,7 +19,7 @@ extension QueueEndpoint where Input == AceStepAudioInpaint.Input, Output == AceS
 /// The types of `fal-ai/ace-step/audio-inpaint`.
 public enum AceStepAudioInpaint {
     /// The input of `fal-ai/ace-step/audio-inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to be inpainted.
         public let audioURL: FileInput
         /// Whether the start time is relative to the start or end of the audio.
@@ -133,28 +133,51 @@ public enum AceStepAudioInpaint {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("start_time_relative_to", \.startTimeRelativeTo),
-                .optional("start_time", \.startTime, [.minimum(0), .maximum(240)]),
-                .optional("end_time_relative_to", \.endTimeRelativeTo),
-                .optional("end_time", \.endTime, [.minimum(0), .maximum(240)]),
-                .required("tags", \.tags),
-                .optional("lyrics", \.lyrics),
-                .optional("variance", \.variance, [.minimum(0), .maximum(1)]),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("scheduler", \.scheduler),
-                .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
-                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                startTimeRelativeTo: wire.valueIfPresent("start_time_relative_to"),
+                startTime: wire.doubleIfPresent("start_time"),
+                endTimeRelativeTo: wire.valueIfPresent("end_time_relative_to"),
+                endTime: wire.doubleIfPresent("end_time"),
+                tags: wire.string("tags"),
+                lyrics: wire.stringIfPresent("lyrics"),
+                variance: wire.doubleIfPresent("variance"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                seed: wire.int64IfPresent("seed"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                guidanceType: wire.valueIfPresent("guidance_type"),
+                granularityScale: wire.intIfPresent("granularity_scale"),
+                guidanceInterval: wire.doubleIfPresent("guidance_interval"),
+                guidanceIntervalDecay: wire.doubleIfPresent("guidance_interval_decay"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                minimumGuidanceScale: wire.doubleIfPresent("minimum_guidance_scale"),
+                tagGuidanceScale: wire.doubleIfPresent("tag_guidance_scale"),
+                lyricGuidanceScale: wire.doubleIfPresent("lyric_guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("start_time_relative_to", self.startTimeRelativeTo)
+            wire.doubleIfPresent("start_time", self.startTime, [.minimum(0), .maximum(240)])
+            wire.valueIfPresent("end_time_relative_to", self.endTimeRelativeTo)
+            wire.doubleIfPresent("end_time", self.endTime, [.minimum(0), .maximum(240)])
+            wire.string("tags", self.tags)
+            wire.stringIfPresent("lyrics", self.lyrics)
+            wire.doubleIfPresent("variance", self.variance, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(3), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("guidance_type", self.guidanceType)
+            wire.intIfPresent("granularity_scale", self.granularityScale, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("guidance_interval", self.guidanceInterval, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_interval_decay", self.guidanceIntervalDecay, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("minimum_guidance_scale", self.minimumGuidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("tag_guidance_scale", self.tagGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("lyric_guidance_scale", self.lyricGuidanceScale, [.minimum(0), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -228,7 +251,7 @@ public enum AceStepAudioInpaint {
     }
 
     /// The output of `fal-ai/ace-step/audio-inpaint`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file.
         public let audio: File
         /// The random seed used for the generation process.
@@ -245,17 +268,25 @@ public enum AceStepAudioInpaint {
             self.lyrics = lyrics
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("seed", \.seed),
-                .required("tags", \.tags),
-                .required("lyrics", \.lyrics),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audio: wire.value("audio"),
+                seed: wire.int64("seed"),
+                tags: wire.string("tags"),
+                lyrics: wire.string("lyrics")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int64("seed", self.seed)
+            wire.string("tags", self.tags)
+            wire.string("lyrics", self.lyrics)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -272,13 +303,21 @@ public enum AceStepAudioInpaint {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -298,7 +337,7 @@ public enum AceStepAudioOutpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-outpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to be outpainted.
         public let audioURL: FileInput
         /// Duration in seconds to extend the audio from the start.
@@ -394,25 +433,45 @@ public enum AceStepAudioOutpaint {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("extend_before_duration", \.extendBeforeDuration, [.minimum(0), .maximum(240)]),
-                .optional("extend_after_duration", \.extendAfterDuration, [.minimum(0), .maximum(240)]),
-                .required("tags", \.tags),
-                .optional("lyrics", \.lyrics),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("scheduler", \.scheduler),
-                .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
-                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                extendBeforeDuration: wire.doubleIfPresent("extend_before_duration"),
+                extendAfterDuration: wire.doubleIfPresent("extend_after_duration"),
+                tags: wire.string("tags"),
+                lyrics: wire.stringIfPresent("lyrics"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                seed: wire.int64IfPresent("seed"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                guidanceType: wire.valueIfPresent("guidance_type"),
+                granularityScale: wire.intIfPresent("granularity_scale"),
+                guidanceInterval: wire.doubleIfPresent("guidance_interval"),
+                guidanceIntervalDecay: wire.doubleIfPresent("guidance_interval_decay"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                minimumGuidanceScale: wire.doubleIfPresent("minimum_guidance_scale"),
+                tagGuidanceScale: wire.doubleIfPresent("tag_guidance_scale"),
+                lyricGuidanceScale: wire.doubleIfPresent("lyric_guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.doubleIfPresent("extend_before_duration", self.extendBeforeDuration, [.minimum(0), .maximum(240)])
+            wire.doubleIfPresent("extend_after_duration", self.extendAfterDuration, [.minimum(0), .maximum(240)])
+            wire.string("tags", self.tags)
+            wire.stringIfPresent("lyrics", self.lyrics)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(3), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("guidance_type", self.guidanceType)
+            wire.intIfPresent("granularity_scale", self.granularityScale, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("guidance_interval", self.guidanceInterval, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_interval_decay", self.guidanceIntervalDecay, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("minimum_guidance_scale", self.minimumGuidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("tag_guidance_scale", self.tagGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("lyric_guidance_scale", self.lyricGuidanceScale, [.minimum(0), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -449,7 +508,7 @@ public enum AceStepAudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/audio-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to be outpainted.
         public let audioURL: FileInput
         /// Whether to edit the lyrics only or remix the audio.
@@ -553,27 +612,49 @@ public enum AceStepAudioToAudio {
             self.originalSeed = originalSeed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("edit_mode", \.editMode),
-                .required("original_tags", \.originalTags),
-                .optional("original_lyrics", \.originalLyrics),
-                .required("tags", \.tags),
-                .optional("lyrics", \.lyrics),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("scheduler", \.scheduler),
-                .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
-                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("original_seed", \.originalSeed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                editMode: wire.valueIfPresent("edit_mode"),
+                originalTags: wire.string("original_tags"),
+                originalLyrics: wire.stringIfPresent("original_lyrics"),
+                tags: wire.string("tags"),
+                lyrics: wire.stringIfPresent("lyrics"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                seed: wire.int64IfPresent("seed"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                guidanceType: wire.valueIfPresent("guidance_type"),
+                granularityScale: wire.intIfPresent("granularity_scale"),
+                guidanceInterval: wire.doubleIfPresent("guidance_interval"),
+                guidanceIntervalDecay: wire.doubleIfPresent("guidance_interval_decay"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                minimumGuidanceScale: wire.doubleIfPresent("minimum_guidance_scale"),
+                tagGuidanceScale: wire.doubleIfPresent("tag_guidance_scale"),
+                lyricGuidanceScale: wire.doubleIfPresent("lyric_guidance_scale"),
+                originalSeed: wire.int64IfPresent("original_seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("edit_mode", self.editMode)
+            wire.string("original_tags", self.originalTags)
+            wire.stringIfPresent("original_lyrics", self.originalLyrics)
+            wire.string("tags", self.tags)
+            wire.stringIfPresent("lyrics", self.lyrics)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(3), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("guidance_type", self.guidanceType)
+            wire.intIfPresent("granularity_scale", self.granularityScale, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("guidance_interval", self.guidanceInterval, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_interval_decay", self.guidanceIntervalDecay, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("minimum_guidance_scale", self.minimumGuidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("tag_guidance_scale", self.tagGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("lyric_guidance_scale", self.lyricGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.int64IfPresent("original_seed", self.originalSeed)
         }
 
         /// The values the service uses for fields left unset.
@@ -622,7 +703,7 @@ public enum AceStepPromptToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/ace-step/prompt-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt to control the style of the generated audio. This will be used to generate tags and lyrics.
         public let prompt: String
         /// Whether to generate an instrumental version of the audio.
@@ -708,23 +789,41 @@ public enum AceStepPromptToAudio {
             self.lyricGuidanceScale = lyricGuidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("instrumental", \.instrumental),
-                .optional("duration", \.duration, [.minimum(5), .maximum(240)]),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(3), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("scheduler", \.scheduler),
-                .optional("guidance_type", \.guidanceType),
-                .optional("granularity_scale", \.granularityScale, [.minimum(-100), .maximum(100)]),
-                .optional("guidance_interval", \.guidanceInterval, [.minimum(0), .maximum(1)]),
-                .optional("guidance_interval_decay", \.guidanceIntervalDecay, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("minimum_guidance_scale", \.minimumGuidanceScale, [.minimum(0), .maximum(200)]),
-                .optional("tag_guidance_scale", \.tagGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("lyric_guidance_scale", \.lyricGuidanceScale, [.minimum(0), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                instrumental: wire.boolIfPresent("instrumental"),
+                duration: wire.doubleIfPresent("duration"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                seed: wire.int64IfPresent("seed"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                guidanceType: wire.valueIfPresent("guidance_type"),
+                granularityScale: wire.intIfPresent("granularity_scale"),
+                guidanceInterval: wire.doubleIfPresent("guidance_interval"),
+                guidanceIntervalDecay: wire.doubleIfPresent("guidance_interval_decay"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                minimumGuidanceScale: wire.doubleIfPresent("minimum_guidance_scale"),
+                tagGuidanceScale: wire.doubleIfPresent("tag_guidance_scale"),
+                lyricGuidanceScale: wire.doubleIfPresent("lyric_guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("instrumental", self.instrumental)
+            wire.doubleIfPresent("duration", self.duration, [.minimum(5), .maximum(240)])
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(3), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("guidance_type", self.guidanceType)
+            wire.intIfPresent("granularity_scale", self.granularityScale, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("guidance_interval", self.guidanceInterval, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_interval_decay", self.guidanceIntervalDecay, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("minimum_guidance_scale", self.minimumGuidanceScale, [.minimum(0), .maximum(200)])
+            wire.doubleIfPresent("tag_guidance_scale", self.tagGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("lyric_guidance_scale", self.lyricGuidanceScale, [.minimum(0), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -753,7 +852,7 @@ extension QueueEndpoint where Input == AudioUnderstanding.Input, Output == Audio
 /// The types of `fal-ai/audio-understanding`.
 public enum AudioUnderstanding {
     /// The input of `fal-ai/audio-understanding`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to analyze
         public let audioURL: FileInput
         /// The question or prompt about the audio content.
@@ -771,12 +870,19 @@ public enum AudioUnderstanding {
             self.detailedAnalysis = detailedAnalysis
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
-                .optional("detailed_analysis", \.detailedAnalysis),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                detailedAnalysis: wire.boolIfPresent("detailed_analysis")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(10000)])
+            wire.boolIfPresent("detailed_analysis", self.detailedAnalysis)
         }
 
         /// The values the service uses for fields left unset.
@@ -786,7 +892,7 @@ public enum AudioUnderstanding {
     }
 
     /// The output of `fal-ai/audio-understanding`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The analysis of the audio content based on the prompt
         public let output: String
 
@@ -794,10 +900,13 @@ public enum AudioUnderstanding {
             self.output = output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
         }
     }
 }

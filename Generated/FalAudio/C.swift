@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == CassetteaiMusicGenerator.Input, Output == CassetteaiMusicGenerator.Output {
     /// `cassetteai/music-generator`.
@@ -19,7 +19,7 @@ public enum CassetteaiMusicGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/music-generator`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate music from.
         public let prompt: String
         /// The duration of the generated music in seconds.
@@ -32,16 +32,19 @@ public enum CassetteaiMusicGenerator {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("duration", \.duration, [.minimum(10), .maximum(180)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), duration: wire.int("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int("duration", self.duration, [.minimum(10), .maximum(180)])
         }
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated music
         public let audioFile: File
 
@@ -49,10 +52,13 @@ public enum CassetteaiMusicGenerator {
             self.audioFile = audioFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_file", \.audioFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioFile: wire.value("audio_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_file", self.audioFile)
         }
     }
 }
@@ -68,7 +74,7 @@ public enum CassetteaiSoundEffectsGenerator {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `cassetteai/sound-effects-generator`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate SFX.
         public let prompt: String
         /// The duration of the generated SFX in seconds.
@@ -81,16 +87,19 @@ public enum CassetteaiSoundEffectsGenerator {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("duration", \.duration, [.minimum(1), .maximum(30)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), duration: wire.int("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int("duration", self.duration, [.minimum(1), .maximum(30)])
         }
     }
 
     /// Example Pydantic model showing how to include a File in the output.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated SFX
         public let audioFile: File
 
@@ -98,10 +107,13 @@ public enum CassetteaiSoundEffectsGenerator {
             self.audioFile = audioFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_file", \.audioFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioFile: wire.value("audio_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_file", self.audioFile)
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Deepfilternet3.Input, Output == Deepfilternet3.Output {
     /// `fal-ai/deepfilternet3`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Deepfilternet3.Input, Output == Deepfilte
 /// The types of `fal-ai/deepfilternet3`.
 public enum Deepfilternet3 {
     /// The input of `fal-ai/deepfilternet3`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the audio to enhance.
         public let audioURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -40,13 +40,21 @@ public enum Deepfilternet3 {
             self.bitrate = bitrate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("audio_format", \.audioFormat),
-                .optional("bitrate", \.bitrate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                audioFormat: wire.valueIfPresent("audio_format"),
+                bitrate: wire.stringIfPresent("bitrate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("audio_format", self.audioFormat)
+            wire.stringIfPresent("bitrate", self.bitrate)
         }
 
         /// The values the service uses for fields left unset.
@@ -75,7 +83,7 @@ public enum Deepfilternet3 {
     }
 
     /// The output of `fal-ai/deepfilternet3`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The audio file that was enhanced.
         public let audioFile: AudioFile
         /// Timings for each step in the pipeline.
@@ -86,15 +94,18 @@ public enum Deepfilternet3 {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_file", \.audioFile),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioFile: wire.value("audio_file"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_file", self.audioFile)
+            wire.value("timings", self.timings)
         }
     }
 
-    public struct AudioFile: WireModel {
+    public struct AudioFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -132,22 +143,34 @@ public enum Deepfilternet3 {
             self.bitrate = bitrate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("duration", \.duration),
-                .optional("channels", \.channels),
-                .optional("sample_rate", \.sampleRate),
-                .optional("bitrate", \.bitrate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                duration: wire.doubleIfPresent("duration"),
+                channels: wire.intIfPresent("channels"),
+                sampleRate: wire.intIfPresent("sample_rate"),
+                bitrate: wire.valueIfPresent("bitrate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.doubleIfPresent("duration", self.duration)
+            wire.intIfPresent("channels", self.channels)
+            wire.intIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("bitrate", self.bitrate)
         }
     }
 
     /// Bitrate
-    public enum Bitrate: QueueModel, StructurallyEquatable {
+    public enum Bitrate: QueueModel {
         case integer(Int)
         case string(String)
 
@@ -165,7 +188,7 @@ public enum Deepfilternet3 {
         }
     }
 
-    public struct DeepFilterNetTimings: WireModel {
+    public struct DeepFilterNetTimings: _WireModel {
         /// Preprocessing time.
         public let preprocess: Double
         /// Inference time.
@@ -179,12 +202,19 @@ public enum Deepfilternet3 {
             self.postprocess = postprocess
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("preprocess", \.preprocess),
-                .required("inference", \.inference),
-                .required("postprocess", \.postprocess),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                preprocess: wire.double("preprocess"),
+                inference: wire.double("inference"),
+                postprocess: wire.double("postprocess")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("preprocess", self.preprocess)
+            wire.double("inference", self.inference)
+            wire.double("postprocess", self.postprocess)
         }
     }
 }
@@ -200,7 +230,7 @@ public enum DiaTTSVoiceClone {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/dia-tts/voice-clone`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech.
         public let text: String
 
@@ -208,15 +238,18 @@ public enum DiaTTSVoiceClone {
             self.text = text
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(text: wire.string("text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
         }
     }
 
     /// The output of `fal-ai/dia-tts/voice-clone`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated speech audio
         public let audio: File
 
@@ -224,10 +257,13 @@ public enum DiaTTSVoiceClone {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -243,7 +279,7 @@ public enum Diffrhythm {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/diffrhythm`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the song from. Must have two sections. Sections start with either [chorus] or a [verse].
         public let lyrics: String
         /// The URL of the reference audio to use for the music generation.
@@ -285,16 +321,27 @@ public enum Diffrhythm {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("lyrics", \.lyrics),
-                .optional("reference_audio_url", \.referenceAudioURL),
-                .optional("style_prompt", \.stylePrompt),
-                .optional("music_duration", \.musicDuration),
-                .optional("cfg_strength", \.cfgStrength, [.minimum(1), .maximum(10)]),
-                .optional("scheduler", \.scheduler),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                lyrics: wire.string("lyrics"),
+                referenceAudioURL: wire.valueIfPresent("reference_audio_url"),
+                stylePrompt: wire.stringIfPresent("style_prompt"),
+                musicDuration: wire.valueIfPresent("music_duration"),
+                cfgStrength: wire.doubleIfPresent("cfg_strength"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("lyrics", self.lyrics)
+            wire.valueIfPresent("reference_audio_url", self.referenceAudioURL)
+            wire.stringIfPresent("style_prompt", self.stylePrompt)
+            wire.valueIfPresent("music_duration", self.musicDuration)
+            wire.doubleIfPresent("cfg_strength", self.cfgStrength, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -333,7 +380,7 @@ public enum Diffrhythm {
     }
 
     /// The output of `fal-ai/diffrhythm`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated music file.
         public let audio: File
 
@@ -341,10 +388,13 @@ public enum Diffrhythm {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ElevenlabsAudioIsolation.Input, Output == ElevenlabsAudioIsolation.Output {
     /// `fal-ai/elevenlabs/audio-isolation`.
@@ -24,7 +24,7 @@ public enum ElevenlabsAudioIsolation {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to isolate voice from
         public let audioURL: String?
         /// Video file to use for audio isolation. Either `audio_url` or `video_url` must be provided.
@@ -35,16 +35,19 @@ public enum ElevenlabsAudioIsolation {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("audio_url", \.audioURL),
-                .optional("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioURL: wire.stringIfPresent("audio_url"), videoURL: wire.stringIfPresent("video_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("video_url", self.videoURL)
         }
     }
 
     /// The output of `fal-ai/elevenlabs/audio-isolation`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -55,11 +58,14 @@ public enum ElevenlabsAudioIsolation {
             self.timestamps = timestamps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .optional("timestamps", \.timestamps),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), timestamps: wire.valueIfPresent("timestamps"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.valueIfPresent("timestamps", self.timestamps)
         }
     }
 }
@@ -75,7 +81,7 @@ public enum ElevenlabsMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request format for Elevenlabs Music API
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the music to generate
         public let prompt: String?
         /// The composition plan for the music
@@ -113,15 +119,25 @@ public enum ElevenlabsMusic {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("composition_plan", \.compositionPlan),
-                .optional("music_length_ms", \.musicLengthMs, [.minimum(3000), .maximum(600000)]),
-                .optional("force_instrumental", \.forceInstrumental),
-                .optional("respect_sections_durations", \.respectSectionsDurations),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                compositionPlan: wire.valueIfPresent("composition_plan"),
+                musicLengthMs: wire.intIfPresent("music_length_ms"),
+                forceInstrumental: wire.boolIfPresent("force_instrumental"),
+                respectSectionsDurations: wire.boolIfPresent("respect_sections_durations"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("composition_plan", self.compositionPlan)
+            wire.intIfPresent("music_length_ms", self.musicLengthMs, [.minimum(3000), .maximum(600000)])
+            wire.boolIfPresent("force_instrumental", self.forceInstrumental)
+            wire.boolIfPresent("respect_sections_durations", self.respectSectionsDurations)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +148,7 @@ public enum ElevenlabsMusic {
         }
     }
 
-    public struct MusicCompositionPlan: WireModel {
+    public struct MusicCompositionPlan: _WireModel {
         /// The styles that should be present in the entire song.
         public let positiveGlobalStyles: [String]
         /// The styles that should not be present in the entire song.
@@ -146,16 +162,23 @@ public enum ElevenlabsMusic {
             self.sections = sections
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("positive_global_styles", \.positiveGlobalStyles),
-                .required("negative_global_styles", \.negativeGlobalStyles),
-                .required("sections", \.sections),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                positiveGlobalStyles: wire.value("positive_global_styles"),
+                negativeGlobalStyles: wire.value("negative_global_styles"),
+                sections: wire.value("sections")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("positive_global_styles", self.positiveGlobalStyles)
+            wire.value("negative_global_styles", self.negativeGlobalStyles)
+            wire.value("sections", self.sections)
         }
     }
 
-    public struct MusicSection: WireModel {
+    public struct MusicSection: _WireModel {
         /// The name of the section. Must be between 1 and 100 characters.
         ///
         /// At least 1 character, at most 100 characters.
@@ -185,14 +208,23 @@ public enum ElevenlabsMusic {
             self.lines = lines
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("section_name", \.sectionName, [.minLength(1), .maxLength(100)]),
-                .required("positive_local_styles", \.positiveLocalStyles),
-                .required("negative_local_styles", \.negativeLocalStyles),
-                .required("duration_ms", \.durationMs, [.minimum(3000), .maximum(120000)]),
-                .required("lines", \.lines),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sectionName: wire.string("section_name"),
+                positiveLocalStyles: wire.value("positive_local_styles"),
+                negativeLocalStyles: wire.value("negative_local_styles"),
+                durationMs: wire.int("duration_ms"),
+                lines: wire.value("lines")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("section_name", self.sectionName, [.minLength(1), .maxLength(100)])
+            wire.value("positive_local_styles", self.positiveLocalStyles)
+            wire.value("negative_local_styles", self.negativeLocalStyles)
+            wire.int("duration_ms", self.durationMs, [.minimum(3000), .maximum(120000)])
+            wire.value("lines", self.lines)
         }
     }
 
@@ -226,7 +258,7 @@ public enum ElevenlabsMusic {
     }
 
     /// The output of `fal-ai/elevenlabs/music`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated music audio file in MP3 format
         public let audio: File
 
@@ -234,10 +266,13 @@ public enum ElevenlabsMusic {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -254,7 +289,7 @@ public enum ElevenlabsSoundEffectsV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/sound-effects/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text describing the sound effect to generate
         public let text: String
         /// Duration in seconds (0.5-22). If None, optimal duration will be determined from prompt.
@@ -288,14 +323,23 @@ public enum ElevenlabsSoundEffectsV2 {
             self.loop = loop
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("duration_seconds", \.durationSeconds, [.minimum(0.5), .maximum(22)]),
-                .optional("prompt_influence", \.promptInfluence, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("loop", \.loop),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                durationSeconds: wire.doubleIfPresent("duration_seconds"),
+                promptInfluence: wire.doubleIfPresent("prompt_influence"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loop: wire.boolIfPresent("loop")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.doubleIfPresent("duration_seconds", self.durationSeconds, [.minimum(0.5), .maximum(22)])
+            wire.doubleIfPresent("prompt_influence", self.promptInfluence, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("loop", self.loop)
         }
 
         /// The values the service uses for fields left unset.
@@ -307,7 +351,7 @@ public enum ElevenlabsSoundEffectsV2 {
     }
 
     /// Output format for generated sound effects
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated sound effect audio file in MP3 format
         public let audio: File
 
@@ -315,10 +359,13 @@ public enum ElevenlabsSoundEffectsV2 {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -336,7 +383,7 @@ public enum ElevenlabsTTSElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// Request model for eleven_v3 which doesn't support previous_text/next_text
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character, at most 5000 characters.
@@ -376,15 +423,25 @@ public enum ElevenlabsTTSElevenV3 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
-                .optional("voice", \.voice),
-                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
-                .optional("timestamps", \.timestamps),
-                .optional("language_code", \.languageCode),
-                .optional("apply_text_normalization", \.applyTextNormalization),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.stringIfPresent("voice"),
+                stability: wire.doubleIfPresent("stability"),
+                timestamps: wire.boolIfPresent("timestamps"),
+                languageCode: wire.stringIfPresent("language_code"),
+                applyTextNormalization: wire.valueIfPresent("apply_text_normalization")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.minLength(1), .maxLength(5000)])
+            wire.stringIfPresent("voice", self.voice)
+            wire.doubleIfPresent("stability", self.stability, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("timestamps", self.timestamps)
+            wire.stringIfPresent("language_code", self.languageCode)
+            wire.valueIfPresent("apply_text_normalization", self.applyTextNormalization)
         }
 
         /// The values the service uses for fields left unset.
@@ -424,7 +481,7 @@ public enum ElevenlabsTTSMultilingualV2 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/tts/multilingual-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -490,20 +547,35 @@ public enum ElevenlabsTTSMultilingualV2 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.minLength(1)]),
-                .optional("voice", \.voice),
-                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
-                .optional("similarity_boost", \.similarityBoost, [.minimum(0), .maximum(1)]),
-                .optional("style", \.style, [.minimum(0), .maximum(1)]),
-                .optional("speed", \.speed, [.minimum(0.7), .maximum(1.2)]),
-                .optional("timestamps", \.timestamps),
-                .optional("previous_text", \.previousText),
-                .optional("next_text", \.nextText),
-                .optional("language_code", \.languageCode),
-                .optional("apply_text_normalization", \.applyTextNormalization),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.stringIfPresent("voice"),
+                stability: wire.doubleIfPresent("stability"),
+                similarityBoost: wire.doubleIfPresent("similarity_boost"),
+                style: wire.doubleIfPresent("style"),
+                speed: wire.doubleIfPresent("speed"),
+                timestamps: wire.boolIfPresent("timestamps"),
+                previousText: wire.stringIfPresent("previous_text"),
+                nextText: wire.stringIfPresent("next_text"),
+                languageCode: wire.stringIfPresent("language_code"),
+                applyTextNormalization: wire.valueIfPresent("apply_text_normalization")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.minLength(1)])
+            wire.stringIfPresent("voice", self.voice)
+            wire.doubleIfPresent("stability", self.stability, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("similarity_boost", self.similarityBoost, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("style", self.style, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.7), .maximum(1.2)])
+            wire.boolIfPresent("timestamps", self.timestamps)
+            wire.stringIfPresent("previous_text", self.previousText)
+            wire.stringIfPresent("next_text", self.nextText)
+            wire.stringIfPresent("language_code", self.languageCode)
+            wire.valueIfPresent("apply_text_normalization", self.applyTextNormalization)
         }
 
         /// The values the service uses for fields left unset.
@@ -530,7 +602,7 @@ public enum ElevenlabsTextToDialogueElevenV3 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A list of dialogue inputs, each containing text and a voice ID which will be converted into speech.
         public let inputs: [DialogueBlock]
         /// Determines how stable the voice is and the randomness between each generation. Lower values introduce broader emotional range for the voice. Higher values can result in a monotonous voice with limited emotion. Must be one of 0.0, 0.5, 1.0, else it will be rounded to the nearest value.
@@ -564,19 +636,29 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.languageCode = languageCode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("inputs", \.inputs),
-                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
-                .optional("use_speaker_boost", \.useSpeakerBoost),
-                .optional("pronunciation_dictionary_locators", \.pronunciationDictionaryLocators),
-                .optional("seed", \.seed),
-                .optional("language_code", \.languageCode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputs: wire.value("inputs"),
+                stability: wire.doubleIfPresent("stability"),
+                useSpeakerBoost: wire.boolIfPresent("use_speaker_boost"),
+                pronunciationDictionaryLocators: wire.valueIfPresent("pronunciation_dictionary_locators"),
+                seed: wire.int64IfPresent("seed"),
+                languageCode: wire.stringIfPresent("language_code")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("inputs", self.inputs)
+            wire.doubleIfPresent("stability", self.stability, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("use_speaker_boost", self.useSpeakerBoost)
+            wire.valueIfPresent("pronunciation_dictionary_locators", self.pronunciationDictionaryLocators)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("language_code", self.languageCode)
         }
     }
 
-    public struct DialogueBlock: WireModel {
+    public struct DialogueBlock: _WireModel {
         /// The dialogue text
         public let text: String
         /// The name or the ID of the voice to be used for the generation.
@@ -587,15 +669,18 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.voice = voice
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .required("voice", \.voice),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(text: wire.string("text"), voice: wire.string("voice"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.string("voice", self.voice)
         }
     }
 
-    public struct PronunciationDictionaryLocator: WireModel {
+    public struct PronunciationDictionaryLocator: _WireModel {
         /// The ID of the pronunciation dictionary.
         public let pronunciationDictionaryID: String?
         /// The ID of the version of the pronunciation dictionary. If not provided, the latest version will be used.
@@ -606,16 +691,22 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.versionID = versionID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("pronunciation_dictionary_id", \.pronunciationDictionaryID),
-                .optional("version_id", \.versionID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                pronunciationDictionaryID: wire.stringIfPresent("pronunciation_dictionary_id"),
+                versionID: wire.stringIfPresent("version_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("pronunciation_dictionary_id", self.pronunciationDictionaryID)
+            wire.stringIfPresent("version_id", self.versionID)
         }
     }
 
     /// The output of `fal-ai/elevenlabs/text-to-dialogue/eleven-v3`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Random seed for reproducibility.
@@ -626,11 +717,14 @@ public enum ElevenlabsTextToDialogueElevenV3 {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -649,7 +743,7 @@ public enum ElevenlabsVoiceChanger {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/elevenlabs/voice-changer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The input audio file
         public let audioURL: FileInput
         /// The voice to use for speech generation
@@ -681,14 +775,23 @@ public enum ElevenlabsVoiceChanger {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("voice", \.voice),
-                .optional("remove_background_noise", \.removeBackgroundNoise),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                voice: wire.stringIfPresent("voice"),
+                removeBackgroundNoise: wire.boolIfPresent("remove_background_noise"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("voice", self.voice)
+            wire.boolIfPresent("remove_background_noise", self.removeBackgroundNoise)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.

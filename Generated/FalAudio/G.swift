@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == GeminiTTS.Input, Output == GeminiTTS.Output {
     /// `fal-ai/gemini-tts`.
@@ -17,7 +17,7 @@ public enum GeminiTTS {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for Gemini text-to-speech generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to convert to speech. Gemini TTS supports natural-language prompting for style, pace, accent, and emotional expression — include delivery instructions inline with the text (e.g. 'Say cheerfully: Have a wonderful day!'). For multi-speaker synthesis, prefix lines with speaker aliases defined in the speakers field (e.g. 'Alice: Hello!\nBob: Hi!'). Supports inline pace/style markers like [slowly], [whispering], [excited], [extremely fast].
         ///
         /// At least 1 character, at most 50000 characters.
@@ -69,17 +69,29 @@ public enum GeminiTTS {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(50000)]),
-                .optional("style_instructions", \.styleInstructions, [.maxLength(4000)]),
-                .optional("voice", \.voice),
-                .optional("model", \.model),
-                .optional("language_code", \.languageCode),
-                .optional("speakers", \.speakers, [.minItems(2), .maxItems(10)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                styleInstructions: wire.stringIfPresent("style_instructions"),
+                voice: wire.valueIfPresent("voice"),
+                model: wire.valueIfPresent("model"),
+                languageCode: wire.valueIfPresent("language_code"),
+                speakers: wire.valueIfPresent("speakers"),
+                temperature: wire.doubleIfPresent("temperature"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(50000)])
+            wire.stringIfPresent("style_instructions", self.styleInstructions, [.maxLength(4000)])
+            wire.valueIfPresent("voice", self.voice)
+            wire.valueIfPresent("model", self.model)
+            wire.valueIfPresent("language_code", self.languageCode)
+            wire.valueIfPresent("speakers", self.speakers, [.minItems(2), .maxItems(10)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -240,7 +252,7 @@ public enum GeminiTTS {
     }
 
     /// Voice configuration for a single speaker in multi-speaker synthesis.
-    public struct SpeakerConfig: WireModel {
+    public struct SpeakerConfig: _WireModel {
         /// Voice preset for this speaker.
         public let voice: Voice
         /// Alias used to identify this speaker in the prompt. Use this alias as a prefix in the prompt field, e.g. 'Alice: Hello! Bob: Hi there!'. Must be alphanumeric with no whitespace.
@@ -253,11 +265,14 @@ public enum GeminiTTS {
             self.speakerID = speakerID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("voice", \.voice),
-                .required("speaker_id", \.speakerID, [.pattern("^\\w+$")]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(voice: wire.value("voice"), speakerID: wire.string("speaker_id"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("voice", self.voice)
+            wire.string("speaker_id", self.speakerID, [.pattern("^\\w+$")])
         }
     }
 
@@ -275,7 +290,7 @@ public enum GeminiTTS {
     }
 
     /// Output for Gemini text-to-speech generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file.
         public let audio: File
 
@@ -283,10 +298,13 @@ public enum GeminiTTS {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == KlingVideoCreateVoice.Input, Output == KlingVideoCreateVoice.Output {
     /// `fal-ai/kling-video/create-voice`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == KlingVideoCreateVoice.Input, Output == Kl
 /// The types of `fal-ai/kling-video/create-voice`.
 public enum KlingVideoCreateVoice {
     /// Request model for creating a custom voice.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the voice audio file. Supports .mp3/.wav audio or .mp4/.mov video. Duration must be 5-30 seconds with clean, single-voice audio.
         public let voiceURL: FileInput
 
@@ -33,15 +33,18 @@ public enum KlingVideoCreateVoice {
             self.voiceURL = voiceURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("voice_url", \.voiceURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(voiceURL: wire.value("voice_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("voice_url", self.voiceURL)
         }
     }
 
     /// Response model for creating a custom voice.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Unique identifier for the created voice
         public let voiceID: String
 
@@ -49,10 +52,13 @@ public enum KlingVideoCreateVoice {
             self.voiceID = voiceID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("voice_id", \.voiceID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(voiceID: wire.string("voice_id"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("voice_id", self.voiceID)
         }
     }
 }
@@ -68,7 +74,7 @@ public enum KlingVideoVideoToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kling-video/video-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The video URL to extract audio from. Only .mp4/.mov formats are supported. File size does not exceed 100MB. Video duration between 3.0s and 20.0s.
         public let videoURL: FileInput
         /// Sound effect prompt. Cannot exceed 200 characters.
@@ -96,13 +102,21 @@ public enum KlingVideoVideoToAudio {
             self.asmrMode = asmrMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("sound_effect_prompt", \.soundEffectPrompt, [.maxLength(200)]),
-                .optional("background_music_prompt", \.backgroundMusicPrompt, [.maxLength(200)]),
-                .optional("asmr_mode", \.asmrMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                soundEffectPrompt: wire.stringIfPresent("sound_effect_prompt"),
+                backgroundMusicPrompt: wire.stringIfPresent("background_music_prompt"),
+                asmrMode: wire.boolIfPresent("asmr_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("sound_effect_prompt", self.soundEffectPrompt, [.maxLength(200)])
+            wire.stringIfPresent("background_music_prompt", self.backgroundMusicPrompt, [.maxLength(200)])
+            wire.boolIfPresent("asmr_mode", self.asmrMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -114,7 +128,7 @@ public enum KlingVideoVideoToAudio {
     }
 
     /// The output of `fal-ai/kling-video/video-to-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The original video with dubbed audio applied
         public let video: File
         /// The extracted/generated audio from the video in MP3 format
@@ -125,11 +139,14 @@ public enum KlingVideoVideoToAudio {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -145,7 +162,7 @@ public enum KokoroAmericanEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/american-english`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Default: `""`.
         public let prompt: String?
         /// Voice ID for the desired voice.
@@ -163,12 +180,19 @@ public enum KokoroAmericanEnglish {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.valueIfPresent("voice"),
+                speed: wire.doubleIfPresent("speed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -210,7 +234,7 @@ public enum KokoroAmericanEnglish {
     }
 
     /// The output of `fal-ai/kokoro/american-english`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated music
         public let audio: File
 
@@ -218,10 +242,13 @@ public enum KokoroAmericanEnglish {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -239,7 +266,7 @@ public enum KokoroBrazilianPortuguese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/brazilian-portuguese`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -254,12 +281,15 @@ public enum KokoroBrazilianPortuguese {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -295,7 +325,7 @@ public enum KokoroBritishEnglish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/british-english`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -310,12 +340,15 @@ public enum KokoroBritishEnglish {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -356,7 +389,7 @@ public enum KokoroFrench {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/french`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: String
@@ -371,12 +404,15 @@ public enum KokoroFrench {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.string("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.string("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -399,7 +435,7 @@ public enum KokoroHindi {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/hindi`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -414,12 +450,15 @@ public enum KokoroHindi {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -456,7 +495,7 @@ public enum KokoroItalian {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/italian`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -471,12 +510,15 @@ public enum KokoroItalian {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -511,7 +553,7 @@ public enum KokoroJapanese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/japanese`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -526,12 +568,15 @@ public enum KokoroJapanese {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -569,7 +614,7 @@ public enum KokoroMandarinChinese {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/mandarin-chinese`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -584,12 +629,15 @@ public enum KokoroMandarinChinese {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -630,7 +678,7 @@ public enum KokoroSpanish {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/kokoro/spanish`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// Voice ID for the desired voice.
         public let voice: Voice
@@ -645,12 +693,15 @@ public enum KokoroSpanish {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("voice", \.voice),
-                .optional("speed", \.speed, [.minimum(0.1), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), voice: wire.value("voice"), speed: wire.doubleIfPresent("speed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("voice", self.voice)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.1), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.

@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == MinimaxMusic.Input, Output == MinimaxMusic.Output {
     /// `fal-ai/minimax-music`.
@@ -27,7 +27,7 @@ public enum MinimaxMusic {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Lyrics with optional formatting. You can use a newline to separate each line of lyrics. You can use two newlines to add a pause between lines. You can use double hash marks (##) at the beginning and end of the lyrics to add accompaniment. Maximum 600 characters.
         ///
         /// At least 1 character, at most 600 characters.
@@ -40,11 +40,14 @@ public enum MinimaxMusic {
             self.referenceAudioURL = referenceAudioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(600)]),
-                .required("reference_audio_url", \.referenceAudioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), referenceAudioURL: wire.value("reference_audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(600)])
+            wire.value("reference_audio_url", self.referenceAudioURL)
         }
     }
 }
@@ -62,7 +65,7 @@ public enum MinimaxMusicV15 {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v1.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Lyrics, supports [intro][verse][chorus][bridge][outro] sections. 10-600 characters.
         ///
         /// At least 10 characters, at most 600 characters.
@@ -80,49 +83,93 @@ public enum MinimaxMusicV15 {
             self.lyricsPrompt = lyricsPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(10), .maxLength(600)]),
-                .optional("audio_setting", \.audioSetting),
-                .required("lyrics_prompt", \.lyricsPrompt, [.minLength(10), .maxLength(3000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                lyricsPrompt: wire.string("lyrics_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(10), .maxLength(600)])
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.string("lyrics_prompt", self.lyricsPrompt, [.minLength(10), .maxLength(3000)])
         }
     }
 
-    public struct AudioSetting: WireModel {
+    public struct AudioSetting: _WireModel {
         /// Sample rate of generated audio
         ///
-        /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `44100`.
-        public let sampleRate: Int?
+        /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `.sampleRate44100`.
+        public let sampleRate: SampleRate?
         /// Bitrate of generated audio
         ///
-        /// One of: 32000, 64000, 128000, 256000. Default: `256000`.
-        public let bitrate: Int?
+        /// One of: 32000, 64000, 128000, 256000. Default: `.bitrate256000`.
+        public let bitrate: Bitrate?
         /// Audio format
         ///
         /// Default: `.mp3`.
         public let format: Format?
 
-        public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil) {
+        public init(sampleRate: SampleRate? = nil, bitrate: Bitrate? = nil, format: Format? = nil) {
             self.sampleRate = sampleRate
             self.bitrate = bitrate
             self.format = format
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sample_rate", \.sampleRate),
-                .optional("bitrate", \.bitrate),
-                .optional("format", \.format),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sampleRate: wire.valueIfPresent("sample_rate"),
+                bitrate: wire.valueIfPresent("bitrate"),
+                format: wire.valueIfPresent("format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("bitrate", self.bitrate)
+            wire.valueIfPresent("format", self.format)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var sampleRate: Int { 44100 }
-            public static var bitrate: Int { 256000 }
+            public static var sampleRate: SampleRate { .sampleRate44100 }
+            public static var bitrate: Bitrate { .bitrate256000 }
             public static var format: Format { .mp3 }
         }
+    }
+
+    /// Sample Rate
+    public struct SampleRate: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var sampleRate8000: Self { .init(rawValue: 8000) }
+        public static var sampleRate16000: Self { .init(rawValue: 16000) }
+        public static var sampleRate22050: Self { .init(rawValue: 22050) }
+        public static var sampleRate24000: Self { .init(rawValue: 24000) }
+        public static var sampleRate32000: Self { .init(rawValue: 32000) }
+        public static var sampleRate44100: Self { .init(rawValue: 44100) }
+
+        public static var allCases: [Self] { [.sampleRate8000, .sampleRate16000, .sampleRate22050, .sampleRate24000, .sampleRate32000, .sampleRate44100] }
+    }
+
+    /// Bitrate
+    public struct Bitrate: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var bitrate32000: Self { .init(rawValue: 32000) }
+        public static var bitrate64000: Self { .init(rawValue: 64000) }
+        public static var bitrate128000: Self { .init(rawValue: 128000) }
+        public static var bitrate256000: Self { .init(rawValue: 256000) }
+
+        public static var allCases: [Self] { [.bitrate32000, .bitrate64000, .bitrate128000, .bitrate256000] }
     }
 
     /// Format
@@ -150,11 +197,13 @@ public enum MinimaxMusicV2 {
     public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AudioSetting = MinimaxMusicV15.AudioSetting
+    public typealias SampleRate = MinimaxMusicV15.SampleRate
+    public typealias Bitrate = MinimaxMusicV15.Bitrate
     public typealias Format = MinimaxMusicV15.Format
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A description of the music, specifying style, mood, and scenario. 10-300 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -172,12 +221,19 @@ public enum MinimaxMusicV2 {
             self.audioSetting = audioSetting
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(10), .maxLength(2000)]),
-                .required("lyrics_prompt", \.lyricsPrompt, [.minLength(10), .maxLength(3000)]),
-                .optional("audio_setting", \.audioSetting),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                lyricsPrompt: wire.string("lyrics_prompt"),
+                audioSetting: wire.valueIfPresent("audio_setting")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(10), .maxLength(2000)])
+            wire.string("lyrics_prompt", self.lyricsPrompt, [.minLength(10), .maxLength(3000)])
+            wire.valueIfPresent("audio_setting", self.audioSetting)
         }
     }
 }
@@ -192,10 +248,11 @@ public enum MinimaxMusicV25 {
     /// The output of `fal-ai/minimax-music/v2.5`: the same as `KokoroAmericanEnglish.Output`, declared once for every endpoint that shares it.
     public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Bitrate = MinimaxMusicV15.Bitrate
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A description of the music style, mood, genre, and scenario. Max 2000 characters.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -229,14 +286,23 @@ public enum MinimaxMusicV25 {
             self.audioSetting = audioSetting
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("lyrics", \.lyrics, [.maxLength(3500)]),
-                .optional("is_instrumental", \.isInstrumental),
-                .optional("lyrics_optimizer", \.lyricsOptimizer),
-                .optional("audio_setting", \.audioSetting),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                lyrics: wire.stringIfPresent("lyrics"),
+                isInstrumental: wire.boolIfPresent("is_instrumental"),
+                lyricsOptimizer: wire.boolIfPresent("lyrics_optimizer"),
+                audioSetting: wire.valueIfPresent("audio_setting")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.stringIfPresent("lyrics", self.lyrics, [.maxLength(3500)])
+            wire.boolIfPresent("is_instrumental", self.isInstrumental)
+            wire.boolIfPresent("lyrics_optimizer", self.lyricsOptimizer)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
         }
 
         /// The values the service uses for fields left unset.
@@ -247,40 +313,61 @@ public enum MinimaxMusicV25 {
         }
     }
 
-    public struct AudioSetting25: WireModel {
+    public struct AudioSetting25: _WireModel {
         /// Sample rate of generated audio
         ///
-        /// One of: 16000, 24000, 32000, 44100. Default: `44100`.
-        public let sampleRate: Int?
+        /// One of: 16000, 24000, 32000, 44100. Default: `.sampleRate44100`.
+        public let sampleRate: SampleRate?
         /// Bitrate of generated audio
         ///
-        /// One of: 32000, 64000, 128000, 256000. Default: `256000`.
-        public let bitrate: Int?
+        /// One of: 32000, 64000, 128000, 256000. Default: `.bitrate256000`.
+        public let bitrate: Bitrate?
         /// Audio format
         ///
         /// Default: `.mp3`.
         public let format: Format?
 
-        public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil) {
+        public init(sampleRate: SampleRate? = nil, bitrate: Bitrate? = nil, format: Format? = nil) {
             self.sampleRate = sampleRate
             self.bitrate = bitrate
             self.format = format
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sample_rate", \.sampleRate),
-                .optional("bitrate", \.bitrate),
-                .optional("format", \.format),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sampleRate: wire.valueIfPresent("sample_rate"),
+                bitrate: wire.valueIfPresent("bitrate"),
+                format: wire.valueIfPresent("format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("bitrate", self.bitrate)
+            wire.valueIfPresent("format", self.format)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var sampleRate: Int { 44100 }
-            public static var bitrate: Int { 256000 }
+            public static var sampleRate: SampleRate { .sampleRate44100 }
+            public static var bitrate: Bitrate { .bitrate256000 }
             public static var format: Format { .mp3 }
         }
+    }
+
+    /// Sample Rate
+    public struct SampleRate: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var sampleRate16000: Self { .init(rawValue: 16000) }
+        public static var sampleRate24000: Self { .init(rawValue: 24000) }
+        public static var sampleRate32000: Self { .init(rawValue: 32000) }
+        public static var sampleRate44100: Self { .init(rawValue: 44100) }
+
+        public static var allCases: [Self] { [.sampleRate16000, .sampleRate24000, .sampleRate32000, .sampleRate44100] }
     }
 
     /// Format
@@ -308,11 +395,13 @@ public enum MinimaxMusicV26 {
     public typealias Output = KokoroAmericanEnglish.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AudioSetting25 = MinimaxMusicV25.AudioSetting25
+    public typealias SampleRate = MinimaxMusicV25.SampleRate
+    public typealias Bitrate = MinimaxMusicV15.Bitrate
     public typealias Format = MinimaxMusicV25.Format
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/minimax-music/v2.6`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A description of the music style, mood, genre, and scenario. 10-2000 characters.
         ///
         /// At least 10 characters, at most 2000 characters.
@@ -346,14 +435,23 @@ public enum MinimaxMusicV26 {
             self.audioSetting = audioSetting
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(10), .maxLength(2000)]),
-                .optional("lyrics", \.lyrics, [.maxLength(3500)]),
-                .optional("lyrics_optimizer", \.lyricsOptimizer),
-                .optional("is_instrumental", \.isInstrumental),
-                .optional("audio_setting", \.audioSetting),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                lyrics: wire.stringIfPresent("lyrics"),
+                lyricsOptimizer: wire.boolIfPresent("lyrics_optimizer"),
+                isInstrumental: wire.boolIfPresent("is_instrumental"),
+                audioSetting: wire.valueIfPresent("audio_setting")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(10), .maxLength(2000)])
+            wire.stringIfPresent("lyrics", self.lyrics, [.maxLength(3500)])
+            wire.boolIfPresent("lyrics_optimizer", self.lyricsOptimizer)
+            wire.boolIfPresent("is_instrumental", self.isInstrumental)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
         }
 
         /// The values the service uses for fields left unset.
@@ -373,7 +471,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToAudio.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-audio`.
 public enum MireloAISfxV15VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -413,15 +511,25 @@ public enum MireloAISfxV15VideoToAudio {
             self.startOffset = startOffset
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
-                .optional("seed", \.seed, [.minimum(1)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
-                .optional("start_offset", \.startOffset, [.minimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                numSamples: wire.intIfPresent("num_samples"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.doubleIfPresent("duration"),
+                startOffset: wire.doubleIfPresent("start_offset")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("text_prompt", self.textPrompt)
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(2), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed, [.minimum(1)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("start_offset", self.startOffset, [.minimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -434,7 +542,7 @@ public enum MireloAISfxV15VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated sound effects audio
         public let audio: [JSONValue]
 
@@ -442,10 +550,13 @@ public enum MireloAISfxV15VideoToAudio {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -458,7 +569,7 @@ extension QueueEndpoint where Input == MireloAISfxV1VideoToAudio.Input, Output =
 /// The types of `mirelo-ai/sfx-v1/video-to-audio`.
 public enum MireloAISfxV1VideoToAudio {
     /// The input of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -492,14 +603,23 @@ public enum MireloAISfxV1VideoToAudio {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
-                .optional("seed", \.seed, [.minimum(1)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                numSamples: wire.intIfPresent("num_samples"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.doubleIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("text_prompt", self.textPrompt)
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(2), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed, [.minimum(1)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -511,7 +631,7 @@ public enum MireloAISfxV1VideoToAudio {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated sound effects audio
         public let audio: [Audio]
 
@@ -519,14 +639,17 @@ public enum MireloAISfxV1VideoToAudio {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 
-    public struct Audio: WireModel {
+    public struct Audio: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -543,13 +666,21 @@ public enum MireloAISfxV1VideoToAudio {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -565,7 +696,7 @@ public enum MmaudioV2TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the audio for.
         public let prompt: String
         /// The negative prompt to generate the audio for.
@@ -611,16 +742,27 @@ public enum MmaudioV2TextToAudio {
             self.maskAwayClip = maskAwayClip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
-                .optional("num_steps", \.numSteps, [.minimum(4), .maximum(50)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
-                .optional("cfg_strength", \.cfgStrength, [.minimum(0), .maximum(20)]),
-                .optional("mask_away_clip", \.maskAwayClip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.intIfPresent("seed"),
+                numSteps: wire.intIfPresent("num_steps"),
+                duration: wire.doubleIfPresent("duration"),
+                cfgStrength: wire.doubleIfPresent("cfg_strength"),
+                maskAwayClip: wire.boolIfPresent("mask_away_clip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(65535)])
+            wire.intIfPresent("num_steps", self.numSteps, [.minimum(4), .maximum(50)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(30)])
+            wire.doubleIfPresent("cfg_strength", self.cfgStrength, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("mask_away_clip", self.maskAwayClip)
         }
 
         /// The values the service uses for fields left unset.
@@ -634,7 +776,7 @@ public enum MmaudioV2TextToAudio {
     }
 
     /// The output of `fal-ai/mmaudio-v2/text-to-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio.
         public let audio: File
 
@@ -642,10 +784,13 @@ public enum MmaudioV2TextToAudio {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

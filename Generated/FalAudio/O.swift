@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == OpenrouterRouterAudio.Input, Output == OpenrouterRouterAudio.Output {
     /// `openrouter/router/audio`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == OpenrouterRouterAudio.Input, Output == Op
 /// The types of `openrouter/router/audio`.
 public enum OpenrouterRouterAudio {
     /// The input of `openrouter/router/audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL or data URI of the audio file to process. Supported formats: wav, mp3, aiff, aac, ogg, flac, m4a.
         public let audioURL: FileInput
         /// Prompt to be used for the audio processing
@@ -54,16 +54,27 @@ public enum OpenrouterRouterAudio {
             self.maxTokens = maxTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("system_prompt", \.systemPrompt),
-                .required("model", \.model),
-                .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                model: wire.string("model"),
+                reasoning: wire.boolIfPresent("reasoning"),
+                temperature: wire.doubleIfPresent("temperature"),
+                maxTokens: wire.intIfPresent("max_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.string("model", self.model)
+            wire.boolIfPresent("reasoning", self.reasoning)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -74,7 +85,7 @@ public enum OpenrouterRouterAudio {
     }
 
     /// The output of `openrouter/router/audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output from audio processing
         public let output: String
         /// Token usage information
@@ -85,15 +96,18 @@ public enum OpenrouterRouterAudio {
             self.usage = usage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("usage", \.usage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), usage: wire.valueIfPresent("usage"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.valueIfPresent("usage", self.usage)
         }
     }
 
-    public struct UsageInfo: WireModel {
+    public struct UsageInfo: _WireModel {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -115,14 +129,23 @@ public enum OpenrouterRouterAudio {
             self.promptTokensDetails = promptTokensDetails
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt_tokens", \.promptTokens),
-                .optional("completion_tokens", \.completionTokens),
-                .optional("total_tokens", \.totalTokens),
-                .required("cost", \.cost),
-                .optional("prompt_tokens_details", \.promptTokensDetails),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                promptTokens: wire.intIfPresent("prompt_tokens"),
+                completionTokens: wire.intIfPresent("completion_tokens"),
+                totalTokens: wire.intIfPresent("total_tokens"),
+                cost: wire.double("cost"),
+                promptTokensDetails: wire.valueIfPresent("prompt_tokens_details")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("prompt_tokens", self.promptTokens)
+            wire.intIfPresent("completion_tokens", self.completionTokens)
+            wire.intIfPresent("total_tokens", self.totalTokens)
+            wire.double("cost", self.cost)
+            wire.valueIfPresent("prompt_tokens_details", self.promptTokensDetails)
         }
 
         /// The values the service uses for fields left unset.
@@ -131,7 +154,7 @@ public enum OpenrouterRouterAudio {
         }
     }
 
-    public struct PromptTokensDetails: WireModel {
+    public struct PromptTokensDetails: _WireModel {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.
@@ -142,11 +165,17 @@ public enum OpenrouterRouterAudio {
             self.cacheWriteTokens = cacheWriteTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("cached_tokens", \.cachedTokens),
-                .optional("cache_write_tokens", \.cacheWriteTokens),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                cachedTokens: wire.intIfPresent("cached_tokens"),
+                cacheWriteTokens: wire.intIfPresent("cache_write_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("cached_tokens", self.cachedTokens)
+            wire.intIfPresent("cache_write_tokens", self.cacheWriteTokens)
         }
 
         /// The values the service uses for fields left unset.

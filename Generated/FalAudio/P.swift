@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Personaplex.Input, Output == Personaplex.Output {
     /// `fal-ai/personaplex`.
@@ -19,7 +19,7 @@ public enum Personaplex {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/personaplex`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the AI persona and conversation context.
         ///
         /// Default: `"You are a wise and friendly teacher. Answer questions or provide advice in a clear and engaging way."`.
@@ -73,18 +73,31 @@ public enum Personaplex {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("voice_audio_url", \.voiceAudioURL),
-                .optional("temperature_audio", \.temperatureAudio, [.minimum(0), .maximum(2)]),
-                .optional("temperature_text", \.temperatureText, [.minimum(0), .maximum(2)]),
-                .optional("top_k_audio", \.topKAudio, [.minimum(1), .maximum(2048)]),
-                .optional("top_k_text", \.topKText, [.minimum(1), .maximum(1000)]),
-                .optional("seed", \.seed),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.valueIfPresent("voice"),
+                voiceAudioURL: wire.stringIfPresent("voice_audio_url"),
+                temperatureAudio: wire.doubleIfPresent("temperature_audio"),
+                temperatureText: wire.doubleIfPresent("temperature_text"),
+                topKAudio: wire.intIfPresent("top_k_audio"),
+                topKText: wire.intIfPresent("top_k_text"),
+                seed: wire.int64IfPresent("seed"),
+                audioURL: wire.value("audio_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("voice", self.voice)
+            wire.stringIfPresent("voice_audio_url", self.voiceAudioURL)
+            wire.doubleIfPresent("temperature_audio", self.temperatureAudio, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("temperature_text", self.temperatureText, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("top_k_audio", self.topKAudio, [.minimum(1), .maximum(2048)])
+            wire.intIfPresent("top_k_text", self.topKText, [.minimum(1), .maximum(1000)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("audio_url", self.audioURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -127,7 +140,7 @@ public enum Personaplex {
     }
 
     /// The output of `fal-ai/personaplex`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated AI response audio (WAV, 24kHz).
         public let audio: File
         /// Transcribed text of the AI's response.
@@ -144,13 +157,21 @@ public enum Personaplex {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("text", \.text),
-                .required("duration", \.duration),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audio: wire.value("audio"),
+                text: wire.string("text"),
+                duration: wire.double("duration"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.string("text", self.text)
+            wire.double("duration", self.duration)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -166,7 +187,7 @@ public enum PersonaplexRealtime {
     public typealias Voice = Personaplex.Voice
 
     /// Input for @fal.realtime endpoint. Audio is raw PCM s16le 24kHz mono.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public let audio: FileInput
         /// Voice ID for the AI response. NAT = natural, VAR = variety. F = female, M = male. Ignored when voice_audio_url is provided.
@@ -224,18 +245,31 @@ public enum PersonaplexRealtime {
             self.temperatureAudio = temperatureAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .optional("voice", \.voice),
-                .optional("temperature_text", \.temperatureText, [.minimum(0), .maximum(2)]),
-                .optional("voice_audio_url", \.voiceAudioURL),
-                .optional("top_k_text", \.topKText, [.minimum(1), .maximum(1000)]),
-                .optional("seed", \.seed),
-                .optional("top_k_audio", \.topKAudio, [.minimum(1), .maximum(2048)]),
-                .optional("prompt", \.prompt),
-                .optional("temperature_audio", \.temperatureAudio, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audio: wire.value("audio"),
+                voice: wire.valueIfPresent("voice"),
+                temperatureText: wire.doubleIfPresent("temperature_text"),
+                voiceAudioURL: wire.stringIfPresent("voice_audio_url"),
+                topKText: wire.intIfPresent("top_k_text"),
+                seed: wire.int64IfPresent("seed"),
+                topKAudio: wire.intIfPresent("top_k_audio"),
+                prompt: wire.stringIfPresent("prompt"),
+                temperatureAudio: wire.doubleIfPresent("temperature_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.valueIfPresent("voice", self.voice)
+            wire.doubleIfPresent("temperature_text", self.temperatureText, [.minimum(0), .maximum(2)])
+            wire.stringIfPresent("voice_audio_url", self.voiceAudioURL)
+            wire.intIfPresent("top_k_text", self.topKText, [.minimum(1), .maximum(1000)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("top_k_audio", self.topKAudio, [.minimum(1), .maximum(2048)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("temperature_audio", self.temperatureAudio, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -250,7 +284,7 @@ public enum PersonaplexRealtime {
     }
 
     /// Output from @fal.realtime endpoint.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated audio chunk (PCM s16le, 24kHz mono). Base64-encoded in JSON transport.
         public let audio: String
         /// Generated text tokens for this chunk.
@@ -263,11 +297,14 @@ public enum PersonaplexRealtime {
             self.text = text
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .optional("text", \.text),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.string("audio"), text: wire.stringIfPresent("text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("audio", self.audio)
+            wire.stringIfPresent("text", self.text)
         }
 
         /// The values the service uses for fields left unset.

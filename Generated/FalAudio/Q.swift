@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Qwen3TTSCloneVoice06b.Input, Output == Qwen3TTSCloneVoice06b.Output {
     /// `fal-ai/qwen-3-tts/clone-voice/0.6b`.
@@ -19,7 +19,7 @@ public enum Qwen3TTSCloneVoice06b {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the reference audio file used for voice cloning.
         public let audioURL: FileInput
         /// Optional reference text that was used when creating the speaker embedding. Providing this can improve synthesis quality when using a cloned voice.
@@ -30,16 +30,19 @@ public enum Qwen3TTSCloneVoice06b {
             self.referenceText = referenceText
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("reference_text", \.referenceText),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioURL: wire.value("audio_url"), referenceText: wire.stringIfPresent("reference_text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("reference_text", self.referenceText)
         }
     }
 
     /// The output of `fal-ai/qwen-3-tts/clone-voice/0.6b`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated speaker embedding file in safetensors format.
         public let speakerEmbedding: File
 
@@ -47,10 +50,13 @@ public enum Qwen3TTSCloneVoice06b {
             self.speakerEmbedding = speakerEmbedding
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("speaker_embedding", \.speakerEmbedding),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(speakerEmbedding: wire.value("speaker_embedding"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("speaker_embedding", self.speakerEmbedding)
         }
     }
 }

@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == SamAudioSeparate.Input, Output == SamAudioSeparate.Output {
     /// `fal-ai/sam-audio/separate`.
@@ -24,7 +24,7 @@ public enum SamAudioSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for text-based audio separation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to process (WAV, MP3, FLAC supported)
         public let audioURL: FileInput
         /// Text prompt describing the sound to isolate.
@@ -74,17 +74,29 @@ public enum SamAudioSeparate {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("predict_spans", \.predictSpans),
-                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(7)]),
-                .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
-                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                predictSpans: wire.boolIfPresent("predict_spans"),
+                rerankingCandidates: wire.intIfPresent("reranking_candidates"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                maxChunkDuration: wire.doubleIfPresent("max_chunk_duration"),
+                chunkOverlap: wire.doubleIfPresent("chunk_overlap"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("predict_spans", self.predictSpans)
+            wire.intIfPresent("reranking_candidates", self.rerankingCandidates, [.minimum(1), .maximum(7)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("max_chunk_duration", self.maxChunkDuration, [.minimum(10), .maximum(60)])
+            wire.doubleIfPresent("chunk_overlap", self.chunkOverlap, [.minimum(0), .maximum(30)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -124,7 +136,7 @@ public enum SamAudioSeparate {
     }
 
     /// Output for text-based audio separation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -143,13 +155,21 @@ public enum SamAudioSeparate {
             self.sampleRate = sampleRate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("target", \.target),
-                .required("residual", \.residual),
-                .required("duration", \.duration),
-                .optional("sample_rate", \.sampleRate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                target: wire.value("target"),
+                residual: wire.value("residual"),
+                duration: wire.double("duration"),
+                sampleRate: wire.intIfPresent("sample_rate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("target", self.target)
+            wire.value("residual", self.residual)
+            wire.double("duration", self.duration)
+            wire.intIfPresent("sample_rate", self.sampleRate)
         }
 
         /// The values the service uses for fields left unset.
@@ -172,7 +192,7 @@ public enum SamAudioSpanSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for temporal span-based audio separation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to process.
         public let audioURL: FileInput
         /// Text prompt describing the sound to isolate. Optional but recommended - helps the model identify what type of sound to extract from the span.
@@ -232,19 +252,33 @@ public enum SamAudioSpanSeparate {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("prompt", \.prompt),
-                .required("spans", \.spans),
-                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(7)]),
-                .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
-                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
-                .optional("use_sound_activity_ranking", \.useSoundActivityRanking),
-                .optional("trim_to_span", \.trimToSpan),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                spans: wire.value("spans"),
+                rerankingCandidates: wire.intIfPresent("reranking_candidates"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                maxChunkDuration: wire.doubleIfPresent("max_chunk_duration"),
+                chunkOverlap: wire.doubleIfPresent("chunk_overlap"),
+                useSoundActivityRanking: wire.boolIfPresent("use_sound_activity_ranking"),
+                trimToSpan: wire.boolIfPresent("trim_to_span"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.value("spans", self.spans)
+            wire.intIfPresent("reranking_candidates", self.rerankingCandidates, [.minimum(1), .maximum(7)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("max_chunk_duration", self.maxChunkDuration, [.minimum(10), .maximum(60)])
+            wire.doubleIfPresent("chunk_overlap", self.chunkOverlap, [.minimum(0), .maximum(30)])
+            wire.boolIfPresent("use_sound_activity_ranking", self.useSoundActivityRanking)
+            wire.boolIfPresent("trim_to_span", self.trimToSpan)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -260,7 +294,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// A time span indicating where the target sound occurs.
-    public struct AudioTimeSpan: WireModel {
+    public struct AudioTimeSpan: _WireModel {
         /// Start time of the span in seconds
         ///
         /// At least 0.
@@ -280,12 +314,15 @@ public enum SamAudioSpanSeparate {
             self.include = include
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("start", \.start, [.minimum(0)]),
-                .required("end", \.end, [.minimum(0)]),
-                .optional("include", \.include),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(start: wire.double("start"), end: wire.double("end"), include: wire.boolIfPresent("include"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("start", self.start, [.minimum(0)])
+            wire.double("end", self.end, [.minimum(0)])
+            wire.boolIfPresent("include", self.include)
         }
 
         /// The values the service uses for fields left unset.
@@ -295,7 +332,7 @@ public enum SamAudioSpanSeparate {
     }
 
     /// Output for span-based audio separation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -314,13 +351,21 @@ public enum SamAudioSpanSeparate {
             self.sampleRate = sampleRate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("target", \.target),
-                .required("residual", \.residual),
-                .required("duration", \.duration),
-                .optional("sample_rate", \.sampleRate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                target: wire.value("target"),
+                residual: wire.value("residual"),
+                duration: wire.double("duration"),
+                sampleRate: wire.intIfPresent("sample_rate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("target", self.target)
+            wire.value("residual", self.residual)
+            wire.double("duration", self.duration)
+            wire.intIfPresent("sample_rate", self.sampleRate)
         }
 
         /// The values the service uses for fields left unset.
@@ -343,7 +388,7 @@ public enum SamAudioVisualSeparate {
     public typealias File = AceStepAudioInpaint.File
 
     /// Input for visual-prompted audio separation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to process (MP4, MOV, etc.)
         public let videoURL: FileInput
         /// URL of the mask video (binary mask indicating target object). Black=target, White=background.
@@ -393,17 +438,29 @@ public enum SamAudioVisualSeparate {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("mask_video_url", \.maskVideoURL),
-                .optional("prompt", \.prompt),
-                .optional("reranking_candidates", \.rerankingCandidates, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("max_chunk_duration", \.maxChunkDuration, [.minimum(10), .maximum(60)]),
-                .optional("chunk_overlap", \.chunkOverlap, [.minimum(0), .maximum(30)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                maskVideoURL: wire.stringIfPresent("mask_video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                rerankingCandidates: wire.intIfPresent("reranking_candidates"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                maxChunkDuration: wire.doubleIfPresent("max_chunk_duration"),
+                chunkOverlap: wire.doubleIfPresent("chunk_overlap"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("mask_video_url", self.maskVideoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.intIfPresent("reranking_candidates", self.rerankingCandidates, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("max_chunk_duration", self.maxChunkDuration, [.minimum(10), .maximum(60)])
+            wire.doubleIfPresent("chunk_overlap", self.chunkOverlap, [.minimum(0), .maximum(30)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -418,7 +475,7 @@ public enum SamAudioVisualSeparate {
     }
 
     /// Output for visual-prompted audio separation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The isolated target sound.
         public let target: File
         /// Everything else in the audio.
@@ -437,13 +494,21 @@ public enum SamAudioVisualSeparate {
             self.sampleRate = sampleRate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("target", \.target),
-                .required("residual", \.residual),
-                .required("duration", \.duration),
-                .optional("sample_rate", \.sampleRate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                target: wire.value("target"),
+                residual: wire.value("residual"),
+                duration: wire.double("duration"),
+                sampleRate: wire.intIfPresent("sample_rate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("target", self.target)
+            wire.value("residual", self.residual)
+            wire.double("duration", self.duration)
+            wire.intIfPresent("sample_rate", self.sampleRate)
         }
 
         /// The values the service uses for fields left unset.
@@ -464,7 +529,7 @@ public enum StableAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate audio from
         public let prompt: String
         /// The start point of the audio clip to generate
@@ -487,13 +552,21 @@ public enum StableAudio {
             self.steps = steps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seconds_start", \.secondsStart, [.minimum(0), .maximum(47)]),
-                .optional("seconds_total", \.secondsTotal, [.minimum(0), .maximum(47)]),
-                .optional("steps", \.steps, [.minimum(2), .maximum(1000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                secondsStart: wire.intIfPresent("seconds_start"),
+                secondsTotal: wire.intIfPresent("seconds_total"),
+                steps: wire.intIfPresent("steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("seconds_start", self.secondsStart, [.minimum(0), .maximum(47)])
+            wire.intIfPresent("seconds_total", self.secondsTotal, [.minimum(0), .maximum(47)])
+            wire.intIfPresent("steps", self.steps, [.minimum(2), .maximum(1000)])
         }
 
         /// The values the service uses for fields left unset.
@@ -505,7 +578,7 @@ public enum StableAudio {
     }
 
     /// The output of `fal-ai/stable-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio clip
         public let audioFile: File
 
@@ -513,10 +586,13 @@ public enum StableAudio {
             self.audioFile = audioFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_file", \.audioFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioFile: wire.value("audio_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_file", self.audioFile)
         }
     }
 }
@@ -532,7 +608,7 @@ public enum StableAudio25AudioToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the audio generation
         public let prompt: String
         /// The audio clip to transform
@@ -579,17 +655,29 @@ public enum StableAudio25AudioToAudio {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("total_seconds", \.totalSeconds, [.minimum(1), .maximum(190)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                strength: wire.doubleIfPresent("strength"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                totalSeconds: wire.intIfPresent("total_seconds"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.intIfPresent("total_seconds", self.totalSeconds, [.minimum(1), .maximum(190)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(25)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -602,7 +690,7 @@ public enum StableAudio25AudioToAudio {
     }
 
     /// The output of `fal-ai/stable-audio-25/audio-to-audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio clip
         public let audio: File
         /// The random seed used for generation
@@ -613,11 +701,14 @@ public enum StableAudio25AudioToAudio {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -635,7 +726,7 @@ public enum StableAudio25Inpaint {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the audio generation
         public let prompt: String
         /// The audio clip to inpaint
@@ -688,18 +779,31 @@ public enum StableAudio25Inpaint {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("seconds_total", \.secondsTotal, [.minimum(1), .maximum(190)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
-                .optional("mask_start", \.maskStart, [.minimum(0), .maximum(190)]),
-                .optional("mask_end", \.maskEnd, [.minimum(0), .maximum(190)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                secondsTotal: wire.intIfPresent("seconds_total"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                maskStart: wire.intIfPresent("mask_start"),
+                maskEnd: wire.intIfPresent("mask_end"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.intIfPresent("seconds_total", self.secondsTotal, [.minimum(1), .maximum(190)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(25)])
+            wire.intIfPresent("mask_start", self.maskStart, [.minimum(0), .maximum(190)])
+            wire.intIfPresent("mask_end", self.maskEnd, [.minimum(0), .maximum(190)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -727,7 +831,7 @@ public enum StableAudio25TextToAudio {
     public typealias File = AceStepAudioInpaint.File
 
     /// The input of `fal-ai/stable-audio-25/text-to-audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate audio from
         public let prompt: String
         /// The duration of the audio clip to generate
@@ -764,15 +868,25 @@ public enum StableAudio25TextToAudio {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seconds_total", \.secondsTotal, [.minimum(1), .maximum(190)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(25)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                secondsTotal: wire.intIfPresent("seconds_total"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("seconds_total", self.secondsTotal, [.minimum(1), .maximum(190)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(25)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.

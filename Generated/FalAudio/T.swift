@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Tada1bTextToSpeech.Input, Output == Tada1bTextToSpeech.Output {
     /// `fal-ai/tada/1b/text-to-speech`.
@@ -21,7 +21,7 @@ public enum Tada1bTextToSpeech {
     public typealias Bitrate = Deepfilternet3.Bitrate
 
     /// The input of `fal-ai/tada/1b/text-to-speech`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the reference audio file for voice cloning. The model will replicate this speaker's voice characteristics.
         public let audioURL: FileInput
         /// Transcript of the reference audio. For non-English audio, providing a transcript is required since the built-in ASR is English-only.
@@ -101,22 +101,39 @@ public enum Tada1bTextToSpeech {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("transcript", \.transcript),
-                .required("prompt", \.prompt),
-                .optional("language", \.language),
-                .optional("num_extra_steps", \.numExtraSteps, [.minimum(0), .maximum(50)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
-                .optional("acoustic_cfg_scale", \.acousticCFGScale, [.minimum(0), .maximum(10)]),
-                .optional("noise_temperature", \.noiseTemperature, [.minimum(0), .maximum(2)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("speed_up_factor", \.speedUpFactor, [.minimum(0.5), .maximum(2)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                transcript: wire.stringIfPresent("transcript"),
+                prompt: wire.string("prompt"),
+                language: wire.valueIfPresent("language"),
+                numExtraSteps: wire.intIfPresent("num_extra_steps"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                acousticCFGScale: wire.doubleIfPresent("acoustic_cfg_scale"),
+                noiseTemperature: wire.doubleIfPresent("noise_temperature"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                speedUpFactor: wire.doubleIfPresent("speed_up_factor"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("transcript", self.transcript)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("language", self.language)
+            wire.intIfPresent("num_extra_steps", self.numExtraSteps, [.minimum(0), .maximum(50)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(1), .maximum(2)])
+            wire.doubleIfPresent("acoustic_cfg_scale", self.acousticCFGScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("noise_temperature", self.noiseTemperature, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("speed_up_factor", self.speedUpFactor, [.minimum(0.5), .maximum(2)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -156,7 +173,7 @@ public enum Tada1bTextToSpeech {
     }
 
     /// The output of `fal-ai/tada/1b/text-to-speech`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -164,10 +181,13 @@ public enum Tada1bTextToSpeech {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == WorkflowUtilitiesAudioCompressor.Input, Output == WorkflowUtilitiesAudioCompressor.Output {
     /// `fal-ai/workflow-utilities/audio-compressor`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == WorkflowUtilitiesAudioCompressor.Input, O
 /// The types of `fal-ai/workflow-utilities/audio-compressor`.
 public enum WorkflowUtilitiesAudioCompressor {
     /// Input model for audio dynamic range compression
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to compress
         public let audioURL: FileInput
         /// Threshold level in dB above which compression is applied (-60 to 0)
@@ -68,17 +68,29 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.outputBitrate = outputBitrate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("threshold", \.threshold, [.minimum(-60), .maximum(0)]),
-                .optional("ratio", \.ratio, [.minimum(1), .maximum(20)]),
-                .optional("attack", \.attack, [.minimum(0.01), .maximum(2000)]),
-                .optional("release", \.release, [.minimum(0.01), .maximum(9000)]),
-                .optional("makeup", \.makeup, [.minimum(0), .maximum(64)]),
-                .optional("knee", \.knee, [.minimum(1), .maximum(8)]),
-                .optional("output_bitrate", \.outputBitrate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                threshold: wire.doubleIfPresent("threshold"),
+                ratio: wire.doubleIfPresent("ratio"),
+                attack: wire.doubleIfPresent("attack"),
+                release: wire.doubleIfPresent("release"),
+                makeup: wire.doubleIfPresent("makeup"),
+                knee: wire.doubleIfPresent("knee"),
+                outputBitrate: wire.valueIfPresent("output_bitrate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.doubleIfPresent("threshold", self.threshold, [.minimum(-60), .maximum(0)])
+            wire.doubleIfPresent("ratio", self.ratio, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("attack", self.attack, [.minimum(0.01), .maximum(2000)])
+            wire.doubleIfPresent("release", self.release, [.minimum(0.01), .maximum(9000)])
+            wire.doubleIfPresent("makeup", self.makeup, [.minimum(0), .maximum(64)])
+            wire.doubleIfPresent("knee", self.knee, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("output_bitrate", self.outputBitrate)
         }
 
         /// The values the service uses for fields left unset.
@@ -108,7 +120,7 @@ public enum WorkflowUtilitiesAudioCompressor {
     }
 
     /// Output model for compressed audio
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The compressed audio file
         public let audio: AudioFile
 
@@ -116,15 +128,18 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 
     /// Audio file with url field
-    public struct AudioFile: WireModel {
+    public struct AudioFile: _WireModel {
         /// URL of the audio file
         public let url: String
         /// Content type of the audio file
@@ -141,13 +156,21 @@ public enum WorkflowUtilitiesAudioCompressor {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .required("content_type", \.contentType),
-                .required("file_name", \.fileName),
-                .required("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.string("content_type"),
+                fileName: wire.string("file_name"),
+                fileSize: wire.int("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.string("content_type", self.contentType)
+            wire.string("file_name", self.fileName)
+            wire.int("file_size", self.fileSize)
         }
     }
 }
@@ -164,7 +187,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     public typealias AudioFile = WorkflowUtilitiesAudioCompressor.AudioFile
 
     /// Input model for applying impulse response (IR) convolution reverb to audio
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the main audio file to process
         public let audioURL: FileInput
         /// URL of the impulse response WAV file (reverb/effect profile)
@@ -214,17 +237,29 @@ public enum WorkflowUtilitiesImpulseResponse {
             self.outputBitrate = outputBitrate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("impulse_response_url", \.impulseResponseURL),
-                .optional("dry_level", \.dryLevel, [.minimum(0), .maximum(1)]),
-                .optional("wet_level", \.wetLevel, [.minimum(0), .maximum(1)]),
-                .optional("loudness_i", \.loudnessI, [.minimum(-70), .maximum(0)]),
-                .optional("loudness_lra", \.loudnessLra, [.minimum(1), .maximum(50)]),
-                .optional("loudness_tp", \.loudnessTp, [.minimum(-10), .maximum(0)]),
-                .optional("output_bitrate", \.outputBitrate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                impulseResponseURL: wire.value("impulse_response_url"),
+                dryLevel: wire.doubleIfPresent("dry_level"),
+                wetLevel: wire.doubleIfPresent("wet_level"),
+                loudnessI: wire.doubleIfPresent("loudness_i"),
+                loudnessLra: wire.doubleIfPresent("loudness_lra"),
+                loudnessTp: wire.doubleIfPresent("loudness_tp"),
+                outputBitrate: wire.valueIfPresent("output_bitrate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.value("impulse_response_url", self.impulseResponseURL)
+            wire.doubleIfPresent("dry_level", self.dryLevel, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("wet_level", self.wetLevel, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("loudness_i", self.loudnessI, [.minimum(-70), .maximum(0)])
+            wire.doubleIfPresent("loudness_lra", self.loudnessLra, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("loudness_tp", self.loudnessTp, [.minimum(-10), .maximum(0)])
+            wire.valueIfPresent("output_bitrate", self.outputBitrate)
         }
 
         /// The values the service uses for fields left unset.
@@ -239,7 +274,7 @@ public enum WorkflowUtilitiesImpulseResponse {
     }
 
     /// Output model for impulse response processed audio
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed audio file with reverb applied
         public let audio: AudioFile
 
@@ -247,10 +282,13 @@ public enum WorkflowUtilitiesImpulseResponse {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == BagelEdit.Input, Output == BagelEdit.Output {
     /// `fal-ai/bagel/edit`.
@@ -37,7 +37,7 @@ public enum BagelEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bagel/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image with.
         public let prompt: String
         /// The seed to use for the generation.
@@ -67,14 +67,23 @@ public enum BagelEdit {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("use_thought", \.useThought),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                useThought: wire.boolIfPresent("use_thought"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("use_thought", self.useThought)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -85,7 +94,7 @@ public enum BagelEdit {
     }
 
     /// The output of `fal-ai/bagel/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -105,14 +114,23 @@ public enum BagelEdit {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -128,7 +146,7 @@ public enum BenV2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ben/v2/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for background removal
         public let imageURL: FileInput
         /// Random seed for reproducible generation.
@@ -139,16 +157,19 @@ public enum BenV2Image {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), seed: wire.int64IfPresent("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/ben/v2/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output image after background removal.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -160,11 +181,14 @@ public enum BenV2Image {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -180,7 +204,7 @@ public enum Bitdance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bitdance`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation.
         public let prompt: String
         /// The size of the generated image. Will be snapped to the nearest supported resolution.
@@ -236,18 +260,31 @@ public enum Bitdance {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -263,7 +300,7 @@ public enum Bitdance {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -292,7 +329,7 @@ public enum Bitdance {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -307,11 +344,14 @@ public enum Bitdance {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -350,7 +390,7 @@ public enum Bitdance {
     }
 
     /// The output of `fal-ai/bitdance`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated image.
@@ -367,13 +407,21 @@ public enum Bitdance {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -389,7 +437,7 @@ public enum BriaBackgroundRemove {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/remove`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image to remove background from.
         public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -402,11 +450,14 @@ public enum BriaBackgroundRemove {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), syncMode: wire.boolIfPresent("sync_mode"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -416,7 +467,7 @@ public enum BriaBackgroundRemove {
     }
 
     /// The output of `fal-ai/bria/background/remove`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Background removed image.
         public let image: Image
 
@@ -424,10 +475,13 @@ public enum BriaBackgroundRemove {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -443,7 +497,7 @@ public enum BriaBackgroundReplace {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/background/replace`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input Image to erase from
         public let imageURL: FileInput
         /// The URL of the reference image to be used for generating the new background. Use "" to leave empty. Either ref_image_url or bg_prompt has to be provided but not both. If both ref_image_url and ref_image_file are provided, ref_image_url will be used. Accepted formats are jpeg, jpg, png, webp.
@@ -502,18 +556,31 @@ public enum BriaBackgroundReplace {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("ref_image_url", \.refImageURL),
-                .optional("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("refine_prompt", \.refinePrompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("fast", \.fast),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                refImageURL: wire.valueIfPresent("ref_image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                refinePrompt: wire.boolIfPresent("refine_prompt"),
+                seed: wire.intIfPresent("seed"),
+                fast: wire.boolIfPresent("fast"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("ref_image_url", self.refImageURL)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("refine_prompt", self.refinePrompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.boolIfPresent("fast", self.fast)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -528,7 +595,7 @@ public enum BriaBackgroundReplace {
     }
 
     /// The output of `fal-ai/bria/background/replace`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [Image]
         /// Seed value used for generation.
@@ -539,11 +606,14 @@ public enum BriaBackgroundReplace {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -559,7 +629,7 @@ public enum BriaEmbedProduct {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/embed-product`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image.
         public let imageSource: String?
         /// List of products to embed in the image.
@@ -582,13 +652,21 @@ public enum BriaEmbedProduct {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_source", \.imageSource),
-                .optional("products", \.products, [.minItems(1), .maxItems(10)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageSource: wire.stringIfPresent("image_source"),
+                products: wire.valueIfPresent("products"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("image_source", self.imageSource)
+            wire.valueIfPresent("products", self.products, [.minItems(1), .maxItems(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -598,7 +676,7 @@ public enum BriaEmbedProduct {
         }
     }
 
-    public struct EmbedItem: WireModel {
+    public struct EmbedItem: _WireModel {
         /// URL of the image.
         public let imageSource: String?
         public let coordinates: Coordinates
@@ -608,15 +686,18 @@ public enum BriaEmbedProduct {
             self.coordinates = coordinates
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_source", \.imageSource),
-                .required("coordinates", \.coordinates),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageSource: wire.stringIfPresent("image_source"), coordinates: wire.value("coordinates"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("image_source", self.imageSource)
+            wire.value("coordinates", self.coordinates)
         }
     }
 
-    public struct Coordinates: WireModel {
+    public struct Coordinates: _WireModel {
         /// X coordinate of the product in the image.
         public let x: Double
         /// Y coordinate of the product in the image.
@@ -633,18 +714,26 @@ public enum BriaEmbedProduct {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-                .required("width", \.width),
-                .required("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.double("x"),
+                y: wire.double("y"),
+                width: wire.double("width"),
+                height: wire.double("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
+            wire.double("width", self.width)
+            wire.double("height", self.height)
         }
     }
 
     /// The output of `bria/embed-product`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image with products embedded.
         public let image: Image
         /// Seed used for generation.
@@ -655,11 +744,14 @@ public enum BriaEmbedProduct {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -675,7 +767,7 @@ public enum BriaEraser {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/eraser`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input Image to erase from
         public let imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -707,14 +799,23 @@ public enum BriaEraser {
             self.preserveAlpha = preserveAlpha
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .optional("mask_type", \.maskType),
-                .optional("sync_mode", \.syncMode),
-                .optional("preserve_alpha", \.preserveAlpha),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                maskType: wire.valueIfPresent("mask_type"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                preserveAlpha: wire.boolIfPresent("preserve_alpha")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.valueIfPresent("mask_type", self.maskType)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("preserve_alpha", self.preserveAlpha)
         }
 
         /// The values the service uses for fields left unset.
@@ -738,7 +839,7 @@ public enum BriaEraser {
     }
 
     /// The output of `fal-ai/bria/eraser`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image
         public let image: Image
 
@@ -746,10 +847,13 @@ public enum BriaEraser {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -765,7 +869,7 @@ public enum BriaExpand {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/expand`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the input image.
         public let imageURL: FileInput
         /// The desired size of the final image, after the expansion. should have an area of less than 5000x5000 pixels.
@@ -815,18 +919,31 @@ public enum BriaExpand {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("canvas_size", \.canvasSize),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("original_image_size", \.originalImageSize),
-                .optional("original_image_location", \.originalImageLocation),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                canvasSize: wire.value("canvas_size"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                originalImageSize: wire.valueIfPresent("original_image_size"),
+                originalImageLocation: wire.valueIfPresent("original_image_location"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.intIfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("canvas_size", self.canvasSize)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("original_image_size", self.originalImageSize)
+            wire.valueIfPresent("original_image_location", self.originalImageLocation)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -856,7 +973,7 @@ public enum BriaExpand {
     }
 
     /// The output of `fal-ai/bria/expand`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image
         public let image: Image
         /// Seed value used for generation.
@@ -867,11 +984,14 @@ public enum BriaExpand {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -887,7 +1007,7 @@ public enum BriaFiboBbqPreviewGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-bbq-preview/generate`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for image generation.
         public let prompt: String?
         /// Aspect ratio. Options: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9
@@ -941,18 +1061,31 @@ public enum BriaFiboBbqPreviewGenerate {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(3), .maximum(5)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                stepsNum: wire.intIfPresent("steps_num"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.intIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps_num", self.stepsNum, [.minimum(20), .maximum(50)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("guidance_scale", self.guidanceScale, [.minimum(3), .maximum(5)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -985,7 +1118,7 @@ public enum BriaFiboBbqPreviewGenerate {
         public static var allCases: [Self] { [._1x1, ._2x3, ._3x2, ._3x4, ._4x3, ._4x5, ._5x4, ._9x16, ._16x9] }
     }
 
-    public struct PromptObject: WireModel {
+    public struct PromptObject: _WireModel {
         /// A description of the object to be generated.
         public let description: String?
         /// Bounding boxes defining the location of the object in the image.
@@ -1067,32 +1200,55 @@ public enum BriaFiboBbqPreviewGenerate {
             self.relativeDistance = relativeDistance
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("description", \.description),
-                .optional("bounding_boxes", \.boundingBoxes),
-                .optional("colors", \.colors),
-                .optional("location", \.location),
-                .optional("relationship", \.relationship),
-                .optional("relative_size", \.relativeSize),
-                .optional("shape_and_color", \.shapeAndColor),
-                .optional("texture", \.texture),
-                .optional("appearance_details", \.appearanceDetails),
-                .optional("number_of_objects", \.numberOfObjects),
-                .optional("pose", \.pose),
-                .optional("expression", \.expression),
-                .optional("clothing", \.clothing),
-                .optional("action", \.action),
-                .optional("gender", \.gender),
-                .optional("skin_tone_and_texture", \.skinToneAndTexture),
-                .optional("skin_color", \.skinColor),
-                .optional("orientation", \.orientation),
-                .optional("relative_distance", \.relativeDistance),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                description: wire.stringIfPresent("description"),
+                boundingBoxes: wire.valueIfPresent("bounding_boxes"),
+                colors: wire.valueIfPresent("colors"),
+                location: wire.stringIfPresent("location"),
+                relationship: wire.stringIfPresent("relationship"),
+                relativeSize: wire.stringIfPresent("relative_size"),
+                shapeAndColor: wire.stringIfPresent("shape_and_color"),
+                texture: wire.stringIfPresent("texture"),
+                appearanceDetails: wire.stringIfPresent("appearance_details"),
+                numberOfObjects: wire.intIfPresent("number_of_objects"),
+                pose: wire.stringIfPresent("pose"),
+                expression: wire.stringIfPresent("expression"),
+                clothing: wire.stringIfPresent("clothing"),
+                action: wire.stringIfPresent("action"),
+                gender: wire.stringIfPresent("gender"),
+                skinToneAndTexture: wire.stringIfPresent("skin_tone_and_texture"),
+                skinColor: wire.valueIfPresent("skin_color"),
+                orientation: wire.stringIfPresent("orientation"),
+                relativeDistance: wire.doubleIfPresent("relative_distance")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("description", self.description)
+            wire.valueIfPresent("bounding_boxes", self.boundingBoxes)
+            wire.valueIfPresent("colors", self.colors)
+            wire.stringIfPresent("location", self.location)
+            wire.stringIfPresent("relationship", self.relationship)
+            wire.stringIfPresent("relative_size", self.relativeSize)
+            wire.stringIfPresent("shape_and_color", self.shapeAndColor)
+            wire.stringIfPresent("texture", self.texture)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
+            wire.intIfPresent("number_of_objects", self.numberOfObjects)
+            wire.stringIfPresent("pose", self.pose)
+            wire.stringIfPresent("expression", self.expression)
+            wire.stringIfPresent("clothing", self.clothing)
+            wire.stringIfPresent("action", self.action)
+            wire.stringIfPresent("gender", self.gender)
+            wire.stringIfPresent("skin_tone_and_texture", self.skinToneAndTexture)
+            wire.valueIfPresent("skin_color", self.skinColor)
+            wire.stringIfPresent("orientation", self.orientation)
+            wire.doubleIfPresent("relative_distance", self.relativeDistance)
         }
     }
 
-    public struct BoundingBox: WireModel {
+    public struct BoundingBox: _WireModel {
         /// The top-left corner of the bounding box.
         public let topLeft: Point
         /// The bottom-right corner of the bounding box.
@@ -1103,15 +1259,18 @@ public enum BriaFiboBbqPreviewGenerate {
             self.bottomRight = bottomRight
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("top_left", \.topLeft),
-                .required("bottom_right", \.bottomRight),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(topLeft: wire.value("top_left"), bottomRight: wire.value("bottom_right"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("top_left", self.topLeft)
+            wire.value("bottom_right", self.bottomRight)
         }
     }
 
-    public struct Point: WireModel {
+    public struct Point: _WireModel {
         /// The x coordinate.
         public let x: Double
         /// The y coordinate.
@@ -1122,15 +1281,18 @@ public enum BriaFiboBbqPreviewGenerate {
             self.y = y
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(x: wire.double("x"), y: wire.double("y"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
         }
     }
 
-    public struct Color: WireModel {
+    public struct Color: _WireModel {
         /// The name of the color.
         public let name: String?
         /// The red component of the color (0-255).
@@ -1147,17 +1309,25 @@ public enum BriaFiboBbqPreviewGenerate {
             self.blue = blue
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("name", \.name),
-                .required("red", \.red),
-                .required("green", \.green),
-                .required("blue", \.blue),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                name: wire.stringIfPresent("name"),
+                red: wire.int("red"),
+                green: wire.int("green"),
+                blue: wire.int("blue")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("name", self.name)
+            wire.int("red", self.red)
+            wire.int("green", self.green)
+            wire.int("blue", self.blue)
         }
     }
 
-    public struct Lighting: WireModel {
+    public struct Lighting: _WireModel {
         /// The conditions of the lighting in the image to be generated.
         public let conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -1171,16 +1341,23 @@ public enum BriaFiboBbqPreviewGenerate {
             self.shadows = shadows
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("conditions", \.conditions),
-                .optional("direction", \.direction),
-                .optional("shadows", \.shadows),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                conditions: wire.stringIfPresent("conditions"),
+                direction: wire.stringIfPresent("direction"),
+                shadows: wire.stringIfPresent("shadows")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("conditions", self.conditions)
+            wire.stringIfPresent("direction", self.direction)
+            wire.stringIfPresent("shadows", self.shadows)
         }
     }
 
-    public struct Aesthetics: WireModel {
+    public struct Aesthetics: _WireModel {
         /// The composition of the image to be generated.
         public let composition: String?
         /// The color scheme of the image to be generated.
@@ -1206,18 +1383,27 @@ public enum BriaFiboBbqPreviewGenerate {
             self.preferenceScore = preferenceScore
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("composition", \.composition),
-                .optional("color_scheme", \.colorScheme),
-                .optional("mood_atmosphere", \.moodAtmosphere),
-                .optional("aesthetic_score", \.aestheticScore),
-                .optional("preference_score", \.preferenceScore),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                composition: wire.stringIfPresent("composition"),
+                colorScheme: wire.stringIfPresent("color_scheme"),
+                moodAtmosphere: wire.stringIfPresent("mood_atmosphere"),
+                aestheticScore: wire.stringIfPresent("aesthetic_score"),
+                preferenceScore: wire.stringIfPresent("preference_score")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("composition", self.composition)
+            wire.stringIfPresent("color_scheme", self.colorScheme)
+            wire.stringIfPresent("mood_atmosphere", self.moodAtmosphere)
+            wire.stringIfPresent("aesthetic_score", self.aestheticScore)
+            wire.stringIfPresent("preference_score", self.preferenceScore)
         }
     }
 
-    public struct PhotographicCharacteristics: WireModel {
+    public struct PhotographicCharacteristics: _WireModel {
         /// The depth of field in the image to be generated.
         public let depthOfField: String?
         /// The focus in the image to be generated.
@@ -1239,18 +1425,26 @@ public enum BriaFiboBbqPreviewGenerate {
             self.lensFocalLength = lensFocalLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("depth_of_field", \.depthOfField),
-                .optional("focus", \.focus),
-                .optional("camera_angle", \.cameraAngle),
-                .optional("lens_focal_length", \.lensFocalLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                depthOfField: wire.stringIfPresent("depth_of_field"),
+                focus: wire.stringIfPresent("focus"),
+                cameraAngle: wire.stringIfPresent("camera_angle"),
+                lensFocalLength: wire.stringIfPresent("lens_focal_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("depth_of_field", self.depthOfField)
+            wire.stringIfPresent("focus", self.focus)
+            wire.stringIfPresent("camera_angle", self.cameraAngle)
+            wire.stringIfPresent("lens_focal_length", self.lensFocalLength)
         }
     }
 
     /// Structured Prompt
-    public enum StructuredPrompt: QueueModel, StructurallyEquatable {
+    public enum StructuredPrompt: QueueModel {
         case string(String)
         case custom(Custom)
         case object([String: JSONValue])
@@ -1275,7 +1469,7 @@ public enum BriaFiboBbqPreviewGenerate {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// A short description of the image to be generated.
             public let shortDescription: String?
             /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -1329,26 +1523,41 @@ public enum BriaFiboBbqPreviewGenerate {
                 self.artisticStyle = artisticStyle
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("short_description", \.shortDescription),
-                    .optional("objects", \.objects),
-                    .optional("color_palette", \.colorPalette),
-                    .optional("background_setting", \.backgroundSetting),
-                    .optional("lighting", \.lighting),
-                    .optional("aesthetics", \.aesthetics),
-                    .optional("photographic_characteristics", \.photographicCharacteristics),
-                    .optional("style_medium", \.styleMedium),
-                    .optional("text_render", \.textRender),
-                    .optional("context", \.context),
-                    .optional("artistic_style", \.artisticStyle),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(
+                    shortDescription: wire.stringIfPresent("short_description"),
+                    objects: wire.valueIfPresent("objects"),
+                    colorPalette: wire.valueIfPresent("color_palette"),
+                    backgroundSetting: wire.stringIfPresent("background_setting"),
+                    lighting: wire.valueIfPresent("lighting"),
+                    aesthetics: wire.valueIfPresent("aesthetics"),
+                    photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                    styleMedium: wire.stringIfPresent("style_medium"),
+                    textRender: wire.valueIfPresent("text_render"),
+                    context: wire.stringIfPresent("context"),
+                    artisticStyle: wire.stringIfPresent("artistic_style")
+                )
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.stringIfPresent("short_description", self.shortDescription)
+                wire.valueIfPresent("objects", self.objects)
+                wire.valueIfPresent("color_palette", self.colorPalette)
+                wire.stringIfPresent("background_setting", self.backgroundSetting)
+                wire.valueIfPresent("lighting", self.lighting)
+                wire.valueIfPresent("aesthetics", self.aesthetics)
+                wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+                wire.stringIfPresent("style_medium", self.styleMedium)
+                wire.valueIfPresent("text_render", self.textRender)
+                wire.stringIfPresent("context", self.context)
+                wire.stringIfPresent("artistic_style", self.artisticStyle)
             }
         }
     }
 
     /// The output of `bria/fibo-bbq-preview/generate`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1362,12 +1571,19 @@ public enum BriaFiboBbqPreviewGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("images", \.images),
-                .required("structured_prompt", \.structuredPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                images: wire.valueIfPresent("images"),
+                structuredPrompt: wire.value("structured_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.valueIfPresent("images", self.images)
+            wire.value("structured_prompt", self.structuredPrompt)
         }
     }
 }
@@ -1383,7 +1599,7 @@ public enum BriaFiboEditAddObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/add_object_by_text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// The full natural language command describing what to add and where.
@@ -1394,16 +1610,19 @@ public enum BriaFiboEditAddObjectByText {
             self.instruction = instruction
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("instruction", \.instruction),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), instruction: wire.string("instruction"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("instruction", self.instruction)
         }
     }
 
     /// The output of `bria/fibo-edit/add_object_by_text`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1419,12 +1638,19 @@ public enum BriaFiboEditAddObjectByText {
             self.structuredInstruction = structuredInstruction
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("images", \.images),
-                .required("structured_instruction", \.structuredInstruction),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                images: wire.valueIfPresent("images"),
+                structuredInstruction: wire.value("structured_instruction")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.valueIfPresent("images", self.images)
+            wire.value("structured_instruction", self.structuredInstruction)
         }
     }
 }
@@ -1442,7 +1668,7 @@ public enum BriaFiboEditBlend {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/blend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// Instruct what elements you would like to blend in your image.
@@ -1453,11 +1679,14 @@ public enum BriaFiboEditBlend {
             self.instruction = instruction
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("instruction", \.instruction),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), instruction: wire.string("instruction"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("instruction", self.instruction)
         }
     }
 }
@@ -1475,7 +1704,7 @@ public enum BriaFiboEditColorize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/colorize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// Select the color palette or aesthetic for the output image
@@ -1486,11 +1715,14 @@ public enum BriaFiboEditColorize {
             self.color = color
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("color", \.color),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), color: wire.value("color"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("color", self.color)
         }
     }
 
@@ -1524,7 +1756,7 @@ public enum BriaFiboEditEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Reference image (file or URL).
         public let imageURL: String?
         /// Mask image (file or URL). Optional
@@ -1584,20 +1816,35 @@ public enum BriaFiboEditEdit {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("instruction", \.instruction),
-                .optional("structured_instruction", \.structuredInstruction),
-                .optional("original_vgl", \.originalVgl),
-                .optional("new_vgl", \.newVgl),
-                .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.stringIfPresent("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                instruction: wire.stringIfPresent("instruction"),
+                structuredInstruction: wire.valueIfPresent("structured_instruction"),
+                originalVgl: wire.valueIfPresent("original_vgl"),
+                newVgl: wire.valueIfPresent("new_vgl"),
+                seed: wire.int64IfPresent("seed"),
+                stepsNum: wire.intIfPresent("steps_num"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.valueIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.stringIfPresent("instruction", self.instruction)
+            wire.valueIfPresent("structured_instruction", self.structuredInstruction)
+            wire.valueIfPresent("original_vgl", self.originalVgl)
+            wire.valueIfPresent("new_vgl", self.newVgl)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps_num", self.stepsNum, [.minimum(20), .maximum(50)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("guidance_scale", self.guidanceScale)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1609,7 +1856,7 @@ public enum BriaFiboEditEdit {
         }
     }
 
-    public struct StructuredInstruction: WireModel {
+    public struct StructuredInstruction: _WireModel {
         /// A short description of the image to be generated.
         public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -1663,24 +1910,39 @@ public enum BriaFiboEditEdit {
             self.editInstruction = editInstruction
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("short_description", \.shortDescription),
-                .optional("objects", \.objects),
-                .optional("background_setting", \.backgroundSetting),
-                .optional("lighting", \.lighting),
-                .optional("aesthetics", \.aesthetics),
-                .optional("photographic_characteristics", \.photographicCharacteristics),
-                .optional("style_medium", \.styleMedium),
-                .optional("text_render", \.textRender),
-                .optional("context", \.context),
-                .optional("artistic_style", \.artisticStyle),
-                .optional("edit_instruction", \.editInstruction),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                shortDescription: wire.stringIfPresent("short_description"),
+                objects: wire.valueIfPresent("objects"),
+                backgroundSetting: wire.stringIfPresent("background_setting"),
+                lighting: wire.valueIfPresent("lighting"),
+                aesthetics: wire.valueIfPresent("aesthetics"),
+                photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                styleMedium: wire.stringIfPresent("style_medium"),
+                textRender: wire.valueIfPresent("text_render"),
+                context: wire.stringIfPresent("context"),
+                artisticStyle: wire.stringIfPresent("artistic_style"),
+                editInstruction: wire.stringIfPresent("edit_instruction")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("short_description", self.shortDescription)
+            wire.valueIfPresent("objects", self.objects)
+            wire.stringIfPresent("background_setting", self.backgroundSetting)
+            wire.valueIfPresent("lighting", self.lighting)
+            wire.valueIfPresent("aesthetics", self.aesthetics)
+            wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+            wire.stringIfPresent("style_medium", self.styleMedium)
+            wire.valueIfPresent("text_render", self.textRender)
+            wire.stringIfPresent("context", self.context)
+            wire.stringIfPresent("artistic_style", self.artisticStyle)
+            wire.stringIfPresent("edit_instruction", self.editInstruction)
         }
     }
 
-    public struct PromptObject: WireModel {
+    public struct PromptObject: _WireModel {
         /// A description of the object to be generated.
         public let description: String?
         /// The location of the object in the image.
@@ -1746,28 +2008,47 @@ public enum BriaFiboEditEdit {
             self.orientation = orientation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("description", \.description),
-                .optional("location", \.location),
-                .required("relationship", \.relationship),
-                .optional("relative_size", \.relativeSize),
-                .optional("shape_and_color", \.shapeAndColor),
-                .optional("texture", \.texture),
-                .optional("appearance_details", \.appearanceDetails),
-                .optional("number_of_objects", \.numberOfObjects),
-                .optional("pose", \.pose),
-                .optional("expression", \.expression),
-                .optional("clothing", \.clothing),
-                .optional("action", \.action),
-                .optional("gender", \.gender),
-                .optional("skin_tone_and_texture", \.skinToneAndTexture),
-                .optional("orientation", \.orientation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                description: wire.stringIfPresent("description"),
+                location: wire.stringIfPresent("location"),
+                relationship: wire.string("relationship"),
+                relativeSize: wire.stringIfPresent("relative_size"),
+                shapeAndColor: wire.stringIfPresent("shape_and_color"),
+                texture: wire.stringIfPresent("texture"),
+                appearanceDetails: wire.stringIfPresent("appearance_details"),
+                numberOfObjects: wire.intIfPresent("number_of_objects"),
+                pose: wire.stringIfPresent("pose"),
+                expression: wire.stringIfPresent("expression"),
+                clothing: wire.stringIfPresent("clothing"),
+                action: wire.stringIfPresent("action"),
+                gender: wire.stringIfPresent("gender"),
+                skinToneAndTexture: wire.stringIfPresent("skin_tone_and_texture"),
+                orientation: wire.stringIfPresent("orientation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("description", self.description)
+            wire.stringIfPresent("location", self.location)
+            wire.string("relationship", self.relationship)
+            wire.stringIfPresent("relative_size", self.relativeSize)
+            wire.stringIfPresent("shape_and_color", self.shapeAndColor)
+            wire.stringIfPresent("texture", self.texture)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
+            wire.intIfPresent("number_of_objects", self.numberOfObjects)
+            wire.stringIfPresent("pose", self.pose)
+            wire.stringIfPresent("expression", self.expression)
+            wire.stringIfPresent("clothing", self.clothing)
+            wire.stringIfPresent("action", self.action)
+            wire.stringIfPresent("gender", self.gender)
+            wire.stringIfPresent("skin_tone_and_texture", self.skinToneAndTexture)
+            wire.stringIfPresent("orientation", self.orientation)
         }
     }
 
-    public struct Aesthetics: WireModel {
+    public struct Aesthetics: _WireModel {
         /// The composition of the image to be generated.
         public let composition: String?
         /// The color scheme of the image to be generated.
@@ -1781,17 +2062,24 @@ public enum BriaFiboEditEdit {
             self.moodAtmosphere = moodAtmosphere
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("composition", \.composition),
-                .optional("color_scheme", \.colorScheme),
-                .optional("mood_atmosphere", \.moodAtmosphere),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                composition: wire.stringIfPresent("composition"),
+                colorScheme: wire.stringIfPresent("color_scheme"),
+                moodAtmosphere: wire.stringIfPresent("mood_atmosphere")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("composition", self.composition)
+            wire.stringIfPresent("color_scheme", self.colorScheme)
+            wire.stringIfPresent("mood_atmosphere", self.moodAtmosphere)
         }
     }
 
     /// Guidance Scale
-    public enum GuidanceScale: QueueModel, StructurallyEquatable {
+    public enum GuidanceScale: QueueModel {
         case integer(Int)
         case number(Double)
 
@@ -1823,7 +2111,7 @@ public enum BriaFiboEditEraseByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/erase_by_text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// The name of the object to remove.
@@ -1834,11 +2122,14 @@ public enum BriaFiboEditEraseByText {
             self.objectName = objectName
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("object_name", \.objectName),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), objectName: wire.string("object_name"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("object_name", self.objectName)
         }
     }
 }
@@ -1856,7 +2147,7 @@ public enum BriaFiboEditRelight {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/relight`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// Where the light comes from.
@@ -1870,12 +2161,19 @@ public enum BriaFiboEditRelight {
             self.lightType = lightType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("light_direction", \.lightDirection),
-                .required("light_type", \.lightType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                lightDirection: wire.valueIfPresent("light_direction"),
+                lightType: wire.value("light_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("light_direction", self.lightDirection)
+            wire.value("light_type", self.lightType)
         }
     }
 
@@ -1929,7 +2227,7 @@ public enum BriaFiboEditReplaceObjectByText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/replace_object_by_text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// The full natural language command describing what to replace.
@@ -1940,11 +2238,14 @@ public enum BriaFiboEditReplaceObjectByText {
             self.instruction = instruction
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("instruction", \.instruction),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), instruction: wire.string("instruction"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("instruction", self.instruction)
         }
     }
 }
@@ -1962,7 +2263,7 @@ public enum BriaFiboEditReseason {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/reseason`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// The desired season.
@@ -1973,11 +2274,14 @@ public enum BriaFiboEditReseason {
             self.season = season
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("season", \.season),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), season: wire.value("season"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("season", self.season)
         }
     }
 
@@ -2009,7 +2313,7 @@ public enum BriaFiboEditRestore {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restore`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
 
@@ -2017,10 +2321,13 @@ public enum BriaFiboEditRestore {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 }
@@ -2038,7 +2345,7 @@ public enum BriaFiboEditRestyle {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/restyle`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// Select the desired artistic style for the output image.
@@ -2049,11 +2356,14 @@ public enum BriaFiboEditRestyle {
             self.style = style
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("style", \.style),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), style: wire.value("style"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("style", self.style)
         }
     }
 
@@ -2094,7 +2404,7 @@ public enum BriaFiboEditRewriteText {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-edit/rewrite_text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The source image.
         public let imageURL: FileInput
         /// The new text string to appear in the image.
@@ -2105,11 +2415,14 @@ public enum BriaFiboEditRewriteText {
             self.newText = newText
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("new_text", \.newText),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), newText: wire.string("new_text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("new_text", self.newText)
         }
     }
 }

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == BriaFiboEditSketchToColoredImage.Input, Output == BriaFiboEditSketchToColoredImage.Output {
     /// `bria/fibo-edit/sketch_to_colored_image`.
@@ -57,7 +57,7 @@ public enum BriaFiboGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo/generate`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for image generation.
         public let prompt: String?
         /// The structured prompt to generate an image from.
@@ -111,18 +111,31 @@ public enum BriaFiboGenerate {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum, [.minimum(20), .maximum(50)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                stepsNum: wire.intIfPresent("steps_num"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps_num", self.stepsNum, [.minimum(20), .maximum(50)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -136,7 +149,7 @@ public enum BriaFiboGenerate {
         }
     }
 
-    public struct StructuredPrompt: WireModel {
+    public struct StructuredPrompt: _WireModel {
         /// A short description of the image to be generated.
         public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -186,19 +199,33 @@ public enum BriaFiboGenerate {
             self.artisticStyle = artisticStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("short_description", \.shortDescription),
-                .optional("objects", \.objects),
-                .optional("background_setting", \.backgroundSetting),
-                .optional("lighting", \.lighting),
-                .optional("aesthetics", \.aesthetics),
-                .optional("photographic_characteristics", \.photographicCharacteristics),
-                .optional("style_medium", \.styleMedium),
-                .optional("text_render", \.textRender),
-                .optional("context", \.context),
-                .optional("artistic_style", \.artisticStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                shortDescription: wire.stringIfPresent("short_description"),
+                objects: wire.valueIfPresent("objects"),
+                backgroundSetting: wire.stringIfPresent("background_setting"),
+                lighting: wire.valueIfPresent("lighting"),
+                aesthetics: wire.valueIfPresent("aesthetics"),
+                photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                styleMedium: wire.stringIfPresent("style_medium"),
+                textRender: wire.valueIfPresent("text_render"),
+                context: wire.stringIfPresent("context"),
+                artisticStyle: wire.stringIfPresent("artistic_style")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("short_description", self.shortDescription)
+            wire.valueIfPresent("objects", self.objects)
+            wire.stringIfPresent("background_setting", self.backgroundSetting)
+            wire.valueIfPresent("lighting", self.lighting)
+            wire.valueIfPresent("aesthetics", self.aesthetics)
+            wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+            wire.stringIfPresent("style_medium", self.styleMedium)
+            wire.valueIfPresent("text_render", self.textRender)
+            wire.stringIfPresent("context", self.context)
+            wire.stringIfPresent("artistic_style", self.artisticStyle)
         }
     }
 
@@ -215,7 +242,7 @@ public enum BriaFiboGenerate {
     }
 
     /// The output of `bria/fibo/generate`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -231,12 +258,19 @@ public enum BriaFiboGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("images", \.images),
-                .required("structured_prompt", \.structuredPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                images: wire.valueIfPresent("images"),
+                structuredPrompt: wire.value("structured_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.valueIfPresent("images", self.images)
+            wire.value("structured_prompt", self.structuredPrompt)
         }
     }
 }
@@ -253,7 +287,7 @@ public enum BriaFiboLiteGenerate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/fibo-lite/generate`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate.
         public let prompt: String?
         /// The structured prompt to generate.
@@ -301,17 +335,29 @@ public enum BriaFiboLiteGenerate {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("steps_num", \.stepsNum, [.minimum(4), .maximum(30)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                stepsNum: wire.intIfPresent("steps_num"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("steps_num", self.stepsNum, [.minimum(4), .maximum(30)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -324,7 +370,7 @@ public enum BriaFiboLiteGenerate {
         }
     }
 
-    public struct StructuredPrompt: WireModel {
+    public struct StructuredPrompt: _WireModel {
         /// A concise summary of the image content, 200 words maximum.
         public let shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -374,25 +420,40 @@ public enum BriaFiboLiteGenerate {
             self.subjectEmotions = subjectEmotions
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("short_description", \.shortDescription),
-                .required("objects", \.objects),
-                .required("background_setting", \.backgroundSetting),
-                .required("lighting", \.lighting),
-                .required("aesthetics", \.aesthetics),
-                .optional("photographic_characteristics", \.photographicCharacteristics),
-                .optional("style_medium", \.styleMedium),
-                .optional("text_render", \.textRender),
-                .required("context", \.context),
-                .required("artistic_style", \.artisticStyle),
-                .optional("subject_emotions", \.subjectEmotions),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                shortDescription: wire.string("short_description"),
+                objects: wire.value("objects"),
+                backgroundSetting: wire.string("background_setting"),
+                lighting: wire.value("lighting"),
+                aesthetics: wire.value("aesthetics"),
+                photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                styleMedium: wire.stringIfPresent("style_medium"),
+                textRender: wire.valueIfPresent("text_render"),
+                context: wire.string("context"),
+                artisticStyle: wire.string("artistic_style"),
+                subjectEmotions: wire.stringIfPresent("subject_emotions")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("short_description", self.shortDescription)
+            wire.value("objects", self.objects)
+            wire.string("background_setting", self.backgroundSetting)
+            wire.value("lighting", self.lighting)
+            wire.value("aesthetics", self.aesthetics)
+            wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+            wire.stringIfPresent("style_medium", self.styleMedium)
+            wire.valueIfPresent("text_render", self.textRender)
+            wire.string("context", self.context)
+            wire.string("artistic_style", self.artisticStyle)
+            wire.stringIfPresent("subject_emotions", self.subjectEmotions)
         }
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: WireModel {
+    public struct ObjectDescription: _WireModel {
         /// Short description of the object.
         public let description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -458,29 +519,48 @@ public enum BriaFiboLiteGenerate {
             self.orientation = orientation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("description", \.description),
-                .required("location", \.location),
-                .required("relationship", \.relationship),
-                .optional("relative_size", \.relativeSize),
-                .optional("shape_and_color", \.shapeAndColor),
-                .optional("texture", \.texture),
-                .optional("appearance_details", \.appearanceDetails),
-                .optional("number_of_objects", \.numberOfObjects),
-                .optional("pose", \.pose),
-                .optional("expression", \.expression),
-                .optional("clothing", \.clothing),
-                .optional("action", \.action),
-                .optional("gender", \.gender),
-                .optional("skin_tone_and_texture", \.skinToneAndTexture),
-                .optional("orientation", \.orientation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                description: wire.string("description"),
+                location: wire.string("location"),
+                relationship: wire.string("relationship"),
+                relativeSize: wire.stringIfPresent("relative_size"),
+                shapeAndColor: wire.stringIfPresent("shape_and_color"),
+                texture: wire.stringIfPresent("texture"),
+                appearanceDetails: wire.stringIfPresent("appearance_details"),
+                numberOfObjects: wire.intIfPresent("number_of_objects"),
+                pose: wire.stringIfPresent("pose"),
+                expression: wire.stringIfPresent("expression"),
+                clothing: wire.stringIfPresent("clothing"),
+                action: wire.stringIfPresent("action"),
+                gender: wire.stringIfPresent("gender"),
+                skinToneAndTexture: wire.stringIfPresent("skin_tone_and_texture"),
+                orientation: wire.stringIfPresent("orientation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("description", self.description)
+            wire.string("location", self.location)
+            wire.string("relationship", self.relationship)
+            wire.stringIfPresent("relative_size", self.relativeSize)
+            wire.stringIfPresent("shape_and_color", self.shapeAndColor)
+            wire.stringIfPresent("texture", self.texture)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
+            wire.intIfPresent("number_of_objects", self.numberOfObjects)
+            wire.stringIfPresent("pose", self.pose)
+            wire.stringIfPresent("expression", self.expression)
+            wire.stringIfPresent("clothing", self.clothing)
+            wire.stringIfPresent("action", self.action)
+            wire.stringIfPresent("gender", self.gender)
+            wire.stringIfPresent("skin_tone_and_texture", self.skinToneAndTexture)
+            wire.stringIfPresent("orientation", self.orientation)
         }
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: WireModel {
+    public struct LightingDetails: _WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public let conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -494,17 +574,24 @@ public enum BriaFiboLiteGenerate {
             self.shadows = shadows
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("conditions", \.conditions),
-                .required("direction", \.direction),
-                .optional("shadows", \.shadows),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                conditions: wire.string("conditions"),
+                direction: wire.string("direction"),
+                shadows: wire.stringIfPresent("shadows")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("conditions", self.conditions)
+            wire.string("direction", self.direction)
+            wire.stringIfPresent("shadows", self.shadows)
         }
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: WireModel {
+    public struct AestheticsDetails: _WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public let composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -530,19 +617,28 @@ public enum BriaFiboLiteGenerate {
             self.preferenceScore = preferenceScore
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("composition", \.composition),
-                .required("color_scheme", \.colorScheme),
-                .required("mood_atmosphere", \.moodAtmosphere),
-                .required("aesthetic_score", \.aestheticScore),
-                .required("preference_score", \.preferenceScore),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                composition: wire.string("composition"),
+                colorScheme: wire.string("color_scheme"),
+                moodAtmosphere: wire.string("mood_atmosphere"),
+                aestheticScore: wire.string("aesthetic_score"),
+                preferenceScore: wire.string("preference_score")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("composition", self.composition)
+            wire.string("color_scheme", self.colorScheme)
+            wire.string("mood_atmosphere", self.moodAtmosphere)
+            wire.string("aesthetic_score", self.aestheticScore)
+            wire.string("preference_score", self.preferenceScore)
         }
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: WireModel {
+    public struct PhotographicCharacteristicsDetails: _WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public let depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -559,18 +655,26 @@ public enum BriaFiboLiteGenerate {
             self.lensFocalLength = lensFocalLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("depth_of_field", \.depthOfField),
-                .required("focus", \.focus),
-                .required("camera_angle", \.cameraAngle),
-                .required("lens_focal_length", \.lensFocalLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                depthOfField: wire.string("depth_of_field"),
+                focus: wire.string("focus"),
+                cameraAngle: wire.string("camera_angle"),
+                lensFocalLength: wire.string("lens_focal_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("depth_of_field", self.depthOfField)
+            wire.string("focus", self.focus)
+            wire.string("camera_angle", self.cameraAngle)
+            wire.string("lens_focal_length", self.lensFocalLength)
         }
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: WireModel {
+    public struct TextRender: _WireModel {
         /// The text content.
         public let text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -600,20 +704,30 @@ public enum BriaFiboLiteGenerate {
             self.appearanceDetails = appearanceDetails
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .required("location", \.location),
-                .required("size", \.size),
-                .required("color", \.color),
-                .required("font", \.font),
-                .optional("appearance_details", \.appearanceDetails),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                location: wire.string("location"),
+                size: wire.string("size"),
+                color: wire.string("color"),
+                font: wire.string("font"),
+                appearanceDetails: wire.stringIfPresent("appearance_details")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.string("location", self.location)
+            wire.string("size", self.size)
+            wire.string("color", self.color)
+            wire.string("font", self.font)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
         }
     }
 
     /// The output of `bria/fibo-lite/generate`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -627,12 +741,19 @@ public enum BriaFiboLiteGenerate {
             self.structuredPrompt = structuredPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("images", \.images),
-                .required("structured_prompt", \.structuredPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                images: wire.valueIfPresent("images"),
+                structuredPrompt: wire.value("structured_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.valueIfPresent("images", self.images)
+            wire.value("structured_prompt", self.structuredPrompt)
         }
     }
 }
@@ -648,7 +769,7 @@ public enum BriaGenfill {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/genfill`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input Image to erase from
         public let imageURL: FileInput
         /// The URL of the binary mask image that represents the area that will be cleaned.
@@ -691,16 +812,27 @@ public enum BriaGenfill {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.intIfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -712,7 +844,7 @@ public enum BriaGenfill {
     }
 
     /// The output of `fal-ai/bria/genfill`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated Images
         public let images: [Image]
         /// Seed value used for generation.
@@ -723,11 +855,14 @@ public enum BriaGenfill {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -743,7 +878,7 @@ public enum BriaProductShot {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/product-shot`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the product shot to be placed in a lifestyle shot. If both image_url and image_file are provided, image_url will be used. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB.
         public let imageURL: FileInput
         /// Text description of the new scene or background for the provided product shot. Bria currently supports prompts in English only, excluding special characters.
@@ -815,21 +950,37 @@ public enum BriaProductShot {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("scene_description", \.sceneDescription),
-                .optional("ref_image_url", \.refImageURL),
-                .optional("optimize_description", \.optimizeDescription),
-                .optional("num_results", \.numResults, [.minimum(1), .maximum(4)]),
-                .optional("fast", \.fast),
-                .optional("placement_type", \.placementType),
-                .optional("original_quality", \.originalQuality),
-                .optional("shot_size", \.shotSize),
-                .optional("manual_placement_selection", \.manualPlacementSelection),
-                .optional("padding_values", \.paddingValues),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                sceneDescription: wire.stringIfPresent("scene_description"),
+                refImageURL: wire.valueIfPresent("ref_image_url"),
+                optimizeDescription: wire.boolIfPresent("optimize_description"),
+                numResults: wire.intIfPresent("num_results"),
+                fast: wire.boolIfPresent("fast"),
+                placementType: wire.valueIfPresent("placement_type"),
+                originalQuality: wire.boolIfPresent("original_quality"),
+                shotSize: wire.valueIfPresent("shot_size"),
+                manualPlacementSelection: wire.valueIfPresent("manual_placement_selection"),
+                paddingValues: wire.valueIfPresent("padding_values"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("scene_description", self.sceneDescription)
+            wire.valueIfPresent("ref_image_url", self.refImageURL)
+            wire.boolIfPresent("optimize_description", self.optimizeDescription)
+            wire.intIfPresent("num_results", self.numResults, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("fast", self.fast)
+            wire.valueIfPresent("placement_type", self.placementType)
+            wire.boolIfPresent("original_quality", self.originalQuality)
+            wire.valueIfPresent("shot_size", self.shotSize)
+            wire.valueIfPresent("manual_placement_selection", self.manualPlacementSelection)
+            wire.valueIfPresent("padding_values", self.paddingValues)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -880,7 +1031,7 @@ public enum BriaProductShot {
     }
 
     /// The output of `fal-ai/bria/product-shot`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [Image]
 
@@ -888,10 +1039,13 @@ public enum BriaProductShot {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -909,7 +1063,7 @@ public enum BriaReimagine {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/reimagine`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt you would like to use to generate images.
         public let prompt: String
         /// The URL of the structure reference image. Use "" to leave empty. Accepted formats are jpeg, jpg, png, webp.
@@ -962,17 +1116,29 @@ public enum BriaReimagine {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("structure_image_url", \.structureImageURL),
-                .optional("structure_ref_influence", \.structureRefInfluence),
-                .optional("num_results", \.numResults, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("fast", \.fast),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                structureImageURL: wire.valueIfPresent("structure_image_url"),
+                structureRefInfluence: wire.doubleIfPresent("structure_ref_influence"),
+                numResults: wire.intIfPresent("num_results"),
+                seed: wire.intIfPresent("seed"),
+                fast: wire.boolIfPresent("fast"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("structure_image_url", self.structureImageURL)
+            wire.doubleIfPresent("structure_ref_influence", self.structureRefInfluence)
+            wire.intIfPresent("num_results", self.numResults, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.boolIfPresent("fast", self.fast)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(20), .maximum(50)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -998,7 +1164,7 @@ public enum BriaReimagine32 {
     public typealias AspectRatio = BriaFiboBbqPreviewGenerate.AspectRatio
 
     /// The input of `bria/reimagine/3.2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for image generation.
         public let prompt: String
         /// Number of inference steps.
@@ -1092,24 +1258,43 @@ public enum BriaReimagine32 {
             self.cannyScale = cannyScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("truncate_prompt", \.truncatePrompt),
-                .optional("prompt_enhancer", \.promptEnhancer),
-                .optional("sync_mode", \.syncMode),
-                .optional("depth_image_url", \.depthImageURL),
-                .optional("depth_scale", \.depthScale, [.minimum(0), .maximum(1)]),
-                .optional("depth_preprocess", \.depthPreprocess),
-                .optional("canny_image_url", \.cannyImageURL),
-                .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("canny_scale", \.cannyScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                truncatePrompt: wire.boolIfPresent("truncate_prompt"),
+                promptEnhancer: wire.boolIfPresent("prompt_enhancer"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                depthImageURL: wire.stringIfPresent("depth_image_url"),
+                depthScale: wire.doubleIfPresent("depth_scale"),
+                depthPreprocess: wire.boolIfPresent("depth_preprocess"),
+                cannyImageURL: wire.stringIfPresent("canny_image_url"),
+                cannyPreprocess: wire.boolIfPresent("canny_preprocess"),
+                cannyScale: wire.doubleIfPresent("canny_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(20), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("truncate_prompt", self.truncatePrompt)
+            wire.boolIfPresent("prompt_enhancer", self.promptEnhancer)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("depth_image_url", self.depthImageURL)
+            wire.doubleIfPresent("depth_scale", self.depthScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("depth_preprocess", self.depthPreprocess)
+            wire.stringIfPresent("canny_image_url", self.cannyImageURL)
+            wire.boolIfPresent("canny_preprocess", self.cannyPreprocess)
+            wire.doubleIfPresent("canny_scale", self.cannyScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1143,7 +1328,7 @@ public enum BriaReplaceBackground {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/replace-background`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for background replacement.
         public let prompt: String?
         /// Reference image (file or URL).
@@ -1183,15 +1368,25 @@ public enum BriaReplaceBackground {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("steps_num", \.stepsNum),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                stepsNum: wire.intIfPresent("steps_num"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps_num", self.stepsNum)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1205,7 +1400,7 @@ public enum BriaReplaceBackground {
     }
 
     /// The output of `bria/replace-background`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
         /// Generated images.
@@ -1216,11 +1411,14 @@ public enum BriaReplaceBackground {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), images: wire.valueIfPresent("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.valueIfPresent("images", self.images)
         }
     }
 }
@@ -1239,7 +1437,7 @@ public enum BriaTextToImageBase {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/base`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1311,20 +1509,35 @@ public enum BriaTextToImageBase {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("prompt_enhancement", \.promptEnhancement),
-                .optional("medium", \.medium),
-                .optional("guidance", \.guidance),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.intIfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                promptEnhancement: wire.boolIfPresent("prompt_enhancement"),
+                medium: wire.valueIfPresent("medium"),
+                guidance: wire.valueIfPresent("guidance"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(20), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("prompt_enhancement", self.promptEnhancement)
+            wire.valueIfPresent("medium", self.medium)
+            wire.valueIfPresent("guidance", self.guidance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1351,7 +1564,7 @@ public enum BriaTextToImageBase {
         public static var allCases: [Self] { [.photography, .art] }
     }
 
-    public struct GuidanceInput: WireModel {
+    public struct GuidanceInput: _WireModel {
         /// The image that should be used as guidance, in base64 format, with the method defined in guidance_method_1. Accepted formats are jpeg, jpg, png, webp. Maximum file size 12MB. If more then one guidance method is used, all guidance images must be of the same aspect ratio, and this will be the aspect ratio of the generated results. If guidance_method_1 is selected, an image must be provided.
         public let imageURL: FileInput
         /// Which guidance type you would like to include in the generation. Up to 4 guidance methods can be combined during a single inference. This parameter is optional.
@@ -1367,12 +1580,19 @@ public enum BriaTextToImageBase {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("method", \.method),
-                .optional("scale", \.scale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                method: wire.valueIfPresent("method"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("method", self.method)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1413,7 +1633,7 @@ public enum BriaTextToImageFast {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bria/text-to-image/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt you would like to use to generate images.
         ///
         /// At least 1 character.
@@ -1485,20 +1705,35 @@ public enum BriaTextToImageFast {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed, [.minimum(0), .maximum(2147483647)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(10)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("prompt_enhancement", \.promptEnhancement),
-                .optional("medium", \.medium),
-                .optional("guidance", \.guidance),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.intIfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                promptEnhancement: wire.boolIfPresent("prompt_enhancement"),
+                medium: wire.valueIfPresent("medium"),
+                guidance: wire.valueIfPresent("guidance"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(2147483647)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("prompt_enhancement", self.promptEnhancement)
+            wire.valueIfPresent("medium", self.medium)
+            wire.valueIfPresent("guidance", self.guidance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1544,7 +1779,7 @@ public enum BriaUpscaleCreative {
     public typealias Image = AuraFlow.Image
 
     /// The input of `bria/upscale/creative`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Default: `.url("https://bria-datasets.s3.us-east-1.amazonaws.com/upscale/wild-west.png")`.
         public let imageURL: FileInput?
         /// Random seed for reproducibility.
@@ -1567,13 +1802,21 @@ public enum BriaUpscaleCreative {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed, [.exclusiveMinimum(0)]),
-                .optional("preserve_alpha", \.preserveAlpha),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.valueIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                preserveAlpha: wire.boolIfPresent("preserve_alpha"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed, [.exclusiveMinimum(0)])
+            wire.boolIfPresent("preserve_alpha", self.preserveAlpha)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1586,7 +1829,7 @@ public enum BriaUpscaleCreative {
     }
 
     /// The output of `bria/upscale/creative`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image.
         public let image: Image
 
@@ -1594,10 +1837,13 @@ public enum BriaUpscaleCreative {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1614,7 +1860,7 @@ public enum BytedanceDreaminaV31TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the image
         public let prompt: String
         /// The size of the generated image. Width and height must be between 512 and 2048.
@@ -1652,15 +1898,25 @@ public enum BytedanceDreaminaV31TextToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1672,7 +1928,7 @@ public enum BytedanceDreaminaV31TextToImage {
     }
 
     /// The output of `fal-ai/bytedance/dreamina/v3.1/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation
@@ -1683,11 +1939,14 @@ public enum BytedanceDreaminaV31TextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1706,7 +1965,7 @@ public enum BytedanceSeedreamV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v3/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the image
         public let prompt: String
         /// Use for finer control over the output image size. Will be used over aspect_ratio, if both are provided. Width and height must be between 512 and 2048.
@@ -1748,16 +2007,27 @@ public enum BytedanceSeedreamV3TextToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1781,7 +2051,7 @@ public enum BytedanceSeedreamV45Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to edit the image
         public let prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -1829,17 +2099,29 @@ public enum BytedanceSeedreamV45Edit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1852,7 +2134,7 @@ public enum BytedanceSeedreamV45Edit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -1881,7 +2163,7 @@ public enum BytedanceSeedreamV45Edit {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1896,11 +2178,14 @@ public enum BytedanceSeedreamV45Edit {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -1929,7 +2214,7 @@ public enum BytedanceSeedreamV45Edit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v4.5/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -1937,10 +2222,13 @@ public enum BytedanceSeedreamV45Edit {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1959,7 +2247,7 @@ public enum BytedanceSeedreamV45TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4.5/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the image
         public let prompt: String
         /// The size of the generated image. Width and height must be between 1920 and 4096, or total number of pixels must be between 2560*1440 and 4096*4096.
@@ -2003,16 +2291,27 @@ public enum BytedanceSeedreamV45TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2038,7 +2337,7 @@ public enum BytedanceSeedreamV4Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to edit the image
         public let prompt: String
         /// The size of the generated image. The minimum total image area is 921600 pixels. Failing this, the image size will be adjusted to by scaling it up, while maintaining the aspect ratio.
@@ -2092,18 +2391,31 @@ public enum BytedanceSeedreamV4Edit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enhance_prompt_mode", \.enhancePromptMode),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enhancePromptMode: wire.valueIfPresent("enhance_prompt_mode"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("enhance_prompt_mode", self.enhancePromptMode)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -2117,7 +2429,7 @@ public enum BytedanceSeedreamV4Edit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -2146,7 +2458,7 @@ public enum BytedanceSeedreamV4Edit {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2161,11 +2473,14 @@ public enum BytedanceSeedreamV4Edit {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -2222,7 +2537,7 @@ public enum BytedanceSeedreamV4TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v4/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the image
         public let prompt: String
         /// The size of the generated image. Total pixels must be between 960x960 and 4096x4096.
@@ -2272,17 +2587,29 @@ public enum BytedanceSeedreamV4TextToImage {
             self.enhancePromptMode = enhancePromptMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enhance_prompt_mode", \.enhancePromptMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enhancePromptMode: wire.valueIfPresent("enhance_prompt_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("enhance_prompt_mode", self.enhancePromptMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2307,7 +2634,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to edit the image
         public let prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -2351,16 +2678,27 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -2374,7 +2712,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -2403,7 +2741,7 @@ public enum BytedanceSeedreamV5LiteEdit {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -2418,11 +2756,14 @@ public enum BytedanceSeedreamV5LiteEdit {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -2452,7 +2793,7 @@ public enum BytedanceSeedreamV5LiteEdit {
     }
 
     /// The output of `fal-ai/bytedance/seedream/v5/lite/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [Image]
         /// Seed used for generation.
@@ -2463,11 +2804,14 @@ public enum BytedanceSeedreamV5LiteEdit {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -2486,7 +2830,7 @@ public enum BytedanceSeedreamV5LiteTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/bytedance/seedream/v5/lite/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the image
         public let prompt: String
         /// The size of the generated image. Total pixels must be between 2560x1440 and 4096x4096. In case the image size does not fall within these parameters, the image size will be adjusted to by scaling.
@@ -2532,16 +2876,27 @@ public enum BytedanceSeedreamV5LiteTextToImage {
             self.returnByteplusURLs = returnByteplusURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(6)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("return_byteplus_urls", \.returnByteplusURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                maxImages: wire.intIfPresent("max_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                returnByteplusURLs: wire.boolIfPresent("return_byteplus_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(6)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("return_byteplus_urls", self.returnByteplusURLs)
         }
 
         /// The values the service uses for fields left unset.

@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Cartoonify.Input, Output == Cartoonify.Output {
     /// `fal-ai/cartoonify`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Cartoonify.Input, Output == Cartoonify.Ou
 /// The types of `fal-ai/cartoonify`.
 public enum Cartoonify {
     /// The input of `fal-ai/cartoonify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to apply cartoon style to
         public let imageURL: FileInput
         /// Scale factor for the Cartoon effect
@@ -69,16 +69,27 @@ public enum Cartoonify {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("scale", \.scale, [.minimum(0.1), .maximum(2)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                scale: wire.doubleIfPresent("scale"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0.1), .maximum(2)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -92,7 +103,7 @@ public enum Cartoonify {
     }
 
     /// The output of `fal-ai/cartoonify`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -112,18 +123,27 @@ public enum Cartoonify {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 
-    public struct Image: WireModel {
+    public struct Image: _WireModel {
         public let url: String
         public let width: Int
         public let height: Int
@@ -137,13 +157,21 @@ public enum Cartoonify {
             self.contentType = contentType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .required("width", \.width),
-                .required("height", \.height),
-                .optional("content_type", \.contentType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                width: wire.int("width"),
+                height: wire.int("height"),
+                contentType: wire.stringIfPresent("content_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.int("width", self.width)
+            wire.int("height", self.height)
+            wire.stringIfPresent("content_type", self.contentType)
         }
 
         /// The values the service uses for fields left unset.
@@ -164,7 +192,7 @@ public enum ChainOfZoom {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/chain-of-zoom`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image to zoom into
         public let imageURL: FileInput
         /// Zoom scale in powers of 2
@@ -204,15 +232,25 @@ public enum ChainOfZoom {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("scale", \.scale, [.minimum(1), .maximum(8)]),
-                .optional("center_x", \.centerX, [.minimum(0), .maximum(1)]),
-                .optional("center_y", \.centerY, [.minimum(0), .maximum(1)]),
-                .optional("user_prompt", \.userPrompt),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                scale: wire.doubleIfPresent("scale"),
+                centerX: wire.doubleIfPresent("center_x"),
+                centerY: wire.doubleIfPresent("center_y"),
+                userPrompt: wire.stringIfPresent("user_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(1), .maximum(8)])
+            wire.doubleIfPresent("center_x", self.centerX, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("center_y", self.centerY, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("user_prompt", self.userPrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -226,7 +264,7 @@ public enum ChainOfZoom {
     }
 
     /// The output of `fal-ai/chain-of-zoom`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of intermediate images
         public let images: [Image]
         /// Actual linear zoom scale applied
@@ -240,12 +278,15 @@ public enum ChainOfZoom {
             self.zoomCenter = zoomCenter
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("scale", \.scale),
-                .required("zoom_center", \.zoomCenter),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), scale: wire.double("scale"), zoomCenter: wire.value("zoom_center"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.double("scale", self.scale)
+            wire.value("zoom_center", self.zoomCenter)
         }
     }
 }
@@ -258,7 +299,7 @@ extension QueueEndpoint where Input == ChronoEdit.Input, Output == ChronoEdit.Ou
 /// The types of `fal-ai/chrono-edit`.
 public enum ChronoEdit {
     /// Input model for ChronoEdit standard editing operations
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image to edit.
         public let imageURL: FileInput
         /// The prompt to edit the image.
@@ -336,22 +377,39 @@ public enum ChronoEdit {
             self.turboMode = turboMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
-                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps, [.minimum(2), .maximum(12)]),
-                .optional("resolution", \.resolution),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("turbo_mode", \.turboMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableTemporalReasoning: wire.boolIfPresent("enable_temporal_reasoning"),
+                numTemporalReasoningSteps: wire.intIfPresent("num_temporal_reasoning_steps"),
+                resolution: wire.valueIfPresent("resolution"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                turboMode: wire.boolIfPresent("turbo_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_temporal_reasoning", self.enableTemporalReasoning)
+            wire.intIfPresent("num_temporal_reasoning_steps", self.numTemporalReasoningSteps, [.minimum(2), .maximum(12)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -395,7 +453,7 @@ public enum ChronoEdit {
     }
 
     /// Unified output model for all ChronoEdit operations
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited image.
         public let images: [ImageFile]
         /// The prompt used for the inference.
@@ -409,16 +467,19 @@ public enum ChronoEdit {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), prompt: wire.string("prompt"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
     }
 
-    public struct ImageFile: WireModel {
+    public struct ImageFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -448,15 +509,25 @@ public enum ChronoEdit {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
         }
     }
 }
@@ -476,7 +547,7 @@ public enum ChronoEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// ChronoEdit input with optional custom LoRAs.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image to edit.
         public let imageURL: FileInput
         /// The prompt to edit the image.
@@ -560,23 +631,41 @@ public enum ChronoEditLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_temporal_reasoning", \.enableTemporalReasoning),
-                .optional("num_temporal_reasoning_steps", \.numTemporalReasoningSteps, [.minimum(2), .maximum(12)]),
-                .optional("resolution", \.resolution),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("turbo_mode", \.turboMode),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableTemporalReasoning: wire.boolIfPresent("enable_temporal_reasoning"),
+                numTemporalReasoningSteps: wire.intIfPresent("num_temporal_reasoning_steps"),
+                resolution: wire.valueIfPresent("resolution"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                turboMode: wire.boolIfPresent("turbo_mode"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_temporal_reasoning", self.enableTemporalReasoning)
+            wire.intIfPresent("num_temporal_reasoning_steps", self.numTemporalReasoningSteps, [.minimum(2), .maximum(12)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -594,7 +683,7 @@ public enum ChronoEditLoRA {
         }
     }
 
-    public struct ChronoLoRAWeight: WireModel {
+    public struct ChronoLoRAWeight: _WireModel {
         /// URL or path to the LoRA weights (Safetensors).
         public let path: String
         /// Scale factor controlling LoRA strength.
@@ -607,11 +696,14 @@ public enum ChronoEditLoRA {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(path: wire.string("path"), scale: wire.doubleIfPresent("scale"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -637,7 +729,7 @@ public enum ChronoEditLoRAGalleryPaintbrush {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for paintbrush mode
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image to edit.
         public let imageURL: FileInput
         /// Optional mask image where black areas indicate regions to sketch/paint.
@@ -713,22 +805,39 @@ public enum ChronoEditLoRAGalleryPaintbrush {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("resolution", \.resolution),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("turbo_mode", \.turboMode),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                resolution: wire.valueIfPresent("resolution"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                turboMode: wire.boolIfPresent("turbo_mode"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(10)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -760,7 +869,7 @@ public enum ChronoEditLoRAGalleryUpscaler {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for upscaler mode
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image to upscale.
         public let imageURL: FileInput
         /// Target scale factor for the output resolution.
@@ -822,19 +931,33 @@ public enum ChronoEditLoRAGalleryUpscaler {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -861,7 +984,7 @@ public enum ClarityUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/clarity-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to upscale.
         public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -929,19 +1052,33 @@ public enum ClarityUpscaler {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
-                .optional("resemblance", \.resemblance, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("seed", \.seed, [.minimum(0)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                creativity: wire.doubleIfPresent("creativity"),
+                resemblance: wire.doubleIfPresent("resemblance"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("creativity", self.creativity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("resemblance", self.resemblance, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed, [.minimum(0)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -958,7 +1095,7 @@ public enum ClarityUpscaler {
     }
 
     /// The output of `fal-ai/clarity-upscaler`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -972,12 +1109,15 @@ public enum ClarityUpscaler {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -993,7 +1133,7 @@ public enum ClarityaiCrystalUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `clarityai/crystal-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input image
         public let imageURL: FileInput
         /// Scale factor
@@ -1011,12 +1151,19 @@ public enum ClarityaiCrystalUpscaler {
             self.creativity = creativity
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("scale_factor", \.scaleFactor, [.minimum(1), .maximum(200)]),
-                .optional("creativity", \.creativity, [.minimum(0), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                scaleFactor: wire.doubleIfPresent("scale_factor"),
+                creativity: wire.doubleIfPresent("creativity")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("scale_factor", self.scaleFactor, [.minimum(1), .maximum(200)])
+            wire.doubleIfPresent("creativity", self.creativity, [.minimum(0), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1027,7 +1174,7 @@ public enum ClarityaiCrystalUpscaler {
     }
 
     /// The output of `clarityai/crystal-upscaler`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of upscaled images
         public let images: [Image]
 
@@ -1035,10 +1182,13 @@ public enum ClarityaiCrystalUpscaler {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1054,7 +1204,7 @@ public enum Codeformer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/codeformer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for relighting
         public let imageURL: FileInput
         /// Weight of the fidelity factor.
@@ -1098,16 +1248,27 @@ public enum Codeformer {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("fidelity", \.fidelity),
-                .optional("upscale_factor", \.upscaleFactor),
-                .optional("aligned", \.aligned),
-                .optional("only_center_face", \.onlyCenterFace),
-                .optional("face_upscale", \.faceUpscale),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                fidelity: wire.doubleIfPresent("fidelity"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                aligned: wire.boolIfPresent("aligned"),
+                onlyCenterFace: wire.boolIfPresent("only_center_face"),
+                faceUpscale: wire.boolIfPresent("face_upscale"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("fidelity", self.fidelity)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor)
+            wire.boolIfPresent("aligned", self.aligned)
+            wire.boolIfPresent("only_center_face", self.onlyCenterFace)
+            wire.boolIfPresent("face_upscale", self.faceUpscale)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1121,7 +1282,7 @@ public enum Codeformer {
     }
 
     /// The output of `fal-ai/codeformer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file info.
         public let image: Image
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1133,11 +1294,14 @@ public enum Codeformer {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1155,7 +1319,7 @@ public enum Cogview4 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/cogview4`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1221,19 +1385,33 @@ public enum Cogview4 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1250,7 +1428,7 @@ public enum Cogview4 {
     }
 
     /// The output of `fal-ai/cogview4`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -1270,14 +1448,23 @@ public enum Cogview4 {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1295,7 +1482,7 @@ public enum CreativeUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/creative-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The type of model to use for the upscaling. Default is SD_1_5
         ///
         /// Default: `.sd1x5`.
@@ -1411,28 +1598,51 @@ public enum CreativeUpscaler {
             self.additionalEmbeddingURL = additionalEmbeddingURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model_type", \.modelType),
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("scale", \.scale, [.minimum(1), .maximum(5)]),
-                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
-                .optional("detail", \.detail, [.minimum(0), .maximum(5)]),
-                .optional("shape_preservation", \.shapePreservation, [.minimum(0), .maximum(3)]),
-                .optional("prompt_suffix", \.promptSuffix),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(200)]),
-                .optional("enable_safety_checks", \.enableSafetyChecks),
-                .optional("skip_ccsr", \.skipCcsr),
-                .optional("override_size_limits", \.overrideSizeLimits),
-                .optional("base_model_url", \.baseModelURL),
-                .optional("additional_lora_url", \.additionalLoRAURL),
-                .optional("additional_lora_scale", \.additionalLoRAScale),
-                .optional("additional_embedding_url", \.additionalEmbeddingURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelType: wire.valueIfPresent("model_type"),
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                scale: wire.doubleIfPresent("scale"),
+                creativity: wire.doubleIfPresent("creativity"),
+                detail: wire.doubleIfPresent("detail"),
+                shapePreservation: wire.doubleIfPresent("shape_preservation"),
+                promptSuffix: wire.stringIfPresent("prompt_suffix"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecks: wire.boolIfPresent("enable_safety_checks"),
+                skipCcsr: wire.boolIfPresent("skip_ccsr"),
+                overrideSizeLimits: wire.boolIfPresent("override_size_limits"),
+                baseModelURL: wire.stringIfPresent("base_model_url"),
+                additionalLoRAURL: wire.valueIfPresent("additional_lora_url"),
+                additionalLoRAScale: wire.doubleIfPresent("additional_lora_scale"),
+                additionalEmbeddingURL: wire.valueIfPresent("additional_embedding_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model_type", self.modelType)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(1), .maximum(5)])
+            wire.doubleIfPresent("creativity", self.creativity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("detail", self.detail, [.minimum(0), .maximum(5)])
+            wire.doubleIfPresent("shape_preservation", self.shapePreservation, [.minimum(0), .maximum(3)])
+            wire.stringIfPresent("prompt_suffix", self.promptSuffix)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(16)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(200)])
+            wire.boolIfPresent("enable_safety_checks", self.enableSafetyChecks)
+            wire.boolIfPresent("skip_ccsr", self.skipCcsr)
+            wire.boolIfPresent("override_size_limits", self.overrideSizeLimits)
+            wire.stringIfPresent("base_model_url", self.baseModelURL)
+            wire.valueIfPresent("additional_lora_url", self.additionalLoRAURL)
+            wire.doubleIfPresent("additional_lora_scale", self.additionalLoRAScale)
+            wire.valueIfPresent("additional_embedding_url", self.additionalEmbeddingURL)
         }
 
         /// The values the service uses for fields left unset.

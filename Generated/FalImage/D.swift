@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == DocresDewarp.Input, Output == DocresDewarp.Output {
     /// `fal-ai/docres/dewarp`.
@@ -21,7 +21,7 @@ public enum DocresDewarp {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/docres/dewarp`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for relighting
         public let imageURL: FileInput
         /// The same seed and the same prompt given to the same version of the model
@@ -33,16 +33,19 @@ public enum DocresDewarp {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), seed: wire.int64IfPresent("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/docres/dewarp`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file info.
         public let image: Image
 
@@ -50,10 +53,13 @@ public enum DocresDewarp {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -69,7 +75,7 @@ public enum DrctSuperResolution {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/drct-super-resolution`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to upscale.
         public let imageURL: FileInput
         /// Upscaling factor.
@@ -82,11 +88,14 @@ public enum DrctSuperResolution {
             self.upscaleFactor = upscaleFactor
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("upscale_factor", \.upscaleFactor),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), upscaleFactor: wire.intIfPresent("upscale_factor"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("upscale_factor", self.upscaleFactor)
         }
 
         /// The values the service uses for fields left unset.
@@ -96,7 +105,7 @@ public enum DrctSuperResolution {
     }
 
     /// The output of `fal-ai/drct-super-resolution`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Upscaled image
         public let image: Image
 
@@ -104,10 +113,13 @@ public enum DrctSuperResolution {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -123,7 +135,7 @@ public enum Dreamomni2Edit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/dreamomni2/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of URLs of input images for editing.
         public let imageURLs: [FileInput]
         /// The prompt to edit the image.
@@ -134,16 +146,19 @@ public enum Dreamomni2Edit {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURLs: wire.value("image_urls"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.string("prompt", self.prompt)
         }
     }
 
     /// The output of `fal-ai/dreamomni2/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image
         public let image: Image
 
@@ -151,10 +166,13 @@ public enum Dreamomni2Edit {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -172,7 +190,7 @@ public enum Dreamshaper {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/dreamshaper`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
         ///
         /// At least 0, at most 20. Default: `5`.
@@ -266,24 +284,43 @@ public enum Dreamshaper {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("loras", \.loras),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("format", \.format),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("request_id", \.requestID),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                loras: wire.valueIfPresent("loras"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                format: wire.valueIfPresent("format"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                requestID: wire.stringIfPresent("request_id"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -301,7 +338,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
         /// before merging it with the base model.
         ///
@@ -320,12 +357,19 @@ public enum Dreamshaper {
             self.path = path
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("scale", \.scale, [.minimum(0), .maximum(1)]),
-                .optional("force", \.force),
-                .required("path", \.path),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                scale: wire.doubleIfPresent("scale"),
+                force: wire.boolIfPresent("force"),
+                path: wire.string("path")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("force", self.force)
+            wire.string("path", self.path)
         }
 
         /// The values the service uses for fields left unset.
@@ -335,7 +379,7 @@ public enum Dreamshaper {
         }
     }
 
-    public struct Embedding: WireModel {
+    public struct Embedding: _WireModel {
         /// The list of tokens to use for the embedding.
         ///
         /// Default: `["<s0>","<s1>"]`.
@@ -348,11 +392,14 @@ public enum Dreamshaper {
             self.path = path
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("tokens", \.tokens),
-                .required("path", \.path),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(tokens: wire.valueIfPresent("tokens"), path: wire.string("path"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("tokens", self.tokens)
+            wire.string("path", self.path)
         }
     }
 
@@ -381,7 +428,7 @@ public enum Dreamshaper {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -410,7 +457,7 @@ public enum Dreamshaper {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The height of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -425,11 +472,14 @@ public enum Dreamshaper {
                 self.width = width
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(height: wire.intIfPresent("height"), width: wire.intIfPresent("width"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.

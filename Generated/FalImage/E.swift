@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Emu35ImageEditImage.Input, Output == Emu35ImageEditImage.Output {
     /// `fal-ai/emu-3.5-image/edit-image`.
@@ -25,7 +25,7 @@ public enum Emu35ImageEditImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/emu-3.5-image/edit-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// The resolution of the output image.
@@ -73,17 +73,29 @@ public enum Emu35ImageEditImage {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -117,7 +129,7 @@ public enum Emu35ImageEditImage {
     }
 
     /// The output of `fal-ai/emu-3.5-image/edit-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited image.
         public let images: [ImageFile]
         /// The seed for the inference.
@@ -128,11 +140,14 @@ public enum Emu35ImageEditImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -152,7 +167,7 @@ public enum Emu35ImageTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/emu-3.5-image/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to create the image.
         public let prompt: String
         /// The resolution of the output image.
@@ -196,16 +211,27 @@ public enum Emu35ImageTextToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("seed", \.seed),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                seed: wire.int64IfPresent("seed"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -250,7 +276,7 @@ public enum ErnieImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public let prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -324,21 +350,37 @@ public enum ErnieImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -357,7 +399,7 @@ public enum ErnieImage {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -386,7 +428,7 @@ public enum ErnieImage {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -401,11 +443,14 @@ public enum ErnieImage {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -450,7 +495,7 @@ public enum ErnieImage {
     }
 
     /// The output of `fal-ai/ernie-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of generated images.
         public let images: [Image]
         /// Seed used for generation.
@@ -467,13 +512,21 @@ public enum ErnieImage {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seed: wire.int64("seed"),
+                prompt: wire.string("prompt"),
+                timings: wire.value("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -494,7 +547,7 @@ public enum ErnieImageLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public let prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -574,22 +627,39 @@ public enum ErnieImageLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -607,7 +677,7 @@ public enum ErnieImageLoRA {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -621,11 +691,14 @@ public enum ErnieImageLoRA {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(path: wire.string("path"), scale: wire.doubleIfPresent("scale"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -652,7 +725,7 @@ public enum ErnieImageLoRATurbo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/lora/turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public let prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -732,22 +805,39 @@ public enum ErnieImageLoRATurbo {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -782,7 +872,7 @@ public enum ErnieImageTurbo {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ernie-image/turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Supports English, Chinese, and Japanese.
         public let prompt: String
         /// Negative prompt to guide what should not be in the image.
@@ -856,21 +946,37 @@ public enum ErnieImageTurbo {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == FLiteStandard.Input, Output == FLiteStandard.Output {
     /// `fal-ai/f-lite/standard`.
@@ -42,7 +42,7 @@ public enum FLiteStandard {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/f-lite/standard`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Negative Prompt for generation.
@@ -100,18 +100,31 @@ public enum FLiteStandard {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -155,7 +168,7 @@ public enum FaceToSticker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/face-to-sticker`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video.
         public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -238,22 +251,39 @@ public enum FaceToSticker {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(40)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("instant_id_strength", \.instantIDStrength, [.minimum(0), .maximum(1)]),
-                .optional("ip_adapter_weight", \.ipAdapterWeight, [.minimum(0), .maximum(1)]),
-                .optional("ip_adapter_noise", \.ipAdapterNoise, [.minimum(0), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("upscale", \.upscale),
-                .optional("upscale_steps", \.upscaleSteps, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                instantIDStrength: wire.doubleIfPresent("instant_id_strength"),
+                ipAdapterWeight: wire.doubleIfPresent("ip_adapter_weight"),
+                ipAdapterNoise: wire.doubleIfPresent("ip_adapter_noise"),
+                imageSize: wire.valueIfPresent("image_size"),
+                upscale: wire.boolIfPresent("upscale"),
+                upscaleSteps: wire.intIfPresent("upscale_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(40)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("instant_id_strength", self.instantIDStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("ip_adapter_weight", self.ipAdapterWeight, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("ip_adapter_noise", self.ipAdapterNoise, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("upscale", self.upscale)
+            wire.intIfPresent("upscale_steps", self.upscaleSteps, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -272,7 +302,7 @@ public enum FaceToSticker {
     }
 
     /// The output of `fal-ai/face-to-sticker`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [Image]
         /// The generated face sticker image.
@@ -299,14 +329,23 @@ public enum FaceToSticker {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("sticker_image", \.stickerImage),
-                .required("sticker_image_background_removed", \.stickerImageBackgroundRemoved),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                stickerImage: wire.value("sticker_image"),
+                stickerImageBackgroundRemoved: wire.value("sticker_image_background_removed"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("sticker_image", self.stickerImage)
+            wire.value("sticker_image_background_removed", self.stickerImageBackgroundRemoved)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
         }
     }
 }
@@ -319,7 +358,7 @@ extension QueueEndpoint where Input == FashnTryonV15.Input, Output == FashnTryon
 /// The types of `fal-ai/fashn/tryon/v1.5`.
 public enum FashnTryonV15 {
     /// The input of `fal-ai/fashn/tryon/v1.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL or base64 of the model image
         public let modelImage: String
         /// URL or base64 of the garment image
@@ -385,20 +424,35 @@ public enum FashnTryonV15 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_image", \.modelImage),
-                .required("garment_image", \.garmentImage),
-                .optional("category", \.category),
-                .optional("mode", \.mode),
-                .optional("garment_photo_type", \.garmentPhotoType),
-                .optional("moderation_level", \.moderationLevel),
-                .optional("seed", \.seed),
-                .optional("num_samples", \.numSamples, [.minimum(1), .maximum(4)]),
-                .optional("segmentation_free", \.segmentationFree),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelImage: wire.string("model_image"),
+                garmentImage: wire.string("garment_image"),
+                category: wire.valueIfPresent("category"),
+                mode: wire.valueIfPresent("mode"),
+                garmentPhotoType: wire.valueIfPresent("garment_photo_type"),
+                moderationLevel: wire.valueIfPresent("moderation_level"),
+                seed: wire.int64IfPresent("seed"),
+                numSamples: wire.intIfPresent("num_samples"),
+                segmentationFree: wire.boolIfPresent("segmentation_free"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("model_image", self.modelImage)
+            wire.string("garment_image", self.garmentImage)
+            wire.valueIfPresent("category", self.category)
+            wire.valueIfPresent("mode", self.mode)
+            wire.valueIfPresent("garment_photo_type", self.garmentPhotoType)
+            wire.valueIfPresent("moderation_level", self.moderationLevel)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("segmentation_free", self.segmentationFree)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -480,21 +534,24 @@ public enum FashnTryonV15 {
     }
 
     /// The output of `fal-ai/fashn/tryon/v1.5`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [File]
 
         public init(images: [File]) {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -511,13 +568,21 @@ public enum FashnTryonV15 {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -559,7 +624,7 @@ public enum FastFooocusSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -652,23 +717,41 @@ public enum FastFooocusSDXL {
             self.enableRefiner = enableRefiner
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("request_id", \.requestID),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(24)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .required("prompt", \.prompt),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("embeddings", \.embeddings),
-                .optional("format", \.format),
-                .optional("enable_refiner", \.enableRefiner),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                requestID: wire.stringIfPresent("request_id"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                prompt: wire.string("prompt"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                format: wire.valueIfPresent("format"),
+                enableRefiner: wire.boolIfPresent("enable_refiner")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(24)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("enable_refiner", self.enableRefiner)
         }
 
         /// The values the service uses for fields left unset.
@@ -705,7 +788,7 @@ public enum FastFooocusSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-fooocus-sdxl/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -825,27 +908,49 @@ public enum FastFooocusSDXLImageToImage {
             self.enableRefiner = enableRefiner
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("request_id", \.requestID),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(24)]),
-                .required("prompt", \.prompt),
-                .optional("embeddings", \.embeddings),
-                .optional("format", \.format),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("crop_output", \.cropOutput),
-                .optional("enable_refiner", \.enableRefiner),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                requestID: wire.stringIfPresent("request_id"),
+                strength: wire.doubleIfPresent("strength"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                prompt: wire.string("prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                format: wire.valueIfPresent("format"),
+                numImages: wire.intIfPresent("num_images"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                enableRefiner: wire.boolIfPresent("enable_refiner")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(24)])
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("format", self.format)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.boolIfPresent("enable_refiner", self.enableRefiner)
         }
 
         /// The values the service uses for fields left unset.
@@ -883,7 +988,7 @@ public enum FastLcmDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -970,22 +1075,39 @@ public enum FastLcmDiffusion {
             self.expandPrompt = expandPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
-                .optional("image_size", \.imageSize),
-                .optional("request_id", \.requestID),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("expand_prompt", \.expandPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numImages: wire.intIfPresent("num_images"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                requestID: wire.stringIfPresent("request_id"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                expandPrompt: wire.boolIfPresent("expand_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(32)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1021,7 +1143,7 @@ public enum FastLcmDiffusionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1135,26 +1257,47 @@ public enum FastLcmDiffusionImageToImage {
             self.expandPrompt = expandPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("prompt", \.prompt),
-                .optional("request_id", \.requestID),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .optional("crop_output", \.cropOutput),
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                prompt: wire.string("prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                strength: wire.doubleIfPresent("strength"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(32)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1193,7 +1336,7 @@ public enum FastLcmDiffusionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lcm-diffusion/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
         ///
         /// Default: `true`.
@@ -1294,25 +1437,45 @@ public enum FastLcmDiffusionInpainting {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("prompt", \.prompt),
-                .optional("request_id", \.requestID),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("mask_url", \.maskURL),
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(32)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                prompt: wire.string("prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                strength: wire.doubleIfPresent("strength"),
+                maskURL: wire.value("mask_url"),
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.value("mask_url", self.maskURL)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(32)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1350,7 +1513,7 @@ public enum FastLightningSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -1428,21 +1591,37 @@ public enum FastLightningSDXL {
             self.requestID = requestID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("embeddings", \.embeddings),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("sync_mode", \.syncMode),
-                .required("prompt", \.prompt),
-                .optional("format", \.format),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("request_id", \.requestID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                embeddings: wire.valueIfPresent("embeddings"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.string("prompt"),
+                format: wire.valueIfPresent("format"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                requestID: wire.stringIfPresent("request_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.stringIfPresent("request_id", self.requestID)
         }
 
         /// The values the service uses for fields left unset.
@@ -1492,7 +1671,7 @@ public enum FastLightningSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -1595,25 +1774,45 @@ public enum FastLightningSDXLImageToImage {
             self.cropOutput = cropOutput
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("embeddings", \.embeddings),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("format", \.format),
-                .optional("request_id", \.requestID),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("crop_output", \.cropOutput),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                strength: wire.doubleIfPresent("strength"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                format: wire.valueIfPresent("format"),
+                requestID: wire.stringIfPresent("request_id"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                cropOutput: wire.boolIfPresent("crop_output")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.boolIfPresent("crop_output", self.cropOutput)
         }
 
         /// The values the service uses for fields left unset.
@@ -1652,7 +1851,7 @@ public enum FastLightningSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-lightning-sdxl/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public let imageURL: FileInput
         /// The URL of the mask to use for inpainting.
@@ -1742,24 +1941,43 @@ public enum FastLightningSDXLInpainting {
             self.requestID = requestID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("embeddings", \.embeddings),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("format", \.format),
-                .optional("request_id", \.requestID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                strength: wire.doubleIfPresent("strength"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                format: wire.valueIfPresent("format"),
+                requestID: wire.stringIfPresent("request_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("request_id", self.requestID)
         }
 
         /// The values the service uses for fields left unset.
@@ -1796,7 +2014,7 @@ public enum FastSDXL {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -1895,24 +2113,43 @@ public enum FastSDXL {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("embeddings", \.embeddings),
-                .optional("format", \.format),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("loras", \.loras),
-                .optional("sync_mode", \.syncMode),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                requestID: wire.stringIfPresent("request_id"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                format: wire.valueIfPresent("format"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                loras: wire.valueIfPresent("loras"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("format", self.format)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1950,7 +2187,7 @@ public enum FastSDXLControlnetCanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2059,26 +2296,47 @@ public enum FastSDXLControlnetCanny {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("embeddings", \.embeddings),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("request_id", \.requestID),
-                .optional("seed", \.seed),
-                .optional("image_size", \.imageSize),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("expand_prompt", \.expandPrompt),
-                .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                embeddings: wire.valueIfPresent("embeddings"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                requestID: wire.stringIfPresent("request_id"),
+                seed: wire.int64IfPresent("seed"),
+                imageSize: wire.valueIfPresent("image_size"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                controlImageURL: wire.value("control_image_url"),
+                numImages: wire.intIfPresent("num_images"),
+                loras: wire.valueIfPresent("loras"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.value("control_image_url", self.controlImageURL)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2116,7 +2374,7 @@ public enum FastSDXLControlnetCannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2252,30 +2510,55 @@ public enum FastSDXLControlnetCannyImageToImage {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("embeddings", \.embeddings),
-                .required("image_url", \.imageURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("request_id", \.requestID),
-                .optional("image_size", \.imageSize),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("crop_output", \.cropOutput),
-                .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                embeddings: wire.valueIfPresent("embeddings"),
+                imageURL: wire.value("image_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                strength: wire.doubleIfPresent("strength"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                requestID: wire.stringIfPresent("request_id"),
+                imageSize: wire.valueIfPresent("image_size"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                controlImageURL: wire.value("control_image_url"),
+                numImages: wire.intIfPresent("num_images"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.value("control_image_url", self.controlImageURL)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -2316,7 +2599,7 @@ public enum FastSDXLControlnetCannyInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl-controlnet-canny/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The list of embeddings to use.
         ///
         /// Default: `[]`.
@@ -2439,29 +2722,53 @@ public enum FastSDXLControlnetCannyInpainting {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("embeddings", \.embeddings),
-                .required("image_url", \.imageURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("request_id", \.requestID),
-                .optional("image_size", \.imageSize),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .required("mask_url", \.maskURL),
-                .optional("expand_prompt", \.expandPrompt),
-                .required("control_image_url", \.controlImageURL),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                embeddings: wire.valueIfPresent("embeddings"),
+                imageURL: wire.value("image_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                strength: wire.doubleIfPresent("strength"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                requestID: wire.stringIfPresent("request_id"),
+                imageSize: wire.valueIfPresent("image_size"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                maskURL: wire.value("mask_url"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                controlImageURL: wire.value("control_image_url"),
+                numImages: wire.intIfPresent("num_images"),
+                loras: wire.valueIfPresent("loras"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.value("mask_url", self.maskURL)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.value("control_image_url", self.controlImageURL)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2500,7 +2807,7 @@ public enum FastSDXLImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -2626,28 +2933,51 @@ public enum FastSDXLImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
-                .optional("crop_output", \.cropOutput),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("format", \.format),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("loras", \.loras),
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                requestID: wire.stringIfPresent("request_id"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                format: wire.valueIfPresent("format"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                loras: wire.valueIfPresent("loras"),
+                imageURL: wire.value("image_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(65)])
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2688,7 +3018,7 @@ public enum FastSDXLInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/fast-sdxl/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 65. Default: `25`.
@@ -2801,27 +3131,49 @@ public enum FastSDXLInpainting {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
-                .optional("request_id", \.requestID),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("format", \.format),
-                .required("mask_url", \.maskURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("loras", \.loras),
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                requestID: wire.stringIfPresent("request_id"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                format: wire.valueIfPresent("format"),
+                maskURL: wire.value("mask_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                loras: wire.valueIfPresent("loras"),
+                imageURL: wire.value("image_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(65)])
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("format", self.format)
+            wire.value("mask_url", self.maskURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2856,7 +3208,7 @@ public enum FireredImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public let prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -2927,21 +3279,37 @@ public enum FireredImageEdit {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -2958,7 +3326,7 @@ public enum FireredImageEdit {
     }
 
     /// The output of `fal-ai/firered-image-edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -2978,14 +3346,23 @@ public enum FireredImageEdit {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -3006,7 +3383,7 @@ public enum FireredImageEditV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/firered-image-edit-v1.1`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The editing instruction describing what changes to make to the image. Supports both English and Chinese instructions.
         public let prompt: String
         /// The size of the generated image. If None, uses the input image dimensions.
@@ -3077,21 +3454,37 @@ public enum FireredImageEditV11 {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -3119,7 +3512,7 @@ public enum Florence2LargeCaptionToPhraseGrounding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be processed.
         public let imageURL: FileInput
         /// Text input for the task
@@ -3130,16 +3523,19 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.textInput = textInput
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("text_input", \.textInput),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), textInput: wire.string("text_input"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("text_input", self.textInput)
         }
     }
 
     /// The output of `fal-ai/florence-2-large/caption-to-phrase-grounding`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Results from the model
         public let results: BoundingBoxes
         /// Processed image
@@ -3150,15 +3546,18 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("results", \.results),
-                .optional("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(results: wire.value("results"), image: wire.valueIfPresent("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("results", self.results)
+            wire.valueIfPresent("image", self.image)
         }
     }
 
-    public struct BoundingBoxes: WireModel {
+    public struct BoundingBoxes: _WireModel {
         /// List of bounding boxes
         public let bboxes: [BoundingBox]
 
@@ -3166,14 +3565,17 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.bboxes = bboxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("bboxes", \.bboxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(bboxes: wire.value("bboxes"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("bboxes", self.bboxes)
         }
     }
 
-    public struct BoundingBox: WireModel {
+    public struct BoundingBox: _WireModel {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner
@@ -3193,14 +3595,23 @@ public enum Florence2LargeCaptionToPhraseGrounding {
             self.label = label
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-                .required("w", \.w),
-                .required("h", \.h),
-                .required("label", \.label),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.double("x"),
+                y: wire.double("y"),
+                w: wire.double("w"),
+                h: wire.double("h"),
+                label: wire.string("label")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
+            wire.double("w", self.w)
+            wire.double("h", self.h)
+            wire.string("label", self.label)
         }
     }
 }

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Florence2LargeDenseRegionCaption.Input, Output == Florence2LargeDenseRegionCaption.Output {
     /// `fal-ai/florence-2-large/dense-region-caption`.
@@ -43,7 +43,7 @@ public enum Florence2LargeDenseRegionCaption {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/dense-region-caption`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be processed.
         public let imageURL: FileInput
 
@@ -51,10 +51,13 @@ public enum Florence2LargeDenseRegionCaption {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 }
@@ -72,7 +75,7 @@ public enum Florence2LargeOCRWithRegion {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/florence-2-large/ocr-with-region`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Results from the model
         public let results: OCRBoundingBox
         /// Processed image
@@ -83,15 +86,18 @@ public enum Florence2LargeOCRWithRegion {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("results", \.results),
-                .optional("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(results: wire.value("results"), image: wire.valueIfPresent("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("results", self.results)
+            wire.valueIfPresent("image", self.image)
         }
     }
 
-    public struct OCRBoundingBox: WireModel {
+    public struct OCRBoundingBox: _WireModel {
         /// List of quadrilateral boxes
         public let quadBoxes: [OCRBoundingBoxSingle]
 
@@ -99,14 +105,17 @@ public enum Florence2LargeOCRWithRegion {
             self.quadBoxes = quadBoxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("quad_boxes", \.quadBoxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(quadBoxes: wire.value("quad_boxes"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("quad_boxes", self.quadBoxes)
         }
     }
 
-    public struct OCRBoundingBoxSingle: WireModel {
+    public struct OCRBoundingBoxSingle: _WireModel {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner
@@ -126,14 +135,23 @@ public enum Florence2LargeOCRWithRegion {
             self.label = label
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-                .required("w", \.w),
-                .required("h", \.h),
-                .required("label", \.label),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.double("x"),
+                y: wire.double("y"),
+                w: wire.double("w"),
+                h: wire.double("h"),
+                label: wire.string("label")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
+            wire.double("w", self.w)
+            wire.double("h", self.h)
+            wire.string("label", self.label)
         }
     }
 }
@@ -185,7 +203,7 @@ public enum Florence2LargeReferringExpressionSegmentation {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/florence-2-large/referring-expression-segmentation`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Results from the model
         public let results: PolygonOutput
         /// Processed image
@@ -196,15 +214,18 @@ public enum Florence2LargeReferringExpressionSegmentation {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("results", \.results),
-                .optional("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(results: wire.value("results"), image: wire.valueIfPresent("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("results", self.results)
+            wire.valueIfPresent("image", self.image)
         }
     }
 
-    public struct PolygonOutput: WireModel {
+    public struct PolygonOutput: _WireModel {
         /// List of polygons
         public let polygons: [Polygon]
 
@@ -212,14 +233,17 @@ public enum Florence2LargeReferringExpressionSegmentation {
             self.polygons = polygons
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("polygons", \.polygons),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(polygons: wire.value("polygons"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("polygons", self.polygons)
         }
     }
 
-    public struct Polygon: WireModel {
+    public struct Polygon: _WireModel {
         /// List of points
         public let points: [[String: Double]]
         /// Label of the polygon
@@ -230,11 +254,14 @@ public enum Florence2LargeReferringExpressionSegmentation {
             self.label = label
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("points", \.points),
-                .required("label", \.label),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(points: wire.value("points"), label: wire.string("label"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("points", self.points)
+            wire.string("label", self.label)
         }
     }
 }
@@ -271,7 +298,7 @@ public enum Florence2LargeRegionToSegmentation {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/florence-2-large/region-to-segmentation`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be processed.
         public let imageURL: FileInput
         /// The user input coordinates
@@ -282,15 +309,18 @@ public enum Florence2LargeRegionToSegmentation {
             self.region = region
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("region", \.region),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), region: wire.value("region"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("region", self.region)
         }
     }
 
-    public struct Region: WireModel {
+    public struct Region: _WireModel {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
@@ -315,13 +345,16 @@ public enum Florence2LargeRegionToSegmentation {
             self.y2 = y2
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x1", \.x1, [.minimum(0), .maximum(999)]),
-                .required("y1", \.y1, [.minimum(0), .maximum(999)]),
-                .required("x2", \.x2, [.minimum(0), .maximum(999)]),
-                .required("y2", \.y2, [.minimum(0), .maximum(999)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(x1: wire.int("x1"), y1: wire.int("y1"), x2: wire.int("x2"), y2: wire.int("y2"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("x1", self.x1, [.minimum(0), .maximum(999)])
+            wire.int("y1", self.y1, [.minimum(0), .maximum(999)])
+            wire.int("x2", self.x2, [.minimum(0), .maximum(999)])
+            wire.int("y2", self.y2, [.minimum(0), .maximum(999)])
         }
     }
 }
@@ -339,7 +372,7 @@ public enum Flowedit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flowedit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for relighting
         public let imageURL: FileInput
         /// Prompt of the image to be used.
@@ -397,19 +430,33 @@ public enum Flowedit {
             self.nMin = nMin
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("source_prompt", \.sourcePrompt),
-                .required("target_prompt", \.targetPrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("src_guidance_scale", \.srcGuidanceScale, [.minimum(0), .maximum(30)]),
-                .optional("tar_guidance_scale", \.tarGuidanceScale, [.minimum(0), .maximum(30)]),
-                .optional("n_avg", \.nAvg),
-                .optional("n_max", \.nMax),
-                .optional("n_min", \.nMin),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                sourcePrompt: wire.string("source_prompt"),
+                targetPrompt: wire.string("target_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                srcGuidanceScale: wire.intIfPresent("src_guidance_scale"),
+                tarGuidanceScale: wire.intIfPresent("tar_guidance_scale"),
+                nAvg: wire.intIfPresent("n_avg"),
+                nMax: wire.intIfPresent("n_max"),
+                nMin: wire.intIfPresent("n_min")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("source_prompt", self.sourcePrompt)
+            wire.string("target_prompt", self.targetPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("src_guidance_scale", self.srcGuidanceScale, [.minimum(0), .maximum(30)])
+            wire.intIfPresent("tar_guidance_scale", self.tarGuidanceScale, [.minimum(0), .maximum(30)])
+            wire.intIfPresent("n_avg", self.nAvg)
+            wire.intIfPresent("n_max", self.nMax)
+            wire.intIfPresent("n_min", self.nMin)
         }
 
         /// The values the service uses for fields left unset.
@@ -438,7 +485,7 @@ public enum Flux1Dev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -502,19 +549,33 @@ public enum Flux1Dev {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -546,7 +607,7 @@ public enum Flux1DevImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate an image from.
         public let imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -614,20 +675,35 @@ public enum Flux1DevImageToImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -660,7 +736,7 @@ public enum Flux1DevRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/dev/redux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate an image from.
         public let imageURL: FileInput
         /// The size of the generated image.
@@ -724,19 +800,33 @@ public enum Flux1DevRedux {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -767,7 +857,7 @@ public enum Flux1Krea {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -831,19 +921,33 @@ public enum Flux1Krea {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -860,7 +964,7 @@ public enum Flux1Krea {
     }
 
     /// The output of `fal-ai/flux-1/krea`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -880,14 +984,23 @@ public enum Flux1Krea {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -907,7 +1020,7 @@ public enum Flux1KreaImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate an image from.
         public let imageURL: FileInput
         /// The strength of the initial image. Higher strength values are better for this model.
@@ -975,20 +1088,35 @@ public enum Flux1KreaImageToImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1021,7 +1149,7 @@ public enum Flux1KreaRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/krea/redux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate an image from.
         public let imageURL: FileInput
         /// The size of the generated image.
@@ -1085,19 +1213,33 @@ public enum Flux1KreaRedux {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1130,7 +1272,7 @@ public enum Flux1Schnell {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/schnell`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 12. Default: `4`.
@@ -1194,19 +1336,33 @@ public enum Flux1Schnell {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1239,7 +1395,7 @@ public enum Flux1SchnellRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-1/schnell/redux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate an image from.
         public let imageURL: FileInput
         /// The number of inference steps to perform.
@@ -1296,18 +1452,31 @@ public enum Flux1SchnellRedux {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1372,7 +1541,7 @@ public enum Flux2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1442,21 +1611,37 @@ public enum Flux2Edit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1473,7 +1658,7 @@ public enum Flux2Edit {
     }
 
     /// The output of `fal-ai/flux-2/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1493,14 +1678,23 @@ public enum Flux2Edit {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1518,7 +1712,7 @@ public enum Flux2Flash {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/flash`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1574,18 +1768,31 @@ public enum Flux2Flash {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1601,7 +1808,7 @@ public enum Flux2Flash {
     }
 
     /// The output of `fal-ai/flux-2/flash`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1621,14 +1828,23 @@ public enum Flux2Flash {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1648,7 +1864,7 @@ public enum Flux2FlashEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/flash/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1708,19 +1924,33 @@ public enum Flux2FlashEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1749,7 +1979,7 @@ public enum Flux2Flex {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-flex`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1805,18 +2035,31 @@ public enum Flux2Flex {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1.5), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1.5), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1847,7 +2090,7 @@ public enum Flux2Flex {
     }
 
     /// The output of `fal-ai/flux-2-flex`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [ImageFile]
         /// The seed used for the generation.
@@ -1858,11 +2101,14 @@ public enum Flux2Flex {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Flux2FlexEdit.Input, Output == Flux2FlexEdit.Output {
     /// `fal-ai/flux-2-flex/edit`.
@@ -44,7 +44,7 @@ public enum Flux2FlexEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-flex/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -104,19 +104,33 @@ public enum Flux2FlexEdit {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .required("image_urls", \.imageURLs),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1.5), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.value("image_urls"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_urls", self.imageURLs)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1.5), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +146,7 @@ public enum Flux2FlexEdit {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -161,7 +175,7 @@ public enum Flux2FlexEdit {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -176,11 +190,14 @@ public enum Flux2FlexEdit {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -223,7 +240,7 @@ public enum Flux2Klein4b {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -273,17 +290,29 @@ public enum Flux2Klein4b {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -314,7 +343,7 @@ public enum Flux2Klein4bBase {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -382,20 +411,35 @@ public enum Flux2Klein4bBase {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -429,7 +473,7 @@ public enum Flux2Klein4bBaseEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -499,21 +543,37 @@ public enum Flux2Klein4bBaseEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -546,7 +606,7 @@ public enum Flux2Klein4bBaseEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/edit/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -622,22 +682,39 @@ public enum Flux2Klein4bBaseEditLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -670,7 +747,7 @@ public enum Flux2Klein4bBaseLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/base/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Negative prompt for classifier-free guidance. Describes what to avoid in the image.
@@ -744,21 +821,37 @@ public enum Flux2Klein4bBaseLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -791,7 +884,7 @@ public enum Flux2Klein4bEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -843,18 +936,31 @@ public enum Flux2Klein4bEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -883,7 +989,7 @@ public enum Flux2Klein4bEditLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/edit/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -941,19 +1047,33 @@ public enum Flux2Klein4bEditLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -982,7 +1102,7 @@ public enum Flux2Klein4bLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/klein/4b/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The seed to use for the generation. If not provided, a random seed will be used.
@@ -1038,18 +1158,31 @@ public enum Flux2Klein4bLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1212,7 +1345,7 @@ extension QueueEndpoint where Input == Flux2KleinRealtime.Input, Output == Flux2
 /// The types of `fal-ai/flux-2/klein/realtime`.
 public enum Flux2KleinRealtime {
     /// The input of `fal-ai/flux-2/klein/realtime`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Random seed for reproducibility.
         ///
         /// Default: `35`.
@@ -1262,17 +1395,29 @@ public enum Flux2KleinRealtime {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("schedule_mu", \.scheduleMu, [.minimum(0.3), .maximum(2.5)]),
-                .optional("prompt", \.prompt),
-                .optional("output_feedback_strength", \.outputFeedbackStrength, [.minimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("enable_interpolation", \.enableInterpolation),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                scheduleMu: wire.doubleIfPresent("schedule_mu"),
+                prompt: wire.stringIfPresent("prompt"),
+                outputFeedbackStrength: wire.doubleIfPresent("output_feedback_strength"),
+                imageURL: wire.value("image_url"),
+                enableInterpolation: wire.boolIfPresent("enable_interpolation"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.doubleIfPresent("schedule_mu", self.scheduleMu, [.minimum(0.3), .maximum(2.5)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("output_feedback_strength", self.outputFeedbackStrength, [.minimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("enable_interpolation", self.enableInterpolation)
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -1300,7 +1445,7 @@ public enum Flux2KleinRealtime {
     }
 
     /// The output of `fal-ai/flux-2/klein/realtime`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Seed used for generation.
         public let seed: Int64
         /// Generated images as raw bytes. When interpolation is enabled, returns [interpolated_frame, current_frame] in chronological order. Otherwise returns [current_frame].
@@ -1311,15 +1456,18 @@ public enum Flux2KleinRealtime {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("seed", \.seed),
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(seed: wire.int64("seed"), images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int64("seed", self.seed)
+            wire.value("images", self.images)
         }
     }
 
-    public struct RawImage: WireModel {
+    public struct RawImage: _WireModel {
         public let content: String
         /// Default: `"image/jpeg"`.
         public let contentType: String?
@@ -1333,13 +1481,21 @@ public enum Flux2KleinRealtime {
             self.width = width
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("content", \.content),
-                .optional("content_type", \.contentType),
-                .required("height", \.height),
-                .required("width", \.width),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                content: wire.string("content"),
+                contentType: wire.stringIfPresent("content_type"),
+                height: wire.int("height"),
+                width: wire.int("width")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("content", self.content)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.int("height", self.height)
+            wire.int("width", self.width)
         }
 
         /// The values the service uses for fields left unset.
@@ -1365,7 +1521,7 @@ public enum Flux2LoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1439,21 +1595,37 @@ public enum Flux2LoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1471,7 +1643,7 @@ public enum Flux2LoRA {
     }
 
     /// LoRA weight configuration.
-    public struct LoRAInput: WireModel {
+    public struct LoRAInput: _WireModel {
         /// URL, HuggingFace repo ID (owner/repo), or local path to LoRA weights.
         public let path: String
         /// Scale factor for LoRA application (0.0 to 4.0).
@@ -1484,11 +1656,14 @@ public enum Flux2LoRA {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(path: wire.string("path"), scale: wire.doubleIfPresent("scale"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1515,7 +1690,7 @@ public enum Flux2LoRAEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2/lora/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Guidance Scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1591,22 +1766,39 @@ public enum Flux2LoRAEdit {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1635,7 +1827,7 @@ public enum Flux2LoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Add Background endpoint - Add background to images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URLs of the images. Provide an image with a white or clean background.
         public let imageURLs: [FileInput]
         /// The prompt describing the background to add. Must start with 'Add Background' followed by your description.
@@ -1707,21 +1899,37 @@ public enum Flux2LoRAGalleryAddBackground {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                prompt: wire.stringIfPresent("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1764,7 +1972,7 @@ public enum Flux2LoRAGalleryAddBackground {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/add-background`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images with added background
         public let images: [Image]
         /// The seed used for generation
@@ -1778,12 +1986,15 @@ public enum Flux2LoRAGalleryAddBackground {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1802,7 +2013,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Apartment Staging endpoint - Furnish rooms
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the empty room image to furnish.
         public let imageURLs: [FileInput]
         /// The prompt to generate a furnished room. Use 'furnish this room' for best results.
@@ -1872,21 +2083,37 @@ public enum Flux2LoRAGalleryApartmentStaging {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1903,7 +2130,7 @@ public enum Flux2LoRAGalleryApartmentStaging {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/apartment-staging`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated furnished room images
         public let images: [Image]
         /// The seed used for generation
@@ -1917,12 +2144,15 @@ public enum Flux2LoRAGalleryApartmentStaging {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1941,7 +2171,7 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Ballpoint Pen Sketch endpoint - Generate ballpoint pen sketch style images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a ballpoint pen sketch style image. Use 'b4llp01nt' trigger word for best results.
         public let prompt: String
         /// The size of the generated image.
@@ -2009,20 +2239,35 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2040,7 +2285,7 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/ballpoint-pen-sketch`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated ballpoint pen sketch style images
         public let images: [Image]
         /// The seed used for generation
@@ -2054,12 +2299,15 @@ public enum Flux2LoRAGalleryBallpointPenSketch {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Flux2LoRAGalleryDigitalComicArt.Input, Output == Flux2LoRAGalleryDigitalComicArt.Output {
     /// `fal-ai/flux-2-lora-gallery/digital-comic-art`.
@@ -42,7 +42,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Digital Comic Art endpoint - Generate digital comic art style images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a digital comic art style image. Use 'd1g1t4l' trigger word for best results.
         public let prompt: String
         /// The size of the generated image.
@@ -110,20 +110,35 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -141,7 +156,7 @@ public enum Flux2LoRAGalleryDigitalComicArt {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/digital-comic-art`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated digital comic art style images
         public let images: [Image]
         /// The seed used for generation
@@ -155,12 +170,15 @@ public enum Flux2LoRAGalleryDigitalComicArt {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -179,7 +197,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from face
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the cropped face image.
         public let imageURLs: [FileInput]
         /// The prompt describing the full portrait to generate from the face.
@@ -251,21 +269,37 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                prompt: wire.stringIfPresent("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -283,7 +317,7 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/face-to-full-portrait`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated full portrait images from face
         public let images: [Image]
         /// The seed used for generation
@@ -297,12 +331,15 @@ public enum Flux2LoRAGalleryFaceToFullPortrait {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -321,7 +358,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for HDR Style endpoint - Generate HDR style images with vibrant colors
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an HDR style image. The trigger word 'Hyp3rRe4list1c' will be automatically prepended.
         public let prompt: String
         /// The size of the generated image.
@@ -389,20 +426,35 @@ public enum Flux2LoRAGalleryHdrStyle {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -420,7 +472,7 @@ public enum Flux2LoRAGalleryHdrStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/hdr-style`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated HDR style images
         public let images: [Image]
         /// The seed used for generation
@@ -434,12 +486,15 @@ public enum Flux2LoRAGalleryHdrStyle {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -458,7 +513,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word. Prompt is built automatically from slider values.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to adjust camera angle for.
         public let imageURLs: [FileInput]
         /// Horizontal rotation angle around the object in degrees. 0°=front view, 90°=right side, 180°=back view, 270°=left side, 360°=front view again.
@@ -542,23 +597,41 @@ public enum Flux2LoRAGalleryMultipleAngles {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("horizontal_angle", \.horizontalAngle, [.minimum(0), .maximum(360)]),
-                .optional("vertical_angle", \.verticalAngle, [.minimum(0), .maximum(60)]),
-                .optional("zoom", \.zoom, [.minimum(0), .maximum(10)]),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                horizontalAngle: wire.doubleIfPresent("horizontal_angle"),
+                verticalAngle: wire.doubleIfPresent("vertical_angle"),
+                zoom: wire.doubleIfPresent("zoom"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.doubleIfPresent("horizontal_angle", self.horizontalAngle, [.minimum(0), .maximum(360)])
+            wire.doubleIfPresent("vertical_angle", self.verticalAngle, [.minimum(0), .maximum(60)])
+            wire.doubleIfPresent("zoom", self.zoom, [.minimum(0), .maximum(10)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -578,7 +651,7 @@ public enum Flux2LoRAGalleryMultipleAngles {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/multiple-angles`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images with multiple camera angles
         public let images: [Image]
         /// The seed used for generation
@@ -592,12 +665,15 @@ public enum Flux2LoRAGalleryMultipleAngles {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -616,7 +692,7 @@ public enum Flux2LoRAGalleryRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Realism endpoint - Generate realistic style images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a realistic image with natural lighting and authentic details.
         public let prompt: String
         /// The size of the generated image.
@@ -684,20 +760,35 @@ public enum Flux2LoRAGalleryRealism {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -715,7 +806,7 @@ public enum Flux2LoRAGalleryRealism {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/realism`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated realistic style images
         public let images: [Image]
         /// The seed used for generation
@@ -729,12 +820,15 @@ public enum Flux2LoRAGalleryRealism {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -753,7 +847,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Satellite View Style endpoint - Generate satellite/aerial view style images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a satellite/aerial view style image.
         public let prompt: String
         /// The size of the generated image.
@@ -821,20 +915,35 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -852,7 +961,7 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/satellite-view-style`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated satellite view style images
         public let images: [Image]
         /// The seed used for generation
@@ -866,12 +975,15 @@ public enum Flux2LoRAGallerySatelliteViewStyle {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -890,7 +1002,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Sepia Vintage Photography endpoint - Generate vintage sepia style images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a sepia vintage photography style image.
         public let prompt: String
         /// The size of the generated image.
@@ -958,20 +1070,35 @@ public enum Flux2LoRAGallerySepiaVintage {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -989,7 +1116,7 @@ public enum Flux2LoRAGallerySepiaVintage {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/sepia-vintage`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated sepia vintage photography style images
         public let images: [Image]
         /// The seed used for generation
@@ -1003,12 +1130,15 @@ public enum Flux2LoRAGallerySepiaVintage {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1027,7 +1157,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Virtual Try-on endpoint - Generate virtual try-on images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URLs of the images for virtual try-on. Provide person image and clothing image.
         public let imageURLs: [FileInput]
         /// The prompt to generate a virtual try-on image.
@@ -1097,21 +1227,37 @@ public enum Flux2LoRAGalleryVirtualTryon {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1128,7 +1274,7 @@ public enum Flux2LoRAGalleryVirtualTryon {
     }
 
     /// The output of `fal-ai/flux-2-lora-gallery/virtual-tryon`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated virtual try-on images
         public let images: [Image]
         /// The seed used for generation
@@ -1142,12 +1288,15 @@ public enum Flux2LoRAGalleryVirtualTryon {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1168,7 +1317,7 @@ public enum Flux2Max {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1212,16 +1361,27 @@ public enum Flux2Max {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1251,7 +1411,7 @@ public enum Flux2MaxEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/flux-2-max/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image. If `auto`, the size will be determined by the model.
@@ -1299,17 +1459,29 @@ public enum Flux2MaxEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1409,7 +1581,7 @@ public enum FluxControlLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of image to use for image-to-image generation.
@@ -1495,23 +1667,41 @@ public enum FluxControlLoRACanny {
             self.preprocessDepth = preprocessDepth
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("control_lora_image_url", \.controlLoRAImageURL),
-                .optional("control_lora_strength", \.controlLoRAStrength, [.minimum(0), .maximum(2)]),
-                .optional("preprocess_depth", \.preprocessDepth),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                controlLoRAImageURL: wire.value("control_lora_image_url"),
+                controlLoRAStrength: wire.doubleIfPresent("control_lora_strength"),
+                preprocessDepth: wire.boolIfPresent("preprocess_depth")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("control_lora_image_url", self.controlLoRAImageURL)
+            wire.doubleIfPresent("control_lora_strength", self.controlLoRAStrength, [.minimum(0), .maximum(2)])
+            wire.boolIfPresent("preprocess_depth", self.preprocessDepth)
         }
 
         /// The values the service uses for fields left unset.
@@ -1545,7 +1735,7 @@ public enum FluxControlLoRACannyImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-control-lora-canny/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of image to use for inpainting. or img2img
@@ -1628,23 +1818,41 @@ public enum FluxControlLoRACannyImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("control_lora_image_url", \.controlLoRAImageURL),
-                .optional("control_lora_strength", \.controlLoRAStrength, [.minimum(0), .maximum(2)]),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                controlLoRAImageURL: wire.value("control_lora_image_url"),
+                controlLoRAStrength: wire.doubleIfPresent("control_lora_strength"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("control_lora_image_url", self.controlLoRAImageURL)
+            wire.doubleIfPresent("control_lora_strength", self.controlLoRAStrength, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1745,7 +1953,7 @@ public enum FluxDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-differential-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of image to use as initial image.
@@ -1805,19 +2013,33 @@ public enum FluxDifferentialDiffusion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .required("change_map_image_url", \.changeMapImageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                changeMapImageURL: wire.value("change_map_image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("change_map_image_url", self.changeMapImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1848,7 +2070,7 @@ public enum FluxGeneral {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2057,42 +2279,79 @@ public enum FluxGeneral {
             self.nagEnd = nagEnd
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("control_loras", \.controlLoRAs),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_unions", \.controlnetUnions),
-                .optional("ip_adapters", \.ipAdapters),
-                .optional("easycontrols", \.easycontrols),
-                .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
-                .optional("use_real_cfg", \.useRealCFG),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
-                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
-                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
-                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
-                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
-                .optional("output_format", \.outputFormat),
-                .optional("use_beta_schedule", \.useBetaSchedule),
-                .optional("sigma_schedule", \.sigmaSchedule),
-                .optional("scheduler", \.scheduler),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
-                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                controlLoRAs: wire.valueIfPresent("control_loras"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetUnions: wire.valueIfPresent("controlnet_unions"),
+                ipAdapters: wire.valueIfPresent("ip_adapters"),
+                easycontrols: wire.valueIfPresent("easycontrols"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                realCFGScale: wire.doubleIfPresent("real_cfg_scale"),
+                useRealCFG: wire.boolIfPresent("use_real_cfg"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                referenceImageURL: wire.valueIfPresent("reference_image_url"),
+                referenceStrength: wire.doubleIfPresent("reference_strength"),
+                referenceStart: wire.doubleIfPresent("reference_start"),
+                referenceEnd: wire.doubleIfPresent("reference_end"),
+                baseShift: wire.doubleIfPresent("base_shift"),
+                maxShift: wire.doubleIfPresent("max_shift"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                useBetaSchedule: wire.boolIfPresent("use_beta_schedule"),
+                sigmaSchedule: wire.stringIfPresent("sigma_schedule"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                nagScale: wire.doubleIfPresent("nag_scale"),
+                nagTau: wire.doubleIfPresent("nag_tau"),
+                nagAlpha: wire.doubleIfPresent("nag_alpha"),
+                nagEnd: wire.doubleIfPresent("nag_end")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("control_loras", self.controlLoRAs)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.valueIfPresent("controlnet_unions", self.controlnetUnions)
+            wire.valueIfPresent("ip_adapters", self.ipAdapters)
+            wire.valueIfPresent("easycontrols", self.easycontrols)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("real_cfg_scale", self.realCFGScale, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("use_real_cfg", self.useRealCFG)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("reference_image_url", self.referenceImageURL)
+            wire.doubleIfPresent("reference_strength", self.referenceStrength, [.minimum(-3), .maximum(3)])
+            wire.doubleIfPresent("reference_start", self.referenceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("reference_end", self.referenceEnd, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("base_shift", self.baseShift, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("max_shift", self.maxShift, [.minimum(0.01), .maximum(5)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("use_beta_schedule", self.useBetaSchedule)
+            wire.stringIfPresent("sigma_schedule", self.sigmaSchedule)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("nag_scale", self.nagScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.doubleIfPresent("nag_tau", self.nagTau, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("nag_alpha", self.nagAlpha, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("nag_end", self.nagEnd, [.exclusiveMinimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2121,7 +2380,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlLoRAWeight: WireModel {
+    public struct ControlLoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -2143,13 +2402,21 @@ public enum FluxGeneral {
             self.preprocess = preprocess
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("scale", \.scale),
-                .required("control_image_url", \.controlImageURL),
-                .optional("preprocess", \.preprocess),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                scale: wire.valueIfPresent("scale"),
+                controlImageURL: wire.string("control_image_url"),
+                preprocess: wire.valueIfPresent("preprocess")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.valueIfPresent("scale", self.scale)
+            wire.string("control_image_url", self.controlImageURL)
+            wire.valueIfPresent("preprocess", self.preprocess)
         }
 
         /// The values the service uses for fields left unset.
@@ -2159,7 +2426,7 @@ public enum FluxGeneral {
     }
 
     /// Scale
-    public enum Scale: QueueModel, StructurallyEquatable {
+    public enum Scale: QueueModel {
         case number(Double)
         case object([String: JSONValue])
 
@@ -2190,7 +2457,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .depth, .noPreprocess] }
     }
 
-    public struct ControlNet: WireModel {
+    public struct ControlNet: _WireModel {
         /// URL or the path to the control net weights.
         public let path: String
         /// optional URL to the controlnet config.json file.
@@ -2241,18 +2508,31 @@ public enum FluxGeneral {
             self.endPercentage = endPercentage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("config_url", \.configURL),
-                .optional("variant", \.variant),
-                .required("control_image_url", \.controlImageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
-                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
-                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
-                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                configURL: wire.stringIfPresent("config_url"),
+                variant: wire.stringIfPresent("variant"),
+                controlImageURL: wire.string("control_image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                maskThreshold: wire.doubleIfPresent("mask_threshold"),
+                conditioningScale: wire.doubleIfPresent("conditioning_scale"),
+                startPercentage: wire.doubleIfPresent("start_percentage"),
+                endPercentage: wire.doubleIfPresent("end_percentage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("config_url", self.configURL)
+            wire.stringIfPresent("variant", self.variant)
+            wire.string("control_image_url", self.controlImageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("mask_threshold", self.maskThreshold, [.minimum(0.01), .maximum(0.99)])
+            wire.doubleIfPresent("conditioning_scale", self.conditioningScale, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("start_percentage", self.startPercentage, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_percentage", self.endPercentage, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2264,7 +2544,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct ControlNetUnion: WireModel {
+    public struct ControlNetUnion: _WireModel {
         /// URL or the path to the control net weights.
         public let path: String
         /// optional URL to the controlnet config.json file.
@@ -2281,17 +2561,25 @@ public enum FluxGeneral {
             self.controls = controls
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("config_url", \.configURL),
-                .optional("variant", \.variant),
-                .required("controls", \.controls),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                configURL: wire.stringIfPresent("config_url"),
+                variant: wire.stringIfPresent("variant"),
+                controls: wire.value("controls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("config_url", self.configURL)
+            wire.stringIfPresent("variant", self.variant)
+            wire.value("controls", self.controls)
         }
     }
 
-    public struct ControlNetUnionInput: WireModel {
+    public struct ControlNetUnionInput: _WireModel {
         /// URL of the image to be used as the control image.
         public let controlImageURL: FileInput
         /// URL of the mask for the control image.
@@ -2341,16 +2629,27 @@ public enum FluxGeneral {
             self.endPercentage = endPercentage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("control_image_url", \.controlImageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .required("control_mode", \.controlMode),
-                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
-                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
-                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
-                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                controlImageURL: wire.value("control_image_url"),
+                maskImageURL: wire.valueIfPresent("mask_image_url"),
+                controlMode: wire.value("control_mode"),
+                conditioningScale: wire.doubleIfPresent("conditioning_scale"),
+                maskThreshold: wire.doubleIfPresent("mask_threshold"),
+                startPercentage: wire.doubleIfPresent("start_percentage"),
+                endPercentage: wire.doubleIfPresent("end_percentage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("control_image_url", self.controlImageURL)
+            wire.valueIfPresent("mask_image_url", self.maskImageURL)
+            wire.value("control_mode", self.controlMode)
+            wire.doubleIfPresent("conditioning_scale", self.conditioningScale, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("mask_threshold", self.maskThreshold, [.minimum(0.01), .maximum(0.99)])
+            wire.doubleIfPresent("start_percentage", self.startPercentage, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_percentage", self.endPercentage, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2379,7 +2678,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.canny, .tile, .depth, .blur, .pose, .gray, .lowQuality] }
     }
 
-    public struct IPAdapter: WireModel {
+    public struct IPAdapter: _WireModel {
         /// Hugging Face path to the IP-Adapter
         public let path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -2427,19 +2726,33 @@ public enum FluxGeneral {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("subfolder", \.subfolder),
-                .optional("weight_name", \.weightName),
-                .required("image_encoder_path", \.imageEncoderPath),
-                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
-                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
-                .required("image_url", \.imageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
-                .required("scale", \.scale),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                subfolder: wire.stringIfPresent("subfolder"),
+                weightName: wire.stringIfPresent("weight_name"),
+                imageEncoderPath: wire.string("image_encoder_path"),
+                imageEncoderSubfolder: wire.stringIfPresent("image_encoder_subfolder"),
+                imageEncoderWeightName: wire.stringIfPresent("image_encoder_weight_name"),
+                imageURL: wire.string("image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                maskThreshold: wire.doubleIfPresent("mask_threshold"),
+                scale: wire.double("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("subfolder", self.subfolder)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.string("image_encoder_path", self.imageEncoderPath)
+            wire.stringIfPresent("image_encoder_subfolder", self.imageEncoderSubfolder)
+            wire.stringIfPresent("image_encoder_weight_name", self.imageEncoderWeightName)
+            wire.string("image_url", self.imageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("mask_threshold", self.maskThreshold, [.minimum(0.01), .maximum(0.99)])
+            wire.double("scale", self.scale)
         }
 
         /// The values the service uses for fields left unset.
@@ -2448,7 +2761,7 @@ public enum FluxGeneral {
         }
     }
 
-    public struct EasyControlWeight: WireModel {
+    public struct EasyControlWeight: _WireModel {
         /// URL to safetensor weights of control method to be applied. Can also be one of `canny`, `depth`, `hedsketch`, `inpainting`, `pose`, `seg`, `subject`, `ghibli`
         public let controlMethodURL: String
         /// Scale for the control method.
@@ -2467,13 +2780,21 @@ public enum FluxGeneral {
             self.imageControlType = imageControlType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("control_method_url", \.controlMethodURL),
-                .optional("scale", \.scale, [.minimum(0), .maximum(2)]),
-                .required("image_url", \.imageURL),
-                .required("image_control_type", \.imageControlType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                controlMethodURL: wire.string("control_method_url"),
+                scale: wire.doubleIfPresent("scale"),
+                imageURL: wire.string("image_url"),
+                imageControlType: wire.value("image_control_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("control_method_url", self.controlMethodURL)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(2)])
+            wire.string("image_url", self.imageURL)
+            wire.value("image_control_type", self.imageControlType)
         }
 
         /// The values the service uses for fields left unset.
@@ -2494,7 +2815,7 @@ public enum FluxGeneral {
         public static var allCases: [Self] { [.subject, .spatial] }
     }
 
-    public struct ImageFillInput: WireModel {
+    public struct ImageFillInput: _WireModel {
         /// URLs of images to be filled for redux prompting
         ///
         /// Default: `[]`.
@@ -2504,15 +2825,18 @@ public enum FluxGeneral {
             self.fillImageURL = fillImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("fill_image_url", \.fillImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(fillImageURL: wire.valueIfPresent("fill_image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("fill_image_url", self.fillImageURL)
         }
     }
 
     /// Fill Image Url
-    public enum FillImageURL: QueueModel, StructurallyEquatable {
+    public enum FillImageURL: QueueModel {
         case string(String)
         case array([String])
 

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == FluxGeneralDifferentialDiffusion.Input, Output == FluxGeneralDifferentialDiffusion.Output {
     /// `fal-ai/flux-general/differential-diffusion`.
@@ -57,7 +57,7 @@ public enum FluxGeneralDifferentialDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/differential-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -280,45 +280,85 @@ public enum FluxGeneralDifferentialDiffusion {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("control_loras", \.controlLoRAs),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_unions", \.controlnetUnions),
-                .optional("ip_adapters", \.ipAdapters),
-                .optional("easycontrols", \.easycontrols),
-                .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
-                .optional("use_real_cfg", \.useRealCFG),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
-                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
-                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
-                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
-                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
-                .optional("output_format", \.outputFormat),
-                .optional("use_beta_schedule", \.useBetaSchedule),
-                .optional("sigma_schedule", \.sigmaSchedule),
-                .optional("scheduler", \.scheduler),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
-                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .required("change_map_image_url", \.changeMapImageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                controlLoRAs: wire.valueIfPresent("control_loras"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetUnions: wire.valueIfPresent("controlnet_unions"),
+                ipAdapters: wire.valueIfPresent("ip_adapters"),
+                easycontrols: wire.valueIfPresent("easycontrols"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                realCFGScale: wire.doubleIfPresent("real_cfg_scale"),
+                useRealCFG: wire.boolIfPresent("use_real_cfg"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                referenceImageURL: wire.valueIfPresent("reference_image_url"),
+                referenceStrength: wire.doubleIfPresent("reference_strength"),
+                referenceStart: wire.doubleIfPresent("reference_start"),
+                referenceEnd: wire.doubleIfPresent("reference_end"),
+                baseShift: wire.doubleIfPresent("base_shift"),
+                maxShift: wire.doubleIfPresent("max_shift"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                useBetaSchedule: wire.boolIfPresent("use_beta_schedule"),
+                sigmaSchedule: wire.stringIfPresent("sigma_schedule"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                nagScale: wire.doubleIfPresent("nag_scale"),
+                nagTau: wire.doubleIfPresent("nag_tau"),
+                nagAlpha: wire.doubleIfPresent("nag_alpha"),
+                nagEnd: wire.doubleIfPresent("nag_end"),
+                imageURL: wire.value("image_url"),
+                changeMapImageURL: wire.value("change_map_image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("control_loras", self.controlLoRAs)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.valueIfPresent("controlnet_unions", self.controlnetUnions)
+            wire.valueIfPresent("ip_adapters", self.ipAdapters)
+            wire.valueIfPresent("easycontrols", self.easycontrols)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("real_cfg_scale", self.realCFGScale, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("use_real_cfg", self.useRealCFG)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("reference_image_url", self.referenceImageURL)
+            wire.doubleIfPresent("reference_strength", self.referenceStrength, [.minimum(-3), .maximum(3)])
+            wire.doubleIfPresent("reference_start", self.referenceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("reference_end", self.referenceEnd, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("base_shift", self.baseShift, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("max_shift", self.maxShift, [.minimum(0.01), .maximum(5)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("use_beta_schedule", self.useBetaSchedule)
+            wire.stringIfPresent("sigma_schedule", self.sigmaSchedule)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("nag_scale", self.nagScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.doubleIfPresent("nag_tau", self.nagTau, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("nag_alpha", self.nagAlpha, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("nag_end", self.nagEnd, [.exclusiveMinimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.value("change_map_image_url", self.changeMapImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -378,7 +418,7 @@ public enum FluxGeneralImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -597,44 +637,83 @@ public enum FluxGeneralImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("control_loras", \.controlLoRAs),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_unions", \.controlnetUnions),
-                .optional("ip_adapters", \.ipAdapters),
-                .optional("easycontrols", \.easycontrols),
-                .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
-                .optional("use_real_cfg", \.useRealCFG),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
-                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
-                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
-                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
-                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
-                .optional("output_format", \.outputFormat),
-                .optional("use_beta_schedule", \.useBetaSchedule),
-                .optional("sigma_schedule", \.sigmaSchedule),
-                .optional("scheduler", \.scheduler),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
-                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                controlLoRAs: wire.valueIfPresent("control_loras"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetUnions: wire.valueIfPresent("controlnet_unions"),
+                ipAdapters: wire.valueIfPresent("ip_adapters"),
+                easycontrols: wire.valueIfPresent("easycontrols"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                realCFGScale: wire.doubleIfPresent("real_cfg_scale"),
+                useRealCFG: wire.boolIfPresent("use_real_cfg"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                referenceImageURL: wire.valueIfPresent("reference_image_url"),
+                referenceStrength: wire.doubleIfPresent("reference_strength"),
+                referenceStart: wire.doubleIfPresent("reference_start"),
+                referenceEnd: wire.doubleIfPresent("reference_end"),
+                baseShift: wire.doubleIfPresent("base_shift"),
+                maxShift: wire.doubleIfPresent("max_shift"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                useBetaSchedule: wire.boolIfPresent("use_beta_schedule"),
+                sigmaSchedule: wire.stringIfPresent("sigma_schedule"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                nagScale: wire.doubleIfPresent("nag_scale"),
+                nagTau: wire.doubleIfPresent("nag_tau"),
+                nagAlpha: wire.doubleIfPresent("nag_alpha"),
+                nagEnd: wire.doubleIfPresent("nag_end"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("control_loras", self.controlLoRAs)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.valueIfPresent("controlnet_unions", self.controlnetUnions)
+            wire.valueIfPresent("ip_adapters", self.ipAdapters)
+            wire.valueIfPresent("easycontrols", self.easycontrols)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("real_cfg_scale", self.realCFGScale, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("use_real_cfg", self.useRealCFG)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("reference_image_url", self.referenceImageURL)
+            wire.doubleIfPresent("reference_strength", self.referenceStrength, [.minimum(-3), .maximum(3)])
+            wire.doubleIfPresent("reference_start", self.referenceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("reference_end", self.referenceEnd, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("base_shift", self.baseShift, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("max_shift", self.maxShift, [.minimum(0.01), .maximum(5)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("use_beta_schedule", self.useBetaSchedule)
+            wire.stringIfPresent("sigma_schedule", self.sigmaSchedule)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("nag_scale", self.nagScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.doubleIfPresent("nag_tau", self.nagTau, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("nag_alpha", self.nagAlpha, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("nag_end", self.nagEnd, [.exclusiveMinimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -694,7 +773,7 @@ public enum FluxGeneralInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -917,45 +996,85 @@ public enum FluxGeneralInpainting {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("control_loras", \.controlLoRAs),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_unions", \.controlnetUnions),
-                .optional("ip_adapters", \.ipAdapters),
-                .optional("easycontrols", \.easycontrols),
-                .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("real_cfg_scale", \.realCFGScale, [.minimum(0), .maximum(5)]),
-                .optional("use_real_cfg", \.useRealCFG),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
-                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
-                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
-                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
-                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
-                .optional("output_format", \.outputFormat),
-                .optional("use_beta_schedule", \.useBetaSchedule),
-                .optional("sigma_schedule", \.sigmaSchedule),
-                .optional("scheduler", \.scheduler),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
-                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                controlLoRAs: wire.valueIfPresent("control_loras"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetUnions: wire.valueIfPresent("controlnet_unions"),
+                ipAdapters: wire.valueIfPresent("ip_adapters"),
+                easycontrols: wire.valueIfPresent("easycontrols"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                realCFGScale: wire.doubleIfPresent("real_cfg_scale"),
+                useRealCFG: wire.boolIfPresent("use_real_cfg"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                referenceImageURL: wire.valueIfPresent("reference_image_url"),
+                referenceStrength: wire.doubleIfPresent("reference_strength"),
+                referenceStart: wire.doubleIfPresent("reference_start"),
+                referenceEnd: wire.doubleIfPresent("reference_end"),
+                baseShift: wire.doubleIfPresent("base_shift"),
+                maxShift: wire.doubleIfPresent("max_shift"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                useBetaSchedule: wire.boolIfPresent("use_beta_schedule"),
+                sigmaSchedule: wire.stringIfPresent("sigma_schedule"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                nagScale: wire.doubleIfPresent("nag_scale"),
+                nagTau: wire.doubleIfPresent("nag_tau"),
+                nagAlpha: wire.doubleIfPresent("nag_alpha"),
+                nagEnd: wire.doubleIfPresent("nag_end"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("control_loras", self.controlLoRAs)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.valueIfPresent("controlnet_unions", self.controlnetUnions)
+            wire.valueIfPresent("ip_adapters", self.ipAdapters)
+            wire.valueIfPresent("easycontrols", self.easycontrols)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("real_cfg_scale", self.realCFGScale, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("use_real_cfg", self.useRealCFG)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("reference_image_url", self.referenceImageURL)
+            wire.doubleIfPresent("reference_strength", self.referenceStrength, [.minimum(-3), .maximum(3)])
+            wire.doubleIfPresent("reference_start", self.referenceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("reference_end", self.referenceEnd, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("base_shift", self.baseShift, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("max_shift", self.maxShift, [.minimum(0.01), .maximum(5)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("use_beta_schedule", self.useBetaSchedule)
+            wire.stringIfPresent("sigma_schedule", self.sigmaSchedule)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("nag_scale", self.nagScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.doubleIfPresent("nag_tau", self.nagTau, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("nag_alpha", self.nagAlpha, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("nag_end", self.nagEnd, [.exclusiveMinimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1014,7 +1133,7 @@ public enum FluxGeneralRfInversion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-general/rf-inversion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image with
         public let prompt: String
         /// The size of the generated image.
@@ -1237,45 +1356,85 @@ public enum FluxGeneralRfInversion {
             self.reverseGuidanceSchedule = reverseGuidanceSchedule
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("control_loras", \.controlLoRAs),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_unions", \.controlnetUnions),
-                .optional("easycontrols", \.easycontrols),
-                .optional("fill_image", \.fillImage),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("reference_strength", \.referenceStrength, [.minimum(-3), .maximum(3)]),
-                .optional("reference_start", \.referenceStart, [.minimum(0), .maximum(1)]),
-                .optional("reference_end", \.referenceEnd, [.minimum(0), .maximum(1)]),
-                .optional("base_shift", \.baseShift, [.minimum(0.01), .maximum(5)]),
-                .optional("max_shift", \.maxShift, [.minimum(0.01), .maximum(5)]),
-                .optional("output_format", \.outputFormat),
-                .optional("use_beta_schedule", \.useBetaSchedule),
-                .optional("sigma_schedule", \.sigmaSchedule),
-                .optional("scheduler", \.scheduler),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("nag_scale", \.nagScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .optional("nag_tau", \.nagTau, [.exclusiveMinimum(0)]),
-                .optional("nag_alpha", \.nagAlpha, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("nag_end", \.nagEnd, [.exclusiveMinimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("controller_guidance_forward", \.controllerGuidanceForward, [.minimum(0.01), .maximum(3)]),
-                .optional("controller_guidance_reverse", \.controllerGuidanceReverse, [.minimum(0.01), .maximum(3)]),
-                .optional("reverse_guidance_start", \.reverseGuidanceStart),
-                .optional("reverse_guidance_end", \.reverseGuidanceEnd),
-                .optional("reverse_guidance_schedule", \.reverseGuidanceSchedule),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                controlLoRAs: wire.valueIfPresent("control_loras"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetUnions: wire.valueIfPresent("controlnet_unions"),
+                easycontrols: wire.valueIfPresent("easycontrols"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                referenceImageURL: wire.valueIfPresent("reference_image_url"),
+                referenceStrength: wire.doubleIfPresent("reference_strength"),
+                referenceStart: wire.doubleIfPresent("reference_start"),
+                referenceEnd: wire.doubleIfPresent("reference_end"),
+                baseShift: wire.doubleIfPresent("base_shift"),
+                maxShift: wire.doubleIfPresent("max_shift"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                useBetaSchedule: wire.boolIfPresent("use_beta_schedule"),
+                sigmaSchedule: wire.stringIfPresent("sigma_schedule"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                nagScale: wire.doubleIfPresent("nag_scale"),
+                nagTau: wire.doubleIfPresent("nag_tau"),
+                nagAlpha: wire.doubleIfPresent("nag_alpha"),
+                nagEnd: wire.doubleIfPresent("nag_end"),
+                imageURL: wire.value("image_url"),
+                controllerGuidanceForward: wire.doubleIfPresent("controller_guidance_forward"),
+                controllerGuidanceReverse: wire.doubleIfPresent("controller_guidance_reverse"),
+                reverseGuidanceStart: wire.intIfPresent("reverse_guidance_start"),
+                reverseGuidanceEnd: wire.intIfPresent("reverse_guidance_end"),
+                reverseGuidanceSchedule: wire.valueIfPresent("reverse_guidance_schedule")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("control_loras", self.controlLoRAs)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.valueIfPresent("controlnet_unions", self.controlnetUnions)
+            wire.valueIfPresent("easycontrols", self.easycontrols)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("reference_image_url", self.referenceImageURL)
+            wire.doubleIfPresent("reference_strength", self.referenceStrength, [.minimum(-3), .maximum(3)])
+            wire.doubleIfPresent("reference_start", self.referenceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("reference_end", self.referenceEnd, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("base_shift", self.baseShift, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("max_shift", self.maxShift, [.minimum(0.01), .maximum(5)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("use_beta_schedule", self.useBetaSchedule)
+            wire.stringIfPresent("sigma_schedule", self.sigmaSchedule)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("nag_scale", self.nagScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.doubleIfPresent("nag_tau", self.nagTau, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("nag_alpha", self.nagAlpha, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("nag_end", self.nagEnd, [.exclusiveMinimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("controller_guidance_forward", self.controllerGuidanceForward, [.minimum(0.01), .maximum(3)])
+            wire.doubleIfPresent("controller_guidance_reverse", self.controllerGuidanceReverse, [.minimum(0.01), .maximum(3)])
+            wire.intIfPresent("reverse_guidance_start", self.reverseGuidanceStart)
+            wire.intIfPresent("reverse_guidance_end", self.reverseGuidanceEnd)
+            wire.valueIfPresent("reverse_guidance_schedule", self.reverseGuidanceSchedule)
         }
 
         /// The values the service uses for fields left unset.
@@ -1336,7 +1495,7 @@ public enum FluxKontextDev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext/dev`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image.
         public let prompt: String
         /// The URL of the image to edit.
@@ -1409,20 +1568,35 @@ public enum FluxKontextDev {
             self.resolutionMode = resolutionMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("resolution_mode", \.resolutionMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                resolutionMode: wire.valueIfPresent("resolution_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("resolution_mode", self.resolutionMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1479,7 +1653,7 @@ public enum FluxKontextLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to edit.
         ///
         /// Max width: 14142px, Max height: 14142px, Timeout: 20s
@@ -1559,21 +1733,37 @@ public enum FluxKontextLoRA {
             self.resolutionMode = resolutionMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-                .optional("acceleration", \.acceleration),
-                .optional("resolution_mode", \.resolutionMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                resolutionMode: wire.valueIfPresent("resolution_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("resolution_mode", self.resolutionMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1606,7 +1796,7 @@ public enum FluxKontextLoRAInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be inpainted.
         public let imageURL: FileInput
         /// The prompt for the image to image task.
@@ -1689,23 +1879,41 @@ public enum FluxKontextLoRAInpaint {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-                .optional("acceleration", \.acceleration),
-                .required("reference_image_url", \.referenceImageURL),
-                .required("mask_url", \.maskURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                referenceImageURL: wire.value("reference_image_url"),
+                maskURL: wire.value("mask_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("reference_image_url", self.referenceImageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1739,7 +1947,7 @@ public enum FluxKontextLoRATextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-kontext-lora/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -1810,20 +2018,35 @@ public enum FluxKontextLoRATextToImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1892,7 +2115,7 @@ public enum FluxKreaLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1963,20 +2186,35 @@ public enum FluxKreaLoRA {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -2010,7 +2248,7 @@ public enum FluxKreaLoRAImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2089,22 +2327,39 @@ public enum FluxKreaLoRAImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2138,7 +2393,7 @@ public enum FluxKreaLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-krea-lora/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2221,23 +2476,41 @@ public enum FluxKreaLoRAInpainting {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -2327,7 +2600,7 @@ public enum FluxLoRACanny {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-canny`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2400,21 +2673,37 @@ public enum FluxLoRACanny {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -2447,7 +2736,7 @@ public enum FluxLoRADepth {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-depth`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2520,21 +2809,37 @@ public enum FluxLoRADepth {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -2568,7 +2873,7 @@ public enum FluxLoRAFill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-lora-fill`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -2663,25 +2968,45 @@ public enum FluxLoRAFill {
             self.resizeToOriginal = resizeToOriginal
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(28), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .optional("paste_back", \.pasteBack),
-                .optional("fill_image", \.fillImage),
-                .optional("resize_to_original", \.resizeToOriginal),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                pasteBack: wire.boolIfPresent("paste_back"),
+                fillImage: wire.valueIfPresent("fill_image"),
+                resizeToOriginal: wire.boolIfPresent("resize_to_original")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(28), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.boolIfPresent("paste_back", self.pasteBack)
+            wire.valueIfPresent("fill_image", self.fillImage)
+            wire.boolIfPresent("resize_to_original", self.resizeToOriginal)
         }
 
         /// The values the service uses for fields left unset.
@@ -2699,7 +3024,7 @@ public enum FluxLoRAFill {
         }
     }
 
-    public struct ImageFillInput: WireModel {
+    public struct ImageFillInput: _WireModel {
         /// URLs of images to be filled into the masked area.
         public let fillImageURL: FillImageURL?
         /// Uses the provided fill image in context with the base image to fill in more faithfully. Will increase price.
@@ -2717,12 +3042,19 @@ public enum FluxLoRAFill {
             self.usePrompt = usePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("fill_image_url", \.fillImageURL),
-                .optional("in_context_fill", \.inContextFill),
-                .optional("use_prompt", \.usePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                fillImageURL: wire.valueIfPresent("fill_image_url"),
+                inContextFill: wire.boolIfPresent("in_context_fill"),
+                usePrompt: wire.boolIfPresent("use_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("fill_image_url", self.fillImageURL)
+            wire.boolIfPresent("in_context_fill", self.inContextFill)
+            wire.boolIfPresent("use_prompt", self.usePrompt)
         }
 
         /// The values the service uses for fields left unset.

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == FluxProKontext.Input, Output == FluxProKontext.Output {
     /// `fal-ai/flux-pro/kontext`.
@@ -41,7 +41,7 @@ public enum FluxProKontext {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-pro/kontext`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -103,19 +103,33 @@ public enum FluxProKontext {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -164,7 +178,7 @@ public enum FluxProKontext {
     }
 
     /// The output of `fal-ai/flux-pro/kontext`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -184,14 +198,23 @@ public enum FluxProKontext {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -230,7 +253,7 @@ public enum FluxProKontextMaxMulti {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/multi`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -290,19 +313,33 @@ public enum FluxProKontextMaxMulti {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -333,7 +370,7 @@ public enum FluxProKontextMaxTextToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/kontext/max/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -391,18 +428,31 @@ public enum FluxProKontextMaxTextToImage {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -470,7 +520,7 @@ public enum FluxProV11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -521,17 +571,29 @@ public enum FluxProV11 {
             self.enhancePrompt = enhancePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -562,7 +624,7 @@ public enum FluxProV11Redux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1/redux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -632,20 +694,35 @@ public enum FluxProV11Redux {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -678,7 +755,7 @@ public enum FluxProV11Ultra {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -745,20 +822,35 @@ public enum FluxProV11Ultra {
             self.raw = raw
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("raw", \.raw),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                imagePromptStrength: wire.doubleIfPresent("image_prompt_strength"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                raw: wire.boolIfPresent("raw")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.doubleIfPresent("image_prompt_strength", self.imagePromptStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("raw", self.raw)
         }
 
         /// The values the service uses for fields left unset.
@@ -775,7 +867,7 @@ public enum FluxProV11Ultra {
     }
 
     /// Aspect Ratio
-    public enum AspectRatio: QueueModel, StructurallyEquatable {
+    public enum AspectRatio: QueueModel {
         case preset(Preset)
         case string(String)
 
@@ -828,7 +920,7 @@ public enum FluxProV11UltraFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra-finetuned`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -907,22 +999,39 @@ public enum FluxProV11UltraFinetuned {
             self.finetuneStrength = finetuneStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("raw", \.raw),
-                .required("finetune_id", \.finetuneID),
-                .required("finetune_strength", \.finetuneStrength, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                imagePromptStrength: wire.doubleIfPresent("image_prompt_strength"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                raw: wire.boolIfPresent("raw"),
+                finetuneID: wire.string("finetune_id"),
+                finetuneStrength: wire.double("finetune_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.doubleIfPresent("image_prompt_strength", self.imagePromptStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("raw", self.raw)
+            wire.string("finetune_id", self.finetuneID)
+            wire.double("finetune_strength", self.finetuneStrength, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -955,7 +1064,7 @@ public enum FluxProV11UltraRedux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1.1-ultra/redux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         ///
         /// Default: `""`.
@@ -1024,20 +1133,35 @@ public enum FluxProV11UltraRedux {
             self.raw = raw
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .required("image_url", \.imageURL),
-                .optional("image_prompt_strength", \.imagePromptStrength, [.minimum(0), .maximum(1)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("raw", \.raw),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.value("image_url"),
+                imagePromptStrength: wire.doubleIfPresent("image_prompt_strength"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                raw: wire.boolIfPresent("raw")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("image_prompt_strength", self.imagePromptStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("raw", self.raw)
         }
 
         /// The values the service uses for fields left unset.
@@ -1070,7 +1194,7 @@ public enum FluxProV1Fill {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to fill the masked part of the image.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1123,18 +1247,31 @@ public enum FluxProV1Fill {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1163,7 +1300,7 @@ public enum FluxProV1FillFinetuned {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pro/v1/fill-finetuned`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to fill the masked part of the image.
         public let prompt: String
         /// The same seed and the same prompt given to the same version of the model
@@ -1228,20 +1365,35 @@ public enum FluxProV1FillFinetuned {
             self.finetuneStrength = finetuneStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .required("finetune_id", \.finetuneID),
-                .required("finetune_strength", \.finetuneStrength, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                finetuneID: wire.string("finetune_id"),
+                finetuneStrength: wire.double("finetune_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.string("finetune_id", self.finetuneID)
+            wire.double("finetune_strength", self.finetuneStrength, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1269,7 +1421,7 @@ public enum FluxPulid {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-pulid`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of image to use for inpainting.
@@ -1349,22 +1501,39 @@ public enum FluxPulid {
             self.maxSequenceLength = maxSequenceLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("reference_image_url", \.referenceImageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("start_step", \.startStep, [.minimum(0), .maximum(50)]),
-                .optional("true_cfg", \.trueCFG, [.minimum(1), .maximum(10)]),
-                .optional("id_weight", \.idWeight, [.minimum(0), .maximum(1)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("max_sequence_length", \.maxSequenceLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURL: wire.value("reference_image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                startStep: wire.intIfPresent("start_step"),
+                trueCFG: wire.doubleIfPresent("true_cfg"),
+                idWeight: wire.doubleIfPresent("id_weight"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                maxSequenceLength: wire.valueIfPresent("max_sequence_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("reference_image_url", self.referenceImageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("start_step", self.startStep, [.minimum(0), .maximum(50)])
+            wire.doubleIfPresent("true_cfg", self.trueCFG, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("id_weight", self.idWeight, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("max_sequence_length", self.maxSequenceLength)
         }
 
         /// The values the service uses for fields left unset.
@@ -1482,7 +1651,7 @@ public enum FluxSubject {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/flux-subject`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of image of the subject
@@ -1544,19 +1713,33 @@ public enum FluxSubject {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1583,7 +1766,7 @@ public enum FluxVisionUpscaler {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/flux-vision-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to upscale.
         public let imageURL: FileInput
         /// The upscale factor (1-4x).
@@ -1627,16 +1810,27 @@ public enum FluxVisionUpscaler {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("creativity", \.creativity, [.minimum(0), .maximum(1)]),
-                .optional("guidance", \.guidance, [.minimum(1), .maximum(4)]),
-                .optional("steps", \.steps, [.minimum(4), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                seed: wire.int64IfPresent("seed"),
+                creativity: wire.doubleIfPresent("creativity"),
+                guidance: wire.doubleIfPresent("guidance"),
+                steps: wire.intIfPresent("steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("creativity", self.creativity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance", self.guidance, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("steps", self.steps, [.minimum(4), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1650,7 +1844,7 @@ public enum FluxVisionUpscaler {
     }
 
     /// The output of `fal-ai/flux-vision-upscaler`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -1667,13 +1861,21 @@ public enum FluxVisionUpscaler {
             self.caption = caption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-                .required("caption", \.caption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                seed: wire.int64("seed"),
+                timings: wire.value("timings"),
+                caption: wire.string("caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
+            wire.string("caption", self.caption)
         }
     }
 }
@@ -1691,7 +1893,7 @@ public enum FooocusImagePrompt {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/image-prompt`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -1853,37 +2055,69 @@ public enum FooocusImagePrompt {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("styles", \.styles),
-                .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
-                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("loras", \.loras),
-                .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-                .required("image_prompt_1", \.imagePrompt1),
-                .optional("image_prompt_2", \.imagePrompt2),
-                .optional("image_prompt_3", \.imagePrompt3),
-                .optional("image_prompt_4", \.imagePrompt4),
-                .optional("inpaint_image_url", \.inpaintImageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("inpaint_mode", \.inpaintMode),
-                .optional("inpaint_additional_prompt", \.inpaintAdditionalPrompt),
-                .optional("outpaint_selections", \.outpaintSelections),
-                .optional("mixing_image_prompt_and_inpaint", \.mixingImagePromptAndInpaint),
-                .optional("uov_image_url", \.uovImageURL),
-                .optional("uov_method", \.uovMethod),
-                .optional("mixing_image_prompt_and_vary_upscale", \.mixingImagePromptAndVaryUpscale),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                styles: wire.valueIfPresent("styles"),
+                performance: wire.valueIfPresent("performance"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sharpness: wire.doubleIfPresent("sharpness"),
+                aspectRatio: wire.stringIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                loras: wire.valueIfPresent("loras"),
+                refinerModel: wire.valueIfPresent("refiner_model"),
+                refinerSwitch: wire.doubleIfPresent("refiner_switch"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed"),
+                imagePrompt1: wire.value("image_prompt_1"),
+                imagePrompt2: wire.valueIfPresent("image_prompt_2"),
+                imagePrompt3: wire.valueIfPresent("image_prompt_3"),
+                imagePrompt4: wire.valueIfPresent("image_prompt_4"),
+                inpaintImageURL: wire.stringIfPresent("inpaint_image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                inpaintMode: wire.valueIfPresent("inpaint_mode"),
+                inpaintAdditionalPrompt: wire.stringIfPresent("inpaint_additional_prompt"),
+                outpaintSelections: wire.valueIfPresent("outpaint_selections"),
+                mixingImagePromptAndInpaint: wire.boolIfPresent("mixing_image_prompt_and_inpaint"),
+                uovImageURL: wire.stringIfPresent("uov_image_url"),
+                uovMethod: wire.valueIfPresent("uov_method"),
+                mixingImagePromptAndVaryUpscale: wire.boolIfPresent("mixing_image_prompt_and_vary_upscale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("styles", self.styles)
+            wire.valueIfPresent("performance", self.performance)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(30)])
+            wire.doubleIfPresent("sharpness", self.sharpness, [.minimum(0), .maximum(30)])
+            wire.stringIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("refiner_model", self.refinerModel)
+            wire.doubleIfPresent("refiner_switch", self.refinerSwitch, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_prompt_1", self.imagePrompt1)
+            wire.valueIfPresent("image_prompt_2", self.imagePrompt2)
+            wire.valueIfPresent("image_prompt_3", self.imagePrompt3)
+            wire.valueIfPresent("image_prompt_4", self.imagePrompt4)
+            wire.stringIfPresent("inpaint_image_url", self.inpaintImageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.valueIfPresent("inpaint_mode", self.inpaintMode)
+            wire.stringIfPresent("inpaint_additional_prompt", self.inpaintAdditionalPrompt)
+            wire.valueIfPresent("outpaint_selections", self.outpaintSelections)
+            wire.boolIfPresent("mixing_image_prompt_and_inpaint", self.mixingImagePromptAndInpaint)
+            wire.stringIfPresent("uov_image_url", self.uovImageURL)
+            wire.valueIfPresent("uov_method", self.uovMethod)
+            wire.boolIfPresent("mixing_image_prompt_and_vary_upscale", self.mixingImagePromptAndVaryUpscale)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2220,7 +2454,7 @@ public enum FooocusImagePrompt {
         public static var allCases: [Self] { [.noRefinerModel, .realisticVisionV60B1V51VAESafetensors] }
     }
 
-    public struct ImagePrompt: WireModel {
+    public struct ImagePrompt: _WireModel {
         /// Default: `.imagePrompt`.
         public let type: TypeModel?
         public let imageURL: String?
@@ -2236,13 +2470,21 @@ public enum FooocusImagePrompt {
             self.weight = weight
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("type", \.type),
-                .optional("image_url", \.imageURL),
-                .optional("stop_at", \.stopAt, [.minimum(0), .maximum(1)]),
-                .optional("weight", \.weight, [.minimum(0), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                type: wire.valueIfPresent("type"),
+                imageURL: wire.stringIfPresent("image_url"),
+                stopAt: wire.doubleIfPresent("stop_at"),
+                weight: wire.doubleIfPresent("weight")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("type", self.type)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.doubleIfPresent("stop_at", self.stopAt, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("weight", self.weight, [.minimum(0), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2310,7 +2552,7 @@ public enum FooocusImagePrompt {
     }
 
     /// The output of `fal-ai/fooocus/image-prompt`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file info.
         public let images: [Image]
         /// The time taken for the generation process.
@@ -2324,12 +2566,19 @@ public enum FooocusImagePrompt {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
         }
     }
 }
@@ -2356,7 +2605,7 @@ public enum FooocusInpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -2552,41 +2801,77 @@ public enum FooocusInpaint {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("styles", \.styles),
-                .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
-                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("loras", \.loras),
-                .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-                .required("inpaint_image_url", \.inpaintImageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("inpaint_mode", \.inpaintMode),
-                .optional("inpaint_additional_prompt", \.inpaintAdditionalPrompt),
-                .optional("outpaint_selections", \.outpaintSelections),
-                .optional("override_inpaint_options", \.overrideInpaintOptions),
-                .optional("inpaint_disable_initial_latent", \.inpaintDisableInitialLatent),
-                .optional("inpaint_engine", \.inpaintEngine),
-                .optional("inpaint_strength", \.inpaintStrength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("inpaint_respective_field", \.inpaintRespectiveField, [.minimum(0), .maximum(1)]),
-                .optional("inpaint_erode_or_dilate", \.inpaintErodeOrDilate, [.minimum(-64), .maximum(64)]),
-                .optional("invert_mask", \.invertMask),
-                .optional("image_prompt_1", \.imagePrompt1),
-                .optional("image_prompt_2", \.imagePrompt2),
-                .optional("image_prompt_3", \.imagePrompt3),
-                .optional("image_prompt_4", \.imagePrompt4),
-                .optional("mixing_image_prompt_and_inpaint", \.mixingImagePromptAndInpaint),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                styles: wire.valueIfPresent("styles"),
+                performance: wire.valueIfPresent("performance"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sharpness: wire.doubleIfPresent("sharpness"),
+                aspectRatio: wire.stringIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                loras: wire.valueIfPresent("loras"),
+                refinerModel: wire.valueIfPresent("refiner_model"),
+                refinerSwitch: wire.doubleIfPresent("refiner_switch"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed"),
+                inpaintImageURL: wire.value("inpaint_image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                inpaintMode: wire.valueIfPresent("inpaint_mode"),
+                inpaintAdditionalPrompt: wire.stringIfPresent("inpaint_additional_prompt"),
+                outpaintSelections: wire.valueIfPresent("outpaint_selections"),
+                overrideInpaintOptions: wire.boolIfPresent("override_inpaint_options"),
+                inpaintDisableInitialLatent: wire.boolIfPresent("inpaint_disable_initial_latent"),
+                inpaintEngine: wire.valueIfPresent("inpaint_engine"),
+                inpaintStrength: wire.doubleIfPresent("inpaint_strength"),
+                inpaintRespectiveField: wire.doubleIfPresent("inpaint_respective_field"),
+                inpaintErodeOrDilate: wire.doubleIfPresent("inpaint_erode_or_dilate"),
+                invertMask: wire.boolIfPresent("invert_mask"),
+                imagePrompt1: wire.valueIfPresent("image_prompt_1"),
+                imagePrompt2: wire.valueIfPresent("image_prompt_2"),
+                imagePrompt3: wire.valueIfPresent("image_prompt_3"),
+                imagePrompt4: wire.valueIfPresent("image_prompt_4"),
+                mixingImagePromptAndInpaint: wire.boolIfPresent("mixing_image_prompt_and_inpaint"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("styles", self.styles)
+            wire.valueIfPresent("performance", self.performance)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(30)])
+            wire.doubleIfPresent("sharpness", self.sharpness, [.minimum(0), .maximum(30)])
+            wire.stringIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("refiner_model", self.refinerModel)
+            wire.doubleIfPresent("refiner_switch", self.refinerSwitch, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("inpaint_image_url", self.inpaintImageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.valueIfPresent("inpaint_mode", self.inpaintMode)
+            wire.stringIfPresent("inpaint_additional_prompt", self.inpaintAdditionalPrompt)
+            wire.valueIfPresent("outpaint_selections", self.outpaintSelections)
+            wire.boolIfPresent("override_inpaint_options", self.overrideInpaintOptions)
+            wire.boolIfPresent("inpaint_disable_initial_latent", self.inpaintDisableInitialLatent)
+            wire.valueIfPresent("inpaint_engine", self.inpaintEngine)
+            wire.doubleIfPresent("inpaint_strength", self.inpaintStrength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("inpaint_respective_field", self.inpaintRespectiveField, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("inpaint_erode_or_dilate", self.inpaintErodeOrDilate, [.minimum(-64), .maximum(64)])
+            wire.boolIfPresent("invert_mask", self.invertMask)
+            wire.valueIfPresent("image_prompt_1", self.imagePrompt1)
+            wire.valueIfPresent("image_prompt_2", self.imagePrompt2)
+            wire.valueIfPresent("image_prompt_3", self.imagePrompt3)
+            wire.valueIfPresent("image_prompt_4", self.imagePrompt4)
+            wire.boolIfPresent("mixing_image_prompt_and_inpaint", self.mixingImagePromptAndInpaint)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2652,7 +2937,7 @@ public enum FooocusUpscaleOrVary {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/fooocus/upscale-or-vary`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -2782,31 +3067,57 @@ public enum FooocusUpscaleOrVary {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("styles", \.styles),
-                .optional("performance", \.performance),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(30)]),
-                .optional("sharpness", \.sharpness, [.minimum(0), .maximum(30)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("loras", \.loras),
-                .optional("refiner_model", \.refinerModel),
-                .optional("refiner_switch", \.refinerSwitch, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("seed", \.seed),
-                .required("uov_image_url", \.uovImageURL),
-                .optional("uov_method", \.uovMethod),
-                .optional("image_prompt_1", \.imagePrompt1),
-                .optional("image_prompt_2", \.imagePrompt2),
-                .optional("image_prompt_3", \.imagePrompt3),
-                .optional("image_prompt_4", \.imagePrompt4),
-                .optional("mixing_image_prompt_and_vary_upscale", \.mixingImagePromptAndVaryUpscale),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                styles: wire.valueIfPresent("styles"),
+                performance: wire.valueIfPresent("performance"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sharpness: wire.doubleIfPresent("sharpness"),
+                aspectRatio: wire.stringIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                loras: wire.valueIfPresent("loras"),
+                refinerModel: wire.valueIfPresent("refiner_model"),
+                refinerSwitch: wire.doubleIfPresent("refiner_switch"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                seed: wire.int64IfPresent("seed"),
+                uovImageURL: wire.value("uov_image_url"),
+                uovMethod: wire.valueIfPresent("uov_method"),
+                imagePrompt1: wire.valueIfPresent("image_prompt_1"),
+                imagePrompt2: wire.valueIfPresent("image_prompt_2"),
+                imagePrompt3: wire.valueIfPresent("image_prompt_3"),
+                imagePrompt4: wire.valueIfPresent("image_prompt_4"),
+                mixingImagePromptAndVaryUpscale: wire.boolIfPresent("mixing_image_prompt_and_vary_upscale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("styles", self.styles)
+            wire.valueIfPresent("performance", self.performance)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(30)])
+            wire.doubleIfPresent("sharpness", self.sharpness, [.minimum(0), .maximum(30)])
+            wire.stringIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("refiner_model", self.refinerModel)
+            wire.doubleIfPresent("refiner_switch", self.refinerSwitch, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("uov_image_url", self.uovImageURL)
+            wire.valueIfPresent("uov_method", self.uovMethod)
+            wire.valueIfPresent("image_prompt_1", self.imagePrompt1)
+            wire.valueIfPresent("image_prompt_2", self.imagePrompt2)
+            wire.valueIfPresent("image_prompt_3", self.imagePrompt3)
+            wire.valueIfPresent("image_prompt_4", self.imagePrompt4)
+            wire.boolIfPresent("mixing_image_prompt_and_vary_upscale", self.mixingImagePromptAndVaryUpscale)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.

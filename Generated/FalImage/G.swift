@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Gemini25FlashImage.Input, Output == Gemini25FlashImage.Output {
     /// `fal-ai/gemini-25-flash-image`.
@@ -36,7 +36,7 @@ public enum Gemini25FlashImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -88,17 +88,29 @@ public enum Gemini25FlashImage {
             self.limitGenerations = limitGenerations
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .optional("limit_generations", \.limitGenerations),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                limitGenerations: wire.boolIfPresent("limit_generations")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
         }
 
         /// The values the service uses for fields left unset.
@@ -133,7 +145,7 @@ public enum Gemini25FlashImage {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -144,11 +156,14 @@ public enum Gemini25FlashImage {
             self.description = description
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("description", \.description),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), description: wire.string("description"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.string("description", self.description)
         }
     }
 }
@@ -166,7 +181,7 @@ public enum Gemini25FlashImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -222,18 +237,31 @@ public enum Gemini25FlashImageEdit {
             self.limitGenerations = limitGenerations
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .required("image_urls", \.imageURLs),
-                .optional("limit_generations", \.limitGenerations),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.value("image_urls"),
+                limitGenerations: wire.boolIfPresent("limit_generations")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_urls", self.imageURLs)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
         }
 
         /// The values the service uses for fields left unset.
@@ -268,7 +296,7 @@ public enum Gemini25FlashImageEdit {
     }
 
     /// The output of `fal-ai/gemini-25-flash-image/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -279,11 +307,14 @@ public enum Gemini25FlashImageEdit {
             self.description = description
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("description", \.description),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), description: wire.string("description"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.string("description", self.description)
         }
     }
 }
@@ -303,7 +334,7 @@ public enum Gemini31FlashImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -377,21 +408,37 @@ public enum Gemini31FlashImagePreview {
             self.thinkingLevel = thinkingLevel
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
-                .optional("resolution", \.resolution),
-                .optional("limit_generations", \.limitGenerations),
-                .optional("enable_web_search", \.enableWebSearch),
-                .optional("thinking_level", \.thinkingLevel),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                limitGenerations: wire.boolIfPresent("limit_generations"),
+                enableWebSearch: wire.boolIfPresent("enable_web_search"),
+                thinkingLevel: wire.valueIfPresent("thinking_level")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("system_prompt", self.systemPrompt, [.maxLength(50000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
+            wire.boolIfPresent("enable_web_search", self.enableWebSearch)
+            wire.valueIfPresent("thinking_level", self.thinkingLevel)
         }
 
         /// The values the service uses for fields left unset.
@@ -476,7 +523,7 @@ public enum Gemini31FlashImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3.1-flash-image-preview/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -554,22 +601,39 @@ public enum Gemini31FlashImagePreviewEdit {
             self.thinkingLevel = thinkingLevel
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .required("image_urls", \.imageURLs),
-                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
-                .optional("resolution", \.resolution),
-                .optional("limit_generations", \.limitGenerations),
-                .optional("enable_web_search", \.enableWebSearch),
-                .optional("thinking_level", \.thinkingLevel),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.value("image_urls"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                limitGenerations: wire.boolIfPresent("limit_generations"),
+                enableWebSearch: wire.boolIfPresent("enable_web_search"),
+                thinkingLevel: wire.valueIfPresent("thinking_level")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("system_prompt", self.systemPrompt, [.maxLength(50000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
+            wire.boolIfPresent("enable_web_search", self.enableWebSearch)
+            wire.valueIfPresent("thinking_level", self.thinkingLevel)
         }
 
         /// The values the service uses for fields left unset.
@@ -603,7 +667,7 @@ public enum Gemini3ProImagePreview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -673,20 +737,35 @@ public enum Gemini3ProImagePreview {
             self.enableWebSearch = enableWebSearch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
-                .optional("resolution", \.resolution),
-                .optional("limit_generations", \.limitGenerations),
-                .optional("enable_web_search", \.enableWebSearch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                limitGenerations: wire.boolIfPresent("limit_generations"),
+                enableWebSearch: wire.boolIfPresent("enable_web_search")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("system_prompt", self.systemPrompt, [.maxLength(50000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
+            wire.boolIfPresent("enable_web_search", self.enableWebSearch)
         }
 
         /// The values the service uses for fields left unset.
@@ -734,7 +813,7 @@ public enum Gemini3ProImagePreviewEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gemini-3-pro-image-preview/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image editing.
         ///
         /// At least 3 characters, at most 50000 characters.
@@ -808,21 +887,37 @@ public enum Gemini3ProImagePreviewEdit {
             self.enableWebSearch = enableWebSearch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(50000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .required("image_urls", \.imageURLs),
-                .optional("system_prompt", \.systemPrompt, [.maxLength(50000)]),
-                .optional("resolution", \.resolution),
-                .optional("limit_generations", \.limitGenerations),
-                .optional("enable_web_search", \.enableWebSearch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.value("image_urls"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                limitGenerations: wire.boolIfPresent("limit_generations"),
+                enableWebSearch: wire.boolIfPresent("enable_web_search")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(50000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("system_prompt", self.systemPrompt, [.maxLength(50000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("limit_generations", self.limitGenerations)
+            wire.boolIfPresent("enable_web_search", self.enableWebSearch)
         }
 
         /// The values the service uses for fields left unset.
@@ -852,7 +947,7 @@ public enum Genfocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to refocus.
         public let imageURL: FileInput
         /// The [x, y] coordinates of the focus point as fractions of image dimensions (0.0 to 1.0). For example, [0.5, 0.5] means center. If not provided, the center of the image is used. Must contain exactly two elements.
@@ -908,18 +1003,31 @@ public enum Genfocus {
             self.targetLongSide = targetLongSide
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("focus_point", \.focusPoint, [.minItems(2), .maxItems(2)]),
-                .optional("blur_strength", \.blurStrength, [.minimum(0), .maximum(50)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(25), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("target_long_side", \.targetLongSide, [.minimum(256), .maximum(2048)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                focusPoint: wire.valueIfPresent("focus_point"),
+                blurStrength: wire.intIfPresent("blur_strength"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                targetLongSide: wire.intIfPresent("target_long_side")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("focus_point", self.focusPoint, [.minItems(2), .maxItems(2)])
+            wire.intIfPresent("blur_strength", self.blurStrength, [.minimum(0), .maximum(50)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(25), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("target_long_side", self.targetLongSide, [.minimum(256), .maximum(2048)])
         }
 
         /// The values the service uses for fields left unset.
@@ -934,7 +1042,7 @@ public enum Genfocus {
     }
 
     /// The output of `fal-ai/genfocus`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image(s).
         public let images: [Image]
         public let timings: [String: Double]
@@ -954,14 +1062,23 @@ public enum Genfocus {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -980,7 +1097,7 @@ public enum GenfocusAllInFocus {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/genfocus/all-in-focus`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to deblur and restore to all-in-focus.
         public let imageURL: FileInput
         /// The number of inference steps to perform. Lower values are faster but may reduce quality.
@@ -1024,16 +1141,27 @@ public enum GenfocusAllInFocus {
             self.targetLongSide = targetLongSide
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("target_long_side", \.targetLongSide, [.minimum(256), .maximum(2048)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                targetLongSide: wire.intIfPresent("target_long_side")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("target_long_side", self.targetLongSide, [.minimum(256), .maximum(2048)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1058,7 +1186,7 @@ public enum Ghiblify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ghiblify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to upscale.
         public let imageURL: FileInput
         /// The seed to use for the upscale. If not provided, a random seed will be used.
@@ -1074,12 +1202,19 @@ public enum Ghiblify {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1089,7 +1224,7 @@ public enum Ghiblify {
     }
 
     /// The output of `fal-ai/ghiblify`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the generated image.
         public let image: Image
 
@@ -1097,10 +1232,13 @@ public enum Ghiblify {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1117,7 +1255,7 @@ public enum GlmImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation.
         public let prompt: String
         /// Output image size.
@@ -1179,19 +1317,33 @@ public enum GlmImage {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -1208,7 +1360,7 @@ public enum GlmImage {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -1237,7 +1389,7 @@ public enum GlmImage {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -1252,11 +1404,14 @@ public enum GlmImage {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -1287,7 +1442,7 @@ public enum GlmImage {
     }
 
     /// The output of `fal-ai/glm-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of URLs to the generated images.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1307,14 +1462,23 @@ public enum GlmImage {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1334,7 +1498,7 @@ public enum GlmImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/glm-image/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation.
         public let prompt: String
         /// Output image size.
@@ -1400,20 +1564,35 @@ public enum GlmImageImageToImage {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1442,7 +1621,7 @@ public enum GptImage15 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1490,16 +1669,27 @@ public enum GptImage15 {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
-                .optional("image_size", \.imageSize),
-                .optional("background", \.background),
-                .optional("quality", \.quality),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                background: wire.valueIfPresent("background"),
+                quality: wire.valueIfPresent("quality"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2), .maxLength(32000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("quality", self.quality)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1553,7 +1743,7 @@ public enum GptImage15 {
     }
 
     /// The output of `fal-ai/gpt-image-1.5`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [ImageFile]
 
@@ -1561,10 +1751,13 @@ public enum GptImage15 {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1585,7 +1778,7 @@ public enum GptImage15Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1.5/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1647,19 +1840,33 @@ public enum GptImage15Edit {
             self.maskImageURL = maskImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("background", \.background),
-                .optional("quality", \.quality),
-                .optional("input_fidelity", \.inputFidelity),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("mask_image_url", \.maskImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                background: wire.valueIfPresent("background"),
+                quality: wire.valueIfPresent("quality"),
+                inputFidelity: wire.valueIfPresent("input_fidelity"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                maskImageURL: wire.stringIfPresent("mask_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2), .maxLength(32000)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("quality", self.quality)
+            wire.valueIfPresent("input_fidelity", self.inputFidelity)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1718,7 +1925,7 @@ public enum GptImage1EditImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1/edit-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -1776,18 +1983,31 @@ public enum GptImage1EditImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2)]),
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("background", \.background),
-                .optional("quality", \.quality),
-                .optional("input_fidelity", \.inputFidelity),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                background: wire.valueIfPresent("background"),
+                quality: wire.valueIfPresent("quality"),
+                inputFidelity: wire.valueIfPresent("input_fidelity"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("quality", self.quality)
+            wire.valueIfPresent("input_fidelity", self.inputFidelity)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1834,7 +2054,7 @@ public enum GptImage1Mini {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -1882,16 +2102,27 @@ public enum GptImage1Mini {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2)]),
-                .optional("image_size", \.imageSize),
-                .optional("background", \.background),
-                .optional("quality", \.quality),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                background: wire.valueIfPresent("background"),
+                quality: wire.valueIfPresent("quality"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("quality", self.quality)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1923,7 +2154,7 @@ public enum GptImage1MiniEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/gpt-image-1-mini/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters.
@@ -1975,17 +2206,29 @@ public enum GptImage1MiniEdit {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2)]),
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("background", \.background),
-                .optional("quality", \.quality),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                background: wire.valueIfPresent("background"),
+                quality: wire.valueIfPresent("quality"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("quality", self.quality)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.

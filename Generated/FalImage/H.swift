@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == HidreamE11.Input, Output == HidreamE11.Output {
     /// `fal-ai/hidream-e1-1`.
@@ -35,7 +35,7 @@ public enum HidreamE11 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-e1-1`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The description of the target image after your edits have been made. Leave this blank to allow the model to use its own imagination.
         public let targetImageDescription: String?
         /// The prompt to generate an image from.
@@ -110,21 +110,37 @@ public enum HidreamE11 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("target_image_description", \.targetImageDescription),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                targetImageDescription: wire.stringIfPresent("target_image_description"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageGuidanceScale: wire.doubleIfPresent("image_guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("target_image_description", self.targetImageDescription)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("image_guidance_scale", self.imageGuidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -156,7 +172,7 @@ public enum HidreamI1Dev {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-dev`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -215,18 +231,31 @@ public enum HidreamI1Dev {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -256,7 +285,7 @@ public enum HidreamI1Fast {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -315,18 +344,31 @@ public enum HidreamI1Fast {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -356,7 +398,7 @@ public enum HidreamI1Full {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -428,20 +470,35 @@ public enum HidreamI1Full {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -456,7 +513,7 @@ public enum HidreamI1Full {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -473,12 +530,19 @@ public enum HidreamI1Full {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -502,7 +566,7 @@ public enum HidreamI1FullImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -582,22 +646,39 @@ public enum HidreamI1FullImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("loras", \.loras),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                loras: wire.valueIfPresent("loras"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("loras", self.loras)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -614,7 +695,7 @@ public enum HidreamI1FullImageToImage {
     }
 
     /// The output of `fal-ai/hidream-i1-full/image-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -634,14 +715,23 @@ public enum HidreamI1FullImageToImage {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -659,7 +749,7 @@ public enum HidreamO1Image {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -727,20 +817,35 @@ public enum HidreamO1Image {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("keep_original_aspect", \.keepOriginalAspect),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                keepOriginalAspect: wire.boolIfPresent("keep_original_aspect")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("keep_original_aspect", self.keepOriginalAspect)
         }
 
         /// The values the service uses for fields left unset.
@@ -756,7 +861,7 @@ public enum HidreamO1Image {
     }
 
     /// The output of `fal-ai/hidream-o1-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images.
         public let images: [ImageFile]
         /// The seed used for generation.
@@ -776,14 +881,23 @@ public enum HidreamO1Image {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt"),
+                timings: wire.value("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -803,7 +917,7 @@ public enum HidreamO1ImageDev {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -873,20 +987,35 @@ public enum HidreamO1ImageDev {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(28)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("keep_original_aspect", \.keepOriginalAspect),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                keepOriginalAspect: wire.boolIfPresent("keep_original_aspect")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(28)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("keep_original_aspect", self.keepOriginalAspect)
         }
 
         /// The values the service uses for fields left unset.
@@ -917,7 +1046,7 @@ public enum HidreamO1ImageDevEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/dev/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -987,20 +1116,35 @@ public enum HidreamO1ImageDevEdit {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(28)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("keep_original_aspect", \.keepOriginalAspect),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                keepOriginalAspect: wire.boolIfPresent("keep_original_aspect")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("reference_image_urls", self.referenceImageURLs, [.minItems(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(28)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("keep_original_aspect", self.keepOriginalAspect)
         }
 
         /// The values the service uses for fields left unset.
@@ -1031,7 +1175,7 @@ public enum HidreamO1ImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/hidream-o1-image/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation, editing, or subject-driven personalization.
         ///
         /// At least 1 character.
@@ -1101,20 +1245,35 @@ public enum HidreamO1ImageEdit {
             self.keepOriginalAspect = keepOriginalAspect
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("keep_original_aspect", \.keepOriginalAspect),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                keepOriginalAspect: wire.boolIfPresent("keep_original_aspect")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("reference_image_urls", self.referenceImageURLs, [.minItems(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("keep_original_aspect", self.keepOriginalAspect)
         }
 
         /// The values the service uses for fields left unset.
@@ -1143,7 +1302,7 @@ public enum HunyuanImageV21TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -1217,21 +1376,37 @@ public enum HunyuanImageV21TextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("use_reprompt", \.useReprompt),
-                .optional("use_refiner", \.useRefiner),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                useReprompt: wire.boolIfPresent("use_reprompt"),
+                useRefiner: wire.boolIfPresent("use_refiner"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("use_reprompt", self.useReprompt)
+            wire.boolIfPresent("use_refiner", self.useRefiner)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1250,7 +1425,7 @@ public enum HunyuanImageV21TextToImage {
     }
 
     /// The output of `fal-ai/hunyuan-image/v2.1/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// A list of the generated images.
         public let images: [Image]
         /// The base seed used for the generation process.
@@ -1261,11 +1436,14 @@ public enum HunyuanImageV21TextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1285,7 +1463,7 @@ public enum HunyuanImageV3InstructEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         public let prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -1339,18 +1517,31 @@ public enum HunyuanImageV3InstructEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1380,7 +1571,7 @@ public enum HunyuanImageV3InstructTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/instruct/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         public let prompt: String
         /// The desired size of the generated image. If auto, image size will be determined by the model.
@@ -1430,17 +1621,29 @@ public enum HunyuanImageV3InstructTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1470,7 +1673,7 @@ public enum HunyuanImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan-image/v3/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt for image-to-image.
         public let prompt: String
         /// The negative prompt to guide the image generation away from certain concepts.
@@ -1538,20 +1741,35 @@ public enum HunyuanImageV3TextToImage {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -1580,7 +1798,7 @@ public enum HunyuanWorld {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hunyuan_world`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to convert to a panorama.
         public let imageURL: FileInput
         /// The prompt to use for the panorama generation.
@@ -1591,16 +1809,19 @@ public enum HunyuanWorld {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
         }
     }
 
     /// The output of `fal-ai/hunyuan_world`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated panorama image.
         public let image: Image
 
@@ -1608,10 +1829,13 @@ public enum HunyuanWorld {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1629,7 +1853,7 @@ public enum HyWuEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/hy-wu-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the desired edit. Supports both English and Chinese. Use specific instructions like 'Replace the clothing on figure 1 with the outfit from figure 2'.
         public let prompt: String
         /// URLs of input images for editing. Typically 2 images: the base image and the reference image. Supports up to 3 images.
@@ -1689,19 +1913,33 @@ public enum HyWuEdit {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_thinking", \.enableThinking),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enableThinking: wire.boolIfPresent("enable_thinking"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_thinking", self.enableThinking)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1717,7 +1955,7 @@ public enum HyWuEdit {
     }
 
     /// The output of `fal-ai/hy-wu-edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// A list of the generated/edited images.
         public let images: [Image]
         /// The seed used for generation.
@@ -1733,12 +1971,15 @@ public enum HyWuEdit {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), timings: wire.valueIfPresent("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 }

@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == IPAdapterFaceID.Input, Output == IPAdapterFaceID.Output {
     /// `fal-ai/ip-adapter-face-id`.
@@ -41,7 +41,7 @@ public enum IPAdapterFaceID {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/ip-adapter-face-id`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The model type to use. 1_5 is the default and is recommended for most use cases.
         ///
         /// Default: `._1x5V1`.
@@ -133,23 +133,41 @@ public enum IPAdapterFaceID {
             self.baseSDXLModelRepo = baseSDXLModelRepo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model_type", \.modelType),
-                .required("prompt", \.prompt),
-                .optional("face_image_url", \.faceImageURL),
-                .optional("face_images_data_url", \.faceImagesDataURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(200)]),
-                .optional("num_samples", \.numSamples, [.minimum(1), .maximum(4)]),
-                .optional("width", \.width, [.minimum(512), .maximum(1024)]),
-                .optional("height", \.height, [.minimum(512), .maximum(1024)]),
-                .optional("face_id_det_size", \.faceIDDetSize, [.minimum(64), .maximum(640)]),
-                .optional("base_1_5_model_repo", \.base1x5ModelRepo),
-                .optional("base_sdxl_model_repo", \.baseSDXLModelRepo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelType: wire.valueIfPresent("model_type"),
+                prompt: wire.string("prompt"),
+                faceImageURL: wire.stringIfPresent("face_image_url"),
+                faceImagesDataURL: wire.stringIfPresent("face_images_data_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numSamples: wire.intIfPresent("num_samples"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height"),
+                faceIDDetSize: wire.intIfPresent("face_id_det_size"),
+                base1x5ModelRepo: wire.stringIfPresent("base_1_5_model_repo"),
+                baseSDXLModelRepo: wire.stringIfPresent("base_sdxl_model_repo")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model_type", self.modelType)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("face_image_url", self.faceImageURL)
+            wire.stringIfPresent("face_images_data_url", self.faceImagesDataURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(16)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(200)])
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("width", self.width, [.minimum(512), .maximum(1024)])
+            wire.intIfPresent("height", self.height, [.minimum(512), .maximum(1024)])
+            wire.intIfPresent("face_id_det_size", self.faceIDDetSize, [.minimum(64), .maximum(640)])
+            wire.stringIfPresent("base_1_5_model_repo", self.base1x5ModelRepo)
+            wire.stringIfPresent("base_sdxl_model_repo", self.baseSDXLModelRepo)
         }
 
         /// The values the service uses for fields left unset.
@@ -199,7 +217,7 @@ public enum IclightV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/iclight-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// Negative Prompt for the image
@@ -309,28 +327,51 @@ public enum IclightV2 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("background_threshold", \.backgroundThreshold, [.minimum(0.01), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("initial_latent", \.initialLatent),
-                .optional("enable_hr_fix", \.enableHrFix),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("cfg", \.cfg, [.minimum(0.01), .maximum(5)]),
-                .optional("lowres_denoise", \.lowresDenoise, [.minimum(0.01), .maximum(1)]),
-                .optional("highres_denoise", \.highresDenoise, [.minimum(0.01), .maximum(1)]),
-                .optional("hr_downscale", \.hrDownscale, [.minimum(0.01), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                backgroundThreshold: wire.doubleIfPresent("background_threshold"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                initialLatent: wire.valueIfPresent("initial_latent"),
+                enableHrFix: wire.boolIfPresent("enable_hr_fix"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                cfg: wire.doubleIfPresent("cfg"),
+                lowresDenoise: wire.doubleIfPresent("lowres_denoise"),
+                highresDenoise: wire.doubleIfPresent("highres_denoise"),
+                hrDownscale: wire.doubleIfPresent("hr_downscale"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("background_threshold", self.backgroundThreshold, [.minimum(0.01), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("initial_latent", self.initialLatent)
+            wire.boolIfPresent("enable_hr_fix", self.enableHrFix)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("cfg", self.cfg, [.minimum(0.01), .maximum(5)])
+            wire.doubleIfPresent("lowres_denoise", self.lowresDenoise, [.minimum(0.01), .maximum(1)])
+            wire.doubleIfPresent("highres_denoise", self.highresDenoise, [.minimum(0.01), .maximum(1)])
+            wire.doubleIfPresent("hr_downscale", self.hrDownscale, [.minimum(0.01), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -380,7 +421,7 @@ public enum IdeogramCharacter {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -456,23 +497,41 @@ public enum IdeogramCharacter {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("reference_mask_urls", \.referenceMaskURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                referenceMaskURLs: wire.valueIfPresent("reference_mask_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("reference_mask_urls", self.referenceMaskURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -500,7 +559,7 @@ public enum IdeogramCharacter {
         public static var allCases: [Self] { [.turbo, .balanced, .quality] }
     }
 
-    public struct ColorPalette: WireModel {
+    public struct ColorPalette: _WireModel {
         /// A list of color palette members that define the color palette
         public let members: [ColorPaletteMember]?
         /// A color palette preset value
@@ -511,15 +570,18 @@ public enum IdeogramCharacter {
             self.name = name
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("members", \.members),
-                .optional("name", \.name),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(members: wire.valueIfPresent("members"), name: wire.valueIfPresent("name"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("members", self.members)
+            wire.valueIfPresent("name", self.name)
         }
     }
 
-    public struct ColorPaletteMember: WireModel {
+    public struct ColorPaletteMember: _WireModel {
         /// RGB color value for the palette member
         public let rgb: RGBColor
         /// The weight of the color in the color palette
@@ -532,11 +594,14 @@ public enum IdeogramCharacter {
             self.colorWeight = colorWeight
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("rgb", \.rgb),
-                .optional("color_weight", \.colorWeight, [.minimum(0.05), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(rgb: wire.value("rgb"), colorWeight: wire.doubleIfPresent("color_weight"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("rgb", self.rgb)
+            wire.doubleIfPresent("color_weight", self.colorWeight, [.minimum(0.05), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -545,7 +610,7 @@ public enum IdeogramCharacter {
         }
     }
 
-    public struct RGBColor: WireModel {
+    public struct RGBColor: _WireModel {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -565,12 +630,15 @@ public enum IdeogramCharacter {
             self.b = b
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("r", \.r, [.minimum(0), .maximum(255)]),
-                .optional("g", \.g, [.minimum(0), .maximum(255)]),
-                .optional("b", \.b, [.minimum(0), .maximum(255)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(r: wire.intIfPresent("r"), g: wire.intIfPresent("g"), b: wire.intIfPresent("b"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("r", self.r, [.minimum(0), .maximum(255)])
+            wire.intIfPresent("g", self.g, [.minimum(0), .maximum(255)])
+            wire.intIfPresent("b", self.b, [.minimum(0), .maximum(255)])
         }
 
         /// The values the service uses for fields left unset.
@@ -612,7 +680,7 @@ public enum IdeogramCharacter {
     }
 
     /// The output of `fal-ai/ideogram/character`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -622,11 +690,14 @@ public enum IdeogramCharacter {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -649,7 +720,7 @@ public enum IdeogramCharacterEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -715,22 +786,39 @@ public enum IdeogramCharacterEdit {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("reference_mask_urls", \.referenceMaskURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                referenceMaskURLs: wire.valueIfPresent("reference_mask_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("reference_mask_urls", self.referenceMaskURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -763,7 +851,7 @@ public enum IdeogramCharacterRemix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/character/remix`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -849,25 +937,45 @@ public enum IdeogramCharacterRemix {
             self.referenceMaskURLs = referenceMaskURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("reference_mask_urls", \.referenceMaskURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                referenceMaskURLs: wire.valueIfPresent("reference_mask_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("reference_mask_urls", self.referenceMaskURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -896,7 +1004,7 @@ public enum IdeogramCustomModelsGenerate {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/custom-models/generate`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The id of a trained custom model returned by /train. The model must have finished training (status COMPLETED).
         ///
         /// At least 1 character.
@@ -954,18 +1062,31 @@ public enum IdeogramCustomModelsGenerate {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_id", \.modelID, [.minLength(1)]),
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelID: wire.string("model_id"),
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                numImages: wire.intIfPresent("num_images"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("model_id", self.modelID, [.minLength(1)])
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1005,7 +1126,7 @@ public enum IdeogramCustomModelsGenerate {
     }
 
     /// The output of `fal-ai/ideogram/custom-models/generate`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images.
         public let images: [File]
         /// Seed used for the random number generator.
@@ -1016,11 +1137,14 @@ public enum IdeogramCustomModelsGenerate {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1036,7 +1160,7 @@ public enum IdeogramRemoveBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/remove-background`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image URL whose background needs to be removed. The foreground subject is preserved against a transparent background. JPEG, PNG and WebP formats are supported (maximum file size 10MB).
         public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1049,11 +1173,14 @@ public enum IdeogramRemoveBackground {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), syncMode: wire.boolIfPresent("sync_mode"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1063,7 +1190,7 @@ public enum IdeogramRemoveBackground {
     }
 
     /// The output of `fal-ai/ideogram/remove-background`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The foreground image with the background removed (transparent).
         public let image: File
 
@@ -1071,10 +1198,13 @@ public enum IdeogramRemoveBackground {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1092,7 +1222,7 @@ public enum IdeogramUpscale {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/upscale`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image URL to upscale
         public let imageURL: FileInput
         /// The prompt to upscale the image with
@@ -1136,16 +1266,27 @@ public enum IdeogramUpscale {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("resemblance", \.resemblance, [.minimum(1), .maximum(100)]),
-                .optional("detail", \.detail, [.minimum(1), .maximum(100)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                resemblance: wire.intIfPresent("resemblance"),
+                detail: wire.intIfPresent("detail"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.intIfPresent("resemblance", self.resemblance, [.minimum(1), .maximum(100)])
+            wire.intIfPresent("detail", self.detail, [.minimum(1), .maximum(100)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1172,7 +1313,7 @@ public enum IdeogramV2 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1215,16 +1356,27 @@ public enum IdeogramV2 {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("style", \.style),
-                .optional("sync_mode", \.syncMode),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                style: wire.valueIfPresent("style"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1289,7 +1441,7 @@ public enum IdeogramV2Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to fill the masked part of the image.
         public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1329,16 +1481,27 @@ public enum IdeogramV2Edit {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .optional("seed", \.seed),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                seed: wire.int64IfPresent("seed"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1365,7 +1528,7 @@ public enum IdeogramV2Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2/remix`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to remix the image with
         public let prompt: String
         /// The image URL to remix
@@ -1413,17 +1576,29 @@ public enum IdeogramV2Remix {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("style", \.style),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                strength: wire.doubleIfPresent("strength"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                style: wire.valueIfPresent("style"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1502,7 +1677,7 @@ public enum IdeogramV2a {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v2a`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -1539,15 +1714,25 @@ public enum IdeogramV2a {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("style", \.style),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                style: wire.valueIfPresent("style"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1630,7 +1815,7 @@ public enum IdeogramV3 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -1699,22 +1884,39 @@ public enum IdeogramV3 {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("style_preset", \.stylePreset),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                stylePreset: wire.valueIfPresent("style_preset"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("style_preset", self.stylePreset)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1832,7 +2034,7 @@ public enum IdeogramV3Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -1894,21 +2096,37 @@ public enum IdeogramV3Edit {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("style_preset", \.stylePreset),
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                stylePreset: wire.valueIfPresent("style_preset"),
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("style_preset", self.stylePreset)
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1936,7 +2154,7 @@ public enum IdeogramV3GenerateTransparent {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/generate-transparent`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated image.
         ///
@@ -1985,17 +2203,29 @@ public enum IdeogramV3GenerateTransparent {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2021,7 +2251,7 @@ public enum IdeogramV3LayerizeText {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the flat graphic image to layerize. Must be JPEG, PNG, or WebP (max 10MB).
         public let imageURL: FileInput
         /// Optional prompt to guide the layerization.
@@ -2077,21 +2307,37 @@ public enum IdeogramV3LayerizeText {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("font_file_h1_url", \.fontFileH1URL),
-                .optional("font_name_h1", \.fontNameH1),
-                .optional("font_file_h2_url", \.fontFileH2URL),
-                .optional("font_name_h2", \.fontNameH2),
-                .optional("font_file_body_url", \.fontFileBodyURL),
-                .optional("font_name_body", \.fontNameBody),
-                .optional("font_file_small_url", \.fontFileSmallURL),
-                .optional("font_name_small", \.fontNameSmall),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                fontFileH1URL: wire.stringIfPresent("font_file_h1_url"),
+                fontNameH1: wire.stringIfPresent("font_name_h1"),
+                fontFileH2URL: wire.stringIfPresent("font_file_h2_url"),
+                fontNameH2: wire.stringIfPresent("font_name_h2"),
+                fontFileBodyURL: wire.stringIfPresent("font_file_body_url"),
+                fontNameBody: wire.stringIfPresent("font_name_body"),
+                fontFileSmallURL: wire.stringIfPresent("font_file_small_url"),
+                fontNameSmall: wire.stringIfPresent("font_name_small"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("font_file_h1_url", self.fontFileH1URL)
+            wire.stringIfPresent("font_name_h1", self.fontNameH1)
+            wire.stringIfPresent("font_file_h2_url", self.fontFileH2URL)
+            wire.stringIfPresent("font_name_h2", self.fontNameH2)
+            wire.stringIfPresent("font_file_body_url", self.fontFileBodyURL)
+            wire.stringIfPresent("font_name_body", self.fontNameBody)
+            wire.stringIfPresent("font_file_small_url", self.fontFileSmallURL)
+            wire.stringIfPresent("font_name_small", self.fontNameSmall)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2101,7 +2347,7 @@ public enum IdeogramV3LayerizeText {
     }
 
     /// The output of `fal-ai/ideogram/v3/layerize-text`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The background image with text removed.
         public let image: File
         /// The prompt used for layerization. May differ from the input prompt if MagicPrompt expanded it.
@@ -2131,15 +2377,25 @@ public enum IdeogramV3LayerizeText {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("prompt", \.prompt),
-                .optional("text_containers", \.textContainers),
-                .optional("text_html", \.textHTML),
-                .optional("image_layers", \.imageLayers),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                prompt: wire.string("prompt"),
+                textContainers: wire.valueIfPresent("text_containers"),
+                textHTML: wire.stringIfPresent("text_html"),
+                imageLayers: wire.valueIfPresent("image_layers"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("text_containers", self.textContainers)
+            wire.stringIfPresent("text_html", self.textHTML)
+            wire.valueIfPresent("image_layers", self.imageLayers)
+            wire.int64("seed", self.seed)
         }
     }
 }

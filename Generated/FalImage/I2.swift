@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == IdeogramV3Reframe.Input, Output == IdeogramV3Reframe.Output {
     /// `fal-ai/ideogram/v3/reframe`.
@@ -50,7 +50,7 @@ public enum IdeogramV3Reframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -106,20 +106,35 @@ public enum IdeogramV3Reframe {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("style_preset", \.stylePreset),
-                .required("image_url", \.imageURL),
-                .required("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                stylePreset: wire.valueIfPresent("style_preset"),
+                imageURL: wire.value("image_url"),
+                imageSize: wire.value("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("style_preset", self.stylePreset)
+            wire.value("image_url", self.imageURL)
+            wire.value("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -151,7 +166,7 @@ public enum IdeogramV3Remix {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/remix`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -227,23 +242,41 @@ public enum IdeogramV3Remix {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -279,7 +312,7 @@ public enum IdeogramV3ReplaceBackground {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/ideogram/v3/replace-background`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A set of images to use as style references (maximum total size 10MB across all style references). The images should be in JPEG, PNG or WebP format
         public let imageURLs: [String]?
         /// The rendering speed to use.
@@ -341,21 +374,37 @@ public enum IdeogramV3ReplaceBackground {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_urls", \.imageURLs),
-                .optional("rendering_speed", \.renderingSpeed),
-                .optional("color_palette", \.colorPalette),
-                .optional("style_codes", \.styleCodes),
-                .optional("style", \.style),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("style_preset", \.stylePreset),
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.valueIfPresent("image_urls"),
+                renderingSpeed: wire.valueIfPresent("rendering_speed"),
+                colorPalette: wire.valueIfPresent("color_palette"),
+                styleCodes: wire.valueIfPresent("style_codes"),
+                style: wire.valueIfPresent("style"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                stylePreset: wire.valueIfPresent("style_preset"),
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("rendering_speed", self.renderingSpeed)
+            wire.valueIfPresent("color_palette", self.colorPalette)
+            wire.valueIfPresent("style_codes", self.styleCodes)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("style_preset", self.stylePreset)
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -382,7 +431,7 @@ public enum IllusionDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/illusion-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image url.
         public let imageURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -450,20 +499,35 @@ public enum IllusionDiffusion {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(0), .maximum(50)]),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale),
-                .optional("control_guidance_start", \.controlGuidanceStart, [.minimum(0), .maximum(1)]),
-                .optional("control_guidance_end", \.controlGuidanceEnd, [.minimum(0), .maximum(1)]),
-                .optional("seed", \.seed),
-                .optional("scheduler", \.scheduler),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(0), .maximum(80)]),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                controlGuidanceStart: wire.doubleIfPresent("control_guidance_start"),
+                controlGuidanceEnd: wire.doubleIfPresent("control_guidance_end"),
+                seed: wire.int64IfPresent("seed"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.exclusiveMinimum(0), .maximum(50)])
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale)
+            wire.doubleIfPresent("control_guidance_start", self.controlGuidanceStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_guidance_end", self.controlGuidanceEnd, [.minimum(0), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(0), .maximum(80)])
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -503,7 +567,7 @@ public enum Image2pixel {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/image2pixel`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image URL to process into improved pixel art
         public let imageURL: FileInput
         /// Maximum number of colors in the output palette. Set None to disable limit.
@@ -607,26 +671,47 @@ public enum Image2pixel {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("max_colors", \.maxColors, [.minimum(1), .maximum(256)]),
-                .optional("auto_color_detect", \.autoColorDetect),
-                .optional("fixed_palette", \.fixedPalette),
-                .optional("detect_method", \.detectMethod),
-                .optional("scale", \.scale, [.minimum(1), .maximum(64)]),
-                .optional("downscale_method", \.downscaleMethod),
-                .optional("trim_borders", \.trimBorders),
-                .optional("transparent_background", \.transparentBackground),
-                .optional("cleanup_morph", \.cleanupMorph),
-                .optional("cleanup_jaggy", \.cleanupJaggy),
-                .optional("snap_grid", \.snapGrid),
-                .optional("alpha_threshold", \.alphaThreshold, [.minimum(0), .maximum(255)]),
-                .optional("dominant_color_threshold", \.dominantColorThreshold, [.minimum(0), .maximum(1)]),
-                .optional("background_tolerance", \.backgroundTolerance, [.minimum(0), .maximum(255)]),
-                .optional("background_mode", \.backgroundMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maxColors: wire.intIfPresent("max_colors"),
+                autoColorDetect: wire.boolIfPresent("auto_color_detect"),
+                fixedPalette: wire.valueIfPresent("fixed_palette"),
+                detectMethod: wire.valueIfPresent("detect_method"),
+                scale: wire.intIfPresent("scale"),
+                downscaleMethod: wire.valueIfPresent("downscale_method"),
+                trimBorders: wire.boolIfPresent("trim_borders"),
+                transparentBackground: wire.boolIfPresent("transparent_background"),
+                cleanupMorph: wire.boolIfPresent("cleanup_morph"),
+                cleanupJaggy: wire.boolIfPresent("cleanup_jaggy"),
+                snapGrid: wire.boolIfPresent("snap_grid"),
+                alphaThreshold: wire.intIfPresent("alpha_threshold"),
+                dominantColorThreshold: wire.doubleIfPresent("dominant_color_threshold"),
+                backgroundTolerance: wire.intIfPresent("background_tolerance"),
+                backgroundMode: wire.valueIfPresent("background_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("max_colors", self.maxColors, [.minimum(1), .maximum(256)])
+            wire.boolIfPresent("auto_color_detect", self.autoColorDetect)
+            wire.valueIfPresent("fixed_palette", self.fixedPalette)
+            wire.valueIfPresent("detect_method", self.detectMethod)
+            wire.intIfPresent("scale", self.scale, [.minimum(1), .maximum(64)])
+            wire.valueIfPresent("downscale_method", self.downscaleMethod)
+            wire.boolIfPresent("trim_borders", self.trimBorders)
+            wire.boolIfPresent("transparent_background", self.transparentBackground)
+            wire.boolIfPresent("cleanup_morph", self.cleanupMorph)
+            wire.boolIfPresent("cleanup_jaggy", self.cleanupJaggy)
+            wire.boolIfPresent("snap_grid", self.snapGrid)
+            wire.intIfPresent("alpha_threshold", self.alphaThreshold, [.minimum(0), .maximum(255)])
+            wire.doubleIfPresent("dominant_color_threshold", self.dominantColorThreshold, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("background_tolerance", self.backgroundTolerance, [.minimum(0), .maximum(255)])
+            wire.valueIfPresent("background_mode", self.backgroundMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -690,7 +775,7 @@ public enum Image2pixel {
     }
 
     /// The output of `fal-ai/image2pixel`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The detected pixel scale of the input.
         public let pixelScale: Int
         /// The palette of the processed media.
@@ -707,13 +792,21 @@ public enum Image2pixel {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("pixel_scale", \.pixelScale),
-                .required("palette", \.palette),
-                .required("num_colors", \.numColors),
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                pixelScale: wire.int("pixel_scale"),
+                palette: wire.value("palette"),
+                numColors: wire.int("num_colors"),
+                images: wire.value("images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("pixel_scale", self.pixelScale)
+            wire.value("palette", self.palette)
+            wire.int("num_colors", self.numColors)
+            wire.value("images", self.images)
         }
     }
 }
@@ -729,7 +822,7 @@ public enum Image2svg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/image2svg`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image to convert to SVG
         public let imageURL: FileInput
         /// Choose between color or binary (black and white) output
@@ -805,21 +898,37 @@ public enum Image2svg {
             self.pathPrecision = pathPrecision
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("colormode", \.colormode),
-                .optional("hierarchical", \.hierarchical),
-                .optional("mode", \.mode),
-                .optional("filter_speckle", \.filterSpeckle, [.minimum(0), .maximum(20)]),
-                .optional("color_precision", \.colorPrecision, [.minimum(1), .maximum(10)]),
-                .optional("layer_difference", \.layerDifference, [.minimum(1), .maximum(32)]),
-                .optional("corner_threshold", \.cornerThreshold, [.minimum(0), .maximum(180)]),
-                .optional("length_threshold", \.lengthThreshold, [.minimum(0), .maximum(10)]),
-                .optional("max_iterations", \.maxIterations, [.minimum(1), .maximum(20)]),
-                .optional("splice_threshold", \.spliceThreshold, [.minimum(0), .maximum(90)]),
-                .optional("path_precision", \.pathPrecision, [.minimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                colormode: wire.valueIfPresent("colormode"),
+                hierarchical: wire.valueIfPresent("hierarchical"),
+                mode: wire.valueIfPresent("mode"),
+                filterSpeckle: wire.intIfPresent("filter_speckle"),
+                colorPrecision: wire.intIfPresent("color_precision"),
+                layerDifference: wire.intIfPresent("layer_difference"),
+                cornerThreshold: wire.intIfPresent("corner_threshold"),
+                lengthThreshold: wire.doubleIfPresent("length_threshold"),
+                maxIterations: wire.intIfPresent("max_iterations"),
+                spliceThreshold: wire.intIfPresent("splice_threshold"),
+                pathPrecision: wire.intIfPresent("path_precision")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("colormode", self.colormode)
+            wire.valueIfPresent("hierarchical", self.hierarchical)
+            wire.valueIfPresent("mode", self.mode)
+            wire.intIfPresent("filter_speckle", self.filterSpeckle, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("color_precision", self.colorPrecision, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("layer_difference", self.layerDifference, [.minimum(1), .maximum(32)])
+            wire.intIfPresent("corner_threshold", self.cornerThreshold, [.minimum(0), .maximum(180)])
+            wire.doubleIfPresent("length_threshold", self.lengthThreshold, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("max_iterations", self.maxIterations, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("splice_threshold", self.spliceThreshold, [.minimum(0), .maximum(90)])
+            wire.intIfPresent("path_precision", self.pathPrecision, [.minimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -875,7 +984,7 @@ public enum Image2svg {
     }
 
     /// The output of `fal-ai/image2svg`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The converted SVG file
         public let images: [File]
 
@@ -883,10 +992,13 @@ public enum Image2svg {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -902,7 +1014,7 @@ public enum ImageAppsV2AgeModify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/age-modify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL for age modification
         public let imageURL: FileInput
         /// At least 6, at most 100. Default: `30`.
@@ -924,13 +1036,21 @@ public enum ImageAppsV2AgeModify {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("target_age", \.targetAge, [.minimum(6), .maximum(100)]),
-                .optional("preserve_identity", \.preserveIdentity),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetAge: wire.intIfPresent("target_age"),
+                preserveIdentity: wire.boolIfPresent("preserve_identity"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("target_age", self.targetAge, [.minimum(6), .maximum(100)])
+            wire.boolIfPresent("preserve_identity", self.preserveIdentity)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -941,7 +1061,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// Aspect ratio model that calculates 4K resolution dimensions
-    public struct AspectRatio: WireModel {
+    public struct AspectRatio: _WireModel {
         /// Aspect ratio for 4K resolution output
         ///
         /// Default: `._1x1`.
@@ -951,10 +1071,13 @@ public enum ImageAppsV2AgeModify {
             self.ratio = ratio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("ratio", \.ratio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(ratio: wire.valueIfPresent("ratio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("ratio", self.ratio)
         }
 
         /// The values the service uses for fields left unset.
@@ -979,7 +1102,7 @@ public enum ImageAppsV2AgeModify {
     }
 
     /// The output of `fal-ai/image-apps-v2/age-modify`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Portrait with modified age
         public let images: [Image]
 
@@ -987,10 +1110,13 @@ public enum ImageAppsV2AgeModify {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1008,7 +1134,7 @@ public enum ImageAppsV2CityTeleport {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Person photo URL
         public let personImageURL: FileInput
         /// Optional city background image URL. When provided, the person will be blended into this custom scene.
@@ -1042,15 +1168,25 @@ public enum ImageAppsV2CityTeleport {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("person_image_url", \.personImageURL),
-                .optional("city_image_url", \.cityImageURL),
-                .required("city_name", \.cityName),
-                .optional("photo_shot", \.photoShot),
-                .optional("camera_angle", \.cameraAngle),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                personImageURL: wire.value("person_image_url"),
+                cityImageURL: wire.stringIfPresent("city_image_url"),
+                cityName: wire.string("city_name"),
+                photoShot: wire.valueIfPresent("photo_shot"),
+                cameraAngle: wire.valueIfPresent("camera_angle"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("person_image_url", self.personImageURL)
+            wire.stringIfPresent("city_image_url", self.cityImageURL)
+            wire.string("city_name", self.cityName)
+            wire.valueIfPresent("photo_shot", self.photoShot)
+            wire.valueIfPresent("camera_angle", self.cameraAngle)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1097,7 +1233,7 @@ public enum ImageAppsV2CityTeleport {
     }
 
     /// The output of `fal-ai/image-apps-v2/city-teleport`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Person teleported to city location
         public let images: [Image]
 
@@ -1105,10 +1241,13 @@ public enum ImageAppsV2CityTeleport {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1126,7 +1265,7 @@ public enum ImageAppsV2ExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/expression-change`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL for expression change
         public let imageURL: FileInput
         /// Default: `.smile`.
@@ -1140,12 +1279,19 @@ public enum ImageAppsV2ExpressionChange {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("target_expression", \.targetExpression),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetExpression: wire.valueIfPresent("target_expression"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("target_expression", self.targetExpression)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1185,7 +1331,7 @@ public enum ImageAppsV2ExpressionChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/expression-change`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Portrait with changed expression
         public let images: [Image]
 
@@ -1193,10 +1339,13 @@ public enum ImageAppsV2ExpressionChange {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1214,7 +1363,7 @@ public enum ImageAppsV2HairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/hair-change`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL for hair change
         public let imageURL: FileInput
         /// Default: `.longHair`.
@@ -1236,13 +1385,21 @@ public enum ImageAppsV2HairChange {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("target_hairstyle", \.targetHairstyle),
-                .optional("hair_color", \.hairColor),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetHairstyle: wire.valueIfPresent("target_hairstyle"),
+                hairColor: wire.valueIfPresent("hair_color"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("target_hairstyle", self.targetHairstyle)
+            wire.valueIfPresent("hair_color", self.hairColor)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1309,7 +1466,7 @@ public enum ImageAppsV2HairChange {
     }
 
     /// The output of `fal-ai/image-apps-v2/hair-change`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Portrait with changed hair
         public let images: [Image]
 
@@ -1317,10 +1474,13 @@ public enum ImageAppsV2HairChange {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1338,7 +1498,7 @@ public enum ImageAppsV2HeadshotPhoto {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL to convert to professional headshot
         public let imageURL: FileInput
         /// Default: `.professional`.
@@ -1352,12 +1512,19 @@ public enum ImageAppsV2HeadshotPhoto {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("background_style", \.backgroundStyle),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                backgroundStyle: wire.valueIfPresent("background_style"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("background_style", self.backgroundStyle)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1381,7 +1548,7 @@ public enum ImageAppsV2HeadshotPhoto {
     }
 
     /// The output of `fal-ai/image-apps-v2/headshot-photo`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Professional headshot image
         public let images: [Image]
 
@@ -1389,10 +1556,13 @@ public enum ImageAppsV2HeadshotPhoto {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1410,7 +1580,7 @@ public enum ImageAppsV2MakeupApplication {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL for makeup application
         public let imageURL: FileInput
         /// Default: `.natural`.
@@ -1432,13 +1602,21 @@ public enum ImageAppsV2MakeupApplication {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("makeup_style", \.makeupStyle),
-                .optional("intensity", \.intensity),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                makeupStyle: wire.valueIfPresent("makeup_style"),
+                intensity: wire.valueIfPresent("intensity"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("makeup_style", self.makeupStyle)
+            wire.valueIfPresent("intensity", self.intensity)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1484,7 +1662,7 @@ public enum ImageAppsV2MakeupApplication {
     }
 
     /// The output of `fal-ai/image-apps-v2/makeup-application`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Portrait with applied makeup
         public let images: [Image]
 
@@ -1492,10 +1670,13 @@ public enum ImageAppsV2MakeupApplication {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1513,7 +1694,7 @@ public enum ImageAppsV2ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/object-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL containing object to remove
         public let imageURL: FileInput
         /// Object to remove
@@ -1527,17 +1708,24 @@ public enum ImageAppsV2ObjectRemoval {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("object_to_remove", \.objectToRemove),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                objectToRemove: wire.string("object_to_remove"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("object_to_remove", self.objectToRemove)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/object-removal`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with object removed
         public let images: [Image]
 
@@ -1545,10 +1733,13 @@ public enum ImageAppsV2ObjectRemoval {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1564,7 +1755,7 @@ public enum ImageAppsV2Outpaint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/outpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL to outpaint
         public let imageURL: FileInput
         /// Number of pixels to add as black margin on the left side (0-700).
@@ -1638,21 +1829,37 @@ public enum ImageAppsV2Outpaint {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("expand_left", \.expandLeft, [.minimum(0), .maximum(700)]),
-                .optional("expand_right", \.expandRight, [.minimum(0), .maximum(700)]),
-                .optional("expand_top", \.expandTop, [.minimum(0), .maximum(700)]),
-                .optional("expand_bottom", \.expandBottom, [.minimum(0), .maximum(700)]),
-                .optional("zoom_out_percentage", \.zoomOutPercentage, [.minimum(0), .maximum(90)]),
-                .optional("prompt", \.prompt, [.maxLength(500)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                expandLeft: wire.intIfPresent("expand_left"),
+                expandRight: wire.intIfPresent("expand_right"),
+                expandTop: wire.intIfPresent("expand_top"),
+                expandBottom: wire.intIfPresent("expand_bottom"),
+                zoomOutPercentage: wire.doubleIfPresent("zoom_out_percentage"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("expand_left", self.expandLeft, [.minimum(0), .maximum(700)])
+            wire.intIfPresent("expand_right", self.expandRight, [.minimum(0), .maximum(700)])
+            wire.intIfPresent("expand_top", self.expandTop, [.minimum(0), .maximum(700)])
+            wire.intIfPresent("expand_bottom", self.expandBottom, [.minimum(0), .maximum(700)])
+            wire.doubleIfPresent("zoom_out_percentage", self.zoomOutPercentage, [.minimum(0), .maximum(90)])
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(500)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1685,7 +1892,7 @@ public enum ImageAppsV2Outpaint {
     }
 
     /// The output of `fal-ai/image-apps-v2/outpaint`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Outpainted image with extended scene
         public let images: [Image]
         /// The seed used for generation.
@@ -1696,11 +1903,14 @@ public enum ImageAppsV2Outpaint {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1718,7 +1928,7 @@ public enum ImageAppsV2Perspective {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/perspective`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL for perspective change
         public let imageURL: FileInput
         /// Default: `.front`.
@@ -1732,12 +1942,19 @@ public enum ImageAppsV2Perspective {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("target_perspective", \.targetPerspective),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetPerspective: wire.valueIfPresent("target_perspective"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("target_perspective", self.targetPerspective)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1766,7 +1983,7 @@ public enum ImageAppsV2Perspective {
     }
 
     /// The output of `fal-ai/image-apps-v2/perspective`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with changed perspective
         public let images: [Image]
 
@@ -1774,10 +1991,13 @@ public enum ImageAppsV2Perspective {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1795,7 +2015,7 @@ public enum ImageAppsV2PhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Old or damaged photo URL to restore
         public let imageURL: FileInput
         /// Default: `true`.
@@ -1821,14 +2041,23 @@ public enum ImageAppsV2PhotoRestoration {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("enhance_resolution", \.enhanceResolution),
-                .optional("fix_colors", \.fixColors),
-                .optional("remove_scratches", \.removeScratches),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                enhanceResolution: wire.boolIfPresent("enhance_resolution"),
+                fixColors: wire.boolIfPresent("fix_colors"),
+                removeScratches: wire.boolIfPresent("remove_scratches"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("enhance_resolution", self.enhanceResolution)
+            wire.boolIfPresent("fix_colors", self.fixColors)
+            wire.boolIfPresent("remove_scratches", self.removeScratches)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1840,7 +2069,7 @@ public enum ImageAppsV2PhotoRestoration {
     }
 
     /// The output of `fal-ai/image-apps-v2/photo-restoration`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Restored photo
         public let images: [Image]
 
@@ -1848,10 +2077,13 @@ public enum ImageAppsV2PhotoRestoration {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1869,7 +2101,7 @@ public enum ImageAppsV2PhotographyEffects {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL for photography effects
         public let imageURL: FileInput
         /// Default: `.film`.
@@ -1883,12 +2115,19 @@ public enum ImageAppsV2PhotographyEffects {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("effect_type", \.effectType),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                effectType: wire.valueIfPresent("effect_type"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("effect_type", self.effectType)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1924,7 +2163,7 @@ public enum ImageAppsV2PhotographyEffects {
     }
 
     /// The output of `fal-ai/image-apps-v2/photography-effects`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with photography effects
         public let images: [Image]
 
@@ -1932,10 +2171,13 @@ public enum ImageAppsV2PhotographyEffects {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1953,7 +2195,7 @@ public enum ImageAppsV2PortraitEnhance {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Portrait image URL to enhance
         public let imageURL: FileInput
         /// Aspect ratio for 4K output (default: 3:4 for portraits)
@@ -1964,16 +2206,19 @@ public enum ImageAppsV2PortraitEnhance {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), aspectRatio: wire.valueIfPresent("aspect_ratio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/portrait-enhance`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Enhanced portrait
         public let images: [Image]
 
@@ -1981,10 +2226,13 @@ public enum ImageAppsV2PortraitEnhance {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2002,7 +2250,7 @@ public enum ImageAppsV2ProductHolding {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-holding`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL of the person who will hold the product
         public let personImageURL: FileInput
         /// Image URL of the product to be held by the person
@@ -2016,17 +2264,24 @@ public enum ImageAppsV2ProductHolding {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("person_image_url", \.personImageURL),
-                .required("product_image_url", \.productImageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                personImageURL: wire.value("person_image_url"),
+                productImageURL: wire.value("product_image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("person_image_url", self.personImageURL)
+            wire.value("product_image_url", self.productImageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/product-holding`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Person holding the product naturally
         public let images: [Image]
 
@@ -2034,10 +2289,13 @@ public enum ImageAppsV2ProductHolding {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2055,7 +2313,7 @@ public enum ImageAppsV2ProductPhotography {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/product-photography`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL of the product to create professional studio photography
         public let productImageURL: FileInput
         /// Aspect ratio for 4K output
@@ -2066,16 +2324,22 @@ public enum ImageAppsV2ProductPhotography {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("product_image_url", \.productImageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                productImageURL: wire.value("product_image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("product_image_url", self.productImageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
     }
 
     /// The output of `fal-ai/image-apps-v2/product-photography`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Professional studio product photography
         public let images: [Image]
 
@@ -2083,10 +2347,13 @@ public enum ImageAppsV2ProductPhotography {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2104,7 +2371,7 @@ public enum ImageAppsV2Relighting {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/relighting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL for relighting
         public let imageURL: FileInput
         /// Default: `.natural`.
@@ -2118,12 +2385,19 @@ public enum ImageAppsV2Relighting {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("lighting_style", \.lightingStyle),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                lightingStyle: wire.valueIfPresent("lighting_style"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("lighting_style", self.lightingStyle)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2161,7 +2435,7 @@ public enum ImageAppsV2Relighting {
     }
 
     /// The output of `fal-ai/image-apps-v2/relighting`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with new lighting
         public let images: [Image]
 
@@ -2169,10 +2443,13 @@ public enum ImageAppsV2Relighting {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2190,7 +2467,7 @@ public enum ImageAppsV2StyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL for style transfer
         public let imageURL: FileInput
         /// Optional reference image URL. When provided, the style will be inferred from this image instead of the selected preset style.
@@ -2212,13 +2489,21 @@ public enum ImageAppsV2StyleTransfer {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("style_reference_image_url", \.styleReferenceImageURL),
-                .optional("target_style", \.targetStyle),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                styleReferenceImageURL: wire.stringIfPresent("style_reference_image_url"),
+                targetStyle: wire.valueIfPresent("target_style"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("style_reference_image_url", self.styleReferenceImageURL)
+            wire.valueIfPresent("target_style", self.targetStyle)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2264,7 +2549,7 @@ public enum ImageAppsV2StyleTransfer {
     }
 
     /// The output of `fal-ai/image-apps-v2/style-transfer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with transferred style
         public let images: [Image]
 
@@ -2272,10 +2557,13 @@ public enum ImageAppsV2StyleTransfer {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2293,7 +2581,7 @@ public enum ImageAppsV2TextureTransform {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL for texture transformation
         public let imageURL: FileInput
         /// Default: `.marble`.
@@ -2307,12 +2595,19 @@ public enum ImageAppsV2TextureTransform {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("target_texture", \.targetTexture),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetTexture: wire.valueIfPresent("target_texture"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("target_texture", self.targetTexture)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2354,7 +2649,7 @@ public enum ImageAppsV2TextureTransform {
     }
 
     /// The output of `fal-ai/image-apps-v2/texture-transform`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with transformed texture
         public let images: [Image]
 
@@ -2362,10 +2657,13 @@ public enum ImageAppsV2TextureTransform {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }

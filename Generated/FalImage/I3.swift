@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ImageAppsV2VirtualTryOn.Input, Output == ImageAppsV2VirtualTryOn.Output {
     /// `fal-ai/image-apps-v2/virtual-try-on`.
@@ -42,7 +42,7 @@ public enum ImageAppsV2VirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Person photo URL
         public let personImageURL: FileInput
         /// Clothing photo URL
@@ -64,13 +64,21 @@ public enum ImageAppsV2VirtualTryOn {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("person_image_url", \.personImageURL),
-                .required("clothing_image_url", \.clothingImageURL),
-                .optional("preserve_pose", \.preservePose),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                personImageURL: wire.value("person_image_url"),
+                clothingImageURL: wire.value("clothing_image_url"),
+                preservePose: wire.boolIfPresent("preserve_pose"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("person_image_url", self.personImageURL)
+            wire.value("clothing_image_url", self.clothingImageURL)
+            wire.boolIfPresent("preserve_pose", self.preservePose)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -80,7 +88,7 @@ public enum ImageAppsV2VirtualTryOn {
     }
 
     /// The output of `fal-ai/image-apps-v2/virtual-try-on`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Person wearing the virtual clothing
         public let images: [Image]
 
@@ -88,10 +96,13 @@ public enum ImageAppsV2VirtualTryOn {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -110,7 +121,7 @@ public enum ImageEditingAgeProgression {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/age-progression`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -164,18 +175,31 @@ public enum ImageEditingAgeProgression {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -190,7 +214,7 @@ public enum ImageEditingAgeProgression {
     }
 
     /// The output of `fal-ai/image-editing/age-progression`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [Image]
         public let seed: Int64
 
@@ -199,11 +223,14 @@ public enum ImageEditingAgeProgression {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -224,7 +251,7 @@ public enum ImageEditingBabyVersion {
     public typealias Image = AuraFlow.Image
 
     /// Input model for baby version endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to transform into a baby version.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -272,17 +299,29 @@ public enum ImageEditingBabyVersion {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -312,7 +351,7 @@ public enum ImageEditingBackgroundChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/background-change`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -366,18 +405,31 @@ public enum ImageEditingBackgroundChange {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -405,7 +457,7 @@ public enum ImageEditingBroccoliHaircut {
     public typealias Image = AuraFlow.Image
 
     /// Input model for broccoli haircut endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to apply broccoli haircut style.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -449,16 +501,27 @@ public enum ImageEditingBroccoliHaircut {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -488,7 +551,7 @@ public enum ImageEditingCartoonify {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/cartoonify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -536,17 +599,29 @@ public enum ImageEditingCartoonify {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -594,7 +669,7 @@ public enum ImageEditingExpressionChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/expression-change`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -648,18 +723,31 @@ public enum ImageEditingExpressionChange {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -708,7 +796,7 @@ public enum ImageEditingHairChange {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/hair-change`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -762,18 +850,31 @@ public enum ImageEditingHairChange {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -804,7 +905,7 @@ public enum ImageEditingObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/object-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -858,18 +959,31 @@ public enum ImageEditingObjectRemoval {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -900,7 +1014,7 @@ public enum ImageEditingPhotoRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for photo restoration endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the old or damaged photo to restore.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -948,17 +1062,29 @@ public enum ImageEditingPhotoRestoration {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -985,7 +1111,7 @@ public enum ImageEditingPlushieStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for plushie style endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to convert to plushie style.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1029,16 +1155,27 @@ public enum ImageEditingPlushieStyle {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1083,7 +1220,7 @@ public enum ImageEditingRealism {
     public typealias Image = AuraFlow.Image
 
     /// Input model for realism enhancement endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to enhance with realism details.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1127,16 +1264,27 @@ public enum ImageEditingRealism {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1166,7 +1314,7 @@ public enum ImageEditingReframe {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the old or damaged photo to restore.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1216,17 +1364,29 @@ public enum ImageEditingReframe {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1254,7 +1414,7 @@ public enum ImageEditingRetouch {
     public typealias Image = AuraFlow.Image
 
     /// Input model for retouch endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to retouch.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1298,16 +1458,27 @@ public enum ImageEditingRetouch {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1337,7 +1508,7 @@ public enum ImageEditingSceneComposition {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/scene-composition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1391,18 +1562,31 @@ public enum ImageEditingSceneComposition {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1433,7 +1617,7 @@ public enum ImageEditingStyleTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/style-transfer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1487,18 +1671,31 @@ public enum ImageEditingStyleTransfer {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1529,7 +1726,7 @@ public enum ImageEditingTextRemoval {
     public typealias Image = AuraFlow.Image
 
     /// Input model for text removal endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image containing text to be removed.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1577,17 +1774,29 @@ public enum ImageEditingTextRemoval {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1617,7 +1826,7 @@ public enum ImageEditingTimeOfDay {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/time-of-day`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1671,18 +1880,31 @@ public enum ImageEditingTimeOfDay {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1713,7 +1935,7 @@ public enum ImageEditingWeatherEffect {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-editing/weather-effect`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image prompt for the omni model.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1767,18 +1989,31 @@ public enum ImageEditingWeatherEffect {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("output_format", \.outputFormat),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -1806,7 +2041,7 @@ public enum ImageEditingWojakStyle {
     public typealias Image = AuraFlow.Image
 
     /// Input model for wojak style endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to convert to wojak style.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -1850,16 +2085,27 @@ public enum ImageEditingWojakStyle {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ImageEditingYoutubeThumbnails.Input, Output == ImageEditingYoutubeThumbnails.Output {
     /// `fal-ai/image-editing/youtube-thumbnails`.
@@ -42,7 +42,7 @@ public enum ImageEditingYoutubeThumbnails {
     public typealias Image = AuraFlow.Image
 
     /// Input model for YouTube thumbnails endpoint.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to convert to YouTube thumbnail style.
         public let imageURL: FileInput
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want the model to stick to your prompt when looking for a related image to show you.
@@ -92,17 +92,29 @@ public enum ImageEditingYoutubeThumbnails {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -128,7 +140,7 @@ public enum ImagePreprocessorsDepthAnythingV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
 
@@ -136,15 +148,18 @@ public enum ImagePreprocessorsDepthAnythingV2 {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/image-preprocessors/depth-anything/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with depth map
         public let image: Image
 
@@ -152,10 +167,13 @@ public enum ImagePreprocessorsDepthAnythingV2 {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -171,7 +189,7 @@ public enum ImagePreprocessorsHed {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/hed`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// Whether to use the safe version of the HED detector
@@ -189,12 +207,19 @@ public enum ImagePreprocessorsHed {
             self.scribble = scribble
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("safe", \.safe),
-                .optional("scribble", \.scribble),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                safe: wire.boolIfPresent("safe"),
+                scribble: wire.boolIfPresent("scribble")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("safe", self.safe)
+            wire.boolIfPresent("scribble", self.scribble)
         }
 
         /// The values the service uses for fields left unset.
@@ -205,7 +230,7 @@ public enum ImagePreprocessorsHed {
     }
 
     /// The output of `fal-ai/image-preprocessors/hed`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with lines detected using the HED detector
         public let image: Image
 
@@ -213,10 +238,13 @@ public enum ImagePreprocessorsHed {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -232,7 +260,7 @@ public enum ImagePreprocessorsLineart {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/lineart`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// Whether to use the coarse model
@@ -245,11 +273,14 @@ public enum ImagePreprocessorsLineart {
             self.coarse = coarse
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("coarse", \.coarse),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), coarse: wire.boolIfPresent("coarse"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("coarse", self.coarse)
         }
 
         /// The values the service uses for fields left unset.
@@ -259,7 +290,7 @@ public enum ImagePreprocessorsLineart {
     }
 
     /// The output of `fal-ai/image-preprocessors/lineart`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with edges detected using the Canny algorithm
         public let image: Image
 
@@ -267,10 +298,13 @@ public enum ImagePreprocessorsLineart {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -286,7 +320,7 @@ public enum ImagePreprocessorsMidas {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/midas`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// A parameter for the MiDaS detector
@@ -304,12 +338,19 @@ public enum ImagePreprocessorsMidas {
             self.backgroundThreshold = backgroundThreshold
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("a", \.a),
-                .optional("background_threshold", \.backgroundThreshold),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                a: wire.doubleIfPresent("a"),
+                backgroundThreshold: wire.doubleIfPresent("background_threshold")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("a", self.a)
+            wire.doubleIfPresent("background_threshold", self.backgroundThreshold)
         }
 
         /// The values the service uses for fields left unset.
@@ -320,7 +361,7 @@ public enum ImagePreprocessorsMidas {
     }
 
     /// The output of `fal-ai/image-preprocessors/midas`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with MiDaS depth map
         public let depthMap: Image
         /// Image with MiDaS normal map
@@ -331,11 +372,14 @@ public enum ImagePreprocessorsMidas {
             self.normalMap = normalMap
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("depth_map", \.depthMap),
-                .required("normal_map", \.normalMap),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(depthMap: wire.value("depth_map"), normalMap: wire.value("normal_map"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("depth_map", self.depthMap)
+            wire.value("normal_map", self.normalMap)
         }
     }
 }
@@ -351,7 +395,7 @@ public enum ImagePreprocessorsMlsd {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/mlsd`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// Score threshold for the MLSD detector
@@ -369,12 +413,19 @@ public enum ImagePreprocessorsMlsd {
             self.distanceThreshold = distanceThreshold
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("score_threshold", \.scoreThreshold),
-                .optional("distance_threshold", \.distanceThreshold),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                scoreThreshold: wire.doubleIfPresent("score_threshold"),
+                distanceThreshold: wire.doubleIfPresent("distance_threshold")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("score_threshold", self.scoreThreshold)
+            wire.doubleIfPresent("distance_threshold", self.distanceThreshold)
         }
 
         /// The values the service uses for fields left unset.
@@ -385,7 +436,7 @@ public enum ImagePreprocessorsMlsd {
     }
 
     /// The output of `fal-ai/image-preprocessors/mlsd`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with lines detected using the MLSD detector
         public let image: Image
 
@@ -393,10 +444,13 @@ public enum ImagePreprocessorsMlsd {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -412,7 +466,7 @@ public enum ImagePreprocessorsPidi {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/pidi`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// Whether to use the safe version of the Pidi detector
@@ -435,13 +489,21 @@ public enum ImagePreprocessorsPidi {
             self.applyFilter = applyFilter
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("safe", \.safe),
-                .optional("scribble", \.scribble),
-                .optional("apply_filter", \.applyFilter),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                safe: wire.boolIfPresent("safe"),
+                scribble: wire.boolIfPresent("scribble"),
+                applyFilter: wire.boolIfPresent("apply_filter")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("safe", self.safe)
+            wire.boolIfPresent("scribble", self.scribble)
+            wire.boolIfPresent("apply_filter", self.applyFilter)
         }
 
         /// The values the service uses for fields left unset.
@@ -453,7 +515,7 @@ public enum ImagePreprocessorsPidi {
     }
 
     /// The output of `fal-ai/image-preprocessors/pidi`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with Pidi lines detected
         public let image: Image
 
@@ -461,10 +523,13 @@ public enum ImagePreprocessorsPidi {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -482,7 +547,7 @@ public enum ImagePreprocessorsSam {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/image-preprocessors/sam`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with SAM segmentation map
         public let image: Image
 
@@ -490,10 +555,13 @@ public enum ImagePreprocessorsSam {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -509,7 +577,7 @@ public enum ImagePreprocessorsScribble {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/image-preprocessors/scribble`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to process
         public let imageURL: FileInput
         /// The model to use for the Scribble detector
@@ -527,12 +595,19 @@ public enum ImagePreprocessorsScribble {
             self.safe = safe
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("model", \.model),
-                .optional("safe", \.safe),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                model: wire.valueIfPresent("model"),
+                safe: wire.boolIfPresent("safe")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("model", self.model)
+            wire.boolIfPresent("safe", self.safe)
         }
 
         /// The values the service uses for fields left unset.
@@ -555,7 +630,7 @@ public enum ImagePreprocessorsScribble {
     }
 
     /// The output of `fal-ai/image-preprocessors/scribble`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with lines detected using the Scribble detector
         public let image: Image
 
@@ -563,10 +638,13 @@ public enum ImagePreprocessorsScribble {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -584,7 +662,7 @@ public enum ImagePreprocessorsTeed {
     public typealias Image = AuraFlow.Image
 
     /// The output of `fal-ai/image-preprocessors/teed`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Image with TeeD lines detected
         public let image: Image
 
@@ -592,10 +670,13 @@ public enum ImagePreprocessorsTeed {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -626,7 +707,7 @@ public enum Imagen3Fast {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/imagen3/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing what you want to see
         public let prompt: String
         /// A description of what to discourage in the generated images
@@ -658,14 +739,23 @@ public enum Imagen3Fast {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -692,7 +782,7 @@ public enum Imagen3Fast {
     }
 
     /// The output of `fal-ai/imagen3/fast`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [File]
         /// Seed used for generation
         public let seed: Int64
@@ -702,11 +792,14 @@ public enum Imagen3Fast {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -726,7 +819,7 @@ public enum Imagen4Preview {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -778,17 +871,29 @@ public enum Imagen4Preview {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -846,7 +951,7 @@ public enum Imagen4PreviewFast {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/imagen4/preview/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to generate an image from.
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -892,16 +997,27 @@ public enum Imagen4PreviewFast {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -945,7 +1061,7 @@ public enum ImageutilsDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/depth`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image url.
         public let imageURL: FileInput
         /// a
@@ -968,13 +1084,21 @@ public enum ImageutilsDepth {
             self.depthAndNormal = depthAndNormal
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("a", \.a),
-                .optional("bg_th", \.bgTh),
-                .optional("depth_and_normal", \.depthAndNormal),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                a: wire.doubleIfPresent("a"),
+                bgTh: wire.doubleIfPresent("bg_th"),
+                depthAndNormal: wire.boolIfPresent("depth_and_normal")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("a", self.a)
+            wire.doubleIfPresent("bg_th", self.bgTh)
+            wire.boolIfPresent("depth_and_normal", self.depthAndNormal)
         }
 
         /// The values the service uses for fields left unset.
@@ -986,7 +1110,7 @@ public enum ImageutilsDepth {
     }
 
     /// The output of `fal-ai/imageutils/depth`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The depth map.
         public let image: Image
 
@@ -994,10 +1118,13 @@ public enum ImageutilsDepth {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1015,7 +1142,7 @@ public enum ImageutilsMarigoldDepth {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/marigold-depth`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image url.
         public let imageURL: FileInput
         /// Number of denoising steps. Defaults to `10`. The higher the number, the more accurate the result, but the slower the inference.
@@ -1043,13 +1170,21 @@ public enum ImageutilsMarigoldDepth {
             self.processingRes = processingRes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("ensemble_size", \.ensembleSize, [.minimum(2), .maximum(50)]),
-                .optional("processing_res", \.processingRes, [.minimum(0), .maximum(2048)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                ensembleSize: wire.intIfPresent("ensemble_size"),
+                processingRes: wire.intIfPresent("processing_res")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("ensemble_size", self.ensembleSize, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("processing_res", self.processingRes, [.minimum(0), .maximum(2048)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1074,7 +1209,7 @@ public enum ImageutilsRembg {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/imageutils/rembg`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image url.
         public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -1092,12 +1227,19 @@ public enum ImageutilsRembg {
             self.cropToBbox = cropToBbox
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("crop_to_bbox", \.cropToBbox),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                cropToBbox: wire.boolIfPresent("crop_to_bbox")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("crop_to_bbox", self.cropToBbox)
         }
 
         /// The values the service uses for fields left unset.
@@ -1119,7 +1261,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Accepts either a raw string or a JSON string/fenced JSON with positive_prompt and optional negative_prompt.
         public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1135,12 +1277,19 @@ public enum ImagineartImagineart15PreviewTextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1169,7 +1318,7 @@ public enum ImagineartImagineart15PreviewTextToImage {
     }
 
     /// The output of `imagineart/imagineart-1.5-preview/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image
         public let images: [Image]
 
@@ -1177,10 +1326,13 @@ public enum ImagineartImagineart15PreviewTextToImage {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1198,7 +1350,7 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-1.5-pro-preview/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image
         public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3
@@ -1214,12 +1366,19 @@ public enum ImagineartImagineart15ProPreviewTextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1262,7 +1421,7 @@ public enum ImagineartImagineart20PreviewTextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `imagineart/imagineart-2.0-preview/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image
         public let prompt: String
         /// Image aspect ratio: 1:1, 3:1, 1:3, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9, 4:5, 5:4, 4:1, 1:4
@@ -1294,14 +1453,23 @@ public enum ImagineartImagineart20PreviewTextToImage {
             self.reasoning = reasoning
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
-                .optional("reasoning", \.reasoning),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                reasoning: wire.valueIfPresent("reasoning")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("reasoning", self.reasoning)
         }
 
         /// The values the service uses for fields left unset.
@@ -1364,7 +1532,7 @@ public enum InstantCharacter {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/instant-character`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1440,21 +1608,37 @@ public enum InstantCharacter {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("image_size", \.imageSize),
-                .optional("scale", \.scale, [.minimum(0), .maximum(2)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                imageSize: wire.valueIfPresent("image_size"),
+                scale: wire.doubleIfPresent("scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(2)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1483,7 +1667,7 @@ public enum InvisibleWatermark {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/invisible-watermark`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be watermarked or decoded
         public let imageURL: FileInput
         /// Text to use as watermark (for encoding only)
@@ -1506,13 +1690,21 @@ public enum InvisibleWatermark {
             self.length = length
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("watermark", \.watermark),
-                .optional("decode", \.decode),
-                .optional("length", \.length),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                watermark: wire.stringIfPresent("watermark"),
+                decode: wire.boolIfPresent("decode"),
+                length: wire.intIfPresent("length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("watermark", self.watermark)
+            wire.boolIfPresent("decode", self.decode)
+            wire.intIfPresent("length", self.length)
         }
 
         /// The values the service uses for fields left unset.
@@ -1524,7 +1716,7 @@ public enum InvisibleWatermark {
     }
 
     /// The output of `fal-ai/invisible-watermark`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The watermarked image file info (when encoding)
         public let image: Image?
         /// The extracted watermark text (when decoding)
@@ -1540,12 +1732,19 @@ public enum InvisibleWatermark {
             self.length = length
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image", \.image),
-                .optional("extracted_watermark", \.extractedWatermark),
-                .optional("length", \.length),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.valueIfPresent("image"),
+                extractedWatermark: wire.stringIfPresent("extracted_watermark"),
+                length: wire.intIfPresent("length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image", self.image)
+            wire.stringIfPresent("extracted_watermark", self.extractedWatermark)
+            wire.intIfPresent("length", self.length)
         }
 
         /// The values the service uses for fields left unset.

@@ -11,7 +11,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == KlingImageO1.Input, Output == KlingImageO1.Output {
     /// `fal-ai/kling-image/o1`.
@@ -28,7 +28,7 @@ public enum KlingImageO1 {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O1 Omni Image (legacy).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -78,17 +78,29 @@ public enum KlingImageO1 {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                resolution: wire.valueIfPresent("resolution"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -105,7 +117,7 @@ public enum KlingImageO1 {
     ///
     /// Create an element by providing frontal_image_url (and optionally reference_image_urls).
     /// All fields are optional - provide what you have available.
-    public struct ElementInput: WireModel {
+    public struct ElementInput: _WireModel {
         /// The frontal image of the element (main view). Optional.
         public let frontalImageURL: String?
         /// Additional reference images from different angles. 0-3 images supported. Optional.
@@ -116,11 +128,17 @@ public enum KlingImageO1 {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("frontal_image_url", \.frontalImageURL),
-                .optional("reference_image_urls", \.referenceImageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frontalImageURL: wire.stringIfPresent("frontal_image_url"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("frontal_image_url", self.frontalImageURL)
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
         }
     }
 
@@ -158,7 +176,7 @@ public enum KlingImageO3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Image-to-Image Generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Reference images using @Image1, @Image2, etc. (or @Image if only one image). Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -220,19 +238,33 @@ public enum KlingImageO3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("resolution", \.resolution),
-                .optional("result_type", \.resultType),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("series_amount", \.seriesAmount, [.minimum(2), .maximum(9)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                resolution: wire.valueIfPresent("resolution"),
+                resultType: wire.valueIfPresent("result_type"),
+                numImages: wire.intIfPresent("num_images"),
+                seriesAmount: wire.intIfPresent("series_amount"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("result_type", self.resultType)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.intIfPresent("series_amount", self.seriesAmount, [.minimum(2), .maximum(9)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -278,7 +310,7 @@ public enum KlingImageO3ImageToImage {
     }
 
     /// Output model for Kling O3 Image Generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -286,10 +318,13 @@ public enum KlingImageO3ImageToImage {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -311,7 +346,7 @@ public enum KlingImageO3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling O3 Text-to-Image Generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -369,18 +404,31 @@ public enum KlingImageO3TextToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("elements", \.elements),
-                .optional("resolution", \.resolution),
-                .optional("result_type", \.resultType),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("series_amount", \.seriesAmount, [.minimum(2), .maximum(9)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                elements: wire.valueIfPresent("elements"),
+                resolution: wire.valueIfPresent("resolution"),
+                resultType: wire.valueIfPresent("result_type"),
+                numImages: wire.intIfPresent("num_images"),
+                seriesAmount: wire.intIfPresent("series_amount"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("result_type", self.resultType)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.intIfPresent("series_amount", self.seriesAmount, [.minimum(2), .maximum(9)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -428,7 +476,7 @@ public enum KlingImageV3ImageToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Image-to-Image Generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -480,17 +528,29 @@ public enum KlingImageV3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("elements", \.elements),
-                .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                elements: wire.valueIfPresent("elements"),
+                resolution: wire.valueIfPresent("resolution"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -504,7 +564,7 @@ public enum KlingImageV3ImageToImage {
     }
 
     /// Output model for Kling V3 Image Generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [Image]
 
@@ -512,10 +572,13 @@ public enum KlingImageV3ImageToImage {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -537,7 +600,7 @@ public enum KlingImageV3TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// Request model for Kling V3 Text-to-Image Generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation. Max 2500 characters.
         ///
         /// At most 2500 characters.
@@ -589,17 +652,29 @@ public enum KlingImageV3TextToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("elements", \.elements),
-                .optional("resolution", \.resolution),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                elements: wire.valueIfPresent("elements"),
+                resolution: wire.valueIfPresent("resolution"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -624,7 +699,7 @@ public enum KlingV15KolorsVirtualTryOn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Url for the human image.
         public let humanImageURL: FileInput
         /// Url to the garment image.
@@ -640,12 +715,19 @@ public enum KlingV15KolorsVirtualTryOn {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("human_image_url", \.humanImageURL),
-                .required("garment_image_url", \.garmentImageURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                humanImageURL: wire.value("human_image_url"),
+                garmentImageURL: wire.value("garment_image_url"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("human_image_url", self.humanImageURL)
+            wire.value("garment_image_url", self.garmentImageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -655,7 +737,7 @@ public enum KlingV15KolorsVirtualTryOn {
     }
 
     /// The output of `fal-ai/kling/v1-5/kolors-virtual-try-on`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output image.
         public let image: Image
 
@@ -663,10 +745,13 @@ public enum KlingV15KolorsVirtualTryOn {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -686,7 +771,7 @@ public enum KolorsImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/kolors/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -766,22 +851,39 @@ public enum KolorsImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("scheduler", \.scheduler),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(150)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.

@@ -22,7 +22,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == LayerDiffusion.Input, Output == LayerDiffusion.Output {
     /// `fal-ai/layer-diffusion`.
@@ -35,7 +35,7 @@ public enum LayerDiffusion {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/layer-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         ///
         /// Default: `""`.
@@ -76,15 +76,25 @@ public enum LayerDiffusion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(40)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(40)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -98,7 +108,7 @@ public enum LayerDiffusion {
     }
 
     /// The output of `fal-ai/layer-diffusion`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the generated image.
         public let image: Image
         /// The seed used to generate the image.
@@ -109,11 +119,14 @@ public enum LayerDiffusion {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -129,7 +142,7 @@ public enum LcmSd15I2i {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lcm-sd15-i2i`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The image to use as a base.
@@ -208,21 +221,37 @@ public enum LcmSd15I2i {
             self.requestID = requestID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(16)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("enable_safety_checks", \.enableSafetyChecks),
-                .optional("request_id", \.requestID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                strength: wire.doubleIfPresent("strength"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecks: wire.boolIfPresent("enable_safety_checks"),
+                requestID: wire.stringIfPresent("request_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(16)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("enable_safety_checks", self.enableSafetyChecks)
+            wire.stringIfPresent("request_id", self.requestID)
         }
 
         /// The values the service uses for fields left unset.
@@ -239,7 +268,7 @@ public enum LcmSd15I2i {
     }
 
     /// The output of `fal-ai/lcm-sd15-i2i`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -277,15 +306,25 @@ public enum LcmSd15I2i {
             self.nsfwContentDetected = nsfwContentDetected
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("request_id", \.requestID),
-                .required("nsfw_content_detected", \.nsfwContentDetected),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                requestID: wire.stringIfPresent("request_id"),
+                nsfwContentDetected: wire.value("nsfw_content_detected")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.value("nsfw_content_detected", self.nsfwContentDetected)
         }
 
         /// The values the service uses for fields left unset.
@@ -308,7 +347,7 @@ public enum LeffaPoseTransfer {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/pose-transfer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -358,17 +397,29 @@ public enum LeffaPoseTransfer {
             self.personImageURL = personImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("pose_image_url", \.poseImageURL),
-                .required("person_image_url", \.personImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                poseImageURL: wire.value("pose_image_url"),
+                personImageURL: wire.value("person_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("pose_image_url", self.poseImageURL)
+            wire.value("person_image_url", self.personImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -382,7 +433,7 @@ public enum LeffaPoseTransfer {
     }
 
     /// The output of `fal-ai/leffa/pose-transfer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output image.
         public let image: Image
         /// The seed for the inference.
@@ -396,12 +447,19 @@ public enum LeffaPoseTransfer {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.bool("has_nsfw_concepts")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
+            wire.bool("has_nsfw_concepts", self.hasNSFWConcepts)
         }
     }
 }
@@ -420,7 +478,7 @@ public enum LeffaVirtualTryon {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/leffa/virtual-tryon`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `50`.
@@ -474,18 +532,31 @@ public enum LeffaVirtualTryon {
             self.garmentType = garmentType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("human_image_url", \.humanImageURL),
-                .required("garment_image_url", \.garmentImageURL),
-                .required("garment_type", \.garmentType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                humanImageURL: wire.value("human_image_url"),
+                garmentImageURL: wire.value("garment_image_url"),
+                garmentType: wire.value("garment_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("human_image_url", self.humanImageURL)
+            wire.value("garment_image_url", self.garmentImageURL)
+            wire.value("garment_type", self.garmentType)
         }
 
         /// The values the service uses for fields left unset.
@@ -530,7 +601,7 @@ public enum LightningModels {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/lightning-models`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -625,24 +696,43 @@ public enum LightningModels {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("format", \.format),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("loras", \.loras),
-                .required("prompt", \.prompt),
-                .optional("request_id", \.requestID),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(2)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                format: wire.valueIfPresent("format"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.valueIfPresent("loras"),
+                prompt: wire.string("prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("loras", self.loras)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -673,7 +763,7 @@ public enum LivePortraitImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/live-portrait/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be animated
         public let imageURL: FileInput
         /// Amount to blink the eyes
@@ -816,32 +906,59 @@ public enum LivePortraitImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("blink", \.blink, [.minimum(-30), .maximum(30)]),
-                .optional("eyebrow", \.eyebrow, [.minimum(-30), .maximum(30)]),
-                .optional("wink", \.wink, [.minimum(0), .maximum(25)]),
-                .optional("pupil_x", \.pupilX, [.minimum(-45), .maximum(45)]),
-                .optional("pupil_y", \.pupilY, [.minimum(-45), .maximum(45)]),
-                .optional("aaa", \.aaa, [.minimum(-200), .maximum(200)]),
-                .optional("eee", \.eee, [.minimum(-40), .maximum(40)]),
-                .optional("woo", \.woo, [.minimum(-100), .maximum(100)]),
-                .optional("smile", \.smile, [.minimum(-2), .maximum(2)]),
-                .optional("rotate_pitch", \.rotatePitch, [.minimum(-45), .maximum(45)]),
-                .optional("rotate_yaw", \.rotateYaw, [.minimum(-45), .maximum(45)]),
-                .optional("rotate_roll", \.rotateRoll, [.minimum(-45), .maximum(45)]),
-                .optional("flag_pasteback", \.flagPasteback),
-                .optional("flag_do_crop", \.flagDoCrop),
-                .optional("flag_do_rot", \.flagDoRot),
-                .optional("flag_lip_zero", \.flagLipZero),
-                .optional("dsize", \.dsize),
-                .optional("scale", \.scale),
-                .optional("vx_ratio", \.vxRatio),
-                .optional("vy_ratio", \.vyRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                blink: wire.doubleIfPresent("blink"),
+                eyebrow: wire.doubleIfPresent("eyebrow"),
+                wink: wire.doubleIfPresent("wink"),
+                pupilX: wire.doubleIfPresent("pupil_x"),
+                pupilY: wire.doubleIfPresent("pupil_y"),
+                aaa: wire.doubleIfPresent("aaa"),
+                eee: wire.doubleIfPresent("eee"),
+                woo: wire.doubleIfPresent("woo"),
+                smile: wire.doubleIfPresent("smile"),
+                rotatePitch: wire.doubleIfPresent("rotate_pitch"),
+                rotateYaw: wire.doubleIfPresent("rotate_yaw"),
+                rotateRoll: wire.doubleIfPresent("rotate_roll"),
+                flagPasteback: wire.boolIfPresent("flag_pasteback"),
+                flagDoCrop: wire.boolIfPresent("flag_do_crop"),
+                flagDoRot: wire.boolIfPresent("flag_do_rot"),
+                flagLipZero: wire.boolIfPresent("flag_lip_zero"),
+                dsize: wire.intIfPresent("dsize"),
+                scale: wire.doubleIfPresent("scale"),
+                vxRatio: wire.doubleIfPresent("vx_ratio"),
+                vyRatio: wire.doubleIfPresent("vy_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("blink", self.blink, [.minimum(-30), .maximum(30)])
+            wire.doubleIfPresent("eyebrow", self.eyebrow, [.minimum(-30), .maximum(30)])
+            wire.doubleIfPresent("wink", self.wink, [.minimum(0), .maximum(25)])
+            wire.doubleIfPresent("pupil_x", self.pupilX, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("pupil_y", self.pupilY, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("aaa", self.aaa, [.minimum(-200), .maximum(200)])
+            wire.doubleIfPresent("eee", self.eee, [.minimum(-40), .maximum(40)])
+            wire.doubleIfPresent("woo", self.woo, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("smile", self.smile, [.minimum(-2), .maximum(2)])
+            wire.doubleIfPresent("rotate_pitch", self.rotatePitch, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("rotate_yaw", self.rotateYaw, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("rotate_roll", self.rotateRoll, [.minimum(-45), .maximum(45)])
+            wire.boolIfPresent("flag_pasteback", self.flagPasteback)
+            wire.boolIfPresent("flag_do_crop", self.flagDoCrop)
+            wire.boolIfPresent("flag_do_rot", self.flagDoRot)
+            wire.boolIfPresent("flag_lip_zero", self.flagLipZero)
+            wire.intIfPresent("dsize", self.dsize)
+            wire.doubleIfPresent("scale", self.scale)
+            wire.doubleIfPresent("vx_ratio", self.vxRatio)
+            wire.doubleIfPresent("vy_ratio", self.vyRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -872,7 +989,7 @@ public enum LivePortraitImage {
     }
 
     /// The output of `fal-ai/live-portrait/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file.
         public let image: Image
 
@@ -880,10 +997,13 @@ public enum LivePortraitImage {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -901,7 +1021,7 @@ public enum LoRAImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
         public let modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -1128,47 +1248,89 @@ public enum LoRAImageToImage {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_name", \.modelName),
-                .optional("unet_name", \.unetName),
-                .optional("variant", \.variant),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("prompt_weighting", \.promptWeighting),
-                .optional("image_url", \.imageURL),
-                .optional("noise_strength", \.noiseStrength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("loras", \.loras),
-                .optional("embeddings", \.embeddings),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_guess_mode", \.controlnetGuessMode),
-                .optional("ip_adapter", \.ipAdapter),
-                .optional("image_encoder_path", \.imageEncoderPath),
-                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
-                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
-                .optional("ic_light_model_url", \.icLightModelURL),
-                .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
-                .optional("ic_light_image_url", \.icLightImageURL),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("clip_skip", \.clipSkip, [.minimum(0), .maximum(2)]),
-                .optional("scheduler", \.scheduler),
-                .optional("timesteps", \.timesteps),
-                .optional("sigmas", \.sigmas),
-                .optional("prediction_type", \.predictionType),
-                .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
-                .optional("image_format", \.imageFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tile_width", \.tileWidth, [.minimum(128), .maximum(4096)]),
-                .optional("tile_height", \.tileHeight, [.minimum(128), .maximum(4096)]),
-                .optional("tile_stride_width", \.tileStrideWidth, [.minimum(64), .maximum(2048)]),
-                .optional("tile_stride_height", \.tileStrideHeight, [.minimum(64), .maximum(2048)]),
-                .optional("eta", \.eta, [.minimum(0), .maximum(1)]),
-                .optional("debug_latents", \.debugLatents),
-                .optional("debug_per_pass_latents", \.debugPerPassLatents),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelName: wire.string("model_name"),
+                unetName: wire.stringIfPresent("unet_name"),
+                variant: wire.stringIfPresent("variant"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                promptWeighting: wire.boolIfPresent("prompt_weighting"),
+                imageURL: wire.stringIfPresent("image_url"),
+                noiseStrength: wire.doubleIfPresent("noise_strength"),
+                loras: wire.valueIfPresent("loras"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetGuessMode: wire.boolIfPresent("controlnet_guess_mode"),
+                ipAdapter: wire.valueIfPresent("ip_adapter"),
+                imageEncoderPath: wire.stringIfPresent("image_encoder_path"),
+                imageEncoderSubfolder: wire.stringIfPresent("image_encoder_subfolder"),
+                imageEncoderWeightName: wire.stringIfPresent("image_encoder_weight_name"),
+                icLightModelURL: wire.stringIfPresent("ic_light_model_url"),
+                icLightModelBackgroundImageURL: wire.stringIfPresent("ic_light_model_background_image_url"),
+                icLightImageURL: wire.stringIfPresent("ic_light_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                clipSkip: wire.intIfPresent("clip_skip"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                timesteps: wire.valueIfPresent("timesteps"),
+                sigmas: wire.valueIfPresent("sigmas"),
+                predictionType: wire.valueIfPresent("prediction_type"),
+                rescaleBetasSnrZero: wire.boolIfPresent("rescale_betas_snr_zero"),
+                imageFormat: wire.valueIfPresent("image_format"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                tileWidth: wire.intIfPresent("tile_width"),
+                tileHeight: wire.intIfPresent("tile_height"),
+                tileStrideWidth: wire.intIfPresent("tile_stride_width"),
+                tileStrideHeight: wire.intIfPresent("tile_stride_height"),
+                eta: wire.doubleIfPresent("eta"),
+                debugLatents: wire.boolIfPresent("debug_latents"),
+                debugPerPassLatents: wire.boolIfPresent("debug_per_pass_latents")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("model_name", self.modelName)
+            wire.stringIfPresent("unet_name", self.unetName)
+            wire.stringIfPresent("variant", self.variant)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("prompt_weighting", self.promptWeighting)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.doubleIfPresent("noise_strength", self.noiseStrength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.boolIfPresent("controlnet_guess_mode", self.controlnetGuessMode)
+            wire.valueIfPresent("ip_adapter", self.ipAdapter)
+            wire.stringIfPresent("image_encoder_path", self.imageEncoderPath)
+            wire.stringIfPresent("image_encoder_subfolder", self.imageEncoderSubfolder)
+            wire.stringIfPresent("image_encoder_weight_name", self.imageEncoderWeightName)
+            wire.stringIfPresent("ic_light_model_url", self.icLightModelURL)
+            wire.stringIfPresent("ic_light_model_background_image_url", self.icLightModelBackgroundImageURL)
+            wire.stringIfPresent("ic_light_image_url", self.icLightImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(150)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("clip_skip", self.clipSkip, [.minimum(0), .maximum(2)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("timesteps", self.timesteps)
+            wire.valueIfPresent("sigmas", self.sigmas)
+            wire.valueIfPresent("prediction_type", self.predictionType)
+            wire.boolIfPresent("rescale_betas_snr_zero", self.rescaleBetasSnrZero)
+            wire.valueIfPresent("image_format", self.imageFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("tile_width", self.tileWidth, [.minimum(128), .maximum(4096)])
+            wire.intIfPresent("tile_height", self.tileHeight, [.minimum(128), .maximum(4096)])
+            wire.intIfPresent("tile_stride_width", self.tileStrideWidth, [.minimum(64), .maximum(2048)])
+            wire.intIfPresent("tile_stride_height", self.tileStrideHeight, [.minimum(64), .maximum(2048)])
+            wire.doubleIfPresent("eta", self.eta, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("debug_latents", self.debugLatents)
+            wire.boolIfPresent("debug_per_pass_latents", self.debugPerPassLatents)
         }
 
         /// The values the service uses for fields left unset.
@@ -1196,7 +1358,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct Embedding: WireModel {
+    public struct Embedding: _WireModel {
         /// URL or the path to the embedding weights.
         public let path: String
         /// The tokens to map the embedding weights to. Use these tokens in your prompts.
@@ -1209,15 +1371,18 @@ public enum LoRAImageToImage {
             self.tokens = tokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("tokens", \.tokens),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(path: wire.string("path"), tokens: wire.valueIfPresent("tokens"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.valueIfPresent("tokens", self.tokens)
         }
     }
 
-    public struct ControlNet: WireModel {
+    public struct ControlNet: _WireModel {
         /// URL or the path to the control net weights.
         public let path: String
         /// optional URL to the controlnet config.json file.
@@ -1266,18 +1431,31 @@ public enum LoRAImageToImage {
             self.ipAdapterIndex = ipAdapterIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("config_url", \.configURL),
-                .optional("variant", \.variant),
-                .required("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
-                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
-                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
-                .optional("ip_adapter_index", \.ipAdapterIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                configURL: wire.stringIfPresent("config_url"),
+                variant: wire.stringIfPresent("variant"),
+                imageURL: wire.string("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                conditioningScale: wire.doubleIfPresent("conditioning_scale"),
+                startPercentage: wire.doubleIfPresent("start_percentage"),
+                endPercentage: wire.doubleIfPresent("end_percentage"),
+                ipAdapterIndex: wire.intIfPresent("ip_adapter_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("config_url", self.configURL)
+            wire.stringIfPresent("variant", self.variant)
+            wire.string("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.doubleIfPresent("conditioning_scale", self.conditioningScale, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("start_percentage", self.startPercentage, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_percentage", self.endPercentage, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("ip_adapter_index", self.ipAdapterIndex)
         }
 
         /// The values the service uses for fields left unset.
@@ -1288,7 +1466,7 @@ public enum LoRAImageToImage {
         }
     }
 
-    public struct IPAdapter: WireModel {
+    public struct IPAdapter: _WireModel {
         /// URL of the image to be used as the IP adapter.
         public let ipAdapterImageURL: IPAdapterImageURL
         /// The mask to use for the IP adapter. When using a mask, the ip-adapter image size and the mask size must be the same
@@ -1344,19 +1522,33 @@ public enum LoRAImageToImage {
             self.imageProjectionShortcut = imageProjectionShortcut
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("ip_adapter_image_url", \.ipAdapterImageURL),
-                .optional("ip_adapter_mask_url", \.ipAdapterMaskURL),
-                .required("path", \.path),
-                .optional("model_subfolder", \.modelSubfolder),
-                .optional("weight_name", \.weightName),
-                .optional("insight_face_model_path", \.insightFaceModelPath),
-                .optional("scale", \.scale, [.minimum(0)]),
-                .optional("scale_json", \.scaleJSON),
-                .optional("unconditional_noising_factor", \.unconditionalNoisingFactor, [.minimum(0), .maximum(1)]),
-                .optional("image_projection_shortcut", \.imageProjectionShortcut),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                ipAdapterImageURL: wire.value("ip_adapter_image_url"),
+                ipAdapterMaskURL: wire.stringIfPresent("ip_adapter_mask_url"),
+                path: wire.string("path"),
+                modelSubfolder: wire.stringIfPresent("model_subfolder"),
+                weightName: wire.stringIfPresent("weight_name"),
+                insightFaceModelPath: wire.stringIfPresent("insight_face_model_path"),
+                scale: wire.doubleIfPresent("scale"),
+                scaleJSON: wire.valueIfPresent("scale_json"),
+                unconditionalNoisingFactor: wire.doubleIfPresent("unconditional_noising_factor"),
+                imageProjectionShortcut: wire.boolIfPresent("image_projection_shortcut")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("ip_adapter_image_url", self.ipAdapterImageURL)
+            wire.stringIfPresent("ip_adapter_mask_url", self.ipAdapterMaskURL)
+            wire.string("path", self.path)
+            wire.stringIfPresent("model_subfolder", self.modelSubfolder)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.stringIfPresent("insight_face_model_path", self.insightFaceModelPath)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0)])
+            wire.valueIfPresent("scale_json", self.scaleJSON)
+            wire.doubleIfPresent("unconditional_noising_factor", self.unconditionalNoisingFactor, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("image_projection_shortcut", self.imageProjectionShortcut)
         }
 
         /// The values the service uses for fields left unset.
@@ -1368,7 +1560,7 @@ public enum LoRAImageToImage {
     }
 
     /// Ip Adapter Image Url
-    public enum IPAdapterImageURL: QueueModel, StructurallyEquatable {
+    public enum IPAdapterImageURL: QueueModel {
         case string(String)
         case array([String])
 
@@ -1406,7 +1598,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.dpm2M, .dpm2MKarras, .dpm2MSde, .dpm2MSdeKarras, .euler, .eulerA, .eulerTrailingTimesteps, .lcm, .lcmTrailingTimesteps, .ddim, .tcd] }
     }
 
-    public struct TimestepsInput: WireModel {
+    public struct TimestepsInput: _WireModel {
         /// The method to use for the timesteps. If set to 'array', the timesteps will be set based
         /// on the provided timesteps schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the `num_inference_steps` parameter.
@@ -1423,11 +1615,14 @@ public enum LoRAImageToImage {
             self.array = array
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("method", \.method),
-                .optional("array", \.array),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(method: wire.valueIfPresent("method"), array: wire.valueIfPresent("array"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("method", self.method)
+            wire.valueIfPresent("array", self.array)
         }
 
         /// The values the service uses for fields left unset.
@@ -1448,7 +1643,7 @@ public enum LoRAImageToImage {
         public static var allCases: [Self] { [.`default`, .array] }
     }
 
-    public struct SigmasInput: WireModel {
+    public struct SigmasInput: _WireModel {
         /// The method to use for the sigmas. If set to 'custom', the sigmas will be set based
         /// on the provided sigmas schedule in the `array` field.
         /// Defaults to 'default' which means the scheduler will use the sigmas of the scheduler.
@@ -1465,11 +1660,14 @@ public enum LoRAImageToImage {
             self.array = array
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("method", \.method),
-                .optional("array", \.array),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(method: wire.valueIfPresent("method"), array: wire.valueIfPresent("array"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("method", self.method)
+            wire.valueIfPresent("array", self.array)
         }
 
         /// The values the service uses for fields left unset.
@@ -1503,7 +1701,7 @@ public enum LoRAImageToImage {
     }
 
     /// The output of `fal-ai/lora/image-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1530,14 +1728,23 @@ public enum LoRAImageToImage {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .optional("debug_latents", \.debugLatents),
-                .optional("debug_per_pass_latents", \.debugPerPassLatents),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                debugLatents: wire.valueIfPresent("debug_latents"),
+                debugPerPassLatents: wire.valueIfPresent("debug_per_pass_latents")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.valueIfPresent("debug_latents", self.debugLatents)
+            wire.valueIfPresent("debug_per_pass_latents", self.debugPerPassLatents)
         }
     }
 }
@@ -1567,7 +1774,7 @@ public enum LoRAInpaint {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/lora/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL or HuggingFace ID of the base model to generate the image.
         public let modelName: String
         /// URL or HuggingFace ID of the custom U-Net model to use for the image generation.
@@ -1798,48 +2005,91 @@ public enum LoRAInpaint {
             self.debugPerPassLatents = debugPerPassLatents
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_name", \.modelName),
-                .optional("unet_name", \.unetName),
-                .optional("variant", \.variant),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("prompt_weighting", \.promptWeighting),
-                .optional("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("noise_strength", \.noiseStrength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("loras", \.loras),
-                .optional("embeddings", \.embeddings),
-                .optional("controlnets", \.controlnets),
-                .optional("controlnet_guess_mode", \.controlnetGuessMode),
-                .optional("ip_adapter", \.ipAdapter),
-                .optional("image_encoder_path", \.imageEncoderPath),
-                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
-                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
-                .optional("ic_light_model_url", \.icLightModelURL),
-                .optional("ic_light_model_background_image_url", \.icLightModelBackgroundImageURL),
-                .optional("ic_light_image_url", \.icLightImageURL),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(150)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("clip_skip", \.clipSkip, [.minimum(0), .maximum(2)]),
-                .optional("scheduler", \.scheduler),
-                .optional("timesteps", \.timesteps),
-                .optional("sigmas", \.sigmas),
-                .optional("prediction_type", \.predictionType),
-                .optional("rescale_betas_snr_zero", \.rescaleBetasSnrZero),
-                .optional("image_format", \.imageFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tile_width", \.tileWidth, [.minimum(128), .maximum(4096)]),
-                .optional("tile_height", \.tileHeight, [.minimum(128), .maximum(4096)]),
-                .optional("tile_stride_width", \.tileStrideWidth, [.minimum(64), .maximum(2048)]),
-                .optional("tile_stride_height", \.tileStrideHeight, [.minimum(64), .maximum(2048)]),
-                .optional("eta", \.eta, [.minimum(0), .maximum(1)]),
-                .optional("debug_latents", \.debugLatents),
-                .optional("debug_per_pass_latents", \.debugPerPassLatents),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelName: wire.string("model_name"),
+                unetName: wire.stringIfPresent("unet_name"),
+                variant: wire.stringIfPresent("variant"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                promptWeighting: wire.boolIfPresent("prompt_weighting"),
+                imageURL: wire.stringIfPresent("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                noiseStrength: wire.doubleIfPresent("noise_strength"),
+                loras: wire.valueIfPresent("loras"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                controlnets: wire.valueIfPresent("controlnets"),
+                controlnetGuessMode: wire.boolIfPresent("controlnet_guess_mode"),
+                ipAdapter: wire.valueIfPresent("ip_adapter"),
+                imageEncoderPath: wire.stringIfPresent("image_encoder_path"),
+                imageEncoderSubfolder: wire.stringIfPresent("image_encoder_subfolder"),
+                imageEncoderWeightName: wire.stringIfPresent("image_encoder_weight_name"),
+                icLightModelURL: wire.stringIfPresent("ic_light_model_url"),
+                icLightModelBackgroundImageURL: wire.stringIfPresent("ic_light_model_background_image_url"),
+                icLightImageURL: wire.stringIfPresent("ic_light_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                clipSkip: wire.intIfPresent("clip_skip"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                timesteps: wire.valueIfPresent("timesteps"),
+                sigmas: wire.valueIfPresent("sigmas"),
+                predictionType: wire.valueIfPresent("prediction_type"),
+                rescaleBetasSnrZero: wire.boolIfPresent("rescale_betas_snr_zero"),
+                imageFormat: wire.valueIfPresent("image_format"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                tileWidth: wire.intIfPresent("tile_width"),
+                tileHeight: wire.intIfPresent("tile_height"),
+                tileStrideWidth: wire.intIfPresent("tile_stride_width"),
+                tileStrideHeight: wire.intIfPresent("tile_stride_height"),
+                eta: wire.doubleIfPresent("eta"),
+                debugLatents: wire.boolIfPresent("debug_latents"),
+                debugPerPassLatents: wire.boolIfPresent("debug_per_pass_latents")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("model_name", self.modelName)
+            wire.stringIfPresent("unet_name", self.unetName)
+            wire.stringIfPresent("variant", self.variant)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("prompt_weighting", self.promptWeighting)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.doubleIfPresent("noise_strength", self.noiseStrength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("controlnets", self.controlnets)
+            wire.boolIfPresent("controlnet_guess_mode", self.controlnetGuessMode)
+            wire.valueIfPresent("ip_adapter", self.ipAdapter)
+            wire.stringIfPresent("image_encoder_path", self.imageEncoderPath)
+            wire.stringIfPresent("image_encoder_subfolder", self.imageEncoderSubfolder)
+            wire.stringIfPresent("image_encoder_weight_name", self.imageEncoderWeightName)
+            wire.stringIfPresent("ic_light_model_url", self.icLightModelURL)
+            wire.stringIfPresent("ic_light_model_background_image_url", self.icLightModelBackgroundImageURL)
+            wire.stringIfPresent("ic_light_image_url", self.icLightImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(150)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("clip_skip", self.clipSkip, [.minimum(0), .maximum(2)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("timesteps", self.timesteps)
+            wire.valueIfPresent("sigmas", self.sigmas)
+            wire.valueIfPresent("prediction_type", self.predictionType)
+            wire.boolIfPresent("rescale_betas_snr_zero", self.rescaleBetasSnrZero)
+            wire.valueIfPresent("image_format", self.imageFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("tile_width", self.tileWidth, [.minimum(128), .maximum(4096)])
+            wire.intIfPresent("tile_height", self.tileHeight, [.minimum(128), .maximum(4096)])
+            wire.intIfPresent("tile_stride_width", self.tileStrideWidth, [.minimum(64), .maximum(2048)])
+            wire.intIfPresent("tile_stride_height", self.tileStrideHeight, [.minimum(64), .maximum(2048)])
+            wire.doubleIfPresent("eta", self.eta, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("debug_latents", self.debugLatents)
+            wire.boolIfPresent("debug_per_pass_latents", self.debugPerPassLatents)
         }
 
         /// The values the service uses for fields left unset.
@@ -1884,7 +2134,7 @@ public enum LongcatImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1947,19 +2197,33 @@ public enum LongcatImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1991,7 +2255,7 @@ public enum LongcatImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/longcat-image/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image with.
         public let prompt: String
         /// The number of inference steps to perform.
@@ -2052,19 +2316,33 @@ public enum LongcatImageEdit {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -2091,7 +2369,7 @@ public enum Lucidflux {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lucidflux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to edit.
         public let imageURL: FileInput
         /// The prompt to edit the image.
@@ -2135,16 +2413,27 @@ public enum Lucidflux {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("target_width", \.targetWidth, [.minimum(512), .maximum(1024)]),
-                .optional("target_height", \.targetHeight, [.minimum(512), .maximum(1024)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance", \.guidance, [.minimum(1), .maximum(30)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                targetWidth: wire.intIfPresent("target_width"),
+                targetHeight: wire.intIfPresent("target_height"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidance: wire.doubleIfPresent("guidance"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("target_width", self.targetWidth, [.minimum(512), .maximum(1024)])
+            wire.intIfPresent("target_height", self.targetHeight, [.minimum(512), .maximum(1024)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance", self.guidance, [.minimum(1), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -2158,7 +2447,7 @@ public enum Lucidflux {
     }
 
     /// The output of `fal-ai/lucidflux`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated image
         public let image: Image
         /// Seed used for random number generation
@@ -2169,11 +2458,14 @@ public enum Lucidflux {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -2189,7 +2481,7 @@ public enum LumaPhoton {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 3 characters, at most 5000 characters.
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -2202,11 +2494,14 @@ public enum LumaPhoton {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), aspectRatio: wire.valueIfPresent("aspect_ratio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2233,7 +2528,7 @@ public enum LumaPhoton {
     }
 
     /// The output of `fal-ai/luma-photon`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image
         public let images: [File]
 
@@ -2241,10 +2536,13 @@ public enum LumaPhoton {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -2278,7 +2576,7 @@ public enum LumaPhotonFlashModify {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/modify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Instruction for modifying the image
         ///
         /// At least 3 characters, at most 5000 characters.
@@ -2299,13 +2597,21 @@ public enum LumaPhotonFlashModify {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .required("image_url", \.imageURL),
-                .required("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .required("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                strength: wire.double("strength"),
+                aspectRatio: wire.value("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.value("image_url", self.imageURL)
+            wire.double("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.value("aspect_ratio", self.aspectRatio)
         }
     }
 
@@ -2341,7 +2647,7 @@ public enum LumaPhotonFlashReframe {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/luma-photon/flash/reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image to reframe
         public let imageURL: FileInput
         /// The aspect ratio of the reframed image
@@ -2385,18 +2691,31 @@ public enum LumaPhotonFlashReframe {
             self.yStart = yStart
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("aspect_ratio", \.aspectRatio),
-                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("grid_position_x", \.gridPositionX),
-                .optional("grid_position_y", \.gridPositionY),
-                .optional("x_end", \.xEnd),
-                .optional("x_start", \.xStart),
-                .optional("y_end", \.yEnd),
-                .optional("y_start", \.yStart),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                aspectRatio: wire.value("aspect_ratio"),
+                prompt: wire.stringIfPresent("prompt"),
+                gridPositionX: wire.intIfPresent("grid_position_x"),
+                gridPositionY: wire.intIfPresent("grid_position_y"),
+                xEnd: wire.intIfPresent("x_end"),
+                xStart: wire.intIfPresent("x_start"),
+                yEnd: wire.intIfPresent("y_end"),
+                yStart: wire.intIfPresent("y_start")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.intIfPresent("grid_position_x", self.gridPositionX)
+            wire.intIfPresent("grid_position_y", self.gridPositionY)
+            wire.intIfPresent("x_end", self.xEnd)
+            wire.intIfPresent("x_start", self.xStart)
+            wire.intIfPresent("y_end", self.yEnd)
+            wire.intIfPresent("y_start", self.yStart)
         }
     }
 }
@@ -2448,7 +2767,7 @@ public enum LuminaImageV2 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/lumina-image/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -2532,22 +2851,39 @@ public enum LuminaImageV2 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("cfg_normalization", \.cfgNormalization),
-                .optional("cfg_trunc_ratio", \.cfgTruncRatio, [.minimum(0), .maximum(1)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                cfgNormalization: wire.boolIfPresent("cfg_normalization"),
+                cfgTruncRatio: wire.doubleIfPresent("cfg_trunc_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("cfg_normalization", self.cfgNormalization)
+            wire.doubleIfPresent("cfg_trunc_ratio", self.cfgTruncRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == MinimaxImage01.Input, Output == MinimaxImage01.Output {
     /// `fal-ai/minimax/image-01`.
@@ -22,7 +22,7 @@ public enum MinimaxImage01 {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -47,13 +47,21 @@ public enum MinimaxImage01 {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1500)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1500)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -83,7 +91,7 @@ public enum MinimaxImage01 {
     }
 
     /// The output of `fal-ai/minimax/image-01`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [File]
 
@@ -91,10 +99,13 @@ public enum MinimaxImage01 {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -113,7 +124,7 @@ public enum MinimaxImage01SubjectReference {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/minimax/image-01/subject-reference`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for image generation (max 1500 characters)
         ///
         /// At least 1 character, at most 1500 characters.
@@ -147,14 +158,23 @@ public enum MinimaxImage01SubjectReference {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1500)]),
-                .required("image_url", \.imageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(9)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numImages: wire.intIfPresent("num_images"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(9)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -179,7 +199,7 @@ public enum MixDehazeNet {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/mix-dehaze-net`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for image enhancement
         public let imageURL: FileInput
         /// Model to be used for dehazing
@@ -195,12 +215,19 @@ public enum MixDehazeNet {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("model", \.model),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                model: wire.valueIfPresent("model"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("model", self.model)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -233,7 +260,7 @@ public enum Moondream3PreviewSegment {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/segment`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Object to be segmented in the image
@@ -262,14 +289,23 @@ public enum Moondream3PreviewSegment {
             self.preview = preview
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("object", \.object),
-                .optional("spatial_references", \.spatialReferences),
-                .optional("settings", \.settings),
-                .optional("preview", \.preview),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                object: wire.string("object"),
+                spatialReferences: wire.valueIfPresent("spatial_references"),
+                settings: wire.valueIfPresent("settings"),
+                preview: wire.boolIfPresent("preview")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("object", self.object)
+            wire.valueIfPresent("spatial_references", self.spatialReferences)
+            wire.valueIfPresent("settings", self.settings)
+            wire.boolIfPresent("preview", self.preview)
         }
 
         /// The values the service uses for fields left unset.
@@ -278,7 +314,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public enum SpatialReferencesItem: QueueModel, StructurallyEquatable {
+    public enum SpatialReferencesItem: QueueModel {
         case array([Double])
         case object([String: JSONValue])
 
@@ -296,7 +332,7 @@ public enum Moondream3PreviewSegment {
         }
     }
 
-    public struct SegmentSamplingSettings: WireModel {
+    public struct SegmentSamplingSettings: _WireModel {
         /// Sampling temperature to use. Higher values will make the output more random, while lower values will make it more focused and deterministic.
         ///
         /// At least 0, at most 1. Default: `1`.
@@ -316,12 +352,19 @@ public enum Moondream3PreviewSegment {
             self.maxTokens = maxTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                maxTokens: wire.intIfPresent("max_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -332,7 +375,7 @@ public enum Moondream3PreviewSegment {
     }
 
     /// The output of `fal-ai/moondream3-preview/segment`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -358,18 +401,27 @@ public enum Moondream3PreviewSegment {
             self.bbox = bbox
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("finish_reason", \.finishReason),
-                .required("usage_info", \.usageInfo),
-                .optional("image", \.image),
-                .optional("path", \.path),
-                .optional("bbox", \.bbox),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                finishReason: wire.string("finish_reason"),
+                usageInfo: wire.value("usage_info"),
+                image: wire.valueIfPresent("image"),
+                path: wire.stringIfPresent("path"),
+                bbox: wire.valueIfPresent("bbox")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("finish_reason", self.finishReason)
+            wire.value("usage_info", self.usageInfo)
+            wire.valueIfPresent("image", self.image)
+            wire.stringIfPresent("path", self.path)
+            wire.valueIfPresent("bbox", self.bbox)
         }
     }
 
-    public struct UsageInfo: WireModel {
+    public struct UsageInfo: _WireModel {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -389,18 +441,27 @@ public enum Moondream3PreviewSegment {
             self.ttftMs = ttftMs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_tokens", \.inputTokens),
-                .required("output_tokens", \.outputTokens),
-                .required("prefill_time_ms", \.prefillTimeMs),
-                .required("decode_time_ms", \.decodeTimeMs),
-                .required("ttft_ms", \.ttftMs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputTokens: wire.int("input_tokens"),
+                outputTokens: wire.int("output_tokens"),
+                prefillTimeMs: wire.double("prefill_time_ms"),
+                decodeTimeMs: wire.double("decode_time_ms"),
+                ttftMs: wire.double("ttft_ms")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("input_tokens", self.inputTokens)
+            wire.int("output_tokens", self.outputTokens)
+            wire.double("prefill_time_ms", self.prefillTimeMs)
+            wire.double("decode_time_ms", self.decodeTimeMs)
+            wire.double("ttft_ms", self.ttftMs)
         }
     }
 
-    public struct Object: WireModel {
+    public struct Object: _WireModel {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -417,13 +478,21 @@ public enum Moondream3PreviewSegment {
             self.yMax = yMax
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x_min", \.xMin),
-                .required("y_min", \.yMin),
-                .required("x_max", \.xMax),
-                .required("y_max", \.yMax),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.double("x_min"),
+                yMin: wire.double("y_min"),
+                xMax: wire.double("x_max"),
+                yMax: wire.double("y_max")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x_min", self.xMin)
+            wire.double("y_min", self.yMin)
+            wire.double("x_max", self.xMax)
+            wire.double("y_max", self.yMax)
         }
     }
 }
@@ -439,7 +508,7 @@ public enum MoondreamNextDetection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/moondream-next/detection`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL to be processed
         public let imageURL: FileInput
         /// Type of detection to perform
@@ -475,15 +544,25 @@ public enum MoondreamNextDetection {
             self.showVisualization = showVisualization
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("task_type", \.taskType),
-                .required("detection_prompt", \.detectionPrompt),
-                .optional("use_ensemble", \.useEnsemble),
-                .optional("combine_points", \.combinePoints),
-                .optional("show_visualization", \.showVisualization),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                taskType: wire.value("task_type"),
+                detectionPrompt: wire.string("detection_prompt"),
+                useEnsemble: wire.boolIfPresent("use_ensemble"),
+                combinePoints: wire.boolIfPresent("combine_points"),
+                showVisualization: wire.boolIfPresent("show_visualization")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("task_type", self.taskType)
+            wire.string("detection_prompt", self.detectionPrompt)
+            wire.boolIfPresent("use_ensemble", self.useEnsemble)
+            wire.boolIfPresent("combine_points", self.combinePoints)
+            wire.boolIfPresent("show_visualization", self.showVisualization)
         }
 
         /// The values the service uses for fields left unset.
@@ -508,7 +587,7 @@ public enum MoondreamNextDetection {
     }
 
     /// The output of `fal-ai/moondream-next/detection`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Output image with detection visualization
         public let image: Image?
         /// Detection results as text
@@ -519,11 +598,14 @@ public enum MoondreamNextDetection {
             self.textOutput = textOutput
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image", \.image),
-                .required("text_output", \.textOutput),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.valueIfPresent("image"), textOutput: wire.string("text_output"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image", self.image)
+            wire.string("text_output", self.textOutput)
         }
     }
 }

@@ -14,7 +14,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ObjectRemoval.Input, Output == ObjectRemoval.Output {
     /// `fal-ai/object-removal`.
@@ -27,7 +27,7 @@ public enum ObjectRemoval {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to remove objects from.
         public let imageURL: FileInput
         /// Text description of the object to remove.
@@ -46,13 +46,21 @@ public enum ObjectRemoval {
             self.maskExpansion = maskExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                model: wire.valueIfPresent("model"),
+                maskExpansion: wire.intIfPresent("mask_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("model", self.model)
+            wire.intIfPresent("mask_expansion", self.maskExpansion, [.minimum(0), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -77,7 +85,7 @@ public enum ObjectRemoval {
     }
 
     /// The output of `fal-ai/object-removal`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images with objects removed.
         public let images: [Image]
 
@@ -85,10 +93,13 @@ public enum ObjectRemoval {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -107,7 +118,7 @@ public enum ObjectRemovalBbox {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/bbox`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to remove objects from.
         public let imageURL: FileInput
         /// List of bounding box coordinates to erase (only one box prompt is supported)
@@ -133,13 +144,21 @@ public enum ObjectRemovalBbox {
             self.maskExpansion = maskExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                model: wire.valueIfPresent("model"),
+                maskExpansion: wire.intIfPresent("mask_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.valueIfPresent("model", self.model)
+            wire.intIfPresent("mask_expansion", self.maskExpansion, [.minimum(0), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -149,7 +168,7 @@ public enum ObjectRemovalBbox {
         }
     }
 
-    public struct BBoxPromptBase: WireModel {
+    public struct BBoxPromptBase: _WireModel {
         /// X Min Coordinate of the box (0-1)
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -174,13 +193,21 @@ public enum ObjectRemovalBbox {
             self.yMax = yMax
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin, [.minimum(0), .maximum(1)]),
-                .optional("y_min", \.yMin, [.minimum(0), .maximum(1)]),
-                .optional("x_max", \.xMax, [.minimum(0), .maximum(1)]),
-                .optional("y_max", \.yMax, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.doubleIfPresent("x_min"),
+                yMin: wire.doubleIfPresent("y_min"),
+                xMax: wire.doubleIfPresent("x_max"),
+                yMax: wire.doubleIfPresent("y_max")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("x_min", self.xMin, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("y_min", self.yMin, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("x_max", self.xMax, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("y_max", self.yMax, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -207,7 +234,7 @@ public enum ObjectRemovalMask {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/object-removal/mask`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to remove objects from.
         public let imageURL: FileInput
         /// The URL of the mask image. White pixels (255) indicate areas to remove.
@@ -226,13 +253,21 @@ public enum ObjectRemovalMask {
             self.maskExpansion = maskExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .optional("model", \.model),
-                .optional("mask_expansion", \.maskExpansion, [.minimum(0), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                model: wire.valueIfPresent("model"),
+                maskExpansion: wire.intIfPresent("mask_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.valueIfPresent("model", self.model)
+            wire.intIfPresent("mask_expansion", self.maskExpansion, [.minimum(0), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -254,7 +289,7 @@ public enum OmniZero {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/omni-zero`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt to guide the image generation.
         public let prompt: String
         /// Negative prompt to guide the image generation.
@@ -340,24 +375,43 @@ public enum OmniZero {
             self.numberOfImages = numberOfImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .required("composition_image_url", \.compositionImageURL),
-                .required("style_image_url", \.styleImageURL),
-                .required("identity_image_url", \.identityImageURL),
-                .optional("image_strength", \.imageStrength),
-                .optional("composition_strength", \.compositionStrength),
-                .optional("depth_strength", \.depthStrength),
-                .optional("style_strength", \.styleStrength),
-                .optional("face_strength", \.faceStrength),
-                .optional("identity_strength", \.identityStrength),
-                .optional("guidance_scale", \.guidanceScale),
-                .optional("seed", \.seed),
-                .optional("number_of_images", \.numberOfImages),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                compositionImageURL: wire.value("composition_image_url"),
+                styleImageURL: wire.value("style_image_url"),
+                identityImageURL: wire.value("identity_image_url"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                compositionStrength: wire.doubleIfPresent("composition_strength"),
+                depthStrength: wire.doubleIfPresent("depth_strength"),
+                styleStrength: wire.doubleIfPresent("style_strength"),
+                faceStrength: wire.doubleIfPresent("face_strength"),
+                identityStrength: wire.doubleIfPresent("identity_strength"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                numberOfImages: wire.intIfPresent("number_of_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("composition_image_url", self.compositionImageURL)
+            wire.value("style_image_url", self.styleImageURL)
+            wire.value("identity_image_url", self.identityImageURL)
+            wire.doubleIfPresent("image_strength", self.imageStrength)
+            wire.doubleIfPresent("composition_strength", self.compositionStrength)
+            wire.doubleIfPresent("depth_strength", self.depthStrength)
+            wire.doubleIfPresent("style_strength", self.styleStrength)
+            wire.doubleIfPresent("face_strength", self.faceStrength)
+            wire.doubleIfPresent("identity_strength", self.identityStrength)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("number_of_images", self.numberOfImages)
         }
 
         /// The values the service uses for fields left unset.
@@ -376,7 +430,7 @@ public enum OmniZero {
     }
 
     /// The output of `fal-ai/omni-zero`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image.
         public let image: Image
 
@@ -384,10 +438,13 @@ public enum OmniZero {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -407,7 +464,7 @@ public enum OmnigenV1 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v1`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// URL of images to use while generating the image, Use <img><|image_1|></img> for the first image and so on.
@@ -478,20 +535,35 @@ public enum OmnigenV1 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("input_image_urls", \.inputImageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("img_guidance_scale", \.imgGuidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imgGuidanceScale: wire.doubleIfPresent("img_guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("img_guidance_scale", self.imgGuidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -523,7 +595,7 @@ public enum OmnigenV2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/omnigen-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate or edit an image. Use specific language like 'Add the bird from image 1 to the desk in image 2' for better results.
         public let prompt: String
         /// URLs of input images to use for image editing or multi-image generation. Support up to 3 images.
@@ -618,24 +690,43 @@ public enum OmnigenV2 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("input_image_urls", \.inputImageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(8)]),
-                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(1), .maximum(3)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("cfg_range_start", \.cfgRangeStart, [.minimum(0), .maximum(1)]),
-                .optional("cfg_range_end", \.cfgRangeEnd, [.minimum(0), .maximum(1)]),
-                .optional("scheduler", \.scheduler),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                textGuidanceScale: wire.doubleIfPresent("text_guidance_scale"),
+                imageGuidanceScale: wire.doubleIfPresent("image_guidance_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgRangeStart: wire.doubleIfPresent("cfg_range_start"),
+                cfgRangeEnd: wire.doubleIfPresent("cfg_range_end"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(20), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("text_guidance_scale", self.textGuidanceScale, [.minimum(1), .maximum(8)])
+            wire.doubleIfPresent("image_guidance_scale", self.imageGuidanceScale, [.minimum(1), .maximum(3)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("cfg_range_start", self.cfgRangeStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("cfg_range_end", self.cfgRangeEnd, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -681,7 +772,7 @@ public enum Onereward {
     public typealias Image = Cartoonify.Image
 
     /// Input for the OneReward inpainting/editing model.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source image to edit.
         public let imageURL: FileInput
         /// URL of the mask image. White pixels indicate the area to fill or modify; black pixels preserve the original content.
@@ -757,22 +848,39 @@ public enum Onereward {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("mask_url", \.maskURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(5)]),
-                .optional("true_cfg", \.trueCFG, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                maskURL: wire.value("mask_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                trueCFG: wire.doubleIfPresent("true_cfg"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("mask_url", self.maskURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(5)])
+            wire.doubleIfPresent("true_cfg", self.trueCFG, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -790,7 +898,7 @@ public enum Onereward {
     }
 
     /// Output from the OneReward model.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited image files.
         public let images: [Image]
         public let timings: [String: Double]
@@ -810,14 +918,23 @@ public enum Onereward {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -837,7 +954,7 @@ public enum OpenaiGptImage2 {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -879,15 +996,25 @@ public enum OpenaiGptImage2 {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
-                .optional("image_size", \.imageSize),
-                .optional("quality", \.quality),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                quality: wire.valueIfPresent("quality"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2), .maxLength(32000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("quality", self.quality)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -901,7 +1028,7 @@ public enum OpenaiGptImage2 {
     }
 
     /// Image Size
-    public enum ImageSize: QueueModel, StructurallyEquatable {
+    public enum ImageSize: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -930,7 +1057,7 @@ public enum OpenaiGptImage2 {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The width of the generated image.
             ///
             /// Greater than 0, at most 14142. Default: `512`.
@@ -945,11 +1072,14 @@ public enum OpenaiGptImage2 {
                 self.height = height
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                    .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+                wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
             }
 
             /// The values the service uses for fields left unset.
@@ -993,7 +1123,7 @@ public enum OpenaiGptImage2Edit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `openai/gpt-image-2/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation
         ///
         /// At least 2 characters, at most 32000 characters.
@@ -1043,17 +1173,29 @@ public enum OpenaiGptImage2Edit {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(2), .maxLength(32000)]),
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("quality", \.quality),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                quality: wire.valueIfPresent("quality"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                maskURL: wire.stringIfPresent("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(2), .maxLength(32000)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("quality", self.quality)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1083,7 +1225,7 @@ public enum OvisImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/ovis-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -1152,20 +1294,35 @@ public enum OvisImage {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.

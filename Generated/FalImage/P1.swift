@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PatinaMaterial.Input, Output == PatinaMaterial.Output {
     /// `fal-ai/patina/material`.
@@ -30,7 +30,7 @@ public enum PatinaMaterial {
     public typealias OutputFormat = ChronoEdit.OutputFormat
 
     /// The input of `fal-ai/patina/material`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the material/texture to generate.
         public let prompt: String
         /// Output texture dimensions in pixels.
@@ -81,8 +81,8 @@ public enum PatinaMaterial {
         public let maps: [MapsItem]?
         /// Upscale factor for predicted PBR maps via SeedVR seamless upscaling. 0 = no upscaling, 2 = 2× resolution, 4 = 4× resolution. The base texture image is not upscaled.
         ///
-        /// One of: 0, 2, 4. Default: `0`.
-        public let upscaleFactor: Int?
+        /// One of: 0, 2, 4. Default: `.upscaleFactor0`.
+        public let upscaleFactor: UpscaleFactor?
         /// Output image format for textures and PBR maps.
         ///
         /// Default: `.png`.
@@ -103,7 +103,7 @@ public enum PatinaMaterial {
             maskURL: String? = nil,
             strength: Double? = nil,
             maps: [MapsItem]? = nil,
-            upscaleFactor: Int? = nil,
+            upscaleFactor: UpscaleFactor? = nil,
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
@@ -124,25 +124,45 @@ public enum PatinaMaterial {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tiling_mode", \.tilingMode),
-                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
-                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
-                .optional("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("maps", \.maps),
-                .optional("upscale_factor", \.upscaleFactor),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                tilingMode: wire.valueIfPresent("tiling_mode"),
+                tileSize: wire.intIfPresent("tile_size"),
+                tileStride: wire.intIfPresent("tile_stride"),
+                imageURL: wire.stringIfPresent("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                strength: wire.doubleIfPresent("strength"),
+                maps: wire.valueIfPresent("maps"),
+                upscaleFactor: wire.valueIfPresent("upscale_factor"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("tiling_mode", self.tilingMode)
+            wire.intIfPresent("tile_size", self.tileSize, [.minimum(32), .maximum(256)])
+            wire.intIfPresent("tile_stride", self.tileStride, [.minimum(16), .maximum(128)])
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("maps", self.maps)
+            wire.valueIfPresent("upscale_factor", self.upscaleFactor)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -156,7 +176,7 @@ public enum PatinaMaterial {
             public static var tileSize: Int { 128 }
             public static var tileStride: Int { 64 }
             public static var strength: Double { 0.6 }
-            public static var upscaleFactor: Int { 0 }
+            public static var upscaleFactor: UpscaleFactor { .upscaleFactor0 }
             public static var outputFormat: OutputFormat { .png }
         }
     }
@@ -188,8 +208,21 @@ public enum PatinaMaterial {
         public static var allCases: [Self] { [.basecolor, .normal, .roughness, .metalness, .height] }
     }
 
+    /// Upscale Factor
+    public struct UpscaleFactor: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var upscaleFactor0: Self { .init(rawValue: 0) }
+        public static var upscaleFactor2: Self { .init(rawValue: 2) }
+        public static var upscaleFactor4: Self { .init(rawValue: 4) }
+
+        public static var allCases: [Self] { [.upscaleFactor0, .upscaleFactor2, .upscaleFactor4] }
+    }
+
     /// The output of `fal-ai/patina/material`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated tileable texture image(s) from z-image and predicted PBR material maps from PATINA.
         public let images: [ImagesItem]
         /// Seed used for texture generation.
@@ -206,17 +239,25 @@ public enum PatinaMaterial {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seed: wire.int64("seed"),
+                prompt: wire.string("prompt"),
+                timings: wire.valueIfPresent("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 
-    public enum ImagesItem: QueueModel, StructurallyEquatable {
+    public enum ImagesItem: QueueModel {
         case object([String: JSONValue])
         case object2([String: JSONValue])
 
@@ -248,11 +289,12 @@ public enum PatinaMaterialExtract {
     public typealias ImageSize = Bitdance.ImageSize
     public typealias TilingMode = PatinaMaterial.TilingMode
     public typealias MapsItem = PatinaMaterial.MapsItem
+    public typealias UpscaleFactor = PatinaMaterial.UpscaleFactor
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias ImagesItem = PatinaMaterial.ImagesItem
 
     /// The input of `fal-ai/patina/material/extract`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Describe which texture to extract from the image.
         public let prompt: String
         /// Output texture dimensions in pixels.
@@ -301,8 +343,8 @@ public enum PatinaMaterialExtract {
         public let maps: [MapsItem]?
         /// Upscale factor for predicted PBR maps via SeedVR seamless upscaling. 0 = no upscaling, 2 = 2× resolution, 4 = 4× resolution. The base texture image is not upscaled.
         ///
-        /// One of: 0, 2, 4. Default: `0`.
-        public let upscaleFactor: Int?
+        /// One of: 0, 2, 4. Default: `.upscaleFactor0`.
+        public let upscaleFactor: UpscaleFactor?
         /// Output image format for textures and PBR maps.
         ///
         /// Default: `.png`.
@@ -322,7 +364,7 @@ public enum PatinaMaterialExtract {
             imageURL: FileInput,
             strength: Double? = nil,
             maps: [MapsItem]? = nil,
-            upscaleFactor: Int? = nil,
+            upscaleFactor: UpscaleFactor? = nil,
             outputFormat: OutputFormat? = nil
         ) {
             self.prompt = prompt
@@ -342,24 +384,43 @@ public enum PatinaMaterialExtract {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("tiling_mode", \.tilingMode),
-                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
-                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("maps", \.maps),
-                .optional("upscale_factor", \.upscaleFactor),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                tilingMode: wire.valueIfPresent("tiling_mode"),
+                tileSize: wire.intIfPresent("tile_size"),
+                tileStride: wire.intIfPresent("tile_stride"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                maps: wire.valueIfPresent("maps"),
+                upscaleFactor: wire.valueIfPresent("upscale_factor"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("tiling_mode", self.tilingMode)
+            wire.intIfPresent("tile_size", self.tileSize, [.minimum(32), .maximum(256)])
+            wire.intIfPresent("tile_stride", self.tileStride, [.minimum(16), .maximum(128)])
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("maps", self.maps)
+            wire.valueIfPresent("upscale_factor", self.upscaleFactor)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -373,7 +434,7 @@ public enum PatinaMaterialExtract {
             public static var tileSize: Int { 128 }
             public static var tileStride: Int { 64 }
             public static var strength: Double { 0.6 }
-            public static var upscaleFactor: Int { 0 }
+            public static var upscaleFactor: UpscaleFactor { .upscaleFactor0 }
             public static var outputFormat: OutputFormat { .png }
         }
     }
@@ -391,7 +452,7 @@ public enum PhotaEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired image. To refer to specific profiles, use [[profile_id_1]], [[profile_id_2]], etc.
         ///
         /// At most 8000 characters.
@@ -443,17 +504,29 @@ public enum PhotaEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(8000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("profile_ids", \.profileIDs),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .required("image_urls", \.imageURLs, [.minItems(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                profileIDs: wire.valueIfPresent("profile_ids"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(8000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("profile_ids", self.profileIDs)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.value("image_urls", self.imageURLs, [.minItems(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -495,7 +568,7 @@ public enum PhotaEdit {
     }
 
     /// The output of `fal-ai/phota/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the edited image.
         public let images: [ImageFile]
 
@@ -503,10 +576,13 @@ public enum PhotaEdit {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -523,7 +599,7 @@ public enum PhotaEnhance {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/phota/enhance`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL/Base64 data URI of the image to enhance.
         public let imageURL: FileInput
         /// List of profile IDs to use for the image enhancement. The profiles sent over will be used as candidates for identity preservation.
@@ -555,14 +631,23 @@ public enum PhotaEnhance {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("profile_ids", \.profileIDs),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                profileIDs: wire.valueIfPresent("profile_ids"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("profile_ids", self.profileIDs)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -574,7 +659,7 @@ public enum PhotaEnhance {
     }
 
     /// The output of `fal-ai/phota/enhance`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the enhanced image.
         public let images: [ImageFile]
 
@@ -582,10 +667,13 @@ public enum PhotaEnhance {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -603,7 +691,7 @@ public enum Photomaker {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/photomaker`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image archive containing the images you want to use.
         public let imageArchiveURL: FileInput
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
@@ -675,21 +763,37 @@ public enum Photomaker {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_archive_url", \.imageArchiveURL),
-                .required("prompt", \.prompt),
-                .optional("base_pipeline", \.basePipeline),
-                .optional("initial_image_url", \.initialImageURL),
-                .optional("initial_image_strength", \.initialImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("style", \.style),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(20), .maximum(100)]),
-                .optional("style_strength", \.styleStrength, [.minimum(15), .maximum(50)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(10)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageArchiveURL: wire.value("image_archive_url"),
+                prompt: wire.string("prompt"),
+                basePipeline: wire.valueIfPresent("base_pipeline"),
+                initialImageURL: wire.stringIfPresent("initial_image_url"),
+                initialImageStrength: wire.doubleIfPresent("initial_image_strength"),
+                style: wire.valueIfPresent("style"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                styleStrength: wire.intIfPresent("style_strength"),
+                numImages: wire.intIfPresent("num_images"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_archive_url", self.imageArchiveURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("base_pipeline", self.basePipeline)
+            wire.stringIfPresent("initial_image_url", self.initialImageURL)
+            wire.doubleIfPresent("initial_image_strength", self.initialImageStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("style", self.style)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(20), .maximum(100)])
+            wire.intIfPresent("style_strength", self.styleStrength, [.minimum(15), .maximum(50)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0.1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -753,7 +857,7 @@ public enum PhysicEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/physic-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to edit with physics-aware transformations.
         public let imageURL: FileInput
         /// The editing instruction describing the physical transformation to apply.
@@ -807,18 +911,31 @@ public enum PhysicEdit {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -845,7 +962,7 @@ public enum PixartSigma {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/pixart-sigma`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -917,20 +1034,35 @@ public enum PixartSigma {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(5), .maximum(50)]),
-                .optional("scheduler", \.scheduler),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(5), .maximum(50)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -980,7 +1112,7 @@ public enum PixartSigma {
     }
 
     /// The output of `fal-ai/pixart-sigma`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         /// The timings of the different steps of the generation process.
@@ -1001,14 +1133,23 @@ public enum PixartSigma {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -1025,7 +1166,7 @@ public enum PixelcutBackgroundRemoval {
     public typealias File = FashnTryonV15.File
 
     /// The input of `pixelcut/background-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image (JPEG or PNG)
         public let imageURL: FileInput
         /// Output format
@@ -1043,12 +1184,19 @@ public enum PixelcutBackgroundRemoval {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1072,7 +1220,7 @@ public enum PixelcutBackgroundRemoval {
     }
 
     /// The output of `pixelcut/background-removal`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Result image (for rgba/alpha output formats)
         public let image: Image?
         /// Result file (for zip output format)
@@ -1083,11 +1231,14 @@ public enum PixelcutBackgroundRemoval {
             self.file = file
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image", \.image),
-                .optional("file", \.file),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.valueIfPresent("image"), file: wire.valueIfPresent("file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image", self.image)
+            wire.valueIfPresent("file", self.file)
         }
     }
 }
@@ -1109,7 +1260,7 @@ public enum PlaygroundV25 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// An id bound to a request, can be used with response to identify the request
         /// itself.
         ///
@@ -1196,22 +1347,39 @@ public enum PlaygroundV25 {
             self.embeddings = embeddings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("request_id", \.requestID),
-                .optional("format", \.format),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("image_size", \.imageSize),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("embeddings", \.embeddings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                requestID: wire.stringIfPresent("request_id"),
+                format: wire.valueIfPresent("format"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageSize: wire.valueIfPresent("image_size"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                embeddings: wire.valueIfPresent("embeddings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("format", self.format)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
         }
 
         /// The values the service uses for fields left unset.
@@ -1247,7 +1415,7 @@ public enum PlaygroundV25ImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// If set to true, the aspect ratio of the generated image will be preserved even
         /// if the image size is too large. However, if the image is not a multiple of 32
         /// in width or height, it will be resized to the nearest multiple of 32. By default,
@@ -1361,26 +1529,47 @@ public enum PlaygroundV25ImageToImage {
             self.safetyCheckerVersion = safetyCheckerVersion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("seed", \.seed),
-                .optional("format", \.format),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
-                .optional("embeddings", \.embeddings),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("request_id", \.requestID),
-                .optional("crop_output", \.cropOutput),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .required("image_url", \.imageURL),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                format: wire.valueIfPresent("format"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                strength: wire.doubleIfPresent("strength"),
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageURL: wire.value("image_url"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(65)])
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
         }
 
         /// The values the service uses for fields left unset.
@@ -1419,7 +1608,7 @@ public enum PlaygroundV25Inpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/playground-v25/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The format of the generated image.
         ///
         /// Default: `.jpeg`.
@@ -1520,25 +1709,45 @@ public enum PlaygroundV25Inpainting {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("format", \.format),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(65)]),
-                .optional("embeddings", \.embeddings),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("request_id", \.requestID),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .required("image_url", \.imageURL),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                format: wire.valueIfPresent("format"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                strength: wire.doubleIfPresent("strength"),
+                prompt: wire.string("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageURL: wire.value("image_url"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("format", self.format)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(65)])
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1571,7 +1780,7 @@ public enum Plushify {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/plushify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to apply cartoon style to
         public let imageURL: FileInput
         /// Prompt for the generation. Default is empty which is usually best, but sometimes it can help to add a description of the subject.
@@ -1627,18 +1836,31 @@ public enum Plushify {
             self.numImages = numImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("scale", \.scale, [.minimum(0.1), .maximum(2)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("use_cfg_zero", \.useCFGZero),
-                .optional("seed", \.seed),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                scale: wire.doubleIfPresent("scale"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                useCFGZero: wire.boolIfPresent("use_cfg_zero"),
+                seed: wire.int64IfPresent("seed"),
+                numImages: wire.intIfPresent("num_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0.1), .maximum(2)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("use_cfg_zero", self.useCFGZero)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.

@@ -17,7 +17,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PostProcessing.Input, Output == PostProcessing.Output {
     /// `fal-ai/post-processing`.
@@ -30,7 +30,7 @@ public enum PostProcessing {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Enable film grain effect
@@ -358,63 +358,121 @@ public enum PostProcessing {
             self.desaturateMethod = desaturateMethod
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("enable_grain", \.enableGrain),
-                .optional("grain_intensity", \.grainIntensity, [.minimum(0), .maximum(1)]),
-                .optional("grain_scale", \.grainScale, [.minimum(1), .maximum(100)]),
-                .optional("grain_style", \.grainStyle),
-                .optional("enable_color_correction", \.enableColorCorrection),
-                .optional("temperature", \.temperature, [.minimum(-100), .maximum(100)]),
-                .optional("brightness", \.brightness, [.minimum(-100), .maximum(100)]),
-                .optional("contrast", \.contrast, [.minimum(-100), .maximum(100)]),
-                .optional("saturation", \.saturation, [.minimum(-100), .maximum(100)]),
-                .optional("gamma", \.gamma, [.minimum(0.2), .maximum(2.2)]),
-                .optional("enable_chromatic", \.enableChromatic),
-                .optional("red_shift", \.redShift, [.minimum(-20), .maximum(20)]),
-                .optional("red_direction", \.redDirection),
-                .optional("green_shift", \.greenShift, [.minimum(-20), .maximum(20)]),
-                .optional("green_direction", \.greenDirection),
-                .optional("blue_shift", \.blueShift, [.minimum(-20), .maximum(20)]),
-                .optional("blue_direction", \.blueDirection),
-                .optional("enable_blur", \.enableBlur),
-                .optional("blur_type", \.blurType),
-                .optional("blur_radius", \.blurRadius, [.minimum(0), .maximum(31)]),
-                .optional("blur_sigma", \.blurSigma, [.minimum(0.1), .maximum(10)]),
-                .optional("enable_vignette", \.enableVignette),
-                .optional("vignette_strength", \.vignetteStrength, [.minimum(0), .maximum(10)]),
-                .optional("enable_parabolize", \.enableParabolize),
-                .optional("parabolize_coeff", \.parabolizeCoeff, [.minimum(-10), .maximum(10)]),
-                .optional("vertex_x", \.vertexX, [.minimum(0), .maximum(1)]),
-                .optional("vertex_y", \.vertexY, [.minimum(0), .maximum(1)]),
-                .optional("enable_tint", \.enableTint),
-                .optional("tint_strength", \.tintStrength, [.minimum(0.1), .maximum(1)]),
-                .optional("tint_mode", \.tintMode),
-                .optional("enable_dissolve", \.enableDissolve),
-                .optional("dissolve_image_url", \.dissolveImageURL),
-                .optional("dissolve_factor", \.dissolveFactor, [.minimum(0), .maximum(1)]),
-                .optional("enable_dodge_burn", \.enableDodgeBurn),
-                .optional("dodge_burn_intensity", \.dodgeBurnIntensity, [.minimum(0), .maximum(1)]),
-                .optional("dodge_burn_mode", \.dodgeBurnMode),
-                .optional("enable_glow", \.enableGlow),
-                .optional("glow_intensity", \.glowIntensity, [.minimum(0), .maximum(5)]),
-                .optional("glow_radius", \.glowRadius, [.minimum(1), .maximum(50)]),
-                .optional("enable_sharpen", \.enableSharpen),
-                .optional("sharpen_mode", \.sharpenMode),
-                .optional("sharpen_radius", \.sharpenRadius, [.minimum(1), .maximum(15)]),
-                .optional("sharpen_alpha", \.sharpenAlpha, [.minimum(0.1), .maximum(5)]),
-                .optional("noise_radius", \.noiseRadius, [.minimum(1), .maximum(25)]),
-                .optional("preserve_edges", \.preserveEdges, [.minimum(0), .maximum(1)]),
-                .optional("smart_sharpen_strength", \.smartSharpenStrength, [.minimum(0), .maximum(25)]),
-                .optional("smart_sharpen_ratio", \.smartSharpenRatio, [.minimum(0), .maximum(1)]),
-                .optional("cas_amount", \.casAmount, [.minimum(0), .maximum(1)]),
-                .optional("enable_solarize", \.enableSolarize),
-                .optional("solarize_threshold", \.solarizeThreshold, [.minimum(0), .maximum(1)]),
-                .optional("enable_desaturate", \.enableDesaturate),
-                .optional("desaturate_factor", \.desaturateFactor, [.minimum(0), .maximum(1)]),
-                .optional("desaturate_method", \.desaturateMethod),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                enableGrain: wire.boolIfPresent("enable_grain"),
+                grainIntensity: wire.doubleIfPresent("grain_intensity"),
+                grainScale: wire.doubleIfPresent("grain_scale"),
+                grainStyle: wire.valueIfPresent("grain_style"),
+                enableColorCorrection: wire.boolIfPresent("enable_color_correction"),
+                temperature: wire.doubleIfPresent("temperature"),
+                brightness: wire.doubleIfPresent("brightness"),
+                contrast: wire.doubleIfPresent("contrast"),
+                saturation: wire.doubleIfPresent("saturation"),
+                gamma: wire.doubleIfPresent("gamma"),
+                enableChromatic: wire.boolIfPresent("enable_chromatic"),
+                redShift: wire.intIfPresent("red_shift"),
+                redDirection: wire.valueIfPresent("red_direction"),
+                greenShift: wire.intIfPresent("green_shift"),
+                greenDirection: wire.valueIfPresent("green_direction"),
+                blueShift: wire.intIfPresent("blue_shift"),
+                blueDirection: wire.valueIfPresent("blue_direction"),
+                enableBlur: wire.boolIfPresent("enable_blur"),
+                blurType: wire.valueIfPresent("blur_type"),
+                blurRadius: wire.intIfPresent("blur_radius"),
+                blurSigma: wire.doubleIfPresent("blur_sigma"),
+                enableVignette: wire.boolIfPresent("enable_vignette"),
+                vignetteStrength: wire.doubleIfPresent("vignette_strength"),
+                enableParabolize: wire.boolIfPresent("enable_parabolize"),
+                parabolizeCoeff: wire.doubleIfPresent("parabolize_coeff"),
+                vertexX: wire.doubleIfPresent("vertex_x"),
+                vertexY: wire.doubleIfPresent("vertex_y"),
+                enableTint: wire.boolIfPresent("enable_tint"),
+                tintStrength: wire.doubleIfPresent("tint_strength"),
+                tintMode: wire.valueIfPresent("tint_mode"),
+                enableDissolve: wire.boolIfPresent("enable_dissolve"),
+                dissolveImageURL: wire.valueIfPresent("dissolve_image_url"),
+                dissolveFactor: wire.doubleIfPresent("dissolve_factor"),
+                enableDodgeBurn: wire.boolIfPresent("enable_dodge_burn"),
+                dodgeBurnIntensity: wire.doubleIfPresent("dodge_burn_intensity"),
+                dodgeBurnMode: wire.valueIfPresent("dodge_burn_mode"),
+                enableGlow: wire.boolIfPresent("enable_glow"),
+                glowIntensity: wire.doubleIfPresent("glow_intensity"),
+                glowRadius: wire.intIfPresent("glow_radius"),
+                enableSharpen: wire.boolIfPresent("enable_sharpen"),
+                sharpenMode: wire.valueIfPresent("sharpen_mode"),
+                sharpenRadius: wire.intIfPresent("sharpen_radius"),
+                sharpenAlpha: wire.doubleIfPresent("sharpen_alpha"),
+                noiseRadius: wire.intIfPresent("noise_radius"),
+                preserveEdges: wire.doubleIfPresent("preserve_edges"),
+                smartSharpenStrength: wire.doubleIfPresent("smart_sharpen_strength"),
+                smartSharpenRatio: wire.doubleIfPresent("smart_sharpen_ratio"),
+                casAmount: wire.doubleIfPresent("cas_amount"),
+                enableSolarize: wire.boolIfPresent("enable_solarize"),
+                solarizeThreshold: wire.doubleIfPresent("solarize_threshold"),
+                enableDesaturate: wire.boolIfPresent("enable_desaturate"),
+                desaturateFactor: wire.doubleIfPresent("desaturate_factor"),
+                desaturateMethod: wire.valueIfPresent("desaturate_method")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("enable_grain", self.enableGrain)
+            wire.doubleIfPresent("grain_intensity", self.grainIntensity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("grain_scale", self.grainScale, [.minimum(1), .maximum(100)])
+            wire.valueIfPresent("grain_style", self.grainStyle)
+            wire.boolIfPresent("enable_color_correction", self.enableColorCorrection)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("brightness", self.brightness, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("contrast", self.contrast, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("saturation", self.saturation, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("gamma", self.gamma, [.minimum(0.2), .maximum(2.2)])
+            wire.boolIfPresent("enable_chromatic", self.enableChromatic)
+            wire.intIfPresent("red_shift", self.redShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("red_direction", self.redDirection)
+            wire.intIfPresent("green_shift", self.greenShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("green_direction", self.greenDirection)
+            wire.intIfPresent("blue_shift", self.blueShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("blue_direction", self.blueDirection)
+            wire.boolIfPresent("enable_blur", self.enableBlur)
+            wire.valueIfPresent("blur_type", self.blurType)
+            wire.intIfPresent("blur_radius", self.blurRadius, [.minimum(0), .maximum(31)])
+            wire.doubleIfPresent("blur_sigma", self.blurSigma, [.minimum(0.1), .maximum(10)])
+            wire.boolIfPresent("enable_vignette", self.enableVignette)
+            wire.doubleIfPresent("vignette_strength", self.vignetteStrength, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("enable_parabolize", self.enableParabolize)
+            wire.doubleIfPresent("parabolize_coeff", self.parabolizeCoeff, [.minimum(-10), .maximum(10)])
+            wire.doubleIfPresent("vertex_x", self.vertexX, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("vertex_y", self.vertexY, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_tint", self.enableTint)
+            wire.doubleIfPresent("tint_strength", self.tintStrength, [.minimum(0.1), .maximum(1)])
+            wire.valueIfPresent("tint_mode", self.tintMode)
+            wire.boolIfPresent("enable_dissolve", self.enableDissolve)
+            wire.valueIfPresent("dissolve_image_url", self.dissolveImageURL)
+            wire.doubleIfPresent("dissolve_factor", self.dissolveFactor, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_dodge_burn", self.enableDodgeBurn)
+            wire.doubleIfPresent("dodge_burn_intensity", self.dodgeBurnIntensity, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("dodge_burn_mode", self.dodgeBurnMode)
+            wire.boolIfPresent("enable_glow", self.enableGlow)
+            wire.doubleIfPresent("glow_intensity", self.glowIntensity, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("glow_radius", self.glowRadius, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("enable_sharpen", self.enableSharpen)
+            wire.valueIfPresent("sharpen_mode", self.sharpenMode)
+            wire.intIfPresent("sharpen_radius", self.sharpenRadius, [.minimum(1), .maximum(15)])
+            wire.doubleIfPresent("sharpen_alpha", self.sharpenAlpha, [.minimum(0.1), .maximum(5)])
+            wire.intIfPresent("noise_radius", self.noiseRadius, [.minimum(1), .maximum(25)])
+            wire.doubleIfPresent("preserve_edges", self.preserveEdges, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("smart_sharpen_strength", self.smartSharpenStrength, [.minimum(0), .maximum(25)])
+            wire.doubleIfPresent("smart_sharpen_ratio", self.smartSharpenRatio, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("cas_amount", self.casAmount, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_solarize", self.enableSolarize)
+            wire.doubleIfPresent("solarize_threshold", self.solarizeThreshold, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_desaturate", self.enableDesaturate)
+            wire.doubleIfPresent("desaturate_factor", self.desaturateFactor, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("desaturate_method", self.desaturateMethod)
         }
 
         /// The values the service uses for fields left unset.
@@ -615,7 +673,7 @@ public enum PostProcessing {
     }
 
     /// The output of `fal-ai/post-processing`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images
         public let images: [Image]
 
@@ -623,10 +681,13 @@ public enum PostProcessing {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -643,7 +704,7 @@ public enum PostProcessingBlur {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/blur`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Type of blur to apply
@@ -666,13 +727,21 @@ public enum PostProcessingBlur {
             self.blurSigma = blurSigma
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("blur_type", \.blurType),
-                .optional("blur_radius", \.blurRadius, [.minimum(0), .maximum(31)]),
-                .optional("blur_sigma", \.blurSigma, [.minimum(0.1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                blurType: wire.valueIfPresent("blur_type"),
+                blurRadius: wire.intIfPresent("blur_radius"),
+                blurSigma: wire.doubleIfPresent("blur_sigma")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("blur_type", self.blurType)
+            wire.intIfPresent("blur_radius", self.blurRadius, [.minimum(0), .maximum(31)])
+            wire.doubleIfPresent("blur_sigma", self.blurSigma, [.minimum(0.1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -684,7 +753,7 @@ public enum PostProcessingBlur {
     }
 
     /// The output of `fal-ai/post-processing/blur`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with blur effect
         public let images: [Image]
 
@@ -692,10 +761,13 @@ public enum PostProcessingBlur {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -714,7 +786,7 @@ public enum PostProcessingChromaticAberration {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Red channel shift amount
@@ -760,16 +832,27 @@ public enum PostProcessingChromaticAberration {
             self.blueDirection = blueDirection
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("red_shift", \.redShift, [.minimum(-20), .maximum(20)]),
-                .optional("red_direction", \.redDirection),
-                .optional("green_shift", \.greenShift, [.minimum(-20), .maximum(20)]),
-                .optional("green_direction", \.greenDirection),
-                .optional("blue_shift", \.blueShift, [.minimum(-20), .maximum(20)]),
-                .optional("blue_direction", \.blueDirection),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                redShift: wire.intIfPresent("red_shift"),
+                redDirection: wire.valueIfPresent("red_direction"),
+                greenShift: wire.intIfPresent("green_shift"),
+                greenDirection: wire.valueIfPresent("green_direction"),
+                blueShift: wire.intIfPresent("blue_shift"),
+                blueDirection: wire.valueIfPresent("blue_direction")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("red_shift", self.redShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("red_direction", self.redDirection)
+            wire.intIfPresent("green_shift", self.greenShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("green_direction", self.greenDirection)
+            wire.intIfPresent("blue_shift", self.blueShift, [.minimum(-20), .maximum(20)])
+            wire.valueIfPresent("blue_direction", self.blueDirection)
         }
 
         /// The values the service uses for fields left unset.
@@ -784,7 +867,7 @@ public enum PostProcessingChromaticAberration {
     }
 
     /// The output of `fal-ai/post-processing/chromatic-aberration`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with chromatic aberration effect
         public let images: [Image]
 
@@ -792,10 +875,13 @@ public enum PostProcessingChromaticAberration {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -811,7 +897,7 @@ public enum PostProcessingColorCorrection {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-correction`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Color temperature adjustment
@@ -851,15 +937,25 @@ public enum PostProcessingColorCorrection {
             self.gamma = gamma
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("temperature", \.temperature, [.minimum(-100), .maximum(100)]),
-                .optional("brightness", \.brightness, [.minimum(-100), .maximum(100)]),
-                .optional("contrast", \.contrast, [.minimum(-100), .maximum(100)]),
-                .optional("saturation", \.saturation, [.minimum(-100), .maximum(100)]),
-                .optional("gamma", \.gamma, [.minimum(0.2), .maximum(2.2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                temperature: wire.doubleIfPresent("temperature"),
+                brightness: wire.doubleIfPresent("brightness"),
+                contrast: wire.doubleIfPresent("contrast"),
+                saturation: wire.doubleIfPresent("saturation"),
+                gamma: wire.doubleIfPresent("gamma")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("brightness", self.brightness, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("contrast", self.contrast, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("saturation", self.saturation, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("gamma", self.gamma, [.minimum(0.2), .maximum(2.2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -873,7 +969,7 @@ public enum PostProcessingColorCorrection {
     }
 
     /// The output of `fal-ai/post-processing/color-correction`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with color correction
         public let images: [Image]
 
@@ -881,10 +977,13 @@ public enum PostProcessingColorCorrection {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -901,7 +1000,7 @@ public enum PostProcessingColorTint {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/color-tint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Tint strength
@@ -919,12 +1018,19 @@ public enum PostProcessingColorTint {
             self.tintMode = tintMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("tint_strength", \.tintStrength, [.minimum(0.1), .maximum(1)]),
-                .optional("tint_mode", \.tintMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                tintStrength: wire.doubleIfPresent("tint_strength"),
+                tintMode: wire.valueIfPresent("tint_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("tint_strength", self.tintStrength, [.minimum(0.1), .maximum(1)])
+            wire.valueIfPresent("tint_mode", self.tintMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -935,7 +1041,7 @@ public enum PostProcessingColorTint {
     }
 
     /// The output of `fal-ai/post-processing/color-tint`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with color tint effect
         public let images: [Image]
 
@@ -943,10 +1049,13 @@ public enum PostProcessingColorTint {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -963,7 +1072,7 @@ public enum PostProcessingDesaturate {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/desaturate`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Desaturation factor
@@ -981,12 +1090,19 @@ public enum PostProcessingDesaturate {
             self.desaturateMethod = desaturateMethod
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("desaturate_factor", \.desaturateFactor, [.minimum(0), .maximum(1)]),
-                .optional("desaturate_method", \.desaturateMethod),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                desaturateFactor: wire.doubleIfPresent("desaturate_factor"),
+                desaturateMethod: wire.valueIfPresent("desaturate_method")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("desaturate_factor", self.desaturateFactor, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("desaturate_method", self.desaturateMethod)
         }
 
         /// The values the service uses for fields left unset.
@@ -997,7 +1113,7 @@ public enum PostProcessingDesaturate {
     }
 
     /// The output of `fal-ai/post-processing/desaturate`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with desaturation effect
         public let images: [Image]
 
@@ -1005,10 +1121,13 @@ public enum PostProcessingDesaturate {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1024,7 +1143,7 @@ public enum PostProcessingDissolve {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dissolve`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// URL of second image for dissolve
@@ -1040,12 +1159,19 @@ public enum PostProcessingDissolve {
             self.dissolveFactor = dissolveFactor
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("dissolve_image_url", \.dissolveImageURL),
-                .optional("dissolve_factor", \.dissolveFactor, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                dissolveImageURL: wire.value("dissolve_image_url"),
+                dissolveFactor: wire.doubleIfPresent("dissolve_factor")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("dissolve_image_url", self.dissolveImageURL)
+            wire.doubleIfPresent("dissolve_factor", self.dissolveFactor, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1055,7 +1181,7 @@ public enum PostProcessingDissolve {
     }
 
     /// The output of `fal-ai/post-processing/dissolve`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with dissolve effect
         public let images: [Image]
 
@@ -1063,10 +1189,13 @@ public enum PostProcessingDissolve {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1083,7 +1212,7 @@ public enum PostProcessingDodgeBurn {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/dodge-burn`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Dodge and burn intensity
@@ -1101,12 +1230,19 @@ public enum PostProcessingDodgeBurn {
             self.dodgeBurnMode = dodgeBurnMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("dodge_burn_intensity", \.dodgeBurnIntensity, [.minimum(0), .maximum(1)]),
-                .optional("dodge_burn_mode", \.dodgeBurnMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                dodgeBurnIntensity: wire.doubleIfPresent("dodge_burn_intensity"),
+                dodgeBurnMode: wire.valueIfPresent("dodge_burn_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("dodge_burn_intensity", self.dodgeBurnIntensity, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("dodge_burn_mode", self.dodgeBurnMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1117,7 +1253,7 @@ public enum PostProcessingDodgeBurn {
     }
 
     /// The output of `fal-ai/post-processing/dodge-burn`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with dodge and burn effect
         public let images: [Image]
 
@@ -1125,10 +1261,13 @@ public enum PostProcessingDodgeBurn {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1145,7 +1284,7 @@ public enum PostProcessingGrain {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/grain`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Film grain intensity
@@ -1173,13 +1312,21 @@ public enum PostProcessingGrain {
             self.grainStyle = grainStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("grain_intensity", \.grainIntensity, [.minimum(0), .maximum(1)]),
-                .optional("grain_scale", \.grainScale, [.minimum(1), .maximum(100)]),
-                .optional("grain_style", \.grainStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                grainIntensity: wire.doubleIfPresent("grain_intensity"),
+                grainScale: wire.doubleIfPresent("grain_scale"),
+                grainStyle: wire.valueIfPresent("grain_style")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("grain_intensity", self.grainIntensity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("grain_scale", self.grainScale, [.minimum(1), .maximum(100)])
+            wire.valueIfPresent("grain_style", self.grainStyle)
         }
 
         /// The values the service uses for fields left unset.
@@ -1191,7 +1338,7 @@ public enum PostProcessingGrain {
     }
 
     /// The output of `fal-ai/post-processing/grain`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with grain effect
         public let images: [Image]
 
@@ -1199,10 +1346,13 @@ public enum PostProcessingGrain {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1218,7 +1368,7 @@ public enum PostProcessingParabolize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/parabolize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Parabolize coefficient
@@ -1241,13 +1391,21 @@ public enum PostProcessingParabolize {
             self.vertexY = vertexY
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("parabolize_coeff", \.parabolizeCoeff, [.minimum(-10), .maximum(10)]),
-                .optional("vertex_x", \.vertexX, [.minimum(0), .maximum(1)]),
-                .optional("vertex_y", \.vertexY, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                parabolizeCoeff: wire.doubleIfPresent("parabolize_coeff"),
+                vertexX: wire.doubleIfPresent("vertex_x"),
+                vertexY: wire.doubleIfPresent("vertex_y")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("parabolize_coeff", self.parabolizeCoeff, [.minimum(-10), .maximum(10)])
+            wire.doubleIfPresent("vertex_x", self.vertexX, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("vertex_y", self.vertexY, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1259,7 +1417,7 @@ public enum PostProcessingParabolize {
     }
 
     /// The output of `fal-ai/post-processing/parabolize`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with parabolize effect
         public let images: [Image]
 
@@ -1267,10 +1425,13 @@ public enum PostProcessingParabolize {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1287,7 +1448,7 @@ public enum PostProcessingSharpen {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/sharpen`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Type of sharpening to apply
@@ -1345,18 +1506,31 @@ public enum PostProcessingSharpen {
             self.casAmount = casAmount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sharpen_mode", \.sharpenMode),
-                .optional("sharpen_radius", \.sharpenRadius, [.minimum(1), .maximum(15)]),
-                .optional("sharpen_alpha", \.sharpenAlpha, [.minimum(0.1), .maximum(5)]),
-                .optional("noise_radius", \.noiseRadius, [.minimum(1), .maximum(25)]),
-                .optional("preserve_edges", \.preserveEdges, [.minimum(0), .maximum(1)]),
-                .optional("smart_sharpen_strength", \.smartSharpenStrength, [.minimum(0), .maximum(25)]),
-                .optional("smart_sharpen_ratio", \.smartSharpenRatio, [.minimum(0), .maximum(1)]),
-                .optional("cas_amount", \.casAmount, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                sharpenMode: wire.valueIfPresent("sharpen_mode"),
+                sharpenRadius: wire.intIfPresent("sharpen_radius"),
+                sharpenAlpha: wire.doubleIfPresent("sharpen_alpha"),
+                noiseRadius: wire.intIfPresent("noise_radius"),
+                preserveEdges: wire.doubleIfPresent("preserve_edges"),
+                smartSharpenStrength: wire.doubleIfPresent("smart_sharpen_strength"),
+                smartSharpenRatio: wire.doubleIfPresent("smart_sharpen_ratio"),
+                casAmount: wire.doubleIfPresent("cas_amount")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("sharpen_mode", self.sharpenMode)
+            wire.intIfPresent("sharpen_radius", self.sharpenRadius, [.minimum(1), .maximum(15)])
+            wire.doubleIfPresent("sharpen_alpha", self.sharpenAlpha, [.minimum(0.1), .maximum(5)])
+            wire.intIfPresent("noise_radius", self.noiseRadius, [.minimum(1), .maximum(25)])
+            wire.doubleIfPresent("preserve_edges", self.preserveEdges, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("smart_sharpen_strength", self.smartSharpenStrength, [.minimum(0), .maximum(25)])
+            wire.doubleIfPresent("smart_sharpen_ratio", self.smartSharpenRatio, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("cas_amount", self.casAmount, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1373,7 +1547,7 @@ public enum PostProcessingSharpen {
     }
 
     /// The output of `fal-ai/post-processing/sharpen`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with sharpen effect
         public let images: [Image]
 
@@ -1381,10 +1555,13 @@ public enum PostProcessingSharpen {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1400,7 +1577,7 @@ public enum PostProcessingSolarize {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/solarize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Solarize threshold
@@ -1413,11 +1590,14 @@ public enum PostProcessingSolarize {
             self.solarizeThreshold = solarizeThreshold
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("solarize_threshold", \.solarizeThreshold, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), solarizeThreshold: wire.doubleIfPresent("solarize_threshold"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("solarize_threshold", self.solarizeThreshold, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1427,7 +1607,7 @@ public enum PostProcessingSolarize {
     }
 
     /// The output of `fal-ai/post-processing/solarize`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with solarize effect
         public let images: [Image]
 
@@ -1435,10 +1615,13 @@ public enum PostProcessingSolarize {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -1454,7 +1637,7 @@ public enum PostProcessingVignette {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/post-processing/vignette`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to process
         public let imageURL: FileInput
         /// Vignette strength
@@ -1467,11 +1650,14 @@ public enum PostProcessingVignette {
             self.vignetteStrength = vignetteStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("vignette_strength", \.vignetteStrength, [.minimum(0), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), vignetteStrength: wire.doubleIfPresent("vignette_strength"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("vignette_strength", self.vignetteStrength, [.minimum(0), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1481,7 +1667,7 @@ public enum PostProcessingVignette {
     }
 
     /// The output of `fal-ai/post-processing/vignette`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed images with vignette effect
         public let images: [Image]
 
@@ -1489,10 +1675,13 @@ public enum PostProcessingVignette {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }

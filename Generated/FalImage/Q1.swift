@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == QwenImage.Input, Output == QwenImage.Output {
     /// `fal-ai/qwen-image`.
@@ -44,7 +44,7 @@ public enum QwenImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -127,22 +127,39 @@ public enum QwenImage {
             self.useTurbo = useTurbo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(250)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-                .optional("use_turbo", \.useTurbo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras"),
+                useTurbo: wire.boolIfPresent("use_turbo")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(250)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("use_turbo", self.useTurbo)
         }
 
         /// The values the service uses for fields left unset.
@@ -177,7 +194,7 @@ public enum QwenImage2512 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -246,20 +263,35 @@ public enum QwenImage2512 {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -294,7 +326,7 @@ public enum QwenImage2512LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-2512/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -370,21 +402,37 @@ public enum QwenImage2512LoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -415,7 +463,7 @@ public enum QwenImage2Edit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image 2 image editing with reference images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character.
@@ -475,19 +523,33 @@ public enum QwenImage2Edit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -502,7 +564,7 @@ public enum QwenImage2Edit {
     }
 
     /// The output of `fal-ai/qwen-image-2/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images
         public let images: [File]
         /// The seed used for generation
@@ -513,11 +575,14 @@ public enum QwenImage2Edit {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -537,7 +602,7 @@ public enum QwenImage2ProEdit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -597,19 +662,33 @@ public enum QwenImage2ProEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -639,7 +718,7 @@ public enum QwenImage2ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/pro/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English;.
         ///
         /// At least 1 character.
@@ -697,18 +776,31 @@ public enum QwenImage2ProTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -737,7 +829,7 @@ public enum QwenImage2TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English.
         ///
         /// At least 1 character.
@@ -795,18 +887,31 @@ public enum QwenImage2TextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -822,7 +927,7 @@ public enum QwenImage2TextToImage {
     }
 
     /// The output of `fal-ai/qwen-image-2/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation
@@ -833,11 +938,14 @@ public enum QwenImage2TextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -858,7 +966,7 @@ public enum QwenImageEdit {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -930,21 +1038,37 @@ public enum QwenImageEdit {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -977,7 +1101,7 @@ public enum QwenImageEdit2509 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -1051,21 +1175,37 @@ public enum QwenImageEdit2509 {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(100)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(100)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1100,7 +1240,7 @@ public enum QwenImageEdit2509LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2509-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image. If not provided, the size of the final input image will be used to calculate the size of the output image.
@@ -1179,22 +1319,39 @@ public enum QwenImageEdit2509LoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1225,7 +1382,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Add Background endpoint - Remove white background and add a realistic scene
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URLs of the images to edit. Provide an image with a white or clean background.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1303,22 +1460,39 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1337,7 +1511,7 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
     }
 
     /// The output of `fal-ai/qwen-image-edit-2509-lora-gallery/add-background`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -1348,11 +1522,14 @@ public enum QwenImageEdit2509LoRAGalleryAddBackground {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1373,7 +1550,7 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Face to Full Portrait endpoint - Generate full portrait from a cropped face image
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the cropped face image. Provide a close-up face photo.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1451,22 +1628,39 @@ public enum QwenImageEdit2509LoRAGalleryFaceToFullPortrait {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1501,7 +1695,7 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Group Photo endpoint - Create composite group photos with vintage/retro style
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URLs of the images to combine into a group photo. Provide 2 or more individual portrait images.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1579,22 +1773,39 @@ public enum QwenImageEdit2509LoRAGalleryGroupPhoto {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1629,7 +1840,7 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Integrate Product endpoint - Blend and integrate products/elements into backgrounds
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image with product to integrate into background.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1707,22 +1918,39 @@ public enum QwenImageEdit2509LoRAGalleryIntegrateProduct {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1757,7 +1985,7 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Lighting Restoration endpoint - Restore natural lighting by removing harsh shadows and light spots
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to restore lighting for.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1823,20 +2051,35 @@ public enum QwenImageEdit2509LoRAGalleryLightingRestoration {
             self.numImages = numImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1869,7 +2112,7 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to adjust camera angle for.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -1965,25 +2208,45 @@ public enum QwenImageEdit2509LoRAGalleryMultipleAngles {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("rotate_right_left", \.rotateRightLeft, [.minimum(-90), .maximum(90)]),
-                .optional("move_forward", \.moveForward, [.minimum(0), .maximum(10)]),
-                .optional("vertical_angle", \.verticalAngle, [.minimum(-1), .maximum(1)]),
-                .optional("wide_angle_lens", \.wideAngleLens),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                rotateRightLeft: wire.doubleIfPresent("rotate_right_left"),
+                moveForward: wire.doubleIfPresent("move_forward"),
+                verticalAngle: wire.doubleIfPresent("vertical_angle"),
+                wideAngleLens: wire.boolIfPresent("wide_angle_lens"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.doubleIfPresent("rotate_right_left", self.rotateRightLeft, [.minimum(-90), .maximum(90)])
+            wire.doubleIfPresent("move_forward", self.moveForward, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("vertical_angle", self.verticalAngle, [.minimum(-1), .maximum(1)])
+            wire.boolIfPresent("wide_angle_lens", self.wideAngleLens)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2021,7 +2284,7 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Next Scene endpoint - Create cinematic shot progressions and scene transitions
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to create the next scene from.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2099,22 +2362,39 @@ public enum QwenImageEdit2509LoRAGalleryNextScene {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2149,7 +2429,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Element endpoint - Remove/delete elements (objects, people, text) from the image
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image containing elements to remove.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2227,22 +2507,39 @@ public enum QwenImageEdit2509LoRAGalleryRemoveElement {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2277,7 +2574,7 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Remove Lighting endpoint - Remove existing lighting and apply soft even lighting
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image with lighting/shadows to remove.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2343,20 +2640,35 @@ public enum QwenImageEdit2509LoRAGalleryRemoveLighting {
             self.numImages = numImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2389,7 +2701,7 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
     public typealias Image = AuraFlow.Image
 
     /// Input model for Shirt Design endpoint - Put designs/graphics on people's shirts
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URLs of the images: first image is the person wearing a shirt, second image is the design/logo to put on the shirt.
         public let imageURLs: [FileInput]
         /// The size of the generated image. If not provided, the size of the final input image will be used.
@@ -2467,22 +2779,39 @@ public enum QwenImageEdit2509LoRAGalleryShirtDesign {
             self.loraScale = loraScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images"),
+                prompt: wire.stringIfPresent("prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2517,7 +2846,7 @@ public enum QwenImageEdit2511 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image with.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -2587,21 +2916,37 @@ public enum QwenImageEdit2511 {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .required("image_urls", \.imageURLs),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                imageURLs: wire.value("image_urls"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.value("image_urls", self.imageURLs)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.

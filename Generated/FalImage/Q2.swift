@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == QwenImageEdit2511LoRA.Input, Output == QwenImageEdit2511LoRA.Output {
     /// `fal-ai/qwen-image-edit-2511/lora`.
@@ -45,7 +45,7 @@ public enum QwenImageEdit2511LoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-2511/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to edit the image with.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -121,22 +121,39 @@ public enum QwenImageEdit2511LoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .required("image_urls", \.imageURLs),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                imageURLs: wire.value("image_urls"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.value("image_urls", self.imageURLs)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -168,7 +185,7 @@ public enum QwenImageEdit2511MultipleAngles {
 
     /// Input model for Multiple Angles endpoint - Camera control with precise adjustments using <sks> trigger word.
     /// Prompt is built automatically from slider values.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to adjust camera angle for.
         ///
         /// At least 1 item.
@@ -264,25 +281,45 @@ public enum QwenImageEdit2511MultipleAngles {
             self.numImages = numImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs, [.minItems(1)]),
-                .optional("horizontal_angle", \.horizontalAngle, [.minimum(0), .maximum(360)]),
-                .optional("vertical_angle", \.verticalAngle, [.minimum(-30), .maximum(90)]),
-                .optional("zoom", \.zoom, [.minimum(0), .maximum(10)]),
-                .optional("additional_prompt", \.additionalPrompt),
-                .optional("lora_scale", \.loraScale, [.minimum(0), .maximum(4)]),
-                .optional("image_size", \.imageSize),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                horizontalAngle: wire.doubleIfPresent("horizontal_angle"),
+                verticalAngle: wire.doubleIfPresent("vertical_angle"),
+                zoom: wire.doubleIfPresent("zoom"),
+                additionalPrompt: wire.stringIfPresent("additional_prompt"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                imageSize: wire.valueIfPresent("image_size"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                numImages: wire.intIfPresent("num_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs, [.minItems(1)])
+            wire.doubleIfPresent("horizontal_angle", self.horizontalAngle, [.minimum(0), .maximum(360)])
+            wire.doubleIfPresent("vertical_angle", self.verticalAngle, [.minimum(-30), .maximum(90)])
+            wire.doubleIfPresent("zoom", self.zoom, [.minimum(0), .maximum(10)])
+            wire.stringIfPresent("additional_prompt", self.additionalPrompt)
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0), .maximum(4)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -303,7 +340,7 @@ public enum QwenImageEdit2511MultipleAngles {
     }
 
     /// Output model for Multiple Angles endpoint
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated/edited images
         public let images: [Image]
         /// The seed used for generation
@@ -317,12 +354,15 @@ public enum QwenImageEdit2511MultipleAngles {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -343,7 +383,7 @@ public enum QwenImageEditImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -421,22 +461,39 @@ public enum QwenImageEditImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -470,7 +527,7 @@ public enum QwenImageEditInpaint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -552,23 +609,41 @@ public enum QwenImageEditInpaint {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .required("mask_url", \.maskURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                maskURL: wire.value("mask_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.value("mask_url", self.maskURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -603,7 +678,7 @@ public enum QwenImageEditLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image-edit-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image.
@@ -682,22 +757,39 @@ public enum QwenImageEditLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -948,7 +1040,7 @@ public enum QwenImageImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/qwen-image/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the image with
         public let prompt: String
         /// The size of the generated image. By default, we will use the provided image for determining the image_size.
@@ -1039,24 +1131,43 @@ public enum QwenImageImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(250)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-                .optional("use_turbo", \.useTurbo),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras"),
+                useTurbo: wire.boolIfPresent("use_turbo"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(250)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("use_turbo", self.useTurbo)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1087,7 +1198,7 @@ public enum QwenImageLayered {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A caption for the input image.
         public let prompt: String?
         /// The URL of the input image.
@@ -1154,20 +1265,35 @@ public enum QwenImageLayered {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_layers", \.numLayers, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numLayers: wire.intIfPresent("num_layers"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_layers", self.numLayers, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1196,7 +1322,7 @@ public enum QwenImageLayered {
     }
 
     /// The output of `fal-ai/qwen-image-layered`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [ImageFile]
         public let timings: [String: Double]
@@ -1222,14 +1348,23 @@ public enum QwenImageLayered {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.stringIfPresent("prompt", self.prompt)
         }
     }
 }
@@ -1250,7 +1385,7 @@ public enum QwenImageLayeredLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/qwen-image-layered/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A caption for the input image.
         public let prompt: String?
         /// The URL of the input image.
@@ -1323,21 +1458,37 @@ public enum QwenImageLayeredLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_layers", \.numLayers, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numLayers: wire.intIfPresent("num_layers"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_layers", self.numLayers, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1369,7 +1520,7 @@ public enum QwenImageMaxEdit {
     public typealias File = FashnTryonV15.File
 
     /// Input for Qwen Image Max image editing with reference images
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -1429,19 +1580,33 @@ public enum QwenImageMaxEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(800)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(6)]),
-                .optional("output_format", \.outputFormat),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(800)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(6)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1471,7 +1636,7 @@ public enum QwenImageMaxTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/qwen-image-max/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 800 characters.
         ///
         /// At least 1 character, at most 800 characters.
@@ -1529,18 +1694,31 @@ public enum QwenImageMaxTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(800)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(800)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.

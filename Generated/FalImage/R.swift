@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == RealisticVision.Input, Output == RealisticVision.Output {
     /// `fal-ai/realistic-vision`.
@@ -39,7 +39,7 @@ public enum RealisticVision {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/realistic-vision`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The list of embeddings to use.
@@ -133,24 +133,43 @@ public enum RealisticVision {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("request_id", \.requestID),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("loras", \.loras),
-                .optional("format", \.format),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                requestID: wire.stringIfPresent("request_id"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                format: wire.valueIfPresent("format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -184,7 +203,7 @@ public enum Recraft20b {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft-20b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 1000 characters.
         public let prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -220,15 +239,25 @@ public enum Recraft20b {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
-                .optional("image_size", \.imageSize),
-                .optional("style", \.style),
-                .optional("colors", \.colors),
-                .optional("style_id", \.styleID),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                style: wire.valueIfPresent("style"),
+                colors: wire.valueIfPresent("colors"),
+                styleID: wire.stringIfPresent("style_id"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("colors", self.colors)
+            wire.stringIfPresent("style_id", self.styleID)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -298,7 +327,7 @@ public enum RecraftUpscaleCreative {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/upscale/creative`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be upscaled. Must be in PNG format.
         public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -316,12 +345,19 @@ public enum RecraftUpscaleCreative {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -332,7 +368,7 @@ public enum RecraftUpscaleCreative {
     }
 
     /// The output of `fal-ai/recraft/upscale/creative`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The upscaled image.
         public let image: File
 
@@ -340,10 +376,13 @@ public enum RecraftUpscaleCreative {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -375,7 +414,7 @@ public enum RecraftV3ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A text description of areas to change.
         ///
         /// At least 1 character, at most 1000 characters.
@@ -425,17 +464,29 @@ public enum RecraftV3ImageToImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("style", \.style),
-                .optional("colors", \.colors),
-                .optional("style_id", \.styleID),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(1000)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                style: wire.valueIfPresent("style"),
+                colors: wire.valueIfPresent("colors"),
+                styleID: wire.stringIfPresent("style_id"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1000)])
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("colors", self.colors)
+            wire.stringIfPresent("style_id", self.styleID)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(1000)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -542,7 +593,7 @@ public enum RecraftV3ImageToImage {
     }
 
     /// The output of `fal-ai/recraft/v3/image-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [File]
 
@@ -550,10 +601,13 @@ public enum RecraftV3ImageToImage {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }
@@ -574,7 +628,7 @@ public enum RecraftV3TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v3/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 1000 characters.
         public let prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -610,15 +664,25 @@ public enum RecraftV3TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
-                .optional("image_size", \.imageSize),
-                .optional("style", \.style),
-                .optional("colors", \.colors),
-                .optional("style_id", \.styleID),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                style: wire.valueIfPresent("style"),
+                colors: wire.valueIfPresent("colors"),
+                styleID: wire.stringIfPresent("style_id"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("colors", self.colors)
+            wire.stringIfPresent("style_id", self.styleID)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -645,7 +709,7 @@ public enum RecraftV4ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/v4/pro/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 10000 characters.
         public let prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -675,14 +739,23 @@ public enum RecraftV4ProTextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
-                .optional("image_size", \.imageSize),
-                .optional("colors", \.colors),
-                .optional("background_color", \.backgroundColor),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                colors: wire.valueIfPresent("colors"),
+                backgroundColor: wire.valueIfPresent("background_color"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(10000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("colors", self.colors)
+            wire.valueIfPresent("background_color", self.backgroundColor)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -755,7 +828,7 @@ public enum RecraftVectorize {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/recraft/vectorize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be vectorized. Must be in PNG, JPG or WEBP format, less than 5 MB in size, have resolution less than 16 MP and max dimension less than 4096 pixels, min dimension more than 256 pixels.
         public let imageURL: FileInput
 
@@ -763,15 +836,18 @@ public enum RecraftVectorize {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/recraft/vectorize`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The vectorized image.
         public let image: File
 
@@ -779,10 +855,13 @@ public enum RecraftVectorize {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -798,7 +877,7 @@ public enum Retoucher {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/retoucher`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be retouched.
         public let imageURL: FileInput
         /// Seed for reproducibility. Different seeds will make slightly different results.
@@ -809,16 +888,19 @@ public enum Retoucher {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), seed: wire.int64IfPresent("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/retoucher`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file info.
         public let image: Image
         /// The seed used for the generation.
@@ -829,11 +911,14 @@ public enum Retoucher {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -854,7 +939,7 @@ public enum RundiffusionFalJuggernautFluxLoRA {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -921,19 +1006,33 @@ public enum RundiffusionFalJuggernautFluxLoRA {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -965,7 +1064,7 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/juggernaut-flux-lora/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1044,22 +1143,39 @@ public enum RundiffusionFalJuggernautFluxLoRAInpainting {
             self.maskURL = maskURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("mask_url", \.maskURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                maskURL: wire.value("mask_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.value("mask_url", self.maskURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1091,7 +1207,7 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
     public typealias Image = Cartoonify.Image
 
     /// The input of `rundiffusion-fal/rundiffusion-photo-flux`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// LoRA Scale of the photo lora model
         ///
         /// Default: `0.75`.
@@ -1164,20 +1280,35 @@ public enum RundiffusionFalRundiffusionPhotoFlux {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("photo_lora_scale", \.photoLoRAScale),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(35)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                photoLoRAScale: wire.doubleIfPresent("photo_lora_scale"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("photo_lora_scale", self.photoLoRAScale)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(35)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == SDXLControlnetUnion.Input, Output == SDXLControlnetUnion.Output {
     /// `fal-ai/sdxl-controlnet-union`.
@@ -38,7 +38,7 @@ public enum SDXLControlnetUnion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -215,37 +215,69 @@ public enum SDXLControlnetUnion {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("openpose_preprocess", \.openposePreprocess),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("teed_preprocess", \.teedPreprocess),
-                .optional("normal_image_url", \.normalImageURL),
-                .optional("canny_image_url", \.cannyImageURL),
-                .optional("format", \.format),
-                .optional("openpose_image_url", \.openposeImageURL),
-                .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("embeddings", \.embeddings),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("depth_preprocess", \.depthPreprocess),
-                .optional("segmentation_image_url", \.segmentationImageURL),
-                .optional("request_id", \.requestID),
-                .optional("seed", \.seed),
-                .optional("segmentation_preprocess", \.segmentationPreprocess),
-                .optional("image_size", \.imageSize),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .required("prompt", \.prompt),
-                .optional("normal_preprocess", \.normalPreprocess),
-                .optional("teed_image_url", \.teedImageURL),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                depthImageURL: wire.stringIfPresent("depth_image_url"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                openposePreprocess: wire.boolIfPresent("openpose_preprocess"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                teedPreprocess: wire.boolIfPresent("teed_preprocess"),
+                normalImageURL: wire.stringIfPresent("normal_image_url"),
+                cannyImageURL: wire.stringIfPresent("canny_image_url"),
+                format: wire.valueIfPresent("format"),
+                openposeImageURL: wire.stringIfPresent("openpose_image_url"),
+                cannyPreprocess: wire.boolIfPresent("canny_preprocess"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numImages: wire.intIfPresent("num_images"),
+                depthPreprocess: wire.boolIfPresent("depth_preprocess"),
+                segmentationImageURL: wire.stringIfPresent("segmentation_image_url"),
+                requestID: wire.stringIfPresent("request_id"),
+                seed: wire.int64IfPresent("seed"),
+                segmentationPreprocess: wire.boolIfPresent("segmentation_preprocess"),
+                imageSize: wire.valueIfPresent("image_size"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                prompt: wire.string("prompt"),
+                normalPreprocess: wire.boolIfPresent("normal_preprocess"),
+                teedImageURL: wire.stringIfPresent("teed_image_url"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.stringIfPresent("depth_image_url", self.depthImageURL)
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("openpose_preprocess", self.openposePreprocess)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("teed_preprocess", self.teedPreprocess)
+            wire.stringIfPresent("normal_image_url", self.normalImageURL)
+            wire.stringIfPresent("canny_image_url", self.cannyImageURL)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("openpose_image_url", self.openposeImageURL)
+            wire.boolIfPresent("canny_preprocess", self.cannyPreprocess)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.boolIfPresent("depth_preprocess", self.depthPreprocess)
+            wire.stringIfPresent("segmentation_image_url", self.segmentationImageURL)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("segmentation_preprocess", self.segmentationPreprocess)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("normal_preprocess", self.normalPreprocess)
+            wire.stringIfPresent("teed_image_url", self.teedImageURL)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -289,7 +321,7 @@ public enum SDXLControlnetUnionImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -493,41 +525,77 @@ public enum SDXLControlnetUnionImageToImage {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("normal_preprocess", \.normalPreprocess),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("canny_image_url", \.cannyImageURL),
-                .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("depth_preprocess", \.depthPreprocess),
-                .optional("segmentation_image_url", \.segmentationImageURL),
-                .optional("request_id", \.requestID),
-                .optional("segmentation_preprocess", \.segmentationPreprocess),
-                .optional("loras", \.loras),
-                .required("prompt", \.prompt),
-                .optional("preserve_aspect_ratio", \.preserveAspectRatio),
-                .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("crop_output", \.cropOutput),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("teed_preprocess", \.teedPreprocess),
-                .optional("sync_mode", \.syncMode),
-                .optional("format", \.format),
-                .optional("openpose_image_url", \.openposeImageURL),
-                .optional("embeddings", \.embeddings),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("openpose_preprocess", \.openposePreprocess),
-                .optional("normal_image_url", \.normalImageURL),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-                .optional("image_size", \.imageSize),
-                .optional("teed_image_url", \.teedImageURL),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                normalPreprocess: wire.boolIfPresent("normal_preprocess"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                cannyImageURL: wire.stringIfPresent("canny_image_url"),
+                cannyPreprocess: wire.boolIfPresent("canny_preprocess"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                depthPreprocess: wire.boolIfPresent("depth_preprocess"),
+                segmentationImageURL: wire.stringIfPresent("segmentation_image_url"),
+                requestID: wire.stringIfPresent("request_id"),
+                segmentationPreprocess: wire.boolIfPresent("segmentation_preprocess"),
+                loras: wire.valueIfPresent("loras"),
+                prompt: wire.string("prompt"),
+                preserveAspectRatio: wire.boolIfPresent("preserve_aspect_ratio"),
+                depthImageURL: wire.stringIfPresent("depth_image_url"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                cropOutput: wire.boolIfPresent("crop_output"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                teedPreprocess: wire.boolIfPresent("teed_preprocess"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                format: wire.valueIfPresent("format"),
+                openposeImageURL: wire.stringIfPresent("openpose_image_url"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                openposePreprocess: wire.boolIfPresent("openpose_preprocess"),
+                normalImageURL: wire.stringIfPresent("normal_image_url"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                strength: wire.doubleIfPresent("strength"),
+                imageSize: wire.valueIfPresent("image_size"),
+                teedImageURL: wire.stringIfPresent("teed_image_url"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.boolIfPresent("normal_preprocess", self.normalPreprocess)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("canny_image_url", self.cannyImageURL)
+            wire.boolIfPresent("canny_preprocess", self.cannyPreprocess)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("depth_preprocess", self.depthPreprocess)
+            wire.stringIfPresent("segmentation_image_url", self.segmentationImageURL)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.boolIfPresent("segmentation_preprocess", self.segmentationPreprocess)
+            wire.valueIfPresent("loras", self.loras)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("preserve_aspect_ratio", self.preserveAspectRatio)
+            wire.stringIfPresent("depth_image_url", self.depthImageURL)
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("crop_output", self.cropOutput)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("teed_preprocess", self.teedPreprocess)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("openpose_image_url", self.openposeImageURL)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("openpose_preprocess", self.openposePreprocess)
+            wire.stringIfPresent("normal_image_url", self.normalImageURL)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.stringIfPresent("teed_image_url", self.teedImageURL)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -574,7 +642,7 @@ public enum SDXLControlnetUnionInpainting {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sdxl-controlnet-union/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 70. Default: `35`.
@@ -765,40 +833,75 @@ public enum SDXLControlnetUnionInpainting {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("image_size", \.imageSize),
-                .optional("normal_preprocess", \.normalPreprocess),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("canny_image_url", \.cannyImageURL),
-                .optional("canny_preprocess", \.cannyPreprocess),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("depth_preprocess", \.depthPreprocess),
-                .optional("segmentation_image_url", \.segmentationImageURL),
-                .optional("request_id", \.requestID),
-                .optional("segmentation_preprocess", \.segmentationPreprocess),
-                .optional("loras", \.loras),
-                .required("prompt", \.prompt),
-                .optional("depth_image_url", \.depthImageURL),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sync_mode", \.syncMode),
-                .optional("teed_preprocess", \.teedPreprocess),
-                .optional("format", \.format),
-                .optional("openpose_image_url", \.openposeImageURL),
-                .optional("embeddings", \.embeddings),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("openpose_preprocess", \.openposePreprocess),
-                .optional("normal_image_url", \.normalImageURL),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .required("mask_url", \.maskURL),
-                .optional("teed_image_url", \.teedImageURL),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageSize: wire.valueIfPresent("image_size"),
+                normalPreprocess: wire.boolIfPresent("normal_preprocess"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                cannyImageURL: wire.stringIfPresent("canny_image_url"),
+                cannyPreprocess: wire.boolIfPresent("canny_preprocess"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                depthPreprocess: wire.boolIfPresent("depth_preprocess"),
+                segmentationImageURL: wire.stringIfPresent("segmentation_image_url"),
+                requestID: wire.stringIfPresent("request_id"),
+                segmentationPreprocess: wire.boolIfPresent("segmentation_preprocess"),
+                loras: wire.valueIfPresent("loras"),
+                prompt: wire.string("prompt"),
+                depthImageURL: wire.stringIfPresent("depth_image_url"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                teedPreprocess: wire.boolIfPresent("teed_preprocess"),
+                format: wire.valueIfPresent("format"),
+                openposeImageURL: wire.stringIfPresent("openpose_image_url"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                openposePreprocess: wire.boolIfPresent("openpose_preprocess"),
+                normalImageURL: wire.stringIfPresent("normal_image_url"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                strength: wire.doubleIfPresent("strength"),
+                maskURL: wire.value("mask_url"),
+                teedImageURL: wire.stringIfPresent("teed_image_url"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("normal_preprocess", self.normalPreprocess)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("canny_image_url", self.cannyImageURL)
+            wire.boolIfPresent("canny_preprocess", self.cannyPreprocess)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("depth_preprocess", self.depthPreprocess)
+            wire.stringIfPresent("segmentation_image_url", self.segmentationImageURL)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.boolIfPresent("segmentation_preprocess", self.segmentationPreprocess)
+            wire.valueIfPresent("loras", self.loras)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("depth_image_url", self.depthImageURL)
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("teed_preprocess", self.teedPreprocess)
+            wire.valueIfPresent("format", self.format)
+            wire.stringIfPresent("openpose_image_url", self.openposeImageURL)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("openpose_preprocess", self.openposePreprocess)
+            wire.stringIfPresent("normal_image_url", self.normalImageURL)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.value("mask_url", self.maskURL)
+            wire.stringIfPresent("teed_image_url", self.teedImageURL)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -837,7 +940,7 @@ public enum Sam2AutoSegment {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/auto-segment`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be automatically segmented
         public let imageURL: FileInput
         /// If `True`, the media will be returned as a data URI and the output data won't be available in the request history.
@@ -883,16 +986,27 @@ public enum Sam2AutoSegment {
             self.minMaskRegionArea = minMaskRegionArea
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-                .optional("points_per_side", \.pointsPerSide),
-                .optional("pred_iou_thresh", \.predIouThresh),
-                .optional("stability_score_thresh", \.stabilityScoreThresh),
-                .optional("min_mask_region_area", \.minMaskRegionArea),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pointsPerSide: wire.intIfPresent("points_per_side"),
+                predIouThresh: wire.doubleIfPresent("pred_iou_thresh"),
+                stabilityScoreThresh: wire.doubleIfPresent("stability_score_thresh"),
+                minMaskRegionArea: wire.intIfPresent("min_mask_region_area")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("points_per_side", self.pointsPerSide)
+            wire.doubleIfPresent("pred_iou_thresh", self.predIouThresh)
+            wire.doubleIfPresent("stability_score_thresh", self.stabilityScoreThresh)
+            wire.intIfPresent("min_mask_region_area", self.minMaskRegionArea)
         }
 
         /// The values the service uses for fields left unset.
@@ -907,7 +1021,7 @@ public enum Sam2AutoSegment {
     }
 
     /// The output of `fal-ai/sam2/auto-segment`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Combined segmentation mask.
         public let combinedMask: Image
         /// Individual segmentation masks.
@@ -918,11 +1032,14 @@ public enum Sam2AutoSegment {
             self.individualMasks = individualMasks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("combined_mask", \.combinedMask),
-                .required("individual_masks", \.individualMasks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(combinedMask: wire.value("combined_mask"), individualMasks: wire.value("individual_masks"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("combined_mask", self.combinedMask)
+            wire.value("individual_masks", self.individualMasks)
         }
     }
 }
@@ -939,7 +1056,7 @@ public enum Sam2Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam2/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be segmented
         public let imageURL: FileInput
         /// List of prompts to segment the image
@@ -979,15 +1096,25 @@ public enum Sam2Image {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompts", \.prompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompts: wire.valueIfPresent("prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("prompts", self.prompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -998,7 +1125,7 @@ public enum Sam2Image {
         }
     }
 
-    public struct PointPrompt: WireModel {
+    public struct PointPrompt: _WireModel {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -1009,39 +1136,59 @@ public enum Sam2Image {
         public let y: Int?
         /// Label of the prompt. 1 for foreground, 0 for background
         ///
-        /// One of: 0, 1. Default: `1`.
-        public let label: Int?
+        /// One of: 0, 1. Default: `.label1`.
+        public let label: Label?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
         public let frameIndex: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, frameIndex: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, frameIndex: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var x: Int { 305 }
             public static var y: Int { 350 }
-            public static var label: Int { 1 }
+            public static var label: Label { .label1 }
             public static var frameIndex: Int { 0 }
         }
     }
 
-    public struct BoxPrompt: WireModel {
+    /// Label
+    public struct Label: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var label0: Self { .init(rawValue: 0) }
+        public static var label1: Self { .init(rawValue: 1) }
+
+        public static var allCases: [Self] { [.label0, .label1] }
+    }
+
+    public struct BoxPrompt: _WireModel {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -1071,14 +1218,23 @@ public enum Sam2Image {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
 
         /// The values the service uses for fields left unset.
@@ -1092,7 +1248,7 @@ public enum Sam2Image {
     }
 
     /// The output of `fal-ai/sam2/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Segmented image.
         public let image: Image
 
@@ -1100,10 +1256,13 @@ public enum Sam2Image {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -1120,7 +1279,7 @@ public enum Sam31Image {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/sam-3-1/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be segmented
         public let imageURL: FileInput
         /// Text prompt for segmentation
@@ -1190,20 +1349,35 @@ public enum Sam31Image {
             self.includeBoxes = includeBoxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-                .optional("return_multiple_masks", \.returnMultipleMasks),
-                .optional("max_masks", \.maxMasks, [.minimum(1), .maximum(32)]),
-                .optional("include_scores", \.includeScores),
-                .optional("include_boxes", \.includeBoxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                returnMultipleMasks: wire.boolIfPresent("return_multiple_masks"),
+                maxMasks: wire.intIfPresent("max_masks"),
+                includeScores: wire.boolIfPresent("include_scores"),
+                includeBoxes: wire.boolIfPresent("include_boxes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("return_multiple_masks", self.returnMultipleMasks)
+            wire.intIfPresent("max_masks", self.maxMasks, [.minimum(1), .maximum(32)])
+            wire.boolIfPresent("include_scores", self.includeScores)
+            wire.boolIfPresent("include_boxes", self.includeBoxes)
         }
 
         /// The values the service uses for fields left unset.
@@ -1219,7 +1393,7 @@ public enum Sam31Image {
         }
     }
 
-    public struct PointPrompt: WireModel {
+    public struct PointPrompt: _WireModel {
         /// X Coordinate of the prompt
         public let x: Int?
         /// Y Coordinate of the prompt
@@ -1227,13 +1401,13 @@ public enum Sam31Image {
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public let label: Int?
+        public let label: Label?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
         public let objectID: Int?
         /// The frame index to interact with.
         public let frameIndex: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
@@ -1241,18 +1415,38 @@ public enum Sam31Image {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("object_id", \.objectID),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                objectID: wire.intIfPresent("object_id"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("object_id", self.objectID)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
     }
 
-    public struct BoxPrompt: WireModel {
+    public struct Label: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var label0: Self { .init(rawValue: 0) }
+        public static var label1: Self { .init(rawValue: 1) }
+
+        public static var allCases: [Self] { [.label0, .label1] }
+    }
+
+    public struct BoxPrompt: _WireModel {
         /// X Min Coordinate of the box
         public let xMin: Int?
         /// Y Min Coordinate of the box
@@ -1282,20 +1476,30 @@ public enum Sam31Image {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("object_id", \.objectID),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                objectID: wire.intIfPresent("object_id"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("object_id", self.objectID)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
     }
 
     /// The output of `fal-ai/sam-3-1/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Primary segmented mask preview.
         public let image: Image?
         /// Segmented mask images.
@@ -1321,18 +1525,27 @@ public enum Sam31Image {
             self.boxes = boxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image", \.image),
-                .required("masks", \.masks),
-                .optional("metadata", \.metadata),
-                .optional("scores", \.scores),
-                .optional("boxes", \.boxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.valueIfPresent("image"),
+                masks: wire.value("masks"),
+                metadata: wire.valueIfPresent("metadata"),
+                scores: wire.valueIfPresent("scores"),
+                boxes: wire.valueIfPresent("boxes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("image", self.image)
+            wire.value("masks", self.masks)
+            wire.valueIfPresent("metadata", self.metadata)
+            wire.valueIfPresent("scores", self.scores)
+            wire.valueIfPresent("boxes", self.boxes)
         }
     }
 
-    public struct MaskMetadata: WireModel {
+    public struct MaskMetadata: _WireModel {
         /// Index of the mask inside the model output.
         public let index: Int
         /// Score for this mask.
@@ -1346,12 +1559,15 @@ public enum Sam31Image {
             self.box = box
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("index", \.index),
-                .optional("score", \.score),
-                .optional("box", \.box),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(index: wire.int("index"), score: wire.doubleIfPresent("score"), box: wire.valueIfPresent("box"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("index", self.index)
+            wire.doubleIfPresent("score", self.score)
+            wire.valueIfPresent("box", self.box)
         }
     }
 }
@@ -1367,13 +1583,14 @@ public enum Sam31ImageRle {
     public typealias Input = Sam31Image.Input
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
+    public typealias Label = Sam31Image.Label
     public typealias BoxPrompt = Sam31Image.BoxPrompt
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias File = FashnTryonV15.File
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The output of `fal-ai/sam-3-1/image-rle`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Run Length Encoding of the mask.
         public let rle: Rle
         /// Zip file containing per-frame bounding box overlays.
@@ -1399,19 +1616,28 @@ public enum Sam31ImageRle {
             self.boxes = boxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("rle", \.rle),
-                .optional("boundingbox_frames_zip", \.boundingboxFramesZip),
-                .optional("metadata", \.metadata),
-                .optional("scores", \.scores),
-                .optional("boxes", \.boxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                rle: wire.value("rle"),
+                boundingboxFramesZip: wire.valueIfPresent("boundingbox_frames_zip"),
+                metadata: wire.valueIfPresent("metadata"),
+                scores: wire.valueIfPresent("scores"),
+                boxes: wire.valueIfPresent("boxes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("rle", self.rle)
+            wire.valueIfPresent("boundingbox_frames_zip", self.boundingboxFramesZip)
+            wire.valueIfPresent("metadata", self.metadata)
+            wire.valueIfPresent("scores", self.scores)
+            wire.valueIfPresent("boxes", self.boxes)
         }
     }
 
     /// Rle
-    public enum Rle: QueueModel, StructurallyEquatable {
+    public enum Rle: QueueModel {
         case string(String)
         case array([String])
 
@@ -1441,13 +1667,14 @@ public enum Sam3Image {
     public typealias Output = Sam31Image.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
+    public typealias Label = Sam31Image.Label
     public typealias BoxPrompt = Sam31Image.BoxPrompt
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias Image = AuraFlow.Image
     public typealias MaskMetadata = Sam31Image.MaskMetadata
 
     /// The input of `fal-ai/sam-3/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be segmented
         public let imageURL: FileInput
         /// Text prompt for segmentation
@@ -1523,21 +1750,37 @@ public enum Sam3Image {
             self.includeBoxes = includeBoxes
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("text_prompt", \._textPrompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("sync_mode", \.syncMode),
-                .optional("output_format", \.outputFormat),
-                .optional("return_multiple_masks", \.returnMultipleMasks),
-                .optional("max_masks", \.maxMasks, [.minimum(1), .maximum(32)]),
-                .optional("include_scores", \.includeScores),
-                .optional("include_boxes", \.includeBoxes),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                returnMultipleMasks: wire.boolIfPresent("return_multiple_masks"),
+                maxMasks: wire.intIfPresent("max_masks"),
+                includeScores: wire.boolIfPresent("include_scores"),
+                includeBoxes: wire.boolIfPresent("include_boxes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("text_prompt", self._textPrompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("return_multiple_masks", self.returnMultipleMasks)
+            wire.intIfPresent("max_masks", self.maxMasks, [.minimum(1), .maximum(32)])
+            wire.boolIfPresent("include_scores", self.includeScores)
+            wire.boolIfPresent("include_boxes", self.includeBoxes)
         }
 
         /// The values the service uses for fields left unset.
@@ -1567,6 +1810,7 @@ public enum Sam3ImageRle {
     public typealias Output = Sam31ImageRle.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31Image.PointPrompt
+    public typealias Label = Sam31Image.Label
     public typealias BoxPrompt = Sam31Image.BoxPrompt
     public typealias OutputFormat = ChronoEdit.OutputFormat
     public typealias Rle = Sam31ImageRle.Rle
@@ -1589,7 +1833,7 @@ public enum SanaSprint {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/sprint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1661,20 +1905,35 @@ public enum SanaSprint {
             self.styleName = styleName
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("style_name", \.styleName),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                styleName: wire.valueIfPresent("style_name")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("style_name", self.styleName)
         }
 
         /// The values the service uses for fields left unset.
@@ -1727,7 +1986,7 @@ public enum SanaV1516b {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sana/v1.5/1.6b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1799,20 +2058,35 @@ public enum SanaV1516b {
             self.styleName = styleName
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("style_name", \.styleName),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                styleName: wire.valueIfPresent("style_name")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("style_name", self.styleName)
         }
 
         /// The values the service uses for fields left unset.
@@ -1865,7 +2139,7 @@ public enum Sd15DepthControlnet {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/sd15-depth-controlnet`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The CFG (Classifier Free Guidance) scale is a measure of how close you want
         /// the model to stick to your prompt when looking for a related image to show you.
         ///
@@ -1974,26 +2248,47 @@ public enum Sd15DepthControlnet {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("loras", \.loras),
-                .optional("embeddings", \.embeddings),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(70)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("controlnet_conditioning_scale", \.controlnetConditioningScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("control_image_url", \.controlImageURL),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("request_id", \.requestID),
-                .optional("format", \.format),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                loras: wire.valueIfPresent("loras"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                controlnetConditioningScale: wire.doubleIfPresent("controlnet_conditioning_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                controlImageURL: wire.value("control_image_url"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                numImages: wire.intIfPresent("num_images"),
+                requestID: wire.stringIfPresent("request_id"),
+                format: wire.valueIfPresent("format"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(70)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.doubleIfPresent("controlnet_conditioning_scale", self.controlnetConditioningScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("control_image_url", self.controlImageURL)
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.valueIfPresent("format", self.format)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -2024,7 +2319,7 @@ public enum SeedvrUpscaleImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/seedvr/upscale/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The input image to be processed
         public let imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -2074,17 +2369,29 @@ public enum SeedvrUpscaleImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
-                .optional("target_resolution", \.targetResolution),
-                .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                upscaleMode: wire.valueIfPresent("upscale_mode"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                targetResolution: wire.valueIfPresent("target_resolution"),
+                seed: wire.int64IfPresent("seed"),
+                noiseScale: wire.doubleIfPresent("noise_scale"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("upscale_mode", self.upscaleMode)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("target_resolution", self.targetResolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("noise_scale", self.noiseScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2138,7 +2445,7 @@ public enum SeedvrUpscaleImage {
     }
 
     /// The output of `fal-ai/seedvr/upscale/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Upscaled image file after processing
         public let image: ImageFile
         /// The random seed used for the generation process.
@@ -2149,11 +2456,14 @@ public enum SeedvrUpscaleImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == SeedvrUpscaleImageSeamless.Input, Output == SeedvrUpscaleImageSeamless.Output {
     /// `fal-ai/seedvr/upscale/image/seamless`.
@@ -36,7 +36,7 @@ public enum SeedvrUpscaleImageSeamless {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for seamless tileable image upscaling.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The input image to be processed
         public let imageURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -92,18 +92,31 @@ public enum SeedvrUpscaleImageSeamless {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
-                .optional("target_resolution", \.targetResolution),
-                .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                upscaleMode: wire.valueIfPresent("upscale_mode"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                targetResolution: wire.valueIfPresent("target_resolution"),
+                seed: wire.int64IfPresent("seed"),
+                noiseScale: wire.doubleIfPresent("noise_scale"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("upscale_mode", self.upscaleMode)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("target_resolution", self.targetResolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("noise_scale", self.noiseScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -133,7 +146,7 @@ public enum SmartResize {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/smart-resize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the source image to resize.
         public let imageURL: FileInput
         /// The list of target dimensions to generate, each written as ``<width>x<height>`` (e.g. ``"1920x1080"``). One output image is produced per target size (multiplied by ``num_images_per_size``). The endpoint internally picks the smallest nano-banana-pro preset that fully covers each target so the final image is a pixel-perfect match with no upscaling.
@@ -189,18 +202,31 @@ public enum SmartResize {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("target_sizes", \.targetSizes, [.minItems(1), .maxItems(10)]),
-                .optional("prompt", \.prompt, [.maxLength(5000)]),
-                .optional("num_images_per_size", \.numImagesPerSize, [.minimum(1), .maximum(4)]),
-                .optional("resolution", \.resolution),
-                .optional("output_format", \.outputFormat),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                targetSizes: wire.value("target_sizes"),
+                prompt: wire.stringIfPresent("prompt"),
+                numImagesPerSize: wire.intIfPresent("num_images_per_size"),
+                resolution: wire.valueIfPresent("resolution"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("target_sizes", self.targetSizes, [.minItems(1), .maxItems(10)])
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(5000)])
+            wire.intIfPresent("num_images_per_size", self.numImagesPerSize, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -215,7 +241,7 @@ public enum SmartResize {
     }
 
     /// The output of `fal-ai/smart-resize`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// All generated images, flattened across every target size. Order matches the order of ``results`` below: the first ``num_images_per_size`` entries correspond to ``target_sizes[0]`` and so on.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -229,18 +255,25 @@ public enum SmartResize {
             self.results = results
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("description", \.description),
-                .required("results", \.results),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                description: wire.string("description"),
+                results: wire.value("results")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.string("description", self.description)
+            wire.value("results", self.results)
         }
     }
 
     /// Per-target-size resize result: a list of ``ImageFile`` objects all at the
     /// exact requested (width, height).
-    public struct SmartResizeResult: WireModel {
+    public struct SmartResizeResult: _WireModel {
         /// The generated images.
         public let images: [ImageFile]
         /// The description of the generated images.
@@ -270,15 +303,25 @@ public enum SmartResize {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("description", \.description),
-                .required("width", \.width),
-                .required("height", \.height),
-                .required("aspect_ratio", \.aspectRatio),
-                .required("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                description: wire.string("description"),
+                width: wire.int("width"),
+                height: wire.int("height"),
+                aspectRatio: wire.string("aspect_ratio"),
+                resolution: wire.string("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.string("description", self.description)
+            wire.int("width", self.width)
+            wire.int("height", self.height)
+            wire.string("aspect_ratio", self.aspectRatio)
+            wire.string("resolution", self.resolution)
         }
     }
 }
@@ -294,7 +337,7 @@ public enum SmoretalkAIRembgEnhance {
     public typealias File = FashnTryonV15.File
 
     /// The input of `smoretalk-ai/rembg-enhance`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image
         public let imageURL: FileInput
 
@@ -302,15 +345,18 @@ public enum SmoretalkAIRembgEnhance {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `smoretalk-ai/rembg-enhance`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The segmented output image
         public let image: File
 
@@ -318,10 +364,13 @@ public enum SmoretalkAIRembgEnhance {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -340,7 +389,7 @@ public enum StableCascade {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -413,20 +462,35 @@ public enum StableCascade {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("first_stage_steps", \.firstStageSteps, [.minimum(4), .maximum(40)]),
-                .optional("second_stage_steps", \.secondStageSteps, [.minimum(4), .maximum(24)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                firstStageSteps: wire.intIfPresent("first_stage_steps"),
+                secondStageSteps: wire.intIfPresent("second_stage_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                secondStageGuidanceScale: wire.doubleIfPresent("second_stage_guidance_scale"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("first_stage_steps", self.firstStageSteps, [.minimum(4), .maximum(40)])
+            wire.intIfPresent("second_stage_steps", self.secondStageSteps, [.minimum(4), .maximum(24)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("second_stage_guidance_scale", self.secondStageGuidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -458,7 +522,7 @@ public enum StableCascadeSoteDiffusion {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-cascade/sote-diffusion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -531,20 +595,35 @@ public enum StableCascadeSoteDiffusion {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("first_stage_steps", \.firstStageSteps, [.minimum(4), .maximum(50)]),
-                .optional("second_stage_steps", \.secondStageSteps, [.minimum(4), .maximum(24)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("second_stage_guidance_scale", \.secondStageGuidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("image_size", \.imageSize),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                firstStageSteps: wire.intIfPresent("first_stage_steps"),
+                secondStageSteps: wire.intIfPresent("second_stage_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                secondStageGuidanceScale: wire.doubleIfPresent("second_stage_guidance_scale"),
+                imageSize: wire.valueIfPresent("image_size"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numImages: wire.intIfPresent("num_images"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("first_stage_steps", self.firstStageSteps, [.minimum(4), .maximum(50)])
+            wire.intIfPresent("second_stage_steps", self.secondStageSteps, [.minimum(4), .maximum(24)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("second_stage_guidance_scale", self.secondStageGuidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -579,7 +658,7 @@ public enum StableDiffusionV15 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v15`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The number of inference steps to perform.
         ///
         /// At least 1, at most 50. Default: `25`.
@@ -678,24 +757,43 @@ public enum StableDiffusionV15 {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("loras", \.loras),
-                .optional("format", \.format),
-                .required("prompt", \.prompt),
-                .optional("embeddings", \.embeddings),
-                .optional("image_size", \.imageSize),
-                .optional("sync_mode", \.syncMode),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("request_id", \.requestID),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("safety_checker_version", \.safetyCheckerVersion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                loras: wire.valueIfPresent("loras"),
+                format: wire.valueIfPresent("format"),
+                prompt: wire.string("prompt"),
+                embeddings: wire.valueIfPresent("embeddings"),
+                imageSize: wire.valueIfPresent("image_size"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                requestID: wire.stringIfPresent("request_id"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                safetyCheckerVersion: wire.valueIfPresent("safety_checker_version"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("format", self.format)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("embeddings", self.embeddings)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.stringIfPresent("request_id", self.requestID)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.valueIfPresent("safety_checker_version", self.safetyCheckerVersion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -732,7 +830,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -811,22 +909,39 @@ public enum StableDiffusionV35Large {
             self.ipAdapter = ipAdapter
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("controlnet", \.controlnet),
-                .optional("image_size", \.imageSize),
-                .optional("loras", \.loras),
-                .optional("ip_adapter", \.ipAdapter),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                controlnet: wire.valueIfPresent("controlnet"),
+                imageSize: wire.valueIfPresent("image_size"),
+                loras: wire.valueIfPresent("loras"),
+                ipAdapter: wire.valueIfPresent("ip_adapter")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("controlnet", self.controlnet)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("ip_adapter", self.ipAdapter)
         }
 
         /// The values the service uses for fields left unset.
@@ -841,7 +956,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: WireModel {
+    public struct ControlNet: _WireModel {
         /// URL or the path to the control net weights.
         public let path: String
         /// URL of the image to be used as the control image.
@@ -874,14 +989,23 @@ public enum StableDiffusionV35Large {
             self.endPercentage = endPercentage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .required("control_image_url", \.controlImageURL),
-                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
-                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
-                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                controlImageURL: wire.string("control_image_url"),
+                conditioningScale: wire.doubleIfPresent("conditioning_scale"),
+                startPercentage: wire.doubleIfPresent("start_percentage"),
+                endPercentage: wire.doubleIfPresent("end_percentage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.string("control_image_url", self.controlImageURL)
+            wire.doubleIfPresent("conditioning_scale", self.conditioningScale, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("start_percentage", self.startPercentage, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_percentage", self.endPercentage, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -908,7 +1032,7 @@ public enum StableDiffusionV35Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-medium`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -976,19 +1100,33 @@ public enum StableDiffusionV35Medium {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1017,7 +1155,7 @@ public enum StableDiffusionV3Medium {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to generate an image from.
@@ -1081,19 +1219,33 @@ public enum StableDiffusionV3Medium {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("prompt_expansion", \.promptExpansion),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                promptExpansion: wire.boolIfPresent("prompt_expansion"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("prompt_expansion", self.promptExpansion)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1110,7 +1262,7 @@ public enum StableDiffusionV3Medium {
     }
 
     /// The output of `fal-ai/stable-diffusion-v3-medium`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [Image]
         public let timings: [String: Double]
@@ -1140,15 +1292,25 @@ public enum StableDiffusionV3Medium {
             self.numImages = numImages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-                .required("num_images", \.numImages),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt"),
+                numImages: wire.int("num_images")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
+            wire.int("num_images", self.numImages)
         }
     }
 }
@@ -1167,7 +1329,7 @@ public enum StableDiffusionV3MediumImageToImage {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stable-diffusion-v3-medium/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image URL to generate an image from.
         public let imageURL: FileInput
         /// The prompt to generate an image from.
@@ -1239,21 +1401,37 @@ public enum StableDiffusionV3MediumImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("prompt_expansion", \.promptExpansion),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                promptExpansion: wire.boolIfPresent("prompt_expansion"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("prompt_expansion", self.promptExpansion)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1281,7 +1459,7 @@ public enum StarVector {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/star-vector`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of image to be used for relighting
         public let imageURL: FileInput
         /// seed to be used for generation
@@ -1297,12 +1475,19 @@ public enum StarVector {
             self.maxLength = maxLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("max_length", \.maxLength, [.minimum(1000), .maximum(16000)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                maxLength: wire.intIfPresent("max_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("max_length", self.maxLength, [.minimum(1000), .maximum(16000)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1312,7 +1497,7 @@ public enum StarVector {
     }
 
     /// The output of `fal-ai/star-vector`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file info.
         public let image: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -1324,11 +1509,14 @@ public enum StarVector {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1347,7 +1535,7 @@ public enum Step1xEdit {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/step1x-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1405,18 +1593,31 @@ public enum Step1xEdit {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1443,7 +1644,7 @@ public enum StepxEdit2 {
     public typealias Image = Cartoonify.Image
 
     /// The input of `fal-ai/stepx-edit2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The image URL to generate an image from. Needs to match the dimensions of the mask.
@@ -1512,20 +1713,35 @@ public enum StepxEdit2 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("enable_thinking_mode", \.enableThinkingMode),
-                .optional("enable_reflection_mode", \.enableReflectionMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableThinkingMode: wire.boolIfPresent("enable_thinking_mode"),
+                enableReflectionMode: wire.boolIfPresent("enable_reflection_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.boolIfPresent("enable_thinking_mode", self.enableThinkingMode)
+            wire.boolIfPresent("enable_reflection_mode", self.enableReflectionMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1542,7 +1758,7 @@ public enum StepxEdit2 {
     }
 
     /// The output of `fal-ai/stepx-edit2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [Image]
         public let timings: [String: Double]
@@ -1580,17 +1796,29 @@ public enum StepxEdit2 {
             self.bestInfo = bestInfo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-                .optional("reformat_prompt", \.reformatPrompt),
-                .optional("think_info", \.thinkInfo),
-                .optional("best_info", \.bestInfo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt"),
+                reformatPrompt: wire.stringIfPresent("reformat_prompt"),
+                thinkInfo: wire.valueIfPresent("think_info"),
+                bestInfo: wire.valueIfPresent("best_info")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("reformat_prompt", self.reformatPrompt)
+            wire.valueIfPresent("think_info", self.thinkInfo)
+            wire.valueIfPresent("best_info", self.bestInfo)
         }
     }
 }
@@ -1609,7 +1837,7 @@ public enum Switti512 {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/switti/512`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -1699,23 +1927,41 @@ public enum Switti512 {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("sampling_top_k", \.samplingTopK, [.minimum(10), .maximum(1000)]),
-                .optional("sampling_top_p", \.samplingTopP, [.minimum(0.1), .maximum(1)]),
-                .optional("more_smooth", \.moreSmooth),
-                .optional("more_diverse", \.moreDiverse),
-                .optional("smooth_start_si", \.smoothStartSi, [.minimum(0), .maximum(10)]),
-                .optional("turn_off_cfg_start_si", \.turnOffCFGStartSi, [.minimum(0), .maximum(10)]),
-                .optional("last_scale_temp", \.lastScaleTemp, [.minimum(0.1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                samplingTopK: wire.intIfPresent("sampling_top_k"),
+                samplingTopP: wire.doubleIfPresent("sampling_top_p"),
+                moreSmooth: wire.boolIfPresent("more_smooth"),
+                moreDiverse: wire.boolIfPresent("more_diverse"),
+                smoothStartSi: wire.intIfPresent("smooth_start_si"),
+                turnOffCFGStartSi: wire.intIfPresent("turn_off_cfg_start_si"),
+                lastScaleTemp: wire.doubleIfPresent("last_scale_temp"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("sampling_top_k", self.samplingTopK, [.minimum(10), .maximum(1000)])
+            wire.doubleIfPresent("sampling_top_p", self.samplingTopP, [.minimum(0.1), .maximum(1)])
+            wire.boolIfPresent("more_smooth", self.moreSmooth)
+            wire.boolIfPresent("more_diverse", self.moreDiverse)
+            wire.intIfPresent("smooth_start_si", self.smoothStartSi, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("turn_off_cfg_start_si", self.turnOffCFGStartSi, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("last_scale_temp", self.lastScaleTemp, [.minimum(0.1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.

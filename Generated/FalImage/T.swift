@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == TopazUpscaleImage.Input, Output == TopazUpscaleImage.Output {
     /// `fal-ai/topaz/upscale/image`.
@@ -20,7 +20,7 @@ public enum TopazUpscaleImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/topaz/upscale/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Model to use for image enhancement.
         ///
         /// Default: `.standardV2`.
@@ -130,27 +130,49 @@ public enum TopazUpscaleImage {
             self.detail = detail
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model", \.model),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("crop_to_fill", \.cropToFill),
-                .required("image_url", \.imageURL),
-                .optional("output_format", \.outputFormat),
-                .optional("subject_detection", \.subjectDetection),
-                .optional("face_enhancement", \.faceEnhancement),
-                .optional("face_enhancement_creativity", \.faceEnhancementCreativity, [.minimum(0), .maximum(1)]),
-                .optional("face_enhancement_strength", \.faceEnhancementStrength, [.minimum(0), .maximum(1)]),
-                .optional("sharpen", \.sharpen, [.minimum(0), .maximum(1)]),
-                .optional("denoise", \.denoise, [.minimum(0), .maximum(1)]),
-                .optional("fix_compression", \.fixCompression, [.minimum(0), .maximum(1)]),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("creativity", \.creativity, [.minimum(1), .maximum(6)]),
-                .optional("texture", \.texture, [.minimum(1), .maximum(5)]),
-                .optional("prompt", \.prompt, [.maxLength(1024)]),
-                .optional("autoprompt", \.autoprompt),
-                .optional("detail", \.detail, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                model: wire.valueIfPresent("model"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                cropToFill: wire.boolIfPresent("crop_to_fill"),
+                imageURL: wire.value("image_url"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                subjectDetection: wire.valueIfPresent("subject_detection"),
+                faceEnhancement: wire.boolIfPresent("face_enhancement"),
+                faceEnhancementCreativity: wire.doubleIfPresent("face_enhancement_creativity"),
+                faceEnhancementStrength: wire.doubleIfPresent("face_enhancement_strength"),
+                sharpen: wire.doubleIfPresent("sharpen"),
+                denoise: wire.doubleIfPresent("denoise"),
+                fixCompression: wire.doubleIfPresent("fix_compression"),
+                strength: wire.doubleIfPresent("strength"),
+                creativity: wire.intIfPresent("creativity"),
+                texture: wire.intIfPresent("texture"),
+                prompt: wire.stringIfPresent("prompt"),
+                autoprompt: wire.boolIfPresent("autoprompt"),
+                detail: wire.doubleIfPresent("detail")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model", self.model)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("crop_to_fill", self.cropToFill)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("subject_detection", self.subjectDetection)
+            wire.boolIfPresent("face_enhancement", self.faceEnhancement)
+            wire.doubleIfPresent("face_enhancement_creativity", self.faceEnhancementCreativity, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("face_enhancement_strength", self.faceEnhancementStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("sharpen", self.sharpen, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("denoise", self.denoise, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("fix_compression", self.fixCompression, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("creativity", self.creativity, [.minimum(1), .maximum(6)])
+            wire.intIfPresent("texture", self.texture, [.minimum(1), .maximum(5)])
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(1024)])
+            wire.boolIfPresent("autoprompt", self.autoprompt)
+            wire.doubleIfPresent("detail", self.detail, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.

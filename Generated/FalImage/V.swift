@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Vecglypher.Input, Output == Vecglypher.Output {
     /// `fal-ai/vecglypher`.
@@ -22,7 +22,7 @@ public enum Vecglypher {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The target text to generate as vector glyphs. Each character is rendered as a separate SVG path element.
         public let prompt: String
         /// Font style description using typography terms such as weight (100-900), style (italic, oblique), category (serif, sans-serif, display, handwriting, monospace), and characteristics (geometric, humanist, condensed, rounded).
@@ -100,22 +100,39 @@ public enum Vecglypher {
             self.strokeWidth = strokeWidth
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("style_description", \.styleDescription),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("top_k", \.topK, [.minimum(-1), .maximum(100)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0), .maximum(2)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(16384)]),
-                .optional("output_size", \.outputSize, [.minimum(64), .maximum(4096)]),
-                .optional("fill_color", \.fillColor),
-                .optional("stroke_color", \.strokeColor),
-                .optional("stroke_width", \.strokeWidth, [.minimum(0.1), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                styleDescription: wire.stringIfPresent("style_description"),
+                temperature: wire.doubleIfPresent("temperature"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                topP: wire.doubleIfPresent("top_p"),
+                topK: wire.intIfPresent("top_k"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                outputSize: wire.intIfPresent("output_size"),
+                fillColor: wire.stringIfPresent("fill_color"),
+                strokeColor: wire.stringIfPresent("stroke_color"),
+                strokeWidth: wire.doubleIfPresent("stroke_width")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("style_description", self.styleDescription)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("top_k", self.topK, [.minimum(-1), .maximum(100)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(256), .maximum(16384)])
+            wire.intIfPresent("output_size", self.outputSize, [.minimum(64), .maximum(4096)])
+            wire.stringIfPresent("fill_color", self.fillColor)
+            wire.stringIfPresent("stroke_color", self.strokeColor)
+            wire.doubleIfPresent("stroke_width", self.strokeWidth, [.minimum(0.1), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -134,7 +151,7 @@ public enum Vecglypher {
     }
 
     /// The output of `fal-ai/vecglypher`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated SVG file containing vector glyphs.
         public let image: File
         /// Raw SVG content as a string.
@@ -151,13 +168,21 @@ public enum Vecglypher {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("svg_content", \.svgContent),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                image: wire.value("image"),
+                svgContent: wire.string("svg_content"),
+                seed: wire.int64("seed"),
+                timings: wire.value("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.string("svg_content", self.svgContent)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -175,7 +200,7 @@ public enum VecglypherImageToSvg {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/vecglypher/image-to-svg`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The target text to generate as vector glyphs, styled to match the reference images.
         public let prompt: String
         /// URLs of reference glyph images whose style should be matched. Provide 1 to 8 images of individual glyph characters.
@@ -253,22 +278,39 @@ public enum VecglypherImageToSvg {
             self.strokeWidth = strokeWidth
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1), .maxItems(8)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("top_k", \.topK, [.minimum(-1), .maximum(100)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0), .maximum(2)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(16384)]),
-                .optional("output_size", \.outputSize, [.minimum(64), .maximum(4096)]),
-                .optional("fill_color", \.fillColor),
-                .optional("stroke_color", \.strokeColor),
-                .optional("stroke_width", \.strokeWidth, [.minimum(0.1), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                temperature: wire.doubleIfPresent("temperature"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                topP: wire.doubleIfPresent("top_p"),
+                topK: wire.intIfPresent("top_k"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                outputSize: wire.intIfPresent("output_size"),
+                fillColor: wire.stringIfPresent("fill_color"),
+                strokeColor: wire.stringIfPresent("stroke_color"),
+                strokeWidth: wire.doubleIfPresent("stroke_width")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("reference_image_urls", self.referenceImageURLs, [.minItems(1), .maxItems(8)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("top_k", self.topK, [.minimum(-1), .maximum(100)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(256), .maximum(16384)])
+            wire.intIfPresent("output_size", self.outputSize, [.minimum(64), .maximum(4096)])
+            wire.stringIfPresent("fill_color", self.fillColor)
+            wire.stringIfPresent("stroke_color", self.strokeColor)
+            wire.doubleIfPresent("stroke_width", self.strokeWidth, [.minimum(0.1), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -297,7 +339,7 @@ public enum ViduQ2ReferenceToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -318,13 +360,21 @@ public enum ViduQ2ReferenceToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -347,7 +397,7 @@ public enum ViduQ2ReferenceToImage {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited image
         public let image: Image
 
@@ -355,10 +405,13 @@ public enum ViduQ2ReferenceToImage {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
         }
     }
 }
@@ -377,7 +430,7 @@ public enum ViduQ2TextToImage {
     public typealias Image = AuraFlow.Image
 
     /// The input of `fal-ai/vidu/q2/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -395,12 +448,19 @@ public enum ViduQ2TextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.

@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Wan25PreviewImageToImage.Input, Output == Wan25PreviewImageToImage.Output {
     /// `fal-ai/wan-25-preview/image-to-image`.
@@ -32,7 +32,7 @@ public enum Wan25PreviewImageToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for image editing
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing how to edit the image. Max 2000 characters.
         ///
         /// At least 1 character.
@@ -74,16 +74,27 @@ public enum Wan25PreviewImageToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -95,7 +106,7 @@ public enum Wan25PreviewImageToImage {
     }
 
     /// Output for image editing
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -109,12 +120,19 @@ public enum Wan25PreviewImageToImage {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seeds", \.seeds),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seeds: wire.value("seeds"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("seeds", self.seeds)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -131,7 +149,7 @@ public enum Wan25PreviewTextToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// Input for text-to-image generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for image generation. Supports Chinese and English, max 2000 characters.
         ///
         /// At least 1 character.
@@ -175,16 +193,27 @@ public enum Wan25PreviewTextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("image_size", \.imageSize),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                imageSize: wire.valueIfPresent("image_size"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +226,7 @@ public enum Wan25PreviewTextToImage {
     }
 
     /// Output for text-to-image generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated images
         public let images: [ImageFile]
         /// The seeds used for each generated image
@@ -211,12 +240,19 @@ public enum Wan25PreviewTextToImage {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seeds", \.seeds),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                seeds: wire.value("seeds"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("seeds", self.seeds)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -233,7 +269,7 @@ public enum WanV225bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide image generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -301,20 +337,35 @@ public enum WanV225bTextToImage {
             self.imageFormat = imageFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("image_size", \.imageSize),
-                .optional("image_format", \.imageFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                imageSize: wire.valueIfPresent("image_size"),
+                imageFormat: wire.valueIfPresent("image_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("image_format", self.imageFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -344,7 +395,7 @@ public enum WanV225bTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file.
         public let image: File
         /// The seed used for generation.
@@ -355,11 +406,14 @@ public enum WanV225bTextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -378,7 +432,7 @@ public enum WanV22A14bImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image.
         public let imageURL: FileInput
         /// The text prompt to guide image generation.
@@ -469,25 +523,45 @@ public enum WanV22A14bImageToImage {
             self.imageFormat = imageFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("image_size", \.imageSize),
-                .optional("image_format", \.imageFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                strength: wire.doubleIfPresent("strength"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                imageSize: wire.valueIfPresent("image_size"),
+                imageFormat: wire.valueIfPresent("image_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("image_format", self.imageFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -522,7 +596,7 @@ public enum WanV22A14bImageToImage {
     }
 
     /// The output of `fal-ai/wan/v2.2-a14b/image-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image file.
         public let image: File
         /// The text prompt used for image generation.
@@ -538,12 +612,15 @@ public enum WanV22A14bImageToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .optional("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), prompt: wire.stringIfPresent("prompt"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -568,7 +645,7 @@ public enum WanV22A14bTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide image generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -642,21 +719,37 @@ public enum WanV22A14bTextToImage {
             self.imageSize = imageSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("image_size", \.imageSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                imageSize: wire.valueIfPresent("image_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("image_size", self.imageSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -691,7 +784,7 @@ public enum WanV22A14bTextToImageLoRA {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-image/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide image generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -783,24 +876,43 @@ public enum WanV22A14bTextToImageLoRA {
             self.imageFormat = imageFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("loras", \.loras),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("image_size", \.imageSize),
-                .optional("image_format", \.imageFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                loras: wire.valueIfPresent("loras"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                imageSize: wire.valueIfPresent("image_size"),
+                imageFormat: wire.valueIfPresent("image_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("image_format", self.imageFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -820,7 +932,7 @@ public enum WanV22A14bTextToImageLoRA {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -842,13 +954,21 @@ public enum WanV22A14bTextToImageLoRA {
             self.transformer = transformer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-                .optional("transformer", \.transformer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale"),
+                transformer: wire.valueIfPresent("transformer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
+            wire.valueIfPresent("transformer", self.transformer)
         }
 
         /// The values the service uses for fields left unset.
@@ -884,7 +1004,7 @@ public enum WanV26ImageToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 image editing with reference images (enable_interleave=false)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters. Example: 'Generate an image using the style of image 1 and background of image 2'.
         ///
         /// At least 1 character.
@@ -934,17 +1054,29 @@ public enum WanV26ImageToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -958,7 +1090,7 @@ public enum WanV26ImageToImage {
     }
 
     /// Output for Wan 2.6 image editing
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images in PNG format
         public let images: [File]
         /// The seed used for generation
@@ -969,11 +1101,14 @@ public enum WanV26ImageToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -990,7 +1125,7 @@ public enum WanV26TextToImage {
     public typealias File = FashnTryonV15.File
 
     /// Input for Wan 2.6 text-to-image or mixed text-and-image generation (enable_interleave=true)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image. Supports Chinese and English. Max 2000 characters.
         ///
         /// At least 1 character.
@@ -1032,16 +1167,27 @@ public enum WanV26TextToImage {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("image_url", \.imageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("image_size", \.imageSize),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(5)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(5)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1053,7 +1199,7 @@ public enum WanV26TextToImage {
     }
 
     /// Output for Wan 2.6 text-to-image (can include generated text in mixed mode)
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images in PNG format
         public let images: [File]
         /// Generated text content (in mixed text-and-image mode). May be None if only images were generated.
@@ -1067,12 +1213,19 @@ public enum WanV26TextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .optional("generated_text", \.generatedText),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                generatedText: wire.stringIfPresent("generated_text"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.stringIfPresent("generated_text", self.generatedText)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1090,7 +1243,7 @@ public enum WanV27Edit {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired image edit. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1146,18 +1299,31 @@ public enum WanV27Edit {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .required("image_urls", \.imageURLs),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numImages: wire.intIfPresent("num_images"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.value("image_urls", self.imageURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1172,7 +1338,7 @@ public enum WanV27Edit {
     }
 
     /// The output of `fal-ai/wan/v2.7/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images.
         public let images: [File]
         /// The seed used for generation.
@@ -1183,11 +1349,14 @@ public enum WanV27Edit {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1222,7 +1391,7 @@ public enum WanV27ProTextToImage {
     public typealias File = FashnTryonV15.File
 
     /// The input of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired output. Supports Chinese and English.
         ///
         /// At least 1 character, at most 2000 characters.
@@ -1268,16 +1437,27 @@ public enum WanV27ProTextToImage {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(500)]),
-                .optional("image_size", \.imageSize),
-                .optional("max_images", \.maxImages, [.minimum(1), .maximum(5)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                maxImages: wire.intIfPresent("max_images"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(500)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("max_images", self.maxImages, [.minimum(1), .maximum(5)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -1291,7 +1471,7 @@ public enum WanV27ProTextToImage {
     }
 
     /// The output of `fal-ai/wan/v2.7/pro/text-to-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated images.
         public let images: [File]
         /// Optional generated text returned by the model.
@@ -1305,12 +1485,19 @@ public enum WanV27ProTextToImage {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .optional("generated_text", \.generatedText),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                generatedText: wire.stringIfPresent("generated_text"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.stringIfPresent("generated_text", self.generatedText)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1343,7 +1530,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     public typealias Image = AuraFlow.Image
 
     /// Input model for extracting every Nth frame from a video
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to extract frames from
         public let videoURL: FileInput
         /// Extract every Nth frame (e.g., 3 = every 3rd frame, 12 = every 12th frame)
@@ -1377,14 +1564,23 @@ public enum WorkflowUtilitiesExtractNthFrame {
             self.quality = quality
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("frame_interval", \.frameInterval, [.minimum(1), .maximum(300)]),
-                .optional("output_format", \.outputFormat),
-                .optional("max_frames", \.maxFrames, [.minimum(1), .maximum(500)]),
-                .optional("quality", \.quality, [.minimum(1), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                frameInterval: wire.intIfPresent("frame_interval"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                maxFrames: wire.intIfPresent("max_frames"),
+                quality: wire.intIfPresent("quality")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("frame_interval", self.frameInterval, [.minimum(1), .maximum(300)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.intIfPresent("max_frames", self.maxFrames, [.minimum(1), .maximum(500)])
+            wire.intIfPresent("quality", self.quality, [.minimum(1), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1411,7 +1607,7 @@ public enum WorkflowUtilitiesExtractNthFrame {
     }
 
     /// Output model for extracted frames
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Array of extracted frame images
         public let images: [Image]
         /// Total number of frames extracted
@@ -1422,11 +1618,14 @@ public enum WorkflowUtilitiesExtractNthFrame {
             self.frameCount = frameCount
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("frame_count", \.frameCount),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), frameCount: wire.int("frame_count"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int("frame_count", self.frameCount)
         }
     }
 }
@@ -1445,7 +1644,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
     ///
     /// Pass-through utility: the URL is returned as provided in the input,
     /// without fetching or re-uploading the image.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Array of image URLs to select from
         public let imageURLs: [FileInput]
         /// 1-based position of the image to return. Value 1 returns the first image, 2 returns the second, and so on.
@@ -1461,12 +1660,19 @@ public enum WorkflowUtilitiesPickImageByIndex {
             self.fallbackIndex = fallbackIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .required("index", \.index),
-                .optional("fallback_index", \.fallbackIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                index: wire.int("index"),
+                fallbackIndex: wire.valueIfPresent("fallback_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.int("index", self.index)
+            wire.valueIfPresent("fallback_index", self.fallbackIndex)
         }
 
         /// The values the service uses for fields left unset.
@@ -1488,7 +1694,7 @@ public enum WorkflowUtilitiesPickImageByIndex {
     }
 
     /// Output model for the picked image.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The image at the requested position
         public let image: Image
         /// Single-element array containing the selected image. Included so downstream nodes that expect an `images` reference (matching merge and other utilities) work without changes.
@@ -1499,11 +1705,14 @@ public enum WorkflowUtilitiesPickImageByIndex {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image", \.image),
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(image: wire.value("image"), images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image", self.image)
+            wire.value("images", self.images)
         }
     }
 }

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == XaiGrokImagineImage.Input, Output == XaiGrokImagineImage.Output {
     /// `xai/grok-imagine-image`.
@@ -22,7 +22,7 @@ public enum XaiGrokImagineImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -64,15 +64,25 @@ public enum XaiGrokImagineImage {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(8000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(8000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -121,7 +131,7 @@ public enum XaiGrokImagineImage {
     }
 
     /// The output of `xai/grok-imagine-image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the generated image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -132,11 +142,14 @@ public enum XaiGrokImagineImage {
             self.revisedPrompt = revisedPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .optional("revised_prompt", \.revisedPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), revisedPrompt: wire.stringIfPresent("revised_prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.stringIfPresent("revised_prompt", self.revisedPrompt)
         }
     }
 }
@@ -154,7 +167,7 @@ public enum XaiGrokImagineImageEdit {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `xai/grok-imagine-image/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired image.
         ///
         /// At most 8000 characters.
@@ -200,16 +213,27 @@ public enum XaiGrokImagineImageEdit {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(8000)]),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("output_format", \.outputFormat),
-                .optional("sync_mode", \.syncMode),
-                .optional("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numImages: wire.intIfPresent("num_images"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageURLs: wire.valueIfPresent("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(8000)])
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -247,7 +271,7 @@ public enum XaiGrokImagineImageEdit {
     }
 
     /// The output of `xai/grok-imagine-image/edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL of the edited image.
         public let images: [ImageFile]
         /// The enhanced prompt that was used to generate the image.
@@ -258,11 +282,14 @@ public enum XaiGrokImagineImageEdit {
             self.revisedPrompt = revisedPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .optional("revised_prompt", \.revisedPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), revisedPrompt: wire.stringIfPresent("revised_prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.stringIfPresent("revised_prompt", self.revisedPrompt)
         }
     }
 }

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ZImageBase.Input, Output == ZImageBase.Output {
     /// `fal-ai/z-image/base`.
@@ -32,7 +32,7 @@ public enum ZImageBase {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/base`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -101,20 +101,35 @@ public enum ZImageBase {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +147,7 @@ public enum ZImageBase {
     }
 
     /// The output of `fal-ai/z-image/base`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated image files info.
         public let images: [ImageFile]
         /// The timings of the generation process.
@@ -152,14 +167,23 @@ public enum ZImageBase {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                hasNSFWConcepts: wire.value("has_nsfw_concepts"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -181,7 +205,7 @@ public enum ZImageBaseLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/base/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -256,21 +280,37 @@ public enum ZImageBaseLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -304,7 +344,7 @@ public enum ZImageTurbo {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -367,19 +407,33 @@ public enum ZImageTurbo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -412,7 +466,7 @@ public enum ZImageTurboControlnet {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/controlnet`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -503,24 +557,43 @@ public enum ZImageTurboControlnet {
             self.preprocess = preprocess
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
-                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
-                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
-                .optional("preprocess", \.preprocess),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                controlScale: wire.doubleIfPresent("control_scale"),
+                controlStart: wire.doubleIfPresent("control_start"),
+                controlEnd: wire.doubleIfPresent("control_end"),
+                preprocess: wire.valueIfPresent("preprocess")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("control_scale", self.controlScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_start", self.controlStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_end", self.controlEnd, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocess", self.preprocess)
         }
 
         /// The values the service uses for fields left unset.
@@ -572,7 +645,7 @@ public enum ZImageTurboControlnetLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/controlnet/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -669,25 +742,45 @@ public enum ZImageTurboControlnetLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
-                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
-                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
-                .optional("preprocess", \.preprocess),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                controlScale: wire.doubleIfPresent("control_scale"),
+                controlStart: wire.doubleIfPresent("control_start"),
+                controlEnd: wire.doubleIfPresent("control_end"),
+                preprocess: wire.valueIfPresent("preprocess"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("control_scale", self.controlScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_start", self.controlStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_end", self.controlEnd, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocess", self.preprocess)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -724,7 +817,7 @@ public enum ZImageTurboImageToImage {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/image-to-image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -797,21 +890,37 @@ public enum ZImageTurboImageToImage {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -846,7 +955,7 @@ public enum ZImageTurboImageToImageLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/image-to-image/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -925,22 +1034,39 @@ public enum ZImageTurboImageToImageLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -974,7 +1100,7 @@ public enum ZImageTurboInpaint {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/inpaint`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1069,25 +1195,45 @@ public enum ZImageTurboInpaint {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
-                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
-                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
-                .required("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                controlScale: wire.doubleIfPresent("control_scale"),
+                controlStart: wire.doubleIfPresent("control_start"),
+                controlEnd: wire.doubleIfPresent("control_end"),
+                maskImageURL: wire.value("mask_image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("control_scale", self.controlScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_start", self.controlStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_end", self.controlEnd, [.minimum(0), .maximum(1)])
+            wire.value("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1125,7 +1271,7 @@ public enum ZImageTurboInpaintLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/inpaint/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1226,26 +1372,47 @@ public enum ZImageTurboInpaintLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-                .optional("control_scale", \.controlScale, [.minimum(0), .maximum(1)]),
-                .optional("control_start", \.controlStart, [.minimum(0), .maximum(1)]),
-                .optional("control_end", \.controlEnd, [.minimum(0), .maximum(1)]),
-                .required("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url"),
+                controlScale: wire.doubleIfPresent("control_scale"),
+                controlStart: wire.doubleIfPresent("control_start"),
+                controlEnd: wire.doubleIfPresent("control_end"),
+                maskImageURL: wire.value("mask_image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("control_scale", self.controlScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_start", self.controlStart, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("control_end", self.controlEnd, [.minimum(0), .maximum(1)])
+            wire.value("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1283,7 +1450,7 @@ public enum ZImageTurboLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image.
@@ -1352,20 +1519,35 @@ public enum ZImageTurboLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1399,7 +1581,7 @@ public enum ZImageTurboTiling {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/tiling`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
@@ -1494,25 +1676,45 @@ public enum ZImageTurboTiling {
             self.tilingMode = tilingMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("image_url", \.imageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
-                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
-                .optional("tiling_mode", \.tilingMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.stringIfPresent("image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                tileSize: wire.intIfPresent("tile_size"),
+                tileStride: wire.intIfPresent("tile_stride"),
+                tilingMode: wire.valueIfPresent("tiling_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.intIfPresent("tile_size", self.tileSize, [.minimum(32), .maximum(256)])
+            wire.intIfPresent("tile_stride", self.tileStride, [.minimum(16), .maximum(128)])
+            wire.valueIfPresent("tiling_mode", self.tilingMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1551,7 +1753,7 @@ public enum ZImageTurboTilingLoRA {
     public typealias ImageFile = ChronoEdit.ImageFile
 
     /// The input of `fal-ai/z-image/turbo/tiling/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The size of the generated image. Use 'auto' to match the input image size (or 1024x1024 if no image).
@@ -1652,26 +1854,47 @@ public enum ZImageTurboTilingLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_size", \.imageSize),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(8)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("image_url", \.imageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("strength", \.strength, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("tile_size", \.tileSize, [.minimum(32), .maximum(256)]),
-                .optional("tile_stride", \.tileStride, [.minimum(16), .maximum(128)]),
-                .optional("tiling_mode", \.tilingMode),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.stringIfPresent("image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                strength: wire.doubleIfPresent("strength"),
+                tileSize: wire.intIfPresent("tile_size"),
+                tileStride: wire.intIfPresent("tile_stride"),
+                tilingMode: wire.valueIfPresent("tiling_mode"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.exclusiveMinimum(0), .maximum(1)])
+            wire.intIfPresent("tile_size", self.tileSize, [.minimum(32), .maximum(256)])
+            wire.intIfPresent("tile_stride", self.tileStride, [.minimum(16), .maximum(128)])
+            wire.valueIfPresent("tiling_mode", self.tilingMode)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output == ChatterboxSpeechToSpeech.Output {
     /// `fal-ai/chatterbox/speech-to-speech`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ChatterboxSpeechToSpeech.Input, Output ==
 /// The types of `fal-ai/chatterbox/speech-to-speech`.
 public enum ChatterboxSpeechToSpeech {
     /// The input of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let sourceAudioURL: FileInput
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
         public let targetVoiceAudioURL: String?
@@ -27,16 +27,22 @@ public enum ChatterboxSpeechToSpeech {
             self.targetVoiceAudioURL = targetVoiceAudioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("source_audio_url", \.sourceAudioURL),
-                .optional("target_voice_audio_url", \.targetVoiceAudioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sourceAudioURL: wire.value("source_audio_url"),
+                targetVoiceAudioURL: wire.stringIfPresent("target_voice_audio_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("source_audio_url", self.sourceAudioURL)
+            wire.stringIfPresent("target_voice_audio_url", self.targetVoiceAudioURL)
         }
     }
 
     /// The output of `fal-ai/chatterbox/speech-to-speech`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated speech audio
         public let audio: File
 
@@ -44,14 +50,17 @@ public enum ChatterboxSpeechToSpeech {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -68,13 +77,21 @@ public enum ChatterboxSpeechToSpeech {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -92,7 +109,7 @@ public enum ChatterboxTextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech (maximum 5000 characters). You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public let text: String
         /// Optional URL to an audio file to use as a reference for the generated speech. If provided, the model will try to match the style and tone of the reference audio.
@@ -128,15 +145,25 @@ public enum ChatterboxTextToSpeech {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("audio_url", \.audioURL),
-                .optional("exaggeration", \.exaggeration, [.minimum(0), .maximum(1)]),
-                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(2)]),
-                .optional("cfg", \.cfg, [.minimum(0.1), .maximum(1)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                exaggeration: wire.doubleIfPresent("exaggeration"),
+                temperature: wire.doubleIfPresent("temperature"),
+                cfg: wire.doubleIfPresent("cfg"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.doubleIfPresent("exaggeration", self.exaggeration, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0.05), .maximum(2)])
+            wire.doubleIfPresent("cfg", self.cfg, [.minimum(0.1), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -160,7 +187,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech (maximum 300 characters). Supports 23 languages including English, French, German, Spanish, Italian, Portuguese, Hindi, Arabic, Chinese, Japanese, Korean, and more.
         ///
         /// At most 300 characters.
@@ -204,16 +231,27 @@ public enum ChatterboxTextToSpeechMultilingual {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.maxLength(300)]),
-                .optional("voice", \.voice),
-                .optional("custom_audio_language", \.customAudioLanguage),
-                .optional("exaggeration", \.exaggeration, [.minimum(0.25), .maximum(2)]),
-                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(5)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.stringIfPresent("voice"),
+                customAudioLanguage: wire.valueIfPresent("custom_audio_language"),
+                exaggeration: wire.doubleIfPresent("exaggeration"),
+                temperature: wire.doubleIfPresent("temperature"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.maxLength(300)])
+            wire.stringIfPresent("voice", self.voice)
+            wire.valueIfPresent("custom_audio_language", self.customAudioLanguage)
+            wire.doubleIfPresent("exaggeration", self.exaggeration, [.minimum(0.25), .maximum(2)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0.05), .maximum(5)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -258,7 +296,7 @@ public enum ChatterboxTextToSpeechMultilingual {
     }
 
     /// The output of `fal-ai/chatterbox/text-to-speech/multilingual`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated multilingual speech audio file
         public let audio: File
 
@@ -266,10 +304,13 @@ public enum ChatterboxTextToSpeechMultilingual {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

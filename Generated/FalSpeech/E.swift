@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ElevenlabsTTSTurboV25.Input, Output == ElevenlabsTTSTurboV25.Output {
     /// `fal-ai/elevenlabs/tts/turbo-v2.5`.
@@ -17,7 +17,7 @@ public enum ElevenlabsTTSTurboV25 {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to convert to speech
         ///
         /// At least 1 character.
@@ -83,20 +83,35 @@ public enum ElevenlabsTTSTurboV25 {
             self.applyTextNormalization = applyTextNormalization
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.minLength(1)]),
-                .optional("voice", \.voice),
-                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
-                .optional("similarity_boost", \.similarityBoost, [.minimum(0), .maximum(1)]),
-                .optional("style", \.style, [.minimum(0), .maximum(1)]),
-                .optional("speed", \.speed, [.minimum(0.7), .maximum(1.2)]),
-                .optional("timestamps", \.timestamps),
-                .optional("previous_text", \.previousText),
-                .optional("next_text", \.nextText),
-                .optional("language_code", \.languageCode),
-                .optional("apply_text_normalization", \.applyTextNormalization),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.stringIfPresent("voice"),
+                stability: wire.doubleIfPresent("stability"),
+                similarityBoost: wire.doubleIfPresent("similarity_boost"),
+                style: wire.doubleIfPresent("style"),
+                speed: wire.doubleIfPresent("speed"),
+                timestamps: wire.boolIfPresent("timestamps"),
+                previousText: wire.stringIfPresent("previous_text"),
+                nextText: wire.stringIfPresent("next_text"),
+                languageCode: wire.stringIfPresent("language_code"),
+                applyTextNormalization: wire.valueIfPresent("apply_text_normalization")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.minLength(1)])
+            wire.stringIfPresent("voice", self.voice)
+            wire.doubleIfPresent("stability", self.stability, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("similarity_boost", self.similarityBoost, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("style", self.style, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.7), .maximum(1.2)])
+            wire.boolIfPresent("timestamps", self.timestamps)
+            wire.stringIfPresent("previous_text", self.previousText)
+            wire.stringIfPresent("next_text", self.nextText)
+            wire.stringIfPresent("language_code", self.languageCode)
+            wire.valueIfPresent("apply_text_normalization", self.applyTextNormalization)
         }
 
         /// The values the service uses for fields left unset.
@@ -125,7 +140,7 @@ public enum ElevenlabsTTSTurboV25 {
     }
 
     /// The output of `fal-ai/elevenlabs/tts/turbo-v2.5`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Timestamps for each word in the generated speech. Only returned if `timestamps` is set to True in the request.
@@ -136,11 +151,14 @@ public enum ElevenlabsTTSTurboV25 {
             self.timestamps = timestamps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .optional("timestamps", \.timestamps),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), timestamps: wire.valueIfPresent("timestamps"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.valueIfPresent("timestamps", self.timestamps)
         }
     }
 }

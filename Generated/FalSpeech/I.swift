@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == IndexTTS2TextToSpeech.Input, Output == IndexTTS2TextToSpeech.Output {
     /// `fal-ai/index-tts-2/text-to-speech`.
@@ -19,7 +19,7 @@ public enum IndexTTS2TextToSpeech {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The audio file to generate the speech from.
         public let audioURL: FileInput
         /// The speech prompt to generate
@@ -57,16 +57,27 @@ public enum IndexTTS2TextToSpeech {
             self.emotionPrompt = emotionPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("emotional_audio_url", \.emotionalAudioURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("emotional_strengths", \.emotionalStrengths),
-                .optional("should_use_prompt_for_emotion", \.shouldUsePromptForEmotion),
-                .optional("emotion_prompt", \.emotionPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                emotionalAudioURL: wire.stringIfPresent("emotional_audio_url"),
+                strength: wire.doubleIfPresent("strength"),
+                emotionalStrengths: wire.valueIfPresent("emotional_strengths"),
+                shouldUsePromptForEmotion: wire.boolIfPresent("should_use_prompt_for_emotion"),
+                emotionPrompt: wire.stringIfPresent("emotion_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("emotional_audio_url", self.emotionalAudioURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("emotional_strengths", self.emotionalStrengths)
+            wire.boolIfPresent("should_use_prompt_for_emotion", self.shouldUsePromptForEmotion)
+            wire.stringIfPresent("emotion_prompt", self.emotionPrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -76,7 +87,7 @@ public enum IndexTTS2TextToSpeech {
         }
     }
 
-    public struct EmotionalStrengths: WireModel {
+    public struct EmotionalStrengths: _WireModel {
         /// Strength of happiness emotion
         ///
         /// At least 0, at most 1. Default: `0`.
@@ -130,17 +141,29 @@ public enum IndexTTS2TextToSpeech {
             self.calm = calm
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("happy", \.happy, [.minimum(0), .maximum(1)]),
-                .optional("angry", \.angry, [.minimum(0), .maximum(1)]),
-                .optional("sad", \.sad, [.minimum(0), .maximum(1)]),
-                .optional("afraid", \.afraid, [.minimum(0), .maximum(1)]),
-                .optional("disgusted", \.disgusted, [.minimum(0), .maximum(1)]),
-                .optional("melancholic", \.melancholic, [.minimum(0), .maximum(1)]),
-                .optional("surprised", \.surprised, [.minimum(0), .maximum(1)]),
-                .optional("calm", \.calm, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                happy: wire.doubleIfPresent("happy"),
+                angry: wire.doubleIfPresent("angry"),
+                sad: wire.doubleIfPresent("sad"),
+                afraid: wire.doubleIfPresent("afraid"),
+                disgusted: wire.doubleIfPresent("disgusted"),
+                melancholic: wire.doubleIfPresent("melancholic"),
+                surprised: wire.doubleIfPresent("surprised"),
+                calm: wire.doubleIfPresent("calm")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("happy", self.happy, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("angry", self.angry, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("sad", self.sad, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("afraid", self.afraid, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("disgusted", self.disgusted, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("melancholic", self.melancholic, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("surprised", self.surprised, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("calm", self.calm, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -157,7 +180,7 @@ public enum IndexTTS2TextToSpeech {
     }
 
     /// The output of `fal-ai/index-tts-2/text-to-speech`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file in base64 format.
         public let audio: File
 
@@ -165,10 +188,13 @@ public enum IndexTTS2TextToSpeech {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }
@@ -184,7 +210,7 @@ public enum InworldTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/inworld-tts`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to synthesize into speech.
         public let text: String
         /// The voice to use for synthesis.
@@ -193,27 +219,34 @@ public enum InworldTTS {
         public let voice: Voice?
         /// The sample rate in Hz for the output audio.
         ///
-        /// One of: 8000, 16000, 24000, 32000, 40000, 48000. Default: `48000`.
-        public let sampleRateHertz: Int?
+        /// One of: 8000, 16000, 24000, 32000, 40000, 48000. Default: `.sampleRateHertz48000`.
+        public let sampleRateHertz: SampleRateHertz?
 
-        public init(text: String, voice: Voice? = nil, sampleRateHertz: Int? = nil) {
+        public init(text: String, voice: Voice? = nil, sampleRateHertz: SampleRateHertz? = nil) {
             self.text = text
             self.voice = voice
             self.sampleRateHertz = sampleRateHertz
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("voice", \.voice),
-                .optional("sample_rate_hertz", \.sampleRateHertz),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.valueIfPresent("voice"),
+                sampleRateHertz: wire.valueIfPresent("sample_rate_hertz")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.valueIfPresent("voice", self.voice)
+            wire.valueIfPresent("sample_rate_hertz", self.sampleRateHertz)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var voice: Voice { .craigEn }
-            public static var sampleRateHertz: Int { 48000 }
+            public static var sampleRateHertz: SampleRateHertz { .sampleRateHertz48000 }
         }
     }
 
@@ -340,8 +373,24 @@ public enum InworldTTS {
         public static var allCases: [Self] { [.lorettaEn, .darleneEn, .marleneEn, .hankEn, .evelynEn, .celesteEn, .pippaEn, .tessaEn, .liamEn, .callumEn, .hamishEn, .abbyEn, .grahamEn, .rupertEn, .mortimerEn, .snikEn, .anjaliEn, .saanviEn, .arjunEn, .claireEn, .oliverEn, .simonEn, .elliotEn, .jamesEn, .serenaEn, .garethEn, .vinnyEn, .laurenEn, .jessicaEn, .ethanEn, .tylerEn, .jasonEn, .chloeEn, .veronicaEn, .victoriaEn, .mirandaEn, .sebastianEn, .victorEn, .malcolmEn, .kaylaEn, .nateEn, .jakeEn, .brianEn, .aminaEn, .kelseyEn, .derekEn, .grantEn, .evanEn, .alexEn, .ashleyEn, .craigEn, .deborahEn, .dennisEn, .edwardEn, .elizabethEn, .hadesEn, .juliaEn, .pixieEn, .markEn, .oliviaEn, .priyaEn, .ronaldEn, .sarahEn, .shaunEn, .theodoreEn, .timothyEn, .wendyEn, .dominusEn, .hanaEn, .cliveEn, .carterEn, .blakeEn, .lunaEn, .yichenZh, .xiaoyinZh, .xinyiZh, .jingZh, .erikNl, .katrienNl, .lennartNl, .loreNl, .alainFr, .heleneFr, .mathieuFr, .etienneFr, .johannaDe, .josefDe, .gianniIt, .oriettaIt, .asukaJa, .satoshiJa, .hyunwooKo, .minjiKo, .seojunKo, .yoonaKo, .szymonPl, .wojciechPl, .heitorPt, .maitePt, .diegoEs, .lupitaEs, .miguelEs, .rafaelEs, .svetlanaRu, .elenaRu, .dmitryRu, .nikolaiRu, .riyaHi, .manojHi, .yaelHe, .orenHe, .nourAr, .omarAr] }
     }
 
+    /// Sample Rate Hertz
+    public struct SampleRateHertz: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var sampleRateHertz8000: Self { .init(rawValue: 8000) }
+        public static var sampleRateHertz16000: Self { .init(rawValue: 16000) }
+        public static var sampleRateHertz24000: Self { .init(rawValue: 24000) }
+        public static var sampleRateHertz32000: Self { .init(rawValue: 32000) }
+        public static var sampleRateHertz40000: Self { .init(rawValue: 40000) }
+        public static var sampleRateHertz48000: Self { .init(rawValue: 48000) }
+
+        public static var allCases: [Self] { [.sampleRateHertz8000, .sampleRateHertz16000, .sampleRateHertz24000, .sampleRateHertz32000, .sampleRateHertz40000, .sampleRateHertz48000] }
+    }
+
     /// The output of `fal-ai/inworld-tts`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated audio file.
         public let audio: File
 
@@ -349,10 +398,13 @@ public enum InworldTTS {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == KlingVideoV1TTS.Input, Output == KlingVideoV1TTS.Output {
     /// `fal-ai/kling-video/v1/tts`.
@@ -17,7 +17,7 @@ public enum KlingVideoV1TTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/kling-video/v1/tts`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech
         ///
         /// At most 500 characters.
@@ -37,12 +37,19 @@ public enum KlingVideoV1TTS {
             self.voiceSpeed = voiceSpeed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.maxLength(500)]),
-                .optional("voice_id", \.voiceID),
-                .optional("voice_speed", \.voiceSpeed, [.minimum(0.8), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voiceID: wire.valueIfPresent("voice_id"),
+                voiceSpeed: wire.doubleIfPresent("voice_speed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.maxLength(500)])
+            wire.valueIfPresent("voice_id", self.voiceID)
+            wire.doubleIfPresent("voice_speed", self.voiceSpeed, [.minimum(0.8), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -109,7 +116,7 @@ public enum KlingVideoV1TTS {
     }
 
     /// The output of `fal-ai/kling-video/v1/tts`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio
         public let audio: File
 
@@ -117,10 +124,13 @@ public enum KlingVideoV1TTS {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == MayaBatch.Input, Output == MayaBatch.Output {
     /// `fal-ai/maya/batch`.
@@ -29,7 +29,7 @@ public enum MayaBatch {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for batch Maya-1-Voice TTS generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of texts to synthesize into speech. You can embed emotion tags in each text using the format <emotion_name>.
         ///
         /// At least 1 item, at most 100 items.
@@ -83,17 +83,29 @@ public enum MayaBatch {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("texts", \.texts, [.minItems(1), .maxItems(100)]),
-                .required("prompts", \.prompts, [.minItems(1), .maxItems(100)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(28), .maximum(4000)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
-                .optional("sample_rate", \.sampleRate),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                texts: wire.value("texts"),
+                prompts: wire.value("prompts"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                sampleRate: wire.valueIfPresent("sample_rate"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("texts", self.texts, [.minItems(1), .maxItems(100)])
+            wire.value("prompts", self.prompts, [.minItems(1), .maxItems(100)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(28), .maximum(4000)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(1), .maximum(2)])
+            wire.valueIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -132,7 +144,7 @@ public enum MayaBatch {
     }
 
     /// Output schema for batch Maya-1-Voice TTS generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of generated audio files
         public let audios: [File]
         /// Duration of each generated audio in seconds
@@ -158,14 +170,23 @@ public enum MayaBatch {
             self.averageRtf = averageRtf
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audios", \.audios),
-                .required("durations", \.durations),
-                .required("sample_rate", \.sampleRate),
-                .required("total_generation_time", \.totalGenerationTime),
-                .required("average_rtf", \.averageRtf),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audios: wire.value("audios"),
+                durations: wire.value("durations"),
+                sampleRate: wire.string("sample_rate"),
+                totalGenerationTime: wire.double("total_generation_time"),
+                averageRtf: wire.double("average_rtf")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audios", self.audios)
+            wire.value("durations", self.durations)
+            wire.string("sample_rate", self.sampleRate)
+            wire.double("total_generation_time", self.totalGenerationTime)
+            wire.double("average_rtf", self.averageRtf)
         }
     }
 }
@@ -181,7 +202,7 @@ public enum MayaStream {
     public typealias SampleRate = MayaBatch.SampleRate
 
     /// Input schema for Maya-1-Voice streaming TTS generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to synthesize into speech. You can embed emotion tags anywhere in the text using the format <emotion_name>. Available emotions: laugh, laugh_harder, sigh, chuckle, gasp, angry, excited, whisper, cry, scream, sing, snort, exhale, gulp, giggle, sarcastic, curious. Example: 'Hello world! <excited> This is amazing!' or 'I can't believe this <sigh> happened again.'
         ///
         /// At most 5000 characters.
@@ -235,17 +256,29 @@ public enum MayaStream {
             self.outputFormat = outputFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.maxLength(5000)]),
-                .required("prompt", \.prompt, [.maxLength(500)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(28), .maximum(4000)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
-                .optional("sample_rate", \.sampleRate),
-                .optional("output_format", \.outputFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                prompt: wire.string("prompt"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                sampleRate: wire.valueIfPresent("sample_rate"),
+                outputFormat: wire.valueIfPresent("output_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.maxLength(5000)])
+            wire.string("prompt", self.prompt, [.maxLength(500)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(28), .maximum(4000)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(1), .maximum(2)])
+            wire.valueIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("output_format", self.outputFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -284,7 +317,7 @@ public enum MinimaxPreviewSpeech25HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -320,15 +353,25 @@ public enum MinimaxPreviewSpeech25HD {
             self.pronunciationDict = pronunciationDict
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
-                .optional("voice_setting", \.voiceSetting),
-                .optional("audio_setting", \.audioSetting),
-                .optional("language_boost", \.languageBoost),
-                .optional("output_format", \.outputFormat),
-                .optional("pronunciation_dict", \.pronunciationDict),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voiceSetting: wire.valueIfPresent("voice_setting"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                languageBoost: wire.valueIfPresent("language_boost"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pronunciationDict: wire.valueIfPresent("pronunciation_dict")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("voice_setting", self.voiceSetting)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.valueIfPresent("language_boost", self.languageBoost)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("pronunciation_dict", self.pronunciationDict)
         }
 
         /// The values the service uses for fields left unset.
@@ -337,7 +380,7 @@ public enum MinimaxPreviewSpeech25HD {
         }
     }
 
-    public struct VoiceSetting: WireModel {
+    public struct VoiceSetting: _WireModel {
         /// Predefined voice ID to use for synthesis
         ///
         /// At least 1 character. Default: `"Wise_Woman"`.
@@ -377,15 +420,25 @@ public enum MinimaxPreviewSpeech25HD {
             self.englishNormalization = englishNormalization
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("voice_id", \.voiceID, [.minLength(1)]),
-                .optional("speed", \.speed, [.minimum(0.5), .maximum(2)]),
-                .optional("vol", \.vol, [.minimum(0.01), .maximum(10)]),
-                .optional("pitch", \.pitch, [.minimum(-12), .maximum(12)]),
-                .optional("emotion", \.emotion),
-                .optional("english_normalization", \.englishNormalization),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                voiceID: wire.stringIfPresent("voice_id"),
+                speed: wire.doubleIfPresent("speed"),
+                vol: wire.doubleIfPresent("vol"),
+                pitch: wire.intIfPresent("pitch"),
+                emotion: wire.valueIfPresent("emotion"),
+                englishNormalization: wire.boolIfPresent("english_normalization")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("voice_id", self.voiceID, [.minLength(1)])
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.5), .maximum(2)])
+            wire.doubleIfPresent("vol", self.vol, [.minimum(0.01), .maximum(10)])
+            wire.intIfPresent("pitch", self.pitch, [.minimum(-12), .maximum(12)])
+            wire.valueIfPresent("emotion", self.emotion)
+            wire.boolIfPresent("english_normalization", self.englishNormalization)
         }
 
         /// The values the service uses for fields left unset.
@@ -414,47 +467,90 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.happy, .sad, .angry, .fearful, .disgusted, .surprised, .neutral] }
     }
 
-    public struct AudioSetting: WireModel {
+    public struct AudioSetting: _WireModel {
         /// Sample rate of generated audio
         ///
-        /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `32000`.
-        public let sampleRate: Int?
+        /// One of: 8000, 16000, 22050, 24000, 32000, 44100. Default: `.sampleRate32000`.
+        public let sampleRate: SampleRate?
         /// Bitrate of generated audio
         ///
-        /// One of: 32000, 64000, 128000, 256000. Default: `128000`.
-        public let bitrate: Int?
+        /// One of: 32000, 64000, 128000, 256000. Default: `.bitrate128000`.
+        public let bitrate: Bitrate?
         /// Audio format
         ///
         /// Default: `.mp3`.
         public let format: Format?
         /// Number of audio channels (1=mono, 2=stereo)
         ///
-        /// One of: 1, 2. Default: `1`.
-        public let channel: Int?
+        /// One of: 1, 2. Default: `.channel1`.
+        public let channel: Channel?
 
-        public init(sampleRate: Int? = nil, bitrate: Int? = nil, format: Format? = nil, channel: Int? = nil) {
+        public init(
+            sampleRate: SampleRate? = nil,
+            bitrate: Bitrate? = nil,
+            format: Format? = nil,
+            channel: Channel? = nil
+        ) {
             self.sampleRate = sampleRate
             self.bitrate = bitrate
             self.format = format
             self.channel = channel
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("sample_rate", \.sampleRate),
-                .optional("bitrate", \.bitrate),
-                .optional("format", \.format),
-                .optional("channel", \.channel),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sampleRate: wire.valueIfPresent("sample_rate"),
+                bitrate: wire.valueIfPresent("bitrate"),
+                format: wire.valueIfPresent("format"),
+                channel: wire.valueIfPresent("channel")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("bitrate", self.bitrate)
+            wire.valueIfPresent("format", self.format)
+            wire.valueIfPresent("channel", self.channel)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var sampleRate: Int { 32000 }
-            public static var bitrate: Int { 128000 }
+            public static var sampleRate: SampleRate { .sampleRate32000 }
+            public static var bitrate: Bitrate { .bitrate128000 }
             public static var format: Format { .mp3 }
-            public static var channel: Int { 1 }
+            public static var channel: Channel { .channel1 }
         }
+    }
+
+    /// Sample Rate
+    public struct SampleRate: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var sampleRate8000: Self { .init(rawValue: 8000) }
+        public static var sampleRate16000: Self { .init(rawValue: 16000) }
+        public static var sampleRate22050: Self { .init(rawValue: 22050) }
+        public static var sampleRate24000: Self { .init(rawValue: 24000) }
+        public static var sampleRate32000: Self { .init(rawValue: 32000) }
+        public static var sampleRate44100: Self { .init(rawValue: 44100) }
+
+        public static var allCases: [Self] { [.sampleRate8000, .sampleRate16000, .sampleRate22050, .sampleRate24000, .sampleRate32000, .sampleRate44100] }
+    }
+
+    /// Bitrate
+    public struct Bitrate: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var bitrate32000: Self { .init(rawValue: 32000) }
+        public static var bitrate64000: Self { .init(rawValue: 64000) }
+        public static var bitrate128000: Self { .init(rawValue: 128000) }
+        public static var bitrate256000: Self { .init(rawValue: 256000) }
+
+        public static var allCases: [Self] { [.bitrate32000, .bitrate64000, .bitrate128000, .bitrate256000] }
     }
 
     /// Format
@@ -468,6 +564,18 @@ public enum MinimaxPreviewSpeech25HD {
         public static var flac: Self { .init(rawValue: "flac") }
 
         public static var allCases: [Self] { [.mp3, .pcm, .flac] }
+    }
+
+    /// Channel
+    public struct Channel: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var channel1: Self { .init(rawValue: 1) }
+        public static var channel2: Self { .init(rawValue: 2) }
+
+        public static var allCases: [Self] { [.channel1, .channel2] }
     }
 
     public struct LanguageBoost: OpenStringEnum {
@@ -532,7 +640,7 @@ public enum MinimaxPreviewSpeech25HD {
         public static var allCases: [Self] { [.url, .hex] }
     }
 
-    public struct PronunciationDict: WireModel {
+    public struct PronunciationDict: _WireModel {
         /// List of pronunciation replacements in format ['text/(pronunciation)', ...]. For Chinese, tones are 1-5. Example: ['燕少飞/(yan4)(shao3)(fei1)']
         public let toneList: [String]?
 
@@ -540,15 +648,18 @@ public enum MinimaxPreviewSpeech25HD {
             self.toneList = toneList
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("tone_list", \.toneList),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(toneList: wire.valueIfPresent("tone_list"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("tone_list", self.toneList)
         }
     }
 
     /// The output of `fal-ai/minimax/preview/speech-2.5-hd`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -559,11 +670,14 @@ public enum MinimaxPreviewSpeech25HD {
             self.durationMs = durationMs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("duration_ms", \.durationMs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), durationMs: wire.int("duration_ms"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int("duration_ms", self.durationMs)
         }
     }
 }
@@ -583,7 +697,10 @@ public enum MinimaxPreviewSpeech25Turbo {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxPreviewSpeech25HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
@@ -603,13 +720,16 @@ public enum MinimaxSpeech02HD {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-02-hd`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to convert to speech (max 5000 characters, minimum 1 non-whitespace character)
         ///
         /// At least 1 character, at most 5000 characters.
@@ -645,15 +765,25 @@ public enum MinimaxSpeech02HD {
             self.pronunciationDict = pronunciationDict
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text, [.minLength(1), .maxLength(5000)]),
-                .optional("voice_setting", \.voiceSetting),
-                .optional("audio_setting", \.audioSetting),
-                .optional("language_boost", \.languageBoost),
-                .optional("output_format", \.outputFormat),
-                .optional("pronunciation_dict", \.pronunciationDict),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voiceSetting: wire.valueIfPresent("voice_setting"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                languageBoost: wire.valueIfPresent("language_boost"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pronunciationDict: wire.valueIfPresent("pronunciation_dict")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("voice_setting", self.voiceSetting)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.valueIfPresent("language_boost", self.languageBoost)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("pronunciation_dict", self.pronunciationDict)
         }
 
         /// The values the service uses for fields left unset.
@@ -725,7 +855,10 @@ public enum MinimaxSpeech02Turbo {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxSpeech02HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
@@ -745,14 +878,17 @@ public enum MinimaxSpeech26HD {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxSpeech02HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/speech-2.6-hd`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to convert to speech. Paragraph breaks should be marked with newline characters. **NOTE**: You can customize speech pauses by adding markers in the form `<#x#>`, where `x` is the pause duration in seconds. Valid range: `[0.01, 99.99]`, up to two decimal places. Pause markers must be placed between speakable text segments and cannot be used consecutively.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -792,16 +928,27 @@ public enum MinimaxSpeech26HD {
             self.normalizationSetting = normalizationSetting
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
-                .optional("voice_setting", \.voiceSetting),
-                .optional("audio_setting", \.audioSetting),
-                .optional("language_boost", \.languageBoost),
-                .optional("output_format", \.outputFormat),
-                .optional("pronunciation_dict", \.pronunciationDict),
-                .optional("normalization_setting", \.normalizationSetting),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                voiceSetting: wire.valueIfPresent("voice_setting"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                languageBoost: wire.valueIfPresent("language_boost"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pronunciationDict: wire.valueIfPresent("pronunciation_dict"),
+                normalizationSetting: wire.valueIfPresent("normalization_setting")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(10000)])
+            wire.valueIfPresent("voice_setting", self.voiceSetting)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.valueIfPresent("language_boost", self.languageBoost)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("pronunciation_dict", self.pronunciationDict)
+            wire.valueIfPresent("normalization_setting", self.normalizationSetting)
         }
 
         /// The values the service uses for fields left unset.
@@ -810,7 +957,7 @@ public enum MinimaxSpeech26HD {
         }
     }
 
-    public struct LoudnessNormalizationSetting: WireModel {
+    public struct LoudnessNormalizationSetting: _WireModel {
         /// Enable loudness normalization for the audio
         ///
         /// Default: `true`.
@@ -840,13 +987,21 @@ public enum MinimaxSpeech26HD {
             self.targetPeak = targetPeak
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("enabled", \.enabled),
-                .optional("target_loudness", \.targetLoudness, [.minimum(-70), .maximum(-10)]),
-                .optional("target_range", \.targetRange, [.minimum(0), .maximum(20)]),
-                .optional("target_peak", \.targetPeak, [.minimum(-3), .maximum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                enabled: wire.boolIfPresent("enabled"),
+                targetLoudness: wire.doubleIfPresent("target_loudness"),
+                targetRange: wire.doubleIfPresent("target_range"),
+                targetPeak: wire.doubleIfPresent("target_peak")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.boolIfPresent("enabled", self.enabled)
+            wire.doubleIfPresent("target_loudness", self.targetLoudness, [.minimum(-70), .maximum(-10)])
+            wire.doubleIfPresent("target_range", self.targetRange, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("target_peak", self.targetPeak, [.minimum(-3), .maximum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -874,7 +1029,10 @@ public enum MinimaxSpeech26Turbo {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxSpeech02HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
@@ -893,7 +1051,10 @@ public enum MinimaxSpeech28HD {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxSpeech02HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
@@ -901,7 +1062,7 @@ public enum MinimaxSpeech28HD {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 HD - highest quality speech synthesis.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -945,17 +1106,29 @@ public enum MinimaxSpeech28HD {
             self.voiceModify = voiceModify
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
-                .optional("voice_setting", \.voiceSetting),
-                .optional("audio_setting", \.audioSetting),
-                .optional("language_boost", \.languageBoost),
-                .optional("output_format", \.outputFormat),
-                .optional("pronunciation_dict", \.pronunciationDict),
-                .optional("normalization_setting", \.normalizationSetting),
-                .optional("voice_modify", \.voiceModify),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                voiceSetting: wire.valueIfPresent("voice_setting"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                languageBoost: wire.valueIfPresent("language_boost"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pronunciationDict: wire.valueIfPresent("pronunciation_dict"),
+                normalizationSetting: wire.valueIfPresent("normalization_setting"),
+                voiceModify: wire.valueIfPresent("voice_modify")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(10000)])
+            wire.valueIfPresent("voice_setting", self.voiceSetting)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.valueIfPresent("language_boost", self.languageBoost)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("pronunciation_dict", self.pronunciationDict)
+            wire.valueIfPresent("normalization_setting", self.normalizationSetting)
+            wire.valueIfPresent("voice_modify", self.voiceModify)
         }
 
         /// The values the service uses for fields left unset.
@@ -965,7 +1138,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Voice modification settings for Speech 2.8 models.
-    public struct VoiceModify: WireModel {
+    public struct VoiceModify: _WireModel {
         /// Pitch adjustment in semitones. Range: -100 to 100. Positive values raise pitch, negative values lower it.
         ///
         /// At least -100, at most 100. Default: `0`.
@@ -985,12 +1158,19 @@ public enum MinimaxSpeech28HD {
             self.timbre = timbre
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("pitch", \.pitch, [.minimum(-100), .maximum(100)]),
-                .optional("intensity", \.intensity, [.minimum(-100), .maximum(100)]),
-                .optional("timbre", \.timbre, [.minimum(-100), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                pitch: wire.intIfPresent("pitch"),
+                intensity: wire.intIfPresent("intensity"),
+                timbre: wire.intIfPresent("timbre")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("pitch", self.pitch, [.minimum(-100), .maximum(100)])
+            wire.intIfPresent("intensity", self.intensity, [.minimum(-100), .maximum(100)])
+            wire.intIfPresent("timbre", self.timbre, [.minimum(-100), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1002,7 +1182,7 @@ public enum MinimaxSpeech28HD {
     }
 
     /// Output model for Speech 2.8 HD.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1013,11 +1193,14 @@ public enum MinimaxSpeech28HD {
             self.durationMs = durationMs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("duration_ms", \.durationMs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), durationMs: wire.int("duration_ms"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int("duration_ms", self.durationMs)
         }
     }
 }
@@ -1033,7 +1216,10 @@ public enum MinimaxSpeech28Turbo {
     public typealias VoiceSetting = MinimaxPreviewSpeech25HD.VoiceSetting
     public typealias Emotion = MinimaxPreviewSpeech25HD.Emotion
     public typealias AudioSetting = MinimaxPreviewSpeech25HD.AudioSetting
+    public typealias SampleRate = MinimaxPreviewSpeech25HD.SampleRate
+    public typealias Bitrate = MinimaxPreviewSpeech25HD.Bitrate
     public typealias Format = MinimaxPreviewSpeech25HD.Format
+    public typealias Channel = MinimaxPreviewSpeech25HD.Channel
     public typealias LanguageBoost = MinimaxSpeech02HD.LanguageBoost
     public typealias OutputFormat = MinimaxPreviewSpeech25HD.OutputFormat
     public typealias PronunciationDict = MinimaxPreviewSpeech25HD.PronunciationDict
@@ -1042,7 +1228,7 @@ public enum MinimaxSpeech28Turbo {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Request model for Speech 2.8 Turbo - faster speech synthesis with good quality.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to convert to speech. Use `<#x#>` for pauses (x = 0.01-99.99 seconds). Supports interjection tags: `(laughs)`, `(sighs)`, `(coughs)`, `(clears throat)`, `(gasps)`, `(sniffs)`, `(groans)`, `(yawns)`.
         ///
         /// At least 1 character, at most 10000 characters.
@@ -1086,17 +1272,29 @@ public enum MinimaxSpeech28Turbo {
             self.voiceModify = voiceModify
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(10000)]),
-                .optional("voice_setting", \.voiceSetting),
-                .optional("audio_setting", \.audioSetting),
-                .optional("language_boost", \.languageBoost),
-                .optional("output_format", \.outputFormat),
-                .optional("pronunciation_dict", \.pronunciationDict),
-                .optional("normalization_setting", \.normalizationSetting),
-                .optional("voice_modify", \.voiceModify),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                voiceSetting: wire.valueIfPresent("voice_setting"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                languageBoost: wire.valueIfPresent("language_boost"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                pronunciationDict: wire.valueIfPresent("pronunciation_dict"),
+                normalizationSetting: wire.valueIfPresent("normalization_setting"),
+                voiceModify: wire.valueIfPresent("voice_modify")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(10000)])
+            wire.valueIfPresent("voice_setting", self.voiceSetting)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.valueIfPresent("language_boost", self.languageBoost)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("pronunciation_dict", self.pronunciationDict)
+            wire.valueIfPresent("normalization_setting", self.normalizationSetting)
+            wire.valueIfPresent("voice_modify", self.voiceModify)
         }
 
         /// The values the service uses for fields left unset.
@@ -1106,7 +1304,7 @@ public enum MinimaxSpeech28Turbo {
     }
 
     /// Output model for Speech 2.8 Turbo.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file
         public let audio: File
         /// Duration of the audio in milliseconds
@@ -1117,11 +1315,14 @@ public enum MinimaxSpeech28Turbo {
             self.durationMs = durationMs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("duration_ms", \.durationMs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), durationMs: wire.int("duration_ms"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.int("duration_ms", self.durationMs)
         }
     }
 }
@@ -1137,7 +1338,7 @@ public enum MinimaxVoiceClone {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-clone`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input audio file for voice cloning. Should be at least 10 seconds
         /// long. To retain the voice permanently, use it with a TTS (text-to-speech)
         /// endpoint at least once within 7 days. Otherwise, it will be
@@ -1180,15 +1381,25 @@ public enum MinimaxVoiceClone {
             self.model = model
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("noise_reduction", \.noiseReduction),
-                .optional("need_volume_normalization", \.needVolumeNormalization),
-                .optional("accuracy", \.accuracy, [.minimum(0), .maximum(1)]),
-                .optional("text", \.text, [.maxLength(1000)]),
-                .optional("model", \.model),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                noiseReduction: wire.boolIfPresent("noise_reduction"),
+                needVolumeNormalization: wire.boolIfPresent("need_volume_normalization"),
+                accuracy: wire.doubleIfPresent("accuracy"),
+                text: wire.stringIfPresent("text"),
+                model: wire.valueIfPresent("model")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.boolIfPresent("noise_reduction", self.noiseReduction)
+            wire.boolIfPresent("need_volume_normalization", self.needVolumeNormalization)
+            wire.doubleIfPresent("accuracy", self.accuracy, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("text", self.text, [.maxLength(1000)])
+            wire.valueIfPresent("model", self.model)
         }
 
         /// The values the service uses for fields left unset.
@@ -1215,7 +1426,7 @@ public enum MinimaxVoiceClone {
     }
 
     /// The output of `fal-ai/minimax/voice-clone`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The cloned voice ID for use with TTS
         public let customVoiceID: String
         /// Preview audio generated with the cloned voice (if requested)
@@ -1226,11 +1437,14 @@ public enum MinimaxVoiceClone {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("custom_voice_id", \.customVoiceID),
-                .optional("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(customVoiceID: wire.string("custom_voice_id"), audio: wire.valueIfPresent("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("custom_voice_id", self.customVoiceID)
+            wire.valueIfPresent("audio", self.audio)
         }
     }
 }
@@ -1246,7 +1460,7 @@ public enum MinimaxVoiceDesign {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/minimax/voice-design`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Voice description prompt for generating a personalized voice
         ///
         /// At most 2000 characters.
@@ -1261,16 +1475,19 @@ public enum MinimaxVoiceDesign {
             self.previewText = previewText
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("preview_text", \.previewText, [.maxLength(500)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), previewText: wire.string("preview_text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.string("preview_text", self.previewText, [.maxLength(500)])
         }
     }
 
     /// The output of `fal-ai/minimax/voice-design`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The voice_id of the generated voice
         public let customVoiceID: String
         /// The preview audio using the generated voice
@@ -1281,11 +1498,14 @@ public enum MinimaxVoiceDesign {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("custom_voice_id", \.customVoiceID),
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(customVoiceID: wire.string("custom_voice_id"), audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("custom_voice_id", self.customVoiceID)
+            wire.value("audio", self.audio)
         }
     }
 }

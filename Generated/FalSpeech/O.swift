@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == OrpheusTTS.Input, Output == OrpheusTTS.Output {
     /// `fal-ai/orpheus-tts`.
@@ -19,7 +19,7 @@ public enum OrpheusTTS {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// The input of `fal-ai/orpheus-tts`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech. You can additionally add the following emotive tags: <laugh>, <chuckle>, <sigh>, <cough>, <sniffle>, <groan>, <yawn>, <gasp>
         public let text: String
         /// Voice ID for the desired voice.
@@ -42,13 +42,21 @@ public enum OrpheusTTS {
             self.repetitionPenalty = repetitionPenalty
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("voice", \.voice),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1.1), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                voice: wire.valueIfPresent("voice"),
+                temperature: wire.doubleIfPresent("temperature"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.valueIfPresent("voice", self.voice)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(1.1), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Qwen3TTSTextToSpeech06b.Input, Output == Qwen3TTSTextToSpeech06b.Output {
     /// `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == Qwen3TTSTextToSpeech06b.Input, Output == 
 /// The types of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
 public enum Qwen3TTSTextToSpeech06b {
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech.
         public let text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -103,24 +103,43 @@ public enum Qwen3TTSTextToSpeech06b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("language", \.language),
-                .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
-                .optional("reference_text", \.referenceText),
-                .optional("top_k", \.topK, [.minimum(0)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
-                .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
-                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
-                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
-                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.valueIfPresent("voice"),
+                language: wire.valueIfPresent("language"),
+                speakerVoiceEmbeddingFileURL: wire.stringIfPresent("speaker_voice_embedding_file_url"),
+                referenceText: wire.stringIfPresent("reference_text"),
+                topK: wire.intIfPresent("top_k"),
+                topP: wire.doubleIfPresent("top_p"),
+                temperature: wire.doubleIfPresent("temperature"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                subtalkerDosample: wire.boolIfPresent("subtalker_dosample"),
+                subtalkerTopK: wire.intIfPresent("subtalker_top_k"),
+                subtalkerTopP: wire.doubleIfPresent("subtalker_top_p"),
+                subtalkerTemperature: wire.doubleIfPresent("subtalker_temperature"),
+                maxNewTokens: wire.intIfPresent("max_new_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("voice", self.voice)
+            wire.valueIfPresent("language", self.language)
+            wire.stringIfPresent("speaker_voice_embedding_file_url", self.speakerVoiceEmbeddingFileURL)
+            wire.stringIfPresent("reference_text", self.referenceText)
+            wire.intIfPresent("top_k", self.topK, [.minimum(0)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(0)])
+            wire.boolIfPresent("subtalker_dosample", self.subtalkerDosample)
+            wire.intIfPresent("subtalker_top_k", self.subtalkerTopK, [.minimum(0)])
+            wire.doubleIfPresent("subtalker_top_p", self.subtalkerTopP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("subtalker_temperature", self.subtalkerTemperature, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_new_tokens", self.maxNewTokens, [.minimum(1), .maximum(8192)])
         }
 
         /// The values the service uses for fields left unset.
@@ -178,7 +197,7 @@ public enum Qwen3TTSTextToSpeech06b {
     }
 
     /// The output of `fal-ai/qwen-3-tts/text-to-speech/0.6b`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated speech audio file.
         public let audio: AudioFile
 
@@ -186,14 +205,17 @@ public enum Qwen3TTSTextToSpeech06b {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 
-    public struct AudioFile: WireModel {
+    public struct AudioFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -231,22 +253,34 @@ public enum Qwen3TTSTextToSpeech06b {
             self.bitrate = bitrate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("duration", \.duration),
-                .optional("channels", \.channels),
-                .optional("sample_rate", \.sampleRate),
-                .optional("bitrate", \.bitrate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                duration: wire.doubleIfPresent("duration"),
+                channels: wire.intIfPresent("channels"),
+                sampleRate: wire.intIfPresent("sample_rate"),
+                bitrate: wire.valueIfPresent("bitrate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.doubleIfPresent("duration", self.duration)
+            wire.intIfPresent("channels", self.channels)
+            wire.intIfPresent("sample_rate", self.sampleRate)
+            wire.valueIfPresent("bitrate", self.bitrate)
         }
     }
 
     /// Bitrate
-    public enum Bitrate: QueueModel, StructurallyEquatable {
+    public enum Bitrate: QueueModel {
         case integer(Int)
         case string(String)
 
@@ -281,7 +315,7 @@ public enum Qwen3TTSTextToSpeech17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/text-to-speech/1.7b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech.
         public let text: String
         /// Optional prompt to guide the style of the generated speech. This prompt will be ignored if a speaker embedding is provided.
@@ -367,24 +401,43 @@ public enum Qwen3TTSTextToSpeech17b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("language", \.language),
-                .optional("speaker_voice_embedding_file_url", \.speakerVoiceEmbeddingFileURL),
-                .optional("reference_text", \.referenceText),
-                .optional("top_k", \.topK, [.minimum(0)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
-                .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
-                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
-                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
-                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.valueIfPresent("voice"),
+                language: wire.valueIfPresent("language"),
+                speakerVoiceEmbeddingFileURL: wire.stringIfPresent("speaker_voice_embedding_file_url"),
+                referenceText: wire.stringIfPresent("reference_text"),
+                topK: wire.intIfPresent("top_k"),
+                topP: wire.doubleIfPresent("top_p"),
+                temperature: wire.doubleIfPresent("temperature"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                subtalkerDosample: wire.boolIfPresent("subtalker_dosample"),
+                subtalkerTopK: wire.intIfPresent("subtalker_top_k"),
+                subtalkerTopP: wire.doubleIfPresent("subtalker_top_p"),
+                subtalkerTemperature: wire.doubleIfPresent("subtalker_temperature"),
+                maxNewTokens: wire.intIfPresent("max_new_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("voice", self.voice)
+            wire.valueIfPresent("language", self.language)
+            wire.stringIfPresent("speaker_voice_embedding_file_url", self.speakerVoiceEmbeddingFileURL)
+            wire.stringIfPresent("reference_text", self.referenceText)
+            wire.intIfPresent("top_k", self.topK, [.minimum(0)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(0)])
+            wire.boolIfPresent("subtalker_dosample", self.subtalkerDosample)
+            wire.intIfPresent("subtalker_top_k", self.subtalkerTopK, [.minimum(0)])
+            wire.doubleIfPresent("subtalker_top_p", self.subtalkerTopP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("subtalker_temperature", self.subtalkerTemperature, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_new_tokens", self.maxNewTokens, [.minimum(1), .maximum(8192)])
         }
 
         /// The values the service uses for fields left unset.
@@ -418,7 +471,7 @@ public enum Qwen3TTSVoiceDesign17b {
     public typealias Bitrate = Qwen3TTSTextToSpeech06b.Bitrate
 
     /// The input of `fal-ai/qwen-3-tts/voice-design/1.7b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text to be converted to speech.
         public let text: String
         /// The language of the voice to be designed.
@@ -492,21 +545,37 @@ public enum Qwen3TTSVoiceDesign17b {
             self.maxNewTokens = maxNewTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("language", \.language),
-                .required("prompt", \.prompt),
-                .optional("top_k", \.topK, [.minimum(0)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(0)]),
-                .optional("subtalker_dosample", \.subtalkerDosample),
-                .optional("subtalker_top_k", \.subtalkerTopK, [.minimum(0)]),
-                .optional("subtalker_top_p", \.subtalkerTopP, [.minimum(0), .maximum(1)]),
-                .optional("subtalker_temperature", \.subtalkerTemperature, [.minimum(0), .maximum(1)]),
-                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(8192)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                language: wire.valueIfPresent("language"),
+                prompt: wire.string("prompt"),
+                topK: wire.intIfPresent("top_k"),
+                topP: wire.doubleIfPresent("top_p"),
+                temperature: wire.doubleIfPresent("temperature"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty"),
+                subtalkerDosample: wire.boolIfPresent("subtalker_dosample"),
+                subtalkerTopK: wire.intIfPresent("subtalker_top_k"),
+                subtalkerTopP: wire.doubleIfPresent("subtalker_top_p"),
+                subtalkerTemperature: wire.doubleIfPresent("subtalker_temperature"),
+                maxNewTokens: wire.intIfPresent("max_new_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.valueIfPresent("language", self.language)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("top_k", self.topK, [.minimum(0)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(0)])
+            wire.boolIfPresent("subtalker_dosample", self.subtalkerDosample)
+            wire.intIfPresent("subtalker_top_k", self.subtalkerTopK, [.minimum(0)])
+            wire.doubleIfPresent("subtalker_top_p", self.subtalkerTopP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("subtalker_temperature", self.subtalkerTemperature, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("max_new_tokens", self.maxNewTokens, [.minimum(1), .maximum(8192)])
         }
 
         /// The values the service uses for fields left unset.

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ResembleAIChatterboxhdSpeechToSpeech.Input, Output == ResembleAIChatterboxhdSpeechToSpeech.Output {
     /// `resemble-ai/chatterboxhd/speech-to-speech`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ResembleAIChatterboxhdSpeechToSpeech.Inpu
 /// The types of `resemble-ai/chatterboxhd/speech-to-speech`.
 public enum ResembleAIChatterboxhdSpeechToSpeech {
     /// Input parameters for the speech-to-speech request.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the source audio file to be voice-converted.
         public let sourceAudioURL: FileInput
         /// The voice to use for the speech-to-speech request. If neither target_voice nor target_voice_audio_url are provided, a random target voice will be used.
@@ -40,13 +40,21 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.highQualityAudio = highQualityAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("source_audio_url", \.sourceAudioURL),
-                .optional("target_voice", \.targetVoice),
-                .optional("target_voice_audio_url", \.targetVoiceAudioURL),
-                .optional("high_quality_audio", \.highQualityAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sourceAudioURL: wire.value("source_audio_url"),
+                targetVoice: wire.valueIfPresent("target_voice"),
+                targetVoiceAudioURL: wire.valueIfPresent("target_voice_audio_url"),
+                highQualityAudio: wire.boolIfPresent("high_quality_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("source_audio_url", self.sourceAudioURL)
+            wire.valueIfPresent("target_voice", self.targetVoice)
+            wire.valueIfPresent("target_voice_audio_url", self.targetVoiceAudioURL)
+            wire.boolIfPresent("high_quality_audio", self.highQualityAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -75,7 +83,7 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
     }
 
     /// Output parameters for the speech-to-speech request.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated voice-converted audio file.
         public let audio: Audio
 
@@ -83,14 +91,17 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 
-    public struct Audio: WireModel {
+    public struct Audio: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -116,14 +127,23 @@ public enum ResembleAIChatterboxhdSpeechToSpeech {
             self.fileData = fileData
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("file_data", \.fileData),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                fileData: wire.stringIfPresent("file_data")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.stringIfPresent("file_data", self.fileData)
         }
     }
 }
@@ -139,7 +159,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     public typealias Audio = ResembleAIChatterboxhdSpeechToSpeech.Audio
 
     /// Input parameters for the TTS request.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text to synthesize into speech.
         ///
         /// Default: `"My name is Maximus Decimus Meridius, commander of the Armies of the North, General of the Felix Legions and loyal servant to the true emperor, Marcus Aurelius. Father to a murdered son, husband to a murdered wife. And I will have my vengeance, in this life or the next."`.
@@ -189,17 +209,29 @@ public enum ResembleAIChatterboxhdTextToSpeech {
             self.temperature = temperature
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("text", \.text),
-                .optional("voice", \.voice),
-                .optional("audio_url", \.audioURL),
-                .optional("exaggeration", \.exaggeration, [.minimum(0.25), .maximum(2)]),
-                .optional("cfg", \.cfg, [.minimum(0), .maximum(1)]),
-                .optional("high_quality_audio", \.highQualityAudio),
-                .optional("seed", \.seed, [.minimum(0)]),
-                .optional("temperature", \.temperature, [.minimum(0.05), .maximum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.stringIfPresent("text"),
+                voice: wire.valueIfPresent("voice"),
+                audioURL: wire.valueIfPresent("audio_url"),
+                exaggeration: wire.doubleIfPresent("exaggeration"),
+                cfg: wire.doubleIfPresent("cfg"),
+                highQualityAudio: wire.boolIfPresent("high_quality_audio"),
+                seed: wire.int64IfPresent("seed"),
+                temperature: wire.doubleIfPresent("temperature")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("text", self.text)
+            wire.valueIfPresent("voice", self.voice)
+            wire.valueIfPresent("audio_url", self.audioURL)
+            wire.doubleIfPresent("exaggeration", self.exaggeration, [.minimum(0.25), .maximum(2)])
+            wire.doubleIfPresent("cfg", self.cfg, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("high_quality_audio", self.highQualityAudio)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0.05), .maximum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -233,7 +265,7 @@ public enum ResembleAIChatterboxhdTextToSpeech {
     }
 
     /// Output parameters for the TTS request.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file.
         public let audio: Audio
 
@@ -241,10 +273,13 @@ public enum ResembleAIChatterboxhdTextToSpeech {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Vibevoice.Input, Output == Vibevoice.Output {
     /// `fal-ai/vibevoice`.
@@ -20,7 +20,7 @@ public enum Vibevoice {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice TTS generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 90000 characters.
@@ -41,13 +41,21 @@ public enum Vibevoice {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("script", \.script, [.maxLength(90000)]),
-                .required("speakers", \.speakers),
-                .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                script: wire.string("script"),
+                speakers: wire.value("speakers"),
+                seed: wire.int64IfPresent("seed"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("script", self.script, [.maxLength(90000)])
+            wire.value("speakers", self.speakers)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(1), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -56,7 +64,7 @@ public enum Vibevoice {
         }
     }
 
-    public struct VibeVoiceSpeaker: WireModel {
+    public struct VibeVoiceSpeaker: _WireModel {
         /// Default voice preset to use for the speaker. Not used if `audio_url` is provided.
         ///
         /// Default: `.aliceEn`.
@@ -69,11 +77,14 @@ public enum Vibevoice {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("preset", \.preset),
-                .optional("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(preset: wire.valueIfPresent("preset"), audioURL: wire.stringIfPresent("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("preset", self.preset)
+            wire.stringIfPresent("audio_url", self.audioURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -101,7 +112,7 @@ public enum Vibevoice {
     }
 
     /// Output schema for VibeVoice TTS generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -121,14 +132,23 @@ public enum Vibevoice {
             self.rtf = rtf
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("duration", \.duration),
-                .required("sample_rate", \.sampleRate),
-                .required("generation_time", \.generationTime),
-                .required("rtf", \.rtf),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audio: wire.value("audio"),
+                duration: wire.double("duration"),
+                sampleRate: wire.int("sample_rate"),
+                generationTime: wire.double("generation_time"),
+                rtf: wire.double("rtf")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.double("duration", self.duration)
+            wire.int("sample_rate", self.sampleRate)
+            wire.double("generation_time", self.generationTime)
+            wire.double("rtf", self.rtf)
         }
     }
 }
@@ -144,7 +164,7 @@ public enum Vibevoice05b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-0.5b TTS generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The script to convert to speech.
         ///
         /// At most 90000 characters.
@@ -165,13 +185,21 @@ public enum Vibevoice05b {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("script", \.script, [.maxLength(90000)]),
-                .required("speaker", \.speaker),
-                .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                script: wire.string("script"),
+                speaker: wire.value("speaker"),
+                seed: wire.int64IfPresent("seed"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("script", self.script, [.maxLength(90000)])
+            wire.value("speaker", self.speaker)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(1), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +225,7 @@ public enum Vibevoice05b {
     }
 
     /// Output schema for VibeVoice-0.5b TTS generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file containing the speech
         public let audio: File
         /// Duration of the generated audio in seconds
@@ -217,14 +245,23 @@ public enum Vibevoice05b {
             self.rtf = rtf
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("duration", \.duration),
-                .required("sample_rate", \.sampleRate),
-                .required("generation_time", \.generationTime),
-                .required("rtf", \.rtf),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audio: wire.value("audio"),
+                duration: wire.double("duration"),
+                sampleRate: wire.int("sample_rate"),
+                generationTime: wire.double("generation_time"),
+                rtf: wire.double("rtf")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.double("duration", self.duration)
+            wire.int("sample_rate", self.sampleRate)
+            wire.double("generation_time", self.generationTime)
+            wire.double("rtf", self.rtf)
         }
     }
 }
@@ -244,7 +281,7 @@ public enum Vibevoice7b {
     public typealias File = ChatterboxSpeechToSpeech.File
 
     /// Input schema for VibeVoice-7b TTS generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The script to convert to speech. Can be formatted with 'Speaker X:' prefixes for multi-speaker dialogues.
         ///
         /// At most 30000 characters.
@@ -265,13 +302,21 @@ public enum Vibevoice7b {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("script", \.script, [.maxLength(30000)]),
-                .required("speakers", \.speakers),
-                .optional("seed", \.seed),
-                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                script: wire.string("script"),
+                speakers: wire.value("speakers"),
+                seed: wire.int64IfPresent("seed"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("script", self.script, [.maxLength(30000)])
+            wire.value("speakers", self.speakers)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(1), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == BagelUnderstand.Input, Output == BagelUnderstand.Output {
     /// `fal-ai/bagel/understand`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == BagelUnderstand.Input, Output == BagelUnd
 /// The types of `fal-ai/bagel/understand`.
 public enum BagelUnderstand {
     /// The input of `fal-ai/bagel/understand`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The image for the query.
         public let imageURL: FileInput
         /// The prompt to query the image with.
@@ -34,17 +34,24 @@ public enum BagelUnderstand {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/bagel/understand`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The answer to the query.
         public let text: String
         /// The seed used for the generation.
@@ -61,13 +68,21 @@ public enum BagelUnderstand {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                seed: wire.int64("seed"),
+                prompt: wire.string("prompt"),
+                timings: wire.value("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -80,7 +95,7 @@ extension QueueEndpoint where Input == BriaFiboEditEditStructuredInstruction.Inp
 /// The types of `bria/fibo-edit/edit/structured_instruction`.
 public enum BriaFiboEditEditStructuredInstruction {
     /// The input of `bria/fibo-edit/edit/structured_instruction`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Reference image (file or URL).
         public let imageURL: String?
         /// Reference image mask (file or URL). Optional.
@@ -110,14 +125,23 @@ public enum BriaFiboEditEditStructuredInstruction {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .optional("instruction", \.instruction),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.stringIfPresent("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                instruction: wire.stringIfPresent("instruction"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.stringIfPresent("instruction", self.instruction)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -136,7 +160,7 @@ extension QueueEndpoint where Input == BriaFiboGenerateStructuredPrompt.Input, O
 /// The types of `bria/fibo/generate/structured_prompt`.
 public enum BriaFiboGenerateStructuredPrompt {
     /// The input of `bria/fibo/generate/structured_prompt`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for image generation.
         public let prompt: String?
         /// The structured prompt to generate an image from.
@@ -160,13 +184,21 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -175,7 +207,7 @@ public enum BriaFiboGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: WireModel {
+    public struct StructuredPrompt: _WireModel {
         /// A short description of the image to be generated.
         public let shortDescription: String?
         /// A list of objects in the image to be generated, along with their attributes and relationships to other objects in the image.
@@ -225,23 +257,37 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.artisticStyle = artisticStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("short_description", \.shortDescription),
-                .optional("objects", \.objects),
-                .optional("background_setting", \.backgroundSetting),
-                .optional("lighting", \.lighting),
-                .optional("aesthetics", \.aesthetics),
-                .optional("photographic_characteristics", \.photographicCharacteristics),
-                .optional("style_medium", \.styleMedium),
-                .optional("text_render", \.textRender),
-                .optional("context", \.context),
-                .optional("artistic_style", \.artisticStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                shortDescription: wire.stringIfPresent("short_description"),
+                objects: wire.valueIfPresent("objects"),
+                backgroundSetting: wire.stringIfPresent("background_setting"),
+                lighting: wire.valueIfPresent("lighting"),
+                aesthetics: wire.valueIfPresent("aesthetics"),
+                photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                styleMedium: wire.stringIfPresent("style_medium"),
+                textRender: wire.valueIfPresent("text_render"),
+                context: wire.stringIfPresent("context"),
+                artisticStyle: wire.stringIfPresent("artistic_style")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("short_description", self.shortDescription)
+            wire.valueIfPresent("objects", self.objects)
+            wire.stringIfPresent("background_setting", self.backgroundSetting)
+            wire.valueIfPresent("lighting", self.lighting)
+            wire.valueIfPresent("aesthetics", self.aesthetics)
+            wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+            wire.stringIfPresent("style_medium", self.styleMedium)
+            wire.valueIfPresent("text_render", self.textRender)
+            wire.stringIfPresent("context", self.context)
+            wire.stringIfPresent("artistic_style", self.artisticStyle)
         }
     }
 
-    public struct PromptObject: WireModel {
+    public struct PromptObject: _WireModel {
         /// A description of the object to be generated.
         public let description: String?
         /// The location of the object in the image.
@@ -307,28 +353,47 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.orientation = orientation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("description", \.description),
-                .optional("location", \.location),
-                .required("relationship", \.relationship),
-                .optional("relative_size", \.relativeSize),
-                .optional("shape_and_color", \.shapeAndColor),
-                .optional("texture", \.texture),
-                .optional("appearance_details", \.appearanceDetails),
-                .optional("number_of_objects", \.numberOfObjects),
-                .optional("pose", \.pose),
-                .optional("expression", \.expression),
-                .optional("clothing", \.clothing),
-                .optional("action", \.action),
-                .optional("gender", \.gender),
-                .optional("skin_tone_and_texture", \.skinToneAndTexture),
-                .optional("orientation", \.orientation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                description: wire.stringIfPresent("description"),
+                location: wire.stringIfPresent("location"),
+                relationship: wire.string("relationship"),
+                relativeSize: wire.stringIfPresent("relative_size"),
+                shapeAndColor: wire.stringIfPresent("shape_and_color"),
+                texture: wire.stringIfPresent("texture"),
+                appearanceDetails: wire.stringIfPresent("appearance_details"),
+                numberOfObjects: wire.intIfPresent("number_of_objects"),
+                pose: wire.stringIfPresent("pose"),
+                expression: wire.stringIfPresent("expression"),
+                clothing: wire.stringIfPresent("clothing"),
+                action: wire.stringIfPresent("action"),
+                gender: wire.stringIfPresent("gender"),
+                skinToneAndTexture: wire.stringIfPresent("skin_tone_and_texture"),
+                orientation: wire.stringIfPresent("orientation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("description", self.description)
+            wire.stringIfPresent("location", self.location)
+            wire.string("relationship", self.relationship)
+            wire.stringIfPresent("relative_size", self.relativeSize)
+            wire.stringIfPresent("shape_and_color", self.shapeAndColor)
+            wire.stringIfPresent("texture", self.texture)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
+            wire.intIfPresent("number_of_objects", self.numberOfObjects)
+            wire.stringIfPresent("pose", self.pose)
+            wire.stringIfPresent("expression", self.expression)
+            wire.stringIfPresent("clothing", self.clothing)
+            wire.stringIfPresent("action", self.action)
+            wire.stringIfPresent("gender", self.gender)
+            wire.stringIfPresent("skin_tone_and_texture", self.skinToneAndTexture)
+            wire.stringIfPresent("orientation", self.orientation)
         }
     }
 
-    public struct Lighting: WireModel {
+    public struct Lighting: _WireModel {
         /// The conditions of the lighting in the image to be generated.
         public let conditions: String?
         /// The direction of the lighting in the image to be generated.
@@ -342,16 +407,23 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.shadows = shadows
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("conditions", \.conditions),
-                .optional("direction", \.direction),
-                .optional("shadows", \.shadows),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                conditions: wire.stringIfPresent("conditions"),
+                direction: wire.stringIfPresent("direction"),
+                shadows: wire.stringIfPresent("shadows")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("conditions", self.conditions)
+            wire.stringIfPresent("direction", self.direction)
+            wire.stringIfPresent("shadows", self.shadows)
         }
     }
 
-    public struct Aesthetics: WireModel {
+    public struct Aesthetics: _WireModel {
         /// The composition of the image to be generated.
         public let composition: String?
         /// The color scheme of the image to be generated.
@@ -365,16 +437,23 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.moodAtmosphere = moodAtmosphere
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("composition", \.composition),
-                .optional("color_scheme", \.colorScheme),
-                .optional("mood_atmosphere", \.moodAtmosphere),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                composition: wire.stringIfPresent("composition"),
+                colorScheme: wire.stringIfPresent("color_scheme"),
+                moodAtmosphere: wire.stringIfPresent("mood_atmosphere")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("composition", self.composition)
+            wire.stringIfPresent("color_scheme", self.colorScheme)
+            wire.stringIfPresent("mood_atmosphere", self.moodAtmosphere)
         }
     }
 
-    public struct PhotographicCharacteristics: WireModel {
+    public struct PhotographicCharacteristics: _WireModel {
         /// The depth of field in the image to be generated.
         public let depthOfField: String?
         /// The focus in the image to be generated.
@@ -396,13 +475,21 @@ public enum BriaFiboGenerateStructuredPrompt {
             self.lensFocalLength = lensFocalLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("depth_of_field", \.depthOfField),
-                .optional("focus", \.focus),
-                .optional("camera_angle", \.cameraAngle),
-                .optional("lens_focal_length", \.lensFocalLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                depthOfField: wire.stringIfPresent("depth_of_field"),
+                focus: wire.stringIfPresent("focus"),
+                cameraAngle: wire.stringIfPresent("camera_angle"),
+                lensFocalLength: wire.stringIfPresent("lens_focal_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("depth_of_field", self.depthOfField)
+            wire.stringIfPresent("focus", self.focus)
+            wire.stringIfPresent("camera_angle", self.cameraAngle)
+            wire.stringIfPresent("lens_focal_length", self.lensFocalLength)
         }
     }
 }
@@ -415,7 +502,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPrompt.Inpu
 /// The types of `bria/fibo-lite/generate/structured_prompt`.
 public enum BriaFiboLiteGenerateStructuredPrompt {
     /// The input of `bria/fibo-lite/generate/structured_prompt`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate.
         public let prompt: String?
         /// The structured prompt to generate.
@@ -439,13 +526,21 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -454,7 +549,7 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
         }
     }
 
-    public struct StructuredPrompt: WireModel {
+    public struct StructuredPrompt: _WireModel {
         /// A concise summary of the image content, 200 words maximum.
         public let shortDescription: String
         /// List of prominent foreground/midground objects.
@@ -504,25 +599,40 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.subjectEmotions = subjectEmotions
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("short_description", \.shortDescription),
-                .required("objects", \.objects),
-                .required("background_setting", \.backgroundSetting),
-                .required("lighting", \.lighting),
-                .required("aesthetics", \.aesthetics),
-                .optional("photographic_characteristics", \.photographicCharacteristics),
-                .optional("style_medium", \.styleMedium),
-                .optional("text_render", \.textRender),
-                .required("context", \.context),
-                .required("artistic_style", \.artisticStyle),
-                .optional("subject_emotions", \.subjectEmotions),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                shortDescription: wire.string("short_description"),
+                objects: wire.value("objects"),
+                backgroundSetting: wire.string("background_setting"),
+                lighting: wire.value("lighting"),
+                aesthetics: wire.value("aesthetics"),
+                photographicCharacteristics: wire.valueIfPresent("photographic_characteristics"),
+                styleMedium: wire.stringIfPresent("style_medium"),
+                textRender: wire.valueIfPresent("text_render"),
+                context: wire.string("context"),
+                artisticStyle: wire.string("artistic_style"),
+                subjectEmotions: wire.stringIfPresent("subject_emotions")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("short_description", self.shortDescription)
+            wire.value("objects", self.objects)
+            wire.string("background_setting", self.backgroundSetting)
+            wire.value("lighting", self.lighting)
+            wire.value("aesthetics", self.aesthetics)
+            wire.valueIfPresent("photographic_characteristics", self.photographicCharacteristics)
+            wire.stringIfPresent("style_medium", self.styleMedium)
+            wire.valueIfPresent("text_render", self.textRender)
+            wire.string("context", self.context)
+            wire.string("artistic_style", self.artisticStyle)
+            wire.stringIfPresent("subject_emotions", self.subjectEmotions)
         }
     }
 
     /// Detailed object description with all attributes.
-    public struct ObjectDescription: WireModel {
+    public struct ObjectDescription: _WireModel {
         /// Short description of the object.
         public let description: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -588,29 +698,48 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.orientation = orientation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("description", \.description),
-                .required("location", \.location),
-                .required("relationship", \.relationship),
-                .optional("relative_size", \.relativeSize),
-                .optional("shape_and_color", \.shapeAndColor),
-                .optional("texture", \.texture),
-                .optional("appearance_details", \.appearanceDetails),
-                .optional("number_of_objects", \.numberOfObjects),
-                .optional("pose", \.pose),
-                .optional("expression", \.expression),
-                .optional("clothing", \.clothing),
-                .optional("action", \.action),
-                .optional("gender", \.gender),
-                .optional("skin_tone_and_texture", \.skinToneAndTexture),
-                .optional("orientation", \.orientation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                description: wire.string("description"),
+                location: wire.string("location"),
+                relationship: wire.string("relationship"),
+                relativeSize: wire.stringIfPresent("relative_size"),
+                shapeAndColor: wire.stringIfPresent("shape_and_color"),
+                texture: wire.stringIfPresent("texture"),
+                appearanceDetails: wire.stringIfPresent("appearance_details"),
+                numberOfObjects: wire.intIfPresent("number_of_objects"),
+                pose: wire.stringIfPresent("pose"),
+                expression: wire.stringIfPresent("expression"),
+                clothing: wire.stringIfPresent("clothing"),
+                action: wire.stringIfPresent("action"),
+                gender: wire.stringIfPresent("gender"),
+                skinToneAndTexture: wire.stringIfPresent("skin_tone_and_texture"),
+                orientation: wire.stringIfPresent("orientation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("description", self.description)
+            wire.string("location", self.location)
+            wire.string("relationship", self.relationship)
+            wire.stringIfPresent("relative_size", self.relativeSize)
+            wire.stringIfPresent("shape_and_color", self.shapeAndColor)
+            wire.stringIfPresent("texture", self.texture)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
+            wire.intIfPresent("number_of_objects", self.numberOfObjects)
+            wire.stringIfPresent("pose", self.pose)
+            wire.stringIfPresent("expression", self.expression)
+            wire.stringIfPresent("clothing", self.clothing)
+            wire.stringIfPresent("action", self.action)
+            wire.stringIfPresent("gender", self.gender)
+            wire.stringIfPresent("skin_tone_and_texture", self.skinToneAndTexture)
+            wire.stringIfPresent("orientation", self.orientation)
         }
     }
 
     /// Lighting information for the image.
-    public struct LightingDetails: WireModel {
+    public struct LightingDetails: _WireModel {
         /// E.g., 'bright daylight', 'dim indoor', 'studio lighting', 'golden hour'.
         public let conditions: String
         /// E.g., 'front-lit', 'backlit', 'side-lit from left'.
@@ -624,17 +753,24 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.shadows = shadows
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("conditions", \.conditions),
-                .required("direction", \.direction),
-                .optional("shadows", \.shadows),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                conditions: wire.string("conditions"),
+                direction: wire.string("direction"),
+                shadows: wire.stringIfPresent("shadows")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("conditions", self.conditions)
+            wire.string("direction", self.direction)
+            wire.stringIfPresent("shadows", self.shadows)
         }
     }
 
     /// Aesthetic analysis of the image.
-    public struct AestheticsDetails: WireModel {
+    public struct AestheticsDetails: _WireModel {
         /// E.g., 'rule of thirds', 'symmetrical', 'centered', 'leading lines'.
         public let composition: String
         /// E.g., 'monochromatic blue', 'warm complementary colors', 'high contrast'.
@@ -660,19 +796,28 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.preferenceScore = preferenceScore
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("composition", \.composition),
-                .required("color_scheme", \.colorScheme),
-                .required("mood_atmosphere", \.moodAtmosphere),
-                .required("aesthetic_score", \.aestheticScore),
-                .required("preference_score", \.preferenceScore),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                composition: wire.string("composition"),
+                colorScheme: wire.string("color_scheme"),
+                moodAtmosphere: wire.string("mood_atmosphere"),
+                aestheticScore: wire.string("aesthetic_score"),
+                preferenceScore: wire.string("preference_score")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("composition", self.composition)
+            wire.string("color_scheme", self.colorScheme)
+            wire.string("mood_atmosphere", self.moodAtmosphere)
+            wire.string("aesthetic_score", self.aestheticScore)
+            wire.string("preference_score", self.preferenceScore)
         }
     }
 
     /// Photographic characteristics of the image.
-    public struct PhotographicCharacteristicsDetails: WireModel {
+    public struct PhotographicCharacteristicsDetails: _WireModel {
         /// E.g., 'shallow', 'deep', 'bokeh background'.
         public let depthOfField: String
         /// E.g., 'sharp focus on subject', 'soft focus', 'motion blur'.
@@ -689,18 +834,26 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.lensFocalLength = lensFocalLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("depth_of_field", \.depthOfField),
-                .required("focus", \.focus),
-                .required("camera_angle", \.cameraAngle),
-                .required("lens_focal_length", \.lensFocalLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                depthOfField: wire.string("depth_of_field"),
+                focus: wire.string("focus"),
+                cameraAngle: wire.string("camera_angle"),
+                lensFocalLength: wire.string("lens_focal_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("depth_of_field", self.depthOfField)
+            wire.string("focus", self.focus)
+            wire.string("camera_angle", self.cameraAngle)
+            wire.string("lens_focal_length", self.lensFocalLength)
         }
     }
 
     /// Text rendering information in the image.
-    public struct TextRender: WireModel {
+    public struct TextRender: _WireModel {
         /// The text content.
         public let text: String
         /// E.g., 'center', 'top-left', 'bottom-right foreground'.
@@ -730,15 +883,25 @@ public enum BriaFiboLiteGenerateStructuredPrompt {
             self.appearanceDetails = appearanceDetails
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .required("location", \.location),
-                .required("size", \.size),
-                .required("color", \.color),
-                .required("font", \.font),
-                .optional("appearance_details", \.appearanceDetails),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                location: wire.string("location"),
+                size: wire.string("size"),
+                color: wire.string("color"),
+                font: wire.string("font"),
+                appearanceDetails: wire.stringIfPresent("appearance_details")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.string("location", self.location)
+            wire.string("size", self.size)
+            wire.string("color", self.color)
+            wire.string("font", self.font)
+            wire.stringIfPresent("appearance_details", self.appearanceDetails)
         }
     }
 }
@@ -751,7 +914,7 @@ extension QueueEndpoint where Input == BriaFiboLiteGenerateStructuredPromptLite.
 /// The types of `bria/fibo-lite/generate/structured_prompt/lite`.
 public enum BriaFiboLiteGenerateStructuredPromptLite {
     /// The input of `bria/fibo-lite/generate/structured_prompt/lite`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for image generation.
         public let prompt: String?
         /// The structured prompt to generate an image from.
@@ -775,13 +938,21 @@ public enum BriaFiboLiteGenerateStructuredPromptLite {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("structured_prompt", \.structuredPrompt),
-                .optional("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                structuredPrompt: wire.valueIfPresent("structured_prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("structured_prompt", self.structuredPrompt)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -799,7 +970,7 @@ extension QueueEndpoint where Input == BytedanceSeedV2Mini.Input, Output == Byte
 /// The types of `fal-ai/bytedance/seed/v2/mini`.
 public enum BytedanceSeedV2Mini {
     /// The input of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt or question for the model.
         public let prompt: String
         /// URLs of images for visual understanding. Supported formats: JPEG, PNG, WebP. A maximum of 6 images is supported. Any additional images will be ignored.
@@ -853,19 +1024,33 @@ public enum BytedanceSeedV2Mini {
             self.topP = topP
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_urls", \.imageURLs),
-                .optional("video_urls", \.videoURLs),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("messages", \.messages),
-                .optional("thinking", \.thinking),
-                .optional("reasoning_effort", \.reasoningEffort),
-                .optional("max_completion_tokens", \.maxCompletionTokens, [.minimum(1), .maximum(65536)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                videoURLs: wire.valueIfPresent("video_urls"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                messages: wire.valueIfPresent("messages"),
+                thinking: wire.valueIfPresent("thinking"),
+                reasoningEffort: wire.valueIfPresent("reasoning_effort"),
+                maxCompletionTokens: wire.intIfPresent("max_completion_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("video_urls", self.videoURLs)
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.valueIfPresent("messages", self.messages)
+            wire.valueIfPresent("thinking", self.thinking)
+            wire.valueIfPresent("reasoning_effort", self.reasoningEffort)
+            wire.intIfPresent("max_completion_tokens", self.maxCompletionTokens, [.minimum(1), .maximum(65536)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -877,7 +1062,7 @@ public enum BytedanceSeedV2Mini {
         }
     }
 
-    public struct Seed2MiniMessage: WireModel {
+    public struct Seed2MiniMessage: _WireModel {
         /// The role of the message author.
         public let role: Role
         /// The content of the message. Can be a string for text-only messages, or a list of content parts for multimodal messages (e.g. with images).
@@ -888,11 +1073,14 @@ public enum BytedanceSeedV2Mini {
             self.content = content
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("role", \.role),
-                .required("content", \.content),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(role: wire.value("role"), content: wire.value("content"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("role", self.role)
+            wire.value("content", self.content)
         }
     }
 
@@ -910,7 +1098,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     /// Content
-    public enum Content: QueueModel, StructurallyEquatable {
+    public enum Content: QueueModel {
         case string(String)
         case array([[String: JSONValue]])
 
@@ -955,7 +1143,7 @@ public enum BytedanceSeedV2Mini {
     }
 
     /// The output of `fal-ai/bytedance/seed/v2/mini`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The model's text response.
         public let output: String
         /// The model's chain-of-thought reasoning content. Only present when `thinking` is `enabled` or `auto`.
@@ -969,12 +1157,19 @@ public enum BytedanceSeedV2Mini {
             self.messages = messages
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("reasoning_content", \.reasoningContent),
-                .required("messages", \.messages),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                output: wire.string("output"),
+                reasoningContent: wire.stringIfPresent("reasoning_content"),
+                messages: wire.value("messages")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.stringIfPresent("reasoning_content", self.reasoningContent)
+            wire.value("messages", self.messages)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == CohereTranscribe.Input, Output == CohereTranscribe.Output {
     /// `fal-ai/cohere-transcribe`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == CohereTranscribe.Input, Output == CohereT
 /// The types of `fal-ai/cohere-transcribe`.
 public enum CohereTranscribe {
     /// The input of `fal-ai/cohere-transcribe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to transcribe. Supported formats: mp3, mp4, mpeg, mpga, m4a, wav, webm, ogg, flac.
         public let audioURL: FileInput
         /// Language of the audio (ISO 639-1 code). Supported: en, fr, de, it, es, pt, el, nl, pl, zh, ja, ko, vi, ar.
@@ -37,13 +37,21 @@ public enum CohereTranscribe {
             self.maxNewTokens = maxNewTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("language", \.language),
-                .optional("punctuation", \.punctuation),
-                .optional("max_new_tokens", \.maxNewTokens, [.minimum(1), .maximum(1024)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                language: wire.valueIfPresent("language"),
+                punctuation: wire.boolIfPresent("punctuation"),
+                maxNewTokens: wire.intIfPresent("max_new_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("language", self.language)
+            wire.boolIfPresent("punctuation", self.punctuation)
+            wire.intIfPresent("max_new_tokens", self.maxNewTokens, [.minimum(1), .maximum(1024)])
         }
 
         /// The values the service uses for fields left unset.
@@ -79,7 +87,7 @@ public enum CohereTranscribe {
     }
 
     /// The output of `fal-ai/cohere-transcribe`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Transcribed text from the audio file.
         public let text: String
         /// Performance timing breakdown in seconds.
@@ -90,11 +98,14 @@ public enum CohereTranscribe {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(text: wire.string("text"), timings: wire.valueIfPresent("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 }

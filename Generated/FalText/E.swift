@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ElevenlabsSpeechToText.Input, Output == ElevenlabsSpeechToText.Output {
     /// `fal-ai/elevenlabs/speech-to-text`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == ElevenlabsSpeechToText.Input, Output == E
 /// The types of `fal-ai/elevenlabs/speech-to-text`.
 public enum ElevenlabsSpeechToText {
     /// The input of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to transcribe
         public let audioURL: FileInput
         /// Language code of the audio
@@ -37,13 +37,21 @@ public enum ElevenlabsSpeechToText {
             self.diarize = diarize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("language_code", \.languageCode),
-                .optional("tag_audio_events", \.tagAudioEvents),
-                .optional("diarize", \.diarize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                languageCode: wire.stringIfPresent("language_code"),
+                tagAudioEvents: wire.boolIfPresent("tag_audio_events"),
+                diarize: wire.boolIfPresent("diarize")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("language_code", self.languageCode)
+            wire.boolIfPresent("tag_audio_events", self.tagAudioEvents)
+            wire.boolIfPresent("diarize", self.diarize)
         }
 
         /// The values the service uses for fields left unset.
@@ -54,7 +62,7 @@ public enum ElevenlabsSpeechToText {
     }
 
     /// The output of `fal-ai/elevenlabs/speech-to-text`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The full transcribed text
         public let text: String
         /// Detected or specified language code
@@ -71,17 +79,25 @@ public enum ElevenlabsSpeechToText {
             self.words = words
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .required("language_code", \.languageCode),
-                .required("language_probability", \.languageProbability),
-                .required("words", \.words),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                languageCode: wire.string("language_code"),
+                languageProbability: wire.double("language_probability"),
+                words: wire.value("words")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.string("language_code", self.languageCode)
+            wire.double("language_probability", self.languageProbability)
+            wire.value("words", self.words)
         }
     }
 
-    public struct TranscriptionWord: WireModel {
+    public struct TranscriptionWord: _WireModel {
         /// The transcribed word or audio event
         public let text: String
         /// Start time in seconds
@@ -101,14 +117,23 @@ public enum ElevenlabsSpeechToText {
             self.speakerID = speakerID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("text", \.text),
-                .optional("start", \.start),
-                .optional("end", \.end),
-                .required("type", \.type),
-                .optional("speaker_id", \.speakerID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                text: wire.string("text"),
+                start: wire.doubleIfPresent("start"),
+                end: wire.doubleIfPresent("end"),
+                type: wire.string("type"),
+                speakerID: wire.stringIfPresent("speaker_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("text", self.text)
+            wire.doubleIfPresent("start", self.start)
+            wire.doubleIfPresent("end", self.end)
+            wire.string("type", self.type)
+            wire.stringIfPresent("speaker_id", self.speakerID)
         }
     }
 }
@@ -126,7 +151,7 @@ public enum ElevenlabsSpeechToTextScribeV2 {
     public typealias TranscriptionWord = ElevenlabsSpeechToText.TranscriptionWord
 
     /// The input of `fal-ai/elevenlabs/speech-to-text/scribe-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to transcribe
         public let audioURL: FileInput
         /// Language code of the audio
@@ -158,14 +183,23 @@ public enum ElevenlabsSpeechToTextScribeV2 {
             self.keyterms = keyterms
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("language_code", \.languageCode),
-                .optional("tag_audio_events", \.tagAudioEvents),
-                .optional("diarize", \.diarize),
-                .optional("keyterms", \.keyterms, [.maxItems(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                languageCode: wire.stringIfPresent("language_code"),
+                tagAudioEvents: wire.boolIfPresent("tag_audio_events"),
+                diarize: wire.boolIfPresent("diarize"),
+                keyterms: wire.valueIfPresent("keyterms")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("language_code", self.languageCode)
+            wire.boolIfPresent("tag_audio_events", self.tagAudioEvents)
+            wire.boolIfPresent("diarize", self.diarize)
+            wire.valueIfPresent("keyterms", self.keyterms, [.maxItems(100)])
         }
 
         /// The values the service uses for fields left unset.

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == NvidiaNemotron3NanoOmni.Input, Output == NvidiaNemotron3NanoOmni.Output {
     /// `nvidia/nemotron-3-nano-omni`.
@@ -18,7 +18,7 @@ extension QueueEndpoint where Input == NvidiaNemotron3NanoOmni.Input, Output == 
 /// The types of `nvidia/nemotron-3-nano-omni`.
 public enum NvidiaNemotron3NanoOmni {
     /// The input of `nvidia/nemotron-3-nano-omni`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -58,15 +58,25 @@ public enum NvidiaNemotron3NanoOmni {
             self.topP = topP
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                reasoningMode: wire.valueIfPresent("reasoning_mode"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.valueIfPresent("reasoning_mode", self.reasoningMode)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(20000)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -91,7 +101,7 @@ public enum NvidiaNemotron3NanoOmni {
     }
 
     /// The output of `nvidia/nemotron-3-nano-omni`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated text response.
         public let output: String
         /// Reason generation stopped.
@@ -107,12 +117,19 @@ public enum NvidiaNemotron3NanoOmni {
             self.usage = usage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("finish_reason", \.finishReason),
-                .required("usage", \.usage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                output: wire.string("output"),
+                finishReason: wire.stringIfPresent("finish_reason"),
+                usage: wire.value("usage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.stringIfPresent("finish_reason", self.finishReason)
+            wire.value("usage", self.usage)
         }
 
         /// The values the service uses for fields left unset.
@@ -121,7 +138,7 @@ public enum NvidiaNemotron3NanoOmni {
         }
     }
 
-    public struct UsageInfo: WireModel {
+    public struct UsageInfo: _WireModel {
         /// Number of input tokens processed.
         public let inputTokens: Int
         /// Number of output tokens generated.
@@ -132,11 +149,14 @@ public enum NvidiaNemotron3NanoOmni {
             self.outputTokens = outputTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_tokens", \.inputTokens),
-                .required("output_tokens", \.outputTokens),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(inputTokens: wire.int("input_tokens"), outputTokens: wire.int("output_tokens"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("input_tokens", self.inputTokens)
+            wire.int("output_tokens", self.outputTokens)
         }
     }
 }
@@ -155,7 +175,7 @@ public enum NvidiaNemotron3NanoOmniAudio {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/audio`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -199,16 +219,27 @@ public enum NvidiaNemotron3NanoOmniAudio {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                reasoningMode: wire.valueIfPresent("reasoning_mode"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                audioURL: wire.value("audio_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.valueIfPresent("reasoning_mode", self.reasoningMode)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(20000)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.value("audio_url", self.audioURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -235,7 +266,7 @@ public enum NvidiaNemotron3NanoOmniVideo {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -279,16 +310,27 @@ public enum NvidiaNemotron3NanoOmniVideo {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                reasoningMode: wire.valueIfPresent("reasoning_mode"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                videoURL: wire.value("video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.valueIfPresent("reasoning_mode", self.reasoningMode)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(20000)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.value("video_url", self.videoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -315,7 +357,7 @@ public enum NvidiaNemotron3NanoOmniVision {
     public typealias UsageInfo = NvidiaNemotron3NanoOmni.UsageInfo
 
     /// The input of `nvidia/nemotron-3-nano-omni/vision`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to send to the model. English only.
         ///
         /// At least 1 character.
@@ -359,16 +401,27 @@ public enum NvidiaNemotron3NanoOmniVision {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("system_prompt", \.systemPrompt),
-                .optional("reasoning_mode", \.reasoningMode),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(20000)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                reasoningMode: wire.valueIfPresent("reasoning_mode"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.valueIfPresent("reasoning_mode", self.reasoningMode)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(20000)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.

@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Omnilottie.Input, Output == Omnilottie.Output {
     /// `fal-ai/omnilottie`.
@@ -22,7 +22,7 @@ extension QueueEndpoint where Input == Omnilottie.Input, Output == Omnilottie.Ou
 /// The types of `fal-ai/omnilottie`.
 public enum Omnilottie {
     /// The input of `fal-ai/omnilottie`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the Lottie animation to generate.
         public let prompt: String
         /// Maximum number of Lottie tokens to generate.
@@ -56,14 +56,23 @@ public enum Omnilottie {
             self.topK = topK
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                topK: wire.intIfPresent("top_k")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(256), .maximum(8192)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("top_k", self.topK, [.minimum(1), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -76,7 +85,7 @@ public enum Omnilottie {
     }
 
     /// The output of `fal-ai/omnilottie`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated Lottie animation as a JSON file.
         public let lottieFile: File
 
@@ -84,14 +93,17 @@ public enum Omnilottie {
             self.lottieFile = lottieFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("lottie_file", \.lottieFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(lottieFile: wire.value("lottie_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("lottie_file", self.lottieFile)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -108,13 +120,21 @@ public enum Omnilottie {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -132,7 +152,7 @@ public enum OmnilottieImageToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/image-to-lottie`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description guiding the animation of the image.
         public let prompt: String
         /// URL of the reference image to animate.
@@ -170,15 +190,25 @@ public enum OmnilottieImageToLottie {
             self.topK = topK
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                topK: wire.intIfPresent("top_k")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(256), .maximum(8192)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("top_k", self.topK, [.minimum(1), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -204,7 +234,7 @@ public enum OmnilottieVideoToLottie {
     public typealias File = Omnilottie.File
 
     /// The input of `fal-ai/omnilottie/video-to-lottie`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Optional text description guiding the conversion.
         public let prompt: String?
         /// URL of the video to convert into a Lottie animation.
@@ -242,15 +272,25 @@ public enum OmnilottieVideoToLottie {
             self.topK = topK
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("max_tokens", \.maxTokens, [.minimum(256), .maximum(8192)]),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("top_k", \.topK, [.minimum(1), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                videoURL: wire.value("video_url"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                topK: wire.intIfPresent("top_k")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(256), .maximum(8192)])
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("top_k", self.topK, [.minimum(1), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -271,12 +311,17 @@ extension QueueEndpoint where Input == OpenrouterRouterOpenaiV1ChatCompletions.I
 /// The types of `openrouter/router/openai/v1/chat/completions`.
 public enum OpenrouterRouterOpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
 
         public init() {
         }
 
-        public static var wireFields: [WireField<Self>] { [] }
+        public init(from decoder: any Decoder) throws {
+            _ = try _WireReader(decoder)
+            self.init()
+        }
+
+        public func _fields(_ wire: inout _WireFields) {}
     }
 }
 
@@ -310,7 +355,7 @@ extension QueueEndpoint where Input == OpenrouterRouterVideo.Input, Output == Op
 /// The types of `openrouter/router/video`.
 public enum OpenrouterRouterVideo {
     /// The input of `openrouter/router/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of URLs or data URIs of video files to process. Supported formats: mp4, mpeg, mov, webm. For Google Gemini on AI Studio, YouTube links are also supported. Mutually exclusive with video_url.
         public let videoURLs: [String]?
         /// Prompt to be used for the video processing
@@ -350,16 +395,27 @@ public enum OpenrouterRouterVideo {
             self.maxTokens = maxTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video_urls", \.videoURLs),
-                .required("prompt", \.prompt),
-                .optional("system_prompt", \.systemPrompt),
-                .required("model", \.model),
-                .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(2)]),
-                .optional("max_tokens", \.maxTokens, [.minimum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURLs: wire.valueIfPresent("video_urls"),
+                prompt: wire.string("prompt"),
+                systemPrompt: wire.stringIfPresent("system_prompt"),
+                model: wire.string("model"),
+                reasoning: wire.boolIfPresent("reasoning"),
+                temperature: wire.doubleIfPresent("temperature"),
+                maxTokens: wire.intIfPresent("max_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video_urls", self.videoURLs)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("system_prompt", self.systemPrompt)
+            wire.string("model", self.model)
+            wire.boolIfPresent("reasoning", self.reasoning)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(2)])
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -370,7 +426,7 @@ public enum OpenrouterRouterVideo {
     }
 
     /// The output of `openrouter/router/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output from video processing
         public let output: String
         /// Token usage information
@@ -381,15 +437,18 @@ public enum OpenrouterRouterVideo {
             self.usage = usage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("usage", \.usage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), usage: wire.valueIfPresent("usage"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.valueIfPresent("usage", self.usage)
         }
     }
 
-    public struct UsageInfo: WireModel {
+    public struct UsageInfo: _WireModel {
         public let promptTokens: Int?
         public let completionTokens: Int?
         /// Default: `0`.
@@ -411,14 +470,23 @@ public enum OpenrouterRouterVideo {
             self.promptTokensDetails = promptTokensDetails
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt_tokens", \.promptTokens),
-                .optional("completion_tokens", \.completionTokens),
-                .optional("total_tokens", \.totalTokens),
-                .required("cost", \.cost),
-                .optional("prompt_tokens_details", \.promptTokensDetails),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                promptTokens: wire.intIfPresent("prompt_tokens"),
+                completionTokens: wire.intIfPresent("completion_tokens"),
+                totalTokens: wire.intIfPresent("total_tokens"),
+                cost: wire.double("cost"),
+                promptTokensDetails: wire.valueIfPresent("prompt_tokens_details")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("prompt_tokens", self.promptTokens)
+            wire.intIfPresent("completion_tokens", self.completionTokens)
+            wire.intIfPresent("total_tokens", self.totalTokens)
+            wire.double("cost", self.cost)
+            wire.valueIfPresent("prompt_tokens_details", self.promptTokensDetails)
         }
 
         /// The values the service uses for fields left unset.
@@ -427,7 +495,7 @@ public enum OpenrouterRouterVideo {
         }
     }
 
-    public struct PromptTokensDetails: WireModel {
+    public struct PromptTokensDetails: _WireModel {
         /// Default: `0`.
         public let cachedTokens: Int?
         /// Default: `0`.
@@ -438,11 +506,17 @@ public enum OpenrouterRouterVideo {
             self.cacheWriteTokens = cacheWriteTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("cached_tokens", \.cachedTokens),
-                .optional("cache_write_tokens", \.cacheWriteTokens),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                cachedTokens: wire.intIfPresent("cached_tokens"),
+                cacheWriteTokens: wire.intIfPresent("cache_write_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("cached_tokens", self.cachedTokens)
+            wire.intIfPresent("cache_write_tokens", self.cacheWriteTokens)
         }
 
         /// The values the service uses for fields left unset.

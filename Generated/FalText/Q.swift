@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Qwen3Guard.Input, Output == Qwen3Guard.Output {
     /// `fal-ai/qwen-3-guard`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == Qwen3Guard.Input, Output == Qwen3Guard.Ou
 /// The types of `fal-ai/qwen-3-guard`.
 public enum Qwen3Guard {
     /// The input of `fal-ai/qwen-3-guard`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The input text to be classified
         ///
         /// At most 131072 characters.
@@ -24,15 +24,18 @@ public enum Qwen3Guard {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(131072)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(131072)])
         }
     }
 
     /// The output of `fal-ai/qwen-3-guard`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The classification label
         public let label: Label
         /// The confidence score of the classification
@@ -43,11 +46,14 @@ public enum Qwen3Guard {
             self.categories = categories
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("label", \.label),
-                .required("categories", \.categories),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(label: wire.value("label"), categories: wire.value("categories"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("label", self.label)
+            wire.value("categories", self.categories)
         }
     }
 

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == SileroVad.Input, Output == SileroVad.Output {
     /// `fal-ai/silero-vad`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == SileroVad.Input, Output == SileroVad.Outp
 /// The types of `fal-ai/silero-vad`.
 public enum SileroVad {
     /// The input of `fal-ai/silero-vad`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the audio to get speech timestamps from.
         public let audioURL: FileInput
 
@@ -28,15 +28,18 @@ public enum SileroVad {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
         }
     }
 
     /// The output of `fal-ai/silero-vad`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Whether the audio has speech.
         public let hasSpeech: Bool
         /// The speech timestamps.
@@ -47,15 +50,18 @@ public enum SileroVad {
             self.timestamps = timestamps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("has_speech", \.hasSpeech),
-                .required("timestamps", \.timestamps),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(hasSpeech: wire.bool("has_speech"), timestamps: wire.value("timestamps"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.bool("has_speech", self.hasSpeech)
+            wire.value("timestamps", self.timestamps)
         }
     }
 
-    public struct SpeechTimestamp: WireModel {
+    public struct SpeechTimestamp: _WireModel {
         /// The start time of the speech in seconds.
         public let start: Double
         /// The end time of the speech in seconds.
@@ -66,11 +72,14 @@ public enum SileroVad {
             self.end = end
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("start", \.start),
-                .required("end", \.end),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(start: wire.double("start"), end: wire.double("end"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("start", self.start)
+            wire.double("end", self.end)
         }
     }
 }
@@ -83,7 +92,7 @@ extension QueueEndpoint where Input == SmartTurn.Input, Output == SmartTurn.Outp
 /// The types of `fal-ai/smart-turn`.
 public enum SmartTurn {
     /// The input of `fal-ai/smart-turn`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the audio file to be processed.
         public let audioURL: FileInput
 
@@ -91,15 +100,18 @@ public enum SmartTurn {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
         }
     }
 
     /// The output of `fal-ai/smart-turn`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The predicted turn type. 1 for Complete, 0 for Incomplete.
         public let prediction: Int
         /// The probability of the predicted turn type.
@@ -113,12 +125,19 @@ public enum SmartTurn {
             self.metrics = metrics
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prediction", \.prediction),
-                .required("probability", \.probability),
-                .required("metrics", \.metrics),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prediction: wire.int("prediction"),
+                probability: wire.double("probability"),
+                metrics: wire.value("metrics")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("prediction", self.prediction)
+            wire.double("probability", self.probability)
+            wire.value("metrics", self.metrics)
         }
     }
 }
@@ -131,7 +150,7 @@ extension QueueEndpoint where Input == SpeechToText.Input, Output == SpeechToTex
 /// The types of `fal-ai/speech-to-text`.
 public enum SpeechToText {
     /// The input of `fal-ai/speech-to-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Local filesystem path (or remote URL) to a long audio file
         public let audioURL: FileInput
         /// Whether to use Canary's built-in punctuation & capitalization
@@ -144,11 +163,14 @@ public enum SpeechToText {
             self.usePnc = usePnc
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("use_pnc", \.usePnc),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audioURL: wire.value("audio_url"), usePnc: wire.boolIfPresent("use_pnc"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.boolIfPresent("use_pnc", self.usePnc)
         }
 
         /// The values the service uses for fields left unset.
@@ -158,7 +180,7 @@ public enum SpeechToText {
     }
 
     /// The output of `fal-ai/speech-to-text`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The partial or final transcription output from Canary
         public let output: String
         /// Indicates if this is a partial (in-progress) transcript
@@ -171,11 +193,14 @@ public enum SpeechToText {
             self.partial = partial
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("partial", \.partial),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), partial: wire.boolIfPresent("partial"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.boolIfPresent("partial", self.partial)
         }
 
         /// The values the service uses for fields left unset.

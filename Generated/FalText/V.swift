@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == VideoPromptGenerator.Input, Output == VideoPromptGenerator.Output {
     /// `fal-ai/video-prompt-generator`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoPromptGenerator.Input, Output == Vid
 /// The types of `fal-ai/video-prompt-generator`.
 public enum VideoPromptGenerator {
     /// The input of `fal-ai/video-prompt-generator`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Core concept or thematic input for the video prompt
         public let inputConcept: String
         /// Style of the video prompt
@@ -76,19 +76,33 @@ public enum VideoPromptGenerator {
             self.promptLength = promptLength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_concept", \.inputConcept),
-                .optional("style", \.style),
-                .optional("camera_style", \.cameraStyle),
-                .optional("camera_direction", \.cameraDirection),
-                .optional("pacing", \.pacing),
-                .optional("special_effects", \.specialEffects),
-                .optional("custom_elements", \.customElements),
-                .optional("image_url", \.imageURL),
-                .optional("model", \.model),
-                .optional("prompt_length", \.promptLength),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputConcept: wire.string("input_concept"),
+                style: wire.valueIfPresent("style"),
+                cameraStyle: wire.valueIfPresent("camera_style"),
+                cameraDirection: wire.valueIfPresent("camera_direction"),
+                pacing: wire.valueIfPresent("pacing"),
+                specialEffects: wire.valueIfPresent("special_effects"),
+                customElements: wire.stringIfPresent("custom_elements"),
+                imageURL: wire.valueIfPresent("image_url"),
+                model: wire.valueIfPresent("model"),
+                promptLength: wire.valueIfPresent("prompt_length")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("input_concept", self.inputConcept)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("camera_style", self.cameraStyle)
+            wire.valueIfPresent("camera_direction", self.cameraDirection)
+            wire.valueIfPresent("pacing", self.pacing)
+            wire.valueIfPresent("special_effects", self.specialEffects)
+            wire.stringIfPresent("custom_elements", self.customElements)
+            wire.valueIfPresent("image_url", self.imageURL)
+            wire.valueIfPresent("model", self.model)
+            wire.valueIfPresent("prompt_length", self.promptLength)
         }
 
         /// The values the service uses for fields left unset.
@@ -280,7 +294,7 @@ public enum VideoPromptGenerator {
     }
 
     /// The output of `fal-ai/video-prompt-generator`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video prompt
         public let prompt: String
 
@@ -288,10 +302,13 @@ public enum VideoPromptGenerator {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ErnieImageTrainer.Input, Output == ErnieImageTrainer.Output {
     /// `fal-ai/ernie-image-trainer`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ErnieImageTrainer.Input, Output == ErnieI
 /// The types of `fal-ai/ernie-image-trainer`.
 public enum ErnieImageTrainer {
     /// The input of `fal-ai/ernie-image-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -48,13 +48,21 @@ public enum ErnieImageTrainer {
             self.learningRate = learningRate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .optional("steps", \.steps, [.minimum(10), .maximum(40000)]),
-                .optional("default_caption", \.defaultCaption),
-                .optional("learning_rate", \.learningRate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                learningRate: wire.doubleIfPresent("learning_rate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(10), .maximum(40000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
         }
 
         /// The values the service uses for fields left unset.
@@ -65,7 +73,7 @@ public enum ErnieImageTrainer {
     }
 
     /// The output of `fal-ai/ernie-image-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the configuration file for the trained model.
@@ -76,15 +84,18 @@ public enum ErnieImageTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(diffusersLoRAFile: wire.value("diffusers_lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("config_file", self.configFile)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -101,13 +112,21 @@ public enum ErnieImageTrainer {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Flux2Klein4bBaseTrainer.Input, Output == Flux2Klein4bBaseTrainer.Output {
     /// `fal-ai/flux-2-klein-4b-base-trainer`.
@@ -31,7 +31,7 @@ public enum Flux2Klein4bBaseTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// V2 input with multi-resolution bucketing.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -74,14 +74,23 @@ public enum Flux2Klein4bBaseTrainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate),
-                .optional("default_caption", \.defaultCaption),
-                .optional("output_lora_format", \.outputLoRAFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                outputLoRAFormat: wire.valueIfPresent("output_lora_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.valueIfPresent("output_lora_format", self.outputLoRAFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +128,7 @@ public enum Flux2Klein4bBaseTrainerEdit {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-klein-4b-base-trainer/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -173,14 +182,23 @@ public enum Flux2Klein4bBaseTrainerEdit {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate),
-                .optional("default_caption", \.defaultCaption),
-                .optional("output_lora_format", \.outputLoRAFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                outputLoRAFormat: wire.valueIfPresent("output_lora_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.valueIfPresent("output_lora_format", self.outputLoRAFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -238,7 +256,7 @@ public enum Flux2Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-2-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -281,14 +299,23 @@ public enum Flux2Trainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate),
-                .optional("default_caption", \.defaultCaption),
-                .optional("output_lora_format", \.outputLoRAFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                outputLoRAFormat: wire.valueIfPresent("output_lora_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.valueIfPresent("output_lora_format", self.outputLoRAFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -362,7 +389,7 @@ public enum FluxKontextTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-kontext-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -409,14 +436,23 @@ public enum FluxKontextTrainer {
             self.outputLoRAFormat = outputLoRAFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(2), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate),
-                .optional("default_caption", \.defaultCaption),
-                .optional("output_lora_format", \.outputLoRAFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                outputLoRAFormat: wire.valueIfPresent("output_lora_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(2), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.valueIfPresent("output_lora_format", self.outputLoRAFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -439,7 +475,7 @@ public enum FluxKreaTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-krea-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -484,16 +520,27 @@ public enum FluxKreaTrainer {
             self.dataArchiveFormat = dataArchiveFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .optional("trigger_word", \.triggerWord),
-                .optional("create_masks", \.createMasks),
-                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
-                .optional("is_style", \.isStyle),
-                .optional("is_input_format_already_preprocessed", \.isInputFormatAlreadyPreprocessed),
-                .optional("data_archive_format", \.dataArchiveFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                triggerWord: wire.stringIfPresent("trigger_word"),
+                createMasks: wire.boolIfPresent("create_masks"),
+                steps: wire.intIfPresent("steps"),
+                isStyle: wire.boolIfPresent("is_style"),
+                isInputFormatAlreadyPreprocessed: wire.boolIfPresent("is_input_format_already_preprocessed"),
+                dataArchiveFormat: wire.stringIfPresent("data_archive_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.stringIfPresent("trigger_word", self.triggerWord)
+            wire.boolIfPresent("create_masks", self.createMasks)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(10000)])
+            wire.boolIfPresent("is_style", self.isStyle)
+            wire.boolIfPresent("is_input_format_already_preprocessed", self.isInputFormatAlreadyPreprocessed)
+            wire.stringIfPresent("data_archive_format", self.dataArchiveFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -505,7 +552,7 @@ public enum FluxKreaTrainer {
     }
 
     /// The output of `fal-ai/flux-krea-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -519,12 +566,19 @@ public enum FluxKreaTrainer {
             self.debugPreprocessedOutput = debugPreprocessedOutput
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("config_file", \.configFile),
-                .optional("debug_preprocessed_output", \.debugPreprocessedOutput),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                diffusersLoRAFile: wire.value("diffusers_lora_file"),
+                configFile: wire.value("config_file"),
+                debugPreprocessedOutput: wire.valueIfPresent("debug_preprocessed_output")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("config_file", self.configFile)
+            wire.valueIfPresent("debug_preprocessed_output", self.debugPreprocessedOutput)
         }
     }
 }
@@ -555,7 +609,7 @@ public enum FluxLoRAPortraitTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -614,18 +668,31 @@ public enum FluxLoRAPortraitTrainer {
             self.createMasks = createMasks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.001)]),
-                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
-                .optional("multiresolution_training", \.multiresolutionTraining),
-                .optional("subject_crop", \.subjectCrop),
-                .optional("data_archive_format", \.dataArchiveFormat),
-                .optional("resume_from_checkpoint", \.resumeFromCheckpoint),
-                .optional("create_masks", \.createMasks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                steps: wire.intIfPresent("steps"),
+                multiresolutionTraining: wire.boolIfPresent("multiresolution_training"),
+                subjectCrop: wire.boolIfPresent("subject_crop"),
+                dataArchiveFormat: wire.stringIfPresent("data_archive_format"),
+                resumeFromCheckpoint: wire.stringIfPresent("resume_from_checkpoint"),
+                createMasks: wire.boolIfPresent("create_masks")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(0.001)])
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(10000)])
+            wire.boolIfPresent("multiresolution_training", self.multiresolutionTraining)
+            wire.boolIfPresent("subject_crop", self.subjectCrop)
+            wire.stringIfPresent("data_archive_format", self.dataArchiveFormat)
+            wire.stringIfPresent("resume_from_checkpoint", self.resumeFromCheckpoint)
+            wire.boolIfPresent("create_masks", self.createMasks)
         }
 
         /// The values the service uses for fields left unset.
@@ -640,7 +707,7 @@ public enum FluxLoRAPortraitTrainer {
     }
 
     /// The output of `fal-ai/flux-lora-portrait-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the training configuration file.
@@ -651,11 +718,14 @@ public enum FluxLoRAPortraitTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(diffusersLoRAFile: wire.value("diffusers_lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

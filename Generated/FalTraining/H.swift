@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == HunyuanVideoLoRATraining.Input, Output == HunyuanVideoLoRATraining.Output {
     /// `fal-ai/hunyuan-video-lora-training`.
@@ -17,7 +17,7 @@ public enum HunyuanVideoLoRATraining {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/hunyuan-video-lora-training`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images. Try to use at least 4 images in general the more the better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image file it corresponds to.
@@ -57,15 +57,25 @@ public enum HunyuanVideoLoRATraining {
             self.dataArchiveFormat = dataArchiveFormat
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .required("steps", \.steps, [.minimum(1), .maximum(5000)]),
-                .optional("trigger_word", \.triggerWord),
-                .optional("learning_rate", \.learningRate),
-                .optional("do_caption", \.doCaption),
-                .optional("data_archive_format", \.dataArchiveFormat),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                steps: wire.int("steps"),
+                triggerWord: wire.stringIfPresent("trigger_word"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                doCaption: wire.boolIfPresent("do_caption"),
+                dataArchiveFormat: wire.stringIfPresent("data_archive_format")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.int("steps", self.steps, [.minimum(1), .maximum(5000)])
+            wire.stringIfPresent("trigger_word", self.triggerWord)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.boolIfPresent("do_caption", self.doCaption)
+            wire.stringIfPresent("data_archive_format", self.dataArchiveFormat)
         }
 
         /// The values the service uses for fields left unset.
@@ -77,7 +87,7 @@ public enum HunyuanVideoLoRATraining {
     }
 
     /// The output of `fal-ai/hunyuan-video-lora-training`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the lora configuration file.
@@ -88,11 +98,14 @@ public enum HunyuanVideoLoRATraining {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(diffusersLoRAFile: wire.value("diffusers_lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == IdeogramCustomModels.Input, Output == IdeogramCustomModels.Output {
     /// `fal-ai/ideogram/custom-models`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == IdeogramCustomModels.Input, Output == Ide
 /// The types of `fal-ai/ideogram/custom-models`.
 public enum IdeogramCustomModels {
     /// The input of `fal-ai/ideogram/custom-models`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of a ZIP archive of training images. The archive must contain between 10 and 100 images (JPEG, PNG, or WebP). You may include caption sidecar files (``<stem>.txt``) to guide training -- captions are matched to images by filename stem.
         public let imagesDataURL: FileInput
 
@@ -22,15 +22,18 @@ public enum IdeogramCustomModels {
             self.imagesDataURL = imagesDataURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imagesDataURL: wire.value("images_data_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
         }
     }
 
     /// The output of `fal-ai/ideogram/custom-models`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The Ideogram model id. Pass this to /generate.
         public let modelID: String
         /// The trained model's URI. ``/generate`` resolves this automatically from the ``model_id``, but it is surfaced here for callers that use the ``custom_model_uri`` on the public Ideogram v3 generate endpoint directly.
@@ -41,11 +44,14 @@ public enum IdeogramCustomModels {
             self.customModelURI = customModelURI
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("model_id", \.modelID),
-                .required("custom_model_uri", \.customModelURI),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(modelID: wire.string("model_id"), customModelURI: wire.string("custom_model_uri"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("model_id", self.modelID)
+            wire.string("custom_model_uri", self.customModelURI)
         }
     }
 }

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Ltx23V2vTrainer.Input, Output == Ltx23V2vTrainer.Output {
     /// `fal-ai/ltx23-v2v-trainer`.
@@ -21,7 +21,7 @@ public enum Ltx23V2vTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 video-to-video (IC-LoRA) training.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -33,8 +33,8 @@ public enum Ltx23V2vTrainer {
         public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
-        /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public let rank: Int?
+        /// One of: 8, 16, 32, 64, 128. Default: `.rank32`.
+        public let rank: Rank?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
@@ -114,7 +114,7 @@ public enum Ltx23V2vTrainer {
 
         public init(
             trainingDataURL: FileInput,
-            rank: Int? = nil,
+            rank: Rank? = nil,
             numberOfSteps: Int? = nil,
             learningRate: Double? = nil,
             numberOfFrames: Int? = nil,
@@ -158,35 +158,60 @@ public enum Ltx23V2vTrainer {
             self.stgScale = stgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("auto_scale_input", \.autoScaleInput),
-                .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
-                .optional("debug_dataset", \.debugDataset),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
-                .optional("validation", \.validation, [.maxItems(2)]),
-                .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
-                .optional("validation_resolution", \.validationResolution),
-                .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                rank: wire.valueIfPresent("rank"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                autoScaleInput: wire.boolIfPresent("auto_scale_input"),
+                splitInputIntoScenes: wire.boolIfPresent("split_input_into_scenes"),
+                splitInputDurationThreshold: wire.doubleIfPresent("split_input_duration_threshold"),
+                debugDataset: wire.boolIfPresent("debug_dataset"),
+                firstFrameConditioningP: wire.doubleIfPresent("first_frame_conditioning_p"),
+                validation: wire.valueIfPresent("validation"),
+                validationNegativePrompt: wire.stringIfPresent("validation_negative_prompt"),
+                validationNumberOfFrames: wire.intIfPresent("validation_number_of_frames"),
+                validationFrameRate: wire.intIfPresent("validation_frame_rate"),
+                validationResolution: wire.valueIfPresent("validation_resolution"),
+                validationAspectRatio: wire.valueIfPresent("validation_aspect_ratio"),
+                stgScale: wire.doubleIfPresent("stg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.valueIfPresent("rank", self.rank)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(100), .maximum(20000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(1)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("auto_scale_input", self.autoScaleInput)
+            wire.boolIfPresent("split_input_into_scenes", self.splitInputIntoScenes)
+            wire.doubleIfPresent("split_input_duration_threshold", self.splitInputDurationThreshold, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("debug_dataset", self.debugDataset)
+            wire.doubleIfPresent("first_frame_conditioning_p", self.firstFrameConditioningP, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("validation", self.validation, [.maxItems(2)])
+            wire.stringIfPresent("validation_negative_prompt", self.validationNegativePrompt)
+            wire.intIfPresent("validation_number_of_frames", self.validationNumberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("validation_frame_rate", self.validationFrameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("validation_resolution", self.validationResolution)
+            wire.valueIfPresent("validation_aspect_ratio", self.validationAspectRatio)
+            wire.doubleIfPresent("stg_scale", self.stgScale, [.minimum(0), .maximum(3)])
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var rank: Int { 32 }
+            public static var rank: Rank { .rank32 }
             public static var numberOfSteps: Int { 2000 }
             public static var learningRate: Double { 0.0002 }
             public static var numberOfFrames: Int { 89 }
@@ -206,6 +231,21 @@ public enum Ltx23V2vTrainer {
             public static var validationAspectRatio: ValidationAspectRatio { ._1x1 }
             public static var stgScale: Double { 1 }
         }
+    }
+
+    /// Rank
+    public struct Rank: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var rank8: Self { .init(rawValue: 8) }
+        public static var rank16: Self { .init(rawValue: 16) }
+        public static var rank32: Self { .init(rawValue: 32) }
+        public static var rank64: Self { .init(rawValue: 64) }
+        public static var rank128: Self { .init(rawValue: 128) }
+
+        public static var allCases: [Self] { [.rank8, .rank16, .rank32, .rank64, .rank128] }
     }
 
     /// Resolution
@@ -235,7 +275,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Validation input for video-to-video training.
-    public struct V2VValidation: WireModel {
+    public struct V2VValidation: _WireModel {
         /// The prompt to use for validation.
         public let prompt: String
         /// URL to reference video for IC-LoRA validation. This is the input video that will be transformed.
@@ -248,11 +288,14 @@ public enum Ltx23V2vTrainer {
             self.referenceVideoURL = referenceVideoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("reference_video_url", \.referenceVideoURL, [.minLength(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), referenceVideoURL: wire.string("reference_video_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.string("reference_video_url", self.referenceVideoURL, [.minLength(1)])
         }
     }
 
@@ -283,7 +326,7 @@ public enum Ltx23V2vTrainer {
     }
 
     /// Output from LTX-2.3 video-to-video training.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the validation videos (with reference videos side-by-side), if any.
         public let video: File?
         /// URL to the trained IC-LoRA weights (.safetensors).
@@ -300,13 +343,21 @@ public enum Ltx23V2vTrainer {
             self.debugDataset = debugDataset
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-                .optional("debug_dataset", \.debugDataset),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.valueIfPresent("video"),
+                loraFile: wire.value("lora_file"),
+                configFile: wire.value("config_file"),
+                debugDataset: wire.valueIfPresent("debug_dataset")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
+            wire.valueIfPresent("debug_dataset", self.debugDataset)
         }
     }
 }
@@ -319,6 +370,7 @@ extension QueueEndpoint where Input == Ltx23VideoTrainer.Input, Output == Ltx23V
 /// The types of `fal-ai/ltx23-video-trainer`.
 public enum Ltx23VideoTrainer {
     /// Types this endpoint shares with others, declared once.
+    public typealias Rank = Ltx23V2vTrainer.Rank
     public typealias Resolution = Ltx23V2vTrainer.Resolution
     public typealias AspectRatio = Ltx23V2vTrainer.AspectRatio
     public typealias ValidationResolution = Ltx23V2vTrainer.ValidationResolution
@@ -326,7 +378,7 @@ public enum Ltx23VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2.3 text-to-video training.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -338,8 +390,8 @@ public enum Ltx23VideoTrainer {
         public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
-        /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public let rank: Int?
+        /// One of: 8, 16, 32, 64, 128. Default: `.rank32`.
+        public let rank: Rank?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
@@ -433,7 +485,7 @@ public enum Ltx23VideoTrainer {
 
         public init(
             trainingDataURL: FileInput,
-            rank: Int? = nil,
+            rank: Rank? = nil,
             numberOfSteps: Int? = nil,
             learningRate: Double? = nil,
             numberOfFrames: Int? = nil,
@@ -485,39 +537,68 @@ public enum Ltx23VideoTrainer {
             self.generateAudioInValidation = generateAudioInValidation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("auto_scale_input", \.autoScaleInput),
-                .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
-                .optional("debug_dataset", \.debugDataset),
-                .optional("with_audio", \.withAudio),
-                .optional("audio_normalize", \.audioNormalize),
-                .optional("audio_preserve_pitch", \.audioPreservePitch),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
-                .optional("validation", \.validation, [.maxItems(2)]),
-                .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
-                .optional("validation_resolution", \.validationResolution),
-                .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
-                .optional("generate_audio_in_validation", \.generateAudioInValidation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                rank: wire.valueIfPresent("rank"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                autoScaleInput: wire.boolIfPresent("auto_scale_input"),
+                splitInputIntoScenes: wire.boolIfPresent("split_input_into_scenes"),
+                splitInputDurationThreshold: wire.doubleIfPresent("split_input_duration_threshold"),
+                debugDataset: wire.boolIfPresent("debug_dataset"),
+                withAudio: wire.boolIfPresent("with_audio"),
+                audioNormalize: wire.boolIfPresent("audio_normalize"),
+                audioPreservePitch: wire.boolIfPresent("audio_preserve_pitch"),
+                firstFrameConditioningP: wire.doubleIfPresent("first_frame_conditioning_p"),
+                validation: wire.valueIfPresent("validation"),
+                validationNegativePrompt: wire.stringIfPresent("validation_negative_prompt"),
+                validationNumberOfFrames: wire.intIfPresent("validation_number_of_frames"),
+                validationFrameRate: wire.intIfPresent("validation_frame_rate"),
+                validationResolution: wire.valueIfPresent("validation_resolution"),
+                validationAspectRatio: wire.valueIfPresent("validation_aspect_ratio"),
+                stgScale: wire.doubleIfPresent("stg_scale"),
+                generateAudioInValidation: wire.boolIfPresent("generate_audio_in_validation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.valueIfPresent("rank", self.rank)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(100), .maximum(20000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(1)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("auto_scale_input", self.autoScaleInput)
+            wire.boolIfPresent("split_input_into_scenes", self.splitInputIntoScenes)
+            wire.doubleIfPresent("split_input_duration_threshold", self.splitInputDurationThreshold, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("debug_dataset", self.debugDataset)
+            wire.boolIfPresent("with_audio", self.withAudio)
+            wire.boolIfPresent("audio_normalize", self.audioNormalize)
+            wire.boolIfPresent("audio_preserve_pitch", self.audioPreservePitch)
+            wire.doubleIfPresent("first_frame_conditioning_p", self.firstFrameConditioningP, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("validation", self.validation, [.maxItems(2)])
+            wire.stringIfPresent("validation_negative_prompt", self.validationNegativePrompt)
+            wire.intIfPresent("validation_number_of_frames", self.validationNumberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("validation_frame_rate", self.validationFrameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("validation_resolution", self.validationResolution)
+            wire.valueIfPresent("validation_aspect_ratio", self.validationAspectRatio)
+            wire.doubleIfPresent("stg_scale", self.stgScale, [.minimum(0), .maximum(3)])
+            wire.boolIfPresent("generate_audio_in_validation", self.generateAudioInValidation)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var rank: Int { 32 }
+            public static var rank: Rank { .rank32 }
             public static var numberOfSteps: Int { 2000 }
             public static var learningRate: Double { 0.0002 }
             public static var numberOfFrames: Int { 89 }
@@ -542,7 +623,7 @@ public enum Ltx23VideoTrainer {
         }
     }
 
-    public struct Validation: WireModel {
+    public struct Validation: _WireModel {
         /// The prompt to use for validation.
         public let prompt: String
         /// An image to use for image-to-video validation. If provided for one validation, _all_ validation inputs must have an image.
@@ -553,16 +634,19 @@ public enum Ltx23VideoTrainer {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), imageURL: wire.stringIfPresent("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("image_url", self.imageURL)
         }
     }
 
     /// Output from LTX-2.3 training.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -579,13 +663,21 @@ public enum Ltx23VideoTrainer {
             self.debugDataset = debugDataset
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-                .optional("debug_dataset", \.debugDataset),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.valueIfPresent("video"),
+                loraFile: wire.value("lora_file"),
+                configFile: wire.value("config_file"),
+                debugDataset: wire.valueIfPresent("debug_dataset")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
+            wire.valueIfPresent("debug_dataset", self.debugDataset)
         }
     }
 }
@@ -598,6 +690,7 @@ extension QueueEndpoint where Input == Ltx2VideoTrainer.Input, Output == Ltx2Vid
 /// The types of `fal-ai/ltx2-video-trainer`.
 public enum Ltx2VideoTrainer {
     /// Types this endpoint shares with others, declared once.
+    public typealias Rank = Ltx23V2vTrainer.Rank
     public typealias Resolution = Ltx23V2vTrainer.Resolution
     public typealias AspectRatio = Ltx23V2vTrainer.AspectRatio
     public typealias Validation = Ltx23VideoTrainer.Validation
@@ -606,7 +699,7 @@ public enum Ltx2VideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// Input configuration for LTX-2 text-to-video training.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -618,8 +711,8 @@ public enum Ltx2VideoTrainer {
         public let trainingDataURL: FileInput
         /// The rank of the LoRA adaptation. Higher values increase capacity but use more memory.
         ///
-        /// One of: 8, 16, 32, 64, 128. Default: `32`.
-        public let rank: Int?
+        /// One of: 8, 16, 32, 64, 128. Default: `.rank32`.
+        public let rank: Rank?
         /// The number of training steps.
         ///
         /// At least 100, at most 20000. Default: `2000`.
@@ -713,7 +806,7 @@ public enum Ltx2VideoTrainer {
 
         public init(
             trainingDataURL: FileInput,
-            rank: Int? = nil,
+            rank: Rank? = nil,
             numberOfSteps: Int? = nil,
             learningRate: Double? = nil,
             numberOfFrames: Int? = nil,
@@ -765,39 +858,68 @@ public enum Ltx2VideoTrainer {
             self.generateAudioInValidation = generateAudioInValidation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("auto_scale_input", \.autoScaleInput),
-                .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
-                .optional("debug_dataset", \.debugDataset),
-                .optional("with_audio", \.withAudio),
-                .optional("audio_normalize", \.audioNormalize),
-                .optional("audio_preserve_pitch", \.audioPreservePitch),
-                .optional("first_frame_conditioning_p", \.firstFrameConditioningP, [.minimum(0), .maximum(1)]),
-                .optional("validation", \.validation, [.maxItems(2)]),
-                .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(9), .maximum(121)]),
-                .optional("validation_frame_rate", \.validationFrameRate, [.minimum(8), .maximum(60)]),
-                .optional("validation_resolution", \.validationResolution),
-                .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("stg_scale", \.stgScale, [.minimum(0), .maximum(3)]),
-                .optional("generate_audio_in_validation", \.generateAudioInValidation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                rank: wire.valueIfPresent("rank"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                autoScaleInput: wire.boolIfPresent("auto_scale_input"),
+                splitInputIntoScenes: wire.boolIfPresent("split_input_into_scenes"),
+                splitInputDurationThreshold: wire.doubleIfPresent("split_input_duration_threshold"),
+                debugDataset: wire.boolIfPresent("debug_dataset"),
+                withAudio: wire.boolIfPresent("with_audio"),
+                audioNormalize: wire.boolIfPresent("audio_normalize"),
+                audioPreservePitch: wire.boolIfPresent("audio_preserve_pitch"),
+                firstFrameConditioningP: wire.doubleIfPresent("first_frame_conditioning_p"),
+                validation: wire.valueIfPresent("validation"),
+                validationNegativePrompt: wire.stringIfPresent("validation_negative_prompt"),
+                validationNumberOfFrames: wire.intIfPresent("validation_number_of_frames"),
+                validationFrameRate: wire.intIfPresent("validation_frame_rate"),
+                validationResolution: wire.valueIfPresent("validation_resolution"),
+                validationAspectRatio: wire.valueIfPresent("validation_aspect_ratio"),
+                stgScale: wire.doubleIfPresent("stg_scale"),
+                generateAudioInValidation: wire.boolIfPresent("generate_audio_in_validation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.valueIfPresent("rank", self.rank)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(100), .maximum(20000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(1)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("auto_scale_input", self.autoScaleInput)
+            wire.boolIfPresent("split_input_into_scenes", self.splitInputIntoScenes)
+            wire.doubleIfPresent("split_input_duration_threshold", self.splitInputDurationThreshold, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("debug_dataset", self.debugDataset)
+            wire.boolIfPresent("with_audio", self.withAudio)
+            wire.boolIfPresent("audio_normalize", self.audioNormalize)
+            wire.boolIfPresent("audio_preserve_pitch", self.audioPreservePitch)
+            wire.doubleIfPresent("first_frame_conditioning_p", self.firstFrameConditioningP, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("validation", self.validation, [.maxItems(2)])
+            wire.stringIfPresent("validation_negative_prompt", self.validationNegativePrompt)
+            wire.intIfPresent("validation_number_of_frames", self.validationNumberOfFrames, [.minimum(9), .maximum(121)])
+            wire.intIfPresent("validation_frame_rate", self.validationFrameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("validation_resolution", self.validationResolution)
+            wire.valueIfPresent("validation_aspect_ratio", self.validationAspectRatio)
+            wire.doubleIfPresent("stg_scale", self.stgScale, [.minimum(0), .maximum(3)])
+            wire.boolIfPresent("generate_audio_in_validation", self.generateAudioInValidation)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var rank: Int { 32 }
+            public static var rank: Rank { .rank32 }
             public static var numberOfSteps: Int { 2000 }
             public static var learningRate: Double { 0.0002 }
             public static var numberOfFrames: Int { 89 }
@@ -823,7 +945,7 @@ public enum Ltx2VideoTrainer {
     }
 
     /// Output from LTX-2 training.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the validation videos, if any.
         public let video: File?
         /// URL to the trained LoRA weights (.safetensors).
@@ -840,13 +962,21 @@ public enum Ltx2VideoTrainer {
             self.debugDataset = debugDataset
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-                .optional("debug_dataset", \.debugDataset),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.valueIfPresent("video"),
+                loraFile: wire.value("lora_file"),
+                configFile: wire.value("config_file"),
+                debugDataset: wire.valueIfPresent("debug_dataset")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
+            wire.valueIfPresent("debug_dataset", self.debugDataset)
         }
     }
 }
@@ -859,6 +989,7 @@ extension QueueEndpoint where Input == LtxVideoTrainer.Input, Output == LtxVideo
 /// The types of `fal-ai/ltx-video-trainer`.
 public enum LtxVideoTrainer {
     /// Types this endpoint shares with others, declared once.
+    public typealias Rank = Ltx23V2vTrainer.Rank
     public typealias Resolution = Ltx23V2vTrainer.Resolution
     public typealias AspectRatio = Ltx23V2vTrainer.AspectRatio
     public typealias Validation = Ltx23VideoTrainer.Validation
@@ -867,7 +998,7 @@ public enum LtxVideoTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/ltx-video-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with videos or images. Try to use at least 10 files, although more is better.
         ///
         /// **Supported video formats:** .mp4, .mov, .avi, .mkv
@@ -879,8 +1010,8 @@ public enum LtxVideoTrainer {
         public let trainingDataURL: FileInput
         /// The rank of the LoRA.
         ///
-        /// One of: 8, 16, 32, 64, 128. Default: `128`.
-        public let rank: Int?
+        /// One of: 8, 16, 32, 64, 128. Default: `.rank128`.
+        public let rank: Rank?
         /// The number of steps to train for.
         ///
         /// At least 100, at most 20000. Default: `1000`.
@@ -948,7 +1079,7 @@ public enum LtxVideoTrainer {
 
         public init(
             trainingDataURL: FileInput,
-            rank: Int? = nil,
+            rank: Rank? = nil,
             numberOfSteps: Int? = nil,
             numberOfFrames: Int? = nil,
             frameRate: Int? = nil,
@@ -986,32 +1117,54 @@ public enum LtxVideoTrainer {
             self.validationReverse = validationReverse
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .optional("rank", \.rank),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(25), .maximum(121)]),
-                .optional("frame_rate", \.frameRate, [.minimum(8), .maximum(60)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("auto_scale_input", \.autoScaleInput),
-                .optional("split_input_into_scenes", \.splitInputIntoScenes),
-                .optional("split_input_duration_threshold", \.splitInputDurationThreshold, [.minimum(1), .maximum(60)]),
-                .optional("validation", \.validation, [.maxItems(2)]),
-                .optional("validation_negative_prompt", \.validationNegativePrompt),
-                .optional("validation_number_of_frames", \.validationNumberOfFrames, [.minimum(8), .maximum(121)]),
-                .optional("validation_resolution", \.validationResolution),
-                .optional("validation_aspect_ratio", \.validationAspectRatio),
-                .optional("validation_reverse", \.validationReverse),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                rank: wire.valueIfPresent("rank"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                autoScaleInput: wire.boolIfPresent("auto_scale_input"),
+                splitInputIntoScenes: wire.boolIfPresent("split_input_into_scenes"),
+                splitInputDurationThreshold: wire.doubleIfPresent("split_input_duration_threshold"),
+                validation: wire.valueIfPresent("validation"),
+                validationNegativePrompt: wire.stringIfPresent("validation_negative_prompt"),
+                validationNumberOfFrames: wire.intIfPresent("validation_number_of_frames"),
+                validationResolution: wire.valueIfPresent("validation_resolution"),
+                validationAspectRatio: wire.valueIfPresent("validation_aspect_ratio"),
+                validationReverse: wire.boolIfPresent("validation_reverse")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.valueIfPresent("rank", self.rank)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(100), .maximum(20000)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(25), .maximum(121)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(8), .maximum(60)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(1)])
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("auto_scale_input", self.autoScaleInput)
+            wire.boolIfPresent("split_input_into_scenes", self.splitInputIntoScenes)
+            wire.doubleIfPresent("split_input_duration_threshold", self.splitInputDurationThreshold, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("validation", self.validation, [.maxItems(2)])
+            wire.stringIfPresent("validation_negative_prompt", self.validationNegativePrompt)
+            wire.intIfPresent("validation_number_of_frames", self.validationNumberOfFrames, [.minimum(8), .maximum(121)])
+            wire.valueIfPresent("validation_resolution", self.validationResolution)
+            wire.valueIfPresent("validation_aspect_ratio", self.validationAspectRatio)
+            wire.boolIfPresent("validation_reverse", self.validationReverse)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var rank: Int { 128 }
+            public static var rank: Rank { .rank128 }
             public static var numberOfSteps: Int { 1000 }
             public static var numberOfFrames: Int { 81 }
             public static var frameRate: Int { 25 }
@@ -1031,7 +1184,7 @@ public enum LtxVideoTrainer {
     }
 
     /// The output of `fal-ai/ltx-video-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the validations video.
         public let video: File?
         /// URL to the trained LoRA weights.
@@ -1045,12 +1198,19 @@ public enum LtxVideoTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.valueIfPresent("video"),
+                loraFile: wire.value("lora_file"),
+                configFile: wire.value("config_file")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PhotaCreateProfile.Input, Output == PhotaCreateProfile.Output {
     /// `fal-ai/phota/create-profile`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == PhotaCreateProfile.Input, Output == Phota
 /// The types of `fal-ai/phota/create-profile`.
 public enum PhotaCreateProfile {
     /// The input of `fal-ai/phota/create-profile`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to a ZIP archive containing the profile images.
         public let imageDataURL: FileInput
 
@@ -22,15 +22,18 @@ public enum PhotaCreateProfile {
             self.imageDataURL = imageDataURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageDataURL: wire.value("image_data_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
         }
     }
 
     /// The output of `fal-ai/phota/create-profile`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The Photalabs profile ID.
         public let profileID: String
 
@@ -38,10 +41,13 @@ public enum PhotaCreateProfile {
             self.profileID = profileID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("profile_id", \.profileID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(profileID: wire.string("profile_id"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("profile_id", self.profileID)
         }
     }
 }

@@ -13,7 +13,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == QwenImage2512Trainer.Input, Output == QwenImage2512Trainer.Output {
     /// `fal-ai/qwen-image-2512-trainer`.
@@ -28,7 +28,7 @@ public enum QwenImage2512Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive for text-to-image training.
         ///
         /// The zip should contain images with their corresponding text captions:
@@ -66,13 +66,21 @@ public enum QwenImage2512Trainer {
             self.defaultCaption = defaultCaption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
-                .optional("default_caption", \.defaultCaption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(30000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
         }
 
         /// The values the service uses for fields left unset.
@@ -96,7 +104,7 @@ public enum QwenImage2512TrainerV2 {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-2512-trainer-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images and corresponding captions.
@@ -130,13 +138,21 @@ public enum QwenImage2512TrainerV2 {
             self.learningRate = learningRate
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(10), .maximum(40000)]),
-                .optional("default_caption", \.defaultCaption),
-                .optional("learning_rate", \.learningRate),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                learningRate: wire.doubleIfPresent("learning_rate")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(10), .maximum(40000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
         }
 
         /// The values the service uses for fields left unset.
@@ -160,7 +176,7 @@ public enum QwenImageEdit2509Trainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-2509-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -210,13 +226,21 @@ public enum QwenImageEdit2509Trainer {
             self.defaultCaption = defaultCaption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
-                .optional("default_caption", \.defaultCaption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(30000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
         }
 
         /// The values the service uses for fields left unset.
@@ -270,7 +294,7 @@ public enum QwenImageEditTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-edit-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain pairs of images. The images should be named:
@@ -313,13 +337,21 @@ public enum QwenImageEditTrainer {
             self.defaultCaption = defaultCaption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps, [.minimum(100), .maximum(30000)]),
-                .optional("default_caption", \.defaultCaption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(30000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
         }
 
         /// The values the service uses for fields left unset.
@@ -343,7 +375,7 @@ public enum QwenImageLayeredTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-layered-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input data zip archive.
         ///
         /// The zip should contain groups of images. The images should be named:
@@ -393,13 +425,21 @@ public enum QwenImageLayeredTrainer {
             self.defaultCaption = defaultCaption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("learning_rate", \.learningRate),
-                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
-                .optional("default_caption", \.defaultCaption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                steps: wire.intIfPresent("steps"),
+                defaultCaption: wire.stringIfPresent("default_caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(10000)])
+            wire.stringIfPresent("default_caption", self.defaultCaption)
         }
 
         /// The values the service uses for fields left unset.
@@ -421,7 +461,7 @@ public enum QwenImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/qwen-image-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images for training. The archive should contain images and corresponding text files with captions.
         /// Each text file should have the same name as the image file it corresponds to (e.g., image1.jpg and image1.txt).
         /// If text files are missing for some images, you can provide a trigger_phrase to automatically create them.
@@ -448,13 +488,21 @@ public enum QwenImageTrainer {
             self.triggerPhrase = triggerPhrase
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(1), .maximum(8000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.01)]),
-                .optional("trigger_phrase", \.triggerPhrase),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(8000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(0.01)])
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
         }
 
         /// The values the service uses for fields left unset.
@@ -466,7 +514,7 @@ public enum QwenImageTrainer {
     }
 
     /// The output of `fal-ai/qwen-image-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained LoRA weights file.
         public let loraFile: File
         /// URL to the training configuration file.
@@ -477,11 +525,14 @@ public enum QwenImageTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(loraFile: wire.value("lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == RecraftV3CreateStyle.Input, Output == RecraftV3CreateStyle.Output {
     /// `fal-ai/recraft/v3/create-style`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == RecraftV3CreateStyle.Input, Output == Rec
 /// The types of `fal-ai/recraft/v3/create-style`.
 public enum RecraftV3CreateStyle {
     /// The input of `fal-ai/recraft/v3/create-style`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images, use PNG format. Maximum 5 images are allowed.
         public let imagesDataURL: FileInput
         /// The base style of the generated images, this topic is covered above.
@@ -27,11 +27,14 @@ public enum RecraftV3CreateStyle {
             self.baseStyle = baseStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .optional("base_style", \.baseStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imagesDataURL: wire.value("images_data_url"), baseStyle: wire.valueIfPresent("base_style"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.valueIfPresent("base_style", self.baseStyle)
         }
 
         /// The values the service uses for fields left unset.
@@ -136,7 +139,7 @@ public enum RecraftV3CreateStyle {
     }
 
     /// The output of `fal-ai/recraft/v3/create-style`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The ID of the created style, this ID can be used to reference the style in the future.
         public let styleID: String
 
@@ -144,10 +147,13 @@ public enum RecraftV3CreateStyle {
             self.styleID = styleID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("style_id", \.styleID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(styleID: wire.string("style_id"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("style_id", self.styleID)
         }
     }
 }

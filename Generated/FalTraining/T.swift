@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == TurboFluxTrainer.Input, Output == TurboFluxTrainer.Output {
     /// `fal-ai/turbo-flux-trainer`.
@@ -17,7 +17,7 @@ public enum TurboFluxTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/turbo-flux-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         public let imagesDataURL: FileInput
         /// Trigger phrase to be used in the captions. If None, a trigger word will not be used.
@@ -58,15 +58,25 @@ public enum TurboFluxTrainer {
             self.faceCrop = faceCrop
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("steps", \.steps, [.minimum(1), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-07), .maximum(0.01)]),
-                .optional("training_style", \.trainingStyle),
-                .optional("face_crop", \.faceCrop),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                trainingStyle: wire.valueIfPresent("training_style"),
+                faceCrop: wire.boolIfPresent("face_crop")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-07), .maximum(0.01)])
+            wire.valueIfPresent("training_style", self.trainingStyle)
+            wire.boolIfPresent("face_crop", self.faceCrop)
         }
 
         /// The values the service uses for fields left unset.
@@ -91,7 +101,7 @@ public enum TurboFluxTrainer {
     }
 
     /// The output of `fal-ai/turbo-flux-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained diffusers lora weights.
         public let diffusersLoRAFile: File
         /// URL to the trained diffusers config file.
@@ -102,11 +112,14 @@ public enum TurboFluxTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(diffusersLoRAFile: wire.value("diffusers_lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

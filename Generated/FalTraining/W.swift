@@ -12,7 +12,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Wan22ImageTrainer.Input, Output == Wan22ImageTrainer.Output {
     /// `fal-ai/wan-22-image-trainer`.
@@ -25,7 +25,7 @@ public enum Wan22ImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-image-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the training data.
         public let trainingDataURL: FileInput
         /// Trigger phrase for the model.
@@ -81,18 +81,31 @@ public enum Wan22ImageTrainer {
             self.isStyle = isStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .required("trigger_phrase", \.triggerPhrase),
-                .optional("include_synthetic_captions", \.includeSyntheticCaptions),
-                .optional("use_face_detection", \.useFaceDetection),
-                .optional("use_face_cropping", \.useFaceCropping),
-                .optional("use_masks", \.useMasks),
-                .optional("steps", \.steps, [.minimum(10), .maximum(6000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(0.1)]),
-                .optional("is_style", \.isStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                triggerPhrase: wire.string("trigger_phrase"),
+                includeSyntheticCaptions: wire.boolIfPresent("include_synthetic_captions"),
+                useFaceDetection: wire.boolIfPresent("use_face_detection"),
+                useFaceCropping: wire.boolIfPresent("use_face_cropping"),
+                useMasks: wire.boolIfPresent("use_masks"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                isStyle: wire.boolIfPresent("is_style")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.string("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("include_synthetic_captions", self.includeSyntheticCaptions)
+            wire.boolIfPresent("use_face_detection", self.useFaceDetection)
+            wire.boolIfPresent("use_face_cropping", self.useFaceCropping)
+            wire.boolIfPresent("use_masks", self.useMasks)
+            wire.intIfPresent("steps", self.steps, [.minimum(10), .maximum(6000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(0.1)])
+            wire.boolIfPresent("is_style", self.isStyle)
         }
 
         /// The values the service uses for fields left unset.
@@ -108,7 +121,7 @@ public enum Wan22ImageTrainer {
     }
 
     /// The output of `fal-ai/wan-22-image-trainer`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Low noise LoRA file.
         public let diffusersLoRAFile: File
         /// High noise LoRA file.
@@ -122,12 +135,19 @@ public enum Wan22ImageTrainer {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("diffusers_lora_file", \.diffusersLoRAFile),
-                .required("high_noise_lora", \.highNoiseLoRA),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                diffusersLoRAFile: wire.value("diffusers_lora_file"),
+                highNoiseLoRA: wire.value("high_noise_lora"),
+                configFile: wire.value("config_file")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("diffusers_lora_file", self.diffusersLoRAFile)
+            wire.value("high_noise_lora", self.highNoiseLoRA)
+            wire.value("config_file", self.configFile)
         }
     }
 }
@@ -143,7 +163,7 @@ public enum Wan22TrainerI2vA14b {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images and/or videos, although more is better.
         ///
         /// In addition to images the archive can contain text files with captions. Each text file should have the same name as the image/video file it corresponds to.
@@ -179,14 +199,23 @@ public enum Wan22TrainerI2vA14b {
             self.autoScaleInput = autoScaleInput
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("training_data_url", \.trainingDataURL),
-                .optional("number_of_steps", \.numberOfSteps, [.minimum(100), .maximum(20000)]),
-                .optional("learning_rate", \.learningRate, [.minimum(1e-06), .maximum(1)]),
-                .optional("trigger_phrase", \.triggerPhrase),
-                .optional("auto_scale_input", \.autoScaleInput),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                trainingDataURL: wire.value("training_data_url"),
+                numberOfSteps: wire.intIfPresent("number_of_steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                triggerPhrase: wire.stringIfPresent("trigger_phrase"),
+                autoScaleInput: wire.boolIfPresent("auto_scale_input")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("training_data_url", self.trainingDataURL)
+            wire.intIfPresent("number_of_steps", self.numberOfSteps, [.minimum(100), .maximum(20000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate, [.minimum(1e-06), .maximum(1)])
+            wire.stringIfPresent("trigger_phrase", self.triggerPhrase)
+            wire.boolIfPresent("auto_scale_input", self.autoScaleInput)
         }
 
         /// The values the service uses for fields left unset.
@@ -199,7 +228,7 @@ public enum Wan22TrainerI2vA14b {
     }
 
     /// The output of `fal-ai/wan-22-trainer/i2v-a14b`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the trained LoRA weights.
         public let loraFile: File
         /// Configuration used for setting up the inference endpoints.
@@ -210,11 +239,14 @@ public enum Wan22TrainerI2vA14b {
             self.configFile = configFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("lora_file", \.loraFile),
-                .required("config_file", \.configFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(loraFile: wire.value("lora_file"), configFile: wire.value("config_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("lora_file", self.loraFile)
+            wire.value("config_file", self.configFile)
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ZImageBaseTrainer.Input, Output == ZImageBaseTrainer.Output {
     /// `fal-ai/z-image-base-trainer`.
@@ -37,7 +37,7 @@ public enum ZImageTrainer {
     public typealias File = ErnieImageTrainer.File
 
     /// The input of `fal-ai/z-image-trainer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to zip archive with images of a consistent style. Try to use at least 10 images, although more is better.
         ///
         /// The zip can also contain a text file for each image. The text file should be named:
@@ -80,14 +80,23 @@ public enum ZImageTrainer {
             self.trainingType = trainingType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_data_url", \.imageDataURL),
-                .optional("steps", \.steps, [.minimum(100), .maximum(10000)]),
-                .optional("learning_rate", \.learningRate),
-                .optional("default_caption", \.defaultCaption),
-                .optional("training_type", \.trainingType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageDataURL: wire.value("image_data_url"),
+                steps: wire.intIfPresent("steps"),
+                learningRate: wire.doubleIfPresent("learning_rate"),
+                defaultCaption: wire.stringIfPresent("default_caption"),
+                trainingType: wire.valueIfPresent("training_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_data_url", self.imageDataURL)
+            wire.intIfPresent("steps", self.steps, [.minimum(100), .maximum(10000)])
+            wire.doubleIfPresent("learning_rate", self.learningRate)
+            wire.stringIfPresent("default_caption", self.defaultCaption)
+            wire.valueIfPresent("training_type", self.trainingType)
         }
 
         /// The values the service uses for fields left unset.

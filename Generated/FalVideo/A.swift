@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == AIAvatar.Input, Output == AIAvatar.Output {
     /// `fal-ai/ai-avatar`.
@@ -28,7 +28,7 @@ extension QueueEndpoint where Input == AIAvatar.Input, Output == AIAvatar.Output
 /// The types of `fal-ai/ai-avatar`.
 public enum AIAvatar {
     /// The input of `fal-ai/ai-avatar`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The URL of the audio file.
@@ -70,16 +70,27 @@ public enum AIAvatar {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(241)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -117,7 +128,7 @@ public enum AIAvatar {
     }
 
     /// The output of `fal-ai/ai-avatar`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -128,15 +139,18 @@ public enum AIAvatar {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -153,13 +167,21 @@ public enum AIAvatar {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -179,7 +201,7 @@ public enum AIAvatarMulti {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The URL of the Person 1 audio file.
@@ -231,18 +253,31 @@ public enum AIAvatarMulti {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("first_audio_url", \.firstAudioURL),
-                .optional("second_audio_url", \.secondAudioURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("use_only_first_audio", \.useOnlyFirstAudio),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                firstAudioURL: wire.value("first_audio_url"),
+                secondAudioURL: wire.stringIfPresent("second_audio_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                useOnlyFirstAudio: wire.boolIfPresent("use_only_first_audio"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("first_audio_url", self.firstAudioURL)
+            wire.stringIfPresent("second_audio_url", self.secondAudioURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(241)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.boolIfPresent("use_only_first_audio", self.useOnlyFirstAudio)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -271,7 +306,7 @@ public enum AIAvatarMultiText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/multi-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text input to guide video generation.
@@ -329,19 +364,33 @@ public enum AIAvatarMultiText {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("first_text_input", \.firstTextInput),
-                .required("second_text_input", \.secondTextInput),
-                .optional("voice1", \.voice1),
-                .optional("voice2", \.voice2),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                firstTextInput: wire.string("first_text_input"),
+                secondTextInput: wire.string("second_text_input"),
+                voice1: wire.valueIfPresent("voice1"),
+                voice2: wire.valueIfPresent("voice2"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("first_text_input", self.firstTextInput)
+            wire.string("second_text_input", self.secondTextInput)
+            wire.valueIfPresent("voice1", self.voice1)
+            wire.valueIfPresent("voice2", self.voice2)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(241)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -431,7 +480,7 @@ public enum AIAvatarSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ai-avatar/single-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text input to guide video generation.
@@ -477,17 +526,29 @@ public enum AIAvatarSingleText {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("text_input", \.textInput),
-                .required("voice", \.voice),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                textInput: wire.string("text_input"),
+                voice: wire.value("voice"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("text_input", self.textInput)
+            wire.value("voice", self.voice)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(241)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -538,7 +599,7 @@ extension QueueEndpoint where Input == AlibabaHappyHorseImageToVideo.Input, Outp
 /// The types of `alibaba/happy-horse/image-to-video`.
 public enum AlibabaHappyHorseImageToVideo {
     /// Input for Happy Horse image-to-video generation (first frame only).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the first frame image. Formats: JPEG, JPG, PNG, BMP, WEBP. Dimensions must be at least 300px. Aspect ratio must be between 1:2.5 and 2.5:1. Max 10 MB.
         public let imageURL: FileInput
         /// Optional text prompt guiding the animation. Max 2500 characters.
@@ -549,8 +610,8 @@ public enum AlibabaHappyHorseImageToVideo {
         public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
-        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public let duration: Int?
+        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `.duration5`.
+        public let duration: Duration?
         /// Random seed for reproducibility (0-2147483647).
         public let seed: Int64?
         /// Enable content moderation for input and output.
@@ -562,7 +623,7 @@ public enum AlibabaHappyHorseImageToVideo {
             imageURL: FileInput,
             prompt: String? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil
         ) {
@@ -574,21 +635,31 @@ public enum AlibabaHappyHorseImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var enableSafetyChecker: Bool { true }
         }
     }
@@ -605,8 +676,31 @@ public enum AlibabaHappyHorseImageToVideo {
         public static var allCases: [Self] { [._720p, ._1080p] }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration9: Self { .init(rawValue: 9) }
+        public static var duration10: Self { .init(rawValue: 10) }
+        public static var duration11: Self { .init(rawValue: 11) }
+        public static var duration12: Self { .init(rawValue: 12) }
+        public static var duration13: Self { .init(rawValue: 13) }
+        public static var duration14: Self { .init(rawValue: 14) }
+        public static var duration15: Self { .init(rawValue: 15) }
+
+        public static var allCases: [Self] { [.duration3, .duration4, .duration5, .duration6, .duration7, .duration8, .duration9, .duration10, .duration11, .duration12, .duration13, .duration14, .duration15] }
+    }
+
     /// Output for Happy Horse video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -617,15 +711,18 @@ public enum AlibabaHappyHorseImageToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 
-    public struct VideoFile: WireModel {
+    public struct VideoFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -667,18 +764,31 @@ public enum AlibabaHappyHorseImageToVideo {
             self.numFrames = numFrames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-                .optional("fps", \.fps),
-                .optional("duration", \.duration),
-                .optional("num_frames", \.numFrames),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height"),
+                fps: wire.doubleIfPresent("fps"),
+                duration: wire.doubleIfPresent("duration"),
+                numFrames: wire.intIfPresent("num_frames")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
+            wire.doubleIfPresent("fps", self.fps)
+            wire.doubleIfPresent("duration", self.duration)
+            wire.intIfPresent("num_frames", self.numFrames)
         }
     }
 }
@@ -694,10 +804,11 @@ public enum AlibabaHappyHorseReferenceToVideo {
     public typealias Output = AlibabaHappyHorseImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
+    public typealias Duration = AlibabaHappyHorseImageToVideo.Duration
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse reference-to-video generation (1-9 reference images).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired video. Reference subjects from your images using ``character1``, ``character2``, ... up to ``character9`` (the order matches the order of ``image_urls``). Max 2500 characters.
         ///
         /// At least 1 character.
@@ -714,8 +825,8 @@ public enum AlibabaHappyHorseReferenceToVideo {
         public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
-        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public let duration: Int?
+        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `.duration5`.
+        public let duration: Duration?
         /// Random seed for reproducibility (0-2147483647).
         public let seed: Int64?
         /// Enable content moderation for input and output.
@@ -728,7 +839,7 @@ public enum AlibabaHappyHorseReferenceToVideo {
             imageURLs: [FileInput],
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil
         ) {
@@ -741,23 +852,34 @@ public enum AlibabaHappyHorseReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_urls", \.imageURLs),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.value("image_urls"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var enableSafetyChecker: Bool { true }
         }
     }
@@ -790,10 +912,11 @@ public enum AlibabaHappyHorseTextToVideo {
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = AlibabaHappyHorseReferenceToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
+    public typealias Duration = AlibabaHappyHorseImageToVideo.Duration
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse text-to-video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired video. Max 2500 characters.
         ///
         /// At least 1 character.
@@ -808,8 +931,8 @@ public enum AlibabaHappyHorseTextToVideo {
         public let resolution: Resolution?
         /// Output video duration in seconds (3-15).
         ///
-        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public let duration: Int?
+        /// One of: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `.duration5`.
+        public let duration: Duration?
         /// Random seed for reproducibility (0-2147483647).
         public let seed: Int64?
         /// Enable content moderation for input and output.
@@ -821,7 +944,7 @@ public enum AlibabaHappyHorseTextToVideo {
             prompt: String,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil
         ) {
@@ -833,22 +956,32 @@ public enum AlibabaHappyHorseTextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var enableSafetyChecker: Bool { true }
         }
     }
@@ -868,7 +1001,7 @@ public enum AlibabaHappyHorseVideoEdit {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Happy Horse video-editing (source video + edit prompt).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source video to edit. Formats: MP4, MOV (H.264 recommended). Duration: 3-60 s. Longer side ≤ 2160 px, shorter side ≥ 320 px. Aspect ratio between 1:2.5 and 2.5:1. Frame rate > 8 fps. Max 100 MB. The output video preserves the source aspect ratio. Output duration matches the input video, capped at 15 s (longer inputs are truncated to the first 15 s).
         ///
         /// Max file size: 100.0MB, Min duration: 3s, Max duration: 60s, Timeout: 30.0s
@@ -912,16 +1045,27 @@ public enum AlibabaHappyHorseVideoEdit {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("resolution", \.resolution),
-                .optional("audio_setting", \.audioSetting),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                resolution: wire.valueIfPresent("resolution"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -956,7 +1100,7 @@ public enum AmtInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to be processed
         public let videoURL: FileInput
         /// Output frames per second
@@ -974,12 +1118,19 @@ public enum AmtInterpolation {
             self.recursiveInterpolationPasses = recursiveInterpolationPasses
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("output_fps", \.outputFPS),
-                .optional("recursive_interpolation_passes", \.recursiveInterpolationPasses),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                outputFPS: wire.intIfPresent("output_fps"),
+                recursiveInterpolationPasses: wire.intIfPresent("recursive_interpolation_passes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("output_fps", self.outputFPS)
+            wire.intIfPresent("recursive_interpolation_passes", self.recursiveInterpolationPasses)
         }
 
         /// The values the service uses for fields left unset.
@@ -990,7 +1141,7 @@ public enum AmtInterpolation {
     }
 
     /// The output of `fal-ai/amt-interpolation`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video
         public let video: File
 
@@ -998,10 +1149,13 @@ public enum AmtInterpolation {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1019,7 +1173,7 @@ public enum AmtInterpolationFrameInterpolation {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/amt-interpolation/frame-interpolation`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Frames to interpolate
         public let frames: [Frame]
         /// Output frames per second
@@ -1037,12 +1191,19 @@ public enum AmtInterpolationFrameInterpolation {
             self.recursiveInterpolationPasses = recursiveInterpolationPasses
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("frames", \.frames),
-                .optional("output_fps", \.outputFPS),
-                .optional("recursive_interpolation_passes", \.recursiveInterpolationPasses),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frames: wire.value("frames"),
+                outputFPS: wire.intIfPresent("output_fps"),
+                recursiveInterpolationPasses: wire.intIfPresent("recursive_interpolation_passes")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("frames", self.frames)
+            wire.intIfPresent("output_fps", self.outputFPS)
+            wire.intIfPresent("recursive_interpolation_passes", self.recursiveInterpolationPasses)
         }
 
         /// The values the service uses for fields left unset.
@@ -1052,7 +1213,7 @@ public enum AmtInterpolationFrameInterpolation {
         }
     }
 
-    public struct Frame: WireModel {
+    public struct Frame: _WireModel {
         /// URL of the frame
         public let url: String
 
@@ -1060,10 +1221,13 @@ public enum AmtInterpolationFrameInterpolation {
             self.url = url
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(url: wire.string("url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
         }
     }
 }
@@ -1079,7 +1243,7 @@ public enum AnimatediffSparsectrlLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the image. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to specify what you don't want.
@@ -1148,21 +1312,37 @@ public enum AnimatediffSparsectrlLcm {
             self.keyframe2Index = keyframe2Index
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("controlnet_type", \.controlnetType),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("keyframe_0_image_url", \.keyframe0ImageURL),
-                .optional("keyframe_0_index", \.keyframe0Index),
-                .optional("keyframe_1_image_url", \.keyframe1ImageURL),
-                .optional("keyframe_1_index", \.keyframe1Index),
-                .optional("keyframe_2_image_url", \.keyframe2ImageURL),
-                .optional("keyframe_2_index", \.keyframe2Index),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                controlnetType: wire.valueIfPresent("controlnet_type"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.intIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                keyframe0ImageURL: wire.stringIfPresent("keyframe_0_image_url"),
+                keyframe0Index: wire.intIfPresent("keyframe_0_index"),
+                keyframe1ImageURL: wire.stringIfPresent("keyframe_1_image_url"),
+                keyframe1Index: wire.intIfPresent("keyframe_1_index"),
+                keyframe2ImageURL: wire.stringIfPresent("keyframe_2_image_url"),
+                keyframe2Index: wire.intIfPresent("keyframe_2_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("controlnet_type", self.controlnetType)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.intIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("keyframe_0_image_url", self.keyframe0ImageURL)
+            wire.intIfPresent("keyframe_0_index", self.keyframe0Index)
+            wire.stringIfPresent("keyframe_1_image_url", self.keyframe1ImageURL)
+            wire.intIfPresent("keyframe_1_index", self.keyframe1Index)
+            wire.stringIfPresent("keyframe_2_image_url", self.keyframe2ImageURL)
+            wire.intIfPresent("keyframe_2_index", self.keyframe2Index)
         }
 
         /// The values the service uses for fields left unset.
@@ -1190,7 +1370,7 @@ public enum AnimatediffSparsectrlLcm {
     }
 
     /// The output of `fal-ai/animatediff-sparsectrl-lcm`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file.
         public let video: File
         /// The seed used to generate the video.
@@ -1201,11 +1381,14 @@ public enum AnimatediffSparsectrlLcm {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1218,7 +1401,7 @@ extension QueueEndpoint where Input == ArgilAvatarsAudioToVideo.Input, Output ==
 /// The types of `argil/avatars/audio-to-video`.
 public enum ArgilAvatarsAudioToVideo {
     /// The input of `argil/avatars/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let avatar: Avatar
         public let audioURL: FileInput
         /// Enabling the remove background feature will result in a 50% increase in the price.
@@ -1232,12 +1415,19 @@ public enum ArgilAvatarsAudioToVideo {
             self.removeBackground = removeBackground
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("avatar", \.avatar),
-                .required("audio_url", \.audioURL),
-                .optional("remove_background", \.removeBackground),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                avatar: wire.value("avatar"),
+                audioURL: wire.value("audio_url"),
+                removeBackground: wire.boolIfPresent("remove_background")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("avatar", self.avatar)
+            wire.value("audio_url", self.audioURL)
+            wire.boolIfPresent("remove_background", self.removeBackground)
         }
 
         /// The values the service uses for fields left unset.
@@ -1285,7 +1475,7 @@ public enum ArgilAvatarsAudioToVideo {
     }
 
     /// The output of `argil/avatars/audio-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let video: Video?
         /// Default: `false`.
         public let moderationFlagged: Bool?
@@ -1304,13 +1494,21 @@ public enum ArgilAvatarsAudioToVideo {
             self.moderationError = moderationError
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .optional("moderation_flagged", \.moderationFlagged),
-                .optional("moderation_transcription", \.moderationTranscription),
-                .optional("moderation_error", \.moderationError),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.valueIfPresent("video"),
+                moderationFlagged: wire.boolIfPresent("moderation_flagged"),
+                moderationTranscription: wire.stringIfPresent("moderation_transcription"),
+                moderationError: wire.stringIfPresent("moderation_error")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.boolIfPresent("moderation_flagged", self.moderationFlagged)
+            wire.stringIfPresent("moderation_transcription", self.moderationTranscription)
+            wire.stringIfPresent("moderation_error", self.moderationError)
         }
 
         /// The values the service uses for fields left unset.
@@ -1319,7 +1517,7 @@ public enum ArgilAvatarsAudioToVideo {
         }
     }
 
-    public struct Video: WireModel {
+    public struct Video: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1336,13 +1534,21 @@ public enum ArgilAvatarsAudioToVideo {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }
@@ -1361,7 +1567,7 @@ public enum ArgilAvatarsTextToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `argil/avatars/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let avatar: Avatar
         public let text: String
         public let voice: Voice
@@ -1377,13 +1583,21 @@ public enum ArgilAvatarsTextToVideo {
             self.removeBackground = removeBackground
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("avatar", \.avatar),
-                .required("text", \.text),
-                .required("voice", \.voice),
-                .optional("remove_background", \.removeBackground),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                avatar: wire.value("avatar"),
+                text: wire.string("text"),
+                voice: wire.value("voice"),
+                removeBackground: wire.boolIfPresent("remove_background")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("avatar", self.avatar)
+            wire.string("text", self.text)
+            wire.value("voice", self.voice)
+            wire.boolIfPresent("remove_background", self.removeBackground)
         }
 
         /// The values the service uses for fields left unset.
@@ -1431,7 +1645,7 @@ extension QueueEndpoint where Input == AutoCaption.Input, Output == AutoCaption.
 /// The types of `fal-ai/auto-caption`.
 public enum AutoCaption {
     /// The input of `fal-ai/auto-caption`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the .mp4 video with audio. Only videos of size <400MB are allowed.
         public let videoURL: FileInput
         /// Colour of the text. Can be a RGB tuple, a color name, or an hexadecimal notation.
@@ -1483,17 +1697,29 @@ public enum AutoCaption {
             self.refreshInterval = refreshInterval
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("txt_color", \.txtColor),
-                .optional("txt_font", \.txtFont),
-                .optional("font_size", \.fontSize),
-                .optional("stroke_width", \.strokeWidth),
-                .optional("left_align", \.leftAlign),
-                .optional("top_align", \.topAlign),
-                .optional("refresh_interval", \.refreshInterval, [.minimum(0.5), .maximum(3)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                txtColor: wire.stringIfPresent("txt_color"),
+                txtFont: wire.stringIfPresent("txt_font"),
+                fontSize: wire.intIfPresent("font_size"),
+                strokeWidth: wire.intIfPresent("stroke_width"),
+                leftAlign: wire.valueIfPresent("left_align"),
+                topAlign: wire.valueIfPresent("top_align"),
+                refreshInterval: wire.doubleIfPresent("refresh_interval")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("txt_color", self.txtColor)
+            wire.stringIfPresent("txt_font", self.txtFont)
+            wire.intIfPresent("font_size", self.fontSize)
+            wire.intIfPresent("stroke_width", self.strokeWidth)
+            wire.valueIfPresent("left_align", self.leftAlign)
+            wire.valueIfPresent("top_align", self.topAlign)
+            wire.doubleIfPresent("refresh_interval", self.refreshInterval, [.minimum(0.5), .maximum(3)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1507,7 +1733,7 @@ public enum AutoCaption {
     }
 
     /// Left Align
-    public enum LeftAlign: QueueModel, StructurallyEquatable {
+    public enum LeftAlign: QueueModel {
         case number(Double)
         case string(String)
 
@@ -1526,7 +1752,7 @@ public enum AutoCaption {
     }
 
     /// Top Align
-    public enum TopAlign: QueueModel, StructurallyEquatable {
+    public enum TopAlign: QueueModel {
         case number(Double)
         case string(String)
 
@@ -1545,7 +1771,7 @@ public enum AutoCaption {
     }
 
     /// The output of `fal-ai/auto-caption`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the caption .mp4 video.
         public let videoURL: String
 
@@ -1553,10 +1779,13 @@ public enum AutoCaption {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.string("video_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("video_url", self.videoURL)
         }
     }
 }

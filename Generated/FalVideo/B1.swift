@@ -18,7 +18,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == BenV2Video.Input, Output == BenV2Video.Output {
     /// `fal-ai/ben/v2/video`.
@@ -31,7 +31,7 @@ public enum BenV2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ben/v2/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of video to be used for background removal.
         public let videoURL: FileInput
         /// Optional RGB values (0-255) for the background color. If not provided, the background will be transparent. For ex: [0, 0, 0]
@@ -57,13 +57,21 @@ public enum BenV2Video {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("background_color", \.backgroundColor, [.minItems(3), .maxItems(3)]),
-                .optional("output_format", \.outputFormat),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                backgroundColor: wire.valueIfPresent("background_color"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("background_color", self.backgroundColor, [.minItems(3), .maxItems(3)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -85,7 +93,7 @@ public enum BenV2Video {
     }
 
     /// The output of `fal-ai/ben/v2/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// Seed of the generated Image. It will be the same value of the one passed in the
@@ -97,11 +105,14 @@ public enum BenV2Video {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -114,7 +125,7 @@ extension QueueEndpoint where Input == BriaBriaVideoEraserEraseKeypoints.Input, 
 /// The types of `bria/bria_video_eraser/erase/keypoints`.
 public enum BriaBriaVideoEraserEraseKeypoints {
     /// The input of `bria/bria_video_eraser/erase/keypoints`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -146,14 +157,23 @@ public enum BriaBriaVideoEraserEraseKeypoints {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("output_container_and_codec", \.outputContainerAndCodec),
-                .optional("auto_trim", \.autoTrim),
-                .optional("preserve_audio", \.preserveAudio),
-                .required("keypoints", \.keypoints),
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputContainerAndCodec: wire.valueIfPresent("output_container_and_codec"),
+                autoTrim: wire.boolIfPresent("auto_trim"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                keypoints: wire.value("keypoints"),
+                videoURL: wire.value("video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("output_container_and_codec", self.outputContainerAndCodec)
+            wire.boolIfPresent("auto_trim", self.autoTrim)
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.value("keypoints", self.keypoints)
+            wire.value("video_url", self.videoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -197,7 +217,7 @@ public enum BriaBriaVideoEraserEraseMask {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/mask`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -229,14 +249,23 @@ public enum BriaBriaVideoEraserEraseMask {
             self.maskVideoURL = maskVideoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("output_container_and_codec", \.outputContainerAndCodec),
-                .optional("auto_trim", \.autoTrim),
-                .optional("preserve_audio", \.preserveAudio),
-                .required("video_url", \.videoURL),
-                .required("mask_video_url", \.maskVideoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputContainerAndCodec: wire.valueIfPresent("output_container_and_codec"),
+                autoTrim: wire.boolIfPresent("auto_trim"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                videoURL: wire.value("video_url"),
+                maskVideoURL: wire.value("mask_video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("output_container_and_codec", self.outputContainerAndCodec)
+            wire.boolIfPresent("auto_trim", self.autoTrim)
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.value("video_url", self.videoURL)
+            wire.value("mask_video_url", self.maskVideoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -259,7 +288,7 @@ public enum BriaBriaVideoEraserErasePrompt {
     public typealias OutputContainerAndCodec = BriaBriaVideoEraserEraseKeypoints.OutputContainerAndCodec
 
     /// The input of `bria/bria_video_eraser/erase/prompt`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, gif, mov_h264, mov_h265, mov_proresks, mkv_h264, mkv_h265, mkv_vp9, mkv_mpeg4.
         ///
         /// Default: `.mp4H264`.
@@ -291,14 +320,23 @@ public enum BriaBriaVideoEraserErasePrompt {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("output_container_and_codec", \.outputContainerAndCodec),
-                .optional("auto_trim", \.autoTrim),
-                .optional("preserve_audio", \.preserveAudio),
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputContainerAndCodec: wire.valueIfPresent("output_container_and_codec"),
+                autoTrim: wire.boolIfPresent("auto_trim"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("output_container_and_codec", self.outputContainerAndCodec)
+            wire.boolIfPresent("auto_trim", self.autoTrim)
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -321,7 +359,7 @@ public enum BriaVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `bria/video/background-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -349,13 +387,21 @@ public enum BriaVideoBackgroundRemoval {
             self.backgroundColor = backgroundColor
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("output_container_and_codec", \.outputContainerAndCodec),
-                .optional("preserve_audio", \.preserveAudio),
-                .required("video_url", \.videoURL),
-                .optional("background_color", \.backgroundColor),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputContainerAndCodec: wire.valueIfPresent("output_container_and_codec"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                videoURL: wire.value("video_url"),
+                backgroundColor: wire.valueIfPresent("background_color")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("output_container_and_codec", self.outputContainerAndCodec)
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("background_color", self.backgroundColor)
         }
 
         /// The values the service uses for fields left unset.
@@ -407,7 +453,7 @@ public enum BriaVideoBackgroundRemoval {
     }
 
     /// The output of `bria/video/background-removal`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Video with removed background and audio.
         public let video: Video
 
@@ -415,15 +461,18 @@ public enum BriaVideoBackgroundRemoval {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 
     /// Video
-    public enum Video: QueueModel, StructurallyEquatable {
+    public enum Video: QueueModel {
         case custom(Custom)
         case file(File)
 
@@ -445,7 +494,7 @@ public enum BriaVideoBackgroundRemoval {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// The URL where the file can be downloaded from.
             public let url: String
             /// The mime type of the file.
@@ -462,13 +511,21 @@ public enum BriaVideoBackgroundRemoval {
                 self.fileSize = fileSize
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .required("url", \.url),
-                    .optional("content_type", \.contentType),
-                    .optional("file_name", \.fileName),
-                    .optional("file_size", \.fileSize),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(
+                    url: wire.string("url"),
+                    contentType: wire.stringIfPresent("content_type"),
+                    fileName: wire.stringIfPresent("file_name"),
+                    fileSize: wire.intIfPresent("file_size")
+                )
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.string("url", self.url)
+                wire.stringIfPresent("content_type", self.contentType)
+                wire.stringIfPresent("file_name", self.fileName)
+                wire.intIfPresent("file_size", self.fileSize)
             }
         }
     }
@@ -528,7 +585,7 @@ public enum BriaVideoIncreaseResolution {
     public typealias Video = BriaVideoBackgroundRemoval.Video
 
     /// The input of `bria/video/increase-resolution`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Output container and codec. Options: mp4_h265, mp4_h264, webm_vp9, mov_h265, mov_proresks, mkv_h265, mkv_h264, mkv_vp9, gif.
         ///
         /// Default: `.webmVp9`.
@@ -556,13 +613,21 @@ public enum BriaVideoIncreaseResolution {
             self.desiredIncrease = desiredIncrease
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("output_container_and_codec", \.outputContainerAndCodec),
-                .optional("preserve_audio", \.preserveAudio),
-                .required("video_url", \.videoURL),
-                .optional("desired_increase", \.desiredIncrease),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputContainerAndCodec: wire.valueIfPresent("output_container_and_codec"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                videoURL: wire.value("video_url"),
+                desiredIncrease: wire.valueIfPresent("desired_increase")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("output_container_and_codec", self.outputContainerAndCodec)
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("desired_increase", self.desiredIncrease)
         }
 
         /// The values the service uses for fields left unset.
@@ -597,7 +662,7 @@ public enum BytedanceDreamactorV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the reference image to animate. Supports real people, animation, pets, etc. Format: jpeg, jpg or png. Max size: 4.7 MB. Resolution: between 480x480 and 1920x1080 (larger images will be proportionally reduced).
         public let imageURL: FileInput
         /// The URL of the driving template video providing motion, facial expressions, and lip movement reference. Max duration: 30 seconds. Format: mp4, mov or webm. Resolution: between 200x200 and 2048x1440. Supports full face and body driving.
@@ -613,12 +678,19 @@ public enum BytedanceDreamactorV2 {
             self.trimFirstSecond = trimFirstSecond
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("video_url", \.videoURL),
-                .optional("trim_first_second", \.trimFirstSecond),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                videoURL: wire.value("video_url"),
+                trimFirstSecond: wire.boolIfPresent("trim_first_second")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("trim_first_second", self.trimFirstSecond)
         }
 
         /// The values the service uses for fields left unset.
@@ -628,7 +700,7 @@ public enum BytedanceDreamactorV2 {
     }
 
     /// The output of `fal-ai/bytedance/dreamactor/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file.
         public let video: File
 
@@ -636,10 +708,13 @@ public enum BytedanceDreamactorV2 {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -655,7 +730,7 @@ public enum BytedanceOmnihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image used to generate the video
         public let imageURL: FileInput
         /// The URL of the audio file to generate the video. Audio must be under 30s long.
@@ -666,16 +741,19 @@ public enum BytedanceOmnihuman {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
         }
     }
 
     /// The output of `fal-ai/bytedance/omnihuman`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file
         public let video: File
         /// Duration of audio input/video output as used for billing.
@@ -686,11 +764,14 @@ public enum BytedanceOmnihuman {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), duration: wire.double("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.double("duration", self.duration)
         }
     }
 }
@@ -709,7 +790,7 @@ public enum BytedanceOmnihumanV15 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/omnihuman/v1.5`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to guide the video generation.
         public let prompt: String?
         /// The URL of the image used to generate the video
@@ -743,15 +824,25 @@ public enum BytedanceOmnihumanV15 {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("mask_url", \.maskURL),
-                .required("audio_url", \.audioURL),
-                .optional("turbo_mode", \.turboMode),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                audioURL: wire.value("audio_url"),
+                turboMode: wire.boolIfPresent("turbo_mode"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.value("audio_url", self.audioURL)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -776,7 +867,7 @@ public enum BytedanceSeedance20FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the desired motion and action for the video.
         public let prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -826,18 +917,31 @@ public enum BytedanceSeedance20FastImageToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.
@@ -906,7 +1010,7 @@ public enum BytedanceSeedance20FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video.
         public let prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
@@ -960,19 +1064,33 @@ public enum BytedanceSeedance20FastReferenceToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_urls", \.imageURLs),
-                .optional("video_urls", \.videoURLs),
-                .optional("audio_urls", \.audioURLs),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                videoURLs: wire.valueIfPresent("video_urls"),
+                audioURLs: wire.valueIfPresent("audio_urls"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("video_urls", self.videoURLs)
+            wire.valueIfPresent("audio_urls", self.audioURLs)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.

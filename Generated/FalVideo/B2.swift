@@ -19,7 +19,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == BytedanceSeedance20FastTextToVideo.Input, Output == BytedanceSeedance20FastTextToVideo.Output {
     /// `bytedance/seedance-2.0/fast/text-to-video`.
@@ -37,7 +37,7 @@ public enum BytedanceSeedance20FastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/fast/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance.
@@ -79,16 +79,27 @@ public enum BytedanceSeedance20FastTextToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.
@@ -116,7 +127,7 @@ public enum BytedanceSeedance20ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the desired motion and action for the video.
         public let prompt: String
         /// The URL of the starting frame image to animate. Supported formats: JPEG, PNG, WebP. Max 30 MB.
@@ -166,18 +177,31 @@ public enum BytedanceSeedance20ImageToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.
@@ -219,7 +243,7 @@ public enum BytedanceSeedance20ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video.
         public let prompt: String
         /// Reference images to guide video generation. Refer to them in the prompt as @Image1, @Image2, etc. Supported formats: JPEG, PNG, WebP. Max 30 MB per image. Up to 9 images. Total files across all modalities must not exceed 12.
@@ -273,19 +297,33 @@ public enum BytedanceSeedance20ReferenceToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("image_urls", \.imageURLs),
-                .optional("video_urls", \.videoURLs),
-                .optional("audio_urls", \.audioURLs),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                videoURLs: wire.valueIfPresent("video_urls"),
+                audioURLs: wire.valueIfPresent("audio_urls"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("video_urls", self.videoURLs)
+            wire.valueIfPresent("audio_urls", self.audioURLs)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.
@@ -314,7 +352,7 @@ public enum BytedanceSeedance20TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `bytedance/seedance-2.0/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// Video resolution - 480p for faster generation, 720p for balance, 1080p for highest quality.
@@ -356,16 +394,27 @@ public enum BytedanceSeedance20TextToVideo {
             self.endUserID = endUserID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("end_user_id", \.endUserID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                endUserID: wire.stringIfPresent("end_user_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("end_user_id", self.endUserID)
         }
 
         /// The values the service uses for fields left unset.
@@ -390,7 +439,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -448,19 +497,33 @@ public enum BytedanceSeedanceV15ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("generate_audio", \.generateAudio),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -511,7 +574,7 @@ public enum BytedanceSeedanceV15ProImageToVideo {
     }
 
     /// The output of `fal-ai/bytedance/seedance/v1.5/pro/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file
         public let video: File
         /// Seed used for generation
@@ -522,11 +585,14 @@ public enum BytedanceSeedanceV15ProImageToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -547,7 +613,7 @@ public enum BytedanceSeedanceV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -597,17 +663,29 @@ public enum BytedanceSeedanceV15ProTextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -637,7 +715,7 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -695,19 +773,33 @@ public enum BytedanceSeedanceV1LiteImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -758,7 +850,7 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -812,18 +904,31 @@ public enum BytedanceSeedanceV1LiteReferenceToVideo {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-                .required("reference_image_urls", \.referenceImageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames"),
+                referenceImageURLs: wire.value("reference_image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
+            wire.value("reference_image_urls", self.referenceImageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -852,7 +957,7 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/lite/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -902,17 +1007,29 @@ public enum BytedanceSeedanceV1LiteTextToVideo {
             self.numFrames = numFrames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
         }
 
         /// The values the service uses for fields left unset.
@@ -959,7 +1076,7 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1013,18 +1130,31 @@ public enum BytedanceSeedanceV1ProFastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1053,7 +1183,7 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/fast/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1103,17 +1233,29 @@ public enum BytedanceSeedanceV1ProFastTextToVideo {
             self.numFrames = numFrames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1159,7 +1301,7 @@ public enum BytedanceSeedanceV1ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance/seedance/v1/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used to generate the video
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1217,19 +1359,33 @@ public enum BytedanceSeedanceV1ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("camera_fixed", \.cameraFixed),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("num_frames", \.numFrames, [.minimum(29), .maximum(289)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                cameraFixed: wire.boolIfPresent("camera_fixed"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                numFrames: wire.intIfPresent("num_frames"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("camera_fixed", self.cameraFixed)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(29), .maximum(289)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1274,7 +1430,7 @@ public enum BytedanceUpscalerUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/bytedance-upscaler/upscale/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to upscale.
         public let videoURL: FileInput
         /// The target resolution of the video to upscale.
@@ -1320,16 +1476,27 @@ public enum BytedanceUpscalerUpscaleVideo {
             self.fidelity = fidelity
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("target_resolution", \.targetResolution),
-                .optional("target_fps", \.targetFPS),
-                .optional("enhancement_preset", \.enhancementPreset),
-                .optional("enhancement_tier", \.enhancementTier),
-                .optional("scale_ratio", \.scaleRatio, [.minimum(1.1), .maximum(10)]),
-                .optional("fidelity", \.fidelity),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                targetResolution: wire.valueIfPresent("target_resolution"),
+                targetFPS: wire.valueIfPresent("target_fps"),
+                enhancementPreset: wire.valueIfPresent("enhancement_preset"),
+                enhancementTier: wire.valueIfPresent("enhancement_tier"),
+                scaleRatio: wire.doubleIfPresent("scale_ratio"),
+                fidelity: wire.valueIfPresent("fidelity")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("target_resolution", self.targetResolution)
+            wire.valueIfPresent("target_fps", self.targetFPS)
+            wire.valueIfPresent("enhancement_preset", self.enhancementPreset)
+            wire.valueIfPresent("enhancement_tier", self.enhancementTier)
+            wire.doubleIfPresent("scale_ratio", self.scaleRatio, [.minimum(1.1), .maximum(10)])
+            wire.valueIfPresent("fidelity", self.fidelity)
         }
 
         /// The values the service uses for fields left unset.
@@ -1416,7 +1583,7 @@ extension QueueEndpoint where Input == BytedanceVideoStylize.Input, Output == JS
 /// The types of `fal-ai/bytedance/video-stylize`.
 public enum BytedanceVideoStylize {
     /// The input of `fal-ai/bytedance/video-stylize`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The style for your character in the video. Please use a short description.
         ///
         /// At most 100 characters.
@@ -1429,11 +1596,14 @@ public enum BytedanceVideoStylize {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("style", \.style, [.maxLength(100)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(style: wire.string("style"), imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("style", self.style, [.maxLength(100)])
+            wire.value("image_url", self.imageURL)
         }
     }
 }

@@ -16,7 +16,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == CassetteaiVideoSoundEffectsGenerator.Input, Output == CassetteaiVideoSoundEffectsGenerator.Output {
     /// `cassetteai/video-sound-effects-generator`.
@@ -29,7 +29,7 @@ public enum CassetteaiVideoSoundEffectsGenerator {
     public typealias File = AIAvatar.File
 
     /// Pydantic model for receiving a video file to analyze and re-sound.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A video file to analyze & re-sound with generated SFX.
         public let videoURL: Video
 
@@ -37,15 +37,18 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
         }
     }
 
     /// Represents a video file.
-    public struct Video: WireModel {
+    public struct Video: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -71,19 +74,28 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.fileData = fileData
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("file_data", \.fileData),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                fileData: wire.stringIfPresent("file_data")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.stringIfPresent("file_data", self.fileData)
         }
     }
 
     /// Pydantic model for returning the re-sounded video back to the client.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The final video with the newly generated SFX track.
         public let video: File
 
@@ -91,10 +103,13 @@ public enum CassetteaiVideoSoundEffectsGenerator {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -110,7 +125,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `clarityai/crystal-video-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input video.
         public let videoURL: FileInput
         /// Scale factor. The scale factor must be chosen such that the upscaled video does not exceed 5K resolution.
@@ -123,11 +138,14 @@ public enum ClarityaiCrystalVideoUpscaler {
             self.scaleFactor = scaleFactor
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("scale_factor", \.scaleFactor, [.minimum(1), .maximum(200)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), scaleFactor: wire.doubleIfPresent("scale_factor"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("scale_factor", self.scaleFactor, [.minimum(1), .maximum(200)])
         }
 
         /// The values the service uses for fields left unset.
@@ -137,7 +155,7 @@ public enum ClarityaiCrystalVideoUpscaler {
     }
 
     /// The output of `clarityai/crystal-video-upscaler`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the upscaled video
         public let video: VideoFile
 
@@ -145,10 +163,13 @@ public enum ClarityaiCrystalVideoUpscaler {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -164,7 +185,7 @@ public enum Cogvideox5b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The size of the generated video.
@@ -222,18 +243,31 @@ public enum Cogvideox5b {
             self.exportFPS = exportFPS
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("video_size", \.videoSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoSize: wire.valueIfPresent("video_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                useRife: wire.boolIfPresent("use_rife"),
+                exportFPS: wire.intIfPresent("export_fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("use_rife", self.useRife)
+            wire.intIfPresent("export_fps", self.exportFPS, [.minimum(4), .maximum(32)])
         }
 
         /// The values the service uses for fields left unset.
@@ -246,7 +280,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct ImageSize: WireModel {
+    public struct ImageSize: _WireModel {
         /// The width of the generated image.
         ///
         /// Greater than 0, at most 14142. Default: `512`.
@@ -261,11 +295,14 @@ public enum Cogvideox5b {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("width", \.width, [.exclusiveMinimum(0), .maximum(14142)]),
-                .optional("height", \.height, [.exclusiveMinimum(0), .maximum(14142)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(width: wire.intIfPresent("width"), height: wire.intIfPresent("height"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("width", self.width, [.exclusiveMinimum(0), .maximum(14142)])
+            wire.intIfPresent("height", self.height, [.exclusiveMinimum(0), .maximum(14142)])
         }
 
         /// The values the service uses for fields left unset.
@@ -276,7 +313,7 @@ public enum Cogvideox5b {
     }
 
     /// Video Size
-    public enum VideoSize: QueueModel, StructurallyEquatable {
+    public enum VideoSize: QueueModel {
         case preset(Preset)
         case imageSize(ImageSize)
 
@@ -316,7 +353,7 @@ public enum Cogvideox5b {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// The scale of the LoRA weight. This is used to scale the LoRA weight
@@ -330,11 +367,14 @@ public enum Cogvideox5b {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(path: wire.string("path"), scale: wire.doubleIfPresent("scale"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -344,7 +384,7 @@ public enum Cogvideox5b {
     }
 
     /// The output of `fal-ai/cogvideox-5b`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the generated video
         public let video: File
         public let timings: [String: Double]
@@ -361,13 +401,21 @@ public enum Cogvideox5b {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -388,7 +436,7 @@ public enum Cogvideox5bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The size of the generated video.
@@ -450,19 +498,33 @@ public enum Cogvideox5bImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("video_size", \.videoSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoSize: wire.valueIfPresent("video_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                useRife: wire.boolIfPresent("use_rife"),
+                exportFPS: wire.intIfPresent("export_fps"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("use_rife", self.useRife)
+            wire.intIfPresent("export_fps", self.exportFPS, [.minimum(4), .maximum(32)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -492,7 +554,7 @@ public enum Cogvideox5bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/cogvideox-5b/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The size of the generated video.
@@ -560,20 +622,35 @@ public enum Cogvideox5bVideoToVideo {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("video_size", \.videoSize),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("use_rife", \.useRife),
-                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
-                .required("video_url", \.videoURL),
-                .optional("strength", \.strength, [.minimum(0.05), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoSize: wire.valueIfPresent("video_size"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                useRife: wire.boolIfPresent("use_rife"),
+                exportFPS: wire.intIfPresent("export_fps"),
+                videoURL: wire.value("video_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("use_rife", self.useRife)
+            wire.intIfPresent("export_fps", self.exportFPS, [.minimum(4), .maximum(32)])
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.05), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -599,7 +676,7 @@ public enum Controlfoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlfoley`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to generate synchronized audio for.
         public let videoURL: FileInput
         /// Optional text prompt describing the desired audio. When combined with the video it provides text-controlled video-to-audio (TC-V2A) generation; leave empty for pure video-to-audio (V2A).
@@ -653,18 +730,31 @@ public enum Controlfoley {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("reference_audio_url", \.referenceAudioURL),
-                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("mask_away_clip", \.maskAwayClip),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                referenceAudioURL: wire.stringIfPresent("reference_audio_url"),
+                duration: wire.doubleIfPresent("duration"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                maskAwayClip: wire.boolIfPresent("mask_away_clip"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.stringIfPresent("reference_audio_url", self.referenceAudioURL)
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(30)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("mask_away_clip", self.maskAwayClip)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -679,7 +769,7 @@ public enum Controlfoley {
     }
 
     /// The output of `fal-ai/controlfoley`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video with synchronized audio (H.264 + AAC).
         public let video: File
         /// Generated audio waveform only (44.1 kHz mono WAV).
@@ -693,12 +783,15 @@ public enum Controlfoley {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("audio", \.audio),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), audio: wire.value("audio"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.value("audio", self.audio)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -714,7 +807,7 @@ public enum Controlnext {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/controlnext`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the reference image.
         public let imageURL: FileInput
         /// URL of the input video.
@@ -776,19 +869,33 @@ public enum Controlnext {
             self.sampleStride = sampleStride
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("video_url", \.videoURL),
-                .optional("height", \.height, [.minimum(64), .maximum(1024)]),
-                .optional("width", \.width, [.minimum(64), .maximum(1024)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("max_frame_num", \.maxFrameNum, [.minimum(1), .maximum(1000)]),
-                .optional("batch_frames", \.batchFrames, [.minimum(1), .maximum(50)]),
-                .optional("overlap", \.overlap, [.minimum(0), .maximum(20)]),
-                .optional("sample_stride", \.sampleStride, [.minimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                videoURL: wire.value("video_url"),
+                height: wire.intIfPresent("height"),
+                width: wire.intIfPresent("width"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                maxFrameNum: wire.intIfPresent("max_frame_num"),
+                batchFrames: wire.intIfPresent("batch_frames"),
+                overlap: wire.intIfPresent("overlap"),
+                sampleStride: wire.intIfPresent("sample_stride")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("height", self.height, [.minimum(64), .maximum(1024)])
+            wire.intIfPresent("width", self.width, [.minimum(64), .maximum(1024)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0.1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.intIfPresent("max_frame_num", self.maxFrameNum, [.minimum(1), .maximum(1000)])
+            wire.intIfPresent("batch_frames", self.batchFrames, [.minimum(1), .maximum(50)])
+            wire.intIfPresent("overlap", self.overlap, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("sample_stride", self.sampleStride, [.minimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -805,7 +912,7 @@ public enum Controlnext {
     }
 
     /// The output of `fal-ai/controlnext`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: File
 
@@ -813,10 +920,13 @@ public enum Controlnext {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -832,7 +942,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video to generate.
         public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -882,17 +992,29 @@ public enum CosmosPredict25DistilledTextToVideo {
             self.videoQuality = videoQuality
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(93)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
         }
 
         /// The values the service uses for fields left unset.
@@ -935,7 +1057,7 @@ public enum CosmosPredict25DistilledTextToVideo {
     }
 
     /// The output of `fal-ai/cosmos-predict-2.5/distilled/text-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The random seed used for generation.
@@ -946,11 +1068,14 @@ public enum CosmosPredict25DistilledTextToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -970,7 +1095,7 @@ public enum CosmosPredict25ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video to generate.
         public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1030,19 +1155,33 @@ public enum CosmosPredict25ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(93)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1073,7 +1212,7 @@ public enum CosmosPredict25TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video to generate.
         public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1129,18 +1268,31 @@ public enum CosmosPredict25TextToVideo {
             self.videoQuality = videoQuality
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(93)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
         }
 
         /// The values the service uses for fields left unset.
@@ -1171,7 +1323,7 @@ public enum CosmosPredict25VideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/cosmos-predict-2.5/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video to generate.
         public let prompt: String
         /// A negative prompt to guide generation away from undesired content.
@@ -1231,19 +1383,33 @@ public enum CosmosPredict25VideoToVideo {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(93)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoURL: wire.value("video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(93)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.value("video_url", self.videoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1271,7 +1437,7 @@ public enum CreatifyAurora {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/creatify/aurora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image file to be used for video generation.
         public let imageURL: FileInput
         /// The URL of the audio file to be used for video generation.
@@ -1307,15 +1473,25 @@ public enum CreatifyAurora {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .optional("prompt", \.prompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(5)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(5)]),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(5)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(0), .maximum(5)])
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -1327,7 +1503,7 @@ public enum CreatifyAurora {
     }
 
     /// The output of `fal-ai/creatify/aurora`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
 
@@ -1335,10 +1511,13 @@ public enum CreatifyAurora {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == DavinciMagihuman.Input, Output == DavinciMagihuman.Output {
     /// `fal-ai/davinci-magihuman`.
@@ -23,7 +23,7 @@ public enum DavinciMagihuman {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/davinci-magihuman`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired video content.
         ///
         /// At least 1 character.
@@ -77,18 +77,31 @@ public enum DavinciMagihuman {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_url", \.imageURL),
-                .optional("audio_url", \.audioURL),
-                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                duration: wire.intIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(30)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -115,7 +128,7 @@ public enum DavinciMagihuman {
     }
 
     /// The output of `fal-ai/davinci-magihuman`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with synchronized audio.
         ///
         /// Default: `{"url":"https://v3b.fal.media/files/b/0a93a27d/-iFpecUCsSdwXVMevsZa3_output_5s_448x256.mp4"}`.
@@ -128,11 +141,14 @@ public enum DavinciMagihuman {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.valueIfPresent("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -149,7 +165,7 @@ public enum DecartLucy2VtonRealtime {
     /// Uses extra="allow" so WebRTC signaling messages ({type: "offer", sdp: ...})
     /// pass validation alongside application messages. The schema exposes prompt,
     /// image_url, and reference_image_url for playground form rendering.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for the real-time transformation.
         ///
         /// Default: `"Substitute the current top with the outfit from the reference image, matching its color, material, and fit"`.
@@ -169,12 +185,19 @@ public enum DecartLucy2VtonRealtime {
             self.referenceImageURL = referenceImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("image_url", \.imageURL),
-                .optional("reference_image_url", \.referenceImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.valueIfPresent("image_url"),
+                referenceImageURL: wire.stringIfPresent("reference_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("reference_image_url", self.referenceImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -186,12 +209,17 @@ public enum DecartLucy2VtonRealtime {
     }
 
     /// The output of `decart/lucy2-vton/realtime`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
 
         public init() {
         }
 
-        public static var wireFields: [WireField<Self>] { [] }
+        public init(from decoder: any Decoder) throws {
+            _ = try _WireReader(decoder)
+            self.init()
+        }
+
+        public func _fields(_ wire: inout _WireFields) {}
     }
 }
 
@@ -203,7 +231,7 @@ extension QueueEndpoint where Input == DecartLucyEditPro.Input, Output == Decart
 /// The types of `decart/lucy-edit/pro`.
 public enum DecartLucyEditPro {
     /// The input of `decart/lucy-edit/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -240,14 +268,23 @@ public enum DecartLucyEditPro {
             self.enhancePrompt = enhancePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("video_url", \.videoURL),
-                .optional("resolution", \.resolution),
-                .optional("sync_mode", \.syncMode),
-                .optional("enhance_prompt", \.enhancePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -270,7 +307,7 @@ public enum DecartLucyEditPro {
     }
 
     /// The output of `decart/lucy-edit/pro`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -278,14 +315,17 @@ public enum DecartLucyEditPro {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -311,14 +351,23 @@ public enum DecartLucyEditPro {
             self.fileData = fileData
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("file_data", \.fileData),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                fileData: wire.stringIfPresent("file_data")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.stringIfPresent("file_data", self.fileData)
         }
     }
 }
@@ -337,7 +386,7 @@ public enum DecartLucyRestyle {
     public typealias File = DecartLucyEditPro.File
 
     /// The input of `decart/lucy-restyle`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired video content
         ///
         /// At most 1500 characters.
@@ -378,15 +427,25 @@ public enum DecartLucyRestyle {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("video_url", \.videoURL),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("enhance_prompt", \.enhancePrompt),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("video_url", self.videoURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -409,7 +468,7 @@ public enum DepthAnythingVideo {
     public typealias File = AIAvatar.File
 
     /// Input schema for video depth estimation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to estimate depth for.
         public let videoURL: FileInput
         /// Depth estimation model size. VDA-Large = best quality, VDA-Small = fastest.
@@ -461,17 +520,29 @@ public enum DepthAnythingVideo {
             self.includeRawDepths = includeRawDepths
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("model", \.model),
-                .optional("colormap", \.colormap),
-                .optional("resolution", \.resolution),
-                .optional("max_frames", \.maxFrames, [.exclusiveMinimum(0)]),
-                .optional("output_fps", \.outputFPS, [.exclusiveMinimum(0)]),
-                .optional("side_by_side", \.sideBySide),
-                .optional("include_raw_depths", \.includeRawDepths),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                model: wire.valueIfPresent("model"),
+                colormap: wire.valueIfPresent("colormap"),
+                resolution: wire.valueIfPresent("resolution"),
+                maxFrames: wire.intIfPresent("max_frames"),
+                outputFPS: wire.doubleIfPresent("output_fps"),
+                sideBySide: wire.boolIfPresent("side_by_side"),
+                includeRawDepths: wire.boolIfPresent("include_raw_depths")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("model", self.model)
+            wire.valueIfPresent("colormap", self.colormap)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("max_frames", self.maxFrames, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("output_fps", self.outputFPS, [.exclusiveMinimum(0)])
+            wire.boolIfPresent("side_by_side", self.sideBySide)
+            wire.boolIfPresent("include_raw_depths", self.includeRawDepths)
         }
 
         /// The values the service uses for fields left unset.
@@ -528,7 +599,7 @@ public enum DepthAnythingVideo {
     }
 
     /// Output schema for video depth estimation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Depth visualization video (MP4, H.264).
         public let video: File
         /// Raw depth values as .npz (if include_raw_depths=True).
@@ -539,11 +610,14 @@ public enum DepthAnythingVideo {
             self.rawDepths = rawDepths
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("raw_depths", \.rawDepths),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), rawDepths: wire.valueIfPresent("raw_depths"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.valueIfPresent("raw_depths", self.rawDepths)
         }
     }
 }
@@ -559,7 +633,7 @@ public enum DwposeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/dwpose/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of video to be used for pose estimation
         public let videoURL: FileInput
         /// Mode of drawing the pose on the video. Options are: 'full-pose', 'body-pose', 'face-pose', 'hand-pose', 'face-hand-mask', 'face-mask', 'hand-mask'.
@@ -572,11 +646,14 @@ public enum DwposeVideo {
             self.drawMode = drawMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("draw_mode", \.drawMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), drawMode: wire.valueIfPresent("draw_mode"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("draw_mode", self.drawMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -603,7 +680,7 @@ public enum DwposeVideo {
     }
 
     /// The output of `fal-ai/dwpose/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output video with pose estimation.
         public let video: File
 
@@ -611,10 +688,13 @@ public enum DwposeVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

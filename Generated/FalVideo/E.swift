@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == EchomimicV3.Input, Output == EchomimicV3.Output {
     /// `fal-ai/echomimic-v3`.
@@ -19,7 +19,7 @@ public enum EchomimicV3 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/echomimic-v3`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a reference for the video generation.
         public let imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -65,17 +65,29 @@ public enum EchomimicV3 {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames_per_generation", \.numFramesPerGeneration, [.minimum(49), .maximum(161)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFramesPerGeneration: wire.intIfPresent("num_frames_per_generation"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames_per_generation", self.numFramesPerGeneration, [.minimum(49), .maximum(161)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -88,7 +100,7 @@ public enum EchomimicV3 {
     }
 
     /// The output of `fal-ai/echomimic-v3`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
 
@@ -96,10 +108,13 @@ public enum EchomimicV3 {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -115,7 +130,7 @@ public enum ElevenlabsDubbing {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/elevenlabs/dubbing`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to dub. Either audio_url or video_url must be provided.
         public let audioURL: String?
         /// URL of the video file to dub. Either audio_url or video_url must be provided. If both are provided, video_url takes priority.
@@ -149,15 +164,25 @@ public enum ElevenlabsDubbing {
             self.highestResolution = highestResolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("audio_url", \.audioURL),
-                .optional("video_url", \.videoURL),
-                .required("target_lang", \.targetLang),
-                .optional("source_lang", \.sourceLang),
-                .optional("num_speakers", \.numSpeakers, [.minimum(1), .maximum(50)]),
-                .optional("highest_resolution", \.highestResolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.stringIfPresent("audio_url"),
+                videoURL: wire.stringIfPresent("video_url"),
+                targetLang: wire.string("target_lang"),
+                sourceLang: wire.stringIfPresent("source_lang"),
+                numSpeakers: wire.intIfPresent("num_speakers"),
+                highestResolution: wire.boolIfPresent("highest_resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("video_url", self.videoURL)
+            wire.string("target_lang", self.targetLang)
+            wire.stringIfPresent("source_lang", self.sourceLang)
+            wire.intIfPresent("num_speakers", self.numSpeakers, [.minimum(1), .maximum(50)])
+            wire.boolIfPresent("highest_resolution", self.highestResolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -167,7 +192,7 @@ public enum ElevenlabsDubbing {
     }
 
     /// The output of `fal-ai/elevenlabs/dubbing`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The dubbed video file. Will be populated if video_url was provided in the request.
         public let video: File
         /// The target language of the dubbed content
@@ -178,11 +203,14 @@ public enum ElevenlabsDubbing {
             self.targetLang = targetLang
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("target_lang", \.targetLang),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), targetLang: wire.string("target_lang"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("target_lang", self.targetLang)
         }
     }
 }

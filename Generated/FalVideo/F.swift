@@ -17,7 +17,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == FastAnimatediffTextToVideo.Input, Output == FastAnimatediffTextToVideo.Output {
     /// `fal-ai/fast-animatediff/text-to-video`.
@@ -32,7 +32,7 @@ public enum FastAnimatediffTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -90,18 +90,31 @@ public enum FastAnimatediffTextToVideo {
             self.videoSize = videoSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(32)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
-                .optional("motions", \.motions),
-                .optional("video_size", \.videoSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                fps: wire.intIfPresent("fps"),
+                motions: wire.valueIfPresent("motions"),
+                videoSize: wire.valueIfPresent("video_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(32)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(16)])
+            wire.valueIfPresent("motions", self.motions)
+            wire.valueIfPresent("video_size", self.videoSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -131,7 +144,7 @@ public enum FastAnimatediffTextToVideo {
     }
 
     /// The output of `fal-ai/fast-animatediff/text-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file.
         public let video: File
         /// Seed used for generating the video.
@@ -142,11 +155,14 @@ public enum FastAnimatediffTextToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -166,7 +182,7 @@ public enum FastAnimatediffTurboTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for generating the video. Be as descriptive as possible for best results.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -219,17 +235,29 @@ public enum FastAnimatediffTurboTextToVideo {
             self.videoSize = videoSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(32)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
-                .optional("video_size", \.videoSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                fps: wire.intIfPresent("fps"),
+                videoSize: wire.valueIfPresent("video_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(32)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(16)])
+            wire.valueIfPresent("video_size", self.videoSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -257,7 +285,7 @@ public enum FastAnimatediffTurboVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/turbo/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video.
         public let videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -314,18 +342,31 @@ public enum FastAnimatediffTurboVideoToVideo {
             self.fps = fps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("first_n_seconds", \.firstNSeconds, [.minimum(2), .maximum(4)]),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                firstNSeconds: wire.intIfPresent("first_n_seconds"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                strength: wire.doubleIfPresent("strength"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                fps: wire.intIfPresent("fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("first_n_seconds", self.firstNSeconds, [.minimum(2), .maximum(4)])
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(16)])
         }
 
         /// The values the service uses for fields left unset.
@@ -354,7 +395,7 @@ public enum FastAnimatediffVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-animatediff/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video.
         public let videoURL: FileInput
         /// The first N number of seconds of video to animate.
@@ -416,19 +457,33 @@ public enum FastAnimatediffVideoToVideo {
             self.motions = motions
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("first_n_seconds", \.firstNSeconds, [.minimum(2), .maximum(4)]),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("fps", \.fps, [.minimum(1), .maximum(16)]),
-                .optional("motions", \.motions),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                firstNSeconds: wire.intIfPresent("first_n_seconds"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                strength: wire.doubleIfPresent("strength"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                fps: wire.intIfPresent("fps"),
+                motions: wire.valueIfPresent("motions")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("first_n_seconds", self.firstNSeconds, [.minimum(2), .maximum(4)])
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(16)])
+            wire.valueIfPresent("motions", self.motions)
         }
 
         /// The values the service uses for fields left unset.
@@ -456,7 +511,7 @@ public enum FastSvdLcm {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a starting point for the generation.
         public let imageURL: FileInput
         /// The motion bucket id determines the motion of the generated video. The
@@ -501,15 +556,25 @@ public enum FastSvdLcm {
             self.fps = fps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
-                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("steps", \.steps, [.minimum(1), .maximum(20)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                motionBucketID: wire.intIfPresent("motion_bucket_id"),
+                condAug: wire.doubleIfPresent("cond_aug"),
+                seed: wire.int64IfPresent("seed"),
+                steps: wire.intIfPresent("steps"),
+                fps: wire.intIfPresent("fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("motion_bucket_id", self.motionBucketID, [.minimum(1), .maximum(255)])
+            wire.doubleIfPresent("cond_aug", self.condAug, [.minimum(0), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(25)])
         }
 
         /// The values the service uses for fields left unset.
@@ -537,7 +602,7 @@ public enum FastSvdLcmTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd-lcm/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use as a starting point for the generation.
         public let prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -588,16 +653,27 @@ public enum FastSvdLcmTextToVideo {
             self.videoSize = videoSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
-                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("steps", \.steps, [.minimum(1), .maximum(20)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
-                .optional("video_size", \.videoSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                motionBucketID: wire.intIfPresent("motion_bucket_id"),
+                condAug: wire.doubleIfPresent("cond_aug"),
+                seed: wire.int64IfPresent("seed"),
+                steps: wire.intIfPresent("steps"),
+                fps: wire.intIfPresent("fps"),
+                videoSize: wire.valueIfPresent("video_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("motion_bucket_id", self.motionBucketID, [.minimum(1), .maximum(255)])
+            wire.doubleIfPresent("cond_aug", self.condAug, [.minimum(0), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(25)])
+            wire.valueIfPresent("video_size", self.videoSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -626,7 +702,7 @@ public enum FastSvdTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/fast-svd/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use as a starting point for the generation.
         public let prompt: String
         /// The motion bucket id determines the motion of the generated video. The
@@ -692,18 +768,31 @@ public enum FastSvdTextToVideo {
             self.videoSize = videoSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
-                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("steps", \.steps, [.minimum(1), .maximum(100)]),
-                .optional("deep_cache", \._deepCache),
-                .optional("fps", \.fps, [.minimum(1), .maximum(25)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("video_size", \.videoSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                motionBucketID: wire.intIfPresent("motion_bucket_id"),
+                condAug: wire.doubleIfPresent("cond_aug"),
+                seed: wire.int64IfPresent("seed"),
+                steps: wire.intIfPresent("steps"),
+                deepCache: wire.valueIfPresent("deep_cache"),
+                fps: wire.intIfPresent("fps"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                videoSize: wire.valueIfPresent("video_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("motion_bucket_id", self.motionBucketID, [.minimum(1), .maximum(255)])
+            wire.doubleIfPresent("cond_aug", self.condAug, [.minimum(0), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(100)])
+            wire.valueIfPresent("deep_cache", self._deepCache)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(25)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("video_size", self.videoSize)
         }
 
         /// The values the service uses for fields left unset.
@@ -745,7 +834,7 @@ public enum Flashhead {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashhead`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the face reference image. Portrait recommended.
         public let imageURL: FileInput
         /// Text to speak. Converted to speech via ElevenLabs.
@@ -769,14 +858,23 @@ public enum Flashhead {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("text", \.text),
-                .optional("voice", \.voice),
-                .optional("stability", \.stability, [.minimum(0), .maximum(1)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                text: wire.string("text"),
+                voice: wire.valueIfPresent("voice"),
+                stability: wire.doubleIfPresent("stability"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("text", self.text)
+            wire.valueIfPresent("voice", self.voice)
+            wire.doubleIfPresent("stability", self.stability, [.minimum(0), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -787,7 +885,7 @@ public enum Flashhead {
     }
 
     /// The output of `fal-ai/flashhead`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated lip-synced avatar video (512x512, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -804,13 +902,21 @@ public enum Flashhead {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("duration", \.duration),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                duration: wire.double("duration"),
+                timings: wire.valueIfPresent("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.double("duration", self.duration)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 }
@@ -826,7 +932,7 @@ public enum Flashtalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashtalk`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the face reference image.
         public let imageURL: FileInput
         /// URL of the speech audio file (WAV, MP3, etc).
@@ -840,17 +946,24 @@ public enum Flashtalk {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/flashtalk`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated lip-synced avatar video (768x448, 25 FPS).
         public let video: File
         /// The seed used for generation.
@@ -867,13 +980,21 @@ public enum Flashtalk {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("duration", \.duration),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                duration: wire.double("duration"),
+                timings: wire.valueIfPresent("timings")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.double("duration", self.duration)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 }
@@ -889,7 +1010,7 @@ public enum FlashvsrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/flashvsr/upscale/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Upscaling factor to be used.
         ///
         /// At least 1, at most 4. Default: `2`.
@@ -957,20 +1078,35 @@ public enum FlashvsrUpscaleVideo {
             self.outputWriteMode = outputWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("seed", \.seed),
-                .optional("sync_mode", \.syncMode),
-                .required("video_url", \.videoURL),
-                .optional("acceleration", \.acceleration),
-                .optional("color_fix", \.colorFix),
-                .optional("quality", \.quality, [.minimum(0), .maximum(100)]),
-                .optional("preserve_audio", \.preserveAudio),
-                .optional("output_format", \.outputFormat),
-                .optional("output_quality", \.outputQuality),
-                .optional("output_write_mode", \.outputWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                seed: wire.int64IfPresent("seed"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                videoURL: wire.value("video_url"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                colorFix: wire.boolIfPresent("color_fix"),
+                quality: wire.intIfPresent("quality"),
+                preserveAudio: wire.boolIfPresent("preserve_audio"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                outputQuality: wire.valueIfPresent("output_quality"),
+                outputWriteMode: wire.valueIfPresent("output_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("color_fix", self.colorFix)
+            wire.intIfPresent("quality", self.quality, [.minimum(0), .maximum(100)])
+            wire.boolIfPresent("preserve_audio", self.preserveAudio)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("output_quality", self.outputQuality)
+            wire.valueIfPresent("output_write_mode", self.outputWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1042,7 +1178,7 @@ public enum FlashvsrUpscaleVideo {
     }
 
     /// The output of `fal-ai/flashvsr/upscale/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Upscaled video file after processing
         public let video: File
         /// The random seed used for the generation process.
@@ -1053,11 +1189,14 @@ public enum FlashvsrUpscaleVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1073,7 +1212,7 @@ public enum Framepack {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation (max 500 characters).
         public let prompt: String
         /// Negative prompt for video generation.
@@ -1133,19 +1272,33 @@ public enum Framepack {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(7)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(32)]),
-                .optional("num_frames", \.numFrames, [.minimum(30), .maximum(900)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(7)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(32)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(30), .maximum(900)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1185,7 +1338,7 @@ public enum Framepack {
     }
 
     /// The output of `fal-ai/framepack`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let video: File
         /// The seed used for generating the video.
         public let seed: Int64
@@ -1195,11 +1348,14 @@ public enum Framepack {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1236,7 +1392,7 @@ public enum FramepackFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/framepack/flf2v`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation (max 500 characters).
         public let prompt: String
         /// Negative prompt for video generation.
@@ -1306,21 +1462,37 @@ public enum FramepackFlf2v {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(7)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(32)]),
-                .optional("num_frames", \.numFrames, [.minimum(30), .maximum(1800)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("end_image_url", \.endImageURL),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                endImageURL: wire.value("end_image_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(7)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(32)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(30), .maximum(1800)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("end_image_url", self.endImageURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == GoalForce.Input, Output == GoalForce.Output {
     /// `fal-ai/goal-force`.
@@ -17,7 +17,7 @@ public enum GoalForce {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/goal-force`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the scene and the desired physics interaction.
         ///
         /// Default: `"A hand pushes the hanging bulb, causing it to sway."`.
@@ -71,18 +71,31 @@ public enum GoalForce {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("image_url", \.imageURL),
-                .optional("goal_force", \.goalForce),
-                .optional("projectile_force", \.projectileForce),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.valueIfPresent("image_url"),
+                goalForce: wire.valueIfPresent("goal_force"),
+                projectileForce: wire.valueIfPresent("projectile_force"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("image_url", self.imageURL)
+            wire.valueIfPresent("goal_force", self.goalForce)
+            wire.valueIfPresent("projectile_force", self.projectileForce)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -96,7 +109,7 @@ public enum GoalForce {
         }
     }
 
-    public struct ForceParams: WireModel {
+    public struct ForceParams: _WireModel {
         /// Normalized x position of the force application point (0 = left, 1 = right).
         ///
         /// At least 0, at most 1.
@@ -126,14 +139,23 @@ public enum GoalForce {
             self.mass = mass
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x, [.minimum(0), .maximum(1)]),
-                .required("y", \.y, [.minimum(0), .maximum(1)]),
-                .required("angle", \.angle, [.minimum(0), .maximum(360)]),
-                .required("magnitude", \.magnitude, [.minimum(30), .maximum(400)]),
-                .optional("mass", \.mass, [.minimum(-1), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.double("x"),
+                y: wire.double("y"),
+                angle: wire.double("angle"),
+                magnitude: wire.double("magnitude"),
+                mass: wire.doubleIfPresent("mass")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x, [.minimum(0), .maximum(1)])
+            wire.double("y", self.y, [.minimum(0), .maximum(1)])
+            wire.double("angle", self.angle, [.minimum(0), .maximum(360)])
+            wire.double("magnitude", self.magnitude, [.minimum(30), .maximum(400)])
+            wire.doubleIfPresent("mass", self.mass, [.minimum(-1), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -143,7 +165,7 @@ public enum GoalForce {
     }
 
     /// The output of `fal-ai/goal-force`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for generation.
@@ -157,12 +179,15 @@ public enum GoalForce {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }

@@ -25,7 +25,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == HeygenAvatar3DigitalTwin.Input, Output == HeygenAvatar3DigitalTwin.Output {
     /// `fal-ai/heygen/avatar3/digital-twin`.
@@ -38,7 +38,7 @@ public enum HeygenAvatar3DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 3 (Engine III).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Character configuration for the video
         public let character: Character
         /// Voice configuration for the character
@@ -68,14 +68,23 @@ public enum HeygenAvatar3DigitalTwin {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("character", \.character),
-                .required("voice", \.voice),
-                .optional("audio_url", \.audioURL),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                character: wire.value("character"),
+                voice: wire.value("voice"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("character", self.character)
+            wire.value("voice", self.voice)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -85,7 +94,7 @@ public enum HeygenAvatar3DigitalTwin {
         }
     }
 
-    public struct Character: WireModel {
+    public struct Character: _WireModel {
         /// ID of the avatar to use in the video
         public let avatar: Avatar
         /// Style of the avatar display
@@ -98,11 +107,14 @@ public enum HeygenAvatar3DigitalTwin {
             self.avatarStyle = avatarStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("avatar", \.avatar),
-                .optional("avatar_style", \.avatarStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(avatar: wire.value("avatar"), avatarStyle: wire.valueIfPresent("avatar_style"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("avatar", self.avatar)
+            wire.valueIfPresent("avatar_style", self.avatarStyle)
         }
 
         /// The values the service uses for fields left unset.
@@ -1420,7 +1432,7 @@ public enum HeygenAvatar3DigitalTwin {
         public static var allCases: [Self] { [.normal, .circle, .closeUp] }
     }
 
-    public struct TextVoice: WireModel {
+    public struct TextVoice: _WireModel {
         /// The text that the avatar will speak in the video
         public let prompt: String?
         /// Name of the voice to use for the avatar
@@ -1439,13 +1451,21 @@ public enum HeygenAvatar3DigitalTwin {
             self.speed = speed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("voice_id", \.voiceID),
-                .optional("speed", \.speed, [.minimum(0.5), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.stringIfPresent("voice"),
+                voiceID: wire.stringIfPresent("voice_id"),
+                speed: wire.doubleIfPresent("speed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("voice", self.voice)
+            wire.stringIfPresent("voice_id", self.voiceID)
+            wire.doubleIfPresent("speed", self.speed, [.minimum(0.5), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1483,7 +1503,7 @@ public enum HeygenAvatar3DigitalTwin {
     }
 
     /// The output of `fal-ai/heygen/avatar3/digital-twin`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: File
 
@@ -1491,10 +1511,13 @@ public enum HeygenAvatar3DigitalTwin {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1518,7 +1541,7 @@ public enum HeygenAvatar4DigitalTwin {
     public typealias File = AIAvatar.File
 
     /// Request model for digital twin video generation using Avatar 4 (Engine IV).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Character configuration for the video
         public let character: Character
         /// Voice configuration for the character
@@ -1548,14 +1571,23 @@ public enum HeygenAvatar4DigitalTwin {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("character", \.character),
-                .required("voice", \.voice),
-                .optional("audio_url", \.audioURL),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                character: wire.value("character"),
+                voice: wire.value("voice"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("character", self.character)
+            wire.value("voice", self.voice)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1581,7 +1613,7 @@ public enum HeygenAvatar4ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/avatar4/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to animate. The image should contain a clear face.
         public let imageURL: FileInput
         /// The text the avatar will speak
@@ -1635,19 +1667,33 @@ public enum HeygenAvatar4ImageToVideo {
             self.caption = caption
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("voice", \.voice),
-                .optional("audio_url", \.audioURL),
-                .optional("talking_style", \.talkingStyle),
-                .optional("expression", \.expression),
-                .optional("background", \.background),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("caption", \.caption),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                voice: wire.stringIfPresent("voice"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                talkingStyle: wire.valueIfPresent("talking_style"),
+                expression: wire.stringIfPresent("expression"),
+                background: wire.valueIfPresent("background"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                caption: wire.boolIfPresent("caption")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("voice", self.voice)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("talking_style", self.talkingStyle)
+            wire.stringIfPresent("expression", self.expression)
+            wire.valueIfPresent("background", self.background)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("caption", self.caption)
         }
 
         /// The values the service uses for fields left unset.
@@ -1671,7 +1717,7 @@ public enum HeygenAvatar4ImageToVideo {
         public static var allCases: [Self] { [.stable, .expressive] }
     }
 
-    public struct AvatarIvBackground: WireModel {
+    public struct AvatarIvBackground: _WireModel {
         /// Type of background
         ///
         /// Default: `.color`.
@@ -1686,11 +1732,14 @@ public enum HeygenAvatar4ImageToVideo {
             self.value = value
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("type", \.type),
-                .optional("value", \.value),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(type: wire.valueIfPresent("type"), value: wire.stringIfPresent("value"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("type", self.type)
+            wire.stringIfPresent("value", self.value)
         }
 
         /// The values the service uses for fields left unset.
@@ -1725,7 +1774,7 @@ public enum HeygenV2TranslatePrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for video translation without a mode field (mode is determined by the endpoint).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to translate.
         public let videoURL: FileInput
         /// The target language to translate the video into
@@ -1755,14 +1804,23 @@ public enum HeygenV2TranslatePrecision {
             self.enableDynamicDuration = enableDynamicDuration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("output_language", \.outputLanguage),
-                .optional("translate_audio_only", \.translateAudioOnly),
-                .optional("speaker_num", \.speakerNum),
-                .optional("enable_dynamic_duration", \.enableDynamicDuration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                outputLanguage: wire.value("output_language"),
+                translateAudioOnly: wire.boolIfPresent("translate_audio_only"),
+                speakerNum: wire.intIfPresent("speaker_num"),
+                enableDynamicDuration: wire.boolIfPresent("enable_dynamic_duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("output_language", self.outputLanguage)
+            wire.boolIfPresent("translate_audio_only", self.translateAudioOnly)
+            wire.intIfPresent("speaker_num", self.speakerNum)
+            wire.boolIfPresent("enable_dynamic_duration", self.enableDynamicDuration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1961,7 +2019,7 @@ public enum HeygenV2TranslatePrecision {
     }
 
     /// The output of `fal-ai/heygen/v2/translate/precision`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The translated video file
         public let video: File
 
@@ -1969,10 +2027,13 @@ public enum HeygenV2TranslatePrecision {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -2007,7 +2068,7 @@ public enum HeygenV2VideoAgent {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/heygen/v2/video-agent`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Natural language prompt describing the video to generate. Include details about style, visual elements, and desired length for best results.
         public let prompt: String
         /// Video configuration options
@@ -2018,15 +2079,18 @@ public enum HeygenV2VideoAgent {
             self.config = config
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("config", \.config),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), config: wire.valueIfPresent("config"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("config", self.config)
         }
     }
 
-    public struct VideoAgentConfig: WireModel {
+    public struct VideoAgentConfig: _WireModel {
         /// Video orientation
         ///
         /// Default: `.portrait`.
@@ -2046,12 +2110,19 @@ public enum HeygenV2VideoAgent {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("orientation", \.orientation),
-                .optional("avatar", \.avatar),
-                .optional("duration", \.duration, [.minimum(5)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                orientation: wire.valueIfPresent("orientation"),
+                avatar: wire.valueIfPresent("avatar"),
+                duration: wire.intIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.valueIfPresent("avatar", self.avatar)
+            wire.intIfPresent("duration", self.duration, [.minimum(5)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2085,7 +2156,7 @@ public enum HeygenV3LipsyncPrecision {
     public typealias File = AIAvatar.File
 
     /// Base request for lip-syncing a video (mode is determined by the endpoint).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source video to lip-sync.
         public let videoURL: FileInput
         /// URL of the replacement audio file.
@@ -2139,18 +2210,31 @@ public enum HeygenV3LipsyncPrecision {
             self.endTime = endTime
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .optional("title", \.title),
-                .optional("enable_caption", \.enableCaption),
-                .optional("enable_dynamic_duration", \.enableDynamicDuration),
-                .optional("disable_music_track", \.disableMusicTrack),
-                .optional("enable_speech_enhancement", \.enableSpeechEnhancement),
-                .optional("start_time", \.startTime, [.minimum(0)]),
-                .optional("end_time", \.endTime, [.minimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                title: wire.stringIfPresent("title"),
+                enableCaption: wire.boolIfPresent("enable_caption"),
+                enableDynamicDuration: wire.boolIfPresent("enable_dynamic_duration"),
+                disableMusicTrack: wire.boolIfPresent("disable_music_track"),
+                enableSpeechEnhancement: wire.boolIfPresent("enable_speech_enhancement"),
+                startTime: wire.doubleIfPresent("start_time"),
+                endTime: wire.doubleIfPresent("end_time")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("title", self.title)
+            wire.boolIfPresent("enable_caption", self.enableCaption)
+            wire.boolIfPresent("enable_dynamic_duration", self.enableDynamicDuration)
+            wire.boolIfPresent("disable_music_track", self.disableMusicTrack)
+            wire.boolIfPresent("enable_speech_enhancement", self.enableSpeechEnhancement)
+            wire.doubleIfPresent("start_time", self.startTime, [.minimum(0)])
+            wire.doubleIfPresent("end_time", self.endTime, [.minimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2163,7 +2247,7 @@ public enum HeygenV3LipsyncPrecision {
     }
 
     /// Output from the Lipsync API.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The lip-synced video file with new audio synced.
         public let video: File
         /// Generated caption file when enable_caption is enabled and HeyGen returns one.
@@ -2174,11 +2258,14 @@ public enum HeygenV3LipsyncPrecision {
             self.captionFile = captionFile
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("caption_file", \.captionFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), captionFile: wire.valueIfPresent("caption_file"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.valueIfPresent("caption_file", self.captionFile)
         }
     }
 }
@@ -2209,7 +2296,7 @@ public enum HeygenV3VideoAgent {
     public typealias File = AIAvatar.File
 
     /// Request for the v3 Video Agent with styles and file attachments.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Natural language prompt describing the video to generate. The agent handles avatar selection, script, and production automatically.
         ///
         /// At most 10000 characters.
@@ -2253,16 +2340,27 @@ public enum HeygenV3VideoAgent {
             self.incognitoMode = incognitoMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(10000)]),
-                .optional("avatar", \.avatar),
-                .optional("voice", \.voice),
-                .optional("style_id", \.styleID),
-                .optional("orientation", \.orientation),
-                .optional("file_urls", \.fileURLs, [.maxItems(20)]),
-                .optional("incognito_mode", \.incognitoMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                avatar: wire.valueIfPresent("avatar"),
+                voice: wire.valueIfPresent("voice"),
+                styleID: wire.stringIfPresent("style_id"),
+                orientation: wire.valueIfPresent("orientation"),
+                fileURLs: wire.valueIfPresent("file_urls"),
+                incognitoMode: wire.boolIfPresent("incognito_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(10000)])
+            wire.valueIfPresent("avatar", self.avatar)
+            wire.valueIfPresent("voice", self.voice)
+            wire.stringIfPresent("style_id", self.styleID)
+            wire.valueIfPresent("orientation", self.orientation)
+            wire.valueIfPresent("file_urls", self.fileURLs, [.maxItems(20)])
+            wire.boolIfPresent("incognito_mode", self.incognitoMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -3695,7 +3793,7 @@ public enum HeygenV3VideoAgent {
     }
 
     /// Output from the v3 Video Agent.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
 
@@ -3703,10 +3801,13 @@ public enum HeygenV3VideoAgent {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -3722,7 +3823,7 @@ public enum HunyuanAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-avatar`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the audio file.
         public let audioURL: FileInput
         /// The URL of the reference image.
@@ -3764,16 +3865,27 @@ public enum HunyuanAvatar {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .required("image_url", \.imageURL),
-                .optional("text", \.text),
-                .optional("num_frames", \.numFrames, [.minimum(129), .maximum(401)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(30), .maximum(50)]),
-                .optional("turbo_mode", \.turboMode),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.value("image_url"),
+                text: wire.stringIfPresent("text"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                turboMode: wire.boolIfPresent("turbo_mode"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("text", self.text)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(129), .maximum(401)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(30), .maximum(50)])
+            wire.boolIfPresent("turbo_mode", self.turboMode)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -3786,7 +3898,7 @@ public enum HunyuanAvatar {
     }
 
     /// The output of `fal-ai/hunyuan-avatar`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with the avatar animation.
         public let video: File
 
@@ -3794,10 +3906,13 @@ public enum HunyuanAvatar {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -3816,7 +3931,7 @@ public enum HunyuanCustom {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-custom`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation (max 500 characters).
         public let prompt: String
         /// Negative prompt for video generation.
@@ -3888,21 +4003,37 @@ public enum HunyuanCustom {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("fps", \.fps, [.minimum(16), .maximum(30)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(1.5), .maximum(13)]),
-                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(129)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                fps: wire.intIfPresent("fps"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("fps", self.fps, [.minimum(16), .maximum(30)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(1.5), .maximum(13)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(81), .maximum(129)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -3943,7 +4074,7 @@ public enum HunyuanPortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-portrait`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the driving video.
         public let videoURL: FileInput
         /// The URL of the source image.
@@ -3962,13 +4093,21 @@ public enum HunyuanPortrait {
             self.useArcface = useArcface
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("use_arcface", \.useArcface),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                useArcface: wire.boolIfPresent("use_arcface")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("use_arcface", self.useArcface)
         }
 
         /// The values the service uses for fields left unset.
@@ -3978,7 +4117,7 @@ public enum HunyuanPortrait {
     }
 
     /// The output of `fal-ai/hunyuan-portrait`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with the portrait animation.
         public let video: File
 
@@ -3986,10 +4125,13 @@ public enum HunyuanPortrait {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -4008,7 +4150,7 @@ public enum HunyuanVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The seed to use for generating the video.
@@ -4052,16 +4194,27 @@ public enum HunyuanVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("pro_mode", \.proMode),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                proMode: wire.boolIfPresent("pro_mode"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                numFrames: wire.valueIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("pro_mode", self.proMode)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_frames", self.numFrames)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -4111,7 +4264,7 @@ public enum HunyuanVideoFoley {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-foley`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate audio for.
         public let videoURL: FileInput
         /// Text description of the desired audio (optional).
@@ -4147,15 +4300,25 @@ public enum HunyuanVideoFoley {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("text_prompt", \.textPrompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                textPrompt: wire.string("text_prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("text_prompt", self.textPrompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -4167,7 +4330,7 @@ public enum HunyuanVideoFoley {
     }
 
     /// The output of `fal-ai/hunyuan-video-foley`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of generated video files with audio.
         public let video: File
 
@@ -4175,10 +4338,13 @@ public enum HunyuanVideoFoley {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -4197,7 +4363,7 @@ public enum HunyuanVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         ///
         /// At most 1000 characters.
@@ -4241,16 +4407,27 @@ public enum HunyuanVideoImageToVideo {
             self.i2vStability = i2vStability
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1000)]),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
-                .optional("i2v_stability", \.i2vStability),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.stringIfPresent("resolution"),
+                numFrames: wire.stringIfPresent("num_frames"),
+                i2vStability: wire.boolIfPresent("i2v_stability")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1000)])
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("num_frames", self.numFrames)
+            wire.boolIfPresent("i2v_stability", self.i2vStability)
         }
 
         /// The values the service uses for fields left unset.
@@ -4274,7 +4451,7 @@ public enum HunyuanVideoImg2vidLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL to the image to generate the video from. The image must be 960x544 or it will get cropped and resized to that size.
@@ -4288,17 +4465,24 @@ public enum HunyuanVideoImg2vidLoRA {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// The output of `fal-ai/hunyuan-video-img2vid-lora`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
         /// The seed used for generating the video.
@@ -4309,11 +4493,14 @@ public enum HunyuanVideoImg2vidLoRA {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -4335,7 +4522,7 @@ public enum HunyuanVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The seed to use for generating the video.
@@ -4386,17 +4573,29 @@ public enum HunyuanVideoLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("pro_mode", \.proMode),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                proMode: wire.boolIfPresent("pro_mode"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                numFrames: wire.valueIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loras: wire.valueIfPresent("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("pro_mode", self.proMode)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_frames", self.numFrames)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -4427,7 +4626,7 @@ public enum HunyuanVideoLoRAVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-lora/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The seed to use for generating the video.
@@ -4488,19 +4687,33 @@ public enum HunyuanVideoLoRAVideoToVideo {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("pro_mode", \.proMode),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("loras", \.loras),
-                .required("video_url", \.videoURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                proMode: wire.boolIfPresent("pro_mode"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                numFrames: wire.valueIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                loras: wire.valueIfPresent("loras"),
+                videoURL: wire.value("video_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("pro_mode", self.proMode)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_frames", self.numFrames)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("loras", self.loras)
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -4528,7 +4741,7 @@ public enum HunyuanVideoV15ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to guide what not to generate.
@@ -4582,18 +4795,31 @@ public enum HunyuanVideoV15ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(121)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.stringIfPresent("resolution"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(121)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -4634,7 +4860,7 @@ public enum HunyuanVideoV15TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video-v1.5/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video.
         public let prompt: String
         /// The negative prompt to guide what not to generate.
@@ -4684,17 +4910,29 @@ public enum HunyuanVideoV15TextToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(121)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.stringIfPresent("resolution"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(121)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -4725,7 +4963,7 @@ public enum HunyuanVideoVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/hunyuan-video/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The seed to use for generating the video.
@@ -4779,18 +5017,31 @@ public enum HunyuanVideoVideoToVideo {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("pro_mode", \.proMode),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("num_frames", \.numFrames),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("video_url", \.videoURL),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                proMode: wire.boolIfPresent("pro_mode"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                numFrames: wire.valueIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoURL: wire.value("video_url"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("pro_mode", self.proMode)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_frames", self.numFrames)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.

@@ -8,7 +8,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Infinitalk.Input, Output == Infinitalk.Output {
     /// `fal-ai/infinitalk`.
@@ -25,7 +25,7 @@ public enum Infinitalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The URL of the audio file.
@@ -67,16 +67,27 @@ public enum Infinitalk {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(721)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(721)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -105,7 +116,7 @@ public enum InfinitalkSingleText {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/single-text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text input to guide video generation.
@@ -151,17 +162,29 @@ public enum InfinitalkSingleText {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("text_input", \.textInput),
-                .required("voice", \.voice),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(721)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                textInput: wire.string("text_input"),
+                voice: wire.value("voice"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("text_input", self.textInput)
+            wire.value("voice", self.voice)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(721)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -189,7 +212,7 @@ public enum InfinitalkVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/infinitalk/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video.
         public let videoURL: FileInput
         /// The URL of the audio file.
@@ -231,16 +254,27 @@ public enum InfinitalkVideoToVideo {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(41), .maximum(241)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed, [.minimum(0), .maximum(4294967295)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(41), .maximum(241)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed, [.minimum(0), .maximum(4294967295)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -264,7 +298,7 @@ public enum InfinityStarTextToVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for text-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for generating the video
         public let prompt: String
         /// Negative prompt to guide what to avoid in generation
@@ -320,18 +354,31 @@ public enum InfinityStarTextToVideo {
             self.enhancePrompt = enhancePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(40)]),
-                .optional("tau_video", \.tauVideo, [.minimum(0.1), .maximum(1)]),
-                .optional("use_apg", \.useApg),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("enhance_prompt", \.enhancePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                tauVideo: wire.doubleIfPresent("tau_video"),
+                useApg: wire.boolIfPresent("use_apg"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                enhancePrompt: wire.boolIfPresent("enhance_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(40)])
+            wire.doubleIfPresent("tau_video", self.tauVideo, [.minimum(0.1), .maximum(1)])
+            wire.boolIfPresent("use_apg", self.useApg)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enhance_prompt", self.enhancePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -360,7 +407,7 @@ public enum InfinityStarTextToVideo {
     }
 
     /// Output model for text-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file
         public let video: File
 
@@ -368,10 +415,13 @@ public enum InfinityStarTextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

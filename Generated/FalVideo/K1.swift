@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Kandinsky5ProImageToVideo.Input, Output == Kandinsky5ProImageToVideo.Output {
     /// `fal-ai/kandinsky5-pro/image-to-video`.
@@ -39,7 +39,7 @@ public enum Kandinsky5ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the image to use as a reference for the video generation.
@@ -75,15 +75,25 @@ public enum Kandinsky5ProImageToVideo {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(40)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.stringIfPresent("duration"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("duration", self.duration)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(40)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +129,7 @@ public enum Kandinsky5ProImageToVideo {
     }
 
     /// The output of `fal-ai/kandinsky5-pro/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File?
 
@@ -127,10 +137,13 @@ public enum Kandinsky5ProImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.valueIfPresent("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
         }
     }
 }
@@ -150,7 +163,7 @@ public enum Kandinsky5ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5-pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Video resolution: 512p or 1024p.
@@ -190,15 +203,25 @@ public enum Kandinsky5ProTextToVideo {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.stringIfPresent("duration"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("duration", self.duration)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -239,7 +262,7 @@ public enum Kandinsky5TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -273,14 +296,23 @@ public enum Kandinsky5TextToVideo {
             self.numInferenceSteps = numInferenceSteps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.stringIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
         }
 
         /// The values the service uses for fields left unset.
@@ -320,7 +352,7 @@ public enum Kandinsky5TextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kandinsky5/text-to-video/distill`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Resolution of the generated video in W:H format. Will be calculated based on the aspect ratio(768x512, 512x512, 512x768).
@@ -343,13 +375,21 @@ public enum Kandinsky5TextToVideoDistill {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.stringIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -372,7 +412,7 @@ public enum KlingVideoAIAvatarV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as your avatar
         public let imageURL: FileInput
         /// The URL of the audio file.
@@ -388,12 +428,19 @@ public enum KlingVideoAIAvatarV2Pro {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -403,7 +450,7 @@ public enum KlingVideoAIAvatarV2Pro {
     }
 
     /// The output of `fal-ai/kling-video/ai-avatar/v2/pro`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
         /// Duration of the output video in seconds.
@@ -414,11 +461,14 @@ public enum KlingVideoAIAvatarV2Pro {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), duration: wire.double("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.double("duration", self.duration)
         }
     }
 }
@@ -449,7 +499,7 @@ public enum KlingVideoLipsyncAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2–10s, 720p/1080p only, width/height 720–1920px.
         public let videoURL: FileInput
         /// The URL of the audio to generate the lip sync for. Minimum duration is 2s and maximum duration is 60s. Maximum file size is 5MB.
@@ -460,16 +510,19 @@ public enum KlingVideoLipsyncAudioToVideo {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
         }
     }
 
     /// The output of `fal-ai/kling-video/lipsync/audio-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -477,10 +530,13 @@ public enum KlingVideoLipsyncAudioToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -498,7 +554,7 @@ public enum KlingVideoLipsyncTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/lipsync/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate the lip sync for. Supports .mp4/.mov, ≤100MB, 2-60s, 720p/1080p only, width/height 720–1920px. If validation fails, an error is returned.
         public let videoURL: FileInput
         /// Text content for lip-sync video generation. Max 120 characters.
@@ -530,14 +586,23 @@ public enum KlingVideoLipsyncTextToVideo {
             self.voiceSpeed = voiceSpeed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("text", \.text, [.maxLength(120)]),
-                .required("voice_id", \.voiceID),
-                .optional("voice_language", \.voiceLanguage),
-                .optional("voice_speed", \.voiceSpeed, [.minimum(0.8), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                text: wire.string("text"),
+                voiceID: wire.value("voice_id"),
+                voiceLanguage: wire.valueIfPresent("voice_language"),
+                voiceSpeed: wire.doubleIfPresent("voice_speed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("text", self.text, [.maxLength(120)])
+            wire.value("voice_id", self.voiceID)
+            wire.valueIfPresent("voice_language", self.voiceLanguage)
+            wire.doubleIfPresent("voice_speed", self.voiceSpeed, [.minimum(0.8), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -627,7 +692,7 @@ public enum KlingVideoO1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o1/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Use @Image1 to reference the start frame, @Image2 to reference the end frame.
         ///
         /// At most 2500 characters.
@@ -650,13 +715,21 @@ public enum KlingVideoO1ImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("start_image_url", \.startImageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                startImageURL: wire.value("start_image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("start_image_url", self.startImageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -684,7 +757,7 @@ public enum KlingVideoO1ImageToVideo {
     }
 
     /// Output for Kling Omni Video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: File
 
@@ -692,10 +765,13 @@ public enum KlingVideoO1ImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -715,7 +791,7 @@ public enum KlingVideoO1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// Input for start-frame video generation with optional reference images and elements.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Take @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -747,14 +823,23 @@ public enum KlingVideoO1ReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -764,7 +849,7 @@ public enum KlingVideoO1ReferenceToVideo {
         }
     }
 
-    public struct OmniVideoElementInput: WireModel {
+    public struct OmniVideoElementInput: _WireModel {
         /// The frontal image of the element (main view).
         ///
         /// Max file size: 10.0MB, Min width: 300px, Min height: 300px, Min aspect ratio: 0.40, Max aspect ratio: 2.50, Timeout: 20.0s
@@ -777,11 +862,17 @@ public enum KlingVideoO1ReferenceToVideo {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("frontal_image_url", \.frontalImageURL),
-                .optional("reference_image_urls", \.referenceImageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frontalImageURL: wire.value("frontal_image_url"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("frontal_image_url", self.frontalImageURL)
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
         }
     }
 }
@@ -834,7 +925,7 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -866,14 +957,23 @@ public enum KlingVideoO1StandardVideoToVideoEdit {
             self.elements = elements
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("video_url", \.videoURL),
-                .optional("keep_audio", \.keepAudio),
-                .optional("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                keepAudio: wire.boolIfPresent("keep_audio"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                elements: wire.valueIfPresent("elements")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("keep_audio", self.keepAudio)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
         }
 
         /// The values the service uses for fields left unset.
@@ -898,7 +998,7 @@ public enum KlingVideoO1StandardVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// Input for video editing or video-as-reference generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Use @Element1, @Element2 to reference elements and @Image1, @Image2 to reference images in order.
         ///
         /// At most 2500 characters.
@@ -942,16 +1042,27 @@ public enum KlingVideoO1StandardVideoToVideoReference {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("video_url", \.videoURL),
-                .optional("keep_audio", \.keepAudio),
-                .optional("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                keepAudio: wire.boolIfPresent("keep_audio"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("keep_audio", self.keepAudio)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1024,7 +1135,7 @@ public enum KlingVideoO34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1066,16 +1177,27 @@ public enum KlingVideoO34kImageToVideo {
             self.shotType = shotType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("duration", \.duration),
-                .optional("generate_audio", \.generateAudio),
-                .optional("multi_prompt", \.multiPrompt),
-                .optional("shot_type", \.shotType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                duration: wire.valueIfPresent("duration"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                shotType: wire.stringIfPresent("shot_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.stringIfPresent("shot_type", self.shotType)
         }
 
         /// The values the service uses for fields left unset.
@@ -1109,7 +1231,7 @@ public enum KlingVideoO34kImageToVideo {
         public static var allCases: [Self] { [._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3MultiPromptElement: WireModel {
+    public struct KlingV3MultiPromptElement: _WireModel {
         /// The prompt for this shot.
         public let prompt: String
         /// The duration of this shot in seconds
@@ -1122,11 +1244,14 @@ public enum KlingVideoO34kImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), duration: wire.valueIfPresent("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1175,7 +1300,7 @@ public enum KlingVideoO34kReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1231,19 +1356,33 @@ public enum KlingVideoO34kReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("multi_prompt", \.multiPrompt),
-                .optional("start_image_url", \.startImageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("generate_audio", \.generateAudio),
-                .optional("duration", \.duration),
-                .optional("shot_type", \.shotType),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                startImageURL: wire.stringIfPresent("start_image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                duration: wire.valueIfPresent("duration"),
+                shotType: wire.stringIfPresent("shot_type"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.stringIfPresent("start_image_url", self.startImageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("shot_type", self.shotType)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1255,7 +1394,7 @@ public enum KlingVideoO34kReferenceToVideo {
         }
     }
 
-    public struct KlingV3MultiPromptElement: WireModel {
+    public struct KlingV3MultiPromptElement: _WireModel {
         /// The prompt for this shot.
         public let prompt: String
         /// The duration of this shot in seconds
@@ -1268,11 +1407,14 @@ public enum KlingVideoO34kReferenceToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), duration: wire.valueIfPresent("duration"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1306,7 +1448,7 @@ public enum KlingVideoO34kReferenceToVideo {
         public static var allCases: [Self] { [._1, ._2, ._3, ._4, ._5, ._6, ._7, ._8, ._9, ._10, ._11, ._12, ._13, ._14, ._15] }
     }
 
-    public struct KlingV3ComboElementInput: WireModel {
+    public struct KlingV3ComboElementInput: _WireModel {
         /// The frontal image of the element (main view).
         public let frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
@@ -1328,13 +1470,21 @@ public enum KlingVideoO34kReferenceToVideo {
             self.voiceID = voiceID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("frontal_image_url", \.frontalImageURL),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("video_url", \.videoURL),
-                .optional("voice_id", \.voiceID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frontalImageURL: wire.stringIfPresent("frontal_image_url"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                videoURL: wire.stringIfPresent("video_url"),
+                voiceID: wire.stringIfPresent("voice_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("frontal_image_url", self.frontalImageURL)
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.stringIfPresent("video_url", self.videoURL)
+            wire.stringIfPresent("voice_id", self.voiceID)
         }
     }
 
@@ -1377,7 +1527,7 @@ public enum KlingVideoO34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/4k/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Required unless multi_prompt is provided.
         ///
         /// At most 2500 characters.
@@ -1417,15 +1567,25 @@ public enum KlingVideoO34kTextToVideo {
             self.shotType = shotType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("generate_audio", \.generateAudio),
-                .optional("multi_prompt", \.multiPrompt),
-                .optional("shot_type", \.shotType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                shotType: wire.stringIfPresent("shot_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.stringIfPresent("shot_type", self.shotType)
         }
 
         /// The values the service uses for fields left unset.
@@ -1438,7 +1598,7 @@ public enum KlingVideoO34kTextToVideo {
     }
 
     /// Output for O3 4k text-to-video endpoint.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: File
 
@@ -1446,10 +1606,13 @@ public enum KlingVideoO34kTextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1490,7 +1653,7 @@ public enum KlingVideoO3ProReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -1546,19 +1709,33 @@ public enum KlingVideoO3ProReferenceToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("multi_prompt", \.multiPrompt),
-                .optional("start_image_url", \.startImageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("image_urls", \.imageURLs),
-                .optional("elements", \.elements),
-                .optional("generate_audio", \.generateAudio),
-                .optional("duration", \.duration),
-                .optional("shot_type", \.shotType),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                startImageURL: wire.stringIfPresent("start_image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                elements: wire.valueIfPresent("elements"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                duration: wire.valueIfPresent("duration"),
+                shotType: wire.stringIfPresent("shot_type"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.stringIfPresent("start_image_url", self.startImageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("elements", self.elements)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("shot_type", self.shotType)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1588,7 +1765,7 @@ public enum KlingVideoO3ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// Output for O3 video generation endpoints.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: File
 
@@ -1596,10 +1773,13 @@ public enum KlingVideoO3ProTextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == KlingVideoO3ProVideoToVideoEdit.Input, Output == KlingVideoO3ProVideoToVideoEdit.Output {
     /// `fal-ai/kling-video/o3/pro/video-to-video/edit`.
@@ -42,7 +42,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -78,15 +78,25 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             self.shotType = shotType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("video_url", \.videoURL),
-                .optional("image_urls", \.imageURLs),
-                .optional("keep_audio", \.keepAudio),
-                .optional("elements", \.elements),
-                .optional("shot_type", \.shotType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                keepAudio: wire.boolIfPresent("keep_audio"),
+                elements: wire.valueIfPresent("elements"),
+                shotType: wire.stringIfPresent("shot_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.boolIfPresent("keep_audio", self.keepAudio)
+            wire.valueIfPresent("elements", self.elements)
+            wire.stringIfPresent("shot_type", self.shotType)
         }
 
         /// The values the service uses for fields left unset.
@@ -96,7 +106,7 @@ public enum KlingVideoO3ProVideoToVideoEdit {
         }
     }
 
-    public struct KlingV3ImageElementInput: WireModel {
+    public struct KlingV3ImageElementInput: _WireModel {
         /// The frontal image of the element (main view).
         public let frontalImageURL: String?
         /// Additional reference images from different angles. 1-3 images supported. At least one image is required.
@@ -107,11 +117,17 @@ public enum KlingVideoO3ProVideoToVideoEdit {
             self.referenceImageURLs = referenceImageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("frontal_image_url", \.frontalImageURL),
-                .optional("reference_image_urls", \.referenceImageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                frontalImageURL: wire.stringIfPresent("frontal_image_url"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("frontal_image_url", self.frontalImageURL)
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
         }
     }
 }
@@ -131,7 +147,7 @@ public enum KlingVideoO3ProVideoToVideoReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/o3/pro/video-to-video/reference`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Reference video as @Video1.
         ///
         /// At most 2500 characters.
@@ -177,17 +193,29 @@ public enum KlingVideoO3ProVideoToVideoReference {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("video_url", \.videoURL),
-                .optional("image_urls", \.imageURLs),
-                .optional("keep_audio", \.keepAudio),
-                .optional("elements", \.elements),
-                .optional("shot_type", \.shotType),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                keepAudio: wire.boolIfPresent("keep_audio"),
+                elements: wire.valueIfPresent("elements"),
+                shotType: wire.stringIfPresent("shot_type"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.boolIfPresent("keep_audio", self.keepAudio)
+            wire.valueIfPresent("elements", self.elements)
+            wire.stringIfPresent("shot_type", self.shotType)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -325,7 +353,7 @@ public enum KlingVideoV15ProEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of images to be used for hug, kiss or heart_gesture video.
         public let inputImageURLs: [FileInput]?
         /// The effect scene to use for the video generation
@@ -341,12 +369,19 @@ public enum KlingVideoV15ProEffects {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("input_image_urls", \.inputImageURLs),
-                .required("effect_scene", \.effectScene),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                effectScene: wire.value("effect_scene"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.value("effect_scene", self.effectScene)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -590,7 +625,7 @@ public enum KlingVideoV15ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -638,18 +673,31 @@ public enum KlingVideoV15ProImageToVideo {
             self.dynamicMasks = dynamicMasks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("tail_image_url", \.tailImageURL),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("static_mask_url", \.staticMaskURL),
-                .optional("dynamic_masks", \.dynamicMasks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                tailImageURL: wire.stringIfPresent("tail_image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                staticMaskURL: wire.stringIfPresent("static_mask_url"),
+                dynamicMasks: wire.valueIfPresent("dynamic_masks")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("tail_image_url", self.tailImageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("static_mask_url", self.staticMaskURL)
+            wire.valueIfPresent("dynamic_masks", self.dynamicMasks)
         }
 
         /// The values the service uses for fields left unset.
@@ -661,7 +709,7 @@ public enum KlingVideoV15ProImageToVideo {
         }
     }
 
-    public struct DynamicMask: WireModel {
+    public struct DynamicMask: _WireModel {
         /// URL of the image for Dynamic Brush Application Area (Mask image created by users using the motion brush)
         public let maskURL: String
         /// List of trajectories
@@ -672,15 +720,18 @@ public enum KlingVideoV15ProImageToVideo {
             self.trajectories = trajectories
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("mask_url", \.maskURL),
-                .optional("trajectories", \.trajectories),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(maskURL: wire.string("mask_url"), trajectories: wire.valueIfPresent("trajectories"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("mask_url", self.maskURL)
+            wire.valueIfPresent("trajectories", self.trajectories)
         }
     }
 
-    public struct Trajectory: WireModel {
+    public struct Trajectory: _WireModel {
         /// X coordinate of the motion trajectory
         public let x: Int
         /// Y coordinate of the motion trajectory
@@ -691,11 +742,14 @@ public enum KlingVideoV15ProImageToVideo {
             self.y = y
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(x: wire.int("x"), y: wire.int("y"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("x", self.x)
+            wire.int("y", self.y)
         }
     }
 }
@@ -715,7 +769,7 @@ public enum KlingVideoV15ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.5/pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// The duration of the generated video in seconds
@@ -748,14 +802,23 @@ public enum KlingVideoV15ProTextToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -800,7 +863,7 @@ public enum KlingVideoV16ProElements {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/elements`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// List of image URLs to use for video generation. Supports up to 4 images.
@@ -830,14 +893,23 @@ public enum KlingVideoV16ProElements {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("input_image_urls", \.inputImageURLs),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                inputImageURLs: wire.value("input_image_urls"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("input_image_urls", self.inputImageURLs)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
         }
 
         /// The values the service uses for fields left unset.
@@ -864,7 +936,7 @@ public enum KlingVideoV16ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -904,16 +976,27 @@ public enum KlingVideoV16ProImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("tail_image_url", \.tailImageURL),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                tailImageURL: wire.stringIfPresent("tail_image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("tail_image_url", self.tailImageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -991,7 +1074,7 @@ public enum KlingVideoV16StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1.6/standard/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -1021,14 +1104,23 @@ public enum KlingVideoV16StandardImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1120,7 +1212,7 @@ public enum KlingVideoV1StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the video
         ///
         /// At most 2500 characters.
@@ -1165,17 +1257,29 @@ public enum KlingVideoV1StandardImageToVideo {
             self.dynamicMasks = dynamicMasks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("tail_image_url", \.tailImageURL),
-                .optional("static_mask_url", \.staticMaskURL),
-                .optional("dynamic_masks", \.dynamicMasks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                tailImageURL: wire.stringIfPresent("tail_image_url"),
+                staticMaskURL: wire.stringIfPresent("static_mask_url"),
+                dynamicMasks: wire.valueIfPresent("dynamic_masks")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("tail_image_url", self.tailImageURL)
+            wire.stringIfPresent("static_mask_url", self.staticMaskURL)
+            wire.valueIfPresent("dynamic_masks", self.dynamicMasks)
         }
 
         /// The values the service uses for fields left unset.
@@ -1202,7 +1306,7 @@ public enum KlingVideoV1StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v1/standard/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// The duration of the generated video in seconds
@@ -1243,16 +1347,27 @@ public enum KlingVideoV1StandardTextToVideo {
             self.advancedCameraControl = advancedCameraControl
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("camera_control", \.cameraControl),
-                .optional("advanced_camera_control", \.advancedCameraControl),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                cameraControl: wire.valueIfPresent("camera_control"),
+                advancedCameraControl: wire.valueIfPresent("advanced_camera_control")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("camera_control", self.cameraControl)
+            wire.valueIfPresent("advanced_camera_control", self.advancedCameraControl)
         }
 
         /// The values the service uses for fields left unset.
@@ -1277,7 +1392,7 @@ public enum KlingVideoV1StandardTextToVideo {
         public static var allCases: [Self] { [.downBack, .forwardUp, .rightTurnForward, .leftTurnForward] }
     }
 
-    public struct CameraControl2: WireModel {
+    public struct CameraControl2: _WireModel {
         /// The type of camera movement
         public let movementType: MovementType
         /// The value of the camera movement
@@ -1290,11 +1405,14 @@ public enum KlingVideoV1StandardTextToVideo {
             self.movementValue = movementValue
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("movement_type", \.movementType),
-                .required("movement_value", \.movementValue, [.minimum(-10), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(movementType: wire.value("movement_type"), movementValue: wire.int("movement_value"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("movement_type", self.movementType)
+            wire.int("movement_value", self.movementValue, [.minimum(-10), .maximum(10)])
         }
     }
 

@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == KlingVideoV21MasterImageToVideo.Input, Output == KlingVideoV21MasterImageToVideo.Output {
     /// `fal-ai/kling-video/v2.1/master/image-to-video`.
@@ -43,7 +43,7 @@ public enum KlingVideoV21MasterImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/master/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// URL of the image to be used for the video
@@ -74,14 +74,23 @@ public enum KlingVideoV21MasterImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -124,7 +133,7 @@ public enum KlingVideoV21ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.1/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// URL of the image to be used for the video
@@ -159,15 +168,25 @@ public enum KlingVideoV21ProImageToVideo {
             self.tailImageURL = tailImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("tail_image_url", \.tailImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                tailImageURL: wire.stringIfPresent("tail_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("tail_image_url", self.tailImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -258,7 +277,7 @@ public enum KlingVideoV26ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// URL of the image to be used for the video
@@ -296,16 +315,27 @@ public enum KlingVideoV26ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .required("start_image_url", \.startImageURL),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("generate_audio", \.generateAudio),
-                .optional("voice_ids", \.voiceIDs),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                startImageURL: wire.value("start_image_url"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                voiceIDs: wire.valueIfPresent("voice_ids"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("start_image_url", self.startImageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("voice_ids", self.voiceIDs)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -328,7 +358,7 @@ public enum KlingVideoV26ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// Request model for motion control video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -356,14 +386,23 @@ public enum KlingVideoV26ProMotionControl {
             self.characterOrientation = characterOrientation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .required("video_url", \.videoURL),
-                .optional("keep_original_sound", \.keepOriginalSound),
-                .required("character_orientation", \.characterOrientation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                videoURL: wire.value("video_url"),
+                keepOriginalSound: wire.boolIfPresent("keep_original_sound"),
+                characterOrientation: wire.value("character_orientation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("keep_original_sound", self.keepOriginalSound)
+            wire.value("character_orientation", self.characterOrientation)
         }
 
         /// The values the service uses for fields left unset.
@@ -385,7 +424,7 @@ public enum KlingVideoV26ProMotionControl {
     }
 
     /// Output model for motion control video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -393,10 +432,13 @@ public enum KlingVideoV26ProMotionControl {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -416,7 +458,7 @@ public enum KlingVideoV26ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v2.6/pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String
         /// The duration of the generated video in seconds
@@ -455,15 +497,25 @@ public enum KlingVideoV26ProTextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("duration", \.duration),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -543,7 +595,7 @@ public enum KlingVideoV34kImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -600,19 +652,33 @@ public enum KlingVideoV34kImageToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("multi_prompt", \.multiPrompt),
-                .required("start_image_url", \.startImageURL),
-                .optional("duration", \.duration),
-                .optional("generate_audio", \.generateAudio),
-                .optional("end_image_url", \.endImageURL),
-                .optional("elements", \.elements),
-                .optional("shot_type", \.shotType),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                startImageURL: wire.value("start_image_url"),
+                duration: wire.valueIfPresent("duration"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                elements: wire.valueIfPresent("elements"),
+                shotType: wire.stringIfPresent("shot_type"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.value("start_image_url", self.startImageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("elements", self.elements)
+            wire.stringIfPresent("shot_type", self.shotType)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -643,7 +709,7 @@ public enum KlingVideoV34kTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/4k/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Either prompt or multi_prompt must be provided, but not both.
         ///
         /// At most 2500 characters.
@@ -694,17 +760,29 @@ public enum KlingVideoV34kTextToVideo {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .optional("duration", \.duration),
-                .optional("multi_prompt", \.multiPrompt),
-                .optional("generate_audio", \.generateAudio),
-                .optional("shot_type", \.shotType),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("negative_prompt", \.negativePrompt, [.maxLength(2500)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                multiPrompt: wire.valueIfPresent("multi_prompt"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                shotType: wire.valueIfPresent("shot_type"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("multi_prompt", self.multiPrompt)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.valueIfPresent("shot_type", self.shotType)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt, [.maxLength(2500)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -765,7 +843,7 @@ public enum KlingVideoV3ProMotionControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/kling-video/v3/pro/motion-control`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2500 characters.
         public let prompt: String?
         /// Reference image URL. The characters, backgrounds, and other elements in the generated video are based on this reference image. Characters should have clear body proportions, avoid occlusion, and occupy more than 5% of the image area.
@@ -797,15 +875,25 @@ public enum KlingVideoV3ProMotionControl {
             self.elements = elements
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2500)]),
-                .required("image_url", \.imageURL),
-                .required("video_url", \.videoURL),
-                .optional("keep_original_sound", \.keepOriginalSound),
-                .required("character_orientation", \.characterOrientation),
-                .optional("elements", \.elements),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                videoURL: wire.value("video_url"),
+                keepOriginalSound: wire.boolIfPresent("keep_original_sound"),
+                characterOrientation: wire.value("character_orientation"),
+                elements: wire.valueIfPresent("elements")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2500)])
+            wire.value("image_url", self.imageURL)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("keep_original_sound", self.keepOriginalSound)
+            wire.value("character_orientation", self.characterOrientation)
+            wire.valueIfPresent("elements", self.elements)
         }
 
         /// The values the service uses for fields left unset.
@@ -904,7 +992,7 @@ public enum KreaWan14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for the video-to-video generation.
         public let prompt: String
         /// Number of frames to generate. Must be a multiple of 12 plus 6, for example 6, 18, 30, 42, etc.
@@ -925,13 +1013,21 @@ public enum KreaWan14bTextToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(18), .maximum(162)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(18), .maximum(162)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -955,7 +1051,7 @@ public enum KreaWan14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/krea-wan-14b/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt for the video-to-video generation.
         public let prompt: String
         /// Denoising strength for the video-to-video generation. 0.0 preserves the original, 1.0 completely remakes the video.
@@ -985,14 +1081,23 @@ public enum KreaWan14bVideoToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("strength", \.strength, [.minimum(0.01), .maximum(1)]),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .required("video_url", \.videoURL),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                strength: wire.doubleIfPresent("strength"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                videoURL: wire.value("video_url"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0.01), .maximum(1)])
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.value("video_url", self.videoURL)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.

@@ -23,7 +23,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Latentsync.Input, Output == Latentsync.Output {
     /// `fal-ai/latentsync`.
@@ -36,7 +36,7 @@ public enum Latentsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/latentsync`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate the lip sync for.
         public let videoURL: FileInput
         /// The URL of the audio to generate the lip sync for.
@@ -64,14 +64,23 @@ public enum Latentsync {
             self.loopMode = loopMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(2)]),
-                .optional("seed", \.seed),
-                .optional("loop_mode", \.loopMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                loopMode: wire.valueIfPresent("loop_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(2)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("loop_mode", self.loopMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -92,7 +101,7 @@ public enum Latentsync {
     }
 
     /// The output of `fal-ai/latentsync`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with the lip sync.
         public let video: File
 
@@ -100,10 +109,13 @@ public enum Latentsync {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -119,7 +131,7 @@ public enum LightxRecamera {
     public typealias File = AIAvatar.File
 
     /// Re-camera-only request (minimal schema).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video.
         public let videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -157,16 +169,27 @@ public enum LightxRecamera {
             self.targetPose = targetPose
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("camera", \.camera),
-                .optional("mode", \.mode),
-                .optional("trajectory", \.trajectory),
-                .optional("target_pose", \.targetPose),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                camera: wire.valueIfPresent("camera"),
+                mode: wire.valueIfPresent("mode"),
+                trajectory: wire.valueIfPresent("trajectory"),
+                targetPose: wire.valueIfPresent("target_pose")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("camera", self.camera)
+            wire.valueIfPresent("mode", self.mode)
+            wire.valueIfPresent("trajectory", self.trajectory)
+            wire.valueIfPresent("target_pose", self.targetPose)
         }
 
         /// The values the service uses for fields left unset.
@@ -208,7 +231,7 @@ public enum LightxRecamera {
     /// - theta: Horizontal rotation angles (degrees)
     /// - phi: Vertical rotation angles (degrees)
     /// - radius: Camera distance scaling factors
-    public struct TrajectoryParameters: WireModel {
+    public struct TrajectoryParameters: _WireModel {
         /// Horizontal rotation angles (degrees) for each keyframe.
         public let theta: [Double]
         /// Vertical rotation angles (degrees) for each keyframe.
@@ -222,17 +245,20 @@ public enum LightxRecamera {
             self.radius = radius
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("theta", \.theta),
-                .required("phi", \.phi),
-                .required("radius", \.radius),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(theta: wire.value("theta"), phi: wire.value("phi"), radius: wire.value("radius"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("theta", self.theta)
+            wire.value("phi", self.phi)
+            wire.value("radius", self.radius)
         }
     }
 
     /// The output of `fal-ai/lightx/recamera`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -249,13 +275,21 @@ public enum LightxRecamera {
             self.vizVideo = vizVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("input_video", \.inputVideo),
-                .optional("viz_video", \.vizVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                inputVideo: wire.valueIfPresent("input_video"),
+                vizVideo: wire.valueIfPresent("viz_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("input_video", self.inputVideo)
+            wire.valueIfPresent("viz_video", self.vizVideo)
         }
     }
 }
@@ -273,7 +307,7 @@ public enum LightxRelight {
     public typealias File = AIAvatar.File
 
     /// Relighting-only request (minimal schema).
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video.
         public let videoURL: FileInput
         /// Optional text prompt. If omitted, Light-X will auto-caption the video.
@@ -311,16 +345,27 @@ public enum LightxRelight {
             self.refID = refID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("relit_cond_type", \.relitCondType),
-                .optional("relight_parameters", \.relightParameters),
-                .optional("relit_cond_img_url", \.relitCondImgURL),
-                .optional("ref_id", \.refID, [.minimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                relitCondType: wire.valueIfPresent("relit_cond_type"),
+                relightParameters: wire.valueIfPresent("relight_parameters"),
+                relitCondImgURL: wire.stringIfPresent("relit_cond_img_url"),
+                refID: wire.intIfPresent("ref_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("relit_cond_type", self.relitCondType)
+            wire.valueIfPresent("relight_parameters", self.relightParameters)
+            wire.stringIfPresent("relit_cond_img_url", self.relitCondImgURL)
+            wire.intIfPresent("ref_id", self.refID, [.minimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -347,7 +392,7 @@ public enum LightxRelight {
     /// Relighting parameters for video relighting operations.
     ///
     /// Used with relight_condition_type 'ic' (intrinsic conditioning).
-    public struct RelightParameters: WireModel {
+    public struct RelightParameters: _WireModel {
         /// Text prompt describing the desired lighting condition.
         public let relightPrompt: String
         /// Direction of the light source (used for IC-light).
@@ -370,13 +415,21 @@ public enum LightxRelight {
             self.useSkyMask = useSkyMask
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("relight_prompt", \.relightPrompt),
-                .optional("bg_source", \.bgSource),
-                .optional("cfg", \.cfg, [.minimum(1), .maximum(10)]),
-                .optional("use_sky_mask", \.useSkyMask),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                relightPrompt: wire.string("relight_prompt"),
+                bgSource: wire.valueIfPresent("bg_source"),
+                cfg: wire.doubleIfPresent("cfg"),
+                useSkyMask: wire.boolIfPresent("use_sky_mask")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("relight_prompt", self.relightPrompt)
+            wire.valueIfPresent("bg_source", self.bgSource)
+            wire.doubleIfPresent("cfg", self.cfg, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("use_sky_mask", self.useSkyMask)
         }
 
         /// The values the service uses for fields left unset.
@@ -415,7 +468,7 @@ public enum LivePortrait {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/live-portrait`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to drive the lip syncing.
         public let videoURL: FileInput
         /// URL of the image to be animated
@@ -586,37 +639,69 @@ public enum LivePortrait {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("blink", \.blink, [.minimum(-30), .maximum(30)]),
-                .optional("eyebrow", \.eyebrow, [.minimum(-30), .maximum(30)]),
-                .optional("wink", \.wink, [.minimum(0), .maximum(25)]),
-                .optional("pupil_x", \.pupilX, [.minimum(-45), .maximum(45)]),
-                .optional("pupil_y", \.pupilY, [.minimum(-45), .maximum(45)]),
-                .optional("aaa", \.aaa, [.minimum(-200), .maximum(200)]),
-                .optional("eee", \.eee, [.minimum(-40), .maximum(40)]),
-                .optional("woo", \.woo, [.minimum(-100), .maximum(100)]),
-                .optional("smile", \.smile, [.minimum(-2), .maximum(2)]),
-                .optional("flag_lip_zero", \.flagLipZero),
-                .optional("rotate_pitch", \.rotatePitch, [.minimum(-45), .maximum(45)]),
-                .optional("rotate_yaw", \.rotateYaw, [.minimum(-45), .maximum(45)]),
-                .optional("rotate_roll", \.rotateRoll, [.minimum(-45), .maximum(45)]),
-                .optional("flag_eye_retargeting", \.flagEyeRetargeting),
-                .optional("flag_lip_retargeting", \.flagLipRetargeting),
-                .optional("flag_stitching", \.flagStitching),
-                .optional("flag_relative", \.flagRelative),
-                .optional("flag_pasteback", \.flagPasteback),
-                .optional("flag_do_crop", \.flagDoCrop),
-                .optional("flag_do_rot", \.flagDoRot),
-                .optional("dsize", \.dsize),
-                .optional("scale", \.scale),
-                .optional("vx_ratio", \.vxRatio),
-                .optional("vy_ratio", \.vyRatio),
-                .optional("batch_size", \.batchSize),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                blink: wire.doubleIfPresent("blink"),
+                eyebrow: wire.doubleIfPresent("eyebrow"),
+                wink: wire.doubleIfPresent("wink"),
+                pupilX: wire.doubleIfPresent("pupil_x"),
+                pupilY: wire.doubleIfPresent("pupil_y"),
+                aaa: wire.doubleIfPresent("aaa"),
+                eee: wire.doubleIfPresent("eee"),
+                woo: wire.doubleIfPresent("woo"),
+                smile: wire.doubleIfPresent("smile"),
+                flagLipZero: wire.boolIfPresent("flag_lip_zero"),
+                rotatePitch: wire.doubleIfPresent("rotate_pitch"),
+                rotateYaw: wire.doubleIfPresent("rotate_yaw"),
+                rotateRoll: wire.doubleIfPresent("rotate_roll"),
+                flagEyeRetargeting: wire.boolIfPresent("flag_eye_retargeting"),
+                flagLipRetargeting: wire.boolIfPresent("flag_lip_retargeting"),
+                flagStitching: wire.boolIfPresent("flag_stitching"),
+                flagRelative: wire.boolIfPresent("flag_relative"),
+                flagPasteback: wire.boolIfPresent("flag_pasteback"),
+                flagDoCrop: wire.boolIfPresent("flag_do_crop"),
+                flagDoRot: wire.boolIfPresent("flag_do_rot"),
+                dsize: wire.intIfPresent("dsize"),
+                scale: wire.doubleIfPresent("scale"),
+                vxRatio: wire.doubleIfPresent("vx_ratio"),
+                vyRatio: wire.doubleIfPresent("vy_ratio"),
+                batchSize: wire.intIfPresent("batch_size"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("blink", self.blink, [.minimum(-30), .maximum(30)])
+            wire.doubleIfPresent("eyebrow", self.eyebrow, [.minimum(-30), .maximum(30)])
+            wire.doubleIfPresent("wink", self.wink, [.minimum(0), .maximum(25)])
+            wire.doubleIfPresent("pupil_x", self.pupilX, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("pupil_y", self.pupilY, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("aaa", self.aaa, [.minimum(-200), .maximum(200)])
+            wire.doubleIfPresent("eee", self.eee, [.minimum(-40), .maximum(40)])
+            wire.doubleIfPresent("woo", self.woo, [.minimum(-100), .maximum(100)])
+            wire.doubleIfPresent("smile", self.smile, [.minimum(-2), .maximum(2)])
+            wire.boolIfPresent("flag_lip_zero", self.flagLipZero)
+            wire.doubleIfPresent("rotate_pitch", self.rotatePitch, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("rotate_yaw", self.rotateYaw, [.minimum(-45), .maximum(45)])
+            wire.doubleIfPresent("rotate_roll", self.rotateRoll, [.minimum(-45), .maximum(45)])
+            wire.boolIfPresent("flag_eye_retargeting", self.flagEyeRetargeting)
+            wire.boolIfPresent("flag_lip_retargeting", self.flagLipRetargeting)
+            wire.boolIfPresent("flag_stitching", self.flagStitching)
+            wire.boolIfPresent("flag_relative", self.flagRelative)
+            wire.boolIfPresent("flag_pasteback", self.flagPasteback)
+            wire.boolIfPresent("flag_do_crop", self.flagDoCrop)
+            wire.boolIfPresent("flag_do_rot", self.flagDoRot)
+            wire.intIfPresent("dsize", self.dsize)
+            wire.doubleIfPresent("scale", self.scale)
+            wire.doubleIfPresent("vx_ratio", self.vxRatio)
+            wire.doubleIfPresent("vy_ratio", self.vyRatio)
+            wire.intIfPresent("batch_size", self.batchSize)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -663,7 +748,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for multi-speaker image+audio to video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image containing two speakers.
         public let imageURL: FileInput
         /// The URL of the audio file for person 1 (left side).
@@ -751,24 +836,43 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("audio_url_person1", \.audioURLPerson1),
-                .optional("audio_url_person2", \.audioURLPerson2),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("bbox_person1", \.bboxPerson1),
-                .optional("bbox_person2", \.bboxPerson2),
-                .optional("audio_type", \.audioType),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURLPerson1: wire.stringIfPresent("audio_url_person1"),
+                audioURLPerson2: wire.stringIfPresent("audio_url_person2"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                bboxPerson1: wire.valueIfPresent("bbox_person1"),
+                bboxPerson2: wire.valueIfPresent("bbox_person2"),
+                audioType: wire.valueIfPresent("audio_type"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                textGuidanceScale: wire.doubleIfPresent("text_guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                resolution: wire.valueIfPresent("resolution"),
+                numSegments: wire.intIfPresent("num_segments"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("audio_url_person1", self.audioURLPerson1)
+            wire.stringIfPresent("audio_url_person2", self.audioURLPerson2)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("bbox_person1", self.bboxPerson1)
+            wire.valueIfPresent("bbox_person2", self.bboxPerson2)
+            wire.valueIfPresent("audio_type", self.audioType)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("text_guidance_scale", self.textGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_segments", self.numSegments, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -787,7 +891,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
         }
     }
 
-    public struct BoundingBox: WireModel {
+    public struct BoundingBox: _WireModel {
         /// X-coordinate of the top-left corner
         public let x: Double
         /// Y-coordinate of the top-left corner
@@ -807,14 +911,23 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.label = label
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-                .required("w", \.w),
-                .required("h", \.h),
-                .required("label", \.label),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.double("x"),
+                y: wire.double("y"),
+                w: wire.double("w"),
+                h: wire.double("h"),
+                label: wire.string("label")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
+            wire.double("w", self.w)
+            wire.double("h", self.h)
+            wire.string("label", self.label)
         }
     }
 
@@ -831,7 +944,7 @@ public enum LongcatMultiAvatarImageAudioToVideo {
     }
 
     /// Response model for multi-speaker image+audio to video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -842,11 +955,14 @@ public enum LongcatMultiAvatarImageAudioToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -863,7 +979,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for audio-to-video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the audio file to drive the avatar.
         public let audioURL: FileInput
         /// The prompt to guide the video generation.
@@ -931,20 +1047,35 @@ public enum LongcatSingleAvatarAudioToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                textGuidanceScale: wire.doubleIfPresent("text_guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                resolution: wire.valueIfPresent("resolution"),
+                numSegments: wire.intIfPresent("num_segments"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("text_guidance_scale", self.textGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_segments", self.numSegments, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -962,7 +1093,7 @@ public enum LongcatSingleAvatarAudioToVideo {
     }
 
     /// Response model for audio-to-video generation (no reference image).
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -973,11 +1104,14 @@ public enum LongcatSingleAvatarAudioToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -994,7 +1128,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image+audio to video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to animate.
         public let imageURL: FileInput
         /// The URL of the audio file to drive the avatar.
@@ -1066,21 +1200,37 @@ public enum LongcatSingleAvatarImageAudioToVideo {
             self.enablePromptExpansion = enablePromptExpansion
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(100)]),
-                .optional("text_guidance_scale", \.textGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("resolution", \.resolution),
-                .optional("num_segments", \.numSegments, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                textGuidanceScale: wire.doubleIfPresent("text_guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                resolution: wire.valueIfPresent("resolution"),
+                numSegments: wire.intIfPresent("num_segments"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(100)])
+            wire.doubleIfPresent("text_guidance_scale", self.textGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_segments", self.numSegments, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
         }
 
         /// The values the service uses for fields left unset.
@@ -1098,7 +1248,7 @@ public enum LongcatSingleAvatarImageAudioToVideo {
     }
 
     /// Response model for image+audio to video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The seed used for generation.
@@ -1109,11 +1259,14 @@ public enum LongcatSingleAvatarImageAudioToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1131,7 +1284,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate a video from.
         public let imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1205,21 +1358,37 @@ public enum LongcatVideoDistilledImageToVideo480p {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1251,7 +1420,7 @@ public enum LongcatVideoDistilledImageToVideo480p {
     }
 
     /// The output of `fal-ai/longcat-video/distilled/image-to-video/480p`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1265,12 +1434,15 @@ public enum LongcatVideoDistilledImageToVideo480p {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), seed: wire.int64("seed"), video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.value("video", self.video)
         }
     }
 }
@@ -1291,7 +1463,7 @@ public enum LongcatVideoDistilledImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/image-to-video/720p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate a video from.
         public let imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1371,22 +1543,39 @@ public enum LongcatVideoDistilledImageToVideo720p {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numRefineInferenceSteps: wire.intIfPresent("num_refine_inference_steps"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.intIfPresent("num_refine_inference_steps", self.numRefineInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1423,7 +1612,7 @@ public enum LongcatVideoDistilledTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/480p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the video generation.
         public let prompt: String
         /// The number of frames to generate.
@@ -1497,21 +1686,37 @@ public enum LongcatVideoDistilledTextToVideo480p {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1547,7 +1752,7 @@ public enum LongcatVideoDistilledTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/distilled/text-to-video/720p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the video generation.
         public let prompt: String
         /// The number of frames to generate.
@@ -1627,22 +1832,39 @@ public enum LongcatVideoDistilledTextToVideo720p {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numRefineInferenceSteps: wire.intIfPresent("num_refine_inference_steps"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.intIfPresent("num_refine_inference_steps", self.numRefineInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1678,7 +1900,7 @@ public enum LongcatVideoImageToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/480p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate a video from.
         public let imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1770,24 +1992,43 @@ public enum LongcatVideoImageToVideo480p {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1838,7 +2079,7 @@ public enum LongcatVideoImageToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/image-to-video/720p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to generate a video from.
         public let imageURL: FileInput
         /// The prompt to guide the video generation.
@@ -1936,25 +2177,45 @@ public enum LongcatVideoImageToVideo720p {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numRefineInferenceSteps: wire.intIfPresent("num_refine_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.intIfPresent("num_refine_inference_steps", self.numRefineInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1995,7 +2256,7 @@ public enum LongcatVideoTextToVideo480p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/480p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the video generation.
         public let prompt: String
         /// The negative prompt to use for the video generation.
@@ -2087,24 +2348,43 @@ public enum LongcatVideoTextToVideo480p {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -2144,7 +2424,7 @@ public enum LongcatVideoTextToVideo720p {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/longcat-video/text-to-video/720p`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the video generation.
         public let prompt: String
         /// The negative prompt to use for the video generation.
@@ -2242,25 +2522,45 @@ public enum LongcatVideoTextToVideo720p {
             self.acceleration = acceleration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(961)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("num_refine_inference_steps", \.numRefineInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("acceleration", \.acceleration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                numRefineInferenceSteps: wire.intIfPresent("num_refine_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.intIfPresent("fps"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                acceleration: wire.valueIfPresent("acceleration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(961)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.intIfPresent("num_refine_inference_steps", self.numRefineInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("acceleration", self.acceleration)
         }
 
         /// The values the service uses for fields left unset.
@@ -2298,7 +2598,7 @@ public enum Ltx219bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -2450,35 +2750,65 @@ public enum Ltx219bAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2508,7 +2838,7 @@ public enum Ltx219bAudioToVideo {
     }
 
     /// Video Size
-    public enum VideoSize: QueueModel, StructurallyEquatable {
+    public enum VideoSize: QueueModel {
         case preset(Preset)
         case imageSize(ImageSize)
 
@@ -2582,7 +2912,7 @@ public enum Ltx219bAudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2-19b/audio-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: VideoFile
         /// The seed used for the random number generator.
@@ -2596,12 +2926,15 @@ public enum Ltx219bAudioToVideo {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -2626,7 +2959,7 @@ public enum Ltx219bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/audio-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -2782,36 +3115,67 @@ public enum Ltx219bAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2841,7 +3205,7 @@ public enum Ltx219bAudioToVideoLoRA {
     }
 
     /// LoRA weight configuration.
-    public struct LoRAInput: WireModel {
+    public struct LoRAInput: _WireModel {
         /// URL, HuggingFace repo ID (owner/repo) to lora weights.
         public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -2857,12 +3221,19 @@ public enum Ltx219bAudioToVideoLoRA {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2892,7 +3263,7 @@ public enum Ltx219bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -3032,33 +3403,61 @@ public enum Ltx219bDistilledAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -3107,7 +3506,7 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -3251,34 +3650,63 @@ public enum Ltx219bDistilledAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Ltx219bDistilledExtendVideo.Input, Output == Ltx219bDistilledExtendVideo.Output {
     /// `fal-ai/ltx-2-19b/distilled/extend-video`.
@@ -46,7 +46,7 @@ public enum Ltx219bDistilledExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -194,34 +194,63 @@ public enum Ltx219bDistilledExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -285,7 +314,7 @@ public enum Ltx219bDistilledExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/extend-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -437,35 +466,65 @@ public enum Ltx219bDistilledExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -515,7 +574,7 @@ public enum Ltx219bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -645,31 +704,57 @@ public enum Ltx219bDistilledImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -730,7 +815,7 @@ public enum Ltx219bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -864,32 +949,59 @@ public enum Ltx219bDistilledImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -936,7 +1048,7 @@ public enum Ltx219bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -1040,26 +1152,47 @@ public enum Ltx219bDistilledTextToVideo {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1104,7 +1237,7 @@ public enum Ltx219bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -1212,27 +1345,49 @@ public enum Ltx219bDistilledTextToVideoLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -1276,7 +1431,7 @@ public enum Ltx219bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -1450,39 +1605,73 @@ public enum Ltx219bDistilledVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRA: wire.valueIfPresent("ic_lora"),
+                icLoRAScale: wire.doubleIfPresent("ic_lora_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora", self.icLoRA)
+            wire.doubleIfPresent("ic_lora_scale", self.icLoRAScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1568,7 +1757,7 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -1746,40 +1935,75 @@ public enum Ltx219bDistilledVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRA: wire.valueIfPresent("ic_lora"),
+                icLoRAScale: wire.doubleIfPresent("ic_lora_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora", self.icLoRA)
+            wire.doubleIfPresent("ic_lora_scale", self.icLoRAScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1833,7 +2057,7 @@ public enum Ltx219bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -1993,36 +2217,67 @@ public enum Ltx219bExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2076,7 +2331,7 @@ public enum Ltx219bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/extend-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -2240,37 +2495,69 @@ public enum Ltx219bExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2323,7 +2610,7 @@ public enum Ltx219bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -2465,33 +2752,61 @@ public enum Ltx219bImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2542,7 +2857,7 @@ public enum Ltx219bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/image-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -2688,34 +3003,63 @@ public enum Ltx219bImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2764,7 +3108,7 @@ public enum Ltx219bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -2880,28 +3224,51 @@ public enum Ltx219bTextToVideo {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2948,7 +3315,7 @@ public enum Ltx219bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/text-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -3068,29 +3435,53 @@ public enum Ltx219bTextToVideoLoRA {
             self.loras = loras
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
         }
 
         /// The values the service uses for fields left unset.
@@ -3138,7 +3529,7 @@ public enum Ltx219bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -3324,41 +3715,77 @@ public enum Ltx219bVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRA: wire.valueIfPresent("ic_lora"),
+                icLoRAScale: wire.doubleIfPresent("ic_lora_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora", self.icLoRA)
+            wire.doubleIfPresent("ic_lora_scale", self.icLoRAScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -3416,7 +3843,7 @@ public enum Ltx219bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2-19b/video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -3606,42 +4033,79 @@ public enum Ltx219bVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora", \.icLoRA),
-                .optional("ic_lora_scale", \.icLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRA: wire.valueIfPresent("ic_lora"),
+                icLoRAScale: wire.doubleIfPresent("ic_lora_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora", self.icLoRA)
+            wire.doubleIfPresent("ic_lora_scale", self.icLoRAScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -3696,7 +4160,7 @@ public enum Ltx2322bAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -3920,47 +4384,89 @@ public enum Ltx2322bAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -4037,7 +4543,7 @@ public enum Ltx2322bAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/audio-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -4265,48 +4771,91 @@ public enum Ltx2322bAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -4369,7 +4918,7 @@ public enum Ltx2322bDistilledAudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -4521,35 +5070,65 @@ public enum Ltx2322bDistilledAudioToVideo {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.
@@ -4601,7 +5180,7 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/audio-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the audio to generate the video from.
@@ -4757,36 +5336,67 @@ public enum Ltx2322bDistilledAudioToVideoLoRA {
             self.preprocessAudio = preprocessAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_audio_length", \.matchAudioLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocess_audio", \.preprocessAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchAudioLength: wire.boolIfPresent("match_audio_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessAudio: wire.boolIfPresent("preprocess_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_audio_length", self.matchAudioLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("preprocess_audio", self.preprocessAudio)
         }
 
         /// The values the service uses for fields left unset.

@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Ltx2322bDistilledImageToVideo.Input, Output == Ltx2322bDistilledImageToVideo.Output {
     /// `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
@@ -48,7 +48,7 @@ public enum Ltx2322bDistilledImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -190,33 +190,61 @@ public enum Ltx2322bDistilledImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -268,7 +296,7 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/image-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -414,34 +442,63 @@ public enum Ltx2322bDistilledImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -492,7 +549,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to reference.
@@ -660,38 +717,71 @@ public enum Ltx2322bDistilledReferenceVideoToVideo {
             self.icLoRAType = icLoRAType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora_type", \.icLoRAType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRAType: wire.valueIfPresent("ic_lora_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora_type", self.icLoRAType)
         }
 
         /// The values the service uses for fields left unset.
@@ -761,7 +851,7 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/reference-video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to reference.
@@ -933,39 +1023,73 @@ public enum Ltx2322bDistilledReferenceVideoToVideoLoRA {
             self.icLoRAType = icLoRAType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora_type", \.icLoRAType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRAType: wire.valueIfPresent("ic_lora_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora_type", self.icLoRAType)
         }
 
         /// The values the service uses for fields left unset.
@@ -1018,7 +1142,7 @@ public enum Ltx2322bDistilledTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -1134,28 +1258,51 @@ public enum Ltx2322bDistilledTextToVideo {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1203,7 +1350,7 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/text-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -1323,29 +1470,53 @@ public enum Ltx2322bDistilledTextToVideoLoRA {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1392,7 +1563,7 @@ public enum Ltx2322bDistilledVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -1536,33 +1707,61 @@ public enum Ltx2322bDistilledVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1614,7 +1813,7 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/distilled/video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -1762,34 +1961,63 @@ public enum Ltx2322bDistilledVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1841,7 +2069,7 @@ public enum Ltx2322bExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -2073,48 +2301,91 @@ public enum Ltx2322bExtendVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2181,7 +2452,7 @@ public enum Ltx2322bExtendVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/extend-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to extend.
@@ -2417,49 +2688,93 @@ public enum Ltx2322bExtendVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("extend_direction", \.extendDirection),
-                .optional("num_context_frames", \.numContextFrames, [.minimum(0), .maximum(121)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                extendDirection: wire.valueIfPresent("extend_direction"),
+                numContextFrames: wire.intIfPresent("num_context_frames"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("extend_direction", self.extendDirection)
+            wire.intIfPresent("num_context_frames", self.numContextFrames, [.minimum(0), .maximum(121)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2525,7 +2840,7 @@ public enum Ltx2322bImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -2739,45 +3054,85 @@ public enum Ltx2322bImageToVideo {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2841,7 +3196,7 @@ public enum Ltx2322bImageToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/image-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt used for the generation.
         public let prompt: String
         /// The URL of the image to generate the video from.
@@ -3059,46 +3414,87 @@ public enum Ltx2322bImageToVideoLoRA {
             self.endImageStrength = endImageStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("interpolation_direction", \.interpolationDirection),
-                .optional("image_strength", \.imageStrength, [.minimum(0), .maximum(1)]),
-                .optional("end_image_strength", \.endImageStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                interpolationDirection: wire.valueIfPresent("interpolation_direction"),
+                imageStrength: wire.doubleIfPresent("image_strength"),
+                endImageStrength: wire.doubleIfPresent("end_image_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("interpolation_direction", self.interpolationDirection)
+            wire.doubleIfPresent("image_strength", self.imageStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_image_strength", self.endImageStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -3162,7 +3558,7 @@ public enum Ltx2322bReferenceVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to reference.
@@ -3402,50 +3798,95 @@ public enum Ltx2322bReferenceVideoToVideo {
             self.icLoRAType = icLoRAType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora_type", \.icLoRAType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRAType: wire.valueIfPresent("ic_lora_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora_type", self.icLoRAType)
         }
 
         /// The values the service uses for fields left unset.
@@ -3513,7 +3954,7 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/reference-video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to reference.
@@ -3757,51 +4198,97 @@ public enum Ltx2322bReferenceVideoToVideoLoRA {
             self.icLoRAType = icLoRAType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-                .optional("preprocessor", \.preprocessor),
-                .optional("ic_lora_type", \.icLoRAType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength"),
+                preprocessor: wire.valueIfPresent("preprocessor"),
+                icLoRAType: wire.valueIfPresent("ic_lora_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("preprocessor", self.preprocessor)
+            wire.valueIfPresent("ic_lora_type", self.icLoRAType)
         }
 
         /// The values the service uses for fields left unset.
@@ -3866,7 +4353,7 @@ public enum Ltx2322bTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -4054,40 +4541,75 @@ public enum Ltx2322bTextToVideo {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -4147,7 +4669,7 @@ public enum Ltx2322bTextToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/text-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The number of frames to generate.
@@ -4339,41 +4861,77 @@ public enum Ltx2322bTextToVideoLoRA {
             self.distillLoRASecondPassScale = distillLoRASecondPassScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -4432,7 +4990,7 @@ public enum Ltx2322bVideoToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -4648,45 +5206,85 @@ public enum Ltx2322bVideoToVideo {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -4750,7 +5348,7 @@ public enum Ltx2322bVideoToVideoLoRA {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3-22b/video-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The URL of the video to generate the video from.
@@ -4970,46 +5568,87 @@ public enum Ltx2322bVideoToVideoLoRA {
             self.audioStrength = audioStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("match_video_length", \.matchVideoLength),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(481)]),
-                .optional("video_size", \.videoSize),
-                .optional("generate_audio", \.generateAudio),
-                .optional("use_multiscale", \.useMultiscale),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(8), .maximum(50)]),
-                .optional("video_cfg_scale", \.videoCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("video_stg_scale", \.videoStgScale, [.minimum(0), .maximum(20)]),
-                .optional("video_rescaling_scale", \.videoRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("video_modality_scale", \.videoModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("audio_cfg_scale", \.audioCFGScale, [.minimum(1), .maximum(20)]),
-                .optional("audio_stg_scale", \.audioStgScale, [.minimum(0), .maximum(20)]),
-                .optional("audio_rescaling_scale", \.audioRescalingScale, [.minimum(0), .maximum(1)]),
-                .optional("audio_modality_scale", \.audioModalityScale, [.minimum(0), .maximum(10)]),
-                .optional("gradient_estimation_gamma", \.gradientEstimationGamma, [.minimum(0), .maximum(10)]),
-                .optional("use_restart_sampling", \.useRestartSampling),
-                .optional("scheduler", \.scheduler),
-                .optional("acceleration", \.acceleration),
-                .optional("camera_lora", \.cameraLoRA),
-                .optional("camera_lora_scale", \.cameraLoRAScale, [.minimum(0), .maximum(1)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-                .required("loras", \.loras),
-                .optional("distill_lora_first_pass_scale", \.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)]),
-                .optional("distill_lora_second_pass_scale", \.distillLoRASecondPassScale, [.minimum(0), .maximum(1)]),
-                .optional("video_strength", \.videoStrength, [.minimum(0), .maximum(1)]),
-                .optional("audio_strength", \.audioStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                matchVideoLength: wire.boolIfPresent("match_video_length"),
+                numFrames: wire.intIfPresent("num_frames"),
+                videoSize: wire.valueIfPresent("video_size"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                useMultiscale: wire.boolIfPresent("use_multiscale"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.doubleIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                videoCFGScale: wire.doubleIfPresent("video_cfg_scale"),
+                videoStgScale: wire.doubleIfPresent("video_stg_scale"),
+                videoRescalingScale: wire.doubleIfPresent("video_rescaling_scale"),
+                videoModalityScale: wire.doubleIfPresent("video_modality_scale"),
+                audioCFGScale: wire.doubleIfPresent("audio_cfg_scale"),
+                audioStgScale: wire.doubleIfPresent("audio_stg_scale"),
+                audioRescalingScale: wire.doubleIfPresent("audio_rescaling_scale"),
+                audioModalityScale: wire.doubleIfPresent("audio_modality_scale"),
+                gradientEstimationGamma: wire.doubleIfPresent("gradient_estimation_gamma"),
+                useRestartSampling: wire.boolIfPresent("use_restart_sampling"),
+                scheduler: wire.valueIfPresent("scheduler"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                cameraLoRA: wire.valueIfPresent("camera_lora"),
+                cameraLoRAScale: wire.doubleIfPresent("camera_lora_scale"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                loras: wire.value("loras"),
+                distillLoRAFirstPassScale: wire.doubleIfPresent("distill_lora_first_pass_scale"),
+                distillLoRASecondPassScale: wire.doubleIfPresent("distill_lora_second_pass_scale"),
+                videoStrength: wire.doubleIfPresent("video_strength"),
+                audioStrength: wire.doubleIfPresent("audio_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("match_video_length", self.matchVideoLength)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(481)])
+            wire.valueIfPresent("video_size", self.videoSize)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("use_multiscale", self.useMultiscale)
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.doubleIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(8), .maximum(50)])
+            wire.doubleIfPresent("video_cfg_scale", self.videoCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("video_stg_scale", self.videoStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("video_rescaling_scale", self.videoRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_modality_scale", self.videoModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("audio_cfg_scale", self.audioCFGScale, [.minimum(1), .maximum(20)])
+            wire.doubleIfPresent("audio_stg_scale", self.audioStgScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("audio_rescaling_scale", self.audioRescalingScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_modality_scale", self.audioModalityScale, [.minimum(0), .maximum(10)])
+            wire.doubleIfPresent("gradient_estimation_gamma", self.gradientEstimationGamma, [.minimum(0), .maximum(10)])
+            wire.boolIfPresent("use_restart_sampling", self.useRestartSampling)
+            wire.valueIfPresent("scheduler", self.scheduler)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("camera_lora", self.cameraLoRA)
+            wire.doubleIfPresent("camera_lora_scale", self.cameraLoRAScale, [.minimum(0), .maximum(1)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.value("loras", self.loras)
+            wire.doubleIfPresent("distill_lora_first_pass_scale", self.distillLoRAFirstPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("distill_lora_second_pass_scale", self.distillLoRASecondPassScale, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("video_strength", self.videoStrength, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("audio_strength", self.audioStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -5062,7 +5701,7 @@ public enum Ltx23AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public let audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -5094,14 +5733,23 @@ public enum Ltx23AudioToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(50)]),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(50)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -5124,7 +5772,7 @@ public enum Ltx23AudioToVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/audio-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: VideoFile
 
@@ -5132,10 +5780,13 @@ public enum Ltx23AudioToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -5151,7 +5802,7 @@ public enum Ltx23ExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to extend
         public let videoURL: FileInput
         /// Description of what should happen in the extended portion of the video.
@@ -5185,14 +5836,23 @@ public enum Ltx23ExtendVideo {
             self.context = context
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt, [.maxLength(5000)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(20)]),
-                .optional("mode", \.mode),
-                .optional("context", \.context, [.minimum(1), .maximum(20)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                duration: wire.doubleIfPresent("duration"),
+                mode: wire.valueIfPresent("mode"),
+                context: wire.doubleIfPresent("context")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(5000)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(20)])
+            wire.valueIfPresent("mode", self.mode)
+            wire.doubleIfPresent("context", self.context, [.minimum(1), .maximum(20)])
         }
 
         /// The values the service uses for fields left unset.
@@ -5215,7 +5875,7 @@ public enum Ltx23ExtendVideo {
     }
 
     /// The output of `fal-ai/ltx-2.3/extend-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The extended video file
         public let video: VideoFile
 
@@ -5223,10 +5883,13 @@ public enum Ltx23ExtendVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

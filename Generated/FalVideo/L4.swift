@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Ltx23ImageToVideo.Input, Output == Ltx23ImageToVideo.Output {
     /// `fal-ai/ltx-2.3/image-to-video`.
@@ -40,7 +40,7 @@ public enum Ltx23ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the start image to use for the generated video.
         public let imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -51,8 +51,8 @@ public enum Ltx23ImageToVideo {
         public let prompt: String
         /// The duration of the generated video in seconds
         ///
-        /// One of: 6, 8, 10. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
@@ -63,8 +63,8 @@ public enum Ltx23ImageToVideo {
         public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
-        /// One of: 24, 25, 48, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 24, 25, 48, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -74,10 +74,10 @@ public enum Ltx23ImageToVideo {
             imageURL: FileInput,
             endImageURL: String? = nil,
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.imageURL = imageURL
@@ -90,27 +90,52 @@ public enum Ltx23ImageToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
             public static var aspectRatio: AspectRatio { .auto }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
+    }
+
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration10: Self { .init(rawValue: 10) }
+
+        public static var allCases: [Self] { [.duration6, .duration8, .duration10] }
     }
 
     /// Resolution
@@ -124,6 +149,20 @@ public enum Ltx23ImageToVideo {
         public static var _2160p: Self { .init(rawValue: "2160p") }
 
         public static var allCases: [Self] { [._1080p, ._1440p, ._2160p] }
+    }
+
+    /// Frames per Second
+    public struct FramesPerSecond: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var framesPerSecond24: Self { .init(rawValue: 24) }
+        public static var framesPerSecond25: Self { .init(rawValue: 25) }
+        public static var framesPerSecond48: Self { .init(rawValue: 48) }
+        public static var framesPerSecond50: Self { .init(rawValue: 50) }
+
+        public static var allCases: [Self] { [.framesPerSecond24, .framesPerSecond25, .framesPerSecond48, .framesPerSecond50] }
     }
 }
 
@@ -139,10 +178,11 @@ public enum Ltx23ImageToVideoFast {
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = Ltx23AudioToVideo.AspectRatio
+    public typealias FramesPerSecond = Ltx23ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/image-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public let imageURL: FileInput
         /// The URL of the end image to use for the generated video. When provided, generates a transition video between start and end frames.
@@ -153,8 +193,8 @@ public enum Ltx23ImageToVideoFast {
         public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
-        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
@@ -165,8 +205,8 @@ public enum Ltx23ImageToVideoFast {
         public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
-        /// One of: 24, 25, 48, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 24, 25, 48, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -176,10 +216,10 @@ public enum Ltx23ImageToVideoFast {
             imageURL: FileInput,
             endImageURL: String? = nil,
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.imageURL = imageURL
@@ -192,27 +232,57 @@ public enum Ltx23ImageToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
             public static var aspectRatio: AspectRatio { .auto }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
+    }
+
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration10: Self { .init(rawValue: 10) }
+        public static var duration12: Self { .init(rawValue: 12) }
+        public static var duration14: Self { .init(rawValue: 14) }
+        public static var duration16: Self { .init(rawValue: 16) }
+        public static var duration18: Self { .init(rawValue: 18) }
+        public static var duration20: Self { .init(rawValue: 20) }
+
+        public static var allCases: [Self] { [.duration6, .duration8, .duration10, .duration12, .duration14, .duration16, .duration18, .duration20] }
     }
 }
 
@@ -229,7 +299,7 @@ public enum Ltx23RetakeVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/retake-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to retake
         public let videoURL: FileInput
         /// The prompt to retake the video with
@@ -263,14 +333,23 @@ public enum Ltx23RetakeVideo {
             self.retakeMode = retakeMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("start_time", \.startTime, [.minimum(0), .maximum(20)]),
-                .optional("duration", \.duration, [.minimum(2), .maximum(20)]),
-                .optional("retake_mode", \.retakeMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                startTime: wire.doubleIfPresent("start_time"),
+                duration: wire.doubleIfPresent("duration"),
+                retakeMode: wire.valueIfPresent("retake_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.doubleIfPresent("start_time", self.startTime, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(2), .maximum(20)])
+            wire.valueIfPresent("retake_mode", self.retakeMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -305,20 +384,22 @@ public enum Ltx23TextToVideo {
     /// The output of `fal-ai/ltx-2.3/text-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideo.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
+    public typealias FramesPerSecond = Ltx23ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
         public let prompt: String
         /// The duration of the generated video in seconds
         ///
-        /// One of: 6, 8, 10. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
@@ -329,8 +410,8 @@ public enum Ltx23TextToVideo {
         public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
-        /// One of: 24, 25, 48, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 24, 25, 48, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -338,10 +419,10 @@ public enum Ltx23TextToVideo {
 
         public init(
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.prompt = prompt
@@ -352,23 +433,33 @@ public enum Ltx23TextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
             public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
     }
@@ -384,20 +475,22 @@ public enum Ltx23TextToVideoFast {
     /// The output of `fal-ai/ltx-2.3/text-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideoFast.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias AspectRatio = HunyuanVideoV15ImageToVideo.AspectRatio
+    public typealias FramesPerSecond = Ltx23ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2.3/text-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to use for the generated video
         ///
         /// At least 1 character, at most 5000 characters.
         public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
-        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
@@ -408,8 +501,8 @@ public enum Ltx23TextToVideoFast {
         public let aspectRatio: AspectRatio?
         /// The frames per second of the generated video
         ///
-        /// One of: 24, 25, 48, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 24, 25, 48, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -417,10 +510,10 @@ public enum Ltx23TextToVideoFast {
 
         public init(
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.prompt = prompt
@@ -431,23 +524,33 @@ public enum Ltx23TextToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
             public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
     }
@@ -466,7 +569,7 @@ public enum Ltx2AudioToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the audio file to generate a video from. Duration must be between 2 and 20 seconds. Must be publicly accessible or base64 data URI.
         public let audioURL: FileInput
         /// URL of an image to use as the first frame of the video. If not provided, prompt is required.
@@ -487,13 +590,21 @@ public enum Ltx2AudioToVideo {
             self.guidanceScale = guidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio_url", \.audioURL),
-                .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(50)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                audioURL: wire.value("audio_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio_url", self.audioURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(50)])
         }
     }
 }
@@ -524,11 +635,12 @@ public enum Ltx2ImageToVideo {
     /// The output of `fal-ai/ltx-2/image-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideo.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public let imageURL: FileInput
         /// The prompt to generate the video from
@@ -537,16 +649,16 @@ public enum Ltx2ImageToVideo {
         public let prompt: String
         /// The duration of the generated video in seconds
         ///
-        /// One of: 6, 8, 10. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
         public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
-        /// One of: 25, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 25, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -555,9 +667,9 @@ public enum Ltx2ImageToVideo {
         public init(
             imageURL: FileInput,
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.imageURL = imageURL
@@ -568,24 +680,46 @@ public enum Ltx2ImageToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
+    }
+
+    /// Frames per Second
+    public struct FramesPerSecond: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var framesPerSecond25: Self { .init(rawValue: 25) }
+        public static var framesPerSecond50: Self { .init(rawValue: 50) }
+
+        public static var allCases: [Self] { [.framesPerSecond25, .framesPerSecond50] }
     }
 }
 
@@ -599,11 +733,13 @@ public enum Ltx2ImageToVideoFast {
     /// The output of `fal-ai/ltx-2/image-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideoFast.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
+    public typealias FramesPerSecond = Ltx2ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/image-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to generate the video from. Must be publicly accessible or base64 data URI. Supports PNG, JPEG, WebP, AVIF, and HEIF formats.
         public let imageURL: FileInput
         /// The prompt to generate the video from
@@ -612,16 +748,16 @@ public enum Ltx2ImageToVideoFast {
         public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
-        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
         public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
-        /// One of: 25, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 25, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -630,9 +766,9 @@ public enum Ltx2ImageToVideoFast {
         public init(
             imageURL: FileInput,
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.imageURL = imageURL
@@ -643,22 +779,32 @@ public enum Ltx2ImageToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
     }
@@ -690,27 +836,29 @@ public enum Ltx2TextToVideo {
     /// The output of `fal-ai/ltx-2/text-to-video`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideo.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
+    public typealias FramesPerSecond = Ltx2ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
         public let prompt: String
         /// The duration of the generated video in seconds
         ///
-        /// One of: 6, 8, 10. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
         public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
-        /// One of: 25, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 25, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -718,9 +866,9 @@ public enum Ltx2TextToVideo {
 
         public init(
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.prompt = prompt
@@ -730,21 +878,30 @@ public enum Ltx2TextToVideo {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
     }
@@ -760,27 +917,29 @@ public enum Ltx2TextToVideoFast {
     /// The output of `fal-ai/ltx-2/text-to-video/fast`: the same as `Ltx23AudioToVideo.Output`, declared once for every endpoint that shares it.
     public typealias Output = Ltx23AudioToVideo.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = Ltx23ImageToVideoFast.Duration
     public typealias Resolution = Ltx23ImageToVideo.Resolution
+    public typealias FramesPerSecond = Ltx2ImageToVideo.FramesPerSecond
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/ltx-2/text-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from
         ///
         /// At least 1 character, at most 5000 characters.
         public let prompt: String
         /// The duration of the generated video in seconds. The fast model supports 6-20 seconds. Note: Durations longer than 10 seconds (12, 14, 16, 18, 20) are only supported with 25 FPS and 1080p resolution.
         ///
-        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `6`.
-        public let duration: Int?
+        /// One of: 6, 8, 10, 12, 14, 16, 18, 20. Default: `.duration6`.
+        public let duration: Duration?
         /// The resolution of the generated video
         ///
         /// Default: `._1080p`.
         public let resolution: Resolution?
         /// The frames per second of the generated video
         ///
-        /// One of: 25, 50. Default: `25`.
-        public let fps: Int?
+        /// One of: 25, 50. Default: `.framesPerSecond25`.
+        public let fps: FramesPerSecond?
         /// Whether to generate audio for the generated video
         ///
         /// Default: `true`.
@@ -788,9 +947,9 @@ public enum Ltx2TextToVideoFast {
 
         public init(
             prompt: String,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
-            fps: Int? = nil,
+            fps: FramesPerSecond? = nil,
             generateAudio: Bool? = nil
         ) {
             self.prompt = prompt
@@ -800,21 +959,30 @@ public enum Ltx2TextToVideoFast {
             self.generateAudio = generateAudio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("fps", \.fps),
-                .optional("generate_audio", \.generateAudio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                fps: wire.valueIfPresent("fps"),
+                generateAudio: wire.boolIfPresent("generate_audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("fps", self.fps)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 6 }
+            public static var duration: Duration { .duration6 }
             public static var resolution: Resolution { ._1080p }
-            public static var fps: Int { 25 }
+            public static var fps: FramesPerSecond { .framesPerSecond25 }
             public static var generateAudio: Bool { true }
         }
     }
@@ -831,7 +999,7 @@ public enum LtxVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to generate the video from.
@@ -863,14 +1031,23 @@ public enum LtxVideo {
             self.guidanceScale = guidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.exclusiveMinimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -882,7 +1059,7 @@ public enum LtxVideo {
     }
 
     /// The output of `fal-ai/ltx-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: File
         /// The seed used for random number generation.
@@ -893,11 +1070,14 @@ public enum LtxVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -914,7 +1094,7 @@ public enum LtxVideo13bDev {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -1018,26 +1198,47 @@ public enum LtxVideo13bDev {
             self.toneMapCompressionRatio = toneMapCompressionRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1059,7 +1260,7 @@ public enum LtxVideo13bDev {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -1075,12 +1276,19 @@ public enum LtxVideo13bDev {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1103,7 +1311,7 @@ public enum LtxVideo13bDev {
     }
 
     /// The output of `fal-ai/ltx-video-13b-dev`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -1117,12 +1325,15 @@ public enum LtxVideo13bDev {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), prompt: wire.string("prompt"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1142,7 +1353,7 @@ public enum LtxVideo13bDevExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/extend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -1256,28 +1467,51 @@ public enum LtxVideo13bDevExtend {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor"),
+                video: wire.value("video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
+            wire.value("video", self.video)
         }
 
         /// The values the service uses for fields left unset.
@@ -1314,7 +1548,7 @@ public enum LtxVideo13bDevExtend {
         public static var allCases: [Self] { [._9x16, ._1x1, ._16x9, .auto] }
     }
 
-    public struct ExtendVideoConditioningInput: WireModel {
+    public struct ExtendVideoConditioningInput: _WireModel {
         /// URL of video to use as conditioning
         public let videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -1366,17 +1600,29 @@ public enum LtxVideo13bDevExtend {
             self.reverseVideo = reverseVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("limit_num_frames", \.limitNumFrames),
-                .optional("max_num_frames", \.maxNumFrames, [.minimum(1), .maximum(1441)]),
-                .optional("resample_fps", \.resampleFPS),
-                .optional("target_fps", \.targetFPS, [.minimum(1), .maximum(60)]),
-                .optional("reverse_video", \.reverseVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                startFrameNum: wire.intIfPresent("start_frame_num"),
+                strength: wire.doubleIfPresent("strength"),
+                limitNumFrames: wire.boolIfPresent("limit_num_frames"),
+                maxNumFrames: wire.intIfPresent("max_num_frames"),
+                resampleFPS: wire.boolIfPresent("resample_fps"),
+                targetFPS: wire.intIfPresent("target_fps"),
+                reverseVideo: wire.boolIfPresent("reverse_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("start_frame_num", self.startFrameNum, [.minimum(0), .maximum(1440)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("limit_num_frames", self.limitNumFrames)
+            wire.intIfPresent("max_num_frames", self.maxNumFrames, [.minimum(1), .maximum(1441)])
+            wire.boolIfPresent("resample_fps", self.resampleFPS)
+            wire.intIfPresent("target_fps", self.targetFPS, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
         }
 
         /// The values the service uses for fields left unset.
@@ -1408,7 +1654,7 @@ public enum LtxVideo13bDevImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -1522,28 +1768,51 @@ public enum LtxVideo13bDevImageToVideo {
             self.constantRateFactor = constantRateFactor
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                imageURL: wire.value("image_url"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1583,7 +1852,7 @@ public enum LtxVideo13bDevMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-dev/multiconditioning`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -1705,29 +1974,53 @@ public enum LtxVideo13bDevMulticonditioning {
             self.videos = videos
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-                .optional("images", \.images),
-                .optional("videos", \.videos),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor"),
+                images: wire.valueIfPresent("images"),
+                videos: wire.valueIfPresent("videos")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(0), .maximum(49)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
+            wire.valueIfPresent("images", self.images)
+            wire.valueIfPresent("videos", self.videos)
         }
 
         /// The values the service uses for fields left unset.
@@ -1750,7 +2043,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct ImageConditioningInput: WireModel {
+    public struct ImageConditioningInput: _WireModel {
         /// URL of image to use as conditioning
         public let imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -1768,12 +2061,19 @@ public enum LtxVideo13bDevMulticonditioning {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                startFrameNum: wire.intIfPresent("start_frame_num"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("start_frame_num", self.startFrameNum, [.minimum(0), .maximum(1440)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -1783,7 +2083,7 @@ public enum LtxVideo13bDevMulticonditioning {
         }
     }
 
-    public struct VideoConditioningInput: WireModel {
+    public struct VideoConditioningInput: _WireModel {
         /// URL of video to use as conditioning
         public let videoURL: FileInput
         /// Type of conditioning this video provides. This is relevant to ensure in-context LoRA weights are applied correctly, as well as selecting the correct preprocessing pipeline, when enabled.
@@ -1847,19 +2147,33 @@ public enum LtxVideo13bDevMulticonditioning {
             self.reverseVideo = reverseVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("conditioning_type", \.conditioningType),
-                .optional("preprocess", \.preprocess),
-                .optional("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(1440)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("limit_num_frames", \.limitNumFrames),
-                .optional("max_num_frames", \.maxNumFrames, [.minimum(1), .maximum(1441)]),
-                .optional("resample_fps", \.resampleFPS),
-                .optional("target_fps", \.targetFPS, [.minimum(1), .maximum(60)]),
-                .optional("reverse_video", \.reverseVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                conditioningType: wire.valueIfPresent("conditioning_type"),
+                preprocess: wire.boolIfPresent("preprocess"),
+                startFrameNum: wire.intIfPresent("start_frame_num"),
+                strength: wire.doubleIfPresent("strength"),
+                limitNumFrames: wire.boolIfPresent("limit_num_frames"),
+                maxNumFrames: wire.intIfPresent("max_num_frames"),
+                resampleFPS: wire.boolIfPresent("resample_fps"),
+                targetFPS: wire.intIfPresent("target_fps"),
+                reverseVideo: wire.boolIfPresent("reverse_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("conditioning_type", self.conditioningType)
+            wire.boolIfPresent("preprocess", self.preprocess)
+            wire.intIfPresent("start_frame_num", self.startFrameNum, [.minimum(0), .maximum(1440)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("limit_num_frames", self.limitNumFrames)
+            wire.intIfPresent("max_num_frames", self.maxNumFrames, [.minimum(1), .maximum(1441)])
+            wire.boolIfPresent("resample_fps", self.resampleFPS)
+            wire.intIfPresent("target_fps", self.targetFPS, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
         }
 
         /// The values the service uses for fields left unset.
@@ -1906,7 +2220,7 @@ public enum LtxVideo13bDistilled {
     public typealias File = AIAvatar.File
 
     /// Distilled model input
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -2010,26 +2324,47 @@ public enum LtxVideo13bDistilled {
             self.toneMapCompressionRatio = toneMapCompressionRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2069,7 +2404,7 @@ public enum LtxVideo13bDistilledExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/extend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -2183,28 +2518,51 @@ public enum LtxVideo13bDistilledExtend {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor"),
+                video: wire.value("video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
+            wire.value("video", self.video)
         }
 
         /// The values the service uses for fields left unset.
@@ -2244,7 +2602,7 @@ public enum LtxVideo13bDistilledImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -2358,28 +2716,51 @@ public enum LtxVideo13bDistilledImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.

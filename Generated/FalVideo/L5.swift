@@ -24,7 +24,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == LtxVideo13bDistilledMulticonditioning.Input, Output == LtxVideo13bDistilledMulticonditioning.Output {
     /// `fal-ai/ltx-video-13b-distilled/multiconditioning`.
@@ -45,7 +45,7 @@ public enum LtxVideo13bDistilledMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-13b-distilled/multiconditioning`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -167,29 +167,53 @@ public enum LtxVideo13bDistilledMulticonditioning {
             self.videos = videos
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(1441)]),
-                .optional("first_pass_num_inference_steps", \.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_num_inference_steps", \.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)]),
-                .optional("second_pass_skip_initial_steps", \.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)]),
-                .optional("frame_rate", \.frameRate, [.minimum(1), .maximum(60)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_detail_pass", \.enableDetailPass),
-                .optional("temporal_adain_factor", \.temporalAdainFactor, [.minimum(0), .maximum(1)]),
-                .optional("tone_map_compression_ratio", \.toneMapCompressionRatio, [.minimum(0), .maximum(1)]),
-                .optional("constant_rate_factor", \.constantRateFactor, [.minimum(0), .maximum(51)]),
-                .optional("images", \.images),
-                .optional("videos", \.videos),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                firstPassNumInferenceSteps: wire.intIfPresent("first_pass_num_inference_steps"),
+                secondPassNumInferenceSteps: wire.intIfPresent("second_pass_num_inference_steps"),
+                secondPassSkipInitialSteps: wire.intIfPresent("second_pass_skip_initial_steps"),
+                frameRate: wire.intIfPresent("frame_rate"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableDetailPass: wire.boolIfPresent("enable_detail_pass"),
+                temporalAdainFactor: wire.doubleIfPresent("temporal_adain_factor"),
+                toneMapCompressionRatio: wire.doubleIfPresent("tone_map_compression_ratio"),
+                constantRateFactor: wire.intIfPresent("constant_rate_factor"),
+                images: wire.valueIfPresent("images"),
+                videos: wire.valueIfPresent("videos")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(1441)])
+            wire.intIfPresent("first_pass_num_inference_steps", self.firstPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_num_inference_steps", self.secondPassNumInferenceSteps, [.minimum(2), .maximum(12)])
+            wire.intIfPresent("second_pass_skip_initial_steps", self.secondPassSkipInitialSteps, [.minimum(1), .maximum(11)])
+            wire.intIfPresent("frame_rate", self.frameRate, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_detail_pass", self.enableDetailPass)
+            wire.doubleIfPresent("temporal_adain_factor", self.temporalAdainFactor, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("tone_map_compression_ratio", self.toneMapCompressionRatio, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("constant_rate_factor", self.constantRateFactor, [.minimum(0), .maximum(51)])
+            wire.valueIfPresent("images", self.images)
+            wire.valueIfPresent("videos", self.videos)
         }
 
         /// The values the service uses for fields left unset.
@@ -226,7 +250,7 @@ public enum LtxVideoImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to generate the video from.
@@ -262,15 +286,25 @@ public enum LtxVideoImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.exclusiveMinimum(1), .maximum(10)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.exclusiveMinimum(1), .maximum(10)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -294,7 +328,7 @@ public enum LtxVideoLoRAImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for image-to-video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to use.
@@ -378,23 +412,41 @@ public enum LtxVideoLoRAImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(161)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(161)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(161)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(9), .maximum(161)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -412,7 +464,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// LoRA weight to use for generation.
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Only used if `path` is a HuggingFace repository, and is only required when the repository contains multiple LoRA weights.
@@ -428,12 +480,19 @@ public enum LtxVideoLoRAImageToVideo {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -457,7 +516,7 @@ public enum LtxVideoLoRAImageToVideo {
     }
 
     /// The output of `fal-ai/ltx-video-lora/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -471,12 +530,15 @@ public enum LtxVideoLoRAImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), seed: wire.int64("seed"), video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.value("video", self.video)
         }
     }
 }
@@ -497,7 +559,7 @@ public enum LtxVideoLoRAMulticonditioning {
     public typealias File = AIAvatar.File
 
     /// Request model for text-to-video generation with multiple conditions.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to use.
@@ -589,24 +651,43 @@ public enum LtxVideoLoRAMulticonditioning {
             self.videos = videos
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("loras", \.loras),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames, [.minimum(9), .maximum(161)]),
-                .optional("number_of_frames", \.numberOfFrames, [.minimum(9), .maximum(161)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("images", \.images),
-                .optional("videos", \.videos),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                loras: wire.valueIfPresent("loras"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numFrames: wire.intIfPresent("num_frames"),
+                numberOfFrames: wire.intIfPresent("number_of_frames"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                images: wire.valueIfPresent("images"),
+                videos: wire.valueIfPresent("videos")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(9), .maximum(161)])
+            wire.intIfPresent("number_of_frames", self.numberOfFrames, [.minimum(9), .maximum(161)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(1), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("images", self.images)
+            wire.valueIfPresent("videos", self.videos)
         }
 
         /// The values the service uses for fields left unset.
@@ -624,7 +705,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Image condition to use for generation.
-    public struct ImageCondition: WireModel {
+    public struct ImageCondition: _WireModel {
         /// The URL of the image to use as input.
         public let imageURL: String
         /// The frame number to start the condition on.
@@ -642,12 +723,19 @@ public enum LtxVideoLoRAMulticonditioning {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("start_frame_number", \.startFrameNumber, [.minimum(0), .maximum(160)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.string("image_url"),
+                startFrameNumber: wire.intIfPresent("start_frame_number"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("image_url", self.imageURL)
+            wire.intIfPresent("start_frame_number", self.startFrameNumber, [.minimum(0), .maximum(160)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -658,7 +746,7 @@ public enum LtxVideoLoRAMulticonditioning {
     }
 
     /// Video condition to use for generation.
-    public struct VideoCondition: WireModel {
+    public struct VideoCondition: _WireModel {
         /// The URL of the video to use as input.
         public let videoURL: String
         /// The frame number to start the condition on.
@@ -676,12 +764,19 @@ public enum LtxVideoLoRAMulticonditioning {
             self.strength = strength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("start_frame_number", \.startFrameNumber, [.minimum(0), .maximum(160)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.string("video_url"),
+                startFrameNumber: wire.intIfPresent("start_frame_number"),
+                strength: wire.doubleIfPresent("strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("video_url", self.videoURL)
+            wire.intIfPresent("start_frame_number", self.startFrameNumber, [.minimum(0), .maximum(160)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -706,7 +801,7 @@ public enum LtxVideoV095 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -750,16 +845,27 @@ public enum LtxVideoV095 {
             self.expandPrompt = expandPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("expand_prompt", \.expandPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -800,7 +906,7 @@ public enum LtxVideoV095Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/extend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -848,17 +954,29 @@ public enum LtxVideoV095Extend {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                video: wire.value("video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.value("video", self.video)
         }
 
         /// The values the service uses for fields left unset.
@@ -871,7 +989,7 @@ public enum LtxVideoV095Extend {
         }
     }
 
-    public struct VideoConditioningInput: WireModel {
+    public struct VideoConditioningInput: _WireModel {
         /// URL of video to be extended
         public let videoURL: FileInput
         /// Frame number of the video from which the conditioning starts. Must be a multiple of 8.
@@ -884,11 +1002,14 @@ public enum LtxVideoV095Extend {
             self.startFrameNum = startFrameNum
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(120)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), startFrameNum: wire.int("start_frame_num"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.int("start_frame_num", self.startFrameNum, [.minimum(0), .maximum(120)])
         }
     }
 }
@@ -909,7 +1030,7 @@ public enum LtxVideoV095Multiconditioning {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ltx-video-v095/multiconditioning`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt to guide generation
         public let prompt: String
         /// Negative prompt for generation
@@ -965,18 +1086,31 @@ public enum LtxVideoV095Multiconditioning {
             self.videos = videos
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("images", \.images),
-                .optional("videos", \.videos),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                images: wire.valueIfPresent("images"),
+                videos: wire.valueIfPresent("videos")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.valueIfPresent("images", self.images)
+            wire.valueIfPresent("videos", self.videos)
         }
 
         /// The values the service uses for fields left unset.
@@ -989,7 +1123,7 @@ public enum LtxVideoV095Multiconditioning {
         }
     }
 
-    public struct ImageConditioningInput: WireModel {
+    public struct ImageConditioningInput: _WireModel {
         /// URL of image to use as conditioning
         public let imageURL: FileInput
         /// Frame number of the image from which the conditioning starts. Must be a multiple of 8.
@@ -1002,11 +1136,14 @@ public enum LtxVideoV095Multiconditioning {
             self.startFrameNum = startFrameNum
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("start_frame_num", \.startFrameNum, [.minimum(0), .maximum(120)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), startFrameNum: wire.int("start_frame_num"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int("start_frame_num", self.startFrameNum, [.minimum(0), .maximum(120)])
         }
     }
 }
@@ -1100,7 +1237,7 @@ public enum LumaDreamMachineRay2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 3 characters, at most 5000 characters.
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1134,14 +1271,23 @@ public enum LumaDreamMachineRay2 {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("loop", \.loop),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                loop: wire.boolIfPresent("loop"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("loop", self.loop)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1227,7 +1373,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 3 characters, at most 5000 characters.
         public let prompt: String
         /// Initial image to start the video from. Can be used together with end_image_url.
@@ -1269,16 +1415,27 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("loop", \.loop),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.stringIfPresent("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                loop: wire.boolIfPresent("loop"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("loop", self.loop)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -1291,7 +1448,7 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL of the generated video
         public let video: File
 
@@ -1299,10 +1456,13 @@ public enum LumaDreamMachineRay2FlashImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1318,7 +1478,7 @@ public enum LumaDreamMachineRay2FlashModify {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to modify
         public let videoURL: FileInput
         /// Optional URL of the first frame image for modification
@@ -1339,13 +1499,21 @@ public enum LumaDreamMachineRay2FlashModify {
             self.mode = mode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("image_url", \.imageURL),
-                .optional("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .optional("mode", \.mode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.stringIfPresent("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                mode: wire.valueIfPresent("mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.valueIfPresent("mode", self.mode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1374,7 +1542,7 @@ public enum LumaDreamMachineRay2FlashModify {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/modify`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL of the modified video
         public let video: File
 
@@ -1382,10 +1550,13 @@ public enum LumaDreamMachineRay2FlashModify {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1401,7 +1572,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to reframe
         public let videoURL: FileInput
         /// The aspect ratio of the reframed video
@@ -1449,19 +1620,33 @@ public enum LumaDreamMachineRay2FlashReframe {
             self.yStart = yStart
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("aspect_ratio", \.aspectRatio),
-                .optional("image_url", \.imageURL),
-                .optional("grid_position_x", \.gridPositionX),
-                .optional("grid_position_y", \.gridPositionY),
-                .optional("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("x_end", \.xEnd),
-                .optional("x_start", \.xStart),
-                .optional("y_end", \.yEnd),
-                .optional("y_start", \.yStart),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                aspectRatio: wire.value("aspect_ratio"),
+                imageURL: wire.stringIfPresent("image_url"),
+                gridPositionX: wire.intIfPresent("grid_position_x"),
+                gridPositionY: wire.intIfPresent("grid_position_y"),
+                prompt: wire.stringIfPresent("prompt"),
+                xEnd: wire.intIfPresent("x_end"),
+                xStart: wire.intIfPresent("x_start"),
+                yEnd: wire.intIfPresent("y_end"),
+                yStart: wire.intIfPresent("y_start")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("image_url", self.imageURL)
+            wire.intIfPresent("grid_position_x", self.gridPositionX)
+            wire.intIfPresent("grid_position_y", self.gridPositionY)
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.intIfPresent("x_end", self.xEnd)
+            wire.intIfPresent("x_start", self.xStart)
+            wire.intIfPresent("y_end", self.yEnd)
+            wire.intIfPresent("y_start", self.yStart)
         }
     }
 
@@ -1483,7 +1668,7 @@ public enum LumaDreamMachineRay2FlashReframe {
     }
 
     /// The output of `fal-ai/luma-dream-machine/ray-2-flash/reframe`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL of the reframed video
         public let video: File
 
@@ -1491,10 +1676,13 @@ public enum LumaDreamMachineRay2FlashReframe {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1561,7 +1749,7 @@ public enum Lyra2Zoom {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/lyra-2/zoom`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. Lyra-2 hallucinates a video that starts from this image and moves the camera along the requested trajectory.
         public let imageURL: FileInput
         /// Text prompt describing the scene. Best results come from prompts
@@ -1572,8 +1760,8 @@ public enum Lyra2Zoom {
         public let zoomDirection: ZoomDirection?
         /// Number of frames per direction. Each AR chunk produces 80 frames, and the loop emits an extra anchor frame at the start, so valid values are 81, 161, 241, 321, 401, 481.
         ///
-        /// One of: 81, 161, 241, 321, 401, 481. Default: `81`.
-        public let numFrames: Int?
+        /// One of: 81, 161, 241, 321, 401, 481. Default: `.numFrames81`.
+        public let numFrames: NumFrames?
         /// Camera-trajectory preset for the zoom-in direction. ``horizontal_zoom`` is a straight translation along the z-axis; ``horizontal_zoom_bend`` adds a slight arc; ``spiral`` produces a spiraling approach.
         ///
         /// Default: `.orbitHorizontal`.
@@ -1617,7 +1805,7 @@ public enum Lyra2Zoom {
             imageURL: FileInput,
             prompt: String,
             zoomDirection: ZoomDirection? = nil,
-            numFrames: Int? = nil,
+            numFrames: NumFrames? = nil,
             zoomInTrajectory: ZoomInTrajectory? = nil,
             zoomInStrength: Double? = nil,
             zoomOutTrajectory: ZoomOutTrajectory? = nil,
@@ -1645,29 +1833,47 @@ public enum Lyra2Zoom {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("zoom_direction", \.zoomDirection),
-                .optional("num_frames", \.numFrames),
-                .optional("zoom_in_trajectory", \.zoomInTrajectory),
-                .optional("zoom_in_strength", \.zoomInStrength, [.minimum(0), .maximum(2)]),
-                .optional("zoom_out_trajectory", \.zoomOutTrajectory),
-                .optional("zoom_out_strength", \.zoomOutStrength, [.minimum(0), .maximum(3)]),
-                .optional("resolution", \.resolution),
-                .optional("use_dmd", \.useDmd),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(15)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(100)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(8), .maximum(24)]),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                zoomDirection: wire.valueIfPresent("zoom_direction"),
+                numFrames: wire.valueIfPresent("num_frames"),
+                zoomInTrajectory: wire.valueIfPresent("zoom_in_trajectory"),
+                zoomInStrength: wire.doubleIfPresent("zoom_in_strength"),
+                zoomOutTrajectory: wire.valueIfPresent("zoom_out_trajectory"),
+                zoomOutStrength: wire.doubleIfPresent("zoom_out_strength"),
+                resolution: wire.valueIfPresent("resolution"),
+                useDmd: wire.boolIfPresent("use_dmd"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("zoom_direction", self.zoomDirection)
+            wire.valueIfPresent("num_frames", self.numFrames)
+            wire.valueIfPresent("zoom_in_trajectory", self.zoomInTrajectory)
+            wire.doubleIfPresent("zoom_in_strength", self.zoomInStrength, [.minimum(0), .maximum(2)])
+            wire.valueIfPresent("zoom_out_trajectory", self.zoomOutTrajectory)
+            wire.doubleIfPresent("zoom_out_strength", self.zoomOutStrength, [.minimum(0), .maximum(3)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("use_dmd", self.useDmd)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(15)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(100)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(8), .maximum(24)])
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var zoomDirection: ZoomDirection { .`in` }
-            public static var numFrames: Int { 81 }
+            public static var numFrames: NumFrames { .numFrames81 }
             public static var zoomInTrajectory: ZoomInTrajectory { .orbitHorizontal }
             public static var zoomInStrength: Double { 0.5 }
             public static var zoomOutTrajectory: ZoomOutTrajectory { .horizontalZoom }
@@ -1691,6 +1897,22 @@ public enum Lyra2Zoom {
         public static var both: Self { .init(rawValue: "both") }
 
         public static var allCases: [Self] { [.`in`, .out, .both] }
+    }
+
+    /// Num Frames
+    public struct NumFrames: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var numFrames81: Self { .init(rawValue: 81) }
+        public static var numFrames161: Self { .init(rawValue: 161) }
+        public static var numFrames241: Self { .init(rawValue: 241) }
+        public static var numFrames321: Self { .init(rawValue: 321) }
+        public static var numFrames401: Self { .init(rawValue: 401) }
+        public static var numFrames481: Self { .init(rawValue: 481) }
+
+        public static var allCases: [Self] { [.numFrames81, .numFrames161, .numFrames241, .numFrames321, .numFrames401, .numFrames481] }
     }
 
     /// Zoom In Trajectory
@@ -1726,7 +1948,7 @@ public enum Lyra2Zoom {
     }
 
     /// The output of `fal-ai/lyra-2/zoom`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated MP4 video.
         public let video: VideoFile
         /// The seed used for generation.
@@ -1740,12 +1962,15 @@ public enum Lyra2Zoom {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.valueIfPresent("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("timings", self.timings)
         }
     }
 }

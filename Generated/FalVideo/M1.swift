@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == MagiDistilled.Input, Output == MagiDistilled.Output {
     /// `fal-ai/magi-distilled`.
@@ -37,7 +37,7 @@ public enum MagiDistilled {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Number of frames to generate. Must be between 96 and 192 (inclusive). Each additional 24 frames beyond 96 incurs an additional billing unit.
@@ -52,8 +52,8 @@ public enum MagiDistilled {
         public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
-        /// One of: 4, 8, 16, 32. Default: `16`.
-        public let numInferenceSteps: Int?
+        /// One of: 4, 8, 16, 32. Default: `.numInferenceSteps16`.
+        public let numInferenceSteps: NumInferenceSteps?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -68,7 +68,7 @@ public enum MagiDistilled {
             numFrames: Int? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
+            numInferenceSteps: NumInferenceSteps? = nil,
             enableSafetyChecker: Bool? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
@@ -81,26 +81,51 @@ public enum MagiDistilled {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(96), .maximum(192)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 96 }
             public static var resolution: Resolution { ._720p }
-            public static var numInferenceSteps: Int { 16 }
+            public static var numInferenceSteps: NumInferenceSteps { .numInferenceSteps16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
         }
+    }
+
+    /// Num Inference Steps
+    public struct NumInferenceSteps: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var numInferenceSteps4: Self { .init(rawValue: 4) }
+        public static var numInferenceSteps8: Self { .init(rawValue: 8) }
+        public static var numInferenceSteps16: Self { .init(rawValue: 16) }
+        public static var numInferenceSteps32: Self { .init(rawValue: 32) }
+
+        public static var allCases: [Self] { [.numInferenceSteps4, .numInferenceSteps8, .numInferenceSteps16, .numInferenceSteps32] }
     }
 }
 
@@ -115,11 +140,12 @@ public enum MagiDistilledExtendVideo {
     public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
+    public typealias NumInferenceSteps = MagiDistilled.NumInferenceSteps
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -140,8 +166,8 @@ public enum MagiDistilledExtendVideo {
         public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
-        /// One of: 4, 8, 16, 32. Default: `16`.
-        public let numInferenceSteps: Int?
+        /// One of: 4, 8, 16, 32. Default: `.numInferenceSteps16`.
+        public let numInferenceSteps: NumInferenceSteps?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -158,7 +184,7 @@ public enum MagiDistilledExtendVideo {
             startFrame: Int? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
+            numInferenceSteps: NumInferenceSteps? = nil,
             enableSafetyChecker: Bool? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
@@ -173,25 +199,38 @@ public enum MagiDistilledExtendVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
-                .optional("start_frame", \.startFrame, [.minimum(0)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                startFrame: wire.intIfPresent("start_frame"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(96), .maximum(192)])
+            wire.intIfPresent("start_frame", self.startFrame, [.minimum(0)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 96 }
             public static var resolution: Resolution { ._720p }
-            public static var numInferenceSteps: Int { 16 }
+            public static var numInferenceSteps: NumInferenceSteps { .numInferenceSteps16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
         }
@@ -209,11 +248,12 @@ public enum MagiDistilledImageToVideo {
     public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
+    public typealias NumInferenceSteps = MagiDistilled.NumInferenceSteps
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi-distilled/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -230,8 +270,8 @@ public enum MagiDistilledImageToVideo {
         public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
-        /// One of: 4, 8, 16, 32. Default: `16`.
-        public let numInferenceSteps: Int?
+        /// One of: 4, 8, 16, 32. Default: `.numInferenceSteps16`.
+        public let numInferenceSteps: NumInferenceSteps?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -247,7 +287,7 @@ public enum MagiDistilledImageToVideo {
             numFrames: Int? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
+            numInferenceSteps: NumInferenceSteps? = nil,
             enableSafetyChecker: Bool? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
@@ -261,24 +301,36 @@ public enum MagiDistilledImageToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(96), .maximum(192)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 96 }
             public static var resolution: Resolution { ._720p }
-            public static var numInferenceSteps: Int { 16 }
+            public static var numInferenceSteps: NumInferenceSteps { .numInferenceSteps16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
         }
@@ -300,7 +352,7 @@ public enum MagiExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// URL of the input video to represent the beginning of the video. If the input video does not match the chosen aspect ratio, it is resized and center cropped.
@@ -321,8 +373,8 @@ public enum MagiExtendVideo {
         public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
-        /// One of: 4, 8, 16, 32, 64. Default: `16`.
-        public let numInferenceSteps: Int?
+        /// One of: 4, 8, 16, 32, 64. Default: `.numInferenceSteps16`.
+        public let numInferenceSteps: NumInferenceSteps?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -339,7 +391,7 @@ public enum MagiExtendVideo {
             startFrame: Int? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
+            numInferenceSteps: NumInferenceSteps? = nil,
             enableSafetyChecker: Bool? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
@@ -354,28 +406,56 @@ public enum MagiExtendVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
-                .optional("start_frame", \.startFrame, [.minimum(0)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                startFrame: wire.intIfPresent("start_frame"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(96), .maximum(192)])
+            wire.intIfPresent("start_frame", self.startFrame, [.minimum(0)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 96 }
             public static var resolution: Resolution { ._720p }
-            public static var numInferenceSteps: Int { 16 }
+            public static var numInferenceSteps: NumInferenceSteps { .numInferenceSteps16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
         }
+    }
+
+    /// Num Inference Steps
+    public struct NumInferenceSteps: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var numInferenceSteps4: Self { .init(rawValue: 4) }
+        public static var numInferenceSteps8: Self { .init(rawValue: 8) }
+        public static var numInferenceSteps16: Self { .init(rawValue: 16) }
+        public static var numInferenceSteps32: Self { .init(rawValue: 32) }
+        public static var numInferenceSteps64: Self { .init(rawValue: 64) }
+
+        public static var allCases: [Self] { [.numInferenceSteps4, .numInferenceSteps8, .numInferenceSteps16, .numInferenceSteps32, .numInferenceSteps64] }
     }
 }
 
@@ -390,11 +470,12 @@ public enum MagiImageToVideo {
     public typealias Output = AIAvatar.Output
     /// Types this endpoint shares with others, declared once.
     public typealias Resolution = AIAvatar.Resolution
+    public typealias NumInferenceSteps = MagiExtendVideo.NumInferenceSteps
     public typealias AspectRatio = KlingVideoO1StandardVideoToVideoReference.AspectRatio
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/magi/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// URL of the input image to represent the first frame of the video. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -411,8 +492,8 @@ public enum MagiImageToVideo {
         public let resolution: Resolution?
         /// Number of inference steps for sampling. Higher values give better quality but take longer.
         ///
-        /// One of: 4, 8, 16, 32, 64. Default: `16`.
-        public let numInferenceSteps: Int?
+        /// One of: 4, 8, 16, 32, 64. Default: `.numInferenceSteps16`.
+        public let numInferenceSteps: NumInferenceSteps?
         /// If set to true, the safety checker will be enabled.
         ///
         /// Default: `true`.
@@ -428,7 +509,7 @@ public enum MagiImageToVideo {
             numFrames: Int? = nil,
             seed: Int64? = nil,
             resolution: Resolution? = nil,
-            numInferenceSteps: Int? = nil,
+            numInferenceSteps: NumInferenceSteps? = nil,
             enableSafetyChecker: Bool? = nil,
             aspectRatio: AspectRatio? = nil
         ) {
@@ -442,24 +523,36 @@ public enum MagiImageToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames, [.minimum(96), .maximum(192)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.valueIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(96), .maximum(192)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("num_inference_steps", self.numInferenceSteps)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var numFrames: Int { 96 }
             public static var resolution: Resolution { ._720p }
-            public static var numInferenceSteps: Int { 16 }
+            public static var numInferenceSteps: NumInferenceSteps { .numInferenceSteps16 }
             public static var enableSafetyChecker: Bool { true }
             public static var aspectRatio: AspectRatio { .auto }
         }
@@ -479,7 +572,7 @@ public enum MinimaxHailuo02FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02-fast/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -499,13 +592,21 @@ public enum MinimaxHailuo02FastImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -541,7 +642,7 @@ public enum MinimaxHailuo02ProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -559,13 +660,21 @@ public enum MinimaxHailuo02ProImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -588,7 +697,7 @@ public enum MinimaxHailuo02ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2000 characters.
         public let prompt: String
         /// Whether to use the model's prompt optimizer
@@ -601,11 +710,14 @@ public enum MinimaxHailuo02ProTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), promptOptimizer: wire.boolIfPresent("prompt_optimizer"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -629,7 +741,7 @@ public enum MinimaxHailuo02StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         public let imageURL: FileInput
@@ -664,15 +776,25 @@ public enum MinimaxHailuo02StandardImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .optional("resolution", \.resolution),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                resolution: wire.valueIfPresent("resolution"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -710,7 +832,7 @@ public enum MinimaxHailuo02StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-02/standard/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2000 characters.
         public let prompt: String
         /// The duration of the video in seconds. 10 seconds videos are not supported for 1080p resolution.
@@ -728,12 +850,19 @@ public enum MinimaxHailuo02StandardTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("duration", \.duration),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.valueIfPresent("duration"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -757,7 +886,7 @@ public enum MinimaxHailuo23FastProImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -775,12 +904,19 @@ public enum MinimaxHailuo23FastProImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -804,7 +940,7 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -827,13 +963,21 @@ public enum MinimaxHailuo23FastStandardImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -872,7 +1016,7 @@ public enum MinimaxHailuo23ProTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/pro/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -887,11 +1031,14 @@ public enum MinimaxHailuo23ProTextToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), promptOptimizer: wire.boolIfPresent("prompt_optimizer"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -915,7 +1062,7 @@ public enum MinimaxHailuo23StandardImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation
         ///
         /// At least 1 character, at most 2000 characters.
@@ -938,13 +1085,21 @@ public enum MinimaxHailuo23StandardImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .optional("duration", \.duration),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                duration: wire.valueIfPresent("duration"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.valueIfPresent("duration", self.duration)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -969,7 +1124,7 @@ public enum MinimaxHailuo23StandardTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/hailuo-2.3/standard/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2000 characters.
         public let prompt: String
         /// Whether to use the model's prompt optimizer
@@ -987,12 +1142,19 @@ public enum MinimaxHailuo23StandardTextToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.

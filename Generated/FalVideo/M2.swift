@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == MinimaxVideo01.Input, Output == MinimaxVideo01.Output {
     /// `fal-ai/minimax/video-01`.
@@ -35,7 +35,7 @@ public enum MinimaxVideo01 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         /// Whether to use the model's prompt optimizer
@@ -48,11 +48,14 @@ public enum MinimaxVideo01 {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), promptOptimizer: wire.boolIfPresent("prompt_optimizer"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -75,7 +78,7 @@ public enum MinimaxVideo01Director {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -90,11 +93,14 @@ public enum MinimaxVideo01Director {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), promptOptimizer: wire.boolIfPresent("prompt_optimizer"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -117,7 +123,7 @@ public enum MinimaxVideo01DirectorImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-director/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation. Camera movement instructions can be added using square brackets (e.g. [Pan left] or [Zoom in]). You can use up to 3 combined movements per prompt. Supported movements: Truck left/right, Pan left/right, Push in/Pull out, Pedestal up/down, Tilt up/down, Zoom in/out, Shake, Tracking shot, Static shot. For example: [Truck left, Pan right, Zoom in]. For a more detailed guide, refer https://sixth-switch-2ac.notion.site/T2V-01-Director-Model-Tutorial-with-camera-movement-1886c20a98eb80f395b8e05291ad8645
         ///
         /// At most 2000 characters.
@@ -135,12 +141,19 @@ public enum MinimaxVideo01DirectorImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -163,7 +176,7 @@ public enum MinimaxVideo01ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         /// URL of the image to use as the first frame
@@ -179,12 +192,19 @@ public enum MinimaxVideo01ImageToVideo {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -237,7 +257,7 @@ public enum MinimaxVideo01SubjectReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/minimax/video-01-subject-reference`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At most 2000 characters.
         public let prompt: String
         /// URL of the subject reference image to use for consistent subject appearance
@@ -253,12 +273,19 @@ public enum MinimaxVideo01SubjectReference {
             self.promptOptimizer = promptOptimizer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("subject_reference_image_url", \.subjectReferenceImageURL),
-                .optional("prompt_optimizer", \.promptOptimizer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                subjectReferenceImageURL: wire.value("subject_reference_image_url"),
+                promptOptimizer: wire.boolIfPresent("prompt_optimizer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("subject_reference_image_url", self.subjectReferenceImageURL)
+            wire.boolIfPresent("prompt_optimizer", self.promptOptimizer)
         }
 
         /// The values the service uses for fields left unset.
@@ -276,7 +303,7 @@ extension QueueEndpoint where Input == MireloAISfxV15VideoToVideo.Input, Output 
 /// The types of `mirelo-ai/sfx-v1.5/video-to-video`.
 public enum MireloAISfxV15VideoToVideo {
     /// The input of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -316,15 +343,25 @@ public enum MireloAISfxV15VideoToVideo {
             self.startOffset = startOffset
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
-                .optional("seed", \.seed, [.minimum(1)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
-                .optional("start_offset", \.startOffset, [.minimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                numSamples: wire.intIfPresent("num_samples"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.doubleIfPresent("duration"),
+                startOffset: wire.doubleIfPresent("start_offset")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("text_prompt", self.textPrompt)
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(2), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed, [.minimum(1)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("start_offset", self.startOffset, [.minimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -337,7 +374,7 @@ public enum MireloAISfxV15VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1.5/video-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed video with sound effects
         public let video: [JSONValue]
 
@@ -345,10 +382,13 @@ public enum MireloAISfxV15VideoToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -364,7 +404,7 @@ public enum MireloAISfxV1VideoToVideo {
     public typealias Video = ArgilAvatarsAudioToVideo.Video
 
     /// The input of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// A video url that can accessed from the API to process and add sound effects
         ///
         /// At least 1 character, at most 2083 characters.
@@ -398,14 +438,23 @@ public enum MireloAISfxV1VideoToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("text_prompt", \.textPrompt),
-                .optional("num_samples", \.numSamples, [.minimum(2), .maximum(8)]),
-                .optional("seed", \.seed, [.minimum(1)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                numSamples: wire.intIfPresent("num_samples"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.doubleIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("text_prompt", self.textPrompt)
+            wire.intIfPresent("num_samples", self.numSamples, [.minimum(2), .maximum(8)])
+            wire.int64IfPresent("seed", self.seed, [.minimum(1)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -417,7 +466,7 @@ public enum MireloAISfxV1VideoToVideo {
     }
 
     /// The output of `mirelo-ai/sfx-v1/video-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The processed video with sound effects
         public let video: [Video]
 
@@ -425,10 +474,13 @@ public enum MireloAISfxV1VideoToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -446,7 +498,7 @@ public enum MmaudioV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/mmaudio-v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate the audio for.
         public let videoURL: FileInput
         /// The prompt to generate the audio for.
@@ -496,17 +548,29 @@ public enum MmaudioV2 {
             self.maskAwayClip = maskAwayClip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(65535)]),
-                .optional("num_steps", \.numSteps, [.minimum(4), .maximum(50)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(30)]),
-                .optional("cfg_strength", \.cfgStrength, [.minimum(0), .maximum(20)]),
-                .optional("mask_away_clip", \.maskAwayClip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.intIfPresent("seed"),
+                numSteps: wire.intIfPresent("num_steps"),
+                duration: wire.doubleIfPresent("duration"),
+                cfgStrength: wire.doubleIfPresent("cfg_strength"),
+                maskAwayClip: wire.boolIfPresent("mask_away_clip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(65535)])
+            wire.intIfPresent("num_steps", self.numSteps, [.minimum(4), .maximum(50)])
+            wire.doubleIfPresent("duration", self.duration, [.minimum(1), .maximum(30)])
+            wire.doubleIfPresent("cfg_strength", self.cfgStrength, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("mask_away_clip", self.maskAwayClip)
         }
 
         /// The values the service uses for fields left unset.
@@ -534,7 +598,7 @@ public enum MoonvalleyMareyI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/i2v`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a video from
         public let prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -576,16 +640,27 @@ public enum MoonvalleyMareyI2v {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("dimensions", \.dimensions),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                dimensions: wire.valueIfPresent("dimensions"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("dimensions", self.dimensions)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -626,7 +701,7 @@ public enum MoonvalleyMareyMotionTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/motion-transfer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a video from
         public let prompt: String
         /// The URL of the video to use as the control video.
@@ -662,15 +737,25 @@ public enum MoonvalleyMareyMotionTransfer {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("first_frame_image_url", \.firstFrameImageURL),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                firstFrameImageURL: wire.stringIfPresent("first_frame_image_url"),
+                referenceImageURL: wire.stringIfPresent("reference_image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("first_frame_image_url", self.firstFrameImageURL)
+            wire.stringIfPresent("reference_image_url", self.referenceImageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -695,7 +780,7 @@ public enum MoonvalleyMareyPoseTransfer {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/pose-transfer`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a video from
         public let prompt: String
         /// The URL of the video to use as the control video.
@@ -729,15 +814,25 @@ public enum MoonvalleyMareyPoseTransfer {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("first_frame_image_url", \.firstFrameImageURL),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                firstFrameImageURL: wire.stringIfPresent("first_frame_image_url"),
+                referenceImageURL: wire.stringIfPresent("reference_image_url"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("first_frame_image_url", self.firstFrameImageURL)
+            wire.stringIfPresent("reference_image_url", self.referenceImageURL)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -762,7 +857,7 @@ public enum MoonvalleyMareyT2v {
     public typealias File = AIAvatar.File
 
     /// The input of `moonvalley/marey/t2v`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate a video from
         public let prompt: String
         /// The dimensions of the generated video in width x height format.
@@ -800,15 +895,25 @@ public enum MoonvalleyMareyT2v {
             self.guidanceScale = guidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("dimensions", \.dimensions),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                dimensions: wire.valueIfPresent("dimensions"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("dimensions", self.dimensions)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale)
         }
 
         /// The values the service uses for fields left unset.
@@ -848,7 +953,7 @@ public enum MultishotMaster {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/multishot-master`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Global story caption describing the overall scene, subjects, setting, and visual style. This provides inter-shot consistency.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -912,19 +1017,33 @@ public enum MultishotMaster {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2500)]),
-                .required("shots", \.shots, [.minItems(1), .maxItems(5)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("seed", \.seed),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                shots: wire.value("shots"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                seed: wire.int64IfPresent("seed"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2500)])
+            wire.value("shots", self.shots, [.minItems(1), .maxItems(5)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -939,7 +1058,7 @@ public enum MultishotMaster {
         }
     }
 
-    public struct Shot: WireModel {
+    public struct Shot: _WireModel {
         /// Caption describing what happens in this shot, including subject actions, camera angles, and scene details.
         ///
         /// At least 1 character, at most 2500 characters.
@@ -954,11 +1073,14 @@ public enum MultishotMaster {
             self.numFrames = numFrames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(2500)]),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), numFrames: wire.intIfPresent("num_frames"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(2500)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -968,7 +1090,7 @@ public enum MultishotMaster {
     }
 
     /// The output of `fal-ai/multishot-master`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated multi-shot narrative video.
         public let video: File
         /// The seed used for generation.
@@ -982,12 +1104,15 @@ public enum MultishotMaster {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -1005,7 +1130,7 @@ public enum Musetalk {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/musetalk`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source video
         public let sourceVideoURL: FileInput
         /// URL of the audio
@@ -1016,11 +1141,14 @@ public enum Musetalk {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("source_video_url", \.sourceVideoURL),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(sourceVideoURL: wire.value("source_video_url"), audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("source_video_url", self.sourceVideoURL)
+            wire.value("audio_url", self.audioURL)
         }
     }
 }

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == OneToAllAnimation13b.Input, Output == OneToAllAnimation13b.Output {
     /// `fal-ai/one-to-all-animation/1.3b`.
@@ -23,7 +23,7 @@ public enum OneToAllAnimation13b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/one-to-all-animation/1.3b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to generate the video from.
@@ -69,17 +69,29 @@ public enum OneToAllAnimation13b {
             self.poseGuidanceScale = poseGuidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .required("video_url", \.videoURL),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(30)]),
-                .optional("image_guidance_scale", \.imageGuidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("pose_guidance_scale", \.poseGuidanceScale, [.minimum(1), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.string("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                videoURL: wire.value("video_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                imageGuidanceScale: wire.doubleIfPresent("image_guidance_scale"),
+                poseGuidanceScale: wire.doubleIfPresent("pose_guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.string("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(30)])
+            wire.doubleIfPresent("image_guidance_scale", self.imageGuidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("pose_guidance_scale", self.poseGuidanceScale, [.minimum(1), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +131,7 @@ public enum OviImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/ovi/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -155,15 +167,25 @@ public enum OviImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("audio_negative_prompt", \.audioNegativePrompt),
-                .optional("seed", \.seed),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                audioNegativePrompt: wire.stringIfPresent("audio_negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.stringIfPresent("audio_negative_prompt", self.audioNegativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -175,7 +197,7 @@ public enum OviImageToVideo {
     }
 
     /// The output of `fal-ai/ovi/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File?
         /// The seed used for generation.
@@ -186,11 +208,14 @@ public enum OviImageToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.valueIfPresent("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PikaV15Pikaffects.Input, Output == PikaV15Pikaffects.Output {
     /// `fal-ai/pika/v1.5/pikaffects`.
@@ -34,7 +34,7 @@ public enum PikaV15Pikaffects {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikaffects endpoint
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image
         public let imageURL: FileInput
         /// The Pikaffect to apply
@@ -60,14 +60,23 @@ public enum PikaV15Pikaffects {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("pikaffect", \.pikaffect),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                pikaffect: wire.value("pikaffect"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("pikaffect", self.pikaffect)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
@@ -98,7 +107,7 @@ public enum PikaV15Pikaffects {
     }
 
     /// Output from Pikaffects generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with applied effect
         public let video: File
 
@@ -106,10 +115,13 @@ public enum PikaV15Pikaffects {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -128,7 +140,7 @@ public enum PikaV21ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let imageURL: FileInput
         public let prompt: String
         /// The seed for the random number generator
@@ -162,15 +174,25 @@ public enum PikaV21ImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -196,7 +218,7 @@ public enum PikaV21TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.1/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The seed for the random number generator
         public let seed: Int64?
@@ -233,15 +255,25 @@ public enum PikaV21TextToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -283,7 +315,7 @@ public enum PikaV22ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 image-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to use as the first frame
         public let imageURL: FileInput
         public let prompt: String
@@ -299,8 +331,8 @@ public enum PikaV22ImageToVideo {
         public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
-        /// One of: 5, 10. Default: `5`.
-        public let duration: Int?
+        /// One of: 5, 10. Default: `.duration5`.
+        public let duration: Duration?
 
         public init(
             imageURL: FileInput,
@@ -308,7 +340,7 @@ public enum PikaV22ImageToVideo {
             seed: Int64? = nil,
             negativePrompt: String? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil
+            duration: Duration? = nil
         ) {
             self.imageURL = imageURL
             self.prompt = prompt
@@ -318,27 +350,49 @@ public enum PikaV22ImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var negativePrompt: String { "" }
             public static var resolution: Resolution { ._720p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
         }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration10: Self { .init(rawValue: 10) }
+
+        public static var allCases: [Self] { [.duration5, .duration10] }
+    }
+
     /// Output model for Pika 2.2 image-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -346,10 +400,13 @@ public enum PikaV22ImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -366,7 +423,7 @@ public enum PikaV22Pikaframes {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pika/v2.2/pikaframes`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URLs of keyframe images (2-5 images) to create transitions between
         public let imageURLs: [FileInput]
         /// Configuration for each transition. Length must be len(image_urls) - 1. Total duration of all transitions must not exceed 25 seconds. If not provided, uses default 5-second transitions with the global prompt.
@@ -400,15 +457,25 @@ public enum PikaV22Pikaframes {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .optional("transitions", \.transitions),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                transitions: wire.valueIfPresent("transitions"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.valueIfPresent("transitions", self.transitions)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -419,7 +486,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Configuration for a transition between two keyframes
-    public struct KeyframeTransition: WireModel {
+    public struct KeyframeTransition: _WireModel {
         /// Duration of this transition in seconds
         ///
         /// At least 1, at most 25. Default: `5`.
@@ -432,11 +499,14 @@ public enum PikaV22Pikaframes {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("duration", \.duration, [.minimum(1), .maximum(25)]),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(duration: wire.intIfPresent("duration"), prompt: wire.stringIfPresent("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(25)])
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -446,7 +516,7 @@ public enum PikaV22Pikaframes {
     }
 
     /// Output model for Pika 2.2 keyframes-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with transitions between keyframes
         public let video: File
 
@@ -454,10 +524,13 @@ public enum PikaV22Pikaframes {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -472,10 +545,11 @@ public enum PikaV22Pikascenes {
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PikaV21TextToVideo.AspectRatio
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
+    public typealias Duration = PikaV22ImageToVideo.Duration
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 Pikascenes (collection-to-video) generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URLs of images to combine into a video
         public let imageURLs: [FileInput]
         /// Text prompt describing the desired video
@@ -496,8 +570,8 @@ public enum PikaV22Pikascenes {
         public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
-        /// One of: 5, 10. Default: `5`.
-        public let duration: Int?
+        /// One of: 5, 10. Default: `.duration5`.
+        public let duration: Duration?
         /// Mode for integrating multiple images. Precise mode is more accurate, creative mode is more creative.
         ///
         /// Default: `.precise`.
@@ -510,7 +584,7 @@ public enum PikaV22Pikascenes {
             seed: Int64? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             ingredientsMode: IngredientsMode? = nil
         ) {
             self.imageURLs = imageURLs
@@ -523,17 +597,29 @@ public enum PikaV22Pikascenes {
             self.ingredientsMode = ingredientsMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("ingredients_mode", \.ingredientsMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURLs: wire.value("image_urls"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                ingredientsMode: wire.valueIfPresent("ingredients_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("ingredients_mode", self.ingredientsMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -541,7 +627,7 @@ public enum PikaV22Pikascenes {
             public static var negativePrompt: String { "ugly, bad, terrible" }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var ingredientsMode: IngredientsMode { .precise }
         }
     }
@@ -559,7 +645,7 @@ public enum PikaV22Pikascenes {
     }
 
     /// Output model for Pika 2.2 Pikascenes generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video combining multiple images
         public let video: File
 
@@ -567,10 +653,13 @@ public enum PikaV22Pikascenes {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -584,10 +673,11 @@ extension QueueEndpoint where Input == PikaV22TextToVideo.Input, Output == PikaV
 public enum PikaV22TextToVideo {
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = PikaV21TextToVideo.AspectRatio
+    public typealias Duration = PikaV22ImageToVideo.Duration
     public typealias File = AIAvatar.File
 
     /// Request model for Pika 2.2 text-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The seed for the random number generator
         public let seed: Int64?
@@ -605,8 +695,8 @@ public enum PikaV22TextToVideo {
         public let resolution: Resolution?
         /// The duration of the generated video in seconds
         ///
-        /// One of: 5, 10. Default: `5`.
-        public let duration: Int?
+        /// One of: 5, 10. Default: `.duration5`.
+        public let duration: Duration?
 
         public init(
             prompt: String,
@@ -614,7 +704,7 @@ public enum PikaV22TextToVideo {
             negativePrompt: String? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil
+            duration: Duration? = nil
         ) {
             self.prompt = prompt
             self.seed = seed
@@ -624,15 +714,25 @@ public enum PikaV22TextToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -640,7 +740,7 @@ public enum PikaV22TextToVideo {
             public static var negativePrompt: String { "ugly, bad, terrible" }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._720p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
         }
     }
 
@@ -657,7 +757,7 @@ public enum PikaV22TextToVideo {
     }
 
     /// Output model for Pika 2.2 text-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -665,10 +765,13 @@ public enum PikaV22TextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -684,7 +787,7 @@ public enum PikaV2Pikadditions {
     public typealias File = AIAvatar.File
 
     /// Request model for Pikadditions endpoint
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video
         public let videoURL: FileInput
         /// URL of the image to add
@@ -710,19 +813,28 @@ public enum PikaV2Pikadditions {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
         }
     }
 
     /// Output from Pikadditions generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with added objects/images
         public let video: File
 
@@ -730,10 +842,13 @@ public enum PikaV2Pikadditions {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -784,7 +899,7 @@ public enum PixverseC1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -820,15 +935,25 @@ public enum PixverseC1ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -868,7 +993,7 @@ public enum PixverseC1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the reference-to-video generation. Use @ref_name to refer to uploaded references.
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -913,16 +1038,27 @@ public enum PixverseC1ReferenceToVideo {
             self.imageReferences = imageReferences
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .required("image_references", \.imageReferences, [.minItems(1), .maxItems(7)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                imageReferences: wire.value("image_references")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.value("image_references", self.imageReferences, [.minItems(1), .maxItems(7)])
         }
 
         /// The values the service uses for fields left unset.
@@ -952,7 +1088,7 @@ public enum PixverseC1ReferenceToVideo {
         public static var allCases: [Self] { [._16x9, ._4x3, ._1x1, ._3x4, ._9x16, ._2x3, ._3x2, ._21x9] }
     }
 
-    public struct ImageReference: WireModel {
+    public struct ImageReference: _WireModel {
         /// URL of the reference image
         public let imageURL: String
         /// Type of reference: 'subject' for character/object references, 'background' for scene/environment references
@@ -968,12 +1104,19 @@ public enum PixverseC1ReferenceToVideo {
             self.refName = refName
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("type", \.type),
-                .required("ref_name", \.refName),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.string("image_url"),
+                type: wire.valueIfPresent("type"),
+                refName: wire.string("ref_name")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("image_url", self.imageURL)
+            wire.valueIfPresent("type", self.type)
+            wire.string("ref_name", self.refName)
         }
 
         /// The values the service uses for fields left unset.
@@ -1010,7 +1153,7 @@ public enum PixverseC1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1048,15 +1191,25 @@ public enum PixverseC1TextToVideo {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
         }
 
         /// The values the service uses for fields left unset.
@@ -1084,7 +1237,7 @@ public enum PixverseC1Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/c1/transition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the transition
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1131,17 +1284,29 @@ public enum PixverseC1Transition {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .required("first_image_url", \.firstImageURL),
-                .required("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                firstImageURL: wire.value("first_image_url"),
+                endImageURL: wire.value("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.value("first_image_url", self.firstImageURL)
+            wire.value("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1166,7 +1331,7 @@ public enum PixverseExtend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to extend
         public let videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1218,18 +1383,31 @@ public enum PixverseExtend {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("model", \.model),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                model: wire.valueIfPresent("model"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("model", self.model)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
         }
 
         /// The values the service uses for fields left unset.
@@ -1286,7 +1464,7 @@ public enum PixverseExtend {
     }
 
     /// The output of `fal-ai/pixverse/extend`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The extended video
         public let video: File
 
@@ -1294,10 +1472,13 @@ public enum PixverseExtend {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1317,7 +1498,7 @@ public enum PixverseExtendFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/extend/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to extend
         public let videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -1363,17 +1544,29 @@ public enum PixverseExtendFast {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("resolution", \.resolution),
-                .optional("model", \.model),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                resolution: wire.valueIfPresent("resolution"),
+                model: wire.valueIfPresent("model"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("model", self.model)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
         }
 
         /// The values the service uses for fields left unset.
@@ -1412,7 +1605,7 @@ public enum PixverseLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/lipsync`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video
         public let videoURL: FileInput
         /// URL of the input audio. If not provided, TTS will be used.
@@ -1431,13 +1624,21 @@ public enum PixverseLipsync {
             self.text = text
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("audio_url", \.audioURL),
-                .optional("voice_id", \.voiceID),
-                .optional("text", \.text),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                voiceID: wire.valueIfPresent("voice_id"),
+                text: wire.stringIfPresent("text")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("voice_id", self.voiceID)
+            wire.stringIfPresent("text", self.text)
         }
 
         /// The values the service uses for fields left unset.

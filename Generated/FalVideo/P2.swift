@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PixverseSoundEffects.Input, Output == PixverseSoundEffects.Output {
     /// `fal-ai/pixverse/sound-effects`.
@@ -34,7 +34,7 @@ public enum PixverseSoundEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/sound-effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to add sound effects to
         public let videoURL: FileInput
         /// Whether to keep the original audio from the video
@@ -52,12 +52,19 @@ public enum PixverseSoundEffects {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("original_sound_switch", \.originalSoundSwitch),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                originalSoundSwitch: wire.boolIfPresent("original_sound_switch"),
+                prompt: wire.stringIfPresent("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("original_sound_switch", self.originalSoundSwitch)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -68,7 +75,7 @@ public enum PixverseSoundEffects {
     }
 
     /// The output of `fal-ai/pixverse/sound-effects`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The video with added sound effects
         public let video: File
 
@@ -76,10 +83,13 @@ public enum PixverseSoundEffects {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -96,7 +106,7 @@ public enum PixverseSwap {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/swap`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the external video to swap
         public let videoURL: FileInput
         /// The swap mode to use
@@ -138,16 +148,27 @@ public enum PixverseSwap {
             self.originalSoundSwitch = originalSoundSwitch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("mode", \.mode),
-                .optional("keyframe_id", \.keyframeID, [.minimum(1)]),
-                .required("image_url", \.imageURL),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
-                .optional("original_sound_switch", \.originalSoundSwitch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                mode: wire.valueIfPresent("mode"),
+                keyframeID: wire.intIfPresent("keyframe_id"),
+                imageURL: wire.value("image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                originalSoundSwitch: wire.boolIfPresent("original_sound_switch")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("mode", self.mode)
+            wire.intIfPresent("keyframe_id", self.keyframeID, [.minimum(1)])
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("original_sound_switch", self.originalSoundSwitch)
         }
 
         /// The values the service uses for fields left unset.
@@ -173,7 +194,7 @@ public enum PixverseSwap {
     }
 
     /// The output of `fal-ai/pixverse/swap`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated swapped video
         public let video: File
 
@@ -181,10 +202,13 @@ public enum PixverseSwap {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -204,7 +228,7 @@ public enum PixverseV35Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The effect to apply to the video
         public let effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -236,14 +260,23 @@ public enum PixverseV35Effects {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("effect", \.effect),
-                .required("image_url", \.imageURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                effect: wire.value("effect"),
+                imageURL: wire.value("image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("effect", self.effect)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -377,7 +410,7 @@ public enum PixverseV35ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -417,16 +450,27 @@ public enum PixverseV35ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -453,7 +497,7 @@ public enum PixverseV35ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/image-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -487,15 +531,25 @@ public enum PixverseV35ImageToVideoFast {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -522,7 +576,7 @@ public enum PixverseV35TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -564,16 +618,27 @@ public enum PixverseV35TextToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -617,7 +682,7 @@ public enum PixverseV35TextToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/text-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -653,15 +718,25 @@ public enum PixverseV35TextToVideoFast {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -690,7 +765,7 @@ public enum PixverseV35Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v3.5/transition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the transition
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -741,18 +816,31 @@ public enum PixverseV35Transition {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .required("first_image_url", \.firstImageURL),
-                .required("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                firstImageURL: wire.value("first_image_url"),
+                endImageURL: wire.value("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("first_image_url", self.firstImageURL)
+            wire.value("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -799,7 +887,7 @@ public enum PixverseV45ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -843,17 +931,29 @@ public enum PixverseV45ImageToVideo {
             self.cameraMovement = cameraMovement
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .required("image_url", \.imageURL),
-                .optional("camera_movement", \.cameraMovement),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                imageURL: wire.value("image_url"),
+                cameraMovement: wire.valueIfPresent("camera_movement")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("camera_movement", self.cameraMovement)
         }
 
         /// The values the service uses for fields left unset.
@@ -910,7 +1010,7 @@ public enum PixverseV45ImageToVideoFast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v4.5/image-to-video/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -948,16 +1048,27 @@ public enum PixverseV45ImageToVideoFast {
             self.cameraMovement = cameraMovement
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .required("image_url", \.imageURL),
-                .optional("camera_movement", \.cameraMovement),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                imageURL: wire.value("image_url"),
+                cameraMovement: wire.valueIfPresent("camera_movement")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("camera_movement", self.cameraMovement)
         }
 
         /// The values the service uses for fields left unset.

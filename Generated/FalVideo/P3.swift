@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PixverseV4TextToVideo.Input, Output == PixverseV4TextToVideo.Output {
     /// `fal-ai/pixverse/v4/text-to-video`.
@@ -75,7 +75,7 @@ public enum PixverseV55Effects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The effect to apply to the video
         public let effect: Effect
         /// Optional URL of the image to use as the first frame. If not provided, generates from text
@@ -111,15 +111,25 @@ public enum PixverseV55Effects {
             self.thinkingType = thinkingType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("effect", \.effect),
-                .required("image_url", \.imageURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("thinking_type", \.thinkingType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                effect: wire.value("effect"),
+                imageURL: wire.value("image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                thinkingType: wire.valueIfPresent("thinking_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("effect", self.effect)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
         }
 
         /// The values the service uses for fields left unset.
@@ -173,7 +183,7 @@ public enum PixverseV55ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -229,19 +239,33 @@ public enum PixverseV55ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                generateMultiClipSwitch: wire.boolIfPresent("generate_multi_clip_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.boolIfPresent("generate_multi_clip_switch", self.generateMultiClipSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -273,7 +297,7 @@ public enum PixverseV55TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -331,19 +355,33 @@ public enum PixverseV55TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
-                .optional("thinking_type", \.thinkingType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                generateMultiClipSwitch: wire.boolIfPresent("generate_multi_clip_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.boolIfPresent("generate_multi_clip_switch", self.generateMultiClipSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
         }
 
         /// The values the service uses for fields left unset.
@@ -376,7 +414,7 @@ public enum PixverseV55Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.5/transition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the transition
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -437,20 +475,35 @@ public enum PixverseV55Transition {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("first_image_url", \.firstImageURL),
-                .required("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                firstImageURL: wire.value("first_image_url"),
+                endImageURL: wire.value("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("first_image_url", self.firstImageURL)
+            wire.value("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -481,7 +534,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -531,18 +584,31 @@ public enum PixverseV56ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -573,7 +639,7 @@ public enum PixverseV56TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -625,18 +691,31 @@ public enum PixverseV56TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("thinking_type", \.thinkingType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
         }
 
         /// The values the service uses for fields left unset.
@@ -668,7 +747,7 @@ public enum PixverseV56Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v5.6/transition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the transition
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -729,20 +808,35 @@ public enum PixverseV56Transition {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("first_image_url", \.firstImageURL),
-                .required("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                firstImageURL: wire.value("first_image_url"),
+                endImageURL: wire.value("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("first_image_url", self.firstImageURL)
+            wire.value("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -845,7 +939,7 @@ public enum PixverseV6Extend {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/extend`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video to extend
         public let videoURL: FileInput
         /// Prompt describing how to extend the video
@@ -891,17 +985,29 @@ public enum PixverseV6Extend {
             self.generateAudioSwitch = generateAudioSwitch
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
         }
 
         /// The values the service uses for fields left unset.
@@ -930,7 +1036,7 @@ public enum PixverseV6ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -986,19 +1092,33 @@ public enum PixverseV6ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                generateMultiClipSwitch: wire.boolIfPresent("generate_multi_clip_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.boolIfPresent("generate_multi_clip_switch", self.generateMultiClipSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1029,7 +1149,7 @@ public enum PixverseV6TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated video
         ///
@@ -1087,19 +1207,33 @@ public enum PixverseV6TextToVideo {
             self.thinkingType = thinkingType
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
-                .optional("thinking_type", \.thinkingType),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                generateMultiClipSwitch: wire.boolIfPresent("generate_multi_clip_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.boolIfPresent("generate_multi_clip_switch", self.generateMultiClipSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
         }
 
         /// The values the service uses for fields left unset.
@@ -1131,7 +1265,7 @@ public enum PixverseV6Transition {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/pixverse/v6/transition`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt for the transition
         public let prompt: String
         /// The aspect ratio of the generated video
@@ -1198,21 +1332,37 @@ public enum PixverseV6Transition {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("generate_multi_clip_switch", \.generateMultiClipSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("first_image_url", \.firstImageURL),
-                .required("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.intIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                generateMultiClipSwitch: wire.boolIfPresent("generate_multi_clip_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                firstImageURL: wire.value("first_image_url"),
+                endImageURL: wire.value("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.boolIfPresent("generate_multi_clip_switch", self.generateMultiClipSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.value("first_image_url", self.firstImageURL)
+            wire.value("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == RifeVideo.Input, Output == RifeVideo.Output {
     /// `fal-ai/rife/video`.
@@ -17,7 +17,7 @@ public enum RifeVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/rife/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to use for interpolation.
         public let videoURL: FileInput
         /// The number of frames to generate between the input video frames.
@@ -57,15 +57,25 @@ public enum RifeVideo {
             self.loop = loop
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(4)]),
-                .optional("use_scene_detection", \.useSceneDetection),
-                .optional("use_calculated_fps", \.useCalculatedFPS),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("loop", \.loop),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                useSceneDetection: wire.boolIfPresent("use_scene_detection"),
+                useCalculatedFPS: wire.boolIfPresent("use_calculated_fps"),
+                fps: wire.intIfPresent("fps"),
+                loop: wire.boolIfPresent("loop")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("use_scene_detection", self.useSceneDetection)
+            wire.boolIfPresent("use_calculated_fps", self.useCalculatedFPS)
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("loop", self.loop)
         }
 
         /// The values the service uses for fields left unset.
@@ -79,7 +89,7 @@ public enum RifeVideo {
     }
 
     /// The output of `fal-ai/rife/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file with interpolated frames.
         public let video: File
 
@@ -87,10 +97,13 @@ public enum RifeVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }

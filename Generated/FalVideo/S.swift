@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Sadtalker.Input, Output == Sadtalker.Output {
     /// `fal-ai/sadtalker`.
@@ -42,7 +42,7 @@ public enum Sadtalker {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source image
         public let sourceImageURL: FileInput
         /// URL of the driven audio
@@ -90,17 +90,29 @@ public enum Sadtalker {
             self.preprocess = preprocess
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("source_image_url", \.sourceImageURL),
-                .required("driven_audio_url", \.drivenAudioURL),
-                .optional("pose_style", \.poseStyle, [.minimum(0), .maximum(45)]),
-                .optional("face_model_resolution", \.faceModelResolution),
-                .optional("expression_scale", \.expressionScale, [.minimum(0), .maximum(3)]),
-                .optional("face_enhancer", \.faceEnhancer),
-                .optional("still_mode", \.stillMode),
-                .optional("preprocess", \.preprocess),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sourceImageURL: wire.value("source_image_url"),
+                drivenAudioURL: wire.value("driven_audio_url"),
+                poseStyle: wire.intIfPresent("pose_style"),
+                faceModelResolution: wire.valueIfPresent("face_model_resolution"),
+                expressionScale: wire.doubleIfPresent("expression_scale"),
+                faceEnhancer: wire.stringIfPresent("face_enhancer"),
+                stillMode: wire.boolIfPresent("still_mode"),
+                preprocess: wire.valueIfPresent("preprocess")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("source_image_url", self.sourceImageURL)
+            wire.value("driven_audio_url", self.drivenAudioURL)
+            wire.intIfPresent("pose_style", self.poseStyle, [.minimum(0), .maximum(45)])
+            wire.valueIfPresent("face_model_resolution", self.faceModelResolution)
+            wire.doubleIfPresent("expression_scale", self.expressionScale, [.minimum(0), .maximum(3)])
+            wire.stringIfPresent("face_enhancer", self.faceEnhancer)
+            wire.boolIfPresent("still_mode", self.stillMode)
+            wire.valueIfPresent("preprocess", self.preprocess)
         }
 
         /// The values the service uses for fields left unset.
@@ -156,7 +168,7 @@ public enum SadtalkerReference {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sadtalker/reference`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the source image
         public let sourceImageURL: FileInput
         /// URL of the driven audio
@@ -208,18 +220,31 @@ public enum SadtalkerReference {
             self.preprocess = preprocess
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("source_image_url", \.sourceImageURL),
-                .required("driven_audio_url", \.drivenAudioURL),
-                .required("reference_pose_video_url", \.referencePoseVideoURL),
-                .optional("pose_style", \.poseStyle, [.minimum(0), .maximum(45)]),
-                .optional("face_model_resolution", \.faceModelResolution),
-                .optional("expression_scale", \.expressionScale, [.minimum(0), .maximum(3)]),
-                .optional("face_enhancer", \.faceEnhancer),
-                .optional("still_mode", \.stillMode),
-                .optional("preprocess", \.preprocess),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                sourceImageURL: wire.value("source_image_url"),
+                drivenAudioURL: wire.value("driven_audio_url"),
+                referencePoseVideoURL: wire.value("reference_pose_video_url"),
+                poseStyle: wire.intIfPresent("pose_style"),
+                faceModelResolution: wire.valueIfPresent("face_model_resolution"),
+                expressionScale: wire.doubleIfPresent("expression_scale"),
+                faceEnhancer: wire.stringIfPresent("face_enhancer"),
+                stillMode: wire.boolIfPresent("still_mode"),
+                preprocess: wire.valueIfPresent("preprocess")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("source_image_url", self.sourceImageURL)
+            wire.value("driven_audio_url", self.drivenAudioURL)
+            wire.value("reference_pose_video_url", self.referencePoseVideoURL)
+            wire.intIfPresent("pose_style", self.poseStyle, [.minimum(0), .maximum(45)])
+            wire.valueIfPresent("face_model_resolution", self.faceModelResolution)
+            wire.doubleIfPresent("expression_scale", self.expressionScale, [.minimum(0), .maximum(3)])
+            wire.stringIfPresent("face_enhancer", self.faceEnhancer)
+            wire.boolIfPresent("still_mode", self.stillMode)
+            wire.valueIfPresent("preprocess", self.preprocess)
         }
 
         /// The values the service uses for fields left unset.
@@ -244,7 +269,7 @@ public enum Sam2Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam2/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to be segmented.
         public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -282,15 +307,25 @@ public enum Sam2Video {
             self.boundingboxZip = boundingboxZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("mask_url", \.maskURL),
-                .optional("prompts", \.prompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("boundingbox_zip", \.boundingboxZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                prompts: wire.valueIfPresent("prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                boundingboxZip: wire.boolIfPresent("boundingbox_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.valueIfPresent("prompts", self.prompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("boundingbox_zip", self.boundingboxZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -300,7 +335,7 @@ public enum Sam2Video {
         }
     }
 
-    public struct PointPrompt: WireModel {
+    public struct PointPrompt: _WireModel {
         /// X Coordinate of the prompt
         ///
         /// Default: `305`.
@@ -311,39 +346,59 @@ public enum Sam2Video {
         public let y: Int?
         /// Label of the prompt. 1 for foreground, 0 for background
         ///
-        /// One of: 0, 1. Default: `1`.
-        public let label: Int?
+        /// One of: 0, 1. Default: `.label1`.
+        public let label: Label?
         /// The frame index to interact with.
         ///
         /// Default: `0`.
         public let frameIndex: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, frameIndex: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, frameIndex: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var x: Int { 305 }
             public static var y: Int { 350 }
-            public static var label: Int { 1 }
+            public static var label: Label { .label1 }
             public static var frameIndex: Int { 0 }
         }
     }
 
-    public struct BoxPrompt: WireModel {
+    /// Label
+    public struct Label: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var label0: Self { .init(rawValue: 0) }
+        public static var label1: Self { .init(rawValue: 1) }
+
+        public static var allCases: [Self] { [.label0, .label1] }
+    }
+
+    public struct BoxPrompt: _WireModel {
         /// X Min Coordinate of the box
         ///
         /// Default: `0`.
@@ -373,14 +428,23 @@ public enum Sam2Video {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
 
         /// The values the service uses for fields left unset.
@@ -394,7 +458,7 @@ public enum Sam2Video {
     }
 
     /// The output of `fal-ai/sam2/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The segmented video.
         public let video: File
         /// Zip file containing per-frame bounding box overlays.
@@ -405,11 +469,14 @@ public enum Sam2Video {
             self.boundingboxFramesZip = boundingboxFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("boundingbox_frames_zip", \.boundingboxFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), boundingboxFramesZip: wire.valueIfPresent("boundingbox_frames_zip"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.valueIfPresent("boundingbox_frames_zip", self.boundingboxFramesZip)
         }
     }
 }
@@ -427,7 +494,7 @@ public enum Sam31Video {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to be segmented.
         public let videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -479,17 +546,29 @@ public enum Sam31Video {
             self.maxNumObjects = maxNumObjects
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
-                .optional("max_num_objects", \.maxNumObjects, [.minimum(1), .maximum(128)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                detectionThreshold: wire.doubleIfPresent("detection_threshold"),
+                maxNumObjects: wire.intIfPresent("max_num_objects")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.doubleIfPresent("detection_threshold", self.detectionThreshold, [.minimum(0.1), .maximum(1)])
+            wire.intIfPresent("max_num_objects", self.maxNumObjects, [.minimum(1), .maximum(128)])
         }
 
         /// The values the service uses for fields left unset.
@@ -502,7 +581,7 @@ public enum Sam31Video {
         }
     }
 
-    public struct PointPromptBase: WireModel {
+    public struct PointPromptBase: _WireModel {
         /// X Coordinate of the prompt
         public let x: Int?
         /// Y Coordinate of the prompt
@@ -510,28 +589,47 @@ public enum Sam31Video {
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public let label: Int?
+        public let label: Label?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
         public let objectID: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, objectID: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
             self.objectID = objectID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("object_id", \.objectID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                objectID: wire.intIfPresent("object_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("object_id", self.objectID)
         }
     }
 
-    public struct BoxPromptBase: WireModel {
+    public struct Label: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var label0: Self { .init(rawValue: 0) }
+        public static var label1: Self { .init(rawValue: 1) }
+
+        public static var allCases: [Self] { [.label0, .label1] }
+    }
+
+    public struct BoxPromptBase: _WireModel {
         /// X Min Coordinate of the box
         public let xMin: Int?
         /// Y Min Coordinate of the box
@@ -551,14 +649,23 @@ public enum Sam31Video {
             self.objectID = objectID
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("object_id", \.objectID),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                objectID: wire.intIfPresent("object_id")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("object_id", self.objectID)
         }
     }
 
@@ -585,10 +692,11 @@ public enum Sam31VideoRle {
     /// The output of `fal-ai/sam-3-1/video-rle`: the same as `Sam2Video.Output`, declared once for every endpoint that shares it.
     public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Label = Sam31Video.Label
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3-1/video-rle`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to be segmented.
         public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -650,19 +758,33 @@ public enum Sam31VideoRle {
             self.maxNumObjects = maxNumObjects
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("mask_url", \.maskURL),
-                .optional("prompt", \.prompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("boundingbox_zip", \.boundingboxZip),
-                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.01), .maximum(1)]),
-                .optional("frame_index", \.frameIndex),
-                .optional("max_num_objects", \.maxNumObjects, [.minimum(1), .maximum(128)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                boundingboxZip: wire.boolIfPresent("boundingbox_zip"),
+                detectionThreshold: wire.doubleIfPresent("detection_threshold"),
+                frameIndex: wire.intIfPresent("frame_index"),
+                maxNumObjects: wire.intIfPresent("max_num_objects")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("boundingbox_zip", self.boundingboxZip)
+            wire.doubleIfPresent("detection_threshold", self.detectionThreshold, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("frame_index", self.frameIndex)
+            wire.intIfPresent("max_num_objects", self.maxNumObjects, [.minimum(1), .maximum(128)])
         }
 
         /// The values the service uses for fields left unset.
@@ -676,7 +798,7 @@ public enum Sam31VideoRle {
         }
     }
 
-    public struct PointPrompt: WireModel {
+    public struct PointPrompt: _WireModel {
         /// X Coordinate of the prompt
         public let x: Int?
         /// Y Coordinate of the prompt
@@ -684,13 +806,13 @@ public enum Sam31VideoRle {
         /// 1 for foreground, 0 for background
         ///
         /// One of: 0, 1.
-        public let label: Int?
+        public let label: Label?
         /// Optional object identifier. Prompts sharing an object id refine the same object.
         public let objectID: Int?
         /// The frame index to interact with.
         public let frameIndex: Int?
 
-        public init(x: Int? = nil, y: Int? = nil, label: Int? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
+        public init(x: Int? = nil, y: Int? = nil, label: Label? = nil, objectID: Int? = nil, frameIndex: Int? = nil) {
             self.x = x
             self.y = y
             self.label = label
@@ -698,18 +820,27 @@ public enum Sam31VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x", \.x),
-                .optional("y", \.y),
-                .optional("label", \.label),
-                .optional("object_id", \.objectID),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                x: wire.intIfPresent("x"),
+                y: wire.intIfPresent("y"),
+                label: wire.valueIfPresent("label"),
+                objectID: wire.intIfPresent("object_id"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x", self.x)
+            wire.intIfPresent("y", self.y)
+            wire.valueIfPresent("label", self.label)
+            wire.intIfPresent("object_id", self.objectID)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
     }
 
-    public struct BoxPrompt: WireModel {
+    public struct BoxPrompt: _WireModel {
         /// X Min Coordinate of the box
         public let xMin: Int?
         /// Y Min Coordinate of the box
@@ -739,15 +870,25 @@ public enum Sam31VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("x_min", \.xMin),
-                .optional("y_min", \.yMin),
-                .optional("x_max", \.xMax),
-                .optional("y_max", \.yMax),
-                .optional("object_id", \.objectID),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.intIfPresent("x_min"),
+                yMin: wire.intIfPresent("y_min"),
+                xMax: wire.intIfPresent("x_max"),
+                yMax: wire.intIfPresent("y_max"),
+                objectID: wire.intIfPresent("object_id"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("x_min", self.xMin)
+            wire.intIfPresent("y_min", self.yMin)
+            wire.intIfPresent("x_max", self.xMax)
+            wire.intIfPresent("y_max", self.yMax)
+            wire.intIfPresent("object_id", self.objectID)
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
     }
 }
@@ -763,12 +904,13 @@ public enum Sam3Video {
     public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPromptBase = Sam31Video.PointPromptBase
+    public typealias Label = Sam31Video.Label
     public typealias BoxPromptBase = Sam31Video.BoxPromptBase
     public typealias VideoOutputType = Sam31Video.VideoOutputType
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to be segmented.
         public let videoURL: FileInput
         /// Text prompt for segmentation. Use commas to track multiple objects (e.g., 'person, cloth').
@@ -820,17 +962,29 @@ public enum Sam3Video {
             self.detectionThreshold = detectionThreshold
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("text_prompt", \._textPrompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.1), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                textPrompt: wire.stringIfPresent("text_prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                detectionThreshold: wire.doubleIfPresent("detection_threshold")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("text_prompt", self._textPrompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.doubleIfPresent("detection_threshold", self.detectionThreshold, [.minimum(0.1), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -854,11 +1008,12 @@ public enum Sam3VideoRle {
     public typealias Output = Sam2Video.Output
     /// Types this endpoint shares with others, declared once.
     public typealias PointPrompt = Sam31VideoRle.PointPrompt
+    public typealias Label = Sam31Video.Label
     public typealias BoxPrompt = Sam31VideoRle.BoxPrompt
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sam-3/video-rle`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to be segmented.
         public let videoURL: FileInput
         /// The URL of the mask to be applied initially.
@@ -914,18 +1069,31 @@ public enum Sam3VideoRle {
             self.frameIndex = frameIndex
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("mask_url", \.maskURL),
-                .optional("prompt", \.prompt),
-                .optional("point_prompts", \.pointPrompts),
-                .optional("box_prompts", \.boxPrompts),
-                .optional("apply_mask", \.applyMask),
-                .optional("boundingbox_zip", \.boundingboxZip),
-                .optional("detection_threshold", \.detectionThreshold, [.minimum(0.01), .maximum(1)]),
-                .optional("frame_index", \.frameIndex),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                maskURL: wire.stringIfPresent("mask_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                pointPrompts: wire.valueIfPresent("point_prompts"),
+                boxPrompts: wire.valueIfPresent("box_prompts"),
+                applyMask: wire.boolIfPresent("apply_mask"),
+                boundingboxZip: wire.boolIfPresent("boundingbox_zip"),
+                detectionThreshold: wire.doubleIfPresent("detection_threshold"),
+                frameIndex: wire.intIfPresent("frame_index")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("mask_url", self.maskURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.valueIfPresent("point_prompts", self.pointPrompts)
+            wire.valueIfPresent("box_prompts", self.boxPrompts)
+            wire.boolIfPresent("apply_mask", self.applyMask)
+            wire.boolIfPresent("boundingbox_zip", self.boundingboxZip)
+            wire.doubleIfPresent("detection_threshold", self.detectionThreshold, [.minimum(0.01), .maximum(1)])
+            wire.intIfPresent("frame_index", self.frameIndex)
         }
 
         /// The values the service uses for fields left unset.
@@ -951,7 +1119,7 @@ public enum SanaVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sana-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video to generate.
         public let prompt: String
         /// The negative prompt describing what to avoid in the generation.
@@ -1019,20 +1187,35 @@ public enum SanaVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_frames", \.numFrames, [.minimum(16), .maximum(200)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(8), .maximum(30)]),
-                .optional("motion_score", \.motionScore, [.minimum(0), .maximum(100)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                motionScore: wire.intIfPresent("motion_score"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(16), .maximum(200)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(8), .maximum(30)])
+            wire.intIfPresent("motion_score", self.motionScore, [.minimum(0), .maximum(100)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1065,7 +1248,7 @@ public enum SanaVideo {
     }
 
     /// The output of `fal-ai/sana-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video file.
         public let video: File
         /// The random seed used for the generation process.
@@ -1079,12 +1262,15 @@ public enum SanaVideo {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -1105,7 +1291,7 @@ public enum SeedvrUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/seedvr/upscale/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The input video to be processed
         public let videoURL: FileInput
         /// The mode to use for the upscale. If 'target', the upscale factor will be calculated based on the target resolution. If 'factor', the upscale factor will be used directly.
@@ -1167,19 +1353,33 @@ public enum SeedvrUpscaleVideo {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("upscale_mode", \.upscaleMode),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(10)]),
-                .optional("target_resolution", \.targetResolution),
-                .optional("seed", \.seed),
-                .optional("noise_scale", \.noiseScale, [.minimum(0), .maximum(1)]),
-                .optional("output_format", \.outputFormat),
-                .optional("output_quality", \.outputQuality),
-                .optional("output_write_mode", \.outputWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                upscaleMode: wire.valueIfPresent("upscale_mode"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                targetResolution: wire.valueIfPresent("target_resolution"),
+                seed: wire.int64IfPresent("seed"),
+                noiseScale: wire.doubleIfPresent("noise_scale"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                outputQuality: wire.valueIfPresent("output_quality"),
+                outputWriteMode: wire.valueIfPresent("output_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("upscale_mode", self.upscaleMode)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("target_resolution", self.targetResolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("noise_scale", self.noiseScale, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("output_quality", self.outputQuality)
+            wire.valueIfPresent("output_write_mode", self.outputWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1234,7 +1434,7 @@ public enum SkyreelsI2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/skyreels-i2v`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// URL of the image input.
@@ -1274,16 +1474,27 @@ public enum SkyreelsI2v {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1295,7 +1506,7 @@ public enum SkyreelsI2v {
     }
 
     /// The output of `fal-ai/skyreels-i2v`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let video: File
         /// The seed used for generation
         public let seed: Int64
@@ -1305,11 +1516,14 @@ public enum SkyreelsI2v {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1322,7 +1536,7 @@ extension QueueEndpoint where Input == Sora2Characters.Input, Output == Sora2Cha
 /// The types of `fal-ai/sora-2/characters`.
 public enum Sora2Characters {
     /// Input for creating a Sora 2 character from a short video clip.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of an MP4 video (minimum 720p, max ~2.67:1 aspect ratio) to define the character. Videos exceeding 1080p are automatically scaled down. Non-standard aspect ratios are automatically padded to 16:9 (landscape) or 9:16 (portrait). Videos longer than 4 seconds are trimmed to the first 4 seconds.
         ///
         /// At least 1 character.
@@ -1337,16 +1551,19 @@ public enum Sora2Characters {
             self.name = name
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("name", \.name, [.minLength(1), .maxLength(80)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), name: wire.string("name"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("name", self.name, [.minLength(1), .maxLength(80)])
         }
     }
 
     /// Character creation response with API character ID.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// API character ID (format char_...). Use this in character_ids when generating video.
         public let id: String
         /// The character name
@@ -1357,11 +1574,14 @@ public enum Sora2Characters {
             self.name = name
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("id", \.id),
-                .required("name", \.name),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(id: wire.string("id"), name: wire.string("name"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("id", self.id)
+            wire.string("name", self.name)
         }
     }
 }
@@ -1377,7 +1597,7 @@ public enum Sora2ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sora-2/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1392,8 +1612,8 @@ public enum Sora2ImageToVideo {
         public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
-        /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public let duration: Int?
+        /// One of: 4, 8, 12, 16, 20. Default: `.duration4`.
+        public let duration: Duration?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
@@ -1417,7 +1637,7 @@ public enum Sora2ImageToVideo {
             prompt: String,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             deleteVideo: Bool? = nil,
             model: Model? = nil,
             detectAndBlockIP: Bool? = nil,
@@ -1435,25 +1655,38 @@ public enum Sora2ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("delete_video", \.deleteVideo),
-                .optional("model", \.model),
-                .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                deleteVideo: wire.boolIfPresent("delete_video"),
+                model: wire.valueIfPresent("model"),
+                detectAndBlockIP: wire.boolIfPresent("detect_and_block_ip"),
+                characterIDs: wire.valueIfPresent("character_ids"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("delete_video", self.deleteVideo)
+            wire.valueIfPresent("model", self.model)
+            wire.boolIfPresent("detect_and_block_ip", self.detectAndBlockIP)
+            wire.valueIfPresent("character_ids", self.characterIDs, [.maxItems(2)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { .auto }
             public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var deleteVideo: Bool { true }
             public static var model: Model { .sora2 }
             public static var detectAndBlockIP: Bool { false }
@@ -1485,6 +1718,21 @@ public enum Sora2ImageToVideo {
         public static var allCases: [Self] { [.auto, ._9x16, ._16x9] }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration12: Self { .init(rawValue: 12) }
+        public static var duration16: Self { .init(rawValue: 16) }
+        public static var duration20: Self { .init(rawValue: 20) }
+
+        public static var allCases: [Self] { [.duration4, .duration8, .duration12, .duration16, .duration20] }
+    }
+
     /// Model
     public struct Model: OpenStringEnum {
         public let rawValue: String
@@ -1499,7 +1747,7 @@ public enum Sora2ImageToVideo {
     }
 
     /// The output of `fal-ai/sora-2/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: VideoFile
         /// The ID of the generated video
@@ -1516,17 +1764,25 @@ public enum Sora2ImageToVideo {
             self.spritesheet = spritesheet
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("video_id", \.videoID),
-                .optional("thumbnail", \.thumbnail),
-                .optional("spritesheet", \.spritesheet),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                videoID: wire.string("video_id"),
+                thumbnail: wire.valueIfPresent("thumbnail"),
+                spritesheet: wire.valueIfPresent("spritesheet")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("video_id", self.videoID)
+            wire.valueIfPresent("thumbnail", self.thumbnail)
+            wire.valueIfPresent("spritesheet", self.spritesheet)
         }
     }
 
-    public struct ImageFile: WireModel {
+    public struct ImageFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -1556,15 +1812,25 @@ public enum Sora2ImageToVideo {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
         }
     }
 }
@@ -1580,11 +1846,12 @@ public enum Sora2ImageToVideoPro {
     public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = Sora2ImageToVideo.AspectRatio
+    public typealias Duration = Sora2ImageToVideo.Duration
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/image-to-video/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1599,8 +1866,8 @@ public enum Sora2ImageToVideoPro {
         public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
-        /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public let duration: Int?
+        /// One of: 4, 8, 12, 16, 20. Default: `.duration4`.
+        public let duration: Duration?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
@@ -1620,7 +1887,7 @@ public enum Sora2ImageToVideoPro {
             prompt: String,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             deleteVideo: Bool? = nil,
             detectAndBlockIP: Bool? = nil,
             characterIDs: [String]? = nil,
@@ -1636,24 +1903,36 @@ public enum Sora2ImageToVideoPro {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("delete_video", \.deleteVideo),
-                .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                deleteVideo: wire.boolIfPresent("delete_video"),
+                detectAndBlockIP: wire.boolIfPresent("detect_and_block_ip"),
+                characterIDs: wire.valueIfPresent("character_ids"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("delete_video", self.deleteVideo)
+            wire.boolIfPresent("detect_and_block_ip", self.detectAndBlockIP)
+            wire.valueIfPresent("character_ids", self.characterIDs, [.maxItems(2)])
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { .auto }
             public static var aspectRatio: AspectRatio { .auto }
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var deleteVideo: Bool { true }
             public static var detectAndBlockIP: Bool { false }
         }
@@ -1685,12 +1964,13 @@ public enum Sora2TextToVideo {
     public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LtxVideoV095.AspectRatio
+    public typealias Duration = Sora2ImageToVideo.Duration
     public typealias Model = Sora2ImageToVideo.Model
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1705,8 +1985,8 @@ public enum Sora2TextToVideo {
         public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
-        /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public let duration: Int?
+        /// One of: 4, 8, 12, 16, 20. Default: `.duration4`.
+        public let duration: Duration?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
@@ -1728,7 +2008,7 @@ public enum Sora2TextToVideo {
             prompt: String,
             resolution: String? = nil,
             aspectRatio: AspectRatio? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             deleteVideo: Bool? = nil,
             model: Model? = nil,
             detectAndBlockIP: Bool? = nil,
@@ -1744,24 +2024,36 @@ public enum Sora2TextToVideo {
             self.characterIDs = characterIDs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("delete_video", \.deleteVideo),
-                .optional("model", \.model),
-                .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.stringIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                deleteVideo: wire.boolIfPresent("delete_video"),
+                model: wire.valueIfPresent("model"),
+                detectAndBlockIP: wire.boolIfPresent("detect_and_block_ip"),
+                characterIDs: wire.valueIfPresent("character_ids")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("delete_video", self.deleteVideo)
+            wire.valueIfPresent("model", self.model)
+            wire.boolIfPresent("detect_and_block_ip", self.detectAndBlockIP)
+            wire.valueIfPresent("character_ids", self.characterIDs, [.maxItems(2)])
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: String { "720p" }
             public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var deleteVideo: Bool { true }
             public static var model: Model { .sora2 }
             public static var detectAndBlockIP: Bool { false }
@@ -1780,11 +2072,12 @@ public enum Sora2TextToVideoPro {
     public typealias Output = Sora2ImageToVideo.Output
     /// Types this endpoint shares with others, declared once.
     public typealias AspectRatio = LtxVideoV095.AspectRatio
+    public typealias Duration = Sora2ImageToVideo.Duration
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/text-to-video/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At least 1 character, at most 5000 characters.
@@ -1799,8 +2092,8 @@ public enum Sora2TextToVideoPro {
         public let aspectRatio: AspectRatio?
         /// Duration of the generated video in seconds
         ///
-        /// One of: 4, 8, 12, 16, 20. Default: `4`.
-        public let duration: Int?
+        /// One of: 4, 8, 12, 16, 20. Default: `.duration4`.
+        public let duration: Duration?
         /// Whether to delete the video after generation for privacy reasons. If True, the video cannot be used for remixing and will be permanently deleted.
         ///
         /// Default: `true`.
@@ -1818,7 +2111,7 @@ public enum Sora2TextToVideoPro {
             prompt: String,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             deleteVideo: Bool? = nil,
             detectAndBlockIP: Bool? = nil,
             characterIDs: [String]? = nil
@@ -1832,23 +2125,34 @@ public enum Sora2TextToVideoPro {
             self.characterIDs = characterIDs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("delete_video", \.deleteVideo),
-                .optional("detect_and_block_ip", \.detectAndBlockIP),
-                .optional("character_ids", \.characterIDs, [.maxItems(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                deleteVideo: wire.boolIfPresent("delete_video"),
+                detectAndBlockIP: wire.boolIfPresent("detect_and_block_ip"),
+                characterIDs: wire.valueIfPresent("character_ids")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("delete_video", self.deleteVideo)
+            wire.boolIfPresent("detect_and_block_ip", self.detectAndBlockIP)
+            wire.valueIfPresent("character_ids", self.characterIDs, [.maxItems(2)])
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { ._1080p }
             public static var aspectRatio: AspectRatio { ._16x9 }
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var deleteVideo: Bool { true }
             public static var detectAndBlockIP: Bool { false }
         }
@@ -1882,7 +2186,7 @@ public enum Sora2VideoToVideoRemix {
     public typealias ImageFile = Sora2ImageToVideo.ImageFile
 
     /// The input of `fal-ai/sora-2/video-to-video/remix`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The video_id from a previous Sora 2 generation. Note: You can only remix videos that were generated by Sora (via text-to-video or image-to-video endpoints), not arbitrary uploaded videos.
         public let videoID: String
         /// Updated text prompt that directs the remix generation
@@ -1900,12 +2204,19 @@ public enum Sora2VideoToVideoRemix {
             self.deleteVideo = deleteVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_id", \.videoID),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("delete_video", \.deleteVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoID: wire.string("video_id"),
+                prompt: wire.string("prompt"),
+                deleteVideo: wire.boolIfPresent("delete_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("video_id", self.videoID)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.boolIfPresent("delete_video", self.deleteVideo)
         }
 
         /// The values the service uses for fields left unset.
@@ -1929,7 +2240,7 @@ public enum StableAvatar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-avatar`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a reference for the video generation.
         public let imageURL: FileInput
         /// The URL of the audio to use as a reference for the video generation.
@@ -1981,18 +2292,31 @@ public enum StableAvatar {
             self.perturbation = perturbation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("audio_guidance_scale", \.audioGuidanceScale, [.minimum(0), .maximum(10)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(10), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("perturbation", \.perturbation, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                audioGuidanceScale: wire.doubleIfPresent("audio_guidance_scale"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                perturbation: wire.doubleIfPresent("perturbation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("audio_guidance_scale", self.audioGuidanceScale, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(10), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("perturbation", self.perturbation, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2017,7 +2341,7 @@ public enum StableVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/stable-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to use as a starting point for the generation.
         ///
         /// At least 1 character.
@@ -2056,14 +2380,23 @@ public enum StableVideo {
             self.fps = fps
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("motion_bucket_id", \.motionBucketID, [.minimum(1), .maximum(255)]),
-                .optional("cond_aug", \.condAug, [.minimum(0), .maximum(10)]),
-                .optional("fps", \.fps, [.minimum(10), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                motionBucketID: wire.intIfPresent("motion_bucket_id"),
+                condAug: wire.doubleIfPresent("cond_aug"),
+                fps: wire.intIfPresent("fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("motion_bucket_id", self.motionBucketID, [.minimum(1), .maximum(255)])
+            wire.doubleIfPresent("cond_aug", self.condAug, [.minimum(0), .maximum(10)])
+            wire.intIfPresent("fps", self.fps, [.minimum(10), .maximum(100)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2075,7 +2408,7 @@ public enum StableVideo {
     }
 
     /// The output of `fal-ai/stable-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated video
         public let video: File
         /// Seed for random number generator
@@ -2086,11 +2419,14 @@ public enum StableVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -2108,7 +2444,7 @@ public enum SyncLipsync {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The model to use for lipsyncing
         ///
         /// Default: `.lipsync190Beta`.
@@ -2129,13 +2465,21 @@ public enum SyncLipsync {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model", \.model),
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                model: wire.valueIfPresent("model"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                syncMode: wire.valueIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model", self.model)
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2185,7 +2529,7 @@ public enum SyncLipsyncReact1 {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/sync-lipsync/react-1`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL to the input video. Must be **15 seconds or shorter**.
         public let videoURL: FileInput
         /// URL to the input audio. Must be **15 seconds or shorter**.
@@ -2224,15 +2568,25 @@ public enum SyncLipsyncReact1 {
             self.temperature = temperature
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .required("emotion", \.emotion),
-                .optional("model_mode", \.modelMode),
-                .optional("lipsync_mode", \.lipsyncMode),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                emotion: wire.value("emotion"),
+                modelMode: wire.valueIfPresent("model_mode"),
+                lipsyncMode: wire.valueIfPresent("lipsync_mode"),
+                temperature: wire.doubleIfPresent("temperature")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.value("emotion", self.emotion)
+            wire.valueIfPresent("model_mode", self.modelMode)
+            wire.valueIfPresent("lipsync_mode", self.lipsyncMode)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2288,7 +2642,7 @@ public enum SyncLipsyncReact1 {
     }
 
     /// The output of `fal-ai/sync-lipsync/react-1`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with synchronized lip and facial movements.
         public let video: VideoFile
 
@@ -2296,10 +2650,13 @@ public enum SyncLipsyncReact1 {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -2318,7 +2675,7 @@ public enum SyncLipsyncV2 {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The model to use for lipsyncing. `lipsync-2-pro` will cost roughly 1.67 times as much as `lipsync-2` for the same duration.
         ///
         /// Default: `.lipsync2`.
@@ -2339,13 +2696,21 @@ public enum SyncLipsyncV2 {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model", \.model),
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                model: wire.valueIfPresent("model"),
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                syncMode: wire.valueIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model", self.model)
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2382,7 +2747,7 @@ public enum SyncLipsyncV2Pro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/sync-lipsync/v2/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video
         public let videoURL: FileInput
         /// URL of the input audio
@@ -2398,12 +2763,19 @@ public enum SyncLipsyncV2Pro {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("audio_url", \.audioURL),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                audioURL: wire.value("audio_url"),
+                syncMode: wire.valueIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("audio_url", self.audioURL)
+            wire.valueIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.

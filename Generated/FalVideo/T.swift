@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == T2vTurbo.Input, Output == T2vTurbo.Output {
     /// `fal-ai/t2v-turbo`.
@@ -22,7 +22,7 @@ public enum T2vTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/t2v-turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate images from
         public let prompt: String
         /// The seed to use for the random number generator
@@ -62,15 +62,25 @@ public enum T2vTurbo {
             self.exportFPS = exportFPS
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed, [.minimum(0), .maximum(203279)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(12)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0.1), .maximum(30)]),
-                .optional("num_frames", \.numFrames, [.minimum(16), .maximum(32)]),
-                .optional("export_fps", \.exportFPS, [.minimum(1), .maximum(24)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.intIfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                numFrames: wire.intIfPresent("num_frames"),
+                exportFPS: wire.intIfPresent("export_fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("seed", self.seed, [.minimum(0), .maximum(203279)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(12)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0.1), .maximum(30)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(16), .maximum(32)])
+            wire.intIfPresent("export_fps", self.exportFPS, [.minimum(1), .maximum(24)])
         }
 
         /// The values the service uses for fields left unset.
@@ -83,7 +93,7 @@ public enum T2vTurbo {
     }
 
     /// The output of `fal-ai/t2v-turbo`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the generated video
         public let video: File
 
@@ -91,10 +101,13 @@ public enum T2vTurbo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -110,7 +123,7 @@ public enum Thinksound {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/thinksound`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to generate the audio for.
         public let videoURL: FileInput
         /// A prompt to guide the audio generation. If not provided, it will be extracted from the video.
@@ -142,14 +155,23 @@ public enum Thinksound {
             self.cfgScale = cfgScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(100)]),
-                .optional("cfg_scale", \.cfgScale, [.minimum(1), .maximum(20)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                cfgScale: wire.doubleIfPresent("cfg_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(100)])
+            wire.doubleIfPresent("cfg_scale", self.cfgScale, [.minimum(1), .maximum(20)])
         }
 
         /// The values the service uses for fields left unset.
@@ -161,7 +183,7 @@ public enum Thinksound {
     }
 
     /// The output of `fal-ai/thinksound`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with audio.
         public let video: File
         /// The prompt used to generate the audio.
@@ -172,11 +194,14 @@ public enum Thinksound {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -194,7 +219,7 @@ public enum ThinksoundAudio {
     public typealias File = AIAvatar.File
 
     /// The output of `fal-ai/thinksound/audio`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated audio file.
         public let audio: File
         /// The prompt used to generate the audio.
@@ -205,11 +230,14 @@ public enum ThinksoundAudio {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("audio", \.audio),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(audio: wire.value("audio"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("audio", self.audio)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -225,7 +253,7 @@ public enum TopazUpscaleVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/topaz/upscale/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to upscale
         public let videoURL: FileInput
         /// Video enhancement model. Proteus is best for most videos, Artemis for denoise+sharpen, Nyx for dedicated denoising, Gaia HQ/CG for rendered content, Gaia 2 for animation and motion graphics at 2x, and Starlight for generative diffusion-based upscaling and enhancement.
@@ -289,19 +317,33 @@ public enum TopazUpscaleVideo {
             self.h264Output = h264Output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("model", \.model),
-                .optional("upscale_factor", \.upscaleFactor, [.minimum(1), .maximum(4)]),
-                .optional("target_fps", \.targetFPS, [.minimum(16), .maximum(60)]),
-                .optional("compression", \.compression, [.minimum(0), .maximum(1)]),
-                .optional("noise", \.noise, [.minimum(0), .maximum(1)]),
-                .optional("halo", \.halo, [.minimum(0), .maximum(1)]),
-                .optional("grain", \.grain, [.minimum(0), .maximum(0.1)]),
-                .optional("recover_detail", \.recoverDetail, [.minimum(0), .maximum(1)]),
-                .optional("H264_output", \.h264Output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                model: wire.valueIfPresent("model"),
+                upscaleFactor: wire.doubleIfPresent("upscale_factor"),
+                targetFPS: wire.intIfPresent("target_fps"),
+                compression: wire.doubleIfPresent("compression"),
+                noise: wire.doubleIfPresent("noise"),
+                halo: wire.doubleIfPresent("halo"),
+                grain: wire.doubleIfPresent("grain"),
+                recoverDetail: wire.doubleIfPresent("recover_detail"),
+                h264Output: wire.boolIfPresent("H264_output")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("model", self.model)
+            wire.doubleIfPresent("upscale_factor", self.upscaleFactor, [.minimum(1), .maximum(4)])
+            wire.intIfPresent("target_fps", self.targetFPS, [.minimum(16), .maximum(60)])
+            wire.doubleIfPresent("compression", self.compression, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("noise", self.noise, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("halo", self.halo, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("grain", self.grain, [.minimum(0), .maximum(0.1)])
+            wire.doubleIfPresent("recover_detail", self.recoverDetail, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("H264_output", self.h264Output)
         }
 
         /// The values the service uses for fields left unset.
@@ -342,7 +384,7 @@ public enum TopazUpscaleVideo {
     }
 
     /// The output of `fal-ai/topaz/upscale/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The upscaled video file
         public let video: File
 
@@ -350,10 +392,13 @@ public enum TopazUpscaleVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -369,7 +414,7 @@ public enum Transpixar {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/transpixar`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video from.
         public let prompt: String
         /// The negative prompt to generate video from
@@ -409,15 +454,25 @@ public enum Transpixar {
             self.exportFPS = exportFPS
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("export_fps", \.exportFPS, [.minimum(4), .maximum(32)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                exportFPS: wire.intIfPresent("export_fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.intIfPresent("export_fps", self.exportFPS, [.minimum(4), .maximum(32)])
         }
 
         /// The values the service uses for fields left unset.
@@ -430,7 +485,7 @@ public enum Transpixar {
     }
 
     /// The output of `fal-ai/transpixar`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URL to the generated video
         public let videos: [File]
         public let timings: [String: Double]
@@ -447,13 +502,21 @@ public enum Transpixar {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("videos", \.videos),
-                .required("timings", \.timings),
-                .required("seed", \.seed),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videos: wire.value("videos"),
+                timings: wire.value("timings"),
+                seed: wire.int64("seed"),
+                prompt: wire.string("prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("videos", self.videos)
+            wire.value("timings", self.timings)
+            wire.int64("seed", self.seed)
+            wire.string("prompt", self.prompt)
         }
     }
 }

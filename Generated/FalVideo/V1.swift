@@ -26,7 +26,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == VeedAvatarsAudioToVideo.Input, Output == VeedAvatarsAudioToVideo.Output {
     /// `veed/avatars/audio-to-video`.
@@ -39,7 +39,7 @@ public enum VeedAvatarsAudioToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/audio-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The avatar to use for the video
         public let avatarID: AvatarID
         /// At least 1 character, at most 2083 characters.
@@ -50,11 +50,14 @@ public enum VeedAvatarsAudioToVideo {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("avatar_id", \.avatarID),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(avatarID: wire.value("avatar_id"), audioURL: wire.value("audio_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("avatar_id", self.avatarID)
+            wire.value("audio_url", self.audioURL)
         }
     }
 
@@ -97,17 +100,20 @@ public enum VeedAvatarsAudioToVideo {
     }
 
     /// The output of `veed/avatars/audio-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let video: File
 
         public init(video: File) {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -126,7 +132,7 @@ public enum VeedAvatarsTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/avatars/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The avatar to use for the video
         public let avatarID: AvatarID
         public let text: String
@@ -136,11 +142,14 @@ public enum VeedAvatarsTextToVideo {
             self.text = text
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("avatar_id", \.avatarID),
-                .required("text", \.text),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(avatarID: wire.value("avatar_id"), text: wire.string("text"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("avatar_id", self.avatarID)
+            wire.string("text", self.text)
         }
     }
 }
@@ -159,7 +168,7 @@ public enum VeedFabric10 {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2083 characters.
         public let imageURL: FileInput
         /// At least 1 character, at most 2083 characters.
@@ -173,12 +182,19 @@ public enum VeedFabric10 {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-                .required("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url"),
+                resolution: wire.value("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
+            wire.value("resolution", self.resolution)
         }
     }
 }
@@ -213,7 +229,7 @@ public enum VeedFabric10Text {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/fabric-1.0/text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2083 characters.
         public let imageURL: FileInput
         /// At least 1 character, at most 2000 characters.
@@ -230,13 +246,21 @@ public enum VeedFabric10Text {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("text", \.text, [.minLength(1), .maxLength(2000)]),
-                .optional("voice_description", \.voiceDescription),
-                .required("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                text: wire.string("text"),
+                voiceDescription: wire.stringIfPresent("voice_description"),
+                resolution: wire.value("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("text", self.text, [.minLength(1), .maxLength(2000)])
+            wire.stringIfPresent("voice_description", self.voiceDescription)
+            wire.value("resolution", self.resolution)
         }
     }
 }
@@ -252,7 +276,7 @@ public enum VeedVideoBackgroundRemoval {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2083 characters.
         public let videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -280,13 +304,21 @@ public enum VeedVideoBackgroundRemoval {
             self.subjectIsPerson = subjectIsPerson
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("output_codec", \.outputCodec),
-                .optional("refine_foreground_edges", \.refineForegroundEdges),
-                .optional("subject_is_person", \.subjectIsPerson),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                outputCodec: wire.valueIfPresent("output_codec"),
+                refineForegroundEdges: wire.boolIfPresent("refine_foreground_edges"),
+                subjectIsPerson: wire.boolIfPresent("subject_is_person")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("output_codec", self.outputCodec)
+            wire.boolIfPresent("refine_foreground_edges", self.refineForegroundEdges)
+            wire.boolIfPresent("subject_is_person", self.subjectIsPerson)
         }
 
         /// The values the service uses for fields left unset.
@@ -310,17 +342,20 @@ public enum VeedVideoBackgroundRemoval {
     }
 
     /// The output of `veed/video-background-removal`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let video: [File]
 
         public init(video: [File]) {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -355,7 +390,7 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
     public typealias File = AIAvatar.File
 
     /// The input of `veed/video-background-removal/green-screen`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 2083 characters.
         public let videoURL: FileInput
         /// Single VP9 video with alpha channel or two videos (rgb and alpha) in H264 format. H264 is recommended for better RGB quality.
@@ -373,12 +408,19 @@ public enum VeedVideoBackgroundRemovalGreenScreen {
             self.spillSuppressionStrength = spillSuppressionStrength
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("output_codec", \.outputCodec),
-                .optional("spill_suppression_strength", \.spillSuppressionStrength, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                outputCodec: wire.valueIfPresent("output_codec"),
+                spillSuppressionStrength: wire.doubleIfPresent("spill_suppression_strength")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("output_codec", self.outputCodec)
+            wire.doubleIfPresent("spill_suppression_strength", self.spillSuppressionStrength, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -402,7 +444,7 @@ public enum Veo2ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo2/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing how the image should be animated
         public let prompt: String
         /// URL of the input image to animate. Should be 720p or higher resolution in 16:9 or 9:16 aspect ratio. If the image is not in 16:9 or 9:16 aspect ratio, it will be cropped to fit.
@@ -418,12 +460,19 @@ public enum Veo2ImageToVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-                .optional("duration", \.duration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                duration: wire.valueIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("duration", self.duration)
         }
 
         /// The values the service uses for fields left unset.
@@ -459,7 +508,7 @@ public enum Veo31ExtendVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing how the video should be extended
         ///
         /// At most 20000 characters.
@@ -519,19 +568,33 @@ public enum Veo31ExtendVideo {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.stringIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.stringIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                videoURL: wire.value("video_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.stringIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("video_url", self.videoURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -562,7 +625,7 @@ public enum Veo31ExtendVideo {
     }
 
     /// The output of `fal-ai/veo3.1/extend-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The extended video.
         public let video: File
 
@@ -570,10 +633,13 @@ public enum Veo31ExtendVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -593,7 +659,7 @@ public enum Veo31Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -649,18 +715,31 @@ public enum Veo31Fast {
             self.safetyTolerance = safetyTolerance
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
         }
 
         /// The values the service uses for fields left unset.
@@ -735,7 +814,7 @@ public enum Veo31FastFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/first-last-frame-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -799,20 +878,35 @@ public enum Veo31FastFirstLastFrameToVideo {
             self.lastFrameURL = lastFrameURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("first_frame_url", \.firstFrameURL),
-                .required("last_frame_url", \.lastFrameURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                firstFrameURL: wire.value("first_frame_url"),
+                lastFrameURL: wire.value("last_frame_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("first_frame_url", self.firstFrameURL)
+            wire.value("last_frame_url", self.lastFrameURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -844,7 +938,7 @@ public enum Veo31FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -904,19 +998,33 @@ public enum Veo31FastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -947,7 +1055,7 @@ public enum Veo31FastReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/fast/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -999,17 +1107,29 @@ public enum Veo31FastReferenceToVideo {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.stringIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                imageURLs: wire.value("image_urls")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("image_urls", self.imageURLs)
         }
 
         /// The values the service uses for fields left unset.
@@ -1079,7 +1199,7 @@ public enum Veo31Lite {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1135,18 +1255,31 @@ public enum Veo31Lite {
             self.safetyTolerance = safetyTolerance
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
         }
 
         /// The values the service uses for fields left unset.
@@ -1177,7 +1310,7 @@ public enum Veo31LiteFirstLastFrameToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/first-last-frame-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1241,20 +1374,35 @@ public enum Veo31LiteFirstLastFrameToVideo {
             self.lastFrameURL = lastFrameURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("first_frame_url", \.firstFrameURL),
-                .required("last_frame_url", \.lastFrameURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.stringIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                firstFrameURL: wire.value("first_frame_url"),
+                lastFrameURL: wire.value("last_frame_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.stringIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("first_frame_url", self.firstFrameURL)
+            wire.value("last_frame_url", self.lastFrameURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1286,7 +1434,7 @@ public enum Veo31LiteImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3.1/lite/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -1346,19 +1494,33 @@ public enum Veo31LiteImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1408,7 +1570,7 @@ public enum Veo3Fast {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the video you want to generate
         ///
         /// At most 20000 characters.
@@ -1464,18 +1626,31 @@ public enum Veo3Fast {
             self.safetyTolerance = safetyTolerance
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
         }
 
         /// The values the service uses for fields left unset.

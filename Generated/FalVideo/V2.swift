@@ -27,7 +27,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Veo3FastImageToVideo.Input, Output == Veo3FastImageToVideo.Output {
     /// `fal-ai/veo3/fast/image-to-video`.
@@ -46,7 +46,7 @@ public enum Veo3FastImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/veo3/fast/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing how the image should be animated
         ///
         /// At most 20000 characters.
@@ -106,19 +106,33 @@ public enum Veo3FastImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(20000)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("resolution", \.resolution),
-                .optional("generate_audio", \.generateAudio),
-                .optional("seed", \.seed),
-                .optional("auto_fix", \.autoFix),
-                .optional("safety_tolerance", \.safetyTolerance),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                generateAudio: wire.boolIfPresent("generate_audio"),
+                seed: wire.int64IfPresent("seed"),
+                autoFix: wire.boolIfPresent("auto_fix"),
+                safetyTolerance: wire.valueIfPresent("safety_tolerance"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(20000)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("generate_audio", self.generateAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("auto_fix", self.autoFix)
+            wire.valueIfPresent("safety_tolerance", self.safetyTolerance)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -165,7 +179,7 @@ public enum VideoAsPrompt {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-as-prompt`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// reference video to generate effect video from.
@@ -227,20 +241,35 @@ public enum VideoAsPrompt {
             self.guidanceScale = guidanceScale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(100)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .required("video_description", \.videoDescription),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(20)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                fps: wire.intIfPresent("fps"),
+                videoDescription: wire.string("video_description"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(100)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.string("video_description", self.videoDescription)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(20)])
         }
 
         /// The values the service uses for fields left unset.
@@ -255,7 +284,7 @@ public enum VideoAsPrompt {
     }
 
     /// The output of `fal-ai/video-as-prompt`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The URLs of the generated video.
         public let video: File
 
@@ -263,10 +292,13 @@ public enum VideoAsPrompt {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -282,7 +314,7 @@ public enum VideoUpscaler {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/video-upscaler`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to upscale
         public let videoURL: FileInput
         /// The scale factor
@@ -295,11 +327,14 @@ public enum VideoUpscaler {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("scale", \.scale, [.minimum(1), .maximum(8)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"), scale: wire.doubleIfPresent("scale"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(1), .maximum(8)])
         }
 
         /// The values the service uses for fields left unset.
@@ -309,7 +344,7 @@ public enum VideoUpscaler {
     }
 
     /// The output of `fal-ai/video-upscaler`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The stitched video
         public let video: File
 
@@ -317,10 +352,13 @@ public enum VideoUpscaler {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -338,7 +376,7 @@ public enum ViduImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -359,13 +397,21 @@ public enum ViduImageToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -401,7 +447,7 @@ public enum ViduQ1ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -422,13 +468,21 @@ public enum ViduQ1ImageToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("image_url", \.imageURL),
-                .optional("seed", \.seed),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                seed: wire.int64IfPresent("seed"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("image_url", self.imageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -438,7 +492,7 @@ public enum ViduQ1ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video using the Q1 model from a single image
         public let video: File
 
@@ -446,10 +500,13 @@ public enum ViduQ1ImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -467,7 +524,7 @@ public enum ViduQ1ReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -505,15 +562,25 @@ public enum ViduQ1ReferenceToVideo {
             self.bgm = bgm
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("movement_amplitude", \.movementAmplitude),
-                .optional("bgm", \.bgm),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude"),
+                bgm: wire.boolIfPresent("bgm")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
+            wire.boolIfPresent("bgm", self.bgm)
         }
 
         /// The values the service uses for fields left unset.
@@ -525,7 +592,7 @@ public enum ViduQ1ReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/reference-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with consistent subjects from reference images using the Q1 model
         public let video: File
 
@@ -533,10 +600,13 @@ public enum ViduQ1ReferenceToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -553,7 +623,7 @@ public enum ViduQ1StartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -583,14 +653,23 @@ public enum ViduQ1StartEndToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("start_image_url", \.startImageURL),
-                .required("end_image_url", \.endImageURL),
-                .optional("seed", \.seed),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                startImageURL: wire.value("start_image_url"),
+                endImageURL: wire.value("end_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("start_image_url", self.startImageURL)
+            wire.value("end_image_url", self.endImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -600,7 +679,7 @@ public enum ViduQ1StartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/start-end-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated transition video between start and end frames using the Q1 model
         public let video: File
 
@@ -608,10 +687,13 @@ public enum ViduQ1StartEndToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -629,7 +711,7 @@ public enum ViduQ1TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q1/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -663,14 +745,23 @@ public enum ViduQ1TextToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -694,7 +785,7 @@ public enum ViduQ1TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q1/text-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video using the Q1 model
         public let video: File
 
@@ -702,10 +793,13 @@ public enum ViduQ1TextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -723,7 +817,7 @@ public enum ViduQ2ImageToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -736,8 +830,8 @@ public enum ViduQ2ImageToVideoPro {
         public let seed: Int64?
         /// Duration of the video in seconds
         ///
-        /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `4`.
-        public let duration: Int?
+        /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `.duration4`.
+        public let duration: Duration?
         /// Output video resolution
         ///
         /// Default: `._720p`.
@@ -756,7 +850,7 @@ public enum ViduQ2ImageToVideoPro {
             imageURL: FileInput,
             endImageURL: String? = nil,
             seed: Int64? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             movementAmplitude: MovementAmplitude? = nil,
             bgm: Bool? = nil
@@ -771,30 +865,59 @@ public enum ViduQ2ImageToVideoPro {
             self.bgm = bgm
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(3000)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("movement_amplitude", \.movementAmplitude),
-                .optional("bgm", \.bgm),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude"),
+                bgm: wire.boolIfPresent("bgm")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(3000)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
+            wire.boolIfPresent("bgm", self.bgm)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var resolution: Resolution { ._720p }
             public static var movementAmplitude: MovementAmplitude { .auto }
             public static var bgm: Bool { false }
         }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration2: Self { .init(rawValue: 2) }
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+        public static var duration8: Self { .init(rawValue: 8) }
+
+        public static var allCases: [Self] { [.duration2, .duration3, .duration4, .duration5, .duration6, .duration7, .duration8] }
+    }
+
     /// The output of `fal-ai/vidu/q2/image-to-video/pro`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video from image using the Q2 model
         public let video: File
 
@@ -802,10 +925,13 @@ public enum ViduQ2ImageToVideoPro {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -822,6 +948,7 @@ public enum ViduQ2ImageToVideoTurbo {
     /// The output of `fal-ai/vidu/q2/image-to-video/turbo`: the same as `ViduQ2ImageToVideoPro.Output`, declared once for every endpoint that shares it.
     public typealias Output = ViduQ2ImageToVideoPro.Output
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = ViduQ2ImageToVideoPro.Duration
     public typealias Resolution = AlibabaHappyHorseImageToVideo.Resolution
     public typealias MovementAmplitude = ViduImageToVideo.MovementAmplitude
     public typealias File = AIAvatar.File
@@ -840,7 +967,7 @@ public enum ViduQ2ReferenceToVideoPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -894,18 +1021,31 @@ public enum ViduQ2ReferenceToVideoPro {
             self.bgm = bgm
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("reference_video_urls", \.referenceVideoURLs),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration, [.minimum(1), .maximum(8)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("movement_amplitude", \.movementAmplitude),
-                .optional("bgm", \.bgm),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                referenceVideoURLs: wire.valueIfPresent("reference_video_urls"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.intIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.stringIfPresent("aspect_ratio"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude"),
+                bgm: wire.boolIfPresent("bgm")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("reference_video_urls", self.referenceVideoURLs)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(8)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.stringIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
+            wire.boolIfPresent("bgm", self.bgm)
         }
 
         /// The values the service uses for fields left unset.
@@ -919,7 +1059,7 @@ public enum ViduQ2ReferenceToVideoPro {
     }
 
     /// The output of `fal-ai/vidu/q2/reference-to-video/pro`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with video/image references using the Q2 Pro model
         public let video: File
 
@@ -927,10 +1067,13 @@ public enum ViduQ2ReferenceToVideoPro {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -943,12 +1086,13 @@ extension QueueEndpoint where Input == ViduQ2TextToVideo.Input, Output == ViduQ2
 /// The types of `fal-ai/vidu/q2/text-to-video`.
 public enum ViduQ2TextToVideo {
     /// Types this endpoint shares with others, declared once.
+    public typealias Duration = ViduQ2ImageToVideoPro.Duration
     public typealias AspectRatio = HeygenAvatar3DigitalTwin.AspectRatio
     public typealias MovementAmplitude = ViduImageToVideo.MovementAmplitude
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 3000 characters
         ///
         /// At most 3000 characters.
@@ -957,8 +1101,8 @@ public enum ViduQ2TextToVideo {
         public let seed: Int64?
         /// Duration of the video in seconds
         ///
-        /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `4`.
-        public let duration: Int?
+        /// One of: 2, 3, 4, 5, 6, 7, 8. Default: `.duration4`.
+        public let duration: Duration?
         /// Output video resolution
         ///
         /// Default: `._720p`.
@@ -979,7 +1123,7 @@ public enum ViduQ2TextToVideo {
         public init(
             prompt: String,
             seed: Int64? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
             movementAmplitude: MovementAmplitude? = nil,
@@ -994,21 +1138,32 @@ public enum ViduQ2TextToVideo {
             self.bgm = bgm
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(3000)]),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("movement_amplitude", \.movementAmplitude),
-                .optional("bgm", \.bgm),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude"),
+                bgm: wire.boolIfPresent("bgm")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(3000)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
+            wire.boolIfPresent("bgm", self.bgm)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var resolution: Resolution { ._720p }
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var movementAmplitude: MovementAmplitude { .auto }
@@ -1031,7 +1186,7 @@ public enum ViduQ2TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q2/text-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video from text using the Q2 model
         public let video: File
 
@@ -1039,10 +1194,13 @@ public enum ViduQ2TextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1059,7 +1217,7 @@ public enum ViduQ2VideoExtensionPro {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to extend
         public let videoURL: FileInput
         /// text prompt to guide the video extension
@@ -1070,8 +1228,8 @@ public enum ViduQ2VideoExtensionPro {
         public let seed: Int64?
         /// Duration of the extension in seconds
         ///
-        /// One of: 2, 3, 4, 5, 6, 7. Default: `4`.
-        public let duration: Int?
+        /// One of: 2, 3, 4, 5, 6, 7. Default: `.duration4`.
+        public let duration: Duration?
         /// Output video resolution
         ///
         /// Default: `._720p`.
@@ -1081,7 +1239,7 @@ public enum ViduQ2VideoExtensionPro {
             videoURL: FileInput,
             prompt: String? = nil,
             seed: Int64? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             resolution: Resolution? = nil
         ) {
             self.videoURL = videoURL
@@ -1091,25 +1249,50 @@ public enum ViduQ2VideoExtensionPro {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("prompt", \.prompt, [.maxLength(3000)]),
-                .optional("seed", \.seed),
-                .optional("duration", \.duration),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                duration: wire.valueIfPresent("duration"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(3000)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
-            public static var duration: Int { 4 }
+            public static var duration: Duration { .duration4 }
             public static var resolution: Resolution { ._720p }
         }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration2: Self { .init(rawValue: 2) }
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+
+        public static var allCases: [Self] { [.duration2, .duration3, .duration4, .duration5, .duration6, .duration7] }
+    }
+
     /// The output of `fal-ai/vidu/q2/video-extension/pro`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The extended video using the Q2 model
         public let video: File
 
@@ -1117,10 +1300,13 @@ public enum ViduQ2VideoExtensionPro {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1137,7 +1323,7 @@ public enum ViduQ3ImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters. Default: `""`.
@@ -1179,16 +1365,27 @@ public enum ViduQ3ImageToVideo {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt, [.maxLength(2000)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                imageURL: wire.value("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                audio: wire.boolIfPresent("audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(16)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("audio", self.audio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1201,7 +1398,7 @@ public enum ViduQ3ImageToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video from image using the Q3 model
         public let video: File
 
@@ -1209,10 +1406,13 @@ public enum ViduQ3ImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1246,7 +1446,7 @@ public enum ViduQ3ReferenceToVideoMix {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -1290,16 +1490,27 @@ public enum ViduQ3ReferenceToVideoMix {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                audio: wire.boolIfPresent("audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(16)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("audio", self.audio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1312,7 +1523,7 @@ public enum ViduQ3ReferenceToVideoMix {
     }
 
     /// The output of `fal-ai/vidu/q3/reference-to-video/mix`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video from reference images using the Q3 model
         public let video: File
 
@@ -1320,10 +1531,13 @@ public enum ViduQ3ReferenceToVideoMix {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1341,7 +1555,7 @@ public enum ViduQ3TextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/q3/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 2000 characters
         ///
         /// At most 2000 characters.
@@ -1381,15 +1595,25 @@ public enum ViduQ3TextToVideo {
             self.audio = audio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(2000)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(16)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("audio", \.audio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.intIfPresent("duration"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                audio: wire.boolIfPresent("audio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(2000)])
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(16)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.boolIfPresent("audio", self.audio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1402,7 +1626,7 @@ public enum ViduQ3TextToVideo {
     }
 
     /// The output of `fal-ai/vidu/q3/text-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video from text using the Q3 model
         public let video: File
 
@@ -1410,10 +1634,13 @@ public enum ViduQ3TextToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1448,7 +1675,7 @@ public enum ViduReferenceToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -1480,14 +1707,23 @@ public enum ViduReferenceToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("reference_image_urls", \.referenceImageURLs),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("reference_image_urls", self.referenceImageURLs)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -1498,7 +1734,7 @@ public enum ViduReferenceToVideo {
     }
 
     /// The output of `fal-ai/vidu/reference-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video with consistent subjects from reference images
         public let video: File
 
@@ -1506,10 +1742,13 @@ public enum ViduReferenceToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1526,7 +1765,7 @@ public enum ViduStartEndToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/start-end-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt for video generation, max 1500 characters
         ///
         /// At most 1500 characters.
@@ -1556,14 +1795,23 @@ public enum ViduStartEndToVideo {
             self.movementAmplitude = movementAmplitude
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(1500)]),
-                .required("start_image_url", \.startImageURL),
-                .required("end_image_url", \.endImageURL),
-                .optional("seed", \.seed),
-                .optional("movement_amplitude", \.movementAmplitude),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                startImageURL: wire.value("start_image_url"),
+                endImageURL: wire.value("end_image_url"),
+                seed: wire.int64IfPresent("seed"),
+                movementAmplitude: wire.valueIfPresent("movement_amplitude")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(1500)])
+            wire.value("start_image_url", self.startImageURL)
+            wire.value("end_image_url", self.endImageURL)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("movement_amplitude", self.movementAmplitude)
         }
 
         /// The values the service uses for fields left unset.
@@ -1573,7 +1821,7 @@ public enum ViduStartEndToVideo {
     }
 
     /// The output of `fal-ai/vidu/start-end-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated transition video between start and end frames
         public let video: File
 
@@ -1581,10 +1829,13 @@ public enum ViduStartEndToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1601,7 +1852,7 @@ public enum ViduTemplateToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/vidu/template-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// AI video template to use. Pricing varies by template: Standard templates (hug, kiss, love_pose, etc.) cost 4 credits ($0.20), Premium templates (lunar_newyear, dynasty_dress, dreamy_wedding, etc.) cost 6 credits ($0.30), and Advanced templates (live_photo) cost 10 credits ($0.50).
         ///
         /// Default: `.hug`.
@@ -1627,13 +1878,21 @@ public enum ViduTemplateToVideo {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("template", \.template),
-                .required("input_image_urls", \.inputImageURLs),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                template: wire.valueIfPresent("template"),
+                inputImageURLs: wire.value("input_image_urls"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("template", self.template)
+            wire.value("input_image_urls", self.inputImageURLs)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -1835,7 +2094,7 @@ public enum ViduTemplateToVideo {
     }
 
     /// The output of `fal-ai/vidu/template-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video using a predefined template
         public let video: File
 
@@ -1843,10 +2102,13 @@ public enum ViduTemplateToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1862,7 +2124,7 @@ public enum VoidVideoInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/void-video-inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video containing the object to remove.
         public let videoURL: FileInput
         /// URL of a mask video for the removal target. For best results this should be a VOID-style quadmask video with 4 grayscale values: 0=object to remove, 63=overlap, 127=affected region, 255=background to keep. A simple binary mask (0=remove, 255=keep) also works. If omitted, the app will generate a temporary mask video from `mask_prompt` using the SAM-3 video endpoint and convert it to a quadmask automatically.
@@ -1932,21 +2194,37 @@ public enum VoidVideoInpainting {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("quad_mask_video_url", \.quadMaskVideoURL),
-                .optional("mask_prompt", \.maskPrompt),
-                .required("prompt", \.prompt),
-                .optional("enable_pass2_refinement", \.enablePass2Refinement),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("seed", \.seed),
-                .optional("num_frames", \.numFrames, [.minimum(1), .maximum(197)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                quadMaskVideoURL: wire.valueIfPresent("quad_mask_video_url"),
+                maskPrompt: wire.stringIfPresent("mask_prompt"),
+                prompt: wire.string("prompt"),
+                enablePass2Refinement: wire.boolIfPresent("enable_pass2_refinement"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                strength: wire.doubleIfPresent("strength"),
+                seed: wire.int64IfPresent("seed"),
+                numFrames: wire.intIfPresent("num_frames"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("quad_mask_video_url", self.quadMaskVideoURL)
+            wire.stringIfPresent("mask_prompt", self.maskPrompt)
+            wire.string("prompt", self.prompt)
+            wire.boolIfPresent("enable_pass2_refinement", self.enablePass2Refinement)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(1), .maximum(197)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1963,7 +2241,7 @@ public enum VoidVideoInpainting {
     }
 
     /// The output of `fal-ai/void-video-inpainting`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output video with the object removed.
         public let video: File
         /// The seed used for generation.
@@ -1977,12 +2255,15 @@ public enum VoidVideoInpainting {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }

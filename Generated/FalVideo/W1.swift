@@ -20,7 +20,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Wan22VaceFunA14bDepth.Input, Output == Wan22VaceFunA14bDepth.Output {
     /// `fal-ai/wan-22-vace-fun-a14b/depth`.
@@ -36,7 +36,7 @@ public enum Wan22VaceFunA14bDepth {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -216,40 +216,75 @@ public enum Wan22VaceFunA14bDepth {
             self.returnFramesZip = returnFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("ref_image_urls", \.refImageURLs),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("preprocess", \.preprocess),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                refImageURLs: wire.valueIfPresent("ref_image_urls"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                preprocess: wire.boolIfPresent("preprocess"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("ref_image_urls", self.refImageURLs)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("preprocess", self.preprocess)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -363,7 +398,7 @@ public enum Wan22VaceFunA14bDepth {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/depth`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated depth video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -380,13 +415,21 @@ public enum Wan22VaceFunA14bDepth {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -411,7 +454,7 @@ public enum Wan22VaceFunA14bInpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -599,42 +642,79 @@ public enum Wan22VaceFunA14bInpainting {
             self.returnFramesZip = returnFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("mask_video_url", \.maskVideoURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("ref_image_urls", \.refImageURLs),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("preprocess", \.preprocess),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                maskVideoURL: wire.stringIfPresent("mask_video_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                refImageURLs: wire.valueIfPresent("ref_image_urls"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                preprocess: wire.boolIfPresent("preprocess"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("mask_video_url", self.maskVideoURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.valueIfPresent("ref_image_urls", self.refImageURLs)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("preprocess", self.preprocess)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -668,7 +748,7 @@ public enum Wan22VaceFunA14bInpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/inpainting`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated inpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -685,13 +765,21 @@ public enum Wan22VaceFunA14bInpainting {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -716,7 +804,7 @@ public enum Wan22VaceFunA14bOutpainting {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -920,44 +1008,83 @@ public enum Wan22VaceFunA14bOutpainting {
             self.expandRatio = expandRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("ref_image_urls", \.refImageURLs),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-                .optional("expand_left", \.expandLeft),
-                .optional("expand_right", \.expandRight),
-                .optional("expand_top", \.expandTop),
-                .optional("expand_bottom", \.expandBottom),
-                .optional("expand_ratio", \.expandRatio, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                refImageURLs: wire.valueIfPresent("ref_image_urls"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip"),
+                expandLeft: wire.boolIfPresent("expand_left"),
+                expandRight: wire.boolIfPresent("expand_right"),
+                expandTop: wire.boolIfPresent("expand_top"),
+                expandBottom: wire.boolIfPresent("expand_bottom"),
+                expandRatio: wire.doubleIfPresent("expand_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("ref_image_urls", self.refImageURLs)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
+            wire.boolIfPresent("expand_left", self.expandLeft)
+            wire.boolIfPresent("expand_right", self.expandRight)
+            wire.boolIfPresent("expand_top", self.expandTop)
+            wire.boolIfPresent("expand_bottom", self.expandBottom)
+            wire.doubleIfPresent("expand_ratio", self.expandRatio, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -995,7 +1122,7 @@ public enum Wan22VaceFunA14bOutpainting {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/outpainting`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated outpainting video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1012,13 +1139,21 @@ public enum Wan22VaceFunA14bOutpainting {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -1043,7 +1178,7 @@ public enum Wan22VaceFunA14bReframe {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -1227,40 +1362,75 @@ public enum Wan22VaceFunA14bReframe {
             self.trimBorders = trimBorders
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-                .optional("zoom_factor", \.zoomFactor, [.minimum(0), .maximum(0.9)]),
-                .optional("trim_borders", \.trimBorders),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip"),
+                zoomFactor: wire.doubleIfPresent("zoom_factor"),
+                trimBorders: wire.boolIfPresent("trim_borders")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
+            wire.doubleIfPresent("zoom_factor", self.zoomFactor, [.minimum(0), .maximum(0.9)])
+            wire.boolIfPresent("trim_borders", self.trimBorders)
         }
 
         /// The values the service uses for fields left unset.
@@ -1296,7 +1466,7 @@ public enum Wan22VaceFunA14bReframe {
     }
 
     /// The output of `fal-ai/wan-22-vace-fun-a14b/reframe`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated reframe video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -1313,13 +1483,21 @@ public enum Wan22VaceFunA14bReframe {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -1337,7 +1515,7 @@ public enum Wan25PreviewImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for image-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -1397,18 +1575,31 @@ public enum Wan25PreviewImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_url", \.imageURL),
-                .optional("audio_url", \.audioURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1421,7 +1612,7 @@ public enum Wan25PreviewImageToVideo {
     }
 
     /// Base output for video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -1435,12 +1626,19 @@ public enum Wan25PreviewImageToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -1461,7 +1659,7 @@ public enum Wan25PreviewTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for text-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters.
         ///
         /// At least 1 character.
@@ -1523,18 +1721,31 @@ public enum Wan25PreviewTextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("audio_url", \.audioURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -1564,7 +1775,7 @@ public enum WanAlpha {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-alpha`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to guide the video generation.
         public let prompt: String
         /// The number of frames to generate.
@@ -1680,28 +1891,51 @@ public enum WanAlpha {
             self.syncMode = syncMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(121)]),
-                .optional("fps", \.fps, [.minimum(1), .maximum(60)]),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(16)]),
-                .optional("seed", \.seed),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("mask_clamp_lower", \.maskClampLower, [.minimum(0), .maximum(1)]),
-                .optional("mask_clamp_upper", \.maskClampUpper, [.minimum(0), .maximum(1)]),
-                .optional("binarize_mask", \.binarizeMask),
-                .optional("mask_binarization_threshold", \.maskBinarizationThreshold, [.minimum(0), .maximum(1)]),
-                .optional("video_output_type", \.videoOutputType),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("sync_mode", \.syncMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                fps: wire.intIfPresent("fps"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                maskClampLower: wire.doubleIfPresent("mask_clamp_lower"),
+                maskClampUpper: wire.doubleIfPresent("mask_clamp_upper"),
+                binarizeMask: wire.boolIfPresent("binarize_mask"),
+                maskBinarizationThreshold: wire.doubleIfPresent("mask_binarization_threshold"),
+                videoOutputType: wire.valueIfPresent("video_output_type"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                syncMode: wire.boolIfPresent("sync_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(121)])
+            wire.intIfPresent("fps", self.fps, [.minimum(1), .maximum(60)])
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(16)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.doubleIfPresent("mask_clamp_lower", self.maskClampLower, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("mask_clamp_upper", self.maskClampUpper, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("binarize_mask", self.binarizeMask)
+            wire.doubleIfPresent("mask_binarization_threshold", self.maskBinarizationThreshold, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("video_output_type", self.videoOutputType)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("sync_mode", self.syncMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1742,7 +1976,7 @@ public enum WanAlpha {
     }
 
     /// The output of `fal-ai/wan-alpha`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The prompt used for generation.
         public let prompt: String
         /// The seed used for generation.
@@ -1762,14 +1996,23 @@ public enum WanAlpha {
             self.mask = mask
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("video", \.video),
-                .optional("image", \.image),
-                .optional("mask", \.mask),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                video: wire.valueIfPresent("video"),
+                image: wire.valueIfPresent("image"),
+                mask: wire.valueIfPresent("mask")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("video", self.video)
+            wire.valueIfPresent("image", self.image)
+            wire.valueIfPresent("mask", self.mask)
         }
     }
 }
@@ -1786,7 +2029,7 @@ public enum WanEffects {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-effects`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The subject to insert into the predefined prompt template for the selected effect.
         public let subject: String
         /// URL of the input image.
@@ -1846,19 +2089,33 @@ public enum WanEffects {
             self.turboMode = turboMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("subject", \.subject),
-                .required("image_url", \.imageURL),
-                .optional("effect_type", \.effectType),
-                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
-                .optional("seed", \.seed),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("lora_scale", \.loraScale, [.minimum(0.1), .maximum(2)]),
-                .optional("turbo_mode", \.turboMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                subject: wire.string("subject"),
+                imageURL: wire.value("image_url"),
+                effectType: wire.valueIfPresent("effect_type"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                loraScale: wire.doubleIfPresent("lora_scale"),
+                turboMode: wire.boolIfPresent("turbo_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("subject", self.subject)
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("effect_type", self.effectType)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(81), .maximum(100)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(24)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.doubleIfPresent("lora_scale", self.loraScale, [.minimum(0.1), .maximum(2)])
+            wire.boolIfPresent("turbo_mode", self.turboMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1927,7 +2184,7 @@ public enum WanEffects {
     }
 
     /// The output of `fal-ai/wan-effects`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
         public let seed: Int64
@@ -1937,11 +2194,14 @@ public enum WanEffects {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -1962,7 +2222,7 @@ public enum WanFlf2v {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-flf2v`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -2050,24 +2310,43 @@ public enum WanFlf2v {
             self.aspectRatio = aspectRatio
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("start_image_url", \.startImageURL),
-                .required("end_image_url", \.endImageURL),
-                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("guide_scale", \.guideScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("aspect_ratio", \.aspectRatio),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                startImageURL: wire.value("start_image_url"),
+                endImageURL: wire.value("end_image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guideScale: wire.doubleIfPresent("guide_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("start_image_url", self.startImageURL)
+            wire.value("end_image_url", self.endImageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(81), .maximum(100)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(24)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.doubleIfPresent("guide_scale", self.guideScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
         }
 
         /// The values the service uses for fields left unset.
@@ -2098,7 +2377,7 @@ public enum WanFunControl {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-fun-control`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate the video.
         public let prompt: String
         /// The negative prompt to generate the video.
@@ -2180,23 +2459,41 @@ public enum WanFunControl {
             self.referenceImageURL = referenceImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(4), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("seed", \.seed),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(49), .maximum(121)]),
-                .optional("match_input_fps", \.matchInputFPS),
-                .optional("fps", \.fps, [.minimum(4), .maximum(60)]),
-                .required("control_video_url", \.controlVideoURL),
-                .optional("preprocess_video", \.preprocessVideo),
-                .optional("preprocess_type", \.preprocessType),
-                .optional("reference_image_url", \.referenceImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                seed: wire.int64IfPresent("seed"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFPS: wire.boolIfPresent("match_input_fps"),
+                fps: wire.intIfPresent("fps"),
+                controlVideoURL: wire.value("control_video_url"),
+                preprocessVideo: wire.boolIfPresent("preprocess_video"),
+                preprocessType: wire.valueIfPresent("preprocess_type"),
+                referenceImageURL: wire.stringIfPresent("reference_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(4), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(49), .maximum(121)])
+            wire.boolIfPresent("match_input_fps", self.matchInputFPS)
+            wire.intIfPresent("fps", self.fps, [.minimum(4), .maximum(60)])
+            wire.value("control_video_url", self.controlVideoURL)
+            wire.boolIfPresent("preprocess_video", self.preprocessVideo)
+            wire.valueIfPresent("preprocess_type", self.preprocessType)
+            wire.stringIfPresent("reference_image_url", self.referenceImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -2227,7 +2524,7 @@ public enum WanFunControl {
     }
 
     /// The output of `fal-ai/wan-fun-control`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The video generated by the model.
         public let video: File
 
@@ -2235,10 +2532,13 @@ public enum WanFunControl {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -2258,7 +2558,7 @@ public enum WanI2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-i2v-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -2354,25 +2654,45 @@ public enum WanI2vLoRA {
             self.turboMode = turboMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .required("image_url", \.imageURL),
-                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("guide_scale", \.guideScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("loras", \.loras),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("turbo_mode", \.turboMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                imageURL: wire.value("image_url"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guideScale: wire.doubleIfPresent("guide_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                loras: wire.valueIfPresent("loras"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                turboMode: wire.boolIfPresent("turbo_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.value("image_url", self.imageURL)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(81), .maximum(100)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(24)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.doubleIfPresent("guide_scale", self.guideScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -2392,7 +2712,7 @@ public enum WanI2vLoRA {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -2409,12 +2729,19 @@ public enum WanI2vLoRA {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2436,7 +2763,7 @@ public enum WanMotion {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-motion`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the driving video (provides the motion).
         public let videoURL: FileInput
         /// URL of the reference image (provides the character appearance).
@@ -2484,17 +2811,29 @@ public enum WanMotion {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("acceleration", \.acceleration),
-                .optional("adapt_motion", \.adaptMotion),
-                .optional("enhance_identity", \.enhanceIdentity),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                prompt: wire.stringIfPresent("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                adaptMotion: wire.boolIfPresent("adapt_motion"),
+                enhanceIdentity: wire.boolIfPresent("enhance_identity"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("adapt_motion", self.adaptMotion)
+            wire.boolIfPresent("enhance_identity", self.enhanceIdentity)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2508,7 +2847,7 @@ public enum WanMotion {
     }
 
     /// The output of `fal-ai/wan-motion`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The prompt used for generation.
@@ -2524,12 +2863,15 @@ public enum WanMotion {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), prompt: wire.stringIfPresent("prompt"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -2555,7 +2897,7 @@ public enum WanT2vLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-t2v-lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -2635,22 +2977,39 @@ public enum WanT2vLoRA {
             self.reverseVideo = reverseVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(81), .maximum(100)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(24)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("turbo_mode", \.turboMode),
-                .optional("loras", \.loras),
-                .optional("reverse_video", \.reverseVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                turboMode: wire.boolIfPresent("turbo_mode"),
+                loras: wire.valueIfPresent("loras"),
+                reverseVideo: wire.boolIfPresent("reverse_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(81), .maximum(100)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(24)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("turbo_mode", self.turboMode)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
         }
 
         /// The values the service uses for fields left unset.
@@ -2683,7 +3042,7 @@ public enum WanV2214bAnimateMove {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video.
         public let videoURL: FileInput
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
@@ -2761,22 +3120,39 @@ public enum WanV2214bAnimateMove {
             self.useTurbo = useTurbo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("image_url", \.imageURL),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("resolution", \.resolution),
-                .optional("seed", \.seed),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-                .optional("use_turbo", \.useTurbo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                imageURL: wire.value("image_url"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                resolution: wire.valueIfPresent("resolution"),
+                seed: wire.int64IfPresent("seed"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                shift: wire.doubleIfPresent("shift"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip"),
+                useTurbo: wire.boolIfPresent("use_turbo")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.value("image_url", self.imageURL)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.int64IfPresent("seed", self.seed)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
+            wire.boolIfPresent("use_turbo", self.useTurbo)
         }
 
         /// The values the service uses for fields left unset.
@@ -2795,7 +3171,7 @@ public enum WanV2214bAnimateMove {
     }
 
     /// The output of `fal-ai/wan/v2.2-14b/animate/move`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// ZIP archive of generated frames (if requested).
@@ -2812,13 +3188,21 @@ public enum WanV2214bAnimateMove {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("frames_zip", \.framesZip),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                framesZip: wire.valueIfPresent("frames_zip"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.valueIfPresent("frames_zip", self.framesZip)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
     }
 }
@@ -2857,7 +3241,7 @@ public enum WanV2214bSpeechToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-14b/speech-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt used for video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -2945,24 +3329,43 @@ public enum WanV2214bSpeechToVideo {
             self.audioURL = audioURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(40), .maximum(120)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .required("image_url", \.imageURL),
-                .required("audio_url", \.audioURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                imageURL: wire.value("image_url"),
+                audioURL: wire.value("audio_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(40), .maximum(120)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.value("image_url", self.imageURL)
+            wire.value("audio_url", self.audioURL)
         }
 
         /// The values the service uses for fields left unset.

@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == WanV225bImageToVideo.Input, Output == WanV225bImageToVideo.Output {
     /// `fal-ai/wan/v2.2-5b/image-to-video`.
@@ -37,7 +37,7 @@ public enum WanV225bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -151,28 +151,51 @@ public enum WanV225bImageToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -222,7 +245,7 @@ public enum WanV225bImageToVideo {
     }
 
     /// The output of `fal-ai/wan/v2.2-5b/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: File
         /// The text prompt used for video generation.
@@ -238,12 +261,15 @@ public enum WanV225bImageToVideo {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("prompt", \.prompt),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), prompt: wire.stringIfPresent("prompt"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.int64("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -271,7 +297,7 @@ public enum WanV225bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -381,27 +407,49 @@ public enum WanV225bTextToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -444,7 +492,7 @@ public enum WanV225bTextToVideoDistill {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/distill`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Number of frames to generate. Must be between 17 to 161 (inclusive).
@@ -548,26 +596,47 @@ public enum WanV225bTextToVideoDistill {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -609,7 +678,7 @@ public enum WanV225bTextToVideoFastWan {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-5b/text-to-video/fast-wan`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -707,25 +776,45 @@ public enum WanV225bTextToVideoFastWan {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -767,7 +856,7 @@ public enum WanV22A14bImageToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -897,31 +986,57 @@ public enum WanV22A14bImageToVideo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -967,7 +1082,7 @@ public enum WanV22A14bImageToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1109,33 +1224,61 @@ public enum WanV22A14bImageToVideoLoRA {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("loras", \.loras),
-                .optional("reverse_video", \.reverseVideo),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                loras: wire.valueIfPresent("loras"),
+                reverseVideo: wire.boolIfPresent("reverse_video"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1162,7 +1305,7 @@ public enum WanV22A14bImageToVideoLoRA {
         }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         public let path: String
         /// Name of the LoRA weight. Used only if `path` is a Hugging Face repository, and required only if you have more than 1 safetensors file in the repo.
@@ -1184,13 +1327,21 @@ public enum WanV22A14bImageToVideoLoRA {
             self.transformer = transformer
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("weight_name", \.weightName),
-                .optional("scale", \.scale, [.minimum(0), .maximum(4)]),
-                .optional("transformer", \.transformer),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                weightName: wire.stringIfPresent("weight_name"),
+                scale: wire.doubleIfPresent("scale"),
+                transformer: wire.valueIfPresent("transformer")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.doubleIfPresent("scale", self.scale, [.minimum(0), .maximum(4)])
+            wire.valueIfPresent("transformer", self.transformer)
         }
 
         /// The values the service uses for fields left unset.
@@ -1232,7 +1383,7 @@ public enum WanV22A14bImageToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/image-to-video/turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input image. If the input image does not match the chosen aspect ratio, it is resized and center cropped.
         public let imageURL: FileInput
         /// The text prompt to guide video generation.
@@ -1302,21 +1453,37 @@ public enum WanV22A14bImageToVideoTurbo {
             self.endImageURL = endImageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("end_image_url", \.endImageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                endImageURL: wire.stringIfPresent("end_image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -1352,7 +1519,7 @@ public enum WanV22A14bTextToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -1474,29 +1641,53 @@ public enum WanV22A14bTextToVideo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1544,7 +1735,7 @@ public enum WanV22A14bTextToVideoLoRA {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/lora`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -1678,31 +1869,57 @@ public enum WanV22A14bTextToVideoLoRA {
             self.reverseVideo = reverseVideo
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("loras", \.loras),
-                .optional("reverse_video", \.reverseVideo),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                loras: wire.valueIfPresent("loras"),
+                reverseVideo: wire.boolIfPresent("reverse_video")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.valueIfPresent("loras", self.loras)
+            wire.boolIfPresent("reverse_video", self.reverseVideo)
         }
 
         /// The values the service uses for fields left unset.
@@ -1748,7 +1965,7 @@ public enum WanV22A14bTextToVideoTurbo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/text-to-video/turbo`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Random seed for reproducibility. If None, a random seed is chosen.
@@ -1810,19 +2027,33 @@ public enum WanV22A14bTextToVideoTurbo {
             self.videoWriteMode = videoWriteMode
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
         }
 
         /// The values the service uses for fields left unset.
@@ -1858,7 +2089,7 @@ public enum WanV22A14bVideoToVideo {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan/v2.2-a14b/video-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the input video.
         public let videoURL: FileInput
         /// The text prompt to guide video generation.
@@ -1996,32 +2227,59 @@ public enum WanV22A14bVideoToVideo {
             self.resampleFPS = resampleFPS
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt),
-                .optional("strength", \.strength, [.minimum(0), .maximum(1)]),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(161)]),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(4), .maximum(60)]),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(40)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_output_safety_checker", \.enableOutputSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("acceleration", \.acceleration),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("guidance_scale_2", \.guidanceScale2, [.minimum(1), .maximum(10)]),
-                .optional("shift", \.shift, [.minimum(1), .maximum(10)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(4)]),
-                .optional("adjust_fps_for_interpolation", \.adjustFPSForInterpolation),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("resample_fps", \.resampleFPS),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                strength: wire.doubleIfPresent("strength"),
+                numFrames: wire.intIfPresent("num_frames"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enableOutputSafetyChecker: wire.boolIfPresent("enable_output_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                guidanceScale2: wire.doubleIfPresent("guidance_scale_2"),
+                shift: wire.doubleIfPresent("shift"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                adjustFPSForInterpolation: wire.boolIfPresent("adjust_fps_for_interpolation"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                resampleFPS: wire.boolIfPresent("resample_fps")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt)
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .maximum(1)])
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(161)])
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(4), .maximum(60)])
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(40)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_output_safety_checker", self.enableOutputSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("guidance_scale_2", self.guidanceScale2, [.minimum(1), .maximum(10)])
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(4)])
+            wire.boolIfPresent("adjust_fps_for_interpolation", self.adjustFPSForInterpolation)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("resample_fps", self.resampleFPS)
         }
 
         /// The values the service uses for fields left unset.
@@ -2062,7 +2320,7 @@ public enum WanV26ImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 image-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt describing the desired video motion. Max 800 characters.
         ///
         /// At least 1 character.
@@ -2130,19 +2388,33 @@ public enum WanV26ImageToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("image_url", \.imageURL),
-                .optional("audio_url", \.audioURL),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("multi_shots", \.multiShots),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.value("image_url"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                multiShots: wire.boolIfPresent("multi_shots"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("image_url", self.imageURL)
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("multi_shots", self.multiShots)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2170,7 +2442,7 @@ public enum WanV26ImageToVideo {
     }
 
     /// Output for image-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2184,12 +2456,19 @@ public enum WanV26ImageToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -2225,7 +2504,7 @@ public enum WanV26ReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 reference-to-video generation (R2V)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Use @Video1, @Video2, @Video3 to reference subjects from your videos. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 800 characters.
         ///
         /// At least 1 character.
@@ -2287,19 +2566,33 @@ public enum WanV26ReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("video_urls", \.videoURLs),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("multi_shots", \.multiShots),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURLs: wire.value("video_urls"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                multiShots: wire.boolIfPresent("multi_shots"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("video_urls", self.videoURLs)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("multi_shots", self.multiShots)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2315,7 +2608,7 @@ public enum WanV26ReferenceToVideo {
     }
 
     /// Output for reference-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2329,12 +2622,19 @@ public enum WanV26ReferenceToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -2359,7 +2659,7 @@ public enum WanV26ReferenceToVideoFlash {
     /// The flash model is 10-20 seconds faster than the standard R2V model
     /// and supports generating videos with or without audio. It also supports
     /// both images and videos as reference inputs.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Use Character1, Character2, etc. to reference subjects from your reference files. Works for people, animals, or objects. For multi-shot prompts: '[0-3s] Shot 1. [3-6s] Shot 2.' Max 1500 characters. Reference order: video_urls first, then image_urls.
         ///
         /// At least 1 character.
@@ -2431,21 +2731,37 @@ public enum WanV26ReferenceToVideoFlash {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("video_urls", \.videoURLs),
-                .optional("image_urls", \.imageURLs),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("multi_shots", \.multiShots),
-                .optional("enable_audio", \.enableAudio),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURLs: wire.valueIfPresent("video_urls"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                multiShots: wire.boolIfPresent("multi_shots"),
+                enableAudio: wire.boolIfPresent("enable_audio"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("video_urls", self.videoURLs)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("multi_shots", self.multiShots)
+            wire.boolIfPresent("enable_audio", self.enableAudio)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2476,7 +2792,7 @@ public enum WanV26TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.6 text-to-video generation
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt for video generation. Supports Chinese and English, max 800 characters. For multi-shot videos, use format: 'Overall description. First shot [0-3s] content. Second shot [3-5s] content.'
         ///
         /// At least 1 character.
@@ -2546,19 +2862,33 @@ public enum WanV26TextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("audio_url", \.audioURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("multi_shots", \.multiShots),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                multiShots: wire.boolIfPresent("multi_shots"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("multi_shots", self.multiShots)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -2574,7 +2904,7 @@ public enum WanV26TextToVideo {
     }
 
     /// Output for text-to-video generation
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file
         public let video: VideoFile
         /// The seed used for generation
@@ -2588,12 +2918,19 @@ public enum WanV26TextToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -2614,7 +2951,7 @@ public enum WanV27EditVideo {
     ///
     /// Supports instruction-based editing, reference image-based editing,
     /// and video style transfer.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Editing instruction or style transfer description.
         ///
         /// At least 1 character.
@@ -2633,8 +2970,8 @@ public enum WanV27EditVideo {
         public let aspectRatio: AspectRatio?
         /// Output video duration in seconds. Default 0 means match input video duration. When set (2-10), truncates from the start.
         ///
-        /// One of: 0, 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `0`.
-        public let duration: Int?
+        /// One of: 0, 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `.duration0`.
+        public let duration: Duration?
         /// Audio handling. 'auto': model decides whether to regenerate audio. 'origin': preserve original audio from input video.
         ///
         /// Default: `.auto`.
@@ -2652,7 +2989,7 @@ public enum WanV27EditVideo {
             referenceImageURL: String? = nil,
             resolution: Resolution? = nil,
             aspectRatio: AspectRatio? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             audioSetting: AudioSetting? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil
@@ -2668,24 +3005,37 @@ public enum WanV27EditVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .required("video_url", \.videoURL),
-                .optional("reference_image_url", \.referenceImageURL),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("duration", \.duration),
-                .optional("audio_setting", \.audioSetting),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                referenceImageURL: wire.stringIfPresent("reference_image_url"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                duration: wire.valueIfPresent("duration"),
+                audioSetting: wire.valueIfPresent("audio_setting"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("reference_image_url", self.referenceImageURL)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("duration", self.duration)
+            wire.valueIfPresent("audio_setting", self.audioSetting)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 0 }
+            public static var duration: Duration { .duration0 }
             public static var audioSetting: AudioSetting { .auto }
             public static var enableSafetyChecker: Bool { true }
         }
@@ -2705,8 +3055,28 @@ public enum WanV27EditVideo {
         public static var allCases: [Self] { [._16x9, ._9x16, ._1x1, ._4x3, ._3x4] }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration0: Self { .init(rawValue: 0) }
+        public static var duration2: Self { .init(rawValue: 2) }
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration9: Self { .init(rawValue: 9) }
+        public static var duration10: Self { .init(rawValue: 10) }
+
+        public static var allCases: [Self] { [.duration0, .duration2, .duration3, .duration4, .duration5, .duration6, .duration7, .duration8, .duration9, .duration10] }
+    }
+
     /// Output for Wan 2.7 video editing.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -2720,12 +3090,19 @@ public enum WanV27EditVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }

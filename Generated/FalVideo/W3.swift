@@ -21,7 +21,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == WanV27ReferenceToVideo.Input, Output == WanV27ReferenceToVideo.Output {
     /// `fal-ai/wan/v2.7/reference-to-video`.
@@ -39,7 +39,7 @@ public enum WanV27ReferenceToVideo {
     ///
     /// Supports single or multi-character video generation from reference images
     /// and/or videos. Also supports multi-shot narration.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
@@ -60,8 +60,8 @@ public enum WanV27ReferenceToVideo {
         public let resolution: Resolution?
         /// Output video duration in seconds (2-10).
         ///
-        /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `5`.
-        public let duration: Int?
+        /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10. Default: `.duration5`.
+        public let duration: Duration?
         /// When true, enables intelligent multi-shot segmentation. When false (default), generates a single continuous shot.
         ///
         /// Default: `false`.
@@ -80,7 +80,7 @@ public enum WanV27ReferenceToVideo {
             negativePrompt: String? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             multiShots: Bool? = nil,
             seed: Int64? = nil,
             enableSafetyChecker: Bool? = nil
@@ -97,33 +97,66 @@ public enum WanV27ReferenceToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("reference_image_urls", \.referenceImageURLs),
-                .optional("reference_video_urls", \.referenceVideoURLs),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("multi_shots", \.multiShots),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.valueIfPresent("reference_image_urls"),
+                referenceVideoURLs: wire.valueIfPresent("reference_video_urls"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                multiShots: wire.boolIfPresent("multi_shots"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.valueIfPresent("reference_image_urls", self.referenceImageURLs)
+            wire.valueIfPresent("reference_video_urls", self.referenceVideoURLs)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.boolIfPresent("multi_shots", self.multiShots)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var multiShots: Bool { false }
             public static var enableSafetyChecker: Bool { true }
         }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration2: Self { .init(rawValue: 2) }
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration9: Self { .init(rawValue: 9) }
+        public static var duration10: Self { .init(rawValue: 10) }
+
+        public static var allCases: [Self] { [.duration2, .duration3, .duration4, .duration5, .duration6, .duration7, .duration8, .duration9, .duration10] }
+    }
+
     /// Output for Wan 2.7 reference-to-video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -137,12 +170,19 @@ public enum WanV27ReferenceToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -160,7 +200,7 @@ public enum WanV27TextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// Input for Wan 2.7 text-to-video generation.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the desired video. Max 5000 characters.
         ///
         /// At least 1 character.
@@ -177,8 +217,8 @@ public enum WanV27TextToVideo {
         public let resolution: Resolution?
         /// Output video duration in seconds (2-15).
         ///
-        /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `5`.
-        public let duration: Int?
+        /// One of: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default: `.duration5`.
+        public let duration: Duration?
         /// Content to avoid in the video. Max 500 characters.
         public let negativePrompt: String?
         /// Enable intelligent prompt rewriting.
@@ -197,7 +237,7 @@ public enum WanV27TextToVideo {
             audioURL: String? = nil,
             aspectRatio: AspectRatio? = nil,
             resolution: Resolution? = nil,
-            duration: Int? = nil,
+            duration: Duration? = nil,
             negativePrompt: String? = nil,
             enablePromptExpansion: Bool? = nil,
             seed: Int64? = nil,
@@ -214,32 +254,69 @@ public enum WanV27TextToVideo {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("audio_url", \.audioURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("seed", \.seed),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                audioURL: wire.stringIfPresent("audio_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                seed: wire.int64IfPresent("seed"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.stringIfPresent("audio_url", self.audioURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
         public enum Defaults {
             public static var aspectRatio: AspectRatio { ._16x9 }
             public static var resolution: Resolution { ._1080p }
-            public static var duration: Int { 5 }
+            public static var duration: Duration { .duration5 }
             public static var enablePromptExpansion: Bool { true }
             public static var enableSafetyChecker: Bool { true }
         }
     }
 
+    /// Duration
+    public struct Duration: OpenIntegerEnum {
+        public let rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static var duration2: Self { .init(rawValue: 2) }
+        public static var duration3: Self { .init(rawValue: 3) }
+        public static var duration4: Self { .init(rawValue: 4) }
+        public static var duration5: Self { .init(rawValue: 5) }
+        public static var duration6: Self { .init(rawValue: 6) }
+        public static var duration7: Self { .init(rawValue: 7) }
+        public static var duration8: Self { .init(rawValue: 8) }
+        public static var duration9: Self { .init(rawValue: 9) }
+        public static var duration10: Self { .init(rawValue: 10) }
+        public static var duration11: Self { .init(rawValue: 11) }
+        public static var duration12: Self { .init(rawValue: 12) }
+        public static var duration13: Self { .init(rawValue: 13) }
+        public static var duration14: Self { .init(rawValue: 14) }
+        public static var duration15: Self { .init(rawValue: 15) }
+
+        public static var allCases: [Self] { [.duration2, .duration3, .duration4, .duration5, .duration6, .duration7, .duration8, .duration9, .duration10, .duration11, .duration12, .duration13, .duration14, .duration15] }
+    }
+
     /// Output for Wan 2.7 text-to-video generation.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The seed used for generation.
@@ -253,12 +330,19 @@ public enum WanV27TextToVideo {
             self.actualPrompt = actualPrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .optional("actual_prompt", \.actualPrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                seed: wire.int64("seed"),
+                actualPrompt: wire.stringIfPresent("actual_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("actual_prompt", self.actualPrompt)
         }
     }
 }
@@ -283,7 +367,7 @@ public enum WanVace14b {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -477,43 +561,81 @@ public enum WanVace14b {
             self.returnFramesZip = returnFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("task", \.task),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .optional("video_url", \.videoURL),
-                .optional("mask_video_url", \.maskVideoURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("ref_image_urls", \.refImageURLs),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("preprocess", \.preprocess),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                task: wire.valueIfPresent("task"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.stringIfPresent("video_url"),
+                maskVideoURL: wire.stringIfPresent("mask_video_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                refImageURLs: wire.valueIfPresent("ref_image_urls"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                preprocess: wire.boolIfPresent("preprocess"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.valueIfPresent("task", self.task)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.stringIfPresent("video_url", self.videoURL)
+            wire.stringIfPresent("mask_video_url", self.maskVideoURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.valueIfPresent("ref_image_urls", self.refImageURLs)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("preprocess", self.preprocess)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -563,7 +685,7 @@ public enum WanVace14b {
     }
 
     /// The output of `fal-ai/wan-vace-14b`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -580,13 +702,21 @@ public enum WanVace14b {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -683,7 +813,7 @@ public enum WanVace14bPose {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-14b/pose`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation. For pose task, the prompt should describe the desired pose and action of the subject in the video.
         public let prompt: String
         /// Negative prompt for video generation.
@@ -863,40 +993,75 @@ public enum WanVace14bPose {
             self.returnFramesZip = returnFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("match_input_num_frames", \.matchInputNumFrames),
-                .optional("num_frames", \.numFrames, [.minimum(17), .maximum(241)]),
-                .optional("match_input_frames_per_second", \.matchInputFramesPerSecond),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(5), .maximum(30)]),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("ref_image_urls", \.refImageURLs),
-                .optional("first_frame_url", \.firstFrameURL),
-                .optional("last_frame_url", \.lastFrameURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("enable_prompt_expansion", \.enablePromptExpansion),
-                .optional("preprocess", \.preprocess),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("num_interpolated_frames", \.numInterpolatedFrames, [.minimum(0), .maximum(5)]),
-                .optional("temporal_downsample_factor", \.temporalDownsampleFactor, [.minimum(0), .maximum(5)]),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                matchInputNumFrames: wire.boolIfPresent("match_input_num_frames"),
+                numFrames: wire.intIfPresent("num_frames"),
+                matchInputFramesPerSecond: wire.boolIfPresent("match_input_frames_per_second"),
+                framesPerSecond: wire.intIfPresent("frames_per_second"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                refImageURLs: wire.valueIfPresent("ref_image_urls"),
+                firstFrameURL: wire.stringIfPresent("first_frame_url"),
+                lastFrameURL: wire.stringIfPresent("last_frame_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                enablePromptExpansion: wire.boolIfPresent("enable_prompt_expansion"),
+                preprocess: wire.boolIfPresent("preprocess"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                numInterpolatedFrames: wire.intIfPresent("num_interpolated_frames"),
+                temporalDownsampleFactor: wire.intIfPresent("temporal_downsample_factor"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.boolIfPresent("match_input_num_frames", self.matchInputNumFrames)
+            wire.intIfPresent("num_frames", self.numFrames, [.minimum(17), .maximum(241)])
+            wire.boolIfPresent("match_input_frames_per_second", self.matchInputFramesPerSecond)
+            wire.intIfPresent("frames_per_second", self.framesPerSecond, [.minimum(5), .maximum(30)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("ref_image_urls", self.refImageURLs)
+            wire.stringIfPresent("first_frame_url", self.firstFrameURL)
+            wire.stringIfPresent("last_frame_url", self.lastFrameURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("enable_prompt_expansion", self.enablePromptExpansion)
+            wire.boolIfPresent("preprocess", self.preprocess)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.intIfPresent("num_interpolated_frames", self.numInterpolatedFrames, [.minimum(0), .maximum(5)])
+            wire.intIfPresent("temporal_downsample_factor", self.temporalDownsampleFactor, [.minimum(0), .maximum(5)])
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -930,7 +1095,7 @@ public enum WanVace14bPose {
     }
 
     /// The output of `fal-ai/wan-vace-14b/pose`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated pose video file.
         public let video: VideoFile
         /// The prompt used for generation.
@@ -947,13 +1112,21 @@ public enum WanVace14bPose {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("prompt", \.prompt),
-                .required("seed", \.seed),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                prompt: wire.string("prompt"),
+                seed: wire.int64("seed"),
+                framesZip: wire.valueIfPresent("frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("prompt", self.prompt)
+            wire.int64("seed", self.seed)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -1001,7 +1174,7 @@ public enum WanVaceAppsLongReframe {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The text prompt to guide video generation. Optional for reframing.
         ///
         /// Default: `""`.
@@ -1147,33 +1320,61 @@ public enum WanVaceAppsLongReframe {
             self.pasteBack = pasteBack
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-                .optional("resolution", \.resolution),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(2), .maximum(50)]),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(1), .maximum(10)]),
-                .optional("sampler", \.sampler),
-                .optional("shift", \.shift, [.minimum(1), .maximum(15)]),
-                .required("video_url", \.videoURL),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("acceleration", \.acceleration),
-                .optional("video_quality", \.videoQuality),
-                .optional("video_write_mode", \.videoWriteMode),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("interpolator_model", \.interpolatorModel),
-                .optional("sync_mode", \.syncMode),
-                .optional("transparency_mode", \.transparencyMode),
-                .optional("return_frames_zip", \.returnFramesZip),
-                .optional("zoom_factor", \.zoomFactor, [.minimum(0), .maximum(0.9)]),
-                .optional("trim_borders", \.trimBorders),
-                .optional("scene_threshold", \.sceneThreshold, [.minimum(0), .maximum(100)]),
-                .optional("paste_back", \.pasteBack),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                resolution: wire.valueIfPresent("resolution"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                sampler: wire.valueIfPresent("sampler"),
+                shift: wire.doubleIfPresent("shift"),
+                videoURL: wire.value("video_url"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                videoQuality: wire.valueIfPresent("video_quality"),
+                videoWriteMode: wire.valueIfPresent("video_write_mode"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                interpolatorModel: wire.valueIfPresent("interpolator_model"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                transparencyMode: wire.valueIfPresent("transparency_mode"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip"),
+                zoomFactor: wire.doubleIfPresent("zoom_factor"),
+                trimBorders: wire.boolIfPresent("trim_borders"),
+                sceneThreshold: wire.doubleIfPresent("scene_threshold"),
+                pasteBack: wire.boolIfPresent("paste_back")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(2), .maximum(50)])
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("sampler", self.sampler)
+            wire.doubleIfPresent("shift", self.shift, [.minimum(1), .maximum(15)])
+            wire.value("video_url", self.videoURL)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.valueIfPresent("video_quality", self.videoQuality)
+            wire.valueIfPresent("video_write_mode", self.videoWriteMode)
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.valueIfPresent("interpolator_model", self.interpolatorModel)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.valueIfPresent("transparency_mode", self.transparencyMode)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
+            wire.doubleIfPresent("zoom_factor", self.zoomFactor, [.minimum(0), .maximum(0.9)])
+            wire.boolIfPresent("trim_borders", self.trimBorders)
+            wire.doubleIfPresent("scene_threshold", self.sceneThreshold, [.minimum(0), .maximum(100)])
+            wire.boolIfPresent("paste_back", self.pasteBack)
         }
 
         /// The values the service uses for fields left unset.
@@ -1204,7 +1405,7 @@ public enum WanVaceAppsLongReframe {
     }
 
     /// The output of `fal-ai/wan-vace-apps/long-reframe`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The output video file.
         public let video: VideoFile
 
@@ -1212,10 +1413,13 @@ public enum WanVaceAppsLongReframe {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1235,7 +1439,7 @@ public enum WanVaceAppsVideoEdit {
     public typealias File = AIAvatar.File
 
     /// The input of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt to edit the video.
         public let prompt: String
         /// URL of the input video.
@@ -1303,20 +1507,35 @@ public enum WanVaceAppsVideoEdit {
             self.returnFramesZip = returnFramesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("video_type", \.videoType),
-                .optional("image_urls", \.imageURLs),
-                .optional("resolution", \.resolution),
-                .optional("acceleration", \.acceleration),
-                .optional("enable_auto_downsample", \.enableAutoDownsample),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("auto_downsample_min_fps", \.autoDownsampleMinFPS, [.minimum(1), .maximum(60)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("return_frames_zip", \.returnFramesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                videoType: wire.valueIfPresent("video_type"),
+                imageURLs: wire.valueIfPresent("image_urls"),
+                resolution: wire.valueIfPresent("resolution"),
+                acceleration: wire.valueIfPresent("acceleration"),
+                enableAutoDownsample: wire.boolIfPresent("enable_auto_downsample"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                autoDownsampleMinFPS: wire.doubleIfPresent("auto_downsample_min_fps"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                returnFramesZip: wire.boolIfPresent("return_frames_zip")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("video_type", self.videoType)
+            wire.valueIfPresent("image_urls", self.imageURLs)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("acceleration", self.acceleration)
+            wire.boolIfPresent("enable_auto_downsample", self.enableAutoDownsample)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.doubleIfPresent("auto_downsample_min_fps", self.autoDownsampleMinFPS, [.minimum(1), .maximum(60)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.boolIfPresent("return_frames_zip", self.returnFramesZip)
         }
 
         /// The values the service uses for fields left unset.
@@ -1346,7 +1565,7 @@ public enum WanVaceAppsVideoEdit {
     }
 
     /// The output of `fal-ai/wan-vace-apps/video-edit`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The edited video.
         public let video: VideoFile
         /// ZIP archive of generated frames if requested.
@@ -1357,11 +1576,14 @@ public enum WanVaceAppsVideoEdit {
             self.framesZip = framesZip
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .optional("frames_zip", \.framesZip),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), framesZip: wire.valueIfPresent("frames_zip"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.valueIfPresent("frames_zip", self.framesZip)
         }
     }
 }
@@ -1377,7 +1599,7 @@ public enum WanVisionEnhancer {
     public typealias File = AIAvatar.File
 
     /// Input parameters for Wan Vision Enhancer (Video-to-Video)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the video to enhance with Wan Video. Maximum 200MB file size. Videos longer than 500 frames will have only the first 500 frames processed (~8-21 seconds depending on fps).
         public let videoURL: FileInput
         /// Target output resolution for the enhanced video. 720p (native, fast) or 1080p (upscaled, slower). Processing is always done at 720p, then upscaled if 1080p selected.
@@ -1413,15 +1635,25 @@ public enum WanVisionEnhancer {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("target_resolution", \.targetResolution),
-                .optional("creativity", \.creativity, [.minimum(0), .maximum(4)]),
-                .optional("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                targetResolution: wire.valueIfPresent("target_resolution"),
+                creativity: wire.intIfPresent("creativity"),
+                prompt: wire.stringIfPresent("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                seed: wire.int64IfPresent("seed")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("target_resolution", self.targetResolution)
+            wire.intIfPresent("creativity", self.creativity, [.minimum(0), .maximum(4)])
+            wire.stringIfPresent("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.int64IfPresent("seed", self.seed)
         }
 
         /// The values the service uses for fields left unset.
@@ -1445,7 +1677,7 @@ public enum WanVisionEnhancer {
     }
 
     /// Output from Wan Vision Enhancer
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The enhanced video file.
         public let video: File
         /// The seed used for generation.
@@ -1459,12 +1691,15 @@ public enum WanVisionEnhancer {
             self.timings = timings
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("seed", \.seed),
-                .required("timings", \.timings),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"), seed: wire.int64("seed"), timings: wire.value("timings"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int64("seed", self.seed)
+            wire.value("timings", self.timings)
         }
     }
 }
@@ -1480,7 +1715,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     public typealias File = AIAvatar.File
 
     /// Input model for automatic subtitle generation and styling
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to add automatic subtitles to
         public let videoURL: FileInput
         /// Language code for transcription (e.g., 'en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'zh', 'ko') or 3-letter ISO code (e.g., 'eng', 'spa', 'fra')
@@ -1574,24 +1809,43 @@ public enum WorkflowUtilitiesAutoSubtitle {
             self.enableAnimation = enableAnimation
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("language", \.language),
-                .optional("font_name", \.fontName),
-                .optional("font_size", \.fontSize, [.minimum(20), .maximum(150)]),
-                .optional("font_weight", \.fontWeight),
-                .optional("font_color", \.fontColor),
-                .optional("highlight_color", \.highlightColor),
-                .optional("stroke_width", \.strokeWidth, [.minimum(0), .maximum(10)]),
-                .optional("stroke_color", \.strokeColor),
-                .optional("background_color", \.backgroundColor),
-                .optional("background_opacity", \.backgroundOpacity, [.minimum(0), .maximum(1)]),
-                .optional("position", \.position),
-                .optional("y_offset", \.yOffset, [.minimum(-200), .maximum(200)]),
-                .optional("words_per_subtitle", \.wordsPerSubtitle, [.minimum(1), .maximum(12)]),
-                .optional("enable_animation", \.enableAnimation),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                language: wire.stringIfPresent("language"),
+                fontName: wire.stringIfPresent("font_name"),
+                fontSize: wire.intIfPresent("font_size"),
+                fontWeight: wire.valueIfPresent("font_weight"),
+                fontColor: wire.valueIfPresent("font_color"),
+                highlightColor: wire.valueIfPresent("highlight_color"),
+                strokeWidth: wire.intIfPresent("stroke_width"),
+                strokeColor: wire.valueIfPresent("stroke_color"),
+                backgroundColor: wire.valueIfPresent("background_color"),
+                backgroundOpacity: wire.doubleIfPresent("background_opacity"),
+                position: wire.valueIfPresent("position"),
+                yOffset: wire.intIfPresent("y_offset"),
+                wordsPerSubtitle: wire.intIfPresent("words_per_subtitle"),
+                enableAnimation: wire.boolIfPresent("enable_animation")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.stringIfPresent("language", self.language)
+            wire.stringIfPresent("font_name", self.fontName)
+            wire.intIfPresent("font_size", self.fontSize, [.minimum(20), .maximum(150)])
+            wire.valueIfPresent("font_weight", self.fontWeight)
+            wire.valueIfPresent("font_color", self.fontColor)
+            wire.valueIfPresent("highlight_color", self.highlightColor)
+            wire.intIfPresent("stroke_width", self.strokeWidth, [.minimum(0), .maximum(10)])
+            wire.valueIfPresent("stroke_color", self.strokeColor)
+            wire.valueIfPresent("background_color", self.backgroundColor)
+            wire.doubleIfPresent("background_opacity", self.backgroundOpacity, [.minimum(0), .maximum(1)])
+            wire.valueIfPresent("position", self.position)
+            wire.intIfPresent("y_offset", self.yOffset, [.minimum(-200), .maximum(200)])
+            wire.intIfPresent("words_per_subtitle", self.wordsPerSubtitle, [.minimum(1), .maximum(12)])
+            wire.boolIfPresent("enable_animation", self.enableAnimation)
         }
 
         /// The values the service uses for fields left unset.
@@ -1734,7 +1988,7 @@ public enum WorkflowUtilitiesAutoSubtitle {
     }
 
     /// Output model for video with automatic subtitles
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The video with automatic subtitles
         public let video: File
         /// Full transcription text
@@ -1760,14 +2014,23 @@ public enum WorkflowUtilitiesAutoSubtitle {
             self.transcriptionMetadata = transcriptionMetadata
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("transcription", \.transcription),
-                .required("subtitle_count", \.subtitleCount),
-                .optional("words", \.words),
-                .optional("transcription_metadata", \.transcriptionMetadata),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                transcription: wire.string("transcription"),
+                subtitleCount: wire.int("subtitle_count"),
+                words: wire.valueIfPresent("words"),
+                transcriptionMetadata: wire.valueIfPresent("transcription_metadata")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.string("transcription", self.transcription)
+            wire.int("subtitle_count", self.subtitleCount)
+            wire.valueIfPresent("words", self.words)
+            wire.valueIfPresent("transcription_metadata", self.transcriptionMetadata)
         }
     }
 }
@@ -1783,7 +2046,7 @@ public enum WorkflowUtilitiesBlendVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for blending two video frames together
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the top layer video
         public let topVideoURL: FileInput
         /// URL of the bottom layer video
@@ -1815,14 +2078,23 @@ public enum WorkflowUtilitiesBlendVideo {
             self.shortest = shortest
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("top_video_url", \.topVideoURL),
-                .required("bottom_video_url", \.bottomVideoURL),
-                .optional("blend_mode", \.blendMode),
-                .optional("opacity", \.opacity, [.minimum(0), .maximum(1)]),
-                .optional("shortest", \.shortest),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                topVideoURL: wire.value("top_video_url"),
+                bottomVideoURL: wire.value("bottom_video_url"),
+                blendMode: wire.valueIfPresent("blend_mode"),
+                opacity: wire.doubleIfPresent("opacity"),
+                shortest: wire.boolIfPresent("shortest")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("top_video_url", self.topVideoURL)
+            wire.value("bottom_video_url", self.bottomVideoURL)
+            wire.valueIfPresent("blend_mode", self.blendMode)
+            wire.doubleIfPresent("opacity", self.opacity, [.minimum(0), .maximum(1)])
+            wire.boolIfPresent("shortest", self.shortest)
         }
 
         /// The values the service uses for fields left unset.
@@ -1867,7 +2139,7 @@ public enum WorkflowUtilitiesBlendVideo {
     }
 
     /// Output model for blended video
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The blended video output
         public let video: File
 
@@ -1875,10 +2147,13 @@ public enum WorkflowUtilitiesBlendVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1894,7 +2169,7 @@ public enum WorkflowUtilitiesInterleaveVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for interleaving multiple videos
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of video URLs to interleave in order
         public let videoURLs: [FileInput]
         /// Frame rate of the interleaved output video. When set, all interleaved frames are emitted at this rate, so lower values produce a longer output while higher values produce a shorter, faster one. Leave unset to preserve the legacy behavior, which derives the output rate from the input videos (this can yield non-standard rates such as 384.0098).
@@ -1907,16 +2182,19 @@ public enum WorkflowUtilitiesInterleaveVideo {
             self.framesPerSecond = framesPerSecond
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_urls", \.videoURLs),
-                .optional("frames_per_second", \.framesPerSecond, [.minimum(1), .maximum(120)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURLs: wire.value("video_urls"), framesPerSecond: wire.doubleIfPresent("frames_per_second"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_urls", self.videoURLs)
+            wire.doubleIfPresent("frames_per_second", self.framesPerSecond, [.minimum(1), .maximum(120)])
         }
     }
 
     /// Output model for interleaved video
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The interleaved video output
         public let video: File
 
@@ -1924,10 +2202,13 @@ public enum WorkflowUtilitiesInterleaveVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1943,7 +2224,7 @@ public enum WorkflowUtilitiesReverseVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for reversing a video
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to reverse
         public let videoURL: FileInput
 
@@ -1951,15 +2232,18 @@ public enum WorkflowUtilitiesReverseVideo {
             self.videoURL = videoURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(videoURL: wire.value("video_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
         }
     }
 
     /// Output model for reversed video
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The reversed video
         public let video: File
 
@@ -1967,10 +2251,13 @@ public enum WorkflowUtilitiesReverseVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -1986,7 +2273,7 @@ public enum WorkflowUtilitiesScaleVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for scaling/resizing a video to specific dimensions
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to scale/resize. Height and Width of the video must be even numbers for compatibility with video codecs.
         public let videoURL: FileInput
         /// Target width in pixels. If only width is provided, height is auto-calculated to preserve aspect ratio. At least one of width or height must be provided.
@@ -2038,17 +2325,29 @@ public enum WorkflowUtilitiesScaleVideo {
             self.crf = crf
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("width", \.width, [.minimum(2), .maximum(7680)]),
-                .optional("height", \.height, [.minimum(2), .maximum(4320)]),
-                .optional("mode", \.mode),
-                .optional("pad_color", \.padColor),
-                .optional("codec", \.codec),
-                .optional("preset", \.preset),
-                .optional("crf", \.crf, [.minimum(0), .maximum(51)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height"),
+                mode: wire.valueIfPresent("mode"),
+                padColor: wire.valueIfPresent("pad_color"),
+                codec: wire.valueIfPresent("codec"),
+                preset: wire.valueIfPresent("preset"),
+                crf: wire.intIfPresent("crf")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("width", self.width, [.minimum(2), .maximum(7680)])
+            wire.intIfPresent("height", self.height, [.minimum(2), .maximum(4320)])
+            wire.valueIfPresent("mode", self.mode)
+            wire.valueIfPresent("pad_color", self.padColor)
+            wire.valueIfPresent("codec", self.codec)
+            wire.valueIfPresent("preset", self.preset)
+            wire.intIfPresent("crf", self.crf, [.minimum(0), .maximum(51)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2117,7 +2416,7 @@ public enum WorkflowUtilitiesScaleVideo {
     }
 
     /// Output model for scaled/resized video
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The scaled/resized video
         public let video: File
         /// Width of the original video in pixels
@@ -2137,14 +2436,23 @@ public enum WorkflowUtilitiesScaleVideo {
             self.scaledHeight = scaledHeight
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("original_width", \.originalWidth),
-                .required("original_height", \.originalHeight),
-                .required("scaled_width", \.scaledWidth),
-                .required("scaled_height", \.scaledHeight),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                originalWidth: wire.int("original_width"),
+                originalHeight: wire.int("original_height"),
+                scaledWidth: wire.int("scaled_width"),
+                scaledHeight: wire.int("scaled_height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.int("original_width", self.originalWidth)
+            wire.int("original_height", self.originalHeight)
+            wire.int("scaled_width", self.scaledWidth)
+            wire.int("scaled_height", self.scaledHeight)
         }
     }
 }
@@ -2160,7 +2468,7 @@ public enum WorkflowUtilitiesTrimVideo {
     public typealias File = AIAvatar.File
 
     /// Input model for trimming a video to a specified time range
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video file to trim
         public let videoURL: FileInput
         /// Start time in seconds
@@ -2181,13 +2489,21 @@ public enum WorkflowUtilitiesTrimVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .optional("start_time", \.startTime, [.minimum(0)]),
-                .optional("end_time", \.endTime),
-                .optional("duration", \.duration, [.exclusiveMinimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                startTime: wire.doubleIfPresent("start_time"),
+                endTime: wire.doubleIfPresent("end_time"),
+                duration: wire.doubleIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.doubleIfPresent("start_time", self.startTime, [.minimum(0)])
+            wire.doubleIfPresent("end_time", self.endTime)
+            wire.doubleIfPresent("duration", self.duration, [.exclusiveMinimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -2198,7 +2514,7 @@ public enum WorkflowUtilitiesTrimVideo {
     }
 
     /// Output model for trimmed video
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The trimmed video
         public let video: File
         /// Duration of the original video in seconds
@@ -2212,12 +2528,19 @@ public enum WorkflowUtilitiesTrimVideo {
             self.trimmedDuration = trimmedDuration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-                .required("original_duration", \.originalDuration),
-                .required("trimmed_duration", \.trimmedDuration),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                video: wire.value("video"),
+                originalDuration: wire.double("original_duration"),
+                trimmedDuration: wire.double("trimmed_duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
+            wire.double("original_duration", self.originalDuration)
+            wire.double("trimmed_duration", self.trimmedDuration)
         }
     }
 }

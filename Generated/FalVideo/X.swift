@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == XaiGrokImagineVideoEditVideo.Input, Output == XaiGrokImagineVideoEditVideo.Output {
     /// `xai/grok-imagine-video/edit-video`.
@@ -22,7 +22,7 @@ public enum XaiGrokImagineVideoEditVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/edit-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired edit.
         ///
         /// At most 4096 characters.
@@ -40,12 +40,19 @@ public enum XaiGrokImagineVideoEditVideo {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(4096)]),
-                .required("video_url", \.videoURL),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(4096)])
+            wire.value("video_url", self.videoURL)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -68,7 +75,7 @@ public enum XaiGrokImagineVideoEditVideo {
     }
 
     /// The output of `xai/grok-imagine-video/edit-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video.
         public let video: VideoFile
 
@@ -76,10 +83,13 @@ public enum XaiGrokImagineVideoEditVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -95,7 +105,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/extend-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of what should happen next in the video.
         ///
         /// At most 4096 characters.
@@ -113,12 +123,19 @@ public enum XaiGrokImagineVideoExtendVideo {
             self.duration = duration
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(4096)]),
-                .required("video_url", \.videoURL),
-                .optional("duration", \.duration, [.minimum(2), .maximum(10)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                duration: wire.intIfPresent("duration")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(4096)])
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("duration", self.duration, [.minimum(2), .maximum(10)])
         }
 
         /// The values the service uses for fields left unset.
@@ -128,7 +145,7 @@ public enum XaiGrokImagineVideoExtendVideo {
     }
 
     /// The output of `xai/grok-imagine-video/extend-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The extended video (original + extension stitched together).
         public let video: VideoFile
 
@@ -136,10 +153,13 @@ public enum XaiGrokImagineVideoExtendVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 }
@@ -158,7 +178,7 @@ public enum XaiGrokImagineVideoImageToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of desired changes or motion in the video.
         ///
         /// At most 4096 characters.
@@ -192,14 +212,23 @@ public enum XaiGrokImagineVideoImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(4096)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.intIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution"),
+                imageURL: wire.value("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(4096)])
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.value("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.
@@ -242,7 +271,7 @@ public enum XaiGrokImagineVideoReferenceToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/reference-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text prompt describing the video to generate. Use @Image1, @Image2, etc. to reference specific images from reference_image_urls in order.
         ///
         /// At most 4096 characters.
@@ -278,14 +307,23 @@ public enum XaiGrokImagineVideoReferenceToVideo {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(4096)]),
-                .required("reference_image_urls", \.referenceImageURLs, [.minItems(1), .maxItems(7)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(10)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                referenceImageURLs: wire.value("reference_image_urls"),
+                duration: wire.intIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(4096)])
+            wire.value("reference_image_urls", self.referenceImageURLs, [.minItems(1), .maxItems(7)])
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(10)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.
@@ -329,7 +367,7 @@ public enum XaiGrokImagineVideoTextToVideo {
     public typealias VideoFile = AlibabaHappyHorseImageToVideo.VideoFile
 
     /// The input of `xai/grok-imagine-video/text-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Text description of the desired video.
         ///
         /// At most 4096 characters.
@@ -354,13 +392,21 @@ public enum XaiGrokImagineVideoTextToVideo {
             self.resolution = resolution
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.maxLength(4096)]),
-                .optional("duration", \.duration, [.minimum(1), .maximum(15)]),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("resolution", \.resolution),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                duration: wire.intIfPresent("duration"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                resolution: wire.valueIfPresent("resolution")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.maxLength(4096)])
+            wire.intIfPresent("duration", self.duration, [.minimum(1), .maximum(15)])
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.valueIfPresent("resolution", self.resolution)
         }
 
         /// The values the service uses for fields left unset.

@@ -7,7 +7,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ArbiterImage.Input, Output == ArbiterImage.Output {
     /// `fal-ai/arbiter/image`.
@@ -17,7 +17,7 @@ extension QueueEndpoint where Input == ArbiterImage.Input, Output == ArbiterImag
 /// The types of `fal-ai/arbiter/image`.
 public enum ArbiterImage {
     /// The input of `fal-ai/arbiter/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The measurements to use for the measurement.
         public let measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -28,11 +28,14 @@ public enum ArbiterImage {
             self.inputs = inputs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("measurements", \.measurements),
-                .required("inputs", \.inputs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(measurements: wire.value("measurements"), inputs: wire.value("inputs"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("measurements", self.measurements)
+            wire.value("inputs", self.inputs)
         }
     }
 
@@ -50,7 +53,7 @@ public enum ArbiterImage {
         public static var allCases: [Self] { [.arniqa, .clipIqa, .musiq, .nima, .lapvar] }
     }
 
-    public struct ImageInput: WireModel {
+    public struct ImageInput: _WireModel {
         /// The image to use for the measurement.
         public let hypothesis: String
 
@@ -58,15 +61,18 @@ public enum ArbiterImage {
             self.hypothesis = hypothesis
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("hypothesis", \.hypothesis),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(hypothesis: wire.string("hypothesis"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("hypothesis", self.hypothesis)
         }
     }
 
     /// The output of `fal-ai/arbiter/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The values of the measurements.
         public let values: [[String: ValuesItemValue]]?
 
@@ -74,14 +80,17 @@ public enum ArbiterImage {
             self.values = values
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("values", \.values),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(values: wire.valueIfPresent("values"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("values", self.values)
         }
     }
 
-    public enum ValuesItemValue: QueueModel, StructurallyEquatable {
+    public enum ValuesItemValue: QueueModel {
         case number(Double)
         case object([String: Double])
 
@@ -113,7 +122,7 @@ public enum ArbiterImageImage {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The measurements to use for the measurement.
         public let measurements: [MeasurementsItem]
         /// The inputs to use for the measurement.
@@ -124,11 +133,14 @@ public enum ArbiterImageImage {
             self.inputs = inputs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("measurements", \.measurements),
-                .required("inputs", \.inputs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(measurements: wire.value("measurements"), inputs: wire.value("inputs"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("measurements", self.measurements)
+            wire.value("inputs", self.inputs)
         }
     }
 
@@ -146,7 +158,7 @@ public enum ArbiterImageImage {
         public static var allCases: [Self] { [.dists, .mse, .lpips, .sdi, .ssim] }
     }
 
-    public struct ReferenceImageInput: WireModel {
+    public struct ReferenceImageInput: _WireModel {
         /// The image to use for the measurement.
         public let reference: String
         /// The hypothesis image to use for the measurement.
@@ -157,11 +169,14 @@ public enum ArbiterImageImage {
             self.hypothesis = hypothesis
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("reference", \.reference),
-                .required("hypothesis", \.hypothesis),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(reference: wire.string("reference"), hypothesis: wire.string("hypothesis"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("reference", self.reference)
+            wire.string("hypothesis", self.hypothesis)
         }
     }
 }
@@ -179,7 +194,7 @@ public enum ArbiterImageText {
     public typealias ValuesItemValue = ArbiterImage.ValuesItemValue
 
     /// The input of `fal-ai/arbiter/image/text`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The measurements to use for the measurement.
         public let measurements: [String]
         /// The inputs to use for the measurement.
@@ -190,15 +205,18 @@ public enum ArbiterImageText {
             self.inputs = inputs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("measurements", \.measurements),
-                .required("inputs", \.inputs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(measurements: wire.value("measurements"), inputs: wire.value("inputs"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("measurements", self.measurements)
+            wire.value("inputs", self.inputs)
         }
     }
 
-    public struct SemanticImageInput: WireModel {
+    public struct SemanticImageInput: _WireModel {
         /// The hypothesis image to use for the measurement.
         public let hypothesis: String
         /// The text reference to use for the measurement.
@@ -209,11 +227,14 @@ public enum ArbiterImageText {
             self.reference = reference
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("hypothesis", \.hypothesis),
-                .required("reference", \.reference),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(hypothesis: wire.string("hypothesis"), reference: wire.string("reference"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("hypothesis", self.hypothesis)
+            wire.string("reference", self.reference)
         }
     }
 }

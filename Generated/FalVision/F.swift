@@ -10,7 +10,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Florence2LargeCaption.Input, Output == Florence2LargeCaption.Output {
     /// `fal-ai/florence-2-large/caption`.
@@ -20,7 +20,7 @@ extension QueueEndpoint where Input == Florence2LargeCaption.Input, Output == Fl
 /// The types of `fal-ai/florence-2-large/caption`.
 public enum Florence2LargeCaption {
     /// The input of `fal-ai/florence-2-large/caption`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be processed.
         public let imageURL: FileInput
 
@@ -28,15 +28,18 @@ public enum Florence2LargeCaption {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/florence-2-large/caption`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Results from the model
         public let results: String
 
@@ -44,10 +47,13 @@ public enum Florence2LargeCaption {
             self.results = results
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("results", \.results),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(results: wire.string("results"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("results", self.results)
         }
     }
 }
@@ -102,7 +108,7 @@ public enum Florence2LargeRegionToCategory {
     public typealias Output = Florence2LargeCaption.Output
 
     /// The input of `fal-ai/florence-2-large/region-to-category`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The URL of the image to be processed.
         public let imageURL: FileInput
         /// The user input coordinates
@@ -113,15 +119,18 @@ public enum Florence2LargeRegionToCategory {
             self.region = region
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("region", \.region),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), region: wire.value("region"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.value("region", self.region)
         }
     }
 
-    public struct Region: WireModel {
+    public struct Region: _WireModel {
         /// X-coordinate of the top-left corner
         ///
         /// At least 0, at most 999.
@@ -146,13 +155,16 @@ public enum Florence2LargeRegionToCategory {
             self.y2 = y2
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x1", \.x1, [.minimum(0), .maximum(999)]),
-                .required("y1", \.y1, [.minimum(0), .maximum(999)]),
-                .required("x2", \.x2, [.minimum(0), .maximum(999)]),
-                .required("y2", \.y2, [.minimum(0), .maximum(999)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(x1: wire.int("x1"), y1: wire.int("y1"), x2: wire.int("x2"), y2: wire.int("y2"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("x1", self.x1, [.minimum(0), .maximum(999)])
+            wire.int("y1", self.y1, [.minimum(0), .maximum(999)])
+            wire.int("x2", self.x2, [.minimum(0), .maximum(999)])
+            wire.int("y2", self.y2, [.minimum(0), .maximum(999)])
         }
     }
 }

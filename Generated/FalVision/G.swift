@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == GotOCRV2.Input, Output == GotOCRV2.Output {
     /// `fal-ai/got-ocr/v2`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == GotOCRV2.Input, Output == GotOCRV2.Output
 /// The types of `fal-ai/got-ocr/v2`.
 public enum GotOCRV2 {
     /// The input of `fal-ai/got-ocr/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of images.
         ///
         /// Default: `[]`.
@@ -34,12 +34,19 @@ public enum GotOCRV2 {
             self.multiPage = multiPage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("input_image_urls", \.inputImageURLs),
-                .optional("do_format", \.doFormat),
-                .optional("multi_page", \.multiPage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputImageURLs: wire.valueIfPresent("input_image_urls"),
+                doFormat: wire.boolIfPresent("do_format"),
+                multiPage: wire.boolIfPresent("multi_page")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("input_image_urls", self.inputImageURLs)
+            wire.boolIfPresent("do_format", self.doFormat)
+            wire.boolIfPresent("multi_page", self.multiPage)
         }
 
         /// The values the service uses for fields left unset.
@@ -50,7 +57,7 @@ public enum GotOCRV2 {
     }
 
     /// The output of `fal-ai/got-ocr/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output
         public let outputs: [String]
 
@@ -58,10 +65,13 @@ public enum GotOCRV2 {
             self.outputs = outputs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("outputs", \.outputs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(outputs: wire.value("outputs"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("outputs", self.outputs)
         }
     }
 }

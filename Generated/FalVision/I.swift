@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == ImageutilsNSFW.Input, Output == ImageutilsNSFW.Output {
     /// `fal-ai/imageutils/nsfw`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == ImageutilsNSFW.Input, Output == Imageutil
 /// The types of `fal-ai/imageutils/nsfw`.
 public enum ImageutilsNSFW {
     /// The input of `fal-ai/imageutils/nsfw`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Input image url.
         public let imageURL: FileInput
 
@@ -22,15 +22,18 @@ public enum ImageutilsNSFW {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/imageutils/nsfw`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The probability of the image being NSFW.
         public let nsfwProbability: Double
 
@@ -38,10 +41,13 @@ public enum ImageutilsNSFW {
             self.nsfwProbability = nsfwProbability
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("nsfw_probability", \.nsfwProbability),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(nsfwProbability: wire.double("nsfw_probability"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("nsfw_probability", self.nsfwProbability)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == LlavaNext.Input, Output == LlavaNext.Output {
     /// `fal-ai/llava-next`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LlavaNext.Input, Output == LlavaNext.Outp
 /// The types of `fal-ai/llava-next`.
 public enum LlavaNext {
     /// The input of `fal-ai/llava-next`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Prompt to be used for the image
@@ -46,14 +46,23 @@ public enum LlavaNext {
             self.topP = topP
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens),
-                .optional("temperature", \.temperature, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("max_tokens", self.maxTokens)
+            wire.doubleIfPresent("temperature", self.temperature, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -65,7 +74,7 @@ public enum LlavaNext {
     }
 
     /// The output of `fal-ai/llava-next`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output
         public let output: String
         /// Whether the output is partial
@@ -78,11 +87,14 @@ public enum LlavaNext {
             self.partial = partial
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("partial", \.partial),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), partial: wire.boolIfPresent("partial"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.boolIfPresent("partial", self.partial)
         }
 
         /// The values the service uses for fields left unset.

@@ -15,7 +15,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Moondream2.Input, Output == Moondream2.Output {
     /// `fal-ai/moondream2`.
@@ -25,7 +25,7 @@ extension QueueEndpoint where Input == Moondream2.Input, Output == Moondream2.Ou
 /// The types of `fal-ai/moondream2`.
 public enum Moondream2 {
     /// The input of `fal-ai/moondream2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
 
@@ -33,15 +33,18 @@ public enum Moondream2 {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/moondream2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Output for the given query
         public let output: String
 
@@ -49,10 +52,13 @@ public enum Moondream2 {
             self.output = output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
         }
     }
 }
@@ -65,7 +71,7 @@ extension QueueEndpoint where Input == Moondream2ObjectDetection.Input, Output =
 /// The types of `fal-ai/moondream2/object-detection`.
 public enum Moondream2ObjectDetection {
     /// The input of `fal-ai/moondream2/object-detection`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Object to be detected in the image
@@ -76,16 +82,19 @@ public enum Moondream2ObjectDetection {
             self.object = object
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("object", \.object),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), object: wire.string("object"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("object", self.object)
         }
     }
 
     /// The output of `fal-ai/moondream2/object-detection`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Objects detected in the image
         public let objects: [[String: JSONValue]]
         /// Image with detected objects
@@ -96,16 +105,19 @@ public enum Moondream2ObjectDetection {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("objects", \.objects),
-                .required("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(objects: wire.value("objects"), image: wire.value("image"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("objects", self.objects)
+            wire.value("image", self.image)
         }
     }
 
     /// Represents an image file.
-    public struct Image: WireModel {
+    public struct Image: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -135,15 +147,25 @@ public enum Moondream2ObjectDetection {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
         }
     }
 }
@@ -174,7 +196,7 @@ public enum Moondream2VisualQuery {
     public typealias Output = Moondream2.Output
 
     /// The input of `fal-ai/moondream2/visual-query`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Query to be asked in the image
@@ -185,11 +207,14 @@ public enum Moondream2VisualQuery {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"), prompt: wire.string("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
         }
     }
 }
@@ -202,7 +227,7 @@ extension QueueEndpoint where Input == Moondream3PreviewCaption.Input, Output ==
 /// The types of `fal-ai/moondream3-preview/caption`.
 public enum Moondream3PreviewCaption {
     /// The input of `fal-ai/moondream3-preview/caption`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Length of the caption to generate
@@ -225,13 +250,21 @@ public enum Moondream3PreviewCaption {
             self.topP = topP
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("length", \.length),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                length: wire.valueIfPresent("length"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("length", self.length)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -254,7 +287,7 @@ public enum Moondream3PreviewCaption {
     }
 
     /// The output of `fal-ai/moondream3-preview/caption`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -268,16 +301,23 @@ public enum Moondream3PreviewCaption {
             self.output = output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("finish_reason", \.finishReason),
-                .required("usage_info", \.usageInfo),
-                .required("output", \.output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                finishReason: wire.string("finish_reason"),
+                usageInfo: wire.value("usage_info"),
+                output: wire.string("output")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("finish_reason", self.finishReason)
+            wire.value("usage_info", self.usageInfo)
+            wire.string("output", self.output)
         }
     }
 
-    public struct UsageInfo: WireModel {
+    public struct UsageInfo: _WireModel {
         /// Number of input tokens processed
         public let inputTokens: Int
         /// Number of output tokens generated
@@ -297,14 +337,23 @@ public enum Moondream3PreviewCaption {
             self.ttftMs = ttftMs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("input_tokens", \.inputTokens),
-                .required("output_tokens", \.outputTokens),
-                .required("prefill_time_ms", \.prefillTimeMs),
-                .required("decode_time_ms", \.decodeTimeMs),
-                .required("ttft_ms", \.ttftMs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                inputTokens: wire.int("input_tokens"),
+                outputTokens: wire.int("output_tokens"),
+                prefillTimeMs: wire.double("prefill_time_ms"),
+                decodeTimeMs: wire.double("decode_time_ms"),
+                ttftMs: wire.double("ttft_ms")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("input_tokens", self.inputTokens)
+            wire.int("output_tokens", self.outputTokens)
+            wire.double("prefill_time_ms", self.prefillTimeMs)
+            wire.double("decode_time_ms", self.decodeTimeMs)
+            wire.double("ttft_ms", self.ttftMs)
         }
     }
 }
@@ -320,7 +369,7 @@ public enum Moondream3PreviewDetect {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/detect`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Object to be detected in the image
@@ -338,12 +387,19 @@ public enum Moondream3PreviewDetect {
             self.preview = preview
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("preview", \.preview),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                preview: wire.boolIfPresent("preview")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.boolIfPresent("preview", self.preview)
         }
 
         /// The values the service uses for fields left unset.
@@ -353,7 +409,7 @@ public enum Moondream3PreviewDetect {
     }
 
     /// The output of `fal-ai/moondream3-preview/detect`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -370,17 +426,25 @@ public enum Moondream3PreviewDetect {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("finish_reason", \.finishReason),
-                .required("usage_info", \.usageInfo),
-                .required("objects", \.objects),
-                .optional("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                finishReason: wire.string("finish_reason"),
+                usageInfo: wire.value("usage_info"),
+                objects: wire.value("objects"),
+                image: wire.valueIfPresent("image")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("finish_reason", self.finishReason)
+            wire.value("usage_info", self.usageInfo)
+            wire.value("objects", self.objects)
+            wire.valueIfPresent("image", self.image)
         }
     }
 
-    public struct Object: WireModel {
+    public struct Object: _WireModel {
         /// Left boundary of detection box in normalized format (0 to 1)
         public let xMin: Double
         /// Top boundary of detection box in normalized format (0 to 1)
@@ -397,17 +461,25 @@ public enum Moondream3PreviewDetect {
             self.yMax = yMax
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x_min", \.xMin),
-                .required("y_min", \.yMin),
-                .required("x_max", \.xMax),
-                .required("y_max", \.yMax),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                xMin: wire.double("x_min"),
+                yMin: wire.double("y_min"),
+                xMax: wire.double("x_max"),
+                yMax: wire.double("y_max")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x_min", self.xMin)
+            wire.double("y_min", self.yMin)
+            wire.double("x_max", self.xMax)
+            wire.double("y_max", self.yMax)
         }
     }
 
-    public struct ImageFile: WireModel {
+    public struct ImageFile: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -437,15 +509,25 @@ public enum Moondream3PreviewDetect {
             self.height = height
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("width", \.width),
-                .optional("height", \.height),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                width: wire.intIfPresent("width"),
+                height: wire.intIfPresent("height")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.intIfPresent("width", self.width)
+            wire.intIfPresent("height", self.height)
         }
     }
 }
@@ -462,7 +544,7 @@ public enum Moondream3PreviewPoint {
     public typealias ImageFile = Moondream3PreviewDetect.ImageFile
 
     /// The input of `fal-ai/moondream3-preview/point`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Object to be located in the image
@@ -480,12 +562,19 @@ public enum Moondream3PreviewPoint {
             self.preview = preview
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("preview", \.preview),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                preview: wire.boolIfPresent("preview")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.boolIfPresent("preview", self.preview)
         }
 
         /// The values the service uses for fields left unset.
@@ -495,7 +584,7 @@ public enum Moondream3PreviewPoint {
     }
 
     /// The output of `fal-ai/moondream3-preview/point`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -512,17 +601,25 @@ public enum Moondream3PreviewPoint {
             self.image = image
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("finish_reason", \.finishReason),
-                .required("usage_info", \.usageInfo),
-                .required("points", \.points),
-                .optional("image", \.image),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                finishReason: wire.string("finish_reason"),
+                usageInfo: wire.value("usage_info"),
+                points: wire.value("points"),
+                image: wire.valueIfPresent("image")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("finish_reason", self.finishReason)
+            wire.value("usage_info", self.usageInfo)
+            wire.value("points", self.points)
+            wire.valueIfPresent("image", self.image)
         }
     }
 
-    public struct Point: WireModel {
+    public struct Point: _WireModel {
         /// X coordinate of the point in normalized format (0 to 1)
         public let x: Double
         /// Y coordinate of the point in normalized format (0 to 1)
@@ -533,11 +630,14 @@ public enum Moondream3PreviewPoint {
             self.y = y
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("x", \.x),
-                .required("y", \.y),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(x: wire.double("x"), y: wire.double("y"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.double("x", self.x)
+            wire.double("y", self.y)
         }
     }
 }
@@ -553,7 +653,7 @@ public enum Moondream3PreviewQuery {
     public typealias UsageInfo = Moondream3PreviewCaption.UsageInfo
 
     /// The input of `fal-ai/moondream3-preview/query`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to be processed
         public let imageURL: FileInput
         /// Query to be asked in the image
@@ -587,14 +687,23 @@ public enum Moondream3PreviewQuery {
             self.topP = topP
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt, [.minLength(1)]),
-                .optional("reasoning", \.reasoning),
-                .optional("temperature", \.temperature, [.minimum(0), .maximum(1)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                reasoning: wire.boolIfPresent("reasoning"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt, [.minLength(1)])
+            wire.boolIfPresent("reasoning", self.reasoning)
+            wire.doubleIfPresent("temperature", self.temperature, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -604,7 +713,7 @@ public enum Moondream3PreviewQuery {
     }
 
     /// The output of `fal-ai/moondream3-preview/query`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Reason for finishing the output generation
         public let finishReason: String
         /// Usage information for the request
@@ -621,13 +730,21 @@ public enum Moondream3PreviewQuery {
             self.reasoning = reasoning
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("finish_reason", \.finishReason),
-                .required("usage_info", \.usageInfo),
-                .required("output", \.output),
-                .optional("reasoning", \.reasoning),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                finishReason: wire.string("finish_reason"),
+                usageInfo: wire.value("usage_info"),
+                output: wire.string("output"),
+                reasoning: wire.stringIfPresent("reasoning")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("finish_reason", self.finishReason)
+            wire.value("usage_info", self.usageInfo)
+            wire.string("output", self.output)
+            wire.stringIfPresent("reasoning", self.reasoning)
         }
     }
 }
@@ -640,7 +757,7 @@ extension QueueEndpoint where Input == MoondreamBatched.Input, Output == Moondre
 /// The types of `fal-ai/moondream/batched`.
 public enum MoondreamBatched {
     /// The input of `fal-ai/moondream/batched`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Model ID to use for inference
         ///
         /// Default: `.vikhyatkMoondream2`.
@@ -680,15 +797,25 @@ public enum MoondreamBatched {
             self.repetitionPenalty = repetitionPenalty
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("model_id", \.modelID),
-                .required("inputs", \.inputs),
-                .optional("max_tokens", \.maxTokens, [.minimum(32), .maximum(1024)]),
-                .optional("temperature", \.temperature, [.exclusiveMinimum(0), .maximum(1)]),
-                .optional("top_p", \.topP, [.minimum(0), .maximum(1)]),
-                .optional("repetition_penalty", \.repetitionPenalty, [.minimum(1), .maximum(2)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                modelID: wire.valueIfPresent("model_id"),
+                inputs: wire.value("inputs"),
+                maxTokens: wire.intIfPresent("max_tokens"),
+                temperature: wire.doubleIfPresent("temperature"),
+                topP: wire.doubleIfPresent("top_p"),
+                repetitionPenalty: wire.doubleIfPresent("repetition_penalty")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.valueIfPresent("model_id", self.modelID)
+            wire.value("inputs", self.inputs)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(32), .maximum(1024)])
+            wire.doubleIfPresent("temperature", self.temperature, [.exclusiveMinimum(0), .maximum(1)])
+            wire.doubleIfPresent("top_p", self.topP, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("repetition_penalty", self.repetitionPenalty, [.minimum(1), .maximum(2)])
         }
 
         /// The values the service uses for fields left unset.
@@ -713,7 +840,7 @@ public enum MoondreamBatched {
         public static var allCases: [Self] { [.vikhyatkMoondream2, .falAIMoondream2Docci] }
     }
 
-    public struct MoondreamInputParam: WireModel {
+    public struct MoondreamInputParam: _WireModel {
         /// URL of the image to be processed
         public let imageURL: String
         /// Prompt to be used for the image
@@ -726,11 +853,14 @@ public enum MoondreamBatched {
             self.prompt = prompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("prompt", \.prompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.string("image_url"), prompt: wire.stringIfPresent("prompt"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("image_url", self.imageURL)
+            wire.stringIfPresent("prompt", self.prompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -740,7 +870,7 @@ public enum MoondreamBatched {
     }
 
     /// The output of `fal-ai/moondream/batched`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of generated outputs
         public let outputs: [String]
         /// Whether the output is partial
@@ -759,13 +889,21 @@ public enum MoondreamBatched {
             self.filenames = filenames
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("outputs", \.outputs),
-                .optional("partial", \.partial),
-                .required("timings", \.timings),
-                .optional("filenames", \.filenames),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                outputs: wire.value("outputs"),
+                partial: wire.boolIfPresent("partial"),
+                timings: wire.value("timings"),
+                filenames: wire.valueIfPresent("filenames")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("outputs", self.outputs)
+            wire.boolIfPresent("partial", self.partial)
+            wire.value("timings", self.timings)
+            wire.valueIfPresent("filenames", self.filenames)
         }
 
         /// The values the service uses for fields left unset.
@@ -783,7 +921,7 @@ extension QueueEndpoint where Input == MoondreamNext.Input, Output == MoondreamN
 /// The types of `fal-ai/moondream-next`.
 public enum MoondreamNext {
     /// The input of `fal-ai/moondream-next`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL to be processed
         public let imageURL: FileInput
         /// Type of task to perform
@@ -804,13 +942,21 @@ public enum MoondreamNext {
             self.maxTokens = maxTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .optional("task_type", \.taskType),
-                .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(512)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                taskType: wire.valueIfPresent("task_type"),
+                prompt: wire.string("prompt"),
+                maxTokens: wire.intIfPresent("max_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.valueIfPresent("task_type", self.taskType)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(512)])
         }
 
         /// The values the service uses for fields left unset.
@@ -833,7 +979,7 @@ public enum MoondreamNext {
     }
 
     /// The output of `fal-ai/moondream-next`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Response from the model
         public let output: String
 
@@ -841,10 +987,13 @@ public enum MoondreamNext {
             self.output = output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
         }
     }
 }
@@ -857,7 +1006,7 @@ extension QueueEndpoint where Input == MoondreamNextBatch.Input, Output == Moond
 /// The types of `fal-ai/moondream-next/batch`.
 public enum MoondreamNextBatch {
     /// The input of `fal-ai/moondream-next/batch`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of image URLs to be processed (maximum 32 images)
         public let imagesDataURL: FileInput
         /// Single prompt to apply to all images
@@ -873,12 +1022,19 @@ public enum MoondreamNextBatch {
             self.maxTokens = maxTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images_data_url", \.imagesDataURL),
-                .required("prompt", \.prompt),
-                .optional("max_tokens", \.maxTokens, [.minimum(1), .maximum(512)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imagesDataURL: wire.value("images_data_url"),
+                prompt: wire.string("prompt"),
+                maxTokens: wire.intIfPresent("max_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images_data_url", self.imagesDataURL)
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("max_tokens", self.maxTokens, [.minimum(1), .maximum(512)])
         }
 
         /// The values the service uses for fields left unset.
@@ -888,7 +1044,7 @@ public enum MoondreamNextBatch {
     }
 
     /// The output of `fal-ai/moondream-next/batch`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// URL to the generated captions JSON file containing filename-caption pairs.
         public let captionsFile: File
         /// List of generated captions
@@ -899,15 +1055,18 @@ public enum MoondreamNextBatch {
             self.outputs = outputs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("captions_file", \.captionsFile),
-                .required("outputs", \.outputs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(captionsFile: wire.value("captions_file"), outputs: wire.value("outputs"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("captions_file", self.captionsFile)
+            wire.value("outputs", self.outputs)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -924,13 +1083,21 @@ public enum MoondreamNextBatch {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PerceptronIsaac01.Input, Output == PerceptronIsaac01.Output {
     /// `perceptron/isaac-01`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == PerceptronIsaac01.Input, Output == Percep
 /// The types of `perceptron/isaac-01`.
 public enum PerceptronIsaac01 {
     /// The input of `perceptron/isaac-01`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Image URL to be processed
         public let imageURL: FileInput
         /// Prompt to be used for the image
@@ -40,12 +40,19 @@ public enum PerceptronIsaac01 {
             self.responseStyle = responseStyle
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-                .required("prompt", \.prompt),
-                .optional("response_style", \.responseStyle),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                imageURL: wire.value("image_url"),
+                prompt: wire.string("prompt"),
+                responseStyle: wire.valueIfPresent("response_style")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("response_style", self.responseStyle)
         }
 
         /// The values the service uses for fields left unset.
@@ -69,7 +76,7 @@ public enum PerceptronIsaac01 {
     }
 
     /// The output of `perceptron/isaac-01`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output
         public let output: String
         /// Whether the output is partial
@@ -88,13 +95,21 @@ public enum PerceptronIsaac01 {
             self.usage = usage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .optional("partial", \.partial),
-                .optional("error", \.error),
-                .optional("usage", \.usage),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                output: wire.string("output"),
+                partial: wire.boolIfPresent("partial"),
+                error: wire.stringIfPresent("error"),
+                usage: wire.valueIfPresent("usage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.boolIfPresent("partial", self.partial)
+            wire.stringIfPresent("error", self.error)
+            wire.valueIfPresent("usage", self.usage)
         }
 
         /// The values the service uses for fields left unset.
@@ -103,7 +118,7 @@ public enum PerceptronIsaac01 {
         }
     }
 
-    public struct CompletionUsage: WireModel {
+    public struct CompletionUsage: _WireModel {
         /// Number of tokens in the completion
         public let completionTokens: Int
         /// Number of tokens in the prompt
@@ -117,12 +132,19 @@ public enum PerceptronIsaac01 {
             self.totalTokens = totalTokens
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("completion_tokens", \.completionTokens),
-                .required("prompt_tokens", \.promptTokens),
-                .required("total_tokens", \.totalTokens),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                completionTokens: wire.int("completion_tokens"),
+                promptTokens: wire.int("prompt_tokens"),
+                totalTokens: wire.int("total_tokens")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.int("completion_tokens", self.completionTokens)
+            wire.int("prompt_tokens", self.promptTokens)
+            wire.int("total_tokens", self.totalTokens)
         }
     }
 }
@@ -135,11 +157,16 @@ extension QueueEndpoint where Input == PerceptronIsaac01OpenaiV1ChatCompletions.
 /// The types of `perceptron/isaac-01/openai/v1/chat/completions`.
 public enum PerceptronIsaac01OpenaiV1ChatCompletions {
     /// Schema referenced but not defined by fal.ai (missing from source OpenAPI spec)
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
 
         public init() {
         }
 
-        public static var wireFields: [WireField<Self>] { [] }
+        public init(from decoder: any Decoder) throws {
+            _ = try _WireReader(decoder)
+            self.init()
+        }
+
+        public func _fields(_ wire: inout _WireFields) {}
     }
 }

@@ -9,7 +9,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == Sa2va4bImage.Input, Output == Sa2va4bImage.Output {
     /// `fal-ai/sa2va/4b/image`.
@@ -22,7 +22,7 @@ public enum Sa2va4bImage {
     public typealias Image = Moondream2ObjectDetection.Image
 
     /// The input of `fal-ai/sa2va/4b/image`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt to be used for the chat completion
         public let prompt: String
         /// Url for the Input image.
@@ -33,16 +33,19 @@ public enum Sa2va4bImage {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(prompt: wire.string("prompt"), imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/sa2va/4b/image`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask image
@@ -53,11 +56,14 @@ public enum Sa2va4bImage {
             self.masks = masks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .required("masks", \.masks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), masks: wire.value("masks"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.value("masks", self.masks)
         }
     }
 }
@@ -73,7 +79,7 @@ public enum Sa2va4bVideo {
     public typealias File = MoondreamNextBatch.File
 
     /// The input of `fal-ai/sa2va/4b/video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// Prompt to be used for the chat completion
         public let prompt: String
         /// The URL of the input video.
@@ -89,17 +95,24 @@ public enum Sa2va4bVideo {
             self.numFramesToSample = numFramesToSample
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .required("video_url", \.videoURL),
-                .optional("num_frames_to_sample", \.numFramesToSample, [.minimum(5), .maximum(100)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                videoURL: wire.value("video_url"),
+                numFramesToSample: wire.intIfPresent("num_frames_to_sample")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.value("video_url", self.videoURL)
+            wire.intIfPresent("num_frames_to_sample", self.numFramesToSample, [.minimum(5), .maximum(100)])
         }
     }
 
     /// The output of `fal-ai/sa2va/4b/video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Generated output
         public let output: String
         /// Dictionary of label: mask video
@@ -110,11 +123,14 @@ public enum Sa2va4bVideo {
             self.masks = masks
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-                .required("masks", \.masks),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"), masks: wire.value("masks"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
+            wire.value("masks", self.masks)
         }
     }
 }
@@ -157,7 +173,7 @@ extension QueueEndpoint where Input == Sam3ImageEmbed.Input, Output == Sam3Image
 /// The types of `fal-ai/sam-3/image/embed`.
 public enum Sam3ImageEmbed {
     /// The input of `fal-ai/sam-3/image/embed`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the image to embed.
         public let imageURL: FileInput
 
@@ -165,15 +181,18 @@ public enum Sam3ImageEmbed {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURL: wire.value("image_url"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_url", self.imageURL)
         }
     }
 
     /// The output of `fal-ai/sam-3/image/embed`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// Embedding of the image
         public let embeddingB64: String
 
@@ -181,10 +200,13 @@ public enum Sam3ImageEmbed {
             self.embeddingB64 = embeddingB64
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("embedding_b64", \.embeddingB64),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(embeddingB64: wire.string("embedding_b64"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("embedding_b64", self.embeddingB64)
         }
     }
 }

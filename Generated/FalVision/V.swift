@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == VideoUnderstanding.Input, Output == VideoUnderstanding.Output {
     /// `fal-ai/video-understanding`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == VideoUnderstanding.Input, Output == Video
 /// The types of `fal-ai/video-understanding`.
 public enum VideoUnderstanding {
     /// The input of `fal-ai/video-understanding`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// URL of the video to analyze
         public let videoURL: FileInput
         /// The question or prompt about the video content.
@@ -32,12 +32,19 @@ public enum VideoUnderstanding {
             self.detailedAnalysis = detailedAnalysis
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video_url", \.videoURL),
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(5000)]),
-                .optional("detailed_analysis", \.detailedAnalysis),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                videoURL: wire.value("video_url"),
+                prompt: wire.string("prompt"),
+                detailedAnalysis: wire.boolIfPresent("detailed_analysis")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video_url", self.videoURL)
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(5000)])
+            wire.boolIfPresent("detailed_analysis", self.detailedAnalysis)
         }
 
         /// The values the service uses for fields left unset.
@@ -47,7 +54,7 @@ public enum VideoUnderstanding {
     }
 
     /// The output of `fal-ai/video-understanding`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The analysis of the video content based on the prompt
         public let output: String
 
@@ -55,10 +62,13 @@ public enum VideoUnderstanding {
             self.output = output
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("output", \.output),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(output: wire.string("output"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("output", self.output)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == XAilabNSFW.Input, Output == XAilabNSFW.Output {
     /// `fal-ai/x-ailab/nsfw`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == XAilabNSFW.Input, Output == XAilabNSFW.Ou
 /// The types of `fal-ai/x-ailab/nsfw`.
 public enum XAilabNSFW {
     /// The input of `fal-ai/x-ailab/nsfw`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// List of image URLs to check. If more than 10 images are provided, only the first 10 will be checked.
         public let imageURLs: [FileInput]
 
@@ -22,15 +22,18 @@ public enum XAilabNSFW {
             self.imageURLs = imageURLs
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("image_urls", \.imageURLs),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(imageURLs: wire.value("image_urls"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("image_urls", self.imageURLs)
         }
     }
 
     /// The output of `fal-ai/x-ailab/nsfw`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// List of booleans indicating if the image has an NSFW concept
         public let hasNSFWConcepts: [Bool]
 
@@ -38,10 +41,13 @@ public enum XAilabNSFW {
             self.hasNSFWConcepts = hasNSFWConcepts
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("has_nsfw_concepts", \.hasNSFWConcepts),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(hasNSFWConcepts: wire.value("has_nsfw_concepts"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("has_nsfw_concepts", self.hasNSFWConcepts)
         }
     }
 }

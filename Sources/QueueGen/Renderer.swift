@@ -14,7 +14,7 @@ struct Renderer {
     static let header = "// Do not edit: change the spec and run `queuegen generate`."
     static let versionCheck = [
         "/// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.",
-        "private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3",
+        "private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4",
     ]
 
     /// One file holding `namespaces`, in the order given.
@@ -195,7 +195,7 @@ struct Renderer {
         } else {
             printer.doc(decl.doc)
         }
-        let conformances = declarationsOnly ? "Sendable" : decl.isInput ? "QueueInput, WireModel" : "WireModel"
+        let conformances = declarationsOnly ? "Sendable" : decl.isInput ? "QueueInput, _WireModel" : "_WireModel"
         printer.block("\(a)struct \(decl.name.simpleName): \(conformances)") { printer in
             // Every stored property is `let`, as in Soto's shapes: a `var` costs the compiler a
             // setter and a `modify` coroutine besides the getter, 14% of all it does for a catalog
@@ -231,26 +231,60 @@ struct Renderer {
         }
     }
 
-    /// The table `WireModel` decodes, encodes, compares and validates by: every stored property in
-    /// declaration order, with its wire name and bounds. A computed property, so that the separate
-    /// job that emits the module interface skips its body as it does a function's.
+    /// The struct's side of `_WireModel`: an `init(from:)` that reads every field and builds the
+    /// value through the memberwise initializer (one expression, so the compiler checks that every
+    /// stored property is set), and `_fields(_:)`, which hands every stored property with its wire
+    /// name and bounds to the runtime for encoding, equality and validation. Strings, integers,
+    /// doubles and booleans have methods of their own, so that decoders and encoders take their
+    /// non-generic paths as synthesized `Codable` does.
     private func renderCoding(_ decl: StructDecl, into printer: inout CodePrinter) {
-        guard !decl.properties.isEmpty else {
-            printer.line("\(a)static var wireFields: [WireField<Self>] { [] }")
+        let reads = decl.properties.map { property in
+            "\(SwiftNamer.argumentLabel(property.swiftName)): wire.\(wireMethod(property))(\(DocText.literal(property.wireName)))"
+        }
+        printer.block("\(a)init(from decoder: any Decoder) throws") { printer in
+            if reads.isEmpty {
+                printer.line("_ = try _WireReader(decoder)")
+                printer.line("self.init()")
+                return
+            }
+            printer.line("let wire = try _WireReader(decoder)")
+            let oneLine = "try self.init(\(reads.joined(separator: ", ")))"
+            if oneLine.count + 8 <= 120 {
+                printer.line(oneLine)
+            } else {
+                printer.line("try self.init(")
+                printer.indent()
+                for (index, read) in reads.enumerated() { printer.line(read + (index == reads.count - 1 ? "" : ",")) }
+                printer.outdent()
+                printer.line(")")
+            }
+        }
+        printer.line()
+        if decl.properties.isEmpty {
+            printer.line("\(a)func _fields(_ wire: inout _WireFields) {}")
             return
         }
-        printer.block("\(a)static var wireFields: [WireField<Self>]") { printer in
-            printer.line("[")
-            printer.indent()
+        printer.block("\(a)func _fields(_ wire: inout _WireFields)") { printer in
             for property in decl.properties {
-                let method = property.isOptional ? "optional" : "required"
                 let checks = constraints(property.checks)
                 let tail = checks.isEmpty ? "" : ", [\(checks.joined(separator: ", "))]"
-                printer.line(".\(method)(\(DocText.literal(property.wireName)), \\.\(SwiftNamer.escaped(property.storedName))\(tail)),")
+                printer.line("wire.\(wireMethod(property))(\(DocText.literal(property.wireName)), self.\(SwiftNamer.escaped(property.storedName))\(tail))")
             }
-            printer.outdent()
-            printer.line("]")
         }
+    }
+
+    /// The `_WireReader` / `_WireFields` method for a property: its type's own, or the generic one.
+    private func wireMethod(_ property: PropertyDecl) -> String {
+        let base: String
+        switch property.type {
+        case .string: base = "string"
+        case .int: base = "int"
+        case .int64: base = "int64"
+        case .double: base = "double"
+        case .bool: base = "bool"
+        default: base = "value"
+        }
+        return property.isOptional ? base + "IfPresent" : base
     }
 
     private func propertyDoc(_ property: PropertyDecl) -> [String] {
@@ -298,13 +332,15 @@ struct Renderer {
 
     private func render(_ decl: EnumDecl, into printer: inout CodePrinter) {
         printer.doc(decl.doc)
-        printer.block("\(a)struct \(decl.name.simpleName): OpenStringEnum") { printer in
-            printer.line("\(a)let rawValue: String")
+        let (conformance, rawType) = decl.isInteger ? ("OpenIntegerEnum", "Int") : ("OpenStringEnum", "String")
+        printer.block("\(a)struct \(decl.name.simpleName): \(conformance)") { printer in
+            printer.line("\(a)let rawValue: \(rawType)")
             printer.line()
-            printer.line("\(a)init(rawValue: String) { self.rawValue = rawValue }")
+            printer.line("\(a)init(rawValue: \(rawType)) { self.rawValue = rawValue }")
             printer.line()
             for enumCase in decl.cases {
-                printer.line("\(a)static var \(SwiftNamer.escaped(enumCase.name)): Self { .init(rawValue: \(DocText.literal(enumCase.rawValue))) }")
+                let raw = decl.isInteger ? enumCase.rawValue : DocText.literal(enumCase.rawValue)
+                printer.line("\(a)static var \(SwiftNamer.escaped(enumCase.name)): Self { .init(rawValue: \(raw)) }")
             }
             printer.line()
             let all = decl.cases.map { ".\(SwiftNamer.escaped($0.name))" }.joined(separator: ", ")
@@ -317,7 +353,8 @@ struct Renderer {
     private func render(_ decl: UnionDecl, scope outer: Scope, into printer: inout CodePrinter) {
         let scope = Scope(namespace: outer.namespace, path: decl.name.path, nestedNames: Set(decl.nested.map(\.name.simpleName)))
         printer.doc(decl.doc)
-        printer.block("\(a)enum \(decl.name.simpleName): \(declarationsOnly ? "Sendable" : "QueueModel, StructurallyEquatable")") { printer in
+        // `Equatable` is synthesized: the same case with an equal value.
+        printer.block("\(a)enum \(decl.name.simpleName): \(declarationsOnly ? "Sendable" : "QueueModel")") { printer in
             for unionCase in decl.cases {
                 printer.line("case \(SwiftNamer.escaped(unionCase.name))(\(spell(unionCase.type, in: scope)))")
             }

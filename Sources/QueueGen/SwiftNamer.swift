@@ -45,7 +45,7 @@ public enum SwiftNamer {
     /// Type names that the Swift standard library, Foundation, SwiftUI, Combine, Observation or
     /// QueueRuntime declare: a top-level name the generator emits is never one of them, so a file
     /// that imports a generated module keeps its meaning.
-    public static let platformTypeNames: Set<String> = [
+    public static let platformTypeNames: Set<String> = Set([
         // Swift
         "Any", "AnyObject", "Array", "ArraySlice", "AsyncSequence", "AsyncStream", "AsyncThrowingStream", "Bool",
         "Character", "ClosedRange", "Codable", "CodingKey", "Collection", "Comparable", "ContiguousArray",
@@ -84,21 +84,31 @@ public enum SwiftNamer {
         "Subscription", "Scheduler", "Empty", "Fail", "Deferred", "Record",
         // Observation
         "Observable", "ObservationRegistrar", "ObservationIgnored", "ObservationTracked", "Observations",
-        // QueueRuntime
-        "QueueRuntime", "QueueClient", "QueueJob", "QueueStatus", "QueueError", "QueueEndpoint", "QueueModel",
-        "QueueInput", "EndpointID", "FileInput", "JSONValue", "OpenStringEnum", "Validator", "ValidationIssue",
-        "RetryPolicy", "Credentials", "StatusUpdatePolicy", "QueueGeneratedCodeVersion1", "GeneratedCodeVersionCheck",
-        "FileUpload", "Configuration", "QueueGeneratedCodeVersion2", "StructurallyEquatable", "WireDecoder", "WireEncoder",
-        "WireKey", "QueueGeneratedCodeVersion3", "WireModel", "WireField",
+        // QueueRuntime's own names, and those it no longer declares but older generated code spelled.
+        "QueueRuntime", "GeneratedCodeVersionCheck", "Validator", "QueueGeneratedCodeVersion1", "QueueGeneratedCodeVersion2",
+        "QueueGeneratedCodeVersion3", "StructurallyEquatable", "WireDecoder", "WireEncoder", "WireKey", "WireModel",
+        "WireField", "Configuration", "FileUpload",
+    ]).union(runtimeTypeNames)
+
+    /// Every top-level public type of QueueRuntime. A generated top-level name that equals one would
+    /// make the runtime's type ambiguous in a file that imports both modules; `RuntimeNamesTests`
+    /// fails when a public type of `Sources/QueueRuntime` is missing here.
+    public static let runtimeTypeNames: Set<String> = [
+        "CancelOutcome", "Credentials", "DeadlineFailure", "DecodingFailure", "EndpointID", "ErrorDetail", "FieldIssue",
+        "FileInput", "FileUploadMode", "ForeignHostPolicy", "HTTPFailure", "JSONValue", "JobFailure", "LogEntry",
+        "MultipartUploadOptions", "OpenIntegerEnum", "OpenStringEnum", "QueueClient", "QueueEndpoint", "QueueError",
+        "QueueEventStream", "QueueGeneratedCodeVersion4", "QueueInput", "QueueJob", "QueueModel", "QueueRuntimeVersion",
+        "QueueStatus", "RandomSource", "RetryPolicy", "StatusUpdatePolicy", "StreamOptions", "SubmitOptions", "TransportFailure",
+        "UploadProgress", "ValidationIssue", "VerifiedWebhook", "WebhookPayload", "WebhookRejection", "WebhookVerifier",
+        "_WireFields", "_WireModel", "_WireReader",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.
     static let generatedCodeTypeNames: Set<String> = [
         "String", "Int", "Int64", "Double", "Bool", "Array", "Dictionary", "Optional", "Swift", "Any", "AnyObject",
         "Self", "Type", "Protocol", "Decoder", "Encoder", "CodingKey", "CodingKeys", "Defaults", "JSONValue",
-        "FileInput", "Validator", "ValidationIssue", "QueueModel", "QueueInput", "QueueEndpoint", "OpenStringEnum",
-        "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion1", "QueueGeneratedCodeVersion2",
-        "StructurallyEquatable", "WireDecoder", "WireEncoder", "QueueGeneratedCodeVersion3", "WireModel", "WireField",
+        "FileInput", "ValidationIssue", "QueueModel", "QueueInput", "QueueEndpoint", "OpenStringEnum", "OpenIntegerEnum",
+        "QueueRuntime", "GeneratedCodeVersionCheck", "QueueGeneratedCodeVersion4", "_WireModel", "_WireReader", "_WireFields",
     ]
 
     /// Case names that would clash with the open enum's own members or `Optional`.
@@ -109,7 +119,7 @@ public enum SwiftNamer {
 
     /// Property names that would clash with members every generated struct has.
     static let reservedPropertyNames: Set<String> = [
-        "validate", "transformFiles", "encode", "hashValue", "init", "self", "Type", "Protocol", "wireFields",
+        "validate", "transformFiles", "encode", "hashValue", "init", "self", "Type", "Protocol", "_fields",
     ]
 
     /// Member names `QueueEndpoint` has of its own.
@@ -293,6 +303,21 @@ public enum SwiftNamer {
         if name == "none" { name = "no" + enumName }
         if reservedCaseNames.contains(name) { name += "Value" }
         return name
+    }
+
+    /// A case of an integer enum: the enum's name and the value (`Rank` 32 → `rank32`,
+    /// `Offset` -1 → `offsetMinus1`), which reads as a value where a bare number cannot be a name.
+    public static func integerCaseName(_ rawValue: String, enumName: String) -> String {
+        var prefix = camel(splitWords(enumName), upperFirst: false)
+        if prefix.isEmpty || startsWithDigit(prefix) { prefix = "value" }
+        let digits = rawValue.hasPrefix("-") ? "Minus" + rawValue.dropFirst() : rawValue
+        return prefix + digits
+    }
+
+    /// The identifier as an argument label at a call site, where every keyword but `inout` reads as
+    /// a label (and escaping another draws a warning).
+    public static func argumentLabel(_ identifier: String) -> String {
+        identifier == "inout" ? "`inout`" : identifier
     }
 
     /// The identifier as it must be written where a keyword would not parse.

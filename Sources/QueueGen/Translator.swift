@@ -156,6 +156,9 @@ private struct NamespaceBuilder {
             }
             return (.string, nullable)
         case .integer?:
+            if let values = integerEnumValues(schema) {
+                return (.named(enumType(values.map(String.init), schema, context, isInteger: true)), nullable)
+            }
             return (integerType(schema, context), nullable)
         case .number?:
             return (.double, nullable)
@@ -182,6 +185,19 @@ private struct NamespaceBuilder {
     private func stringEnumValues(_ schema: Schema) -> [String]? {
         guard let values = schema.enumValues, !values.isEmpty, values.allSatisfy({ $0.stringValue != nil }) else { return nil }
         return values.compactMap(\.stringValue)
+    }
+
+    /// The values of an integer `enum` (`rank`: 8, 16, 32, 64, 128), which becomes an `OpenIntegerEnum`.
+    private func integerEnumValues(_ schema: Schema) -> [Int]? {
+        guard let values = schema.enumValues, !values.isEmpty else { return nil }
+        var integers: [Int] = []
+        for value in values {
+            switch value {
+            case .integer(let number) where number >= Int64(Int32.min) && number <= Int64(Int32.max): integers.append(Int(number))
+            default: return nil
+            }
+        }
+        return integers
     }
 
     private func inferredType(_ schema: Schema) -> Schema.JSONType? {
@@ -286,26 +302,26 @@ private struct NamespaceBuilder {
         return name
     }
 
-    private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context) -> TypeName {
+    private mutating func enumType(_ values: [String], _ schema: Schema, _ context: Context, isInteger: Bool = false) -> TypeName {
         let proposed = context.proposedName
         let place = placeholder()
-        let decl = Declaration.openEnum(enumDecl(values, schema, name: place, enumName: proposed))
+        let decl = Declaration.openEnum(enumDecl(values, schema, name: place, enumName: proposed, isInteger: isInteger))
         return name(decl, placeholder: place, proposed: proposed, owner: context.owner)
     }
 
-    private func enumDecl(_ values: [String], _ schema: Schema, name: TypeName, enumName: String) -> EnumDecl {
+    private func enumDecl(_ values: [String], _ schema: Schema, name: TypeName, enumName: String, isInteger: Bool = false) -> EnumDecl {
         var names: Set<String> = []
         var seen: Set<String> = []
         var cases: [EnumCase] = []
         for value in values where seen.insert(value).inserted {
-            var caseName = SwiftNamer.caseName(value, enumName: enumName)
+            var caseName = isInteger ? SwiftNamer.integerCaseName(value, enumName: enumName) : SwiftNamer.caseName(value, enumName: enumName)
             if names.contains(caseName) {
                 // `gif` and `GIF`: the later one keeps its own capitals before it takes a number.
                 caseName = SwiftNamer.caseName(value, enumName: enumName, preservingCase: true)
             }
             cases.append(EnumCase(name: SwiftNamer.unique(caseName, in: &names), rawValue: value))
         }
-        return EnumDecl(name: name, doc: DocText.lines(schema.title), cases: cases)
+        return EnumDecl(name: name, doc: DocText.lines(schema.title), cases: cases, isInteger: isInteger)
     }
 
     private mutating func inlineStruct(_ schema: Schema, _ context: Context) -> TypeName {
@@ -457,6 +473,9 @@ private struct NamespaceBuilder {
         case (.bool, .bool(let flag)): return .bool(flag)
         case (.string, .string(let text)): return .string(text)
         case (.file, .string(let text)): return .fileURL(text)
+        case (.named(let name), .integer(let number)):
+            guard case .openEnum(let decl)? = declarations[name], decl.isInteger else { return nil }
+            return decl.cases.first(where: { $0.rawValue == String(number) }).map { .enumCase($0.name) } ?? .integer(number)
         case (.named(let name), .string(let text)):
             switch declarations[name] {
             case .openEnum(let decl)?:
@@ -548,8 +567,12 @@ enum DeclarationFacts {
                         hasChecks.insert(name)
                         changed = true
                     }
-                case .openEnum:
-                    break
+                case .openEnum(let decl):
+                    // An integer enum reports a value the spec does not list.
+                    if decl.isInteger {
+                        hasChecks.insert(name)
+                        changed = true
+                    }
                 }
             }
         }

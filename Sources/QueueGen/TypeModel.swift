@@ -215,12 +215,14 @@ public enum Check: Hashable, Sendable {
     case nested
 }
 
-/// An open string enum.
+/// An open enum: of strings (`OpenStringEnum`) or of integers (`OpenIntegerEnum`).
 public struct EnumDecl: Hashable, Sendable {
     public var name: TypeName
     public var doc: [String]
-    /// Swift case name and raw value, in schema order.
+    /// Swift case name and raw value (an integer's decimal text for an integer enum), in schema order.
     public var cases: [EnumCase]
+    /// The raw values are integers.
+    public var isInteger = false
 }
 
 public struct EnumCase: Hashable, Sendable {

@@ -6,7 +6,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Output {
     /// `fal-ai/ideogram/v2`.
@@ -16,7 +16,7 @@ extension QueueEndpoint where Input == IdeogramV2.Input, Output == IdeogramV2.Ou
 /// The types of `fal-ai/ideogram/v2`.
 public enum IdeogramV2 {
     /// The input of `fal-ai/ideogram/v2`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The aspect ratio of the generated image
         ///
@@ -59,16 +59,27 @@ public enum IdeogramV2 {
             self.negativePrompt = negativePrompt
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("expand_prompt", \.expandPrompt),
-                .optional("seed", \.seed),
-                .optional("style", \.style),
-                .optional("sync_mode", \.syncMode),
-                .optional("negative_prompt", \.negativePrompt),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                expandPrompt: wire.boolIfPresent("expand_prompt"),
+                seed: wire.int64IfPresent("seed"),
+                style: wire.valueIfPresent("style"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                negativePrompt: wire.stringIfPresent("negative_prompt")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("expand_prompt", self.expandPrompt)
+            wire.int64IfPresent("seed", self.seed)
+            wire.valueIfPresent("style", self.style)
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
         }
 
         /// The values the service uses for fields left unset.
@@ -119,7 +130,7 @@ public enum IdeogramV2 {
     }
 
     /// The output of `fal-ai/ideogram/v2`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [File]
         /// Seed used for the random number generator
         public let seed: Int64
@@ -129,15 +140,18 @@ public enum IdeogramV2 {
             self.seed = seed
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-                .required("seed", \.seed),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"), seed: wire.int64("seed"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -154,13 +168,21 @@ public enum IdeogramV2 {
             self.fileSize = fileSize
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Output == LumaDreamMachineImageToVideo.Output {
     /// `fal-ai/luma-dream-machine/image-to-video`.
@@ -14,7 +14,7 @@ extension QueueEndpoint where Input == LumaDreamMachineImageToVideo.Input, Outpu
 /// The types of `fal-ai/luma-dream-machine/image-to-video`.
 public enum LumaDreamMachineImageToVideo {
     /// The input of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 3 characters, at most 5000 characters.
         public let prompt: String
         public let imageURL: String
@@ -43,14 +43,23 @@ public enum LumaDreamMachineImageToVideo {
             self.loop = loop
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(3), .maxLength(5000)]),
-                .required("image_url", \.imageURL),
-                .optional("end_image_url", \.endImageURL),
-                .optional("aspect_ratio", \.aspectRatio),
-                .optional("loop", \.loop),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageURL: wire.string("image_url"),
+                endImageURL: wire.stringIfPresent("end_image_url"),
+                aspectRatio: wire.valueIfPresent("aspect_ratio"),
+                loop: wire.boolIfPresent("loop")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(3), .maxLength(5000)])
+            wire.string("image_url", self.imageURL)
+            wire.stringIfPresent("end_image_url", self.endImageURL)
+            wire.valueIfPresent("aspect_ratio", self.aspectRatio)
+            wire.boolIfPresent("loop", self.loop)
         }
 
         /// The values the service uses for fields left unset.
@@ -77,7 +86,7 @@ public enum LumaDreamMachineImageToVideo {
     }
 
     /// The output of `fal-ai/luma-dream-machine/image-to-video`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         /// The generated video
         public let video: File
 
@@ -85,14 +94,17 @@ public enum LumaDreamMachineImageToVideo {
             self.video = video
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("video", \.video),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(video: wire.value("video"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("video", self.video)
         }
     }
 
-    public struct File: WireModel {
+    public struct File: _WireModel {
         /// The URL where the file can be downloaded from.
         public let url: String
         /// The mime type of the file.
@@ -118,14 +130,23 @@ public enum LumaDreamMachineImageToVideo {
             self.fileData = fileData
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("url", \.url),
-                .optional("content_type", \.contentType),
-                .optional("file_name", \.fileName),
-                .optional("file_size", \.fileSize),
-                .optional("file_data", \.fileData),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                url: wire.string("url"),
+                contentType: wire.stringIfPresent("content_type"),
+                fileName: wire.stringIfPresent("file_name"),
+                fileSize: wire.intIfPresent("file_size"),
+                fileData: wire.stringIfPresent("file_data")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("url", self.url)
+            wire.stringIfPresent("content_type", self.contentType)
+            wire.stringIfPresent("file_name", self.fileName)
+            wire.intIfPresent("file_size", self.fileSize)
+            wire.stringIfPresent("file_data", self.fileData)
         }
     }
 }

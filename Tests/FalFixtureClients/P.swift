@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == PixverseV56ImageToVideo.Input, Output == PixverseV56ImageToVideo.Output {
     /// `fal-ai/pixverse/v5.6/image-to-video`.
@@ -19,7 +19,7 @@ public enum PixverseV56ImageToVideo {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/pixverse/v5.6/image-to-video`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         public let prompt: String
         /// The resolution of the generated video
         ///
@@ -69,18 +69,31 @@ public enum PixverseV56ImageToVideo {
             self.imageURL = imageURL
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("resolution", \.resolution),
-                .optional("duration", \.duration),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("style", \.style),
-                .optional("seed", \.seed),
-                .optional("generate_audio_switch", \.generateAudioSwitch),
-                .optional("thinking_type", \.thinkingType),
-                .required("image_url", \.imageURL),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                resolution: wire.valueIfPresent("resolution"),
+                duration: wire.valueIfPresent("duration"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                style: wire.valueIfPresent("style"),
+                seed: wire.int64IfPresent("seed"),
+                generateAudioSwitch: wire.boolIfPresent("generate_audio_switch"),
+                thinkingType: wire.valueIfPresent("thinking_type"),
+                imageURL: wire.string("image_url")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.valueIfPresent("resolution", self.resolution)
+            wire.valueIfPresent("duration", self.duration)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.valueIfPresent("style", self.style)
+            wire.int64IfPresent("seed", self.seed)
+            wire.boolIfPresent("generate_audio_switch", self.generateAudioSwitch)
+            wire.valueIfPresent("thinking_type", self.thinkingType)
+            wire.string("image_url", self.imageURL)
         }
 
         /// The values the service uses for fields left unset.

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == RecraftV3.Input, Output == RecraftV3.Output {
     /// `fal-ai/recraft-v3`.
@@ -18,7 +18,7 @@ public enum RecraftV3 {
     public typealias File = LumaDreamMachineImageToVideo.File
 
     /// The input of `fal-ai/recraft-v3`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// At least 1 character, at most 1000 characters.
         public let prompt: String
         /// Default: `.preset(.squareHD)`.
@@ -54,15 +54,25 @@ public enum RecraftV3 {
             self.enableSafetyChecker = enableSafetyChecker
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt, [.minLength(1), .maxLength(1000)]),
-                .optional("image_size", \.imageSize),
-                .optional("style", \.style),
-                .optional("colors", \.colors),
-                .optional("style_id", \.styleID),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                imageSize: wire.valueIfPresent("image_size"),
+                style: wire.valueIfPresent("style"),
+                colors: wire.valueIfPresent("colors"),
+                styleID: wire.stringIfPresent("style_id"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt, [.minLength(1), .maxLength(1000)])
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("style", self.style)
+            wire.valueIfPresent("colors", self.colors)
+            wire.stringIfPresent("style_id", self.styleID)
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
         }
 
         /// The values the service uses for fields left unset.
@@ -168,7 +178,7 @@ public enum RecraftV3 {
         public static var allCases: [Self] { [.`any`, .realisticImage, .digitalIllustration, .vectorIllustration, .realisticImageBAndW, .realisticImageHardFlash, .realisticImageHdr, .realisticImageNaturalLight, .realisticImageStudioPortrait, .realisticImageEnterprise, .realisticImageMotionBlur, .realisticImageEveningLight, .realisticImageFadedNostalgia, .realisticImageForestLife, .realisticImageMysticNaturalism, .realisticImageNaturalTones, .realisticImageOrganicCalm, .realisticImageRealLifeGlow, .realisticImageRetroRealism, .realisticImageRetroSnapshot, .realisticImageUrbanDrama, .realisticImageVillageRealism, .realisticImageWarmFolk, .digitalIllustrationPixelArt, .digitalIllustrationHandDrawn, .digitalIllustrationGrain, .digitalIllustrationInfantileSketch, .digitalIllustration2DArtPoster, .digitalIllustrationHandmade3D, .digitalIllustrationHandDrawnOutline, .digitalIllustrationEngravingColor, .digitalIllustration2DArtPoster2, .digitalIllustrationAntiquarian, .digitalIllustrationBoldFantasy, .digitalIllustrationChildBook, .digitalIllustrationChildBooks, .digitalIllustrationCover, .digitalIllustrationCrosshatch, .digitalIllustrationDigitalEngraving, .digitalIllustrationExpressionism, .digitalIllustrationFreehandDetails, .digitalIllustrationGrain20, .digitalIllustrationGraphicIntensity, .digitalIllustrationHardComics, .digitalIllustrationLongShadow, .digitalIllustrationModernFolk, .digitalIllustrationMulticolor, .digitalIllustrationNeonCalm, .digitalIllustrationNoir, .digitalIllustrationNostalgicPastel, .digitalIllustrationOutlineDetails, .digitalIllustrationPastelGradient, .digitalIllustrationPastelSketch, .digitalIllustrationPopArt, .digitalIllustrationPopRenaissance, .digitalIllustrationStreetArt, .digitalIllustrationTabletSketch, .digitalIllustrationUrbanGlow, .digitalIllustrationUrbanSketching, .digitalIllustrationVanillaDreams, .digitalIllustrationYoungAdultBook, .digitalIllustrationYoungAdultBook2, .vectorIllustrationBoldStroke, .vectorIllustrationChemistry, .vectorIllustrationColoredStencil, .vectorIllustrationContourPopArt, .vectorIllustrationCosmics, .vectorIllustrationCutout, .vectorIllustrationDepressive, .vectorIllustrationEditorial, .vectorIllustrationEmotionalFlat, .vectorIllustrationInfographical, .vectorIllustrationMarkerOutline, .vectorIllustrationMosaic, .vectorIllustrationNaivector, .vectorIllustrationRoundishFlat, .vectorIllustrationSegmentedColors, .vectorIllustrationSharpContrast, .vectorIllustrationThin, .vectorIllustrationVectorPhoto, .vectorIllustrationVividShapes, .vectorIllustrationEngraving, .vectorIllustrationLineArt, .vectorIllustrationLineCircuit, .vectorIllustrationLinocut] }
     }
 
-    public struct RGBColor: WireModel {
+    public struct RGBColor: _WireModel {
         /// Red color value
         ///
         /// At least 0, at most 255. Default: `0`.
@@ -188,12 +198,15 @@ public enum RecraftV3 {
             self.b = b
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("r", \.r, [.minimum(0), .maximum(255)]),
-                .optional("g", \.g, [.minimum(0), .maximum(255)]),
-                .optional("b", \.b, [.minimum(0), .maximum(255)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(r: wire.intIfPresent("r"), g: wire.intIfPresent("g"), b: wire.intIfPresent("b"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("r", self.r, [.minimum(0), .maximum(255)])
+            wire.intIfPresent("g", self.g, [.minimum(0), .maximum(255)])
+            wire.intIfPresent("b", self.b, [.minimum(0), .maximum(255)])
         }
 
         /// The values the service uses for fields left unset.
@@ -205,17 +218,20 @@ public enum RecraftV3 {
     }
 
     /// The output of `fal-ai/recraft-v3`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let images: [File]
 
         public init(images: [File]) {
             self.images = images
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("images", \.images),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(images: wire.value("images"))
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
         }
     }
 }

@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == StableDiffusionV35Large.Input, Output == StableDiffusionV35Large.Output {
     /// `fal-ai/stable-diffusion-v35-large`.
@@ -22,7 +22,7 @@ public enum StableDiffusionV35Large {
     public typealias Image = FluxDev.Image
 
     /// The input of `fal-ai/stable-diffusion-v35-large`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The prompt to generate an image from.
         public let prompt: String
         /// The negative prompt to use. Use it to address details that you don't want
@@ -101,22 +101,39 @@ public enum StableDiffusionV35Large {
             self.ipAdapter = ipAdapter
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("negative_prompt", \.negativePrompt),
-                .optional("num_inference_steps", \.numInferenceSteps, [.minimum(1), .maximum(50)]),
-                .optional("seed", \.seed),
-                .optional("guidance_scale", \.guidanceScale, [.minimum(0), .maximum(20)]),
-                .optional("sync_mode", \.syncMode),
-                .optional("num_images", \.numImages, [.minimum(1), .maximum(4)]),
-                .optional("enable_safety_checker", \.enableSafetyChecker),
-                .optional("output_format", \.outputFormat),
-                .optional("controlnet", \.controlnet),
-                .optional("image_size", \.imageSize),
-                .optional("loras", \.loras),
-                .optional("ip_adapter", \.ipAdapter),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"),
+                negativePrompt: wire.stringIfPresent("negative_prompt"),
+                numInferenceSteps: wire.intIfPresent("num_inference_steps"),
+                seed: wire.int64IfPresent("seed"),
+                guidanceScale: wire.doubleIfPresent("guidance_scale"),
+                syncMode: wire.boolIfPresent("sync_mode"),
+                numImages: wire.intIfPresent("num_images"),
+                enableSafetyChecker: wire.boolIfPresent("enable_safety_checker"),
+                outputFormat: wire.valueIfPresent("output_format"),
+                controlnet: wire.valueIfPresent("controlnet"),
+                imageSize: wire.valueIfPresent("image_size"),
+                loras: wire.valueIfPresent("loras"),
+                ipAdapter: wire.valueIfPresent("ip_adapter")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.stringIfPresent("negative_prompt", self.negativePrompt)
+            wire.intIfPresent("num_inference_steps", self.numInferenceSteps, [.minimum(1), .maximum(50)])
+            wire.int64IfPresent("seed", self.seed)
+            wire.doubleIfPresent("guidance_scale", self.guidanceScale, [.minimum(0), .maximum(20)])
+            wire.boolIfPresent("sync_mode", self.syncMode)
+            wire.intIfPresent("num_images", self.numImages, [.minimum(1), .maximum(4)])
+            wire.boolIfPresent("enable_safety_checker", self.enableSafetyChecker)
+            wire.valueIfPresent("output_format", self.outputFormat)
+            wire.valueIfPresent("controlnet", self.controlnet)
+            wire.valueIfPresent("image_size", self.imageSize)
+            wire.valueIfPresent("loras", self.loras)
+            wire.valueIfPresent("ip_adapter", self.ipAdapter)
         }
 
         /// The values the service uses for fields left unset.
@@ -131,7 +148,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct ControlNet: WireModel {
+    public struct ControlNet: _WireModel {
         /// URL or the path to the control net weights.
         public let path: String
         /// URL of the image to be used as the control image.
@@ -164,14 +181,23 @@ public enum StableDiffusionV35Large {
             self.endPercentage = endPercentage
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .required("control_image_url", \.controlImageURL),
-                .optional("conditioning_scale", \.conditioningScale, [.minimum(0), .maximum(2)]),
-                .optional("start_percentage", \.startPercentage, [.minimum(0), .maximum(1)]),
-                .optional("end_percentage", \.endPercentage, [.minimum(0), .maximum(1)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                controlImageURL: wire.string("control_image_url"),
+                conditioningScale: wire.doubleIfPresent("conditioning_scale"),
+                startPercentage: wire.doubleIfPresent("start_percentage"),
+                endPercentage: wire.doubleIfPresent("end_percentage")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.string("control_image_url", self.controlImageURL)
+            wire.doubleIfPresent("conditioning_scale", self.conditioningScale, [.minimum(0), .maximum(2)])
+            wire.doubleIfPresent("start_percentage", self.startPercentage, [.minimum(0), .maximum(1)])
+            wire.doubleIfPresent("end_percentage", self.endPercentage, [.minimum(0), .maximum(1)])
         }
 
         /// The values the service uses for fields left unset.
@@ -182,7 +208,7 @@ public enum StableDiffusionV35Large {
         }
     }
 
-    public struct IPAdapter: WireModel {
+    public struct IPAdapter: _WireModel {
         /// Hugging Face path to the IP-Adapter
         public let path: String
         /// Subfolder in which the ip_adapter weights exist
@@ -230,19 +256,33 @@ public enum StableDiffusionV35Large {
             self.scale = scale
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path),
-                .optional("subfolder", \.subfolder),
-                .optional("weight_name", \.weightName),
-                .required("image_encoder_path", \.imageEncoderPath),
-                .optional("image_encoder_subfolder", \.imageEncoderSubfolder),
-                .optional("image_encoder_weight_name", \.imageEncoderWeightName),
-                .required("image_url", \.imageURL),
-                .optional("mask_image_url", \.maskImageURL),
-                .optional("mask_threshold", \.maskThreshold, [.minimum(0.01), .maximum(0.99)]),
-                .required("scale", \.scale),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                subfolder: wire.stringIfPresent("subfolder"),
+                weightName: wire.stringIfPresent("weight_name"),
+                imageEncoderPath: wire.string("image_encoder_path"),
+                imageEncoderSubfolder: wire.stringIfPresent("image_encoder_subfolder"),
+                imageEncoderWeightName: wire.stringIfPresent("image_encoder_weight_name"),
+                imageURL: wire.string("image_url"),
+                maskImageURL: wire.stringIfPresent("mask_image_url"),
+                maskThreshold: wire.doubleIfPresent("mask_threshold"),
+                scale: wire.double("scale")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path)
+            wire.stringIfPresent("subfolder", self.subfolder)
+            wire.stringIfPresent("weight_name", self.weightName)
+            wire.string("image_encoder_path", self.imageEncoderPath)
+            wire.stringIfPresent("image_encoder_subfolder", self.imageEncoderSubfolder)
+            wire.stringIfPresent("image_encoder_weight_name", self.imageEncoderWeightName)
+            wire.string("image_url", self.imageURL)
+            wire.stringIfPresent("mask_image_url", self.maskImageURL)
+            wire.doubleIfPresent("mask_threshold", self.maskThreshold, [.minimum(0.01), .maximum(0.99)])
+            wire.double("scale", self.scale)
         }
 
         /// The values the service uses for fields left unset.

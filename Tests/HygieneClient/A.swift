@@ -4,7 +4,7 @@
 import QueueRuntime
 
 /// Fails to compile when this file and its QueueRuntime disagree on the generated-code contract.
-private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3
+private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4
 
 extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.Output {
     /// `acme/hygiene`.
@@ -15,7 +15,7 @@ extension QueueEndpoint where Input == AcmeHygiene.Input, Output == AcmeHygiene.
 /// The types of `acme/hygiene`.
 public enum AcmeHygiene {
     /// The input of `acme/hygiene`.
-    public struct Input: QueueInput, WireModel {
+    public struct Input: QueueInput, _WireModel {
         /// The property named "class".
         ///
         /// At most 1.
@@ -221,6 +221,14 @@ public enum AcmeHygiene {
         @available(*, deprecated, message: "'old_file' is marked deprecated in the API document")
         public var oldFile: FileInput? { self._oldFile }
         let _oldFile: FileInput?
+        /// The property named "wire".
+        public let wire: Int?
+        /// The property named "_fields".
+        public let fields: Int?
+        /// The property named "var".
+        public let `var`: Int?
+        /// The property named "let".
+        public let `let`: Int?
 
         public init(
             `class`: Int? = nil,
@@ -276,7 +284,11 @@ public enum AcmeHygiene {
             size: Size? = nil,
             validatorFile: FileInput? = nil,
             oldValue: Int? = nil,
-            oldFile: FileInput? = nil
+            oldFile: FileInput? = nil,
+            wire: Int? = nil,
+            fields: Int? = nil,
+            `var`: Int? = nil,
+            `let`: Int? = nil
         ) {
             self.`class` = `class`
             self.`struct` = `struct`
@@ -332,65 +344,135 @@ public enum AcmeHygiene {
             self.validatorFile = validatorFile
             self._oldValue = oldValue
             self._oldFile = oldFile
+            self.wire = wire
+            self.fields = fields
+            self.`var` = `var`
+            self.`let` = `let`
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .optional("class", \.`class`, [.maximum(1)]),
-                .optional("struct", \.`struct`, [.maximum(1)]),
-                .optional("func", \.`func`, [.maximum(1)]),
-                .optional("default", \.`default`, [.maximum(1)]),
-                .optional("case", \.`case`, [.maximum(1)]),
-                .optional("self", \.selfValue, [.maximum(1)]),
-                .optional("Self", \.selfValue2, [.maximum(1)]),
-                .optional("Type", \.type, [.maximum(1)]),
-                .optional("Protocol", \.`protocol`, [.maximum(1)]),
-                .optional("init", \.initValue, [.maximum(1)]),
-                .optional("inout", \.`inout`, [.maximum(1)]),
-                .optional("where", \.`where`, [.maximum(1)]),
-                .optional("associatedtype", \.`associatedtype`, [.maximum(1)]),
-                .optional("Any", \.`any`, [.maximum(1)]),
-                .optional("some", \.`some`, [.maximum(1)]),
-                .optional("async", \.`async`, [.maximum(1)]),
-                .optional("await", \.`await`, [.maximum(1)]),
-                .optional("throws", \.`throws`, [.maximum(1)]),
-                .optional("_", \.value, [.maximum(1)]),
-                .required("path", \.path, [.maximum(1)]),
-                .optional("validator", \.validator, [.maximum(1)]),
-                .optional("transform", \.transform, [.maximum(1)]),
-                .optional("decoder", \.decoder, [.maximum(1)]),
-                .optional("encoder", \.encoder, [.maximum(1)]),
-                .optional("container", \.container, [.maximum(1)]),
-                .optional("value", \.value2, [.maximum(1)]),
-                .optional("issues", \.issues, [.maximum(1)]),
-                .optional("transformFiles", \.transformFilesValue, [.maximum(1)]),
-                .optional("validate", \.validateValue, [.maximum(1)]),
-                .optional("encode", \.encodeValue, [.maximum(1)]),
-                .optional("hash", \.hash, [.maximum(1)]),
-                .optional("hashValue", \.hashValueValue, [.maximum(1)]),
-                .optional("CodingKeys", \.codingKeys, [.maximum(1)]),
-                .optional("Defaults", \.defaults, [.maximum(1)]),
-                .optional("image_url", \.imageURL, [.maximum(1)]),
-                .optional("imageUrl", \.imageURL2, [.maximum(1)]),
-                .optional("ImageURL", \.imageURL3, [.maximum(1)]),
-                .optional("image-url", \.imageURL4, [.maximum(1)]),
-                .optional("größe", \.groesse, [.maximum(1)]),
-                .optional("名前", \.u540dU524d, [.maximum(1)]),
-                .optional("café", \.cafe, [.maximum(1)]),
-                .optional("", \.value3, [.maximum(1)]),
-                .optional("2fa", \._2fa, [.maximum(1)]),
-                .optional("description", \.description, [.maximum(1)]),
-                .optional("String", \.string, [.maximum(1)]),
-                .optional("Int", \.int, [.maximum(1)]),
-                .optional("none", \.none, [.maximum(1)]),
-                .optional("path_pattern", \.pathPattern, [.maxLength(1)]),
-                .optional("mode", \.mode),
-                .optional("lora", \.lora, [.maxItems(1)]),
-                .optional("size", \.size),
-                .optional("validator_file", \.validatorFile),
-                .optional("old_value", \._oldValue, [.maximum(1)]),
-                .optional("old_file", \._oldFile),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                class: wire.intIfPresent("class"),
+                struct: wire.intIfPresent("struct"),
+                func: wire.intIfPresent("func"),
+                default: wire.intIfPresent("default"),
+                case: wire.intIfPresent("case"),
+                selfValue: wire.intIfPresent("self"),
+                selfValue2: wire.intIfPresent("Self"),
+                type: wire.intIfPresent("Type"),
+                protocol: wire.intIfPresent("Protocol"),
+                initValue: wire.intIfPresent("init"),
+                `inout`: wire.intIfPresent("inout"),
+                where: wire.intIfPresent("where"),
+                associatedtype: wire.intIfPresent("associatedtype"),
+                any: wire.intIfPresent("Any"),
+                some: wire.intIfPresent("some"),
+                async: wire.intIfPresent("async"),
+                await: wire.intIfPresent("await"),
+                throws: wire.intIfPresent("throws"),
+                value: wire.intIfPresent("_"),
+                path: wire.int("path"),
+                validator: wire.intIfPresent("validator"),
+                transform: wire.intIfPresent("transform"),
+                decoder: wire.intIfPresent("decoder"),
+                encoder: wire.intIfPresent("encoder"),
+                container: wire.intIfPresent("container"),
+                value2: wire.intIfPresent("value"),
+                issues: wire.intIfPresent("issues"),
+                transformFilesValue: wire.intIfPresent("transformFiles"),
+                validateValue: wire.intIfPresent("validate"),
+                encodeValue: wire.intIfPresent("encode"),
+                hash: wire.intIfPresent("hash"),
+                hashValueValue: wire.intIfPresent("hashValue"),
+                codingKeys: wire.intIfPresent("CodingKeys"),
+                defaults: wire.intIfPresent("Defaults"),
+                imageURL: wire.intIfPresent("image_url"),
+                imageURL2: wire.intIfPresent("imageUrl"),
+                imageURL3: wire.intIfPresent("ImageURL"),
+                imageURL4: wire.intIfPresent("image-url"),
+                groesse: wire.intIfPresent("größe"),
+                u540dU524d: wire.intIfPresent("名前"),
+                cafe: wire.intIfPresent("café"),
+                value3: wire.intIfPresent(""),
+                _2fa: wire.intIfPresent("2fa"),
+                description: wire.intIfPresent("description"),
+                string: wire.intIfPresent("String"),
+                int: wire.intIfPresent("Int"),
+                none: wire.intIfPresent("none"),
+                pathPattern: wire.stringIfPresent("path_pattern"),
+                mode: wire.valueIfPresent("mode"),
+                lora: wire.valueIfPresent("lora"),
+                size: wire.valueIfPresent("size"),
+                validatorFile: wire.valueIfPresent("validator_file"),
+                oldValue: wire.intIfPresent("old_value"),
+                oldFile: wire.valueIfPresent("old_file"),
+                wire: wire.intIfPresent("wire"),
+                fields: wire.intIfPresent("_fields"),
+                var: wire.intIfPresent("var"),
+                let: wire.intIfPresent("let")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("class", self.`class`, [.maximum(1)])
+            wire.intIfPresent("struct", self.`struct`, [.maximum(1)])
+            wire.intIfPresent("func", self.`func`, [.maximum(1)])
+            wire.intIfPresent("default", self.`default`, [.maximum(1)])
+            wire.intIfPresent("case", self.`case`, [.maximum(1)])
+            wire.intIfPresent("self", self.selfValue, [.maximum(1)])
+            wire.intIfPresent("Self", self.selfValue2, [.maximum(1)])
+            wire.intIfPresent("Type", self.type, [.maximum(1)])
+            wire.intIfPresent("Protocol", self.`protocol`, [.maximum(1)])
+            wire.intIfPresent("init", self.initValue, [.maximum(1)])
+            wire.intIfPresent("inout", self.`inout`, [.maximum(1)])
+            wire.intIfPresent("where", self.`where`, [.maximum(1)])
+            wire.intIfPresent("associatedtype", self.`associatedtype`, [.maximum(1)])
+            wire.intIfPresent("Any", self.`any`, [.maximum(1)])
+            wire.intIfPresent("some", self.`some`, [.maximum(1)])
+            wire.intIfPresent("async", self.`async`, [.maximum(1)])
+            wire.intIfPresent("await", self.`await`, [.maximum(1)])
+            wire.intIfPresent("throws", self.`throws`, [.maximum(1)])
+            wire.intIfPresent("_", self.value, [.maximum(1)])
+            wire.int("path", self.path, [.maximum(1)])
+            wire.intIfPresent("validator", self.validator, [.maximum(1)])
+            wire.intIfPresent("transform", self.transform, [.maximum(1)])
+            wire.intIfPresent("decoder", self.decoder, [.maximum(1)])
+            wire.intIfPresent("encoder", self.encoder, [.maximum(1)])
+            wire.intIfPresent("container", self.container, [.maximum(1)])
+            wire.intIfPresent("value", self.value2, [.maximum(1)])
+            wire.intIfPresent("issues", self.issues, [.maximum(1)])
+            wire.intIfPresent("transformFiles", self.transformFilesValue, [.maximum(1)])
+            wire.intIfPresent("validate", self.validateValue, [.maximum(1)])
+            wire.intIfPresent("encode", self.encodeValue, [.maximum(1)])
+            wire.intIfPresent("hash", self.hash, [.maximum(1)])
+            wire.intIfPresent("hashValue", self.hashValueValue, [.maximum(1)])
+            wire.intIfPresent("CodingKeys", self.codingKeys, [.maximum(1)])
+            wire.intIfPresent("Defaults", self.defaults, [.maximum(1)])
+            wire.intIfPresent("image_url", self.imageURL, [.maximum(1)])
+            wire.intIfPresent("imageUrl", self.imageURL2, [.maximum(1)])
+            wire.intIfPresent("ImageURL", self.imageURL3, [.maximum(1)])
+            wire.intIfPresent("image-url", self.imageURL4, [.maximum(1)])
+            wire.intIfPresent("größe", self.groesse, [.maximum(1)])
+            wire.intIfPresent("名前", self.u540dU524d, [.maximum(1)])
+            wire.intIfPresent("café", self.cafe, [.maximum(1)])
+            wire.intIfPresent("", self.value3, [.maximum(1)])
+            wire.intIfPresent("2fa", self._2fa, [.maximum(1)])
+            wire.intIfPresent("description", self.description, [.maximum(1)])
+            wire.intIfPresent("String", self.string, [.maximum(1)])
+            wire.intIfPresent("Int", self.int, [.maximum(1)])
+            wire.intIfPresent("none", self.none, [.maximum(1)])
+            wire.stringIfPresent("path_pattern", self.pathPattern, [.maxLength(1)])
+            wire.valueIfPresent("mode", self.mode)
+            wire.valueIfPresent("lora", self.lora, [.maxItems(1)])
+            wire.valueIfPresent("size", self.size)
+            wire.valueIfPresent("validator_file", self.validatorFile)
+            wire.intIfPresent("old_value", self._oldValue, [.maximum(1)])
+            wire.valueIfPresent("old_file", self._oldFile)
+            wire.intIfPresent("wire", self.wire)
+            wire.intIfPresent("_fields", self.fields)
+            wire.intIfPresent("var", self.`var`)
+            wire.intIfPresent("let", self.`let`)
         }
 
         /// The values the service uses for fields left unset.
@@ -425,7 +507,7 @@ public enum AcmeHygiene {
         public static var allCases: [Self] { [.noMode, .None, .someValue, .unknownValue, .rawValueValue, .allCasesValue, .initValue, .selfValue, .type, .`class`, .gif, .GIF, ._16x9, .empty, .groesse, .value] }
     }
 
-    public struct LoRAWeight: WireModel {
+    public struct LoRAWeight: _WireModel {
         /// URL or the path to the LoRA weights.
         ///
         /// At most 3 characters.
@@ -457,15 +539,25 @@ public enum AcmeHygiene {
             self.container = container
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("path", \.path, [.maxLength(3)]),
-                .optional("scale", \.scale, [.maximum(4)]),
-                .optional("transform", \.transform, [.minimum(0)]),
-                .optional("validator", \.validator, [.minimum(0)]),
-                .optional("value", \.value, [.minimum(0)]),
-                .optional("container", \.container, [.minimum(0)]),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                path: wire.string("path"),
+                scale: wire.doubleIfPresent("scale"),
+                transform: wire.intIfPresent("transform"),
+                validator: wire.intIfPresent("validator"),
+                value: wire.intIfPresent("value"),
+                container: wire.intIfPresent("container")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("path", self.path, [.maxLength(3)])
+            wire.doubleIfPresent("scale", self.scale, [.maximum(4)])
+            wire.intIfPresent("transform", self.transform, [.minimum(0)])
+            wire.intIfPresent("validator", self.validator, [.minimum(0)])
+            wire.intIfPresent("value", self.value, [.minimum(0)])
+            wire.intIfPresent("container", self.container, [.minimum(0)])
         }
 
         /// The values the service uses for fields left unset.
@@ -475,7 +567,7 @@ public enum AcmeHygiene {
     }
 
     /// Size
-    public enum Size: QueueModel, StructurallyEquatable {
+    public enum Size: QueueModel {
         case preset(Preset)
         case custom(Custom)
 
@@ -504,7 +596,7 @@ public enum AcmeHygiene {
             }
         }
 
-        public struct Custom: WireModel {
+        public struct Custom: _WireModel {
             /// At most 10.
             public let width: Int?
             /// At most 10.
@@ -515,11 +607,14 @@ public enum AcmeHygiene {
                 self.path = path
             }
 
-            public static var wireFields: [WireField<Self>] {
-                [
-                    .optional("width", \.width, [.maximum(10)]),
-                    .optional("path", \.path, [.maximum(10)]),
-                ]
+            public init(from decoder: any Decoder) throws {
+                let wire = try _WireReader(decoder)
+                try self.init(width: wire.intIfPresent("width"), path: wire.intIfPresent("path"))
+            }
+
+            public func _fields(_ wire: inout _WireFields) {
+                wire.intIfPresent("width", self.width, [.maximum(10)])
+                wire.intIfPresent("path", self.path, [.maximum(10)])
             }
         }
 
@@ -536,23 +631,35 @@ public enum AcmeHygiene {
     }
 
     /// The output of `acme/hygiene`.
-    public struct Output: WireModel {
+    public struct Output: _WireModel {
         public let selfValue: String
         public let type: Int
         public let decoder: String?
+        /// The property named "wire".
+        public let wire: String?
 
-        public init(selfValue: String, type: Int, decoder: String? = nil) {
+        public init(selfValue: String, type: Int, decoder: String? = nil, wire: String? = nil) {
             self.selfValue = selfValue
             self.type = type
             self.decoder = decoder
+            self.wire = wire
         }
 
-        public static var wireFields: [WireField<Self>] {
-            [
-                .required("self", \.selfValue),
-                .required("Type", \.type),
-                .optional("decoder", \.decoder),
-            ]
+        public init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                selfValue: wire.string("self"),
+                type: wire.int("Type"),
+                decoder: wire.stringIfPresent("decoder"),
+                wire: wire.stringIfPresent("wire")
+            )
+        }
+
+        public func _fields(_ wire: inout _WireFields) {
+            wire.string("self", self.selfValue)
+            wire.int("Type", self.type)
+            wire.stringIfPresent("decoder", self.decoder)
+            wire.stringIfPresent("wire", self.wire)
         }
     }
 }

@@ -146,7 +146,7 @@ struct DeprecationTests {
         #expect(warnings.filter { $0.contains("'oldValue' is deprecated: 'old_value' is marked deprecated in the API document") }.count == 2)
         #expect(warnings.filter { $0.contains("'acmeHygiene' is deprecated: 'acme/hygiene' is marked deprecated in the API document") }.count == 1)
         let source = try String(contentsOfFile: repositoryRoot + "/Tests/HygieneClient/A.swift", encoding: .utf8)
-        #expect(source.contains(".optional(\"old_value\", \\._oldValue, [.maximum(1)]),"))
+        #expect(source.contains("wire.intIfPresent(\"old_value\", self._oldValue, [.maximum(1)])"))
     }
 }
 

@@ -24,8 +24,8 @@ struct SharedRootTests {
     func sameOutputIsDeclaredOnce() throws {
         let documents = [try endpoint("alpha", input: input), try endpoint("beta", input: input)]
         let source = QueueGenerator.generate(documents).map(\.contents).joined(separator: "\n")
-        #expect(source.components(separatedBy: "public struct Output: WireModel").count - 1 == 1)
-        #expect(source.components(separatedBy: "public struct Input: QueueInput, WireModel").count - 1 == 1)
+        #expect(source.components(separatedBy: "public struct Output: _WireModel").count - 1 == 1)
+        #expect(source.components(separatedBy: "public struct Input: QueueInput, _WireModel").count - 1 == 1)
         #expect(source.contains("""
                 /// The input of `acme/beta`: the same as `AcmeAlpha.Input`, declared once for every endpoint that shares it.
                 public typealias Input = AcmeAlpha.Input
@@ -33,7 +33,7 @@ struct SharedRootTests {
                 public typealias Output = AcmeAlpha.Output
             """))
         // The host's doc names its own endpoint, as an unshared one does.
-        #expect(source.contains("    /// The output of `acme/alpha`.\n    public struct Output: WireModel"))
+        #expect(source.contains("    /// The output of `acme/alpha`.\n    public struct Output: _WireModel"))
         // Both descriptors build, and a value of one endpoint's output is a value of the other's.
         let use = """
             import QueueRuntime
@@ -60,7 +60,7 @@ struct SharedRootTests {
             try endpoint("beta", input: input, output: "Result", components: output.replacingOccurrences(of: "DOC", with: "Whether the job succeeded.")),
         ]
         let source = QueueGenerator.generate(documents).map(\.contents).joined(separator: "\n")
-        #expect(source.components(separatedBy: "public struct Output: WireModel").count - 1 == 2)
+        #expect(source.components(separatedBy: "public struct Output: _WireModel").count - 1 == 2)
         #expect(source.contains("/// Whether it worked.") && source.contains("/// Whether the job succeeded."))
         #expect(!source.contains("typealias Output"))
         // The inputs are still the same and still shared.
@@ -76,7 +76,7 @@ struct SharedRootTests {
         let source = QueueGenerator.render(model, declarationsOnly: true).map(\.contents).joined(separator: "\n")
         #expect(source.contains("public struct Input: Sendable {"))
         #expect(source.contains("public let imageURL: FileInput"))
-        for absent in ["wireFields", "init(from", "extension QueueEndpoint", "enum Defaults", "func validate", "WireModel"] {
+        for absent in ["wireFields", "init(from", "extension QueueEndpoint", "enum Defaults", "func validate", "_WireModel", "_fields"] {
             #expect(!source.contains(absent), "\(absent)")
         }
         // Open enums stay as they are (a raw value and its initialiser); structs have neither
@@ -89,6 +89,6 @@ struct SharedRootTests {
         #expect(check.status == 0, "\(check.output)")
         // The full rendering of the same model has all of it.
         let full = QueueGenerator.render(model).map(\.contents).joined(separator: "\n")
-        #expect(full.contains("wireFields") && full.contains("extension QueueEndpoint") && full.contains("self.imageURL = imageURL"))
+        #expect(full.contains("func _fields(") && full.contains("extension QueueEndpoint") && full.contains("self.imageURL = imageURL"))
     }
 }

@@ -16,7 +16,7 @@ struct SnippetTests {
             """))
         #expect(declaration("Input", in: source) == """
             /// The input of `acme/app`.
-            public struct Input: QueueInput, WireModel {
+            public struct Input: QueueInput, _WireModel {
                 /// The prompt.
                 public let prompt: String
                 /// At least 1, at most 12. Default: `4`.
@@ -27,11 +27,14 @@ struct SnippetTests {
                     self.numSteps = numSteps
                 }
 
-                public static var wireFields: [WireField<Self>] {
-                    [
-                        .required("prompt", \\.prompt),
-                        .optional("num_steps", \\.numSteps, [.minimum(1), .maximum(12)]),
-                    ]
+                public init(from decoder: any Decoder) throws {
+                    let wire = try _WireReader(decoder)
+                    try self.init(prompt: wire.string("prompt"), numSteps: wire.intIfPresent("num_steps"))
+                }
+
+                public func _fields(_ wire: inout _WireFields) {
+                    wire.string("prompt", self.prompt)
+                    wire.intIfPresent("num_steps", self.numSteps, [.minimum(1), .maximum(12)])
                 }
 
                 /// The values the service uses for fields left unset.
@@ -152,7 +155,7 @@ struct SnippetTests {
         #expect(union.contains("if let value = try? container.decode(Preset.self) { self = .preset(value); return }"))
         #expect(union.contains("self = .custom(try container.decode(Custom.self))"))
         #expect(union.contains("case .custom(let value): value.validate(at: path)"))
-        #expect(union.contains("    public struct Custom: WireModel {"))
+        #expect(union.contains("    public struct Custom: _WireModel {"))
         #expect(union.contains("    public struct Preset: OpenStringEnum {"))
         #expect(source.contains("public static var imageSize: ImageSize { .preset(.square) }"))
         #expect(!source.contains("public struct ImageSize: QueueModel"))
@@ -181,12 +184,12 @@ struct SnippetTests {
         #expect(input.contains("public let anything: JSONValue?"))
         #expect(input.contains("public let tags: [String]?"))
         #expect(input.contains("public let lora: LoRAWeight?"))
-        #expect(input.contains(#".optional("tags", \.tags, [.minItems(1), .maxItems(3)]),"#))
+        #expect(input.contains(#"wire.valueIfPresent("tags", self.tags, [.minItems(1), .maxItems(3)])"#))
         // A nested model needs no entry of its own: the runtime validates every field's value.
-        #expect(input.contains(#".optional("lora", \.lora),"#))
+        #expect(input.contains(#"wire.valueIfPresent("lora", self.lora)\#n"#))
         let lora = try #require(declaration("LoRAWeight", in: source))
-        #expect(lora.contains(#".required("path", \.path, [.pattern("^https?://")]),"#))
-        #expect(lora.contains(#".optional("scale", \.scale, [.maximum(4)]),"#))
+        #expect(lora.contains(#"wire.string("path", self.path, [.pattern("^https?://")])"#))
+        #expect(lora.contains(#"wire.doubleIfPresent("scale", self.scale, [.maximum(4)])"#))
     }
 
     @Test("x-fal-file-input fields are FileInput; the generated code has no file-walking code of its own")
@@ -201,7 +204,7 @@ struct SnippetTests {
         let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public let imageURL: FileInput\n"))
         #expect(input.contains("public let maskURL: FileInput?\n"))
-        #expect(input.contains(#".required("image_url", \.imageURL),"#))
+        #expect(input.contains(#"wire.value("image_url", self.imageURL)\#n"#) && input.contains(#"imageURL: wire.value("image_url")"#))
         #expect(!source.contains("transformFiles") && !source.contains("async"))
     }
 
@@ -216,7 +219,7 @@ struct SnippetTests {
             """))
         let input = try #require(declaration("Input", in: source))
         #expect(input.contains("public init(b: String? = nil, a: Double? = nil)"))
-        #expect(input.contains(#".optional("a", \.a, [.exclusiveMinimum(0)]),"#))
+        #expect(input.contains(#"wire.doubleIfPresent("a", self.a, [.exclusiveMinimum(0)])"#))
     }
 
     @Test("identifiers: keywords, digits, punctuation, non-ASCII, empty names and collisions")
@@ -242,9 +245,9 @@ struct SnippetTests {
         #expect(input.contains("public let imageURL: String?"))
         #expect(input.contains("public let imageURL2: String?"))
         #expect(input.contains("public let selfValue: String?"))
-        #expect(input.contains(#".optional("imageUrl", \.imageURL2),"#))
-        #expect(input.contains(#".optional("", \.value),"#))
-        #expect(input.contains(#".optional("self", \.selfValue),"#))
+        #expect(input.contains(#"wire.stringIfPresent("imageUrl", self.imageURL2)"#))
+        #expect(input.contains(#"wire.stringIfPresent("", self.value)"#))
+        #expect(input.contains(#"wire.stringIfPresent("self", self.selfValue)"#) && input.contains(#"class: wire.stringIfPresent("class")"#))
     }
 
     @Test("a name made from an owner and a taken name is never one the generated code spells (File + Input)")
@@ -277,7 +280,7 @@ struct SnippetTests {
             /// The types of App (`acme/app`).
             public enum AcmeApp {
             """))
-        #expect(source.contains("private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion3"))
+        #expect(source.contains("private typealias GeneratedCodeVersionCheck = QueueGeneratedCodeVersion4"))
         #expect(source.hasPrefix("// Generated by queuegen from app.yaml.\n// Do not edit"))
     }
 

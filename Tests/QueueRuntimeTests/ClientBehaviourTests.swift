@@ -336,16 +336,16 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 }
 
 /// A union as queuegen writes one: cases with and without values, equal by case and value.
-private enum Shape: QueueModel, StructurallyEquatable {
+private enum Shape: QueueModel {
     case square(Double)
     case circle(Double)
     case empty
 }
 
 /// An input whose files sit in every place a generated model can hold one.
-private struct NestedFilesInput: QueueInput, StructurallyEquatable {
-    /// Like a generated nested model: `Equatable` through reflection only, not `Hashable`.
-    struct Reference: QueueModel, StructurallyEquatable { var file: FileInput; var weight: Double }
+private struct NestedFilesInput: QueueInput {
+    /// Like a generated nested model: `Equatable`, not `Hashable`.
+    struct Reference: QueueModel { var file: FileInput; var weight: Double }
     var main: FileInput
     var extra: [FileInput]
     var reference: Reference?

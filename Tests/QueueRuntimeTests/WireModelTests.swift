@@ -3,40 +3,70 @@ import Testing
 
 @testable import QueueRuntime
 
-/// `WireModel`: what generated structs get from their `wireFields` table. The models here are
-/// written by hand the way `queuegen` writes them.
+/// `_WireModel`: what generated structs get from their `init(from:)` and `_fields(_:)`. The models
+/// here are written by hand the way `queuegen` writes them.
 @Suite("Wire models")
 struct WireModelTests {
-    /// An input-like model: `var`s, a nested model, an array, an open enum and a deprecated field
-    /// whose storage has another name.
-    struct Request: QueueInput, WireModel {
-        var prompt: String
-        var steps: Int?
-        var size: Size?
-        var tags: [String]?
-        var format: Format?
-        var _legacy: String?
-        var weights: [String: Double]?
+    /// An input-like model: a nested model, an array, an open enum and a deprecated field whose
+    /// storage has another name.
+    struct Request: QueueInput, _WireModel {
+        let prompt: String
+        let steps: Int?
+        let size: Size?
+        let tags: [String]?
+        let format: Format?
+        let _legacy: String?
+        let weights: [String: Double]?
 
-        static var wireFields: [WireField<Self>] {
-            [
-                .required("prompt", \.prompt),
-                .optional("num_steps", \.steps),
-                .optional("image_size", \.size),
-                .optional("tags", \.tags),
-                .optional("output_format", \.format),
-                .optional("legacy", \._legacy),
-                .optional("weights", \.weights),
-            ]
+        init(
+            prompt: String, steps: Int? = nil, size: Size? = nil, tags: [String]? = nil, format: Format? = nil,
+            legacy: String? = nil, weights: [String: Double]? = nil
+        ) {
+            self.prompt = prompt
+            self.steps = steps
+            self.size = size
+            self.tags = tags
+            self.format = format
+            self._legacy = legacy
+            self.weights = weights
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                prompt: wire.string("prompt"), steps: wire.intIfPresent("num_steps"), size: wire.valueIfPresent("image_size"),
+                tags: wire.valueIfPresent("tags"), format: wire.valueIfPresent("output_format"),
+                legacy: wire.stringIfPresent("legacy"), weights: wire.valueIfPresent("weights"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.string("prompt", self.prompt)
+            wire.intIfPresent("num_steps", self.steps)
+            wire.valueIfPresent("image_size", self.size)
+            wire.valueIfPresent("tags", self.tags)
+            wire.valueIfPresent("output_format", self.format)
+            wire.stringIfPresent("legacy", self._legacy)
+            wire.valueIfPresent("weights", self.weights)
         }
     }
 
-    struct Size: WireModel {
-        var width: Int
-        var height: Int
+    struct Size: _WireModel {
+        let width: Int
+        let height: Int
 
-        static var wireFields: [WireField<Self>] {
-            [.required("width", \.width), .required("height", \.height)]
+        init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(width: wire.int("width"), height: wire.int("height"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.int("width", self.width)
+            wire.int("height", self.height)
         }
     }
 
@@ -47,19 +77,47 @@ struct WireModelTests {
         static var allCases: [Self] { [.png] }
     }
 
-    /// An output-like model: `let`s only, as output-only generated types have.
-    struct Result: WireModel {
+    /// An output-like model.
+    struct Result: _WireModel {
         let images: [Size]
         let seed: Int64
         let note: String?
+        let ratio: Double
+        let flag: Bool?
 
-        static var wireFields: [WireField<Self>] {
-            [.required("images", \.images), .required("seed", \.seed), .optional("note", \.note)]
+        init(images: [Size], seed: Int64, note: String? = nil, ratio: Double = 1, flag: Bool? = nil) {
+            self.images = images
+            self.seed = seed
+            self.note = note
+            self.ratio = ratio
+            self.flag = flag
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                images: wire.value("images"), seed: wire.int64("seed"), note: wire.stringIfPresent("note"),
+                ratio: wire.double("ratio"), flag: wire.boolIfPresent("flag"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.value("images", self.images)
+            wire.int64("seed", self.seed)
+            wire.stringIfPresent("note", self.note)
+            wire.double("ratio", self.ratio)
+            wire.boolIfPresent("flag", self.flag)
         }
     }
 
-    struct Empty: WireModel {
-        static var wireFields: [WireField<Self>] { [] }
+    struct Empty: _WireModel {
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            _ = try _WireReader(decoder)
+            self.init()
+        }
+
+        func _fields(_ wire: inout _WireFields) {}
     }
 
     private func decode<Model: Decodable>(_ type: Model.Type, _ json: String) throws -> Model {
@@ -92,13 +150,17 @@ struct WireModelTests {
 
     @Test("let-only models decode, and compare by every field")
     func immutableModels() throws {
-        let result = try decode(Result.self, #"{"images":[{"width":1,"height":2}],"seed":8589934592}"#)
+        let result = try decode(Result.self, #"{"images":[{"width":1,"height":2}],"seed":8589934592,"ratio":0.5}"#)
         #expect(result.images == [Size(width: 1, height: 2)])
         #expect(result.seed == 8_589_934_592)
-        #expect(result.note == nil)
-        #expect(result == Result(images: [Size(width: 1, height: 2)], seed: 8_589_934_592, note: nil))
-        #expect(result != Result(images: [Size(width: 1, height: 2)], seed: 8_589_934_592, note: ""))
-        #expect(result != Result(images: [], seed: 8_589_934_592, note: nil))
+        #expect(result.note == nil && result.flag == nil && result.ratio == 0.5)
+        #expect(result == Result(images: [Size(width: 1, height: 2)], seed: 8_589_934_592, ratio: 0.5))
+        #expect(result != Result(images: [Size(width: 1, height: 2)], seed: 8_589_934_592, note: "", ratio: 0.5))
+        #expect(result != Result(images: [], seed: 8_589_934_592, ratio: 0.5))
+        #expect(result != Result(images: [Size(width: 1, height: 3)], seed: 8_589_934_592, ratio: 0.5))
+        #expect(result != Result(images: [Size(width: 1, height: 2)], seed: 8_589_934_592, ratio: 0.5, flag: false))
+        #expect(Result(images: [], seed: 1, ratio: .nan) != Result(images: [], seed: 1, ratio: .nan), "NaN is not equal to itself, as with ==")
+        #expect(try encode(result) == #"{"images":[{"height":2,"width":1}],"ratio":0.5,"seed":8589934592}"#)
         #expect(try decode(Empty.self, "{}") == Empty())
         #expect(try encode(Empty()) == "{}")
     }
@@ -134,71 +196,8 @@ struct WireModelTests {
         }
     }
 
-    /// Holds an object that counts how many of its kind are alive, so a test can see that a
-    /// decode that fails partway releases every field it had already decoded.
-    struct Tracked: WireModel {
-        final class Token: Sendable {
-            static let alive = Counter()
-            init() { Self.alive.add(1) }
-            deinit { Self.alive.add(-1) }
-        }
-
-        final class Counter: @unchecked Sendable {
-            private let lock = NSLock()
-            private var count = 0
-            func add(_ delta: Int) { lock.withLock { count += delta } }
-            var value: Int { lock.withLock { count } }
-        }
-        let name: String
-        let token: Token
-
-        init(name: String) {
-            self.name = name
-            self.token = Token()
-        }
-
-        init(from decoder: any Decoder) throws {
-            self.init(name: try decoder.singleValueContainer().decode(String.self))
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(name)
-        }
-
-        static var wireFields: [WireField<Self>] { [] }
-        static func == (lhs: Self, rhs: Self) -> Bool { lhs.name == rhs.name }
-    }
-
-    struct Holder: WireModel {
-        let first: Tracked
-        let list: [Tracked]
-        let maybe: Tracked?
-        let count: Int
-
-        static var wireFields: [WireField<Self>] {
-            [.required("first", \.first), .required("list", \.list), .optional("maybe", \.maybe), .required("count", \.count)]
-        }
-    }
-
-    @Test("a decode that fails after some fields releases exactly those fields; a complete one keeps them")
-    func failedDecodeReleasesDecodedFields() throws {
-        let before = Tracked.Token.alive.value
-        #expect(throws: DecodingError.self) {
-            // Three fields hold tokens (4 tokens) before `count` turns out to be missing.
-            try decode(Holder.self, #"{"first":"a","list":["b","c"],"maybe":"d"}"#)
-        }
-        #expect(Tracked.Token.alive.value == before)
-        do {
-            let holder = try decode(Holder.self, #"{"first":"a","list":["b","c"],"maybe":"d","count":4}"#)
-            #expect(Tracked.Token.alive.value == before + 4)
-            #expect(holder.first.name == "a" && holder.list.map(\.name) == ["b", "c"] && holder.maybe?.name == "d" && holder.count == 4)
-        }
-        #expect(Tracked.Token.alive.value == before)
-    }
-
-    /// A model whose table carries every kind of bound, and a nested model and an array of them.
-    struct Bounded: QueueInput, WireModel {
+    /// A model whose fields carry every kind of bound, and a nested model and an array of them.
+    struct Bounded: QueueInput, _WireModel {
         let steps: Int?
         let seed: Int64?
         let strength: Double?
@@ -206,41 +205,94 @@ struct WireModelTests {
         let tags: [String]?
         let size: Size?
         let sizes: [Size]?
+        let rank: Rank?
 
-        static var wireFields: [WireField<Self>] {
-            [
-                .optional("steps", \.steps, [.minimum(1), .maximum(12)]),
-                .optional("seed", \.seed, [.exclusiveMinimum(0)]),
-                .optional("strength", \.strength, [.minimum(0), .exclusiveMaximum(1)]),
-                .optional("prompt", \.prompt, [.minLength(2), .maxLength(5), .pattern("^[a-z]+$")]),
-                .optional("tags", \.tags, [.minItems(1), .maxItems(2)]),
-                .optional("size", \.size),
-                .optional("sizes", \.sizes),
-            ]
+        init(
+            steps: Int? = nil, seed: Int64? = nil, strength: Double? = nil, prompt: String? = nil, tags: [String]? = nil,
+            size: Size? = nil, sizes: [Size]? = nil, rank: Rank? = nil
+        ) {
+            self.steps = steps
+            self.seed = seed
+            self.strength = strength
+            self.prompt = prompt
+            self.tags = tags
+            self.size = size
+            self.sizes = sizes
+            self.rank = rank
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(
+                steps: wire.intIfPresent("steps"), seed: wire.int64IfPresent("seed"), strength: wire.doubleIfPresent("strength"),
+                prompt: wire.stringIfPresent("prompt"), tags: wire.valueIfPresent("tags"), size: wire.valueIfPresent("size"),
+                sizes: wire.valueIfPresent("sizes"), rank: wire.valueIfPresent("rank"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.intIfPresent("steps", self.steps, [.minimum(1), .maximum(12)])
+            wire.int64IfPresent("seed", self.seed, [.exclusiveMinimum(0)])
+            wire.doubleIfPresent("strength", self.strength, [.minimum(0), .exclusiveMaximum(1)])
+            wire.stringIfPresent("prompt", self.prompt, [.minLength(2), .maxLength(5), .pattern("^[a-z]+$")])
+            wire.valueIfPresent("tags", self.tags, [.minItems(1), .maxItems(2)])
+            wire.valueIfPresent("size", self.size)
+            wire.valueIfPresent("sizes", self.sizes)
+            wire.valueIfPresent("rank", self.rank)
         }
     }
 
-    /// `Size` with bounds on its fields, for the nested paths.
-    struct CheckedSize: WireModel {
-        let width: Int
-
-        static var wireFields: [WireField<Self>] { [.required("width", \.width, [.exclusiveMinimum(0), .maximum(100)])] }
+    /// An integer enum as `queuegen` writes one.
+    struct Rank: OpenIntegerEnum {
+        let rawValue: Int
+        init(rawValue: Int) { self.rawValue = rawValue }
+        static var rank8: Self { .init(rawValue: 8) }
+        static var rank32: Self { .init(rawValue: 32) }
+        static var allCases: [Self] { [.rank8, .rank32] }
     }
 
-    struct Holding: QueueInput, WireModel {
+    /// `Size` with bounds on its fields, for the nested paths.
+    struct CheckedSize: _WireModel {
+        let width: Int
+
+        init(width: Int) { self.width = width }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(width: wire.int("width"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.int("width", self.width, [.exclusiveMinimum(0), .maximum(100)])
+        }
+    }
+
+    struct Holding: QueueInput, _WireModel {
         let size: CheckedSize
         let sizes: [CheckedSize]?
 
-        static var wireFields: [WireField<Self>] { [.required("size", \.size), .optional("sizes", \.sizes)] }
+        init(size: CheckedSize, sizes: [CheckedSize]?) {
+            self.size = size
+            self.sizes = sizes
+        }
+
+        init(from decoder: any Decoder) throws {
+            let wire = try _WireReader(decoder)
+            try self.init(size: wire.value("size"), sizes: wire.valueIfPresent("sizes"))
+        }
+
+        func _fields(_ wire: inout _WireFields) {
+            wire.value("size", self.size)
+            wire.valueIfPresent("sizes", self.sizes)
+        }
     }
 
     @Test("validation from the table: each kind of bound, nil passes, NaN breaks, issues in field order")
     func validation() throws {
-        let empty = Bounded(steps: nil, seed: nil, strength: nil, prompt: nil, tags: nil, size: nil, sizes: nil)
+        let empty = Bounded()
         #expect(empty.validate().isEmpty)
-        let good = Bounded(steps: 12, seed: 1, strength: 0, prompt: "ab", tags: ["a"], size: nil, sizes: nil)
+        let good = Bounded(steps: 12, seed: 1, strength: 0, prompt: "ab", tags: ["a"], rank: 32)
         #expect(good.validate().isEmpty)
-        let bad = Bounded(steps: 13, seed: 0, strength: 1, prompt: "ABCDEFé", tags: [], size: nil, sizes: nil)
+        let bad = Bounded(steps: 13, seed: 0, strength: 1, prompt: "ABCDEFé", tags: [], rank: 10)
         #expect(bad.validate().map(\.description) == [
             "steps must be at most 12 (found 13)",
             "seed must be greater than 0 (found 0)",
@@ -248,8 +300,9 @@ struct WireModelTests {
             "prompt must have at most 5 characters (found 7 characters)",
             "prompt must match the pattern ^[a-z]+$ (found \"ABCDEFé\")",
             "tags must have at least 1 items (found 0 items)",
+            "rank must be one of 8, 32 (found 10)",
         ])
-        let nan = Bounded(steps: 0, seed: nil, strength: .nan, prompt: "a", tags: ["a", "b", "c"], size: nil, sizes: nil)
+        let nan = Bounded(steps: 0, strength: .nan, prompt: "a", tags: ["a", "b", "c"])
         #expect(nan.validate().map(\.description) == [
             "steps must be at least 1 (found 0)",
             "strength must be at least 0 (found nan)",
@@ -265,5 +318,15 @@ struct WireModelTests {
         #expect(holding.validate().map(\.dottedPath) == ["size.width", "sizes[1].width"])
         #expect(holding.validate(at: ["body"]).first?.path == ["body", "size", "width"])
         #expect(Holding(size: CheckedSize(width: 1), sizes: nil).validate().isEmpty)
+    }
+
+    @Test("integer enums: literals, named values, unknown values decode and re-encode as read")
+    func integerEnums() throws {
+        let decoded = try decode(Bounded.self, #"{"rank":64}"#)
+        #expect(decoded.rank == Rank(rawValue: 64) && decoded.rank?.isKnown == false)
+        #expect(try encode(decoded) == #"{"rank":64}"#)
+        let literal: Rank = 32
+        #expect(literal == .rank32 && literal.isKnown && literal.description == "32")
+        #expect(decoded.validate().first?.constraint == .oneOf([8, 32]))
     }
 }

@@ -18,6 +18,8 @@ public struct ValidationIssue: Hashable, Sendable, CustomStringConvertible {
         case pattern(String)
         case minItems(Int)
         case maxItems(Int)
+        /// One of the values an integer enum lists.
+        case oneOf([Int])
 
         public var description: String {
             switch self {
@@ -30,6 +32,7 @@ public struct ValidationIssue: Hashable, Sendable, CustomStringConvertible {
             case .pattern(let pattern): "must match the pattern \(pattern)"
             case .minItems(let count): "must have at least \(count) items"
             case .maxItems(let count): "must have at most \(count) items"
+            case .oneOf(let values): "must be one of \(values.map(String.init).joined(separator: ", "))"
             }
         }
     }
@@ -57,7 +60,7 @@ private func format(_ value: Double) -> String {
     return String(value)
 }
 
-/// Whether a value keeps one bound of its schema; what `WireModel.validate(at:)` asks of each field.
+/// Whether a value keeps one bound of its schema; what `_WireModel.validate(at:)` asks of each field.
 enum Bounds {
     /// What `value` was found to be when it breaks `constraint` (`13`, `a string of 0 characters`
     /// is written `0 characters`); `nil` when it keeps it, or when the bound is not about values of
@@ -84,6 +87,9 @@ enum Bounds {
         case .maxItems(let bound):
             guard let count = items(value) else { return nil }
             return count > bound ? "\(count) items" : nil
+        case .oneOf(let values):
+            guard let integer = value as? any BinaryInteger else { return nil }
+            return values.contains(where: { Int64($0) == Int64(integer) }) ? nil : "\(integer)"
         }
     }
 

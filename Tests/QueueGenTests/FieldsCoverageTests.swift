@@ -2,12 +2,13 @@ import Foundation
 import QueueGen
 import Testing
 
-/// `WireModel` decoding initializes a struct's storage field by field from its `wireFields`, so a
-/// table that left out a stored property, or named one twice, would hand back memory that was never
-/// initialized. The compiler cannot see that; this checks every checked-in generated struct.
-@Suite("Field tables")
-struct WireFieldsCoverageTests {
-    @Test("every generated WireModel lists each stored property once, in declaration order")
+/// A generated struct encodes, compares and validates through its `_fields(_:)`: a stored property
+/// it left out would be missing from the JSON and ignored by `==`, one it named twice would be
+/// written twice. The compiler checks `init(from:)` (it calls the memberwise initializer) but not
+/// this walk; this checks every checked-in generated struct.
+@Suite("Field walks")
+struct FieldsCoverageTests {
+    @Test("every generated _WireModel hands each stored property to _fields once, in declaration order")
     func tablesCoverStoredProperties() throws {
         let configuration = try GeneratorConfiguration.load(file: repositoryRoot + "/specs/queuegen.yaml")
         var checked = 0
@@ -30,7 +31,7 @@ struct WireFieldsCoverageTests {
     @Test("the reader sees a property missing from a table, and one listed twice")
     func readerSeesMismatches() throws {
         let source = """
-            public struct Size: WireModel {
+            public struct Size: _WireModel {
                 /// Width.
                 public let width: Int
                 public let `default`: Int?
@@ -38,26 +39,22 @@ struct WireFieldsCoverageTests {
                 public var old: Int? { self.oldStorage }
                 let oldStorage: Int?
 
-                public static var wireFields: [WireField<Self>] {
-                    [
-                        .required("width", \\.width, [.minimum(1)]),
-                        .optional("say \\"default\\"", \\.`default`),
-                    ]
+                public func _fields(_ wire: inout _WireFields) {
+                    wire.int("width", self.width, [.minimum(1)])
+                    wire.intIfPresent("say \\"default\\"", self.`default`)
                 }
             }
 
-            public struct Empty: WireModel {
-                public static var wireFields: [WireField<Self>] { [] }
+            public struct Empty: _WireModel {
+                public func _fields(_ wire: inout _WireFields) {}
             }
 
-            public struct Twice: QueueInput, WireModel {
+            public struct Twice: QueueInput, _WireModel {
                 public let prompt: String
 
-                public static var wireFields: [WireField<Self>] {
-                    [
-                        .required("prompt", \\.prompt),
-                        .required("prompt", \\.prompt),
-                    ]
+                public func _fields(_ wire: inout _WireFields) {
+                    wire.string("prompt", self.prompt)
+                    wire.string("prompt", self.prompt)
                 }
             }
             """
@@ -79,9 +76,9 @@ private enum FieldTableReader {
     }
 
     static func models(in text: String) throws -> [Model] {
-        let header = try Regex(#"^( *)(?:public |package )?struct (\w+): [^{]*\bWireModel\b[^{]*\{$"#)
+        let header = try Regex(#"^( *)(?:public |package )?struct (\w+): [^{]*\b_WireModel\b[^{]*\{$"#)
         let storedProperty = try Regex(#"^(?:public |package )?let (`?\w+`?): "#)
-        let entry = try Regex(#"^\.(?:required|optional)\(".*", \\\.(`?\w+`?)[,)]"#)
+        let entry = try Regex(#"^wire\.\w+\(".*", self\.(`?\w+`?)[,)]"#)
         var models: [Model] = []
         var current: Model?
         var indent = ""
@@ -108,8 +105,8 @@ private enum FieldTableReader {
                     model.table.append(unescaped(match.output[1].substring!))
                 }
             } else if line.hasPrefix(indent + "    "), !member.hasPrefix(" ") {
-                if member.contains("static var wireFields: [WireField<Self>]") {
-                    inTable = !member.hasSuffix("{ [] }")
+                if member.contains("func _fields(_ wire: inout _WireFields)") {
+                    inTable = !member.hasSuffix("{}")
                 } else if let match = try storedProperty.prefixMatch(in: member) {
                     model.stored.append(unescaped(match.output[1].substring!))
                 }
