@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "QueueSimulator",
             dependencies: [
-                "QueueSpec",
+                "QueueSpec", "GuardedHTTPServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -151,6 +151,16 @@ let package = Package(
         ),
 
         // MARK: Server side for apps: the key-holding proxy and a webhook route helper (Hummingbird)
+        // The HTTP/1.1 server channel both servers run on: safe to stop while connections arrive,
+        // with an idle (request-head) timeout and a connection limit answered 503 (package access only).
+        .target(
+            name: "GuardedHTTPServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "QueueProxy",
             dependencies: [
