@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         // Ed25519 and SHA-256 for verifying fal's signed webhooks (QueueRuntime's only crypto need).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // MARK: issue 21: queue-proxy runs in a ServiceGroup bounding its graceful shutdown (Hummingbird already depends on it).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -164,15 +166,19 @@ let package = Package(
         .target(
             name: "QueueProxy",
             dependencies: [
-                "QueueRuntime",
+                "QueueRuntime", "GuardedHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "queue-proxy",
-            dependencies: ["QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // MARK: Tests
@@ -225,6 +231,7 @@ let package = Package(
             name: "ParityTests",
             dependencies: [
                 "QueueProxy", "QueueRuntime", "FluxRedux", "FalText", "QueueSimulator", "flux-redux", "QueueTestSupport",
+                "queue-proxy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

@@ -83,14 +83,22 @@ public struct QueueProxy: Sendable {
         self.httpClient = httpClient
     }
 
+    /// The default per-host connection limit of `makeHTTPClient`: each open status stream holds
+    /// one upstream HTTP/1.1 connection for its whole job, so the pool is sized for thousands of
+    /// streams, not AsyncHTTPClient's default of 8 (the ninth client would wait, then fail).
+    public static let defaultUpstreamConnectionsPerHost = 4096
+
     /// An HTTP client fit for the proxy: no redirects, a 5 s connect timeout, a 5 min read timeout
-    /// (an idle status stream pings far more often).
-    public static func makeHTTPClient() -> HTTPClient {
+    /// (an idle status stream pings far more often), and up to `connectionsPerHost` connections
+    /// to each upstream host. An https upstream negotiates HTTP/2 where it offers it.
+    public static func makeHTTPClient(connectionsPerHost: Int = defaultUpstreamConnectionsPerHost) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(5)
         configuration.timeout.read = .minutes(5)
         configuration.decompression = .disabled
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -110,12 +118,25 @@ public struct QueueProxy: Sendable {
 
     /// Headers passed upstream besides `x-fal-*`.
     static let forwardedRequestHeaders: Set<String> = ["content-type", "accept", "user-agent"]
-    /// Headers never passed back: hop-by-hop ones, and the length and encoding the proxy's own
-    /// framing replaces (fal's proxy drops the last two as well).
+    /// Headers never passed back: hop-by-hop ones (RFC 9110 §7.6.1), the length and encoding the
+    /// proxy's own framing replaces (fal's proxy drops the last two as well), and what belongs to
+    /// the upstream's relation with the proxy, not the app's: its cookies and proxy challenges.
     static let droppedResponseHeaders: Set<String> = [
         "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "upgrade", "proxy-connection", "te",
-        "trailer",
+        "trailer", "set-cookie", "set-cookie2", "proxy-authenticate", "proxy-authentication-info",
     ]
+
+    /// The field names a `Connection` header lists (RFC 9110 §7.6.1: hop-by-hop, never forwarded), lower-cased.
+    static func connectionOptions<S: Sequence<String>>(_ values: S) -> Set<String> {
+        var names: Set<String> = []
+        for value in values {
+            for token in value.split(separator: ",") {
+                let name = token.trimmingCharacters(in: .whitespaces).lowercased()
+                if !name.isEmpty { names.insert(name) }
+            }
+        }
+        return names
+    }
 
     /// Checks and forwards one request.
     public func handle(_ request: Request) async -> Response {
@@ -147,9 +168,10 @@ public struct QueueProxy: Sendable {
 
         var upstreamRequest = HTTPClientRequest(url: upstreamURL(for: target))
         upstreamRequest.method = HTTPMethod(rawValue: method.rawValue)
+        let hopByHop = Self.connectionOptions(request.headers[values: .connection])
         for field in request.headers {
             let name = field.name.canonicalName
-            if name == "x-fal-target-url" { continue }
+            if name == "x-fal-target-url" || hopByHop.contains(name) { continue }
             if name.hasPrefix("x-fal-") || Self.forwardedRequestHeaders.contains(name) {
                 upstreamRequest.headers.add(name: name, value: field.value)
             }
@@ -157,8 +179,21 @@ public struct QueueProxy: Sendable {
         upstreamRequest.headers.replaceOrAdd(name: "authorization", value: configuration.credentials.authorizationHeaderValue)
         upstreamRequest.headers.replaceOrAdd(name: "x-fal-client-proxy", value: configuration.proxyName)
         if method == .post || method == .put {
-            let capped = CappedBody(base: request.body, limit: configuration.maximumRequestBytes)
-            upstreamRequest.body = .stream(capped, length: declaredLength.map { .known($0) } ?? .unknown)
+            if let declaredLength {
+                // The server's framing holds the body to its declared length, which is within the cap.
+                let capped = CappedBody(base: request.body, limit: configuration.maximumRequestBytes)
+                upstreamRequest.body = .stream(capped, length: .known(declaredLength))
+            } else {
+                // A chunked body could pass the cap only after part of it, key attached, went
+                // upstream: it is read up to the cap first, and refused whole when over.
+                var request = request
+                let buffer: ByteBuffer
+                do { buffer = try await request.collectBody(upTo: configuration.maximumRequestBytes) } catch {
+                    logger.notice("refused: body over the cap")
+                    return Self.refusal(Self.tooLarge(configuration.maximumRequestBytes))
+                }
+                upstreamRequest.body = .bytes(buffer)
+            }
         }
 
         let response: HTTPClientResponse
@@ -173,7 +208,9 @@ public struct QueueProxy: Sendable {
         }
         logger.debug("forwarded", metadata: ["status": "\(response.status.code)"])
         var headers = HTTPFields()
-        for (name, value) in response.headers where !Self.droppedResponseHeaders.contains(name.lowercased()) {
+        let upstreamHopByHop = Self.connectionOptions(response.headers["connection"])
+        for (name, value) in response.headers
+        where !Self.droppedResponseHeaders.contains(name.lowercased()) && !upstreamHopByHop.contains(name.lowercased()) {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
         return Response(
