@@ -75,12 +75,18 @@ public struct QueueProxy: Sendable {
     /// What it was configured with.
     public let configuration: Configuration
     let httpClient: HTTPClient
+    let streamingHTTPClient: HTTPClient
 
     /// A proxy forwarding through `httpClient` (which should not follow redirects: a redirect
-    /// could carry the key elsewhere). The caller owns the client and shuts it down.
-    public init(configuration: Configuration, httpClient: HTTPClient) {
+    /// could carry the key elsewhere), and the long-lived streams (status streams, streaming
+    /// endpoints: paths ending in `/stream`) through `streamingHTTPClient` when given. Keeping
+    /// thousands of held connections out of the pool that serves quick requests keeps those
+    /// quick: a pool's bookkeeping grows with its connections. The caller owns the clients and
+    /// shuts them down.
+    public init(configuration: Configuration, httpClient: HTTPClient, streamingHTTPClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.httpClient = httpClient
+        self.streamingHTTPClient = streamingHTTPClient ?? httpClient
     }
 
     /// The default per-host connection limit of `makeHTTPClient`: each open status stream holds
@@ -198,7 +204,8 @@ public struct QueueProxy: Sendable {
 
         let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(upstreamRequest, timeout: .hours(1), logger: nil)
+            let client = target.path.hasSuffix("/stream") ? streamingHTTPClient : httpClient
+            response = try await client.execute(upstreamRequest, timeout: .hours(1), logger: nil)
         } catch is BodyTooLarge {
             logger.notice("refused: body over the cap")
             return Self.refusal(Self.tooLarge(configuration.maximumRequestBytes))

@@ -52,7 +52,7 @@ struct QueueProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client may take to send a request head or the next body part, or stay idle between requests.")
     var idleTimeout = 20
 
-    @Option(help: "Upstream connections per host (each open status stream holds one).")
+    @Option(help: "Upstream connections per host, for streams and for other requests apart (each open status stream holds one).")
     var upstreamConnections = QueueProxy.defaultUpstreamConnectionsPerHost
 
     @Option(help: "Seconds open requests (status streams) may take to finish after SIGTERM/SIGINT before they are closed.")
@@ -88,7 +88,8 @@ struct QueueProxyCommand: AsyncParsableCommand {
             configuration.logger.warning("serving \(host) with no client authentication (--allow-anonymous)")
         }
         let httpClient = QueueProxy.makeHTTPClient(connectionsPerHost: upstreamConnections)
-        let proxy = QueueProxy(configuration: configuration, httpClient: httpClient)
+        let streamingHTTPClient = QueueProxy.makeHTTPClient(connectionsPerHost: upstreamConnections)
+        let proxy = QueueProxy(configuration: configuration, httpClient: httpClient, streamingHTTPClient: streamingHTTPClient)
         let path = configuration.path
         let host = host
         let app = proxy.makeApplication(
@@ -106,9 +107,11 @@ struct QueueProxyCommand: AsyncParsableCommand {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await httpClient.shutdown()
+            try? await streamingHTTPClient.shutdown()
             throw error
         }
         try await httpClient.shutdown()
+        try await streamingHTTPClient.shutdown()
     }
 
     /// `--upstream`: https to anywhere, or http only to loopback (the key would cross the network in clear).

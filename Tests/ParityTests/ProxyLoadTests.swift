@@ -65,11 +65,12 @@ func withServedProxy<T>(
     authenticate: QueueProxy.Authenticate? = nil, _ body: (Int) async throws -> T
 ) async throws -> T {
     let httpClient = QueueProxy.makeHTTPClient()
+    let streamingHTTPClient = QueueProxy.makeHTTPClient()
     var configuration = QueueProxy.Configuration(
         credentials: Credentials(key: simulatorKey), upstream: .singleServer(upstream), authenticate: authenticate,
         maximumRequestBytes: maximumRequestBytes)
     configuration.logger = quietLogger
-    let proxy = QueueProxy(configuration: configuration, httpClient: httpClient)
+    let proxy = QueueProxy(configuration: configuration, httpClient: httpClient, streamingHTTPClient: streamingHTTPClient)
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     let app = proxy.makeApplication(host: "127.0.0.1", port: 0, limits: limits, logger: quietLogger) { port in
         continuation.yield(port)
@@ -85,6 +86,7 @@ func withServedProxy<T>(
         task.cancel()
         _ = await task.result
         try? await httpClient.shutdown()
+        try? await streamingHTTPClient.shutdown()
     }
     guard let port else {
         await stop()
