@@ -238,5 +238,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+
+        // MARK: issue 21: queue-proxy under load
+        // Streams held open through the built `queue-proxy` (a child process), ordinary-request
+        // latency meanwhile, memory per stream, jobs/s proxied vs direct, stalled request heads.
+        .executableTarget(
+            name: "proxy-load-benchmark",
+            dependencies: [
+                "QueueRuntime", "QueueSimulator", "FluxRedux", "QueueTestSupport", "queue-proxy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ProxyLoad"
+        ),
     ]
 )
