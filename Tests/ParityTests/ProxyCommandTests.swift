@@ -47,6 +47,58 @@ import Testing
         return (process.terminationStatus, String(decoding: try Data(contentsOf: output), as: UTF8.self))
     }
 
+    /// The port, from the line queue-proxy prints once listening (bounded).
+    static func listeningPort(_ process: Process, _ output: URL) async throws -> Int? {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < deadline {
+            let text = String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self)
+            if let range = text.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                return Int(text[range].split(separator: ":").last ?? "")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    @Test func sigtermClosesAnOpenStreamAfterTheGracePeriodAndExits() async throws {
+        let upstream = HoldingUpstream()
+        try await withServer(upstream.router()) { base in
+            let (process, output) = try Self.launch(["--port", "0", "--upstream", base.absoluteString, "--shutdown-grace", "1"])
+            defer {
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                try? FileManager.default.removeItem(at: output)
+            }
+            let port = try #require(try await Self.listeningPort(process, output))
+            let client = wideClient()
+            do {
+                let stream = try await client.execute(
+                    proxied(port, "https://queue.fal.run/fal-ai/hold/requests/g1/status/stream"), timeout: .seconds(10))
+                try await within(.seconds(10)) { await upstream.opened.wait(for: 1) }
+                let signalled = ContinuousClock.now
+                process.terminate()  // SIGTERM
+                // The stream the upstream never ends is closed once the grace period is over.
+                let text = try await within(.seconds(15)) { () -> String in
+                    var collected = ""
+                    do { for try await chunk in stream.body { collected += String(buffer: chunk) } } catch {}
+                    return collected
+                }
+                #expect(text.contains("IN_PROGRESS"))
+                // Not before: the grace period lets open streams run on.
+                #expect(ContinuousClock.now - signalled >= .milliseconds(900))
+                while process.isRunning, ContinuousClock.now - signalled < .seconds(15) { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(!process.isRunning, "queue-proxy still running 15 s after SIGTERM")
+                #expect(ContinuousClock.now - signalled < .seconds(10))
+            } catch {
+                upstream.release.add(())
+                try? await client.shutdown()
+                throw error
+            }
+            upstream.release.add(())
+            try await client.shutdown()
+        }
+    }
+
     @Test func refusesANonLoopbackAddressWithoutClientAuthentication() async throws {
         let (status, text) = try await Self.runToExit(["--host", "0.0.0.0", "--port", "0"])
         #expect(status != 0)
@@ -71,18 +123,7 @@ import Testing
                 process.waitUntilExit()
                 try? FileManager.default.removeItem(at: output)
             }
-            // The port, from the line it prints once listening (bounded).
-            var port: Int?
-            let deadline = ContinuousClock.now + .seconds(30)
-            while port == nil, process.isRunning, ContinuousClock.now < deadline {
-                let text = String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self)
-                if let range = text.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression) {
-                    port = Int(text[range].split(separator: ":").last ?? "")
-                } else {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-            }
-            let bound = try #require(port)
+            let bound = try #require(try await Self.listeningPort(process, output))
             let client = wideClient()
             func status(_ token: String?) async throws -> UInt {
                 let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
