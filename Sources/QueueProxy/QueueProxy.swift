@@ -11,10 +11,14 @@ import QueueRuntime
 /// ask for, and forwards it (fal's `@fal-ai/server-proxy`, for Hummingbird).
 ///
 /// ```swift
-/// let proxy = QueueProxy(configuration: .init(credentials: Credentials.fromEnvironment()!))
-/// let router = Router()
-/// proxy.addRoutes(to: router)          // serves /api/fal/proxy
-/// try await Application(router: router).runService()
+/// var configuration = QueueProxy.Configuration(credentials: Credentials.fromEnvironment()!)
+/// configuration.authenticate = QueueProxy.bearerToken(clientToken)
+/// let proxy = QueueProxy(
+///     configuration: configuration, httpClient: QueueProxy.makeHTTPClient(),
+///     streamingHTTPClient: QueueProxy.makeHTTPClient())
+/// // Serves /api/fal/proxy with the bounds `queue-proxy` uses (idle timeout, connection limit);
+/// // or `proxy.addRoutes(to: router)` in an application of your own.
+/// try await proxy.makeApplication(host: "0.0.0.0", port: 3333).runService()
 /// ```
 ///
 /// A request carries the URL it is meant for in `x-fal-target-url`. The proxy parses it, checks it
