@@ -177,6 +177,22 @@ func proxied(_ port: Int, _ target: String, method: HTTPMethod = .GET, headers: 
         }
     }
 
+    @Test func aConnectionStalledInsideItsBodyIsClosed() async throws {
+        let upstream = HoldingUpstream()
+        try await withServer(upstream.router()) { base in
+            try await withServedProxy(upstream: base, limits: .init(idleTimeout: .milliseconds(400))) { port in
+                let stalled = try #require(RawClientSocket(port: port))
+                #expect(stalled.send(
+                    "POST /api/fal/proxy HTTP/1.1\r\nHost: x\r\nx-fal-target-url: https://queue.fal.run/fal-ai/hold\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"prompt\":"))
+                let outcome = stalled.readUntilClosed(within: .seconds(5))
+                #expect(outcome.closed, "the connection stalled inside its body was still open after 5 s")
+                // The upstream never got a complete request from it.
+                #expect(upstream.submits.all.isEmpty)
+            }
+        }
+    }
+
     @Test func pastTheConnectionLimitNewConnectionsGet503WithRetryAfter() async throws {
         let upstream = HoldingUpstream()
         try await withServer(upstream.router()) { base in
