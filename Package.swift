@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         // Ed25519 and SHA-256 for verifying fal's signed webhooks (QueueRuntime's only crypto need).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // MARK: issue 21: queue-proxy runs in a ServiceGroup bounding its graceful shutdown (Hummingbird already depends on it).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -130,7 +132,7 @@ let package = Package(
         .target(
             name: "QueueSimulator",
             dependencies: [
-                "QueueSpec",
+                "QueueSpec", "GuardedHTTPServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -151,18 +153,32 @@ let package = Package(
         ),
 
         // MARK: Server side for apps: the key-holding proxy and a webhook route helper (Hummingbird)
+        // The HTTP/1.1 server channel both servers run on: safe to stop while connections arrive,
+        // with an idle (request-head) timeout and a connection limit answered 503 (package access only).
+        .target(
+            name: "GuardedHTTPServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "QueueProxy",
             dependencies: [
-                "QueueRuntime",
+                "QueueRuntime", "GuardedHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "queue-proxy",
-            dependencies: ["QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // MARK: Tests
@@ -224,11 +240,26 @@ let package = Package(
             name: "ParityTests",
             dependencies: [
                 "QueueProxy", "QueueRuntime", "FluxRedux", "FalText", "QueueSimulator", "flux-redux", "QueueTestSupport",
+                "queue-proxy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+
+        // MARK: issue 21: queue-proxy under load
+        // Streams held open through the built `queue-proxy` (a child process), ordinary-request
+        // latency meanwhile, memory per stream, jobs/s proxied vs direct, stalled request heads.
+        .executableTarget(
+            name: "proxy-load-benchmark",
+            dependencies: [
+                "QueueRuntime", "QueueSimulator", "FluxRedux", "QueueTestSupport", "queue-proxy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ProxyLoad"
         ),
     ]
 )

@@ -11,10 +11,14 @@ import QueueRuntime
 /// ask for, and forwards it (fal's `@fal-ai/server-proxy`, for Hummingbird).
 ///
 /// ```swift
-/// let proxy = QueueProxy(configuration: .init(credentials: Credentials.fromEnvironment()!))
-/// let router = Router()
-/// proxy.addRoutes(to: router)          // serves /api/fal/proxy
-/// try await Application(router: router).runService()
+/// var configuration = QueueProxy.Configuration(credentials: Credentials.fromEnvironment()!)
+/// configuration.authenticate = QueueProxy.bearerToken(clientToken)
+/// let proxy = QueueProxy(
+///     configuration: configuration, httpClient: QueueProxy.makeHTTPClient(),
+///     streamingHTTPClient: QueueProxy.makeHTTPClient())
+/// // Serves /api/fal/proxy with the bounds `queue-proxy` uses (idle timeout, connection limit);
+/// // or `proxy.addRoutes(to: router)` in an application of your own.
+/// try await proxy.makeApplication(host: "0.0.0.0", port: 3333).runService()
 /// ```
 ///
 /// A request carries the URL it is meant for in `x-fal-target-url`. The proxy parses it, checks it
@@ -75,22 +79,36 @@ public struct QueueProxy: Sendable {
     /// What it was configured with.
     public let configuration: Configuration
     let httpClient: HTTPClient
+    let streamingHTTPClient: HTTPClient
 
     /// A proxy forwarding through `httpClient` (which should not follow redirects: a redirect
-    /// could carry the key elsewhere). The caller owns the client and shuts it down.
-    public init(configuration: Configuration, httpClient: HTTPClient) {
+    /// could carry the key elsewhere), and the long-lived streams (status streams, streaming
+    /// endpoints: paths ending in `/stream`) through `streamingHTTPClient` when given. Keeping
+    /// thousands of held connections out of the pool that serves quick requests keeps those
+    /// quick: a pool's bookkeeping grows with its connections. The caller owns the clients and
+    /// shuts them down.
+    public init(configuration: Configuration, httpClient: HTTPClient, streamingHTTPClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.httpClient = httpClient
+        self.streamingHTTPClient = streamingHTTPClient ?? httpClient
     }
 
+    /// The default per-host connection limit of `makeHTTPClient`: each open status stream holds
+    /// one upstream HTTP/1.1 connection for its whole job, so the pool is sized for thousands of
+    /// streams, not AsyncHTTPClient's default of 8 (the ninth client would wait, then fail).
+    public static let defaultUpstreamConnectionsPerHost = 4096
+
     /// An HTTP client fit for the proxy: no redirects, a 5 s connect timeout, a 5 min read timeout
-    /// (an idle status stream pings far more often).
-    public static func makeHTTPClient() -> HTTPClient {
+    /// (an idle status stream pings far more often), and up to `connectionsPerHost` connections
+    /// to each upstream host. An https upstream negotiates HTTP/2 where it offers it.
+    public static func makeHTTPClient(connectionsPerHost: Int = defaultUpstreamConnectionsPerHost) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(5)
         configuration.timeout.read = .minutes(5)
         configuration.decompression = .disabled
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -110,12 +128,25 @@ public struct QueueProxy: Sendable {
 
     /// Headers passed upstream besides `x-fal-*`.
     static let forwardedRequestHeaders: Set<String> = ["content-type", "accept", "user-agent"]
-    /// Headers never passed back: hop-by-hop ones, and the length and encoding the proxy's own
-    /// framing replaces (fal's proxy drops the last two as well).
+    /// Headers never passed back: hop-by-hop ones (RFC 9110 §7.6.1), the length and encoding the
+    /// proxy's own framing replaces (fal's proxy drops the last two as well), and what belongs to
+    /// the upstream's relation with the proxy, not the app's: its cookies and proxy challenges.
     static let droppedResponseHeaders: Set<String> = [
         "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "upgrade", "proxy-connection", "te",
-        "trailer",
+        "trailer", "set-cookie", "set-cookie2", "proxy-authenticate", "proxy-authentication-info",
     ]
+
+    /// The field names a `Connection` header lists (RFC 9110 §7.6.1: hop-by-hop, never forwarded), lower-cased.
+    static func connectionOptions<S: Sequence<String>>(_ values: S) -> Set<String> {
+        var names: Set<String> = []
+        for value in values {
+            for token in value.split(separator: ",") {
+                let name = token.trimmingCharacters(in: .whitespaces).lowercased()
+                if !name.isEmpty { names.insert(name) }
+            }
+        }
+        return names
+    }
 
     /// Checks and forwards one request.
     public func handle(_ request: Request) async -> Response {
@@ -147,9 +178,10 @@ public struct QueueProxy: Sendable {
 
         var upstreamRequest = HTTPClientRequest(url: upstreamURL(for: target))
         upstreamRequest.method = HTTPMethod(rawValue: method.rawValue)
+        let hopByHop = Self.connectionOptions(request.headers[values: .connection])
         for field in request.headers {
             let name = field.name.canonicalName
-            if name == "x-fal-target-url" { continue }
+            if name == "x-fal-target-url" || hopByHop.contains(name) { continue }
             if name.hasPrefix("x-fal-") || Self.forwardedRequestHeaders.contains(name) {
                 upstreamRequest.headers.add(name: name, value: field.value)
             }
@@ -157,13 +189,27 @@ public struct QueueProxy: Sendable {
         upstreamRequest.headers.replaceOrAdd(name: "authorization", value: configuration.credentials.authorizationHeaderValue)
         upstreamRequest.headers.replaceOrAdd(name: "x-fal-client-proxy", value: configuration.proxyName)
         if method == .post || method == .put {
-            let capped = CappedBody(base: request.body, limit: configuration.maximumRequestBytes)
-            upstreamRequest.body = .stream(capped, length: declaredLength.map { .known($0) } ?? .unknown)
+            if let declaredLength {
+                // The server's framing holds the body to its declared length, which is within the cap.
+                let capped = CappedBody(base: request.body, limit: configuration.maximumRequestBytes)
+                upstreamRequest.body = .stream(capped, length: .known(declaredLength))
+            } else {
+                // A chunked body could pass the cap only after part of it, key attached, went
+                // upstream: it is read up to the cap first, and refused whole when over.
+                var request = request
+                let buffer: ByteBuffer
+                do { buffer = try await request.collectBody(upTo: configuration.maximumRequestBytes) } catch {
+                    logger.notice("refused: body over the cap")
+                    return Self.refusal(Self.tooLarge(configuration.maximumRequestBytes))
+                }
+                upstreamRequest.body = .bytes(buffer)
+            }
         }
 
         let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(upstreamRequest, timeout: .hours(1), logger: nil)
+            let client = target.path.hasSuffix("/stream") ? streamingHTTPClient : httpClient
+            response = try await client.execute(upstreamRequest, timeout: .hours(1), logger: nil)
         } catch is BodyTooLarge {
             logger.notice("refused: body over the cap")
             return Self.refusal(Self.tooLarge(configuration.maximumRequestBytes))
@@ -173,7 +219,9 @@ public struct QueueProxy: Sendable {
         }
         logger.debug("forwarded", metadata: ["status": "\(response.status.code)"])
         var headers = HTTPFields()
-        for (name, value) in response.headers where !Self.droppedResponseHeaders.contains(name.lowercased()) {
+        let upstreamHopByHop = Self.connectionOptions(response.headers["connection"])
+        for (name, value) in response.headers
+        where !Self.droppedResponseHeaders.contains(name.lowercased()) && !upstreamHopByHop.contains(name.lowercased()) {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
         return Response(

@@ -311,6 +311,10 @@ extension QueueSimulator {
         guard let body = try? await request.collectBody(upTo: 64 << 20) else {
             return .detail(413, "Request body too large")
         }
+        // fal refuses a body that is not UTF-8 before queueing it (checked in one linear pass).
+        guard body.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) != nil else {
+            return .detail(400, "Request body is not valid UTF-8")
+        }
         var timeout: Double?
         if let text = request.headers[HTTPField.Name("X-Fal-Request-Timeout")!] {
             // Finite and at most a year: `1e400` reads as infinity, which trapped the whole server

@@ -1,4 +1,5 @@
 import Foundation
+import GuardedHTTPServer
 import QueueSpec
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -330,9 +331,9 @@ extension QueueSimulator {
         }
     }
 
+    /// Parsed as an address (or `localhost`): a prefix test let `127.evil.example` through.
     static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        LoopbackAddress.isLoopback(host)
     }
 
     // MARK: Webhooks

@@ -1,4 +1,5 @@
 import Foundation
+import GuardedHTTPServer
 import Hummingbird
 import Logging
 import NIOCore

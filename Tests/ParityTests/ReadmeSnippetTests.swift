@@ -39,7 +39,10 @@ struct ReadmeParitySnippets {
     /// "Webhooks".
     func webhookSnippet() {
         let router = Router()
-        router.falWebhook("/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux) { payload, _ in
+        router.falWebhook(
+            "/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux,
+            expectedUserIDs: ["your-fal-user-id"]
+        ) { payload, _ in
             switch payload.outcome {
             case .ok(let output?): print(payload.requestID, output.images.count)
             case .error(let message, _): print(payload.requestID, message)
@@ -69,7 +72,8 @@ struct SessionToken: ClientMiddleware {
             #"var configuration = QueueClient.Configuration.proxy(URL(string: "https://myapp.example/api/fal/proxy")!)"#,
             #"for try await partial in client.stream(.anyLLM, AnyLLMInput(prompt: "Why is the sky blue?")) {"#,
             #"let url = try await QueueClient(configuration: configuration).uploadFile(at: URL(fileURLWithPath: "clip.mp4"))"#,
-            #"router.falWebhook("/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux) { payload, _ in"#,
+            #""/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux,"#,
+            #"expectedUserIDs: ["your-fal-user-id"]"#,
         ] {
             #expect(readme.contains(line), "README lacks: \(line)")
         }

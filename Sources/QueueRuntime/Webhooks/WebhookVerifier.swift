@@ -17,8 +17,13 @@ public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertib
         case malformedSignature
         /// No key of the key set verifies the signature, even after refreshing the set.
         case signatureMismatch
-        /// This request id and timestamp were already accepted: a replay (or a redelivery).
+        /// This request id and timestamp were already processed: a replay (or a redelivery).
         case replayed
+        /// This delivery is being processed right now (a redelivery that overtook the first attempt).
+        case inProgress
+        /// The delivery is signed for a user id that is not one of the expected ones (another
+        /// fal account pointed its webhook at this URL).
+        case unexpectedUser
         /// The key set could not be fetched or read (the reason is given, without secrets).
         case keySetUnavailable(String)
     }
@@ -38,10 +43,31 @@ public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertib
         case .staleTimestamp(let off): "webhook rejected: timestamp is \(off) s away from now"
         case .malformedSignature: "webhook rejected: X-Fal-Webhook-Signature is not 128 hex digits"
         case .signatureMismatch: "webhook rejected: no key of the key set verifies the signature"
-        case .replayed: "webhook rejected: this request id and timestamp were already accepted"
+        case .replayed: "webhook rejected: this request id and timestamp were already processed"
+        case .inProgress: "webhook rejected for now: this delivery is being processed"
+        case .unexpectedUser: "webhook rejected: signed for a user id this receiver does not expect"
         case .keySetUnavailable(let why): "webhook rejected: the key set is unavailable: \(why)"
         }
     }
+}
+
+/// The signature headers of a delivery, checked for form, timestamp and user id (no body read yet).
+public struct WebhookSignedHead: Sendable, Hashable {
+    /// `X-Fal-Webhook-Request-Id`.
+    public var requestID: String
+    /// `X-Fal-Webhook-User-Id`.
+    public var userID: String
+    /// `X-Fal-Webhook-Timestamp`, as sent (it is signed as text).
+    public var timestampText: String
+    /// The timestamp, Unix seconds.
+    public var timestamp: Int64
+    /// The 64 signature bytes.
+    public var signature: [UInt8]
+    /// `X-Fal-Webhook-Key-Id`, when the sender names the key it signed with.
+    public var keyID: String?
+
+    /// What a replay store knows the delivery by.
+    public var replayKey: String { "\(requestID)\n\(timestampText)" }
 }
 
 /// A delivery that passed every check.
@@ -56,40 +82,25 @@ public struct VerifiedWebhook: Sendable, Hashable {
 
 /// Checks that a webhook came from fal: the ED25519 signature over
 /// `request_id \n user_id \n timestamp \n sha256_hex(body)` under a key of fal's JWKS, a
-/// timestamp close to now, and a request id + timestamp pair not seen before.
+/// timestamp close to now, and (optionally) a user id of yours; and hands each delivery to
+/// your code once.
 ///
-/// One verifier per process: it caches the key set (refetching it when it is older than
-/// `Configuration.keySetLifetime`, or when no cached key verifies a signature, at most once per
-/// `Configuration.minimumRefreshInterval`) and remembers accepted deliveries.
+/// One verifier per process. The cheap checks (headers, timestamp, user id) come first, before
+/// the body is read or hashed; hashing and signature checks run outside the actor. The key set
+/// is cached (refetched when older than `Configuration.keySetLifetime`, or when no cached key
+/// verifies a signature, at most once per `Configuration.minimumRefreshInterval`); a failed fetch
+/// backs off, and the keys last fetched keep serving meanwhile.
 ///
 /// ```swift
-/// let verifier = WebhookVerifier()
-/// let delivery = try await verifier.verify(headers: request.headers, body: rawBody)
-/// let payload = try WebhookPayload<Flux1SchnellRedux.Output>.decode(rawBody)
+/// let verifier = WebhookVerifier(configuration: .init(expectedUserIDs: ["your-fal-user-id"]))
+/// try await verifier.receive(headers: request.headers, body: rawBody) { delivery in
+///     let payload = try WebhookPayload<Flux1SchnellRedux.Output>.decode(rawBody)
+///     // … the delivery is recorded as processed only once this returns
+/// }
 /// ```
 public actor WebhookVerifier {
     /// Fetches the JWKS document's bytes.
     public typealias KeySetFetcher = @Sendable () async throws -> Data
-
-    /// Tolerances, cache lifetimes and bounds.
-    public struct Configuration: Sendable {
-        /// How far the timestamp may be from now, either way (fal documents 300 s).
-        public var timestampTolerance: Duration = .seconds(300)
-        /// How long a fetched key set is used before it is fetched again (fal suggests up to a day).
-        public var keySetLifetime: Duration = .seconds(24 * 3600)
-        /// The least time between two fetches caused by signatures no key verifies, so forged
-        /// deliveries cannot make the verifier hammer the key server.
-        public var minimumRefreshInterval: Duration = .seconds(60)
-        /// How many accepted deliveries are remembered for replay detection; the oldest are
-        /// forgotten first (entries older than the tolerance are dropped anyway, as the timestamp
-        /// check rejects their replays).
-        public var replayCapacity: Int = 10_000
-        /// The clock, Unix seconds; replaceable so tests can move time.
-        public var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
-
-        /// The defaults.
-        public init() {}
-    }
 
     /// fal's key set.
     public static let falJWKSURL = URL(string: "https://rest.alpha.fal.ai/.well-known/jwks.json")!
@@ -104,59 +115,50 @@ public actor WebhookVerifier {
         public static let timestamp = "X-Fal-Webhook-Timestamp"
         /// The signature header (hex).
         public static let signature = "X-Fal-Webhook-Signature"
+        /// The id (`kid`) of the key that signed, when a sender gives it (fal does not today);
+        /// only that key is tried then.
+        public static let keyID = "X-Fal-Webhook-Key-Id"
     }
 
+    /// What it was configured with.
+    public nonisolated let configuration: Configuration
+    /// Where processed deliveries are recorded.
+    public nonisolated let replayStore: any WebhookReplayStore
     let fetchKeySet: KeySetFetcher
-    let configuration: Configuration
-    /// Raw 32-byte Ed25519 public keys (swift-crypto's key type is not `Sendable` everywhere).
-    var keys: [Data] = []
-    var fetchedAt: ContinuousClock.Instant?
-    /// When a signature no cached key verified last caused a refetch.
-    var lastRefreshForUnknownKey: ContinuousClock.Instant?
-    var inFlight: Task<[Data], any Error>?
-    var accepted: Set<String> = []
-    var acceptedOrder: [(key: String, timestamp: Int64)] = []
-    var acceptedStart = 0
+    var cache = KeySetCache()
 
-    /// A verifier that gets the key set from `fetchKeySet`.
-    public init(configuration: Configuration = Configuration(), fetchKeySet: @escaping KeySetFetcher) {
+    /// A verifier that gets the key set from `fetchKeySet` (bounded by
+    /// `configuration.keySetFetchTimeout`) and records deliveries in `replayStore` (this process's
+    /// memory, `configuration.replayCapacity` entries, by default).
+    public init(
+        configuration: Configuration = Configuration(), replayStore: (any WebhookReplayStore)? = nil,
+        fetchKeySet: @escaping KeySetFetcher
+    ) {
         self.configuration = configuration
+        self.replayStore = replayStore ?? InMemoryWebhookReplayStore(capacity: configuration.replayCapacity, now: configuration.now)
         self.fetchKeySet = fetchKeySet
     }
 
     /// A verifier that fetches the key set from `url` (fal's by default) through `transport`
     /// (the runtime's default transport when `nil`). Answers other than 2xx, and bodies over
-    /// 1 MiB, are errors.
+    /// `configuration.maximumKeySetBytes`, are errors.
     public init(
         jwksURL url: URL = WebhookVerifier.falJWKSURL, transport: (any ClientTransport)? = nil,
-        configuration: Configuration = Configuration()
+        configuration: Configuration = Configuration(), replayStore: (any WebhookReplayStore)? = nil
     ) {
         let transport = transport ?? QueueClient.Configuration.defaultTransport()
-        self.init(configuration: configuration) {
-            guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true), let scheme = components.scheme,
-                let host = components.percentEncodedHost
-            else { throw QueueError.insecureURL(url.absoluteString) }
-            let authority = components.port.map { "\(host):\($0)" } ?? host
-            var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-            if let query = components.percentEncodedQuery { path += "?\(query)" }
-            var request = HTTPRequest(method: .get, scheme: scheme, authority: authority, path: path)
-            request.headerFields[.accept] = "application/json"
-            let (response, body) = try await transport.send(
-                request, body: nil, baseURL: URL(string: "\(scheme)://\(authority)")!, operationID: "webhook key set")
-            guard (200..<300).contains(response.status.code) else {
-                throw WebhookRejection(.keySetUnavailable("HTTP \(response.status.code) from \(url.absoluteString)"))
-            }
-            guard let body else { return Data() }
-            return try await Data(collecting: body, upTo: 1 << 20)
+        let limit = configuration.maximumKeySetBytes
+        self.init(configuration: configuration, replayStore: replayStore) {
+            try await Self.fetchJWKS(url, transport: transport, limit: limit)
         }
     }
 
-    /// Verifies a delivery from its headers (names matched case-insensitively) and raw body.
-    ///
-    /// Throws `WebhookRejection` saying which check failed. A delivery is remembered only once
-    /// it passed every check, so a forged one cannot block the real one.
-    @discardableResult
-    public func verify(headers: [String: String], body: Data) async throws -> VerifiedWebhook {
+    // MARK: Checks
+
+    /// The cheap checks, from the headers alone (names matched case-insensitively): every
+    /// signature header present, the timestamp within the tolerance, the signature 64 bytes of
+    /// hex, and the user id one of `expectedUserIDs` (the configuration's when `nil`).
+    public nonisolated func checkHead(_ headers: [String: String], expectedUserIDs: Set<String>? = nil) throws -> WebhookSignedHead {
         var lowered: [String: String] = [:]
         for (name, value) in headers { lowered[name.lowercased()] = value }
         func header(_ name: String) throws -> String {
@@ -172,141 +174,121 @@ public actor WebhookVerifier {
         guard timestampText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let timestamp = Int64(timestampText) else {
             throw WebhookRejection(.malformedTimestamp)
         }
-        let now = configuration.now()
-        let off = now.subtractingReportingOverflow(timestamp)
+        let off = configuration.now().subtractingReportingOverflow(timestamp)
         let tolerance = Int64(configuration.timestampTolerance.components.seconds)
         guard !off.overflow, abs(off.partialValue) <= tolerance else {
             throw WebhookRejection(.staleTimestamp(secondsOff: off.overflow ? .max : off.partialValue))
         }
-        guard let signature = Self.hexBytes(signatureText), signature.count == 64 else {
+        guard signatureText.utf8.count == 128, let signature = Self.hexBytes(signatureText), signature.count == 64 else {
             throw WebhookRejection(.malformedSignature)
         }
+        if let expected = expectedUserIDs ?? configuration.expectedUserIDs, !expected.contains(userID) {
+            throw WebhookRejection(.unexpectedUser)
+        }
+        let keyID = lowered[Header.keyID.lowercased()]?.trimmingCharacters(in: .whitespaces)
+        return WebhookSignedHead(
+            requestID: requestID, userID: userID, timestampText: timestampText, timestamp: timestamp, signature: signature,
+            keyID: keyID?.isEmpty == false ? keyID : nil)
+    }
+
+    /// `checkHead(_:expectedUserIDs:)` with `HTTPFields`.
+    public nonisolated func checkHead(_ headers: HTTPFields, expectedUserIDs: Set<String>? = nil) throws -> WebhookSignedHead {
+        var plain: [String: String] = [:]
+        for field in headers { plain[field.name.canonicalName] = field.value }
+        return try checkHead(plain, expectedUserIDs: expectedUserIDs)
+    }
+
+    /// Checks the signature of a delivery whose head passed `checkHead`, over its raw body.
+    /// Does not record the delivery: `receive` does, once your code has processed it.
+    @discardableResult
+    public nonisolated func verify(head: WebhookSignedHead, body: Data) async throws -> VerifiedWebhook {
         let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        let message = Data("\(requestID)\n\(userID)\n\(timestampText)\n\(digest)".utf8)
-
-        func verifies(_ raw: Data) -> Bool {
-            (try? Curve25519.Signing.PublicKey(rawRepresentation: raw))?.isValidSignature(signature, for: message) ?? false
+        let message = Data("\(head.requestID)\n\(head.userID)\n\(head.timestampText)\n\(digest)".utf8)
+        var candidates = try await keys(forceRefresh: false, keyID: head.keyID)
+        var signer = candidates.first { $0.verifies(head.signature, message) }
+        if signer == nil, await mayRefreshForUnknownKey() {
+            candidates = try await keys(forceRefresh: true, keyID: head.keyID)
+            signer = candidates.first { $0.verifies(head.signature, message) }
         }
-        var verified = try await currentKeys(forceRefresh: false).contains(where: verifies)
-        if !verified, mayRefresh() {
-            lastRefreshForUnknownKey = .now
-            verified = try await currentKeys(forceRefresh: true).contains(where: verifies)
-        }
-        guard verified else { throw WebhookRejection(.signatureMismatch) }
+        guard let signer else { throw WebhookRejection(.signatureMismatch) }
+        await noteVerified(signer)
+        return VerifiedWebhook(requestID: head.requestID, userID: head.userID, timestamp: head.timestamp)
+    }
 
-        let replayKey = "\(requestID)\n\(timestampText)"
-        guard !accepted.contains(replayKey) else { throw WebhookRejection(.replayed) }
-        remember(replayKey, timestamp: timestamp, now: now)
-        return VerifiedWebhook(requestID: requestID, userID: userID, timestamp: timestamp)
+    /// Every check on a delivery's headers (names matched case-insensitively) and raw body.
+    /// Throws `WebhookRejection` saying which check failed. Records nothing: use `receive`.
+    @discardableResult
+    public nonisolated func verify(headers: [String: String], body: Data) async throws -> VerifiedWebhook {
+        try await verify(head: checkHead(headers), body: body)
     }
 
     /// `verify(headers:body:)` with `HTTPFields`.
     @discardableResult
-    public func verify(headers: HTTPFields, body: Data) async throws -> VerifiedWebhook {
-        var plain: [String: String] = [:]
-        for field in headers { plain[field.name.canonicalName] = field.value }
-        return try await verify(headers: plain, body: body)
+    public nonisolated func verify(headers: HTTPFields, body: Data) async throws -> VerifiedWebhook {
+        try await verify(head: checkHead(headers), body: body)
     }
 
-    /// Whether a signature no cached key verifies may trigger a refetch now.
-    func mayRefresh() -> Bool {
-        guard let lastRefreshForUnknownKey else { return true }
-        return ContinuousClock.now - lastRefreshForUnknownKey >= configuration.minimumRefreshInterval
+    // MARK: Exactly once
+
+    /// Verifies a delivery and runs `process` with it, once per delivery: the delivery is
+    /// recorded as processed only when `process` returns, so a delivery whose processing threw
+    /// is processed again when fal redelivers it. Throws `.replayed` for a delivery already
+    /// processed and `.inProgress` for one being processed now (answer it 409: fal retries).
+    public nonisolated func receive<T: Sendable>(
+        head: WebhookSignedHead, body: Data, _ process: (VerifiedWebhook) async throws -> T
+    ) async throws -> T {
+        let verified = try await verify(head: head, body: body)
+        let key = head.replayKey
+        let expiresAt = head.timestamp.addingReportingOverflow(Int64(configuration.timestampTolerance.components.seconds)).partialValue
+        switch try await replayStore.claim(key, expiresAt: expiresAt) {
+        case .processed: throw WebhookRejection(.replayed)
+        case .inProgress: throw WebhookRejection(.inProgress)
+        case .claimed: break
+        }
+        let result: T
+        do { result = try await process(verified) } catch {
+            try? await replayStore.release(key)
+            throw error
+        }
+        try await replayStore.markProcessed(key, expiresAt: expiresAt)
+        return result
     }
 
-    /// The cached keys, fetched when there are none, they expired, or `forceRefresh`. Concurrent
-    /// callers share one fetch.
-    func currentKeys(forceRefresh: Bool) async throws -> [Data] {
-        if !forceRefresh, let fetchedAt, !keys.isEmpty, ContinuousClock.now - fetchedAt < configuration.keySetLifetime {
-            return keys
-        }
-        if let inFlight { return try await inFlight.value }
-        let fetch = fetchKeySet
-        let task = Task { () throws -> [Data] in
-            let data: Data
-            do { data = try await fetch() } catch let rejection as WebhookRejection {
-                throw rejection
-            } catch {
-                throw WebhookRejection(.keySetUnavailable(String(describing: error)))
-            }
-            return try Self.parseKeySet(data)
-        }
-        inFlight = task
-        defer { inFlight = nil }
-        let fresh = try await task.value
-        keys = fresh
-        fetchedAt = .now
-        return fresh
+    /// `receive(head:body:_:)` from the headers (all checks).
+    public nonisolated func receive<T: Sendable>(
+        headers: [String: String], body: Data, _ process: (VerifiedWebhook) async throws -> T
+    ) async throws -> T {
+        try await receive(head: checkHead(headers), body: body, process)
     }
 
-    /// Remembers an accepted delivery, dropping entries the timestamp check already covers and,
-    /// past the capacity, the oldest.
-    func remember(_ key: String, timestamp: Int64, now: Int64) {
-        accepted.insert(key)
-        acceptedOrder.append((key, timestamp))
-        let tolerance = Int64(configuration.timestampTolerance.components.seconds)
-        while acceptedStart < acceptedOrder.count {
-            let oldest = acceptedOrder[acceptedStart]
-            let live = acceptedOrder.count - acceptedStart
-            guard live > max(1, configuration.replayCapacity) || oldest.timestamp < now - tolerance else { break }
-            accepted.remove(oldest.key)
-            acceptedStart += 1
-        }
-        if acceptedStart > 1024, acceptedStart * 2 > acceptedOrder.count {
-            acceptedOrder.removeFirst(acceptedStart)
-            acceptedStart = 0
-        }
+    /// `receive(headers:body:_:)` with `HTTPFields`.
+    public nonisolated func receive<T: Sendable>(
+        headers: HTTPFields, body: Data, _ process: (VerifiedWebhook) async throws -> T
+    ) async throws -> T {
+        try await receive(head: checkHead(headers), body: body, process)
     }
 
-    /// How many accepted deliveries are remembered (for tests of the bound).
-    public var rememberedCount: Int { accepted.count }
-
-    /// The raw 32-byte Ed25519 public keys of a JWKS (`{"keys": [{"kty": "OKP", "crv": "Ed25519",
-    /// "x": …}]}`); other key types are skipped, `x` is base64url with or without `=` padding.
-    public static func parseKeySet(_ data: Data) throws -> [Data] {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: data), case .array(let entries)? = json["keys"] else {
-            throw WebhookRejection(.keySetUnavailable("not a JWKS document (no \"keys\" array)"))
-        }
-        var keys: [Data] = []
-        for entry in entries {
-            guard entry["kty"]?.stringValue == "OKP", entry["crv"]?.stringValue == "Ed25519", let x = entry["x"]?.stringValue,
-                let raw = base64URLDecode(x), raw.count == 32, (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil
-            else { continue }
-            keys.append(raw)
-        }
-        guard !keys.isEmpty else { throw WebhookRejection(.keySetUnavailable("the JWKS has no Ed25519 key")) }
-        return keys
+    /// How many processed deliveries the default store remembers (for tests of the bound).
+    public var rememberedCount: Int {
+        get async { await (replayStore as? InMemoryWebhookReplayStore)?.processedCount ?? 0 }
     }
 
-    /// Base64url (RFC 4648 §5), padded or not.
-    static func base64URLDecode(_ text: String) -> Data? {
-        var base64 = text.trimmingCharacters(in: CharacterSet(charactersIn: "="))
-            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        guard !base64.contains("=") else { return nil }
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
-    }
-
-    /// Lower- or upper-case hex to bytes; `nil` for anything else.
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
+    /// GETs a JWKS through `transport`, 2xx only, at most `limit` bytes.
+    static func fetchJWKS(_ url: URL, transport: any ClientTransport, limit: Int) async throws -> Data {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true), let scheme = components.scheme,
+            let host = components.percentEncodedHost
+        else { throw QueueError.insecureURL(url.absoluteString) }
+        let authority = components.port.map { "\(host):\($0)" } ?? host
+        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { path += "?\(query)" }
+        var request = HTTPRequest(method: .get, scheme: scheme, authority: authority, path: path)
+        request.headerFields[.accept] = "application/json"
+        let (response, body) = try await transport.send(
+            request, body: nil, baseURL: URL(string: "\(scheme)://\(authority)")!, operationID: "webhook key set")
+        guard (200..<300).contains(response.status.code) else {
+            throw WebhookRejection(.keySetUnavailable("HTTP \(response.status.code) from \(url.absoluteString)"))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
+        guard let body else { return Data() }
+        return try await Data(collecting: body, upTo: limit)
     }
 }
