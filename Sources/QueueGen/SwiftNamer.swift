@@ -100,7 +100,8 @@ public enum SwiftNamer {
         "QueueEventStream", "QueueGeneratedCodeVersion4", "QueueInput", "QueueJob", "QueueModel", "QueueRuntimeVersion",
         "QueueStatus", "RandomSource", "RetryPolicy", "StatusUpdatePolicy", "StreamOptions", "SubmitOptions", "TransportFailure",
         "UploadProgress", "ValidationIssue", "VerifiedWebhook", "WebhookPayload", "WebhookRejection", "WebhookVerifier",
-        "_WireFields", "_WireModel", "_WireReader",
+        "_WireFields", "_WireModel", "_WireReader", "InMemoryWebhookReplayStore", "QueueJobModel", "WebhookClaim",
+        "WebhookKey", "WebhookReplayStore", "WebhookSignedHead",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.
