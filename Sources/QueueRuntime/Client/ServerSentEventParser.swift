@@ -1,14 +1,27 @@
 import Foundation
 
-/// A server-sent-event reader that is linear in the bytes received and bounded in memory.
+/// One event of a server-sent-event stream: its `event` field (`nil` for the default, `message`)
+/// and its `data` lines joined with `\n`.
+struct ServerSentEvent: Sendable, Equatable {
+    var name: String?
+    var data: String
+
+    /// Whether `data` is empty or only blanks (a keep-alive some servers send as an event).
+    /// Stops at the first other byte, where trimming would copy a large event whole.
+    var isBlank: Bool { data.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
+}
+
+/// The server-sent-event reader of every stream the client reads: the status stream and
+/// streaming endpoints. Linear in the bytes received and bounded in memory.
 ///
 /// Hand-written instead of swift-openapi-runtime's `asDecodedServerSentEvents()`: that line
 /// splitter (`ServerSentEventsLineSequence`, 1.x) searches its whole buffer for a line end again
 /// on every chunk and removes each line from the front of the buffer, so one long line costs time
-/// quadratic in its length (10 MB: about a minute of CPU), and it has no limit on the size of a
-/// line or an event. Here the search resumes where the previous chunk ended, consumed bytes are
-/// dropped once per chunk, and a line or an event over `maximumSize` ends the stream with
-/// `ServerSentEventTooLarge`.
+/// quadratic in its length, and it has no limit on the size of a line or an event (a line that
+/// never ends is read until memory runs out). Here the search resumes where the previous chunk
+/// ended, consumed bytes are dropped once per chunk, and a line or an event over `maximumSize`
+/// ends the stream with `ServerSentEventTooLarge` as soon as the bytes that break the limit are
+/// read, not when the line or the event ends.
 struct ServerSentEventParser {
     /// The largest line, and the largest `data` of one event, in bytes.
     let maximumSize: Int
@@ -19,16 +32,17 @@ struct ServerSentEventParser {
     private var skipLF = false
     private var data: [UInt8] = []
     private var hasData = false
+    private var name: String?
 
     init(maximumSize: Int) {
         self.maximumSize = maximumSize
     }
 
-    /// Feeds a chunk; returns the `data` of every event it completed (events without data are
-    /// skipped, as the specification says).
-    mutating func consume(_ chunk: some Collection<UInt8>) throws(ServerSentEventTooLarge) -> [String] {
+    /// Feeds a chunk; returns every event it completed (events without data are skipped, as the
+    /// specification says).
+    mutating func consume(_ chunk: some Collection<UInt8>) throws(ServerSentEventTooLarge) -> [ServerSentEvent] {
         buffer.append(contentsOf: chunk)
-        var events: [String] = []
+        var events: [ServerSentEvent] = []
         var lineStart = 0
         var index = scanned
         while index < buffer.count {
@@ -50,34 +64,47 @@ struct ServerSentEventParser {
                 index += 1
             }
         }
-        buffer.removeFirst(lineStart)
+        // Only the unfinished line stays; while one long line arrives, `lineStart` is 0 and
+        // nothing is moved.
+        if lineStart > 0 { buffer.removeFirst(lineStart) }
         scanned = buffer.count
         if buffer.count > maximumSize { throw ServerSentEventTooLarge(what: "line", limit: maximumSize) }
         return events
     }
 
     /// One line: a field, a comment, or (empty) the end of an event.
-    private mutating func line(_ line: ArraySlice<UInt8>) throws(ServerSentEventTooLarge) -> String? {
+    private mutating func line(_ line: ArraySlice<UInt8>) throws(ServerSentEventTooLarge) -> ServerSentEvent? {
         if line.isEmpty {
-            defer { data.removeAll(keepingCapacity: true); hasData = false }
-            return hasData ? String(decoding: data, as: UTF8.self) : nil
+            defer {
+                data.removeAll(keepingCapacity: true)
+                hasData = false
+                name = nil
+            }
+            return hasData ? ServerSentEvent(name: name, data: String(decoding: data, as: UTF8.self)) : nil
         }
         if line.first == UInt8(ascii: ":") { return nil }  // a comment: a keep-alive ping
         let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.endIndex
-        guard line[line.startIndex..<colon].elementsEqual("data".utf8) else { return nil }  // only data matters here
+        let field = line[line.startIndex..<colon]
         var value = line[colon...].dropFirst()
         if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
-        if hasData { data.append(0x0A) }
-        data.append(contentsOf: value)
-        hasData = true
-        if data.count > maximumSize { throw ServerSentEventTooLarge(what: "event", limit: maximumSize) }
+        if field.elementsEqual("data".utf8) {
+            if hasData { data.append(0x0A) }
+            data.append(contentsOf: value)
+            hasData = true
+            if data.count > maximumSize { throw ServerSentEventTooLarge(what: "event", limit: maximumSize) }
+        } else if field.elementsEqual("event".utf8) {
+            name = String(decoding: value, as: UTF8.self)
+        }
+        // `id` and `retry` do not matter here: a broken stream is not resumed from an id.
         return nil
     }
 }
 
-/// A status-stream line or event was larger than `StatusUpdatePolicy.maximumEventSize`.
+/// A server-sent-event line or event was larger than `QueueClient.Configuration.maximumEventSize`.
 struct ServerSentEventTooLarge: Error, CustomStringConvertible {
     var what: String
     var limit: Int
-    var description: String { "the status stream sent a \(what) longer than \(limit) bytes" }
+    var description: String {
+        "a server-sent-event \(what) over \(byteCount(limit)), the limit set by QueueClient.Configuration.maximumEventSize"
+    }
 }
