@@ -135,12 +135,14 @@ extension QueueClient {
         }
 
         /// AsyncHTTPClient on Linux (its bodies stream, so the status stream works), URLSession on
-        /// Apple platforms.
+        /// Apple platforms. Neither follows redirects: every URL passes the client's own checks
+        /// before it is requested (`QueueHTTPClient`, `RedirectRefusingDelegate`).
         static func defaultTransport() -> any ClientTransport {
             #if canImport(OpenAPIAsyncHTTPClient)
             AsyncHTTPClientTransport(configuration: .init(client: QueueHTTPClient.shared, timeout: .seconds(60)))
             #else
-            URLSessionTransport()
+            // Not `URLSessionTransport()`: that runs on `URLSession.shared`, which follows redirects.
+            URLSessionTransport(configuration: .init(session: QueueURLSession.shared))
             #endif
         }
     }
