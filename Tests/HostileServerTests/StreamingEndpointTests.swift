@@ -54,8 +54,9 @@ struct StreamingEndpointTests {
             print("client.stream: one \(size)-byte event read in \(elapsed)")
             #expect(events.count == 1)
             #expect(events.first?["text"]?.stringValue?.utf8.count == size)
-            // The target is 0.5 s in a debug build (the old splitter took 23 s for 8 MB); the
-            // bound is looser so a loaded machine does not fail it, and the figure is printed.
+            // The target is 0.5 s in a debug build: this reads it in 0.15-0.2 s alone and 0.65 s
+            // beside the other suites; the old splitter took 23 s for 8 MB. Timings belong to
+            // benchmarks on this shared machine, so the bound is loose and the figure is printed.
             #expect(elapsed < .seconds(2), "took \(elapsed)")
         }
     }

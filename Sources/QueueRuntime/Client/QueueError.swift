@@ -228,7 +228,8 @@ public struct DecodingFailure: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "could not read \(what)" + (fieldPath.isEmpty ? "" : " at \(fieldPath)") + ": \(reason); body starts \(excerpt)"
+        "could not read \(what)" + (fieldPath.isEmpty ? "" : " at \(fieldPath)") + ": \(reason)"
+            + (excerpt.isEmpty ? "" : "; body starts \(excerpt)")
             + (requestID.map { " [request \($0)]" } ?? "")
     }
 }
