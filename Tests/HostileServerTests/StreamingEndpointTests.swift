@@ -107,6 +107,24 @@ struct StreamingEndpointTests {
         }
     }
 
+    @Test("the parser past its 256-byte loop (memchr): long lines with CR, LF and CRLF ends, split anywhere")
+    func longLinesSplitAnywhere() throws {
+        let a = String(repeating: "a", count: 300)
+        let b = String(repeating: "b", count: 500)
+        let c = String(repeating: "c", count: 1000)
+        let comment = ":" + String(repeating: "p", count: 400)
+        let text = "data: \(a)\r\n\r\n\(comment)\ndata: \(b)\rdata: \(b)\r\revent: e\ndata: \(c)\n\ndata: x\r\n\r\n"
+        let bytes = Array(text.utf8)
+        for split in 0...bytes.count {
+            var parser = ServerSentEventParser(maximumSize: 4096)
+            let events = try parser.consume(bytes[..<split]) + parser.consume(bytes[split...])
+            #expect(events.map(\.data) == [a, "\(b)\n\(b)", c, "x"], "split at \(split)")
+            #expect(events.map(\.name) == [nil, nil, "e", nil], "split at \(split)")
+        }
+        var limited = ServerSentEventParser(maximumSize: 999)
+        #expect(throws: ServerSentEventTooLarge.self) { try limited.consume(bytes) }
+    }
+
     @Test("an `event: error` is an HTTP failure carrying the server's detail")
     func errorEvent() async throws {
         try await HostileServer.with(Self.eventStream { connection in
