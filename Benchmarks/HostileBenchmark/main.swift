@@ -91,7 +91,7 @@ for megabytes in [10, 100] {
     for raised in [false, true] {
         let started = ContinuousClock.now
         let (outcome, counts) = try await HostileServer.with(queue(stream: longLine(megabytes))) { server in
-            let client = client(server) { if raised { $0.statusUpdates.maximumEventSize = 128 << 20 } }
+            let client = client(server) { if raised { $0.maximumEventSize = 128 << 20 } }
             let outcome: String
             do {
                 outcome = "\(try await client.run(endpoint, EchoInput(prompt: "x")))"

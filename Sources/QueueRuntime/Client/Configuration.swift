@@ -83,6 +83,11 @@ extension QueueClient {
         /// The largest response body read into memory (results with inline data URIs can be
         /// large); 256 MiB by default. A larger one is a final error, not retried.
         public var maximumResponseSize: Int = 256 << 20
+        /// The largest line, and the largest event, that a server-sent-event stream may send, in
+        /// bytes: the status stream and streaming endpoints alike (16 MiB by default). It is
+        /// enforced while the bytes arrive, so a line that never ends fails once it passes the
+        /// limit. `StreamOptions.maximumEventBytes` overrides it for one streaming call.
+        public var maximumEventSize: Int = 16 << 20
         /// In proxy mode, the app's proxy that every request for the configured hosts is sent to
         /// (with `x-fal-target-url`, without `Authorization`); see `Configuration.proxy(_:)`.
         public var proxyURL: URL? = nil
@@ -130,12 +135,14 @@ extension QueueClient {
         }
 
         /// AsyncHTTPClient on Linux (its bodies stream, so the status stream works), URLSession on
-        /// Apple platforms.
+        /// Apple platforms. Neither follows redirects: every URL passes the client's own checks
+        /// before it is requested (`QueueHTTPClient`, `RedirectRefusingDelegate`).
         static func defaultTransport() -> any ClientTransport {
             #if canImport(OpenAPIAsyncHTTPClient)
             AsyncHTTPClientTransport(configuration: .init(client: QueueHTTPClient.shared, timeout: .seconds(60)))
             #else
-            URLSessionTransport()
+            // Not `URLSessionTransport()`: that runs on `URLSession.shared`, which follows redirects.
+            URLSessionTransport(configuration: .init(session: QueueURLSession.shared))
             #endif
         }
     }

@@ -43,29 +43,14 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
     /// The value of the `Authorization` header.
     var authorization: String { "\(scheme.rawValue) \(secret)" }
 
-    /// Replaces every occurrence of the secret in `text`; used on texts that came from elsewhere.
+    /// Replaces every occurrence of the secret in `text`, a text about to be shown (an error
+    /// message, a log line); never used on data the client goes on to use (see Redaction.swift).
     func redact(_ text: String) -> String {
         var text = text
         for part in secretParts where text.contains(part) {
             text = text.replacingOccurrences(of: part, with: "<redacted>")
         }
         return text
-    }
-
-    /// `redact` on bytes: a server that echoes the `Authorization` header must not get the key
-    /// into an error, a log or a terminal through any text decoded from its body.
-    func redact(_ data: Data) -> Data {
-        var data = data
-        for part in secretParts {
-            let needle = Data(part.utf8)
-            var start = data.startIndex
-            while let range = data.range(of: needle, in: start..<data.endIndex) {
-                let replacement = Data("<redacted>".utf8)
-                data.replaceSubrange(range, with: replacement)
-                start = range.lowerBound + replacement.count
-            }
-        }
-        return data
     }
 
     /// The whole secret, then each half of a `key_id:key_secret` key that is long enough to be

@@ -22,8 +22,8 @@ extension QueueClient {
         }
         let initiated = try decode(Initiated.self, collected.body, requestID: nil)
         guard let uploadURL = URL(string: initiated.upload_url), let fileURL = URL(string: initiated.file_url) else {
-            throw QueueError.decoding(
-                DecodingFailure(what: "upload response", fieldPath: "upload_url", reason: "not a URL", excerpt: excerptOf(collected.body)))
+            throw shown(.decoding(
+                DecodingFailure(what: "upload response", fieldPath: "upload_url", reason: "not a URL", excerpt: excerptOf(collected.body))))
         }
         var headers = HTTPFields()
         headers[.contentType] = contentType

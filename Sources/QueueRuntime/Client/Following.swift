@@ -118,18 +118,16 @@ extension QueueClient {
         let activity = Activity()
         let idle = policy.streamIdleTimeout
         let requestID = job.requestID
-        let credentials = configuration.credentials
         // Every chunk, pings included, counts as a sign of life.
         let chunks = HTTPBody(body.map { chunk in activity.touch(); return chunk }, length: .unknown, iterationBehavior: .single)
         return try await withThrowingTaskGroup(of: QueueStatus?.self) { group in
             group.addTask {
                 do {
-                    var parser = ServerSentEventParser(maximumSize: policy.maximumEventSize)
+                    var parser = ServerSentEventParser(maximumSize: configuration.maximumEventSize)
                     for try await chunk in chunks {
-                        for data in try parser.consume(chunk) where !data.trimmingCharacters(in: .whitespaces).isEmpty {
-                            var bytes = Data(data.utf8)
-                            if let credentials { bytes = credentials.redact(bytes) }
-                            let status = try decodeStatus(bytes, requestID: requestID)
+                        for event in try parser.consume(chunk) where !event.isBlank {
+                            // Decoded from the bytes as sent: the URLs in a status are used, not shown.
+                            let status = try decodeStatus(Data(event.data.utf8), requestID: requestID)
                             onStatus(status)
                             if status.isCompleted { return status }
                         }

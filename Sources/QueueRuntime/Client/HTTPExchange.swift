@@ -108,20 +108,20 @@ extension QueueClient {
     func destination(for url: URL) throws -> Destination {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true),
             let scheme = components.scheme?.lowercased(), let host = components.host, !host.isEmpty
-        else { throw QueueError.insecureURL(url.absoluteString) }
+        else { throw shown(.insecureURL(url.absoluteString)) }
         guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
-            throw QueueError.insecureURL(url.absoluteString)
+            throw shown(.insecureURL(url.absoluteString))
         }
         let trusted = [configuration.queueBaseURL, configuration.syncBaseURL, configuration.storageBaseURL]
             .contains { Self.sameOrigin($0, url) }
-        if !trusted, configuration.foreignHosts == .refuse { throw QueueError.foreignHost(url.absoluteString) }
+        if !trusted, configuration.foreignHosts == .refuse { throw shown(.foreignHost(url.absoluteString)) }
         let authority = components.percentEncodedHost.map { host in
             let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
             return components.port.map { "\(bracketed):\($0)" } ?? bracketed
         } ?? host
         var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { path += "?\(query)" }
-        guard let baseURL = URL(string: "\(scheme)://\(authority)") else { throw QueueError.insecureURL(url.absoluteString) }
+        guard let baseURL = URL(string: "\(scheme)://\(authority)") else { throw shown(.insecureURL(url.absoluteString)) }
         return Destination(baseURL: baseURL, path: path, scheme: scheme, authority: authority, trusted: trusted)
     }
 
@@ -263,10 +263,9 @@ extension QueueClient {
     ) async throws -> CollectedResponse {
         let (response, _, collected) = try await perform(
             method, url, headers: headers, body: body, operation: operation, retry: retry, requestID: requestID, collect: true)
-        var data = collected ?? Data()
-        // Everything decoded from a body (errors, logs, outputs) starts from redacted bytes.
-        if let credentials = configuration.credentials { data = credentials.redact(data) }
-        return CollectedResponse(response: response, body: data)
+        // The body as sent: an output, a URL or a downloaded file is used, not shown. What is
+        // shown of it (an error's excerpt, a status's messages) is redacted where it is made.
+        return CollectedResponse(response: response, body: collected ?? Data())
     }
 
     /// Whether a response is worth another attempt for this kind of request.
@@ -332,9 +331,9 @@ extension QueueClient {
             .contains { text.contains($0) }
     }
 
-    /// Turns an error response into `QueueError.http`.
+    /// Turns an error response into `QueueError.http`, its shown texts scrubbed of the credential.
     func httpFailure(_ collected: CollectedResponse, operation: String, requestID: String?) -> QueueError {
-        .http(Self.httpFailure(collected, operation: operation, requestID: requestID))
+        shown(.http(Self.httpFailure(collected, operation: operation, requestID: requestID)))
     }
 
     static func httpFailure(_ collected: CollectedResponse, operation: String, requestID: String?) -> HTTPFailure {

@@ -87,8 +87,8 @@ extension QueueClient {
         guard let uploadURL = URLComponents(string: initiated.upload_url), uploadURL.scheme != nil, uploadURL.host != nil,
             let fileURLOut = URL(string: initiated.file_url)
         else {
-            throw QueueError.decoding(
-                DecodingFailure(what: "upload response", fieldPath: "upload_url", reason: "not a URL", excerpt: excerptOf(collected.body)))
+            throw shown(.decoding(
+                DecodingFailure(what: "upload response", fieldPath: "upload_url", reason: "not a URL", excerpt: excerptOf(collected.body))))
         }
         func partURL(_ suffix: String) -> URL {
             var components = uploadURL
@@ -161,8 +161,8 @@ extension QueueClient {
                     let etag = (try? JSONDecoder().decode(Stored.self, from: data))?.etag
                         ?? response.headerFields[.eTag]?.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
                     guard let etag, !etag.isEmpty else {
-                        throw QueueError.decoding(
-                            DecodingFailure(what: "upload part \(number) response", fieldPath: "etag", reason: "missing", excerpt: excerptOf(data)))
+                        throw shown(.decoding(
+                            DecodingFailure(what: "upload part \(number) response", fieldPath: "etag", reason: "missing", excerpt: excerptOf(data))))
                     }
                     return etag
                 }

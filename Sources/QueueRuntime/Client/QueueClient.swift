@@ -46,7 +46,8 @@ public struct QueueClient: Sendable {
         guard (200..<300).contains(collected.response.status.code) else {
             throw httpFailure(collected, operation: "submit", requestID: nil)
         }
-        let job: QueueJob<Output> = try makeJob(collected, endpoint: endpoint.id)
+        let job: QueueJob<Output>
+        do { job = try makeJob(collected, endpoint: endpoint.id) } catch let error as QueueError { throw shown(error) }
         var logger = configuration.logger
         logger[metadataKey: "request_id"] = "\(job.requestID)"
         logger.debug("submitted", metadata: ["endpoint": "\(endpoint.id)"])
@@ -200,16 +201,21 @@ public struct QueueClient: Sendable {
             billableUnits: collected.response.headerFields[.falBillableUnits])
     }
 
+    /// Decodes a body as sent; a failure's excerpt is scrubbed of the credential.
     func decode<Value: Decodable>(_ type: Value.Type, _ body: Data, requestID: String?) throws -> Value {
         do { return try JSONDecoder().decode(type, from: body) } catch {
-            throw QueueError.decoding(DecodingFailure(error, what: String(describing: type), body: body, requestID: requestID))
+            throw shown(.decoding(DecodingFailure(error, what: String(describing: type), body: body, requestID: requestID)))
         }
     }
 
+    /// Decodes a status as sent (its URLs are used); its messages and log lines, which are only
+    /// shown, are scrubbed of the credential.
     func decodeStatus(_ body: Data, requestID: String?) throws -> QueueStatus {
-        do { return try QueueStatus(json: body) } catch {
-            throw QueueError.decoding(DecodingFailure(error, what: "status", body: body, requestID: requestID))
+        let status: QueueStatus
+        do { status = try QueueStatus(json: body) } catch {
+            throw shown(.decoding(DecodingFailure(error, what: "status", body: body, requestID: requestID)))
         }
+        return configuration.credentials.map { $0.redact(status) } ?? status
     }
 
     static func headers(for options: SubmitOptions) throws -> HTTPFields {

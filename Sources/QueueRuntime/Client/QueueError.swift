@@ -3,7 +3,9 @@ import Foundation
 /// Everything a queue call can fail with; switch over it.
 ///
 /// No description contains the credential: the client never puts it into an error, and texts
-/// that come from elsewhere (transport errors) are scrubbed of it.
+/// that come from elsewhere (error bodies, status messages, transport errors, URLs) are scrubbed
+/// of it when the error is made. Only these shown texts are: the bodies and URLs the client uses
+/// are never altered.
 public enum QueueError: Error, Sendable, CustomStringConvertible {
     /// The service answered with an error status.
     case http(HTTPFailure)
@@ -226,7 +228,8 @@ public struct DecodingFailure: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "could not read \(what)" + (fieldPath.isEmpty ? "" : " at \(fieldPath)") + ": \(reason); body starts \(excerpt)"
+        "could not read \(what)" + (fieldPath.isEmpty ? "" : " at \(fieldPath)") + ": \(reason)"
+            + (excerpt.isEmpty ? "" : "; body starts \(excerpt)")
             + (requestID.map { " [request \($0)]" } ?? "")
     }
 }

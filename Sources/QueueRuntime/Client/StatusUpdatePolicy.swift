@@ -4,7 +4,9 @@
 /// change arrives as it happens. Where the stream is unavailable (an error status, a stream that
 /// breaks or stays silent for `streamIdleTimeout` `maxStreamAttempts` times) the client polls the
 /// status route instead, starting at `pollInitialInterval` and backing off to `pollMaxInterval`,
-/// back to the start whenever the status changes.
+/// back to the start whenever the status changes. The largest event the stream may send is
+/// `QueueClient.Configuration.maximumEventSize`, the same for every stream the client reads; a
+/// larger one ends the stream and the client polls instead.
 public struct StatusUpdatePolicy: Sendable, Hashable {
     /// Streaming with a polling fallback, or polling only.
     public enum Mode: Sendable, Hashable {
@@ -27,9 +29,6 @@ public struct StatusUpdatePolicy: Sendable, Hashable {
     /// Stream attempts that may fail before the client polls instead. Each is one request: the
     /// stream's connections are not retried on their own as well.
     public var maxStreamAttempts: Int
-    /// The largest line, and the largest event, the status stream may send, in bytes (1 MiB by
-    /// default). A larger one ends the stream with an error and the client polls instead.
-    public var maximumEventSize: Int = 1 << 20
 
     /// Makes a value from its parts.
     public init(

@@ -6,8 +6,9 @@ import OpenAPIRuntime
 public struct StreamOptions: Sendable {
     /// How long the stream may send nothing before it is given up (fal-js: 15 s).
     public var idleTimeout: Duration = .seconds(15)
-    /// The largest single event accepted.
-    public var maximumEventBytes: Int = 16 << 20
+    /// The largest line, and the largest single event, accepted on this call; `nil` (the default)
+    /// takes `QueueClient.Configuration.maximumEventSize`, the limit of every stream the client reads.
+    public var maximumEventBytes: Int?
     /// The most bytes read over the whole stream; 256 MiB by default.
     public var maximumStreamBytes: Int = 256 << 20
     /// Headers such as `X-Fal-Request-Timeout`, sent as with a submit.
@@ -91,10 +92,10 @@ extension QueueClient {
             if let responseBody { data = (try? await Data(collecting: responseBody, upTo: 1 << 20)) ?? Data() }
             let collected = CollectedResponse(response: response, body: data)
             if (200..<300).contains(response.status.code) {
-                throw QueueError.decoding(
+                throw shown(.decoding(
                     DecodingFailure(
                         what: "stream", fieldPath: "", reason: "the answer is \(contentType.isEmpty ? "untyped" : contentType), not text/event-stream",
-                        excerpt: excerptOf(data), requestID: requestID))
+                        excerpt: excerptOf(data), requestID: requestID)))
             }
             throw httpFailure(collected, operation: "stream", requestID: requestID)
         }
@@ -107,32 +108,36 @@ extension QueueClient {
                 return chunk
             }, length: .unknown, iterationBehavior: .single)
         let idle = options.idleTimeout
-        let maximumEvent = options.maximumEventBytes
+        // The status stream's parser: linear, and its limits hold while the bytes arrive.
+        let maximumEvent = options.maximumEventBytes ?? configuration.maximumEventSize
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    for try await event in chunks.asDecodedServerSentEvents() {
-                        guard let data = event.data, !data.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
-                        guard data.utf8.count <= maximumEvent else {
-                            throw QueueError.decoding(
-                                DecodingFailure(
-                                    what: "stream event", fieldPath: "", reason: "event over \(maximumEvent) bytes", excerpt: String(data.prefix(200)),
-                                    requestID: requestID))
-                        }
-                        let bytes = Data(data.utf8)
-                        if event.event == "error" {
-                            throw QueueError.http(
-                                Self.httpFailure(
+                    var parser = ServerSentEventParser(maximumSize: maximumEvent)
+                    for try await chunk in chunks {
+                        for event in try parser.consume(chunk) {
+                            guard !event.isBlank else { continue }
+                            let bytes = Data(event.data.utf8)
+                            if event.name == "error" {
+                                throw httpFailure(
                                     CollectedResponse(response: HTTPResponse(status: .internalServerError), body: bytes), operation: "stream",
-                                    requestID: requestID))
+                                    requestID: requestID)
+                            }
+                            onEvent(try decode(Event.self, bytes, requestID: requestID))
                         }
-                        onEvent(try decode(Event.self, bytes, requestID: requestID))
                     }
                 } catch let error as QueueError {
                     throw error
+                } catch let error as ServerSentEventTooLarge {
+                    throw QueueError.decoding(
+                        DecodingFailure(
+                            what: "stream", fieldPath: "", reason: "\(error.description); the stream was closed", excerpt: "",
+                            requestID: requestID))
                 } catch let error as StreamTooLarge {
                     throw QueueError.decoding(
-                        DecodingFailure(what: "stream", fieldPath: "", reason: "stream over \(error.limit) bytes", excerpt: "", requestID: requestID))
+                        DecodingFailure(
+                            what: "stream", fieldPath: "", reason: "stream over \(error.limit) bytes (StreamOptions.maximumStreamBytes)", excerpt: "",
+                            requestID: requestID))
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     throw QueueError.transport(transportFailure(error, operation: "stream"))
