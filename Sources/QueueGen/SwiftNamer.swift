@@ -101,7 +101,7 @@ public enum SwiftNamer {
         "QueueStatus", "RandomSource", "RetryPolicy", "StatusUpdatePolicy", "StreamOptions", "SubmitOptions", "TransportFailure",
         "UploadProgress", "ValidationIssue", "VerifiedWebhook", "WebhookPayload", "WebhookRejection", "WebhookVerifier",
         "_WireFields", "_WireModel", "_WireReader", "InMemoryWebhookReplayStore", "QueueJobModel", "WebhookClaim",
-        "WebhookKey", "WebhookReplayStore", "WebhookSignedHead",
+        "WebhookKey", "WebhookReplayStore", "WebhookSignedHead", "QueueURLSession", "RedirectRefusingDelegate",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.
