@@ -36,8 +36,8 @@ if parts.contains("4") {
     rows += try await stalledHeads(followUpstream: followUpstream)
 }
 await followUpstream.stop()
-try await load.shutdown()
-try await streamClient.shutdown()
+try await load.shutdown().get()
+try await streamClient.shutdown().get()
 
 print("\n| Measure | Value |\n|---|---|")
 for (name, value) in rows { print("| \(name) | \(value) |") }
