@@ -35,7 +35,7 @@ struct StreamingEndpointTests {
         return sent
     }
 
-    @Test("a 10 MB event arrives whole and fast (measured with ContinuousClock)")
+    @Test("a 10 MB event arrives whole; its time is printed")
     func tenMegabyteEvent() async throws {
         let size = 10_000_000
         try await HostileServer.with(Self.eventStream { connection in
@@ -54,14 +54,50 @@ struct StreamingEndpointTests {
             print("client.stream: one \(size)-byte event read in \(elapsed)")
             #expect(events.count == 1)
             #expect(events.first?["text"]?.stringValue?.utf8.count == size)
-            // The target is 0.5 s in a debug build: this reads it in 0.15-0.2 s alone and 0.65 s
-            // beside the other suites; the old splitter took 23 s for 8 MB. Timings belong to
-            // benchmarks on this shared machine, so the bound is loose and the figure is printed.
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
+            // The target is 0.5 s in a debug build: this reads it in 0.15-0.2 s alone, but a
+            // saturated CI machine took 16 s once, so wall time is printed, not asserted; that the
+            // parser is linear is asserted below by a ratio of two sizes measured side by side.
         }
     }
 
-    @Test("a line that never ends fails at the limit with a clear error, within 2 s, not after 100 MB")
+    @Test("the parser reads an 8 MiB event in time of the order of copying it (a quadratic splitter takes about a thousand times that)")
+    func parserIsLinear() throws {
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 64 << 10)
+        let size = 8 << 20
+        /// The best of five runs of `body`, in seconds.
+        func best(_ body: () throws -> Void) rethrows -> Double {
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let started = ContinuousClock.now
+                try body()
+                let elapsed = ContinuousClock.now - started
+                best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            return best
+        }
+        // The reference: the same bytes appended chunk by chunk to an array and made a String, the
+        // copying and memory the parser cannot avoid, measured the same way in the same run.
+        let copying = best {
+            var bytes: [UInt8] = []
+            while bytes.count < size { bytes.append(contentsOf: chunk) }
+            #expect(String(decoding: bytes, as: UTF8.self).utf8.count == size)
+        }
+        let parsing = try best {
+            var parser = ServerSentEventParser(maximumSize: 16 << 20)
+            _ = try parser.consume(Array("data: ".utf8))
+            var fed = 0
+            while fed < size {
+                _ = try parser.consume(chunk)
+                fed += chunk.count
+            }
+            let events = try parser.consume(Array("\n\n".utf8))
+            #expect(events.count == 1 && events.first?.data.utf8.count == size)
+        }
+        print("ServerSentEventParser: one 8 MiB event parsed in \(parsing) s; copied in \(copying) s; ratio \(parsing / copying)")
+        #expect(parsing / copying < 20, "parsing \(parsing) s, copying \(copying) s")
+    }
+
+    @Test("a line that never ends fails at the limit with a clear error, near 16 MiB, not after 100 MB")
     func unterminatedLine() async throws {
         let sent = Counter()
         try await HostileServer.with(Self.eventStream { connection in
@@ -78,10 +114,11 @@ struct StreamingEndpointTests {
             guard case .decoding(let failure)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(failure.reason.contains("line over 16 MiB"), "\(failure)")
             #expect(failure.reason.contains("maximumEventSize"), "\(failure)")
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
         }
-        // `with` has waited for the handler: it stopped sending once the client closed.
-        #expect(sent.value < 100_000_000, "the client closed the connection at the limit; the server sent \(sent.value) bytes")
+        // `with` has waited for the handler: it stopped sending once the client closed, at the
+        // limit plus what the sockets' buffers held, not at the end (wall time is printed above:
+        // 0.1 s alone; a saturated machine makes it vary, which bytes do not).
+        #expect(sent.value < 32 << 20, "the client closed the connection at the limit; the server sent \(sent.value) bytes")
     }
 
     @Test("Configuration.maximumEventSize is the limit of streaming endpoints too; StreamOptions can override it per call")
