@@ -24,6 +24,7 @@ public final class SQLiteJournal: BatchJournal {
     }
 
     let pool: DatabasePool
+    private let commits: GroupCommit
     private let lock: JournalLock?
     /// How long a claim holds a row without renewal.
     let lease: Double
@@ -40,6 +41,7 @@ public final class SQLiteJournal: BatchJournal {
             throw BatchError("cannot open the journal \(path): \(error)")
         }
         self.lease = Double(lease.components.seconds)
+        commits = GroupCommit(pool: pool)
         try Self.migrator.migrate(pool)
     }
 
@@ -193,10 +195,7 @@ public final class SQLiteJournal: BatchJournal {
     }
 
     private func update(_ assignments: String, _ values: [(any DatabaseValueConvertible)?], _ batch: String, _ line: Int) async throws {
-        let arguments = StatementArguments(values + [batch, line])
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE batch_rows SET \(assignments) WHERE batch = ? AND line = ?", arguments: arguments)
-        }
+        try await commits.execute("UPDATE batch_rows SET \(assignments) WHERE batch = ? AND line = ?", StatementArguments(values + [batch, line]))
     }
 
     public func counts(batch: String) async throws -> BatchCounts {

@@ -101,6 +101,7 @@ struct PostgresBatchTests {
             #expect(!takeovers.isEmpty, "the killed worker held submitted rows that were taken over")
             // The lease is 3 s, renewed every second: nothing was taken over sooner than 2 s after the kill.
             #expect(takeovers.allSatisfy { $0 >= killedAt + 1_900 }, "kill at \(killedAt), takeovers at \(takeovers.min() ?? 0)")
+            print("postgres test: \(takeovers.count) request ids taken over from the killed worker, \(resubmitted) unknown rows resubmitted")
             let manifest = try Support.manifest(folder.appendingPathComponent("out"))
             #expect(manifest.count == total)
             #expect(manifest.allSatisfy { $0["status"] as? String == "completed" })
