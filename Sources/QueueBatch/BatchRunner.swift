@@ -168,7 +168,9 @@ public final class BatchRunner: Sendable {
         let attempts = row.attempts + 1
         let job: QueueJob<JSONValue>
         do {
-            job = try await client.submit(endpoint, input)
+            // Not cancelled with the run (a second Ctrl-C): a POST on its way must report its
+            // request id, so that its job is cancelled on the server rather than left unknown.
+            job = try await Task { [client, endpoint] in try await client.submit(endpoint, input) }.value
         } catch {
             switch SubmitFailure(error) {
             case .notAccepted(let text):

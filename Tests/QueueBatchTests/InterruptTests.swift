@@ -58,6 +58,9 @@ struct InterruptTests {
                 try await Support.wait(upTo: 30) { simulator.statistics.jobsCancelled >= 1 },
                 "\(String(describing: try? String(contentsOf: secondLog, encoding: .utf8)))")
 
+            counts = try await SQLiteJournal(path: journalPath, exclusive: false).counts(batch: "default")
+            #expect(counts.unknown == 0, "a POST cut by the second Ctrl-C still reports its request id: \(counts.json)")
+
             // Resume: the cancelled jobs are followed (not resubmitted) and found failed; the rest completes.
             let third = try Support.launch(run, simulator: simulator, log: folder.appendingPathComponent("third.log"))
             #expect(try await Support.exitStatus(third, within: 120) == 1)
