@@ -31,6 +31,11 @@ let package = Package(
         .executable(name: "flux-redux", targets: ["flux-redux"]),
         .executable(name: "queue-proxy", targets: ["queue-proxy"]),
         .plugin(name: "QueueGenPlugin", targets: ["QueueGenPlugin"]),
+        // MARK: Batches (issue 23): a library and a command of their own, so an app that imports
+        // QueueRuntime or a catalog module builds no database driver.
+        .library(name: "QueueBatch", targets: ["QueueBatch"]),
+        .library(name: "QueueBatchPostgres", targets: ["QueueBatchPostgres"]),
+        .executable(name: "queue-batch", targets: ["queue-batch"]),
         .plugin(name: "QueueGenCommand", targets: ["QueueGenCommand"]),
     ],
     dependencies: [
@@ -46,6 +51,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // MARK: issue 21: queue-proxy runs in a ServiceGroup bounding its graceful shutdown (Hummingbird already depends on it).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // MARK: Batches (issue 23): the journal in SQLite (WAL) through GRDB.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // MARK: Batches (issue 23): the journal shared by many machines, in PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -98,6 +107,12 @@ let package = Package(
             path: "Benchmarks/MultipartUpload"
         ),
         .executableTarget(name: "multipart-upload-client", dependencies: ["QueueRuntime"], path: "Benchmarks/MultipartUploadClient"),
+        // MARK: Batches (issue 23): the runner with each journal against a plain loop over `run`, and memory for 1,000,000 lines.
+        .executableTarget(
+            name: "queue-batch-benchmark",
+            dependencies: ["QueueBatch", "QueueBatchPostgres", "QueueRuntime", "QueueSimulator", "FluxRedux"],
+            path: "Benchmarks/BatchBenchmark"
+        ),
 
         // MARK: Runtime side (Swift packages only)
         .target(
@@ -178,6 +193,36 @@ let package = Package(
             dependencies: [
                 "QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Batches (issue 23): journaled, resumable batches over the runtime's run/submit/job(resuming:)
+        .target(
+            name: "QueueBatch",
+            dependencies: [
+                "QueueRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The PostgreSQL journal, in a target of its own: only the command (and who asks) builds the driver.
+        .target(
+            name: "QueueBatchPostgres",
+            dependencies: ["QueueBatch", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // `queue-batch run --spec FILE`: untyped lines checked against a document's schema (links libyaml, like every spec reader).
+        .target(name: "QueueBatchSpec", dependencies: ["QueueBatch", "QueueRuntime", "QueueSpec"]),
+        .executableTarget(
+            name: "queue-batch",
+            dependencies: [
+                "QueueBatch", "QueueBatchPostgres", "QueueBatchSpec", "QueueRuntime", "FluxRedux", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "QueueBatchTests",
+            dependencies: [
+                "QueueBatch", "QueueRuntime", "QueueSimulator", "FluxRedux", "queue-batch", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
 
