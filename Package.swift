@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "QueueGen", targets: ["QueueGen"]),
         .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
         .library(name: "QueueProxy", targets: ["QueueProxy"]),
+        // MARK: Realtime (issue 22)
+        .library(name: "MessagePack", targets: ["MessagePack"]),
         .executable(name: "queuegen", targets: ["queuegen"]),
         .executable(name: "queue-simulator", targets: ["queue-simulator"]),
         .executable(name: "flux-redux", targets: ["flux-redux"]),
@@ -164,6 +166,10 @@ let package = Package(
             name: "queue-proxy",
             dependencies: ["QueueProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+
+        // MARK: Realtime (issue 22): the MessagePack codec realtime frames use (Foundation only)
+        .target(name: "MessagePack"),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], resources: [.copy("Fixtures")]),
 
         // MARK: Tests
         .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
