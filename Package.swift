@@ -46,6 +46,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         // Ed25519 and SHA-256 for verifying fal's signed webhooks (QueueRuntime's only crypto need).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // MARK: Realtime (issue 22): the WebSocket client on Linux, and the server side in the simulator
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -107,6 +110,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "MessagePack",
+                .product(name: "WSClient", package: "swift-websocket", condition: .when(platforms: [.linux, .android, .windows])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
+                .product(name: "NIOWebSocket", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
                 .product(
                     name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
                     condition: .when(platforms: [.linux, .android, .windows])
