@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // MARK: Realtime (issue 22): the WebSocket client on Linux, and the server side in the simulator
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
@@ -144,6 +145,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // Realtime (issue 22): the WebSocket route and its msgpack frames.
+                "MessagePack",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             resources: [.copy("Specs")]
         ),
@@ -177,6 +182,14 @@ let package = Package(
         // MARK: Realtime (issue 22): the MessagePack codec realtime frames use (Foundation only)
         .target(name: "MessagePack"),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], resources: [.copy("Fixtures")]),
+        // Realtime sessions over loopback WebSockets against the local queue server, and through queue-proxy.
+        .testTarget(
+            name: "RealtimeTests",
+            dependencies: [
+                "QueueRuntime", "FluxRedux", "QueueSimulator", "QueueProxy", "QueueTestSupport", "MessagePack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
 
         // MARK: Tests
         .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
