@@ -6,9 +6,12 @@ import Foundation
 public enum MessagePackValue: Hashable, Sendable {
     case `nil`
     case bool(Bool)
-    /// A negative integer, or one written in a signed format.
+    /// A signed integer. The reader gives `.int` for negative values only; `.int(n)` and
+    /// `.uint(n)` are equal for the same non-negative n, and both are written in the smallest
+    /// unsigned format (so a non-negative value read from a signed format, which Python's and
+    /// other encoders never write, re-encodes shorter).
     case int(Int64)
-    /// A non-negative integer written in an unsigned (or positive fixint) format.
+    /// A non-negative integer.
     case uint(UInt64)
     case float32(Float)
     case float64(Double)
@@ -28,6 +31,7 @@ public enum MessagePackValue: Hashable, Sendable {
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
         case (.uint(let a), .uint(let b)): a == b
+        case (.int(let a), .uint(let b)), (.uint(let b), .int(let a)): a >= 0 && UInt64(a) == b
         // Bit patterns, so NaN equals itself and -0 differs from +0: equality means "same bytes".
         case (.float32(let a), .float32(let b)): a.bitPattern == b.bitPattern
         case (.float64(let a), .float64(let b)): a.bitPattern == b.bitPattern
@@ -45,6 +49,7 @@ public enum MessagePackValue: Hashable, Sendable {
         switch self {
         case .nil: hasher.combine(0)
         case .bool(let value): hasher.combine(1); hasher.combine(value)
+        case .int(let value) where value >= 0: hasher.combine(3); hasher.combine(UInt64(value))  // equal to .uint
         case .int(let value): hasher.combine(2); hasher.combine(value)
         case .uint(let value): hasher.combine(3); hasher.combine(value)
         case .float32(let value): hasher.combine(4); hasher.combine(value.bitPattern)
@@ -61,6 +66,11 @@ public enum MessagePackValue: Hashable, Sendable {
             }
         case .ext(let type, let data): hasher.combine(10); hasher.combine(type); hasher.combine(data)
         }
+    }
+
+    /// `.int` for negative values, `.uint` otherwise: the one form the reader gives for each number.
+    static func integer(_ value: Int64) -> MessagePackValue {
+        value < 0 ? .int(value) : .uint(UInt64(value))
     }
 
     /// The extension type MessagePack reserves for timestamps.

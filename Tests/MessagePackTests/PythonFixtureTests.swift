@@ -35,7 +35,10 @@ import Testing
         }
     }
 
-    struct FixtureFormatError: Error { let tag: Any }
+    struct FixtureFormatError: Error {
+        let tag: String
+        init(tag: Any) { self.tag = String(describing: tag) }
+    }
 
     static func hexBytes(_ text: String) throws -> Data {
         var data = Data()

@@ -49,6 +49,19 @@ import Testing
         }
     }
 
+    /// Found by the fuzzer: a non-negative value in a signed format (int16 2687) read as `.int`
+    /// then re-read from the canonical bytes as `.uint`, so the round trip changed the value.
+    @Test func nonNegativeValuesInSignedFormatsReadAsUnsigned() throws {
+        let value = try MessagePackReader.value(from: self.bytes([0xd1, 0x0a, 0x7f]))
+        #expect(value == .uint(2687))
+        let written = try MessagePackWriter.bytes(of: value)
+        #expect(written == self.bytes([0xcd, 0x0a, 0x7f]))
+        #expect(try MessagePackReader.value(from: written) == value)
+        #expect(try MessagePackReader.value(from: self.bytes([0xd0, 0xff])) == .int(-1))
+        #expect(MessagePackValue.int(5) == .uint(5) && MessagePackValue.int(5).hashValue == MessagePackValue.uint(5).hashValue)
+        #expect(MessagePackValue.int(-5) != .uint(UInt64(bitPattern: -5)))
+    }
+
     @Test func thirtyTwoBitHeadersRoundTrip() throws {
         let array = MessagePackValue.array(Array(repeating: .nil, count: 70_000))
         let arrayBytes = try MessagePackWriter.bytes(of: array)
