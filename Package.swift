@@ -182,6 +182,12 @@ let package = Package(
         // MARK: Realtime (issue 22): the MessagePack codec realtime frames use (Foundation only)
         .target(name: "MessagePack"),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], resources: [.copy("Fixtures")]),
+        // Round-trip latency and burst frames per second of realtime over loopback (BENCHMARKS.md).
+        .executableTarget(
+            name: "realtime-benchmark",
+            dependencies: ["QueueRuntime", "QueueSimulator", "FluxRedux", "MessagePack", "QueueTestSupport"],
+            path: "Benchmarks/realtime"
+        ),
         // Realtime sessions over loopback WebSockets against the local queue server, and through queue-proxy.
         .testTarget(
             name: "RealtimeTests",
