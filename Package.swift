@@ -231,7 +231,14 @@ let package = Package(
         // catalog snippet.
         .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["QueueRuntime", "QueueSimulator"]),
         // Runs the built `flux-redux` executable as a user would, against an in-process server.
-        .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),
+        .testTarget(
+            name: "FluxReduxCommandTests",
+            dependencies: [
+                "QueueSimulator", "flux-redux",
+                // Realtime (issue 22): --realtime --proxy against an in-process queue-proxy.
+                "QueueProxy", "QueueRuntime", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "QueueRuntimeTests",
             dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator", "QueueTestSupport"]

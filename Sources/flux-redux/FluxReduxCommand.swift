@@ -141,6 +141,10 @@ struct FluxReduxCommand: AsyncParsableCommand {
                 throw ValidationError("--proxy must be an absolute URL, got \(proxy)")
             }
             var configuration = QueueClient.Configuration.proxy(url)
+            // --realtime's WebSocket goes to the run host directly (with a token the proxy got).
+            if let runHost = environment["FAL_RUN_HOST"].flatMap({ $0.isEmpty ? nil : URL(string: $0.contains("://") ? $0 : "https://\($0)") }) {
+                configuration.syncBaseURL = runHost
+            }
             configuration.logger.logLevel = .error
             client = QueueClient(configuration: configuration)
             console.line("Using the proxy at \(url.absoluteString) (no key in this process).")

@@ -215,6 +215,25 @@ import Testing
         }
     }
 
+    @Test func anInputOverTheMessageSizeIsNotSent() async throws {
+        try await withSimulator { simulator in
+            var options = unthrottled()
+            options.maximumMessageSize = 4 << 10
+            let session = try directClient(simulator).realtime(.flux1SchnellRedux, options: options)
+            let reader = ResultReader(session.results)
+            let big = Flux1SchnellRedux.Input(imageURL: .url(TestPNG.dataURI(width: 64, height: 64)), seed: 1)
+            try await session.send(big)
+            let failure = try #require(try await reader.next())
+            guard case .failure(.invalidInput(let reason)) = failure else {
+                Issue.record("expected the input to be refused, got \(failure)")
+                return
+            }
+            #expect(reason.contains("over maximumMessageSize"))
+            #expect(await session.framesSent == 0 && simulator.realtimeStatistics.inputsReceived == 0)
+            await session.close()
+        }
+    }
+
     @Test func maxBufferingGoesOnTheURLAndTheServerDropsTheOldest() async throws {
         try await withSimulator({ $0.realtime.inferenceTime = .milliseconds(300) }) { simulator in
             var options = unthrottled()

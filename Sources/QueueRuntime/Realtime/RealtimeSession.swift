@@ -125,6 +125,10 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
             resultSink.yield(.failure(.invalidInput("\(error)")))
             return
         }
+        guard frame.count <= options.maximumMessageSize else {
+            resultSink.yield(.failure(.invalidInput("the input is \(frame.count) bytes, over maximumMessageSize (\(options.maximumMessageSize))")))
+            return
+        }
         do {
             let socket = try await connectedSocket()
             try await socket.send(frame)
