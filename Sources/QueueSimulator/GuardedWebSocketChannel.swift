@@ -14,7 +14,10 @@ struct GuardedWebSocketChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<AcceptedUpgrade> {
         let inner = self.inner
-        return inner.setup(channel: channel, logger: logger).map { AcceptedUpgrade($0, inner: inner, logger: logger) }
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try FirstRequestErrorReply.install(in: channel.pipeline.syncOperations)  // FirstRequestErrorReply.swift
+            return AcceptedUpgrade(value, inner: inner, logger: logger)
+        }
     }
 
     func handle(value: AcceptedUpgrade, logger: Logger) async {
