@@ -9,6 +9,8 @@ actor RealtimeTokenSource {
     private let alias: String
     private let expiration: Int
     private var token: String?
+    /// When `token` stops being valid (its lifetime from when it was fetched).
+    private var expiresAt: ContinuousClock.Instant?
     private var fetching: Task<String, any Error>?
     private var refresher: Task<Void, Never>?
     private var closed = false
@@ -21,22 +23,29 @@ actor RealtimeTokenSource {
         self.expiration = max(1, expiration)
     }
 
-    /// The current token, fetched if there is none.
+    /// The current token, fetched if there is none or it has expired (refreshes kept failing).
     func current() async throws -> String {
-        if let token { return token }
+        if let token, let expiresAt, ContinuousClock.now < expiresAt { return token }
         if let fetching { return try await fetching.value }
         let task = Task { try await self.fetch() }
         fetching = task
         defer { fetching = nil }
         let value = try await task.value
-        token = value
+        store(value)
         scheduleRefresh(after: Self.fraction(0.9, of: expiration))
         return value
+    }
+
+    private func store(_ value: String) {
+        token = value
+        // A little short of the lifetime, for the time the answer took to arrive.
+        expiresAt = .now + Self.fraction(0.98, of: expiration)
     }
 
     /// Forgets the token (the server said Unauthorized): the next connection fetches a new one.
     func drop() {
         token = nil
+        expiresAt = nil
         refresher?.cancel()
         refresher = nil
     }
@@ -65,7 +74,7 @@ actor RealtimeTokenSource {
         do {
             let value = try await fetch()
             guard !closed else { return }
-            token = value
+            store(value)
             scheduleRefresh(after: Self.fraction(0.9, of: expiration))
         } catch {
             scheduleRefresh(after: Self.fraction(0.05, of: expiration))
