@@ -4,7 +4,9 @@ import Foundation
 /// (signed and unsigned integers, float32 and float64, str and bin, extension types, the order
 /// of a map's pairs), so a value decoded from bytes encodes back to the same bytes.
 public enum MessagePackValue: Hashable, Sendable {
+    /// `nil` (0xc0).
     case `nil`
+    /// `true` or `false`.
     case bool(Bool)
     /// A signed integer. The reader gives `.int` for negative values only; `.int(n)` and
     /// `.uint(n)` are equal for the same non-negative n, and both are written in the smallest
@@ -13,12 +15,15 @@ public enum MessagePackValue: Hashable, Sendable {
     case int(Int64)
     /// A non-negative integer.
     case uint(UInt64)
+    /// A float 32 (single precision).
     case float32(Float)
+    /// A float 64 (double precision), what Python and most encoders write for floats.
     case float64(Double)
     /// UTF-8 text (the str formats).
     case string(String)
     /// Raw bytes (the bin formats).
     case binary(Data)
+    /// An array of values.
     case array([MessagePackValue])
     /// A map's pairs in wire order; keys may be any value (Codable decoding refuses non-string keys).
     case map([(key: MessagePackValue, value: MessagePackValue)])
