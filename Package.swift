@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "QueueGen", targets: ["QueueGen"]),
         .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
         .library(name: "QueueProxy", targets: ["QueueProxy"]),
+        // MARK: Realtime (issue 22)
+        .library(name: "MessagePack", targets: ["MessagePack"]),
         .executable(name: "queuegen", targets: ["queuegen"]),
         .executable(name: "queue-simulator", targets: ["queue-simulator"]),
         .executable(name: "flux-redux", targets: ["flux-redux"]),
@@ -55,6 +57,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // MARK: Batches (issue 23): the journal shared by many machines, in PostgreSQL.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // MARK: Realtime (issue 22): the WebSocket client on Linux, and the server side in the simulator
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: Generator side (links libyaml)
@@ -122,6 +128,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "MessagePack",
+                .product(name: "WSClient", package: "swift-websocket", condition: .when(platforms: [.linux, .android, .windows])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
+                .product(name: "NIOWebSocket", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
                 .product(
                     name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
                     condition: .when(platforms: [.linux, .android, .windows])
@@ -152,6 +162,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // Realtime (issue 22): the WebSocket route and its msgpack frames.
+                "MessagePack",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Specs")]
         ),
@@ -226,6 +241,24 @@ let package = Package(
             ]
         ),
 
+        // MARK: Realtime (issue 22): the MessagePack codec realtime frames use (Foundation only)
+        .target(name: "MessagePack"),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"], resources: [.copy("Fixtures")]),
+        // Round-trip latency and burst frames per second of realtime over loopback (BENCHMARKS.md).
+        .executableTarget(
+            name: "realtime-benchmark",
+            dependencies: ["QueueRuntime", "QueueSimulator", "FluxRedux", "MessagePack", "QueueTestSupport"],
+            path: "Benchmarks/realtime"
+        ),
+        // Realtime sessions over loopback WebSockets against the local queue server, and through queue-proxy.
+        .testTarget(
+            name: "RealtimeTests",
+            dependencies: [
+                "QueueRuntime", "FluxRedux", "QueueSimulator", "QueueProxy", "QueueTestSupport", "MessagePack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(name: "QueueSpecTests", dependencies: ["QueueSpec"]),
         .testTarget(name: "QueueGenTests", dependencies: ["QueueGen", "QueueSpec", "QueueRuntime", "HygieneClient"]),
@@ -269,7 +302,14 @@ let package = Package(
         // catalog snippet.
         .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["QueueRuntime", "QueueSimulator"]),
         // Runs the built `flux-redux` executable as a user would, against an in-process server.
-        .testTarget(name: "FluxReduxCommandTests", dependencies: ["QueueSimulator", "flux-redux"]),
+        .testTarget(
+            name: "FluxReduxCommandTests",
+            dependencies: [
+                "QueueSimulator", "flux-redux",
+                // Realtime (issue 22): --realtime --proxy against an in-process queue-proxy.
+                "QueueProxy", "QueueRuntime", .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "QueueRuntimeTests",
             dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator", "QueueTestSupport"]

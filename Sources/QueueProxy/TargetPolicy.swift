@@ -64,6 +64,7 @@ public struct TargetRule: Sendable, Hashable {
         TargetRule(host: "rest.fal.ai", path: "/storage/upload/initiate", query: "storage_type=fal-cdn-v3", checksEndpoints: false),
         TargetRule(
             host: "rest.fal.ai", path: "/storage/upload/complete-multipart", query: "storage_type=fal-cdn-v3", checksEndpoints: false),
+        TargetRule(host: "rest.fal.ai", path: "/tokens/", checksEndpoints: false),  // realtime tokens (issue 22): fal-js fetches them through the proxy
     ]
 
     /// The route a proxy that allows multipart uploads must add (not in fal's defaults).
@@ -132,7 +133,7 @@ public struct TargetPolicy: Sendable {
         guard !path.contains("%") else { throw .target("the target path is percent-encoded") }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         if path != "/" {
-            guard !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            guard !segments.dropLast(path.hasSuffix("/") ? 1 : 0).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {  // a trailing slash (`/tokens/`) is fine
                 throw .target("the target path has an empty, '.' or '..' segment")
             }
         }

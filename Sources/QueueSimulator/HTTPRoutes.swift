@@ -147,6 +147,7 @@ extension QueueSimulator {
     func respond(to request: Request) async -> Response {
         var request = request
         if let reply = openAPIDocumentReply(to: request) { return reply.response }  // OpenAPIDocumentRoute.swift
+        if let reply = await realtimeTokenReply(to: &request) { return reply.response }  // RealtimeTokens.swift
         let target = route(method: request.method, path: request.uri.path)
         let faultRoute = target.faultRoute
         if let faultRoute {

@@ -79,6 +79,8 @@ public final class QueueSimulator: Sendable {
     let publishedDocuments = Mutex<[String: [UInt8]]>([:])
     let logger: Logger
     let webhookSigner: WebhookSigner
+    /// The realtime route's tokens, faults and counters (RealtimeHub.swift).
+    let realtime: RealtimeHub
 
     /// A simulator serving every endpoint the documents declare.
     public init(configuration: SimulatorConfiguration = .init(), documents: [SpecDocument]) throws {
@@ -100,6 +102,7 @@ public final class QueueSimulator: Sendable {
         logger.logLevel = configuration.logLevel
         self.logger = logger
         self.webhookSigner = WebhookSigner(seed: configuration.seed, userID: configuration.webhookUserID)
+        self.realtime = RealtimeHub(configuration: configuration)
     }
 
     /// A simulator for FLUX.1 [schnell] Redux, from the spec bundled with this module.
@@ -149,7 +152,7 @@ public final class QueueSimulator: Sendable {
         }
         let app = Application(
             responder: responder,
-            server: GuardedHTTP1Channel.builder,
+            server: GuardedWebSocketChannel.builder(self),  // HTTP/1.1 plus the realtime WebSocket route
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "queue-simulator"),
             onServerRunning: { channel in

@@ -41,6 +41,9 @@ public struct SimulatorConfiguration: Sendable {
     /// the server logs as errors, so the default keeps only critical messages.
     public var logLevel: Logger.Level = .critical
 
+    /// How the realtime WebSocket route behaves (RealtimeConfiguration.swift).
+    public var realtime = RealtimeSimulation()
+
     /// The defaults: loopback, ephemeral port, no key, two workers, 200 ms jobs.
     public init() {}
 }

@@ -33,8 +33,11 @@ struct FluxReduxCommand: AsyncParsableCommand {
     @Argument(help: "The image: a local file or an http(s) or data: URL. Not needed with --resume.")
     var image: String?
 
-    @Option(help: "The seed (the same seed and input give the same images).")
-    var seed: Int64?
+    @Option(help: "The seed (the same seed and input give the same images). With --realtime, repeat it: one input per seed.")
+    var seed: [Int64] = []
+
+    @Flag(help: "Send the input over one realtime WebSocket session (one input per --seed) and save every output.")
+    var realtime = false
 
     @Option(name: .customLong("num-images"), help: "How many images to generate, 1 to 4.")
     var numImages: Int?
@@ -73,6 +76,8 @@ struct FluxReduxCommand: AsyncParsableCommand {
 
     func validate() throws {
         if image == nil && resume == nil { throw ValidationError("give an IMAGE (a file or URL), or --resume REQUEST_ID") }
+        if seed.count > 1 && !realtime { throw ValidationError("--seed can be repeated only with --realtime") }
+        if realtime && resume != nil { throw ValidationError("--realtime sends a new input; it cannot --resume a job") }
         if let size { _ = try Self.imageSize(size) }
         // The id goes into URL paths: only what a request id can look like.
         if let resume, !QueueClient.isValidRequestID(resume) {
@@ -136,6 +141,10 @@ struct FluxReduxCommand: AsyncParsableCommand {
                 throw ValidationError("--proxy must be an absolute URL, got \(proxy)")
             }
             var configuration = QueueClient.Configuration.proxy(url)
+            // --realtime's WebSocket goes to the run host directly (with a token the proxy got).
+            if let runHost = environment["FAL_RUN_HOST"].flatMap({ $0.isEmpty ? nil : URL(string: $0.contains("://") ? $0 : "https://\($0)") }) {
+                configuration.syncBaseURL = runHost
+            }
             configuration.logger.logLevel = .error
             client = QueueClient(configuration: configuration)
             console.line("Using the proxy at \(url.absoluteString) (no key in this process).")
@@ -170,7 +179,12 @@ struct FluxReduxCommand: AsyncParsableCommand {
             console.line("No FAL_KEY set: using a local queue server at \(server.queueBaseURL.absoluteString) (synthetic images).")
         }
 
-        let outcome = await runCancellable(client: client, input: input, inProcess: simulator != nil, console: console)
+        let outcome: Outcome
+        if realtime, let input {
+            outcome = await runRealtime(client: client, base: input, console: console)  // RealtimeRun.swift
+        } else {
+            outcome = await runCancellable(client: client, input: input, inProcess: simulator != nil, console: console)
+        }
         if let simulator {
             if simulateFaults {
                 let statistics = simulator.statistics
@@ -331,7 +345,7 @@ struct FluxReduxCommand: AsyncParsableCommand {
             imageURL: try Self.fileInput(image),
             numInferenceSteps: steps,
             imageSize: try size.map(Self.imageSize),
-            seed: seed,
+            seed: seed.first,
             syncMode: sync ? true : nil,
             numImages: numImages,
             outputFormat: format.map { $0 == .png ? .png : .jpeg })

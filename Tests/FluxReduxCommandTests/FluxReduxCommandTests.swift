@@ -25,7 +25,7 @@ struct FluxReduxCommandTests {
     }
 
     /// Starts flux-redux pointed at `simulator`, with its output collected in a file.
-    func launch(_ arguments: [String], simulator: QueueSimulator?) throws -> (Process, URL) {
+    func launch(_ arguments: [String], simulator: QueueSimulator?, environment extra: [String: String] = [:]) throws -> (Process, URL) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("flux-redux-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -37,6 +37,7 @@ struct FluxReduxCommandTests {
         environment["FAL_KEY_ID"] = nil
         environment["FAL_KEY_SECRET"] = nil
         environment["FAL_QUEUE_RUN_HOST"] = simulator.map { $0.queueBaseURL.absoluteString }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = handle
         process.standardError = handle

@@ -159,7 +159,7 @@ import QueueTestSupport
                         Hostile(.GET, "https://queue.fal.run/fal-ai%2fflux-1/requests/x", 400),  // encoded slash
                         Hostile(.GET, "https://queue.fal.run\\@evil.com/x", 400),  // backslash
                         Hostile(.GET, "https://queue.fal.run/x#@evil.com", 400),  // fragment
-                        Hostile(.GET, "https://rest.fal.ai/tokens/", 400),  // storage host, route not allowed
+                        Hostile(.GET, "https://rest.fal.ai/billing/usage", 400),  // storage host, route not allowed (`/tokens/` is: realtime)
                         Hostile(.POST, "https://rest.fal.ai/storage/upload/initiate?storage_type=gcs", 400),  // other query
                         Hostile(.POST, "https://queue.fal.run/fal-ai/flux-pro/v1.1-ultra", 400),  // endpoint not allowed
                         Hostile(.POST, "https://fal.run/fal-ai/any-llm/stream", 400),  // endpoint not allowed (streaming)
