@@ -254,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "RealtimeTests",
             dependencies: [
-                "QueueRuntime", "FluxRedux", "QueueSimulator", "QueueProxy", "QueueTestSupport", "MessagePack",
+                "QueueRuntime", "FluxRedux", "QueueSimulator", "QueueProxy", "QueueTestSupport", "ServerTestSupport", "MessagePack",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -307,7 +307,7 @@ let package = Package(
             dependencies: [
                 "QueueSimulator", "flux-redux",
                 // Realtime (issue 22): --realtime --proxy against an in-process queue-proxy.
-                "QueueProxy", "QueueRuntime", .product(name: "Hummingbird", package: "hummingbird"),
+                "QueueProxy", "QueueRuntime", "ServerTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
@@ -319,13 +319,20 @@ let package = Package(
         // What several test targets and the hostile benchmark share: the misbehaving server and a
         // tiny PNG encoder (Foundation only; no dependency on the package's modules).
         .target(name: "QueueTestSupport", path: "Tests/QueueTestSupport"),
+        // An in-process Hummingbird server on an ephemeral loopback port, for the test targets
+        // that run a proxy or a scripted upstream of their own.
+        .target(
+            name: "ServerTestSupport",
+            dependencies: ["QueueTestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ServerTestSupport"
+        ),
         // Proxy mode and queue-proxy, streaming endpoints, multipart uploads and signed webhooks,
         // over loopback against the local queue server.
         .testTarget(
             name: "ParityTests",
             dependencies: [
                 "QueueProxy", "QueueRuntime", "FluxRedux", "FalText", "QueueSimulator", "flux-redux", "QueueTestSupport",
-                "queue-proxy",
+                "ServerTestSupport", "queue-proxy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

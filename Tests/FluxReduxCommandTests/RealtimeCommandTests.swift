@@ -1,4 +1,5 @@
 import Foundation
+import ServerTestSupport
 import Hummingbird
 import Logging
 import QueueProxy
@@ -74,33 +75,13 @@ extension FluxReduxCommandTests {
         configuration.logger = logger
         let router = Router()
         QueueProxy(configuration: configuration, httpClient: httpClient).addRoutes(to: router)
-        let (ports, continuation) = AsyncStream<Int?>.makeStream()
-        let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port)
-                continuation.finish()
-            }, logger: logger)
-        let task = Task {
-            defer { continuation.finish() }
-            try await app.run()
-        }
-        var port: Int?
-        for await value in ports {
-            port = value
-            break
-        }
-        defer { task.cancel() }
-        guard let port else { throw CancellationError() }
         do {
-            let result = try await body(URL(string: "http://127.0.0.1:\(port)/api/fal/proxy")!)
-            task.cancel()
-            _ = await task.result
+            let result = try await ServerTestSupport.withServer(router, name: "flux-redux-test", logger: logger) { base in
+                try await body(base.appendingPathComponent("api/fal/proxy"))
+            }
             try await httpClient.shutdown()
             return result
         } catch {
-            task.cancel()
-            _ = await task.result
             try? await httpClient.shutdown()
             throw error
         }

@@ -154,9 +154,16 @@ struct HostileServerTests {
             }
             return false
         })) { server in
-            let client = client(server) { $0.statusUpdates.streamIdleTimeout = .milliseconds(300); $0.statusUpdates.maxStreamAttempts = 1 }
+            // Each poll hangs until its 1 s idle timeout and is retried until the deadline ends the
+            // run, 8 s, so the idle timeout is the last problem however loaded the machine is.
+            let client = client(server) {
+                $0.statusUpdates.streamIdleTimeout = .milliseconds(300)
+                $0.statusUpdates.maxStreamAttempts = 1
+                $0.retryPolicy.maxAttempts = 1_000
+                $0.retryPolicy.maxElapsed = .seconds(60)
+            }
             let error = await #expect(throws: QueueError.self) {
-                try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x"), timeout: .seconds(3)) }
+                try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x"), timeout: .seconds(8)) }
             }
             guard case .deadlineExceeded(let failure)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(failure.requestID == "req-1")
@@ -175,7 +182,8 @@ struct HostileServerTests {
         })) { server in
             let client = client(server)
             let error = await #expect(throws: QueueError.self) {
-                try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x"), timeout: .milliseconds(500)) }
+                // 2 s: room for the submit to be answered on a loaded machine; the cancel then hangs.
+                try await within(.seconds(30)) { try await client.run(endpoint, EchoInput(prompt: "x"), timeout: .seconds(2)) }
             }
             guard case .deadlineExceeded(let failure)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(failure.requestID == "req-1")

@@ -10,6 +10,7 @@ import QueueProxy
 import QueueRuntime
 import QueueSimulator
 import QueueTestSupport
+import ServerTestSupport
 
 let simulatorKey = "sim-key-id:sim-secret-value"
 let quietLogger: Logger = {
@@ -51,41 +52,9 @@ func directClient(_ simulator: QueueSimulator, configure: (inout QueueClient.Con
     return QueueClient(configuration: configuration)
 }
 
-/// Starts a Hummingbird application on an ephemeral loopback port, runs `body` with its base
-/// URL, and stops it (awaiting the server task).
+/// `ServerTestSupport.withServer` with this target's quiet logger.
 func withServer<T>(_ router: Router<BasicRequestContext>, _ body: (URL) async throws -> T) async throws -> T {
-    let (ports, continuation) = AsyncStream<Int?>.makeStream()
-    let app = Application(
-        router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "parity-test"),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port)
-            continuation.finish()
-        }, logger: quietLogger)
-    let task = Task {
-        defer { continuation.finish() }
-        try await app.run()
-    }
-    var port: Int?
-    for await value in ports {
-        port = value
-        break
-    }
-    guard let port else {
-        task.cancel()
-        _ = await task.result
-        throw TestTimeout(limit: .zero)
-    }
-    let base = URL(string: "http://127.0.0.1:\(port)")!
-    do {
-        let result = try await body(base)
-        task.cancel()
-        _ = await task.result
-        return result
-    } catch {
-        task.cancel()
-        _ = await task.result
-        throw error
-    }
+    try await ServerTestSupport.withServer(router, name: "parity-test", logger: quietLogger, body)
 }
 
 /// A `queue-proxy` in front of `upstream` (as `--upstream`), with the simulator's key, run for `body`.

@@ -235,7 +235,8 @@ import Testing
     }
 
     @Test func maxBufferingGoesOnTheURLAndTheServerDropsTheOldest() async throws {
-        try await withSimulator({ $0.realtime.inferenceTime = .milliseconds(300) }) { simulator in
+        // Input 1 is answered for 2 s: long enough for 2, 3 and 4 to arrive meanwhile on a loaded machine.
+        try await withSimulator({ $0.realtime.inferenceTime = .seconds(2) }) { simulator in
             var options = unthrottled()
             options.maxBuffering = 1
             let session = try directClient(simulator).realtime(.flux1SchnellRedux, options: options)

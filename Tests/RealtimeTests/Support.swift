@@ -6,6 +6,7 @@ import QueueProxy
 import QueueRuntime
 import QueueSimulator
 import QueueTestSupport
+import ServerTestSupport
 import FluxRedux
 
 let simulatorKey = "rt-key-id:rt-secret-value"
@@ -91,39 +92,9 @@ func receivedSeed(_ bytes: [UInt8]) -> Int64? {
     return nil
 }
 
-/// Starts a Hummingbird application on an ephemeral loopback port, runs `body` with its base URL, stops it.
+/// `ServerTestSupport.withServer` with this target's quiet logger.
 func withServer<T>(_ router: Router<BasicRequestContext>, _ body: (URL) async throws -> T) async throws -> T {
-    let (ports, continuation) = AsyncStream<Int?>.makeStream()
-    let app = Application(
-        router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "realtime-test"),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port)
-            continuation.finish()
-        }, logger: quietLogger)
-    let task = Task {
-        defer { continuation.finish() }
-        try await app.run()
-    }
-    var port: Int?
-    for await value in ports {
-        port = value
-        break
-    }
-    guard let port else {
-        task.cancel()
-        _ = await task.result
-        throw TestTimeout(limit: .zero)
-    }
-    do {
-        let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
-        task.cancel()
-        _ = await task.result
-        return result
-    } catch {
-        task.cancel()
-        _ = await task.result
-        throw error
-    }
+    try await ServerTestSupport.withServer(router, name: "realtime-test", logger: quietLogger, body)
 }
 
 /// A `queue-proxy` holding the key, in front of the simulator; `body` gets the proxy's URL.
