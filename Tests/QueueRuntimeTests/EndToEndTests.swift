@@ -110,7 +110,9 @@ import QueueTestSupport
             simulator.holdJobs()
             do {
                 // `within` bounds the wait; the test asserts what happened, not how fast.
-                _ = try await within(.seconds(20)) { try await client.run(.flux1SchnellRedux, reduxInput(), timeout: .milliseconds(300)) }
+                // The jobs are held, so the deadline passes after the submit; 2 s leaves the submit room
+                // to be answered first on a loaded machine.
+                _ = try await within(.seconds(20)) { try await client.run(.flux1SchnellRedux, reduxInput(), timeout: .seconds(2)) }
                 Issue.record("expected a timeout")
             } catch QueueError.deadlineExceeded(let failure) {
                 let requestID = try #require(failure.requestID)
