@@ -33,6 +33,8 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
     private var generation = 0
     private var closed = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The task reading the open connection's events.
+    private var reader: Task<Void, Never>?
     /// Connections opened so far (each lazy connect, each reconnect).
     public private(set) var connectionCount = 0
     /// Inputs written to a WebSocket so far.
@@ -134,9 +136,28 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
             try await socket.send(frame)
             framesSent += 1
         } catch {
-            _ = goIdle()
-            resultSink.yield(.failure(error as? RealtimeError ?? .connectionFailed(reason: "\(error)")))
+            await sendFailed(error)
         }
+    }
+
+    /// A frame that could not be written. The server may have closed the connection as the frame
+    /// went out, saying why first (`Unauthorized`, an `x-fal-error`, a close code): its events are
+    /// read before anything is reported, so that the caller gets the server's reason rather than
+    /// the write's. When the server ended the connection quietly (a close with 1000) the session is
+    /// idle and the next send reconnects, as in fal-js.
+    private func sendFailed(_ error: any Error) async {
+        let failedGeneration = generation
+        if let reader {
+            _ = try? await race(.seconds(1), onTimeout: { CancellationError() }) { await reader.value }
+        }
+        guard generation == failedGeneration else { return }
+        _ = goIdle()
+        report(.failure(error as? RealtimeError ?? .connectionFailed(reason: "\(error)")))
+    }
+
+    /// Hands a result to the reader.
+    private func report(_ result: Result<Output, RealtimeError>) {
+        resultSink.yield(result)
     }
 
     private func connectedSocket() async throws -> any RealtimeSocket {
@@ -155,7 +176,7 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
         connectionCount += 1
         socket = opened
         let current = generation
-        Task { [weak self] in
+        reader = Task { [weak self] in
             do {
                 for try await event in opened.events {
                     guard let self else { return }
@@ -196,20 +217,20 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
         switch event {
         case .binary(let data):
             do {
-                resultSink.yield(.success(try decode(data)))
+                report(.success(try decode(data)))
             } catch {
-                resultSink.yield(.failure(.undecodableOutput("\(error)")))
+                report(.failure(.undecodableOutput("\(error)")))
             }
         case .text(let text):
             await receiveText(text)
         case .closed(let code, let reason):
             _ = goIdle()
             if let code {
-                if code != 1000 { resultSink.yield(.failure(.closed(code: code, reason: reason))) }
+                if code != 1000 { report(.failure(.closed(code: code, reason: reason))) }
             } else {
                 // No close frame from the server: this side refused a frame over the size limit
                 // (and closed with 1009), or the peer went away.
-                resultSink.yield(.failure(.connectionFailed(
+                report(.failure(.connectionFailed(
                     reason: "the connection ended without a close frame from the server (a frame over maximumMessageSize, or the server went away)")))
             }
         }
@@ -218,7 +239,7 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
     private func receiveText(_ text: String) async {
         let data = Data(text.utf8)
         guard let message = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            resultSink.yield(.failure(.undecodableOutput("a text frame that is not JSON")))
+            report(.failure(.undecodableOutput("a text frame that is not JSON")))
             return
         }
         if message["type"]?.stringValue == "x-fal-message" { return }
@@ -227,28 +248,28 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
             if error == "TIMEOUT" {
                 idleAndClose()  // the server ended an idle session: not a failure; the next send reconnects
             } else {
-                resultSink.yield(.failure(.server(error: error, reason: message["reason"]?.stringValue)))
+                report(.failure(.server(error: error, reason: message["reason"]?.stringValue)))
             }
             return
         }
         if message["status"]?.stringValue == "error", message["error"]?.stringValue == "Unauthorized" {
             await tokens?.drop()
             idleAndClose()
-            resultSink.yield(.failure(.unauthorized))
+            report(.failure(.unauthorized))
             return
         }
         // Some apps answer in JSON text: an output all the same.
         do {
-            resultSink.yield(.success(try JSONDecoder().decode(Output.self, from: data)))
+            report(.success(try JSONDecoder().decode(Output.self, from: data)))
         } catch {
-            resultSink.yield(.failure(.undecodableOutput("\(error)")))
+            report(.failure(.undecodableOutput("\(error)")))
         }
     }
 
     private func connectionBroke(_ error: any Error, generation current: Int) {
         guard current == generation else { return }
         _ = goIdle()
-        resultSink.yield(.failure(error as? RealtimeError ?? .connectionFailed(reason: "\(error)")))
+        report(.failure(error as? RealtimeError ?? .connectionFailed(reason: "\(error)")))
     }
 }
 
