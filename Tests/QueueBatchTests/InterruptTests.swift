@@ -42,7 +42,9 @@ struct InterruptTests {
             #expect(counts.pending == total - submittedBefore)
             #expect(simulator.statistics.jobsCancelled == 0)
 
-            // Two Ctrl-Cs: the jobs in flight are cancelled on the server.
+            // Two Ctrl-Cs: the jobs in flight are cancelled on the server. They are held in the queue
+            // meanwhile, so none can finish before the cancel however slow the machine is.
+            simulator.holdJobs()
             let second = try Support.launch(run, simulator: simulator, log: folder.appendingPathComponent("second.log"))
             #expect(try await Support.wait(upTo: 120) { simulator.statistics.jobsSubmitted >= submittedBefore + 8 })
             kill(second.processIdentifier, SIGINT)
@@ -60,6 +62,7 @@ struct InterruptTests {
 
             counts = try await SQLiteJournal(path: journalPath, exclusive: false).counts(batch: "default")
             #expect(counts.unknown == 0, "a POST cut by the second Ctrl-C still reports its request id: \(counts.json)")
+            simulator.releaseJobs()
 
             // Resume: the cancelled jobs are followed (not resubmitted) and found failed; the rest completes.
             let third = try Support.launch(run, simulator: simulator, log: folder.appendingPathComponent("third.log"))
