@@ -313,7 +313,7 @@ extension QueueSimulator {
             return .detail(413, "Request body too large")
         }
         // fal refuses a body that is not UTF-8 before queueing it (checked in one linear pass).
-        guard body.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) != nil else {
+        guard String(validating: body.readableBytesView, as: UTF8.self) != nil else {
             return .detail(400, "Request body is not valid UTF-8")
         }
         var timeout: Double?
