@@ -50,19 +50,22 @@ import Testing
     }
 
     @Test func tokenIsRefreshedBeforeItExpiresAndUsedOnReconnect() async throws {
-        try await withSimulator({ $0.realtime.sessionTimeout = .milliseconds(2500) }) { simulator in
+        // Lifetimes of seconds, not milliseconds: the refresh timer (90 % of the lifetime) must
+        // fire before the expiry on a loaded 2-core CI machine too, where a sleeping task can
+        // wake hundreds of milliseconds late.
+        try await withSimulator({ $0.realtime.sessionTimeout = .seconds(5) }) { simulator in
             var options = unthrottled()
-            options.tokenExpiration = 2  // refreshed at 1.8 s
+            options.tokenExpiration = 4  // refreshed at 3.6 s
             let session = try directClient(simulator).realtime(.flux1SchnellRedux, options: options)
             let reader = ResultReader(session.results)
             try await session.send(reduxInput(seed: 1))
             _ = try #require(try await reader.next()).get()
             let firstToken = ContinuousClock.now
-            #expect(await simulator.waitForRealtime(timeout: .seconds(5)) { $0.tokensIssued >= 2 })
-            #expect(ContinuousClock.now - firstToken < .seconds(2), "the refresh came after the first token expired")
-            // The idle timeout (2.5 s) ends the session after the first token expired; the
+            #expect(await simulator.waitForRealtime(timeout: .seconds(10)) { $0.tokensIssued >= 2 })
+            #expect(ContinuousClock.now - firstToken < .seconds(4), "the refresh came after the first token expired")
+            // The idle timeout (5 s) ends the session after the first token expired; the
             // reconnect carries the refreshed one and is admitted.
-            #expect(await simulator.waitForRealtime(timeout: .seconds(6)) { $0.timeouts == 1 })
+            #expect(await simulator.waitForRealtime(timeout: .seconds(12)) { $0.timeouts == 1 })
             try await within(.seconds(10)) { await session.waitUntilIdle() }
             try await session.send(reduxInput(seed: 2))
             #expect(try #require(try await reader.next()).get().seed == 2)
