@@ -7,6 +7,10 @@ import PackageDescription
 /// fal's catalog, one module per category (specs/queuegen.yaml says which folders each holds).
 let catalogModules = ["FalImage", "FalVideo", "FalAudio", "FalSpeech", "FalText", "Fal3D", "FalVision", "FalTraining"]
 
+/// Where QueueRuntime uses SwiftNIO (AsyncHTTPClient, swift-websocket): the platforms without
+/// URLSession of their own, when the `AsyncHTTPClientTransport` trait is on (the default).
+let nioTransport: TargetDependencyCondition? = .when(platforms: [.linux, .android, .windows], traits: ["AsyncHTTPClientTransport"])
+
 let package = Package(
     name: "swift-queue-client",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9)],
@@ -39,6 +43,24 @@ let package = Package(
         .library(name: "QueueBatchPostgres", targets: ["QueueBatchPostgres"]),
         .executable(name: "queue-batch", targets: ["queue-batch"]),
         .plugin(name: "QueueGenCommand", targets: ["QueueGenCommand"]),
+    ],
+    // A dependent that wants the lean client turns both off:
+    //   .package(url: "https://github.com/…/swift-queue-client", from: "…", traits: [])
+    // and then builds no SwiftNIO, BoringSSL or swift-crypto C code (Benchmarks/lean-build).
+    traits: [
+        .trait(
+            name: "AsyncHTTPClientTransport",
+            description: """
+                On Linux, HTTP through AsyncHTTPClient (streamed bodies, so the status stream is live) and \
+                realtime WebSockets through swift-websocket. Off, Linux uses FoundationNetworking's \
+                URLSession, follows jobs by polling, and has no realtime. Apple platforms always use URLSession.
+                """
+        ),
+        .trait(
+            name: "WebhookVerification",
+            description: "WebhookVerifier: Ed25519 signatures of fal's webhooks, through swift-crypto (BoringSSL on Linux)."
+        ),
+        .default(enabledTraits: ["AsyncHTTPClientTransport", "WebhookVerification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -127,23 +149,15 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto", condition: .when(traits: ["WebhookVerification"])),
                 "MessagePack",
-                .product(name: "WSClient", package: "swift-websocket", condition: .when(platforms: [.linux, .android, .windows])),
-                .product(name: "NIOCore", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
-                .product(name: "NIOWebSocket", package: "swift-nio", condition: .when(platforms: [.linux, .android, .windows])),
-                .product(
-                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
-                    condition: .when(platforms: [.linux, .android, .windows])
-                ),
-                .product(
-                    name: "AsyncHTTPClient", package: "async-http-client",
-                    condition: .when(platforms: [.linux, .android, .windows])
-                ),
-                .product(
-                    name: "OpenAPIURLSession", package: "swift-openapi-urlsession",
-                    condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])
-                ),
+                .product(name: "WSClient", package: "swift-websocket", condition: nioTransport),
+                .product(name: "NIOCore", package: "swift-nio", condition: nioTransport),
+                .product(name: "NIOWebSocket", package: "swift-nio", condition: nioTransport),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client", condition: nioTransport),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: nioTransport),
+                // Apple platforms always; Linux when the AsyncHTTPClientTransport trait is off.
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
             ]
         ),
         // The checked-in client generated from specs/flux-1-schnell-redux.yaml (`queuegen check`).

@@ -84,7 +84,7 @@ enum JSONColumn {
                 guard index < bytes.count else { return found }
                 if bytes[index] == UInt8(ascii: "{") {
                     index += 1
-                    var hit = false
+                    // Leaves only through `break` at the key, or `return` when it is absent.
                     while true {
                         skipSpace()
                         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return found }
@@ -93,13 +93,12 @@ enum JSONColumn {
                         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return found }
                         index += 1
                         skipSpace()
-                        if key == component { hit = true; break }
+                        if key == component { break }
                         skipValue()
                         skipSpace()
                         guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return found }
                         index += 1
                     }
-                    if !hit { return found }
                 } else if bytes[index] == UInt8(ascii: "["), let position = Int(component) {
                     index += 1
                     for _ in 0..<position {

@@ -13,8 +13,8 @@ public enum Manifest {
     public static func write(batch: String, journal: any BatchJournal, folder: OutputFolder) async throws -> String {
         let target = folder.url.appendingPathComponent("manifest.jsonl")
         let temporary = folder.url.appendingPathComponent(".manifest.jsonl.\(ProcessInfo.processInfo.processIdentifier).tmp")
-        FileManager.default.createFile(atPath: temporary.path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: temporary.path) else {
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: temporary.path) else {
             throw BatchError("cannot write \(temporary.path)")
         }
         do {

@@ -33,7 +33,8 @@ final class RawReplyWriter: ChannelInboundHandler, RemovableChannelHandler {
         guard let context else { return }
         let body = #"{"detail":"Bad Request: the request could not be parsed"}"#
         let head = "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + body))).whenComplete { _ in
+        // On the channel's event loop (a handler method), so the close may capture `context`.
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + body))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -2,11 +2,13 @@ import Foundation
 import Logging
 import OpenAPIRuntime
 
-#if canImport(OpenAPIAsyncHTTPClient)
-import AsyncHTTPClient
-import OpenAPIAsyncHTTPClient
-#elseif canImport(OpenAPIURLSession)
-import OpenAPIURLSession
+// The `AsyncHTTPClientTransport` trait (on by default) and the platforms where Package.swift
+// makes AsyncHTTPClient a dependency: the same condition in both places.
+#if AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows))
+internal import AsyncHTTPClient
+internal import OpenAPIAsyncHTTPClient
+#else
+internal import OpenAPIURLSession
 #endif
 
 /// How files given as bytes or local files reach the service.
@@ -107,7 +109,7 @@ extension QueueClient {
             credentials = Credentials.fromEnvironment(environment)
             userAgent = "swift-queue-client/\(QueueRuntimeVersion.generatedCode)"
             retryPolicy = RetryPolicy()
-            statusUpdates = .streaming
+            statusUpdates = Self.defaultStatusUpdates
             fileUpload = .storage
             foreignHosts = .followWithoutCredentials
             self.transport = transport ?? Self.defaultTransport()
@@ -135,10 +137,23 @@ extension QueueClient {
         }
 
         /// AsyncHTTPClient on Linux (its bodies stream, so the status stream works), URLSession on
-        /// Apple platforms. Neither follows redirects: every URL passes the client's own checks
-        /// before it is requested (`QueueHTTPClient`, `RedirectRefusingDelegate`).
+        /// Apple platforms, and on Linux when the `AsyncHTTPClientTransport` trait is off. None
+        /// follows redirects: every URL passes the client's own checks before it is requested
+        /// (`QueueHTTPClient`, `RedirectRefusingDelegate`).
+        /// Streaming, where the default transport hands over body bytes as they arrive. Polling
+        /// where it does not: FoundationNetworking's `URLSession` on Linux (the
+        /// `AsyncHTTPClientTransport` trait off) delivers a body only once it has ended, so a
+        /// status stream would show nothing until the job was over.
+        static var defaultStatusUpdates: StatusUpdatePolicy {
+            #if canImport(FoundationNetworking) && !(AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows)))
+            .polling
+            #else
+            .streaming
+            #endif
+        }
+
         static func defaultTransport() -> any ClientTransport {
-            #if canImport(OpenAPIAsyncHTTPClient)
+            #if AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows))
             AsyncHTTPClientTransport(configuration: .init(client: QueueHTTPClient.shared, timeout: .seconds(60)))
             #else
             // Not `URLSessionTransport()`: that runs on `URLSession.shared`, which follows redirects.
@@ -148,7 +163,7 @@ extension QueueClient {
     }
 }
 
-#if canImport(OpenAPIAsyncHTTPClient)
+#if AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows))
 /// The HTTP client behind the default transport on Linux.
 ///
 /// Not `HTTPClient.shared`: each followed job holds one connection for its status stream, and the

@@ -1,5 +1,5 @@
 import Foundation
-import MessagePack
+internal import MessagePack
 
 /// Where a realtime session connects: the run host as `ws`/`wss`, the endpoint id and the path.
 struct RealtimeTarget: Sendable {

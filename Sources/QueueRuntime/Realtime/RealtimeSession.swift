@@ -1,5 +1,5 @@
 import Foundation
-import MessagePack
+internal import MessagePack
 
 /// A realtime session with one endpoint: `send` inputs, read `results` (one per input, in order).
 ///

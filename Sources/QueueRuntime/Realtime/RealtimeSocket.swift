@@ -33,10 +33,27 @@ protocol RealtimeSocketConnector: Sendable {
 /// The connector for this platform.
 enum PlatformSocketConnector {
     static var `default`: any RealtimeSocketConnector {
-        #if canImport(WSClient)
+        #if canImport(Darwin)
+        URLSessionSocketConnector()
+        #elseif AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows))
         WSClientConnector()
         #else
-        URLSessionSocketConnector()
+        UnavailableSocketConnector()
         #endif
     }
 }
+
+#if !canImport(Darwin) && !(AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows)))
+/// Linux without the `AsyncHTTPClientTransport` trait: no WebSocket client is built in
+/// (FoundationNetworking's `URLSessionWebSocketTask` needs a libcurl built with WebSocket support,
+/// and Debian 12's 7.88 lists no ws or wss among its protocols), so a realtime session says what it needs on its first send.
+struct UnavailableSocketConnector: RealtimeSocketConnector {
+    func connect(url: URL, headers: [(String, String)], maximumMessageSize: Int, openTimeout: Duration) async throws
+        -> any RealtimeSocket
+    {
+        throw RealtimeError.connectionFailed(
+            reason: "realtime on this platform needs swift-queue-client's AsyncHTTPClientTransport trait "
+                + "(its WebSocket client); it is off in this build")
+    }
+}
+#endif

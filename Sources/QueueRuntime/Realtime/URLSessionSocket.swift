@@ -1,4 +1,4 @@
-#if !canImport(WSClient) && canImport(Darwin)
+#if canImport(Darwin)
 import Foundation
 
 /// `URLSessionWebSocketTask` on Apple platforms (compiled there only; Linux uses WSClientSocket).

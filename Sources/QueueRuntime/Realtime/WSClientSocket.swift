@@ -1,11 +1,11 @@
-#if canImport(WSClient)
+#if AsyncHTTPClientTransport && (os(Linux) || os(Android) || os(Windows))
 import Foundation
 import HTTPTypes
 import Logging
-import NIOCore
-import NIOWebSocket
+internal import NIOCore
+internal import NIOWebSocket
 import Synchronization
-import WSClient
+internal import WSClient
 
 /// swift-websocket's `WebSocketClient`, whose handler-shaped API is turned into a socket: the
 /// handler hands out its writer and forwards messages until the connection ends.

@@ -1,3 +1,5 @@
+// Built with the `WebhookVerification` trait (on by default): it needs swift-crypto.
+#if WebhookVerification
 import Foundation
 
 extension WebhookVerifier {
@@ -126,3 +128,4 @@ extension WebhookVerifier {
         }
     }
 }
+#endif

@@ -1,4 +1,6 @@
-import Crypto
+// Built with the `WebhookVerification` trait (on by default): it needs swift-crypto.
+#if WebhookVerification
+internal import Crypto
 import Foundation
 
 /// One Ed25519 public key of fal's JWKS.
@@ -105,3 +107,4 @@ func withKeySetTimeout(_ limit: Duration, _ operation: @escaping @Sendable () as
     for try await data in outcome { return data }
     throw WebhookRejection(.keySetUnavailable("the fetch was cancelled"))
 }
+#endif

@@ -1,4 +1,6 @@
-import Crypto
+// Built with the `WebhookVerification` trait (on by default): it needs swift-crypto.
+#if WebhookVerification
+internal import Crypto
 import Foundation
 import HTTPTypes
 import OpenAPIRuntime
@@ -292,3 +294,4 @@ public actor WebhookVerifier {
         return try await Data(collecting: body, upTo: limit)
     }
 }
+#endif
