@@ -61,7 +61,9 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
         return [secret] + halves
     }
 
+    /// The scheme and `<redacted>`, never the secret.
     public var description: String { "Credentials(\(scheme.rawValue) <redacted>)" }
+    /// The same as `description`: the secret is never shown.
     public var debugDescription: String { description }
     /// `dump` and debuggers show the scheme only.
     public var customMirror: Mirror { Mirror(self, children: ["scheme": scheme, "secret": "<redacted>"]) }

@@ -45,6 +45,7 @@ public enum QueueError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What failed and why, with the request id when known; never the credential.
     public var description: String {
         switch self {
         case .http(let failure): failure.description
@@ -98,6 +99,7 @@ public struct HTTPFailure: Sendable, Hashable, CustomStringConvertible {
         return []
     }
 
+    /// The operation, status, error type, detail and request id, on one line.
     public var description: String {
         var text = "\(operation) failed with HTTP \(status)"
         if let errorType { text += " (\(errorType))" }
@@ -127,6 +129,7 @@ public enum ErrorDetail: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The field issues joined with `; `, or the message.
     public var description: String {
         switch self {
         case .issues(let issues): issues.map(\.description).joined(separator: "; ")
@@ -173,6 +176,7 @@ public struct FieldIssue: Sendable, Hashable, CustomStringConvertible {
         return parts.joined(separator: ".")
     }
 
+    /// `field.path: message (type)`.
     public var description: String { "\(fieldPath): \(message)" + (type.map { " (\($0))" } ?? "") }
 }
 
@@ -195,6 +199,7 @@ public struct JobFailure: Sendable, Hashable, CustomStringConvertible {
         self.response = response
     }
 
+    /// The request id, the error type and the message.
     public var description: String {
         var text = "job \(requestID) failed"
         if let errorType { text += " (\(errorType))" }
@@ -227,6 +232,7 @@ public struct DecodingFailure: Sendable, Hashable, CustomStringConvertible {
         self.requestID = requestID
     }
 
+    /// What was read, where it failed, why, and the start of the body.
     public var description: String {
         "could not read \(what)" + (fieldPath.isEmpty ? "" : " at \(fieldPath)") + ": \(reason)"
             + (excerpt.isEmpty ? "" : "; body starts \(excerpt)")
@@ -320,6 +326,7 @@ public struct DeadlineFailure: Sendable, Hashable, CustomStringConvertible {
         self.lastProblem = lastProblem
     }
 
+    /// What the call was doing when the deadline passed, and what was cancelled.
     public var description: String {
         var text = "deadline passed while \(phase)"
         if let lastProblem { text += "; the last problem was: \(lastProblem)" }

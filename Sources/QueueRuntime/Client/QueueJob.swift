@@ -33,6 +33,7 @@ public struct QueueJob<Output: QueueModel>: Sendable, Hashable, CustomStringConv
         self.billableUnits = billableUnits
     }
 
+    /// `<endpoint id> request <request id>`, for logs.
     public var description: String { "\(endpointID) request \(requestID)" }
 }
 
@@ -50,7 +51,9 @@ public enum CancelOutcome: Sendable, Hashable {
 public struct SubmitOptions: Sendable, Hashable {
     /// Queue priority (`X-Fal-Queue-Priority`).
     public enum Priority: String, Sendable, Hashable {
+        /// The default priority.
         case normal
+        /// Served after normal-priority requests.
         case low
     }
 

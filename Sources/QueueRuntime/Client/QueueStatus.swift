@@ -36,6 +36,7 @@ public struct QueueStatus: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
+        /// The wire value (`IN_QUEUE`).
         public var description: String { rawValue }
     }
 
@@ -104,6 +105,7 @@ public struct QueueStatus: Sendable, Hashable, CustomStringConvertible {
 
     private enum StatusKey: CodingKey { case status }
 
+    /// The state, queue position, number of log lines and error, on one line.
     public var description: String {
         var text = state.rawValue
         if let queuePosition { text += " position \(queuePosition)" }
@@ -154,5 +156,6 @@ public struct LogEntry: Sendable, Hashable, CustomStringConvertible {
         return formatter.date(from: text)
     }
 
+    /// `[level] message`, or the message alone.
     public var description: String { level.map { "[\($0)] \(message)" } ?? message }
 }

@@ -10,7 +10,9 @@
 public struct StatusUpdatePolicy: Sendable, Hashable {
     /// Streaming with a polling fallback, or polling only.
     public enum Mode: Sendable, Hashable {
+        /// The status stream, polling where it is unavailable.
         case streaming
+        /// The status route only, with backoff.
         case polling
     }
 

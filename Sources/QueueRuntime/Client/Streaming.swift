@@ -24,9 +24,11 @@ public struct StreamOptions: Sendable {
 /// Iterate it for the partial outputs, or call `finalOutput()` for the last one only. Ending
 /// the iteration early, or cancelling the task, closes the connection.
 public struct QueueEventStream<Event: Decodable & Sendable>: AsyncSequence, Sendable {
+    /// Each event, decoded as `Event`.
     public typealias Element = Event
     let events: AsyncThrowingStream<Event, any Error>
 
+    /// An iterator over the events; iterate one stream once.
     public func makeAsyncIterator() -> AsyncThrowingStream<Event, any Error>.AsyncIterator {
         events.makeAsyncIterator()
     }

@@ -40,6 +40,7 @@ public struct EndpointID: Hashable, Sendable, CustomStringConvertible, Expressib
         self = id
     }
 
+    /// Decodes an id from a string; fails on a malformed one.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = EndpointID(text) else {
@@ -48,6 +49,7 @@ public struct EndpointID: Hashable, Sendable, CustomStringConvertible, Expressib
         self = id
     }
 
+    /// Encodes the id as written.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
@@ -58,5 +60,6 @@ public struct EndpointID: Hashable, Sendable, CustomStringConvertible, Expressib
         [namespace, owner, alias].compactMap { $0 }.joined(separator: "/")
     }
 
+    /// The id as written.
     public var description: String { rawValue }
 }

@@ -16,6 +16,7 @@ public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConve
     /// A file on this machine, read when the input is sent.
     case localFile(URL)
 
+    /// A string literal is a URL (or a data URI).
     public init(stringLiteral value: String) {
         self = .url(value)
     }
@@ -26,10 +27,12 @@ public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConve
         return nil
     }
 
+    /// Decodes the string as `.url`.
     public init(from decoder: any Decoder) throws {
         self = .url(try decoder.singleValueContainer().decode(String.self))
     }
 
+    /// Encodes a URL as it is, and bytes or a local file as the URL the client uploaded them to (a data URI outside the client).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         if case .url(let value) = self {
@@ -87,6 +90,7 @@ public enum FileInput: QueueModel, ExpressibleByStringLiteral, CustomStringConve
         }
     }
 
+    /// The URL, or a short description of bytes or a file (never a whole data URI).
     public var description: String {
         switch self {
         case .url(let value) where value.hasPrefix("data:"):

@@ -14,24 +14,30 @@ where RawValue == Int, AllCases == [Self], IntegerLiteralType == Int {
 }
 
 extension OpenIntegerEnum {
+    /// An integer literal, known or not (`validate()` reports one the spec does not list).
     public init(integerLiteral value: Int) { self.init(rawValue: value) }
 
+    /// Decodes any integer, known or not.
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(Int.self))
     }
 
+    /// Encodes the raw value.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
 
+    /// The raw value in decimal.
     public var description: String { String(rawValue) }
 
     /// Whether this is one of the values the spec listed.
     public var isKnown: Bool { Self.allCases.contains(self) }
 
+    /// Equal when the raw values are.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
 
+    /// Hashes the raw value.
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     /// A `oneOf` issue when the value is not one the spec lists.

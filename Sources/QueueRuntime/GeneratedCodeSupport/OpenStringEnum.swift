@@ -12,21 +12,26 @@ where RawValue == String, AllCases == [Self] {
 }
 
 extension OpenStringEnum {
+    /// Decodes any string, known or not.
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
     }
 
+    /// Encodes the raw value exactly as it was read or given.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
 
+    /// The raw value.
     public var description: String { rawValue }
 
     /// Whether this is one of the values the spec listed.
     public var isKnown: Bool { Self.allCases.contains(self) }
 
+    /// Equal when the raw values are.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
 
+    /// Hashes the raw value.
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }

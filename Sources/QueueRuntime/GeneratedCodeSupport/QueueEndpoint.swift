@@ -11,6 +11,7 @@ public struct QueueEndpoint<Input: QueueInput, Output: QueueModel>: Sendable, Ha
         self.id = id
     }
 
+    /// The endpoint id.
     public var description: String { id.rawValue }
 }
 
@@ -25,6 +26,7 @@ public protocol QueueModel: Codable, Equatable, Sendable {
 }
 
 extension QueueModel {
+    /// No issues: a model without bounds of its own.
     public func validate(at path: [String]) -> [ValidationIssue] { [] }
 }
 

@@ -9,18 +9,28 @@ public struct ValidationIssue: Hashable, Sendable, CustomStringConvertible {
 
     /// A rule from the schema.
     public enum Constraint: Hashable, Sendable, CustomStringConvertible {
+        /// `minimum`: at least this value.
         case minimum(Double)
+        /// `exclusiveMinimum`: greater than this value.
         case exclusiveMinimum(Double)
+        /// `maximum`: at most this value.
         case maximum(Double)
+        /// `exclusiveMaximum`: less than this value.
         case exclusiveMaximum(Double)
+        /// `minLength`: at least this many characters.
         case minLength(Int)
+        /// `maxLength`: at most this many characters.
         case maxLength(Int)
+        /// `pattern`: a regular expression the string must contain a match of.
         case pattern(String)
+        /// `minItems`: at least this many items.
         case minItems(Int)
+        /// `maxItems`: at most this many items.
         case maxItems(Int)
         /// One of the values an integer enum lists.
         case oneOf([Int])
 
+        /// The rule as a message reads it: `must be at most 12`.
         public var description: String {
             switch self {
             case .minimum(let bound): "must be at least \(format(bound))"
@@ -37,6 +47,7 @@ public struct ValidationIssue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An issue at `path` (wire names) breaking `constraint`, with what was found.
     public init(path: [String], constraint: Constraint, found: String) {
         self.path = path
         self.constraint = constraint
@@ -52,6 +63,7 @@ public struct ValidationIssue: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// `num_inference_steps must be at most 12 (found 13)`.
     public var description: String { "\(dottedPath) \(constraint) (found \(found))" }
 }
 
@@ -120,12 +132,14 @@ enum Bounds {
 }
 
 extension Array: QueueModel where Element: QueueModel {
+    /// The issues of every element, each path ending with the element's index.
     public func validate(at path: [String]) -> [ValidationIssue] {
         enumerated().flatMap { index, element in element.validate(at: path + [String(index)]) }
     }
 }
 
 extension Dictionary: QueueModel where Key == String, Value: QueueModel {
+    /// The issues of every value, each path ending with its key, keys in sorted order.
     public func validate(at path: [String]) -> [ValidationIssue] {
         keys.sorted().flatMap { key in self[key]!.validate(at: path + [key]) }
     }

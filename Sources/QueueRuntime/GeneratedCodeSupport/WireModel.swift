@@ -19,6 +19,7 @@ public protocol _WireModel: QueueModel {
 }
 
 extension _WireModel {
+    /// Encodes every field through `_fields(_:)`, leaving out `nil` optionals.
     public func encode(to encoder: any Encoder) throws {
         var fields = _WireFields(encodingInto: encoder.container(keyedBy: WireKey.self))
         _fields(&fields)
@@ -60,18 +61,30 @@ public struct _WireReader {
         container = try decoder.container(keyedBy: WireKey.self)
     }
 
+    /// A required string field.
     public func string(_ name: String) throws -> String { try container.decode(String.self, forKey: WireKey(name)) }
+    /// A required integer field.
     public func int(_ name: String) throws -> Int { try container.decode(Int.self, forKey: WireKey(name)) }
+    /// A required 64-bit integer field.
     public func int64(_ name: String) throws -> Int64 { try container.decode(Int64.self, forKey: WireKey(name)) }
+    /// A required number field.
     public func double(_ name: String) throws -> Double { try container.decode(Double.self, forKey: WireKey(name)) }
+    /// A required boolean field.
     public func bool(_ name: String) throws -> Bool { try container.decode(Bool.self, forKey: WireKey(name)) }
+    /// A required field of any other decodable type.
     public func value<Value: Decodable>(_ name: String) throws -> Value { try container.decode(Value.self, forKey: WireKey(name)) }
 
+    /// An optional string field.
     public func stringIfPresent(_ name: String) throws -> String? { try container.decodeIfPresent(String.self, forKey: WireKey(name)) }
+    /// An optional integer field.
     public func intIfPresent(_ name: String) throws -> Int? { try container.decodeIfPresent(Int.self, forKey: WireKey(name)) }
+    /// An optional 64-bit integer field.
     public func int64IfPresent(_ name: String) throws -> Int64? { try container.decodeIfPresent(Int64.self, forKey: WireKey(name)) }
+    /// An optional number field.
     public func doubleIfPresent(_ name: String) throws -> Double? { try container.decodeIfPresent(Double.self, forKey: WireKey(name)) }
+    /// An optional boolean field.
     public func boolIfPresent(_ name: String) throws -> Bool? { try container.decodeIfPresent(Bool.self, forKey: WireKey(name)) }
+    /// An optional field of any other decodable type.
     public func valueIfPresent<Value: Decodable>(_ name: String) throws -> Value? {
         try container.decodeIfPresent(Value.self, forKey: WireKey(name))
     }
@@ -110,40 +123,52 @@ public struct _WireFields {
         self.container = container
     }
 
+    /// A required string field with its bounds.
     public mutating func string(_ name: String, _ value: String, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// A required integer field with its bounds.
     public mutating func int(_ name: String, _ value: Int, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// A required 64-bit integer field with its bounds.
     public mutating func int64(_ name: String, _ value: Int64, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// A required number field with its bounds.
     public mutating func double(_ name: String, _ value: Double, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// A required boolean field.
     public mutating func bool(_ name: String, _ value: Bool, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// A required field of any other model type, with its bounds.
     public mutating func value<Value: QueueModel>(_ name: String, _ value: Value, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encode(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
 
+    /// An optional string field with its bounds.
     public mutating func stringIfPresent(_ name: String, _ value: String?, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encodeIfPresent(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// An optional integer field with its bounds.
     public mutating func intIfPresent(_ name: String, _ value: Int?, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encodeIfPresent(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// An optional 64-bit integer field with its bounds.
     public mutating func int64IfPresent(_ name: String, _ value: Int64?, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encodeIfPresent(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// An optional number field with its bounds.
     public mutating func doubleIfPresent(_ name: String, _ value: Double?, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encodeIfPresent(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// An optional boolean field.
     public mutating func boolIfPresent(_ name: String, _ value: Bool?, _ checks: [ValidationIssue.Constraint] = []) {
         if purpose == .encode { encode { try $0.encodeIfPresent(value, forKey: WireKey(name)) } } else { visit(name, value, checks) }
     }
+    /// An optional field of any other model type, with its bounds.
     public mutating func valueIfPresent<Value: QueueModel>(
         _ name: String, _ value: Value?, _ checks: [ValidationIssue.Constraint] = []
     ) {

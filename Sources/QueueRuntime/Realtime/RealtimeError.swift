@@ -21,6 +21,7 @@ public enum RealtimeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The session was closed (by `close()` or cancellation); nothing more is sent.
     case sessionClosed
 
+    /// What went wrong, for a log or an alert.
     public var description: String {
         switch self {
         case .closed(let code, let reason): "realtime connection closed with code \(code)\(reason.map { ": \($0)" } ?? "")"

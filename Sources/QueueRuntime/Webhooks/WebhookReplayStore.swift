@@ -46,6 +46,7 @@ public actor InMemoryWebhookReplayStore: WebhookReplayStore {
         self.now = now
     }
 
+    /// Claims `key`: `.claimed` unless it is being processed or was processed.
     public func claim(_ key: String, expiresAt: Int64) -> WebhookClaim {
         switch entries[key] {
         case .inProgress?: return .inProgress
@@ -56,12 +57,14 @@ public actor InMemoryWebhookReplayStore: WebhookReplayStore {
         }
     }
 
+    /// Records `key` as processed until `expiresAt`, forgetting the oldest entries past the capacity.
     public func markProcessed(_ key: String, expiresAt: Int64) {
         entries[key] = .processed(expiresAt: expiresAt)
         order.append((key, expiresAt))
         forgetOld()
     }
 
+    /// Forgets a claim that was not processed, so a redelivery is processed.
     public func release(_ key: String) {
         if case .inProgress? = entries[key] { entries[key] = nil }
     }

@@ -38,6 +38,7 @@ public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertib
         self.reason = reason
     }
 
+    /// Which check failed, in words.
     public var description: String {
         switch reason {
         case .missingHeader(let name): "webhook rejected: header \(name) is missing"
