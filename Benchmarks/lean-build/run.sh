@@ -65,10 +65,9 @@ struct UnexpectedOutput: Error, CustomStringConvertible { var description: Strin
 
 let client = QueueClient()
 let video: QueueEndpoint<Ltx219bImageToVideo.Input, Ltx219bImageToVideo.Output> = .ltx219bImageToVideo
-var states: [String] = []
 let output = try await client.run(
     .flux1Schnell, Flux1Schnell.Input(prompt: "a lighthouse at dusk", imageSize: .custom(width: 64, height: 48), seed: 7, numImages: 2),
-    timeout: .seconds(60), onUpdate: { status in states.append("\(status.state)") })
+    timeout: .seconds(60), onUpdate: { status in print("status: \(status.state)") })
 guard output.images.count == 2, output.images.allSatisfy({ $0.width == 64 && $0.height == 48 }) else {
     throw UnexpectedOutput(description: "asked for 2 images of 64x48, got \(output.images)")
 }
@@ -76,7 +75,6 @@ let first = try url(output.images[0].url)
 let (data, contentType) = try await client.download(first, maximumSize: 16 << 20)
 guard data.count > 0 else { throw UnexpectedOutput(description: "an empty image") }
 print("fal-ai/flux-1/schnell: \(output.images.count) images of 64x48, the first \(data.count) bytes of \(contentType ?? "?")")
-print("updates: \(states.joined(separator: " "))")
 print("linked beside it: \(video.id)")
 SWIFT
     cat >>"$dir/Sources/app/main.swift" <<'SWIFT'
