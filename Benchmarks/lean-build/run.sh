@@ -103,7 +103,7 @@ build() {
     local clang_modules
     clang_modules=$(find "$dir/.build/debug/" -maxdepth 1 -name '*.build' | sed 's|.*/||; s|\.build$||' | sort -u)
     forbidden=$(printf '%s\n%s\n' "$modules" "$clang_modules" | grep -E '^(NIO|CNIO|Crypto|CCrypto|_Crypto|Hummingbird|AsyncHTTPClient|WSClient|QueueGen|QueueSpec|CYAML)' | sort -u | tr '\n' ' ' || true)
-    warnings=$(grep -c 'warning:' "$work/$name-build.log" "$work/$name-resolve.log" | awk -F: '{ s += $2 } END { print s + 0 }')
+    warnings=$(cat "$work/$name-resolve.log" "$work/$name-build.log" | grep -c 'warning:' || true)
     echo "$modules" >"$work/$name-modules"
     rows+=("$(printf '| %-4s | %6s s | %6s s | %5s s | %4s | %-40s | %s |' "$name" "$(elapsed "$start" "$resolved")" \
         "$(elapsed "$resolved" "$built")" "$cpu" "$(echo "$modules" | wc -l)" "${forbidden:-none}" "$warnings")")
