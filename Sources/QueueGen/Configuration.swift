@@ -31,11 +31,16 @@ public struct GeneratorConfiguration: Hashable, Sendable {
         /// `endpoints`: endpoint ids whose documents come from a catalog (`EndpointCatalog`), with
         /// where each is written.
         public var endpoints: [EndpointReference]
+        /// `documentation`: also write the module's DocC landing page (`<name>.docc/<name>.md`),
+        /// listing its endpoints by fal category. For folders `queuegen generate` writes, not for
+        /// build plugins (a plugin's outputs are sources or resources, not a catalogue).
+        public var documentation: Bool
 
         public init(
             name: String, specs: [String], output: String?, access: AccessLevel, allowUnresolvedReferences: Bool = false,
-            endpoints: [EndpointReference] = []
+            endpoints: [EndpointReference] = [], documentation: Bool = false
         ) {
+            self.documentation = documentation
             self.name = name
             self.specs = specs
             self.output = output
@@ -119,9 +124,17 @@ public struct GeneratorConfiguration: Hashable, Sendable {
                 }
                 allowUnresolved = value
             }
+            var documentation = false
+            if let flagNode = node["documentation"] {
+                guard case .bool(let value)? = flagNode.scalarValue else {
+                    fail(flagNode, pointer.appending("documentation"), "'documentation' must be true or false")
+                    continue
+                }
+                documentation = value
+            }
             modules.append(Module(
                 name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access,
-                allowUnresolvedReferences: allowUnresolved, endpoints: endpoints))
+                allowUnresolvedReferences: allowUnresolved, endpoints: endpoints, documentation: documentation))
         }
         if diagnostics.isEmpty == false { throw SpecError(diagnostics) }
         return GeneratorConfiguration(modules: modules)
@@ -173,9 +186,16 @@ public enum GeneratedFileWriter {
         let expected = Set(files.map(\.name))
         for file in files {
             let path = directory + "/" + file.name
-            if present.contains(file.name), let onDisk = FileBytes.read(path), onDisk.elementsEqual(file.contents.utf8) {
+            // A name with a folder in it (the DocC landing page) is not in the listing: read it.
+            if present.contains(file.name) || file.name.contains("/"), let onDisk = FileBytes.read(path),
+                onDisk.elementsEqual(file.contents.utf8)
+            {
                 changes.unchanged.append(path)
             } else {
+                if file.name.contains("/") {
+                    let folder = String(path[..<path.lastIndex(of: "/")!])
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                }
                 try FileBytes.replace(path, with: file.contents)
                 changes.written.append(path)
             }

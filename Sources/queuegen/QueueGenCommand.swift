@@ -144,8 +144,11 @@ struct Generate: ParsableCommand {
             let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences || module.allowUnresolvedReferences)
             let documents = try loadModuleDocuments(module, catalog: config.catalog, absolutePaths: absolutePaths, options: options)
             let model = QueueGenerator.translate(documents)
-            let files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
+            var files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
                 ?? QueueGenerator.render(model, access: module.access, declarationsOnly: declarationsOnly)
+            if module.documentation && singleFile == nil && !declarationsOnly {
+                files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+            }
             let changes = try GeneratedFileWriter.write(files, to: output)
             print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
         }
@@ -166,7 +169,12 @@ struct Check: ParsableCommand {
         for module in configuration.modules {
             guard let output = module.output else { continue }
             let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
-            let files = QueueGenerator.generate(try loadModuleDocuments(module, catalog: config.catalog, options: options), access: module.access)
+            let documents = try loadModuleDocuments(module, catalog: config.catalog, options: options)
+            let model = QueueGenerator.translate(documents)
+            var files = QueueGenerator.render(model, access: module.access)
+            if module.documentation {
+                files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+            }
             let report = GeneratedFileWriter.differences(files, in: output)
             if report.isEmpty {
                 print("\(module.name): up to date (\(files.count) files)")
