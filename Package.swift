@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "Fal3D", targets: ["Fal3D"]),
         .library(name: "FalVision", targets: ["FalVision"]),
         .library(name: "FalTraining", targets: ["FalTraining"]),
+        // Every catalog endpoint by id (`FalCatalog.entry(for:)`), for code that picks one at run time.
+        .library(name: "FalCatalog", targets: ["FalCatalog"]),
         .library(name: "QueueSpec", targets: ["QueueSpec"]),
         .library(name: "QueueGen", targets: ["QueueGen"]),
         .library(name: "QueueSimulator", targets: ["QueueSimulator"]),
@@ -168,6 +170,8 @@ let package = Package(
         // fal's catalog: generated from specs/fal into Generated/<module> (`queuegen check`).
         + catalogModules.map { .target(name: $0, dependencies: ["QueueRuntime"], path: "Generated/\($0)") }
         + [
+        // The registry of the catalog modules (`registry-of` in specs/queuegen.yaml): id → input and output types.
+        .target(name: "FalCatalog", dependencies: ["QueueRuntime"] + catalogModules.map { .target(name: $0) }, path: "Generated/FalCatalog"),
 
         // MARK: Local queue server and the command-line tools
         .target(
@@ -246,7 +250,8 @@ let package = Package(
         .executableTarget(
             name: "queue-batch",
             dependencies: [
-                "QueueBatch", "QueueBatchPostgres", "QueueBatchSpec", "QueueRuntime", "FluxRedux", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // FalCatalog: every catalog endpoint's input is decoded and validated as its generated type.
+                "QueueBatch", "QueueBatchPostgres", "QueueBatchSpec", "QueueRuntime", "FalCatalog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
@@ -316,7 +321,7 @@ let package = Package(
         .testTarget(name: "QueueSimulatorTests", dependencies: ["QueueSimulator", "QueueSpec", "QueueTestSupport"]),
         // One endpoint of each catalog product against the local queue server, and the README's
         // catalog snippet.
-        .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["QueueRuntime", "QueueSimulator"]),
+        .testTarget(name: "CatalogTests", dependencies: catalogModules.map { .target(name: $0) } + ["FalCatalog", "QueueRuntime", "QueueSimulator"]),
         // Runs the built `flux-redux` executable as a user would, against an in-process server.
         .testTarget(
             name: "FluxReduxCommandTests",

@@ -44,7 +44,8 @@ python3 - "$root/specs/queuegen.yaml" >"$work/modules.txt" <<'PY'
 import sys, yaml
 config = yaml.safe_load(open(sys.argv[1]))
 for module in config["modules"]:
-    if module["name"].startswith("Fal") and module["name"] != "FalFixtureClients":
+    # FalCatalog (registry-of) lists no specs: it is the registry, not a category.
+    if module["name"].startswith("Fal") and module["name"] != "FalFixtureClients" and "specs" in module:
         print(module["name"], " ".join("specs/" + s for s in module["specs"]))
 PY
 find specs/fal -name '*.json' | sort >"$work/all.txt"

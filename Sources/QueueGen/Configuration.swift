@@ -15,6 +15,9 @@ import QueueSpec
 ///     output: ../Generated/FluxRedux
 ///     access: public                      # public | package | internal
 ///     allow-unresolved-refs: false        # a $ref to nothing: a warning and JSONValue
+///   - name: FalCatalog
+///     registry-of: [FalImage, FalVideo]   # modules above: one registry of all their endpoints
+///     output: ../Generated/FalCatalog
 /// ```
 public struct GeneratorConfiguration: Hashable, Sendable {
     /// One generated module.
@@ -35,11 +38,15 @@ public struct GeneratorConfiguration: Hashable, Sendable {
         /// listing its endpoints by fal category. For folders `queuegen generate` writes, not for
         /// build plugins (a plugin's outputs are sources or resources, not a catalogue).
         public var documentation: Bool
+        /// `registry-of`: the module is a catalog registry (`CatalogRegistry`) of the endpoints of
+        /// these modules, which come before it in the file; it lists no specs of its own.
+        public var registry: Registry?
 
         public init(
             name: String, specs: [String], output: String?, access: AccessLevel, allowUnresolvedReferences: Bool = false,
-            endpoints: [EndpointReference] = [], documentation: Bool = false
+            endpoints: [EndpointReference] = [], documentation: Bool = false, registry: Registry? = nil
         ) {
+            self.registry = registry
             self.documentation = documentation
             self.name = name
             self.specs = specs
@@ -47,6 +54,22 @@ public struct GeneratorConfiguration: Hashable, Sendable {
             self.access = access
             self.allowUnresolvedReferences = allowUnresolvedReferences
             self.endpoints = endpoints
+        }
+    }
+
+    /// A registry module's `registry-of` list.
+    public struct Registry: Hashable, Sendable {
+        /// The names of the modules whose endpoints it lists, as written.
+        public var modules: [String]
+        /// Where `registry-of` is, for diagnostics about the registry as a whole.
+        public var location: SourceLocation?
+        /// The JSON pointer of `registry-of`.
+        public var pointer: JSONPointer
+
+        public init(modules: [String], location: SourceLocation? = nil, pointer: JSONPointer = .root) {
+            self.modules = modules
+            self.location = location
+            self.pointer = pointer
         }
     }
 
@@ -101,7 +124,44 @@ public struct GeneratorConfiguration: Hashable, Sendable {
                     endpoints.append(EndpointReference(id: id, location: location, pointer: itemPointer))
                 }
             }
-            if specs.isEmpty && endpoints.isEmpty && diagnostics.count == reported {
+            var registry: Registry?
+            if let registryNode = node["registry-of"] {
+                let registryPointer = pointer.appending("registry-of")
+                guard let items = registryNode.sequence, !items.isEmpty else {
+                    fail(registryNode, registryPointer, "'registry-of' must be a list of module names")
+                    continue
+                }
+                var listed: [String] = []
+                for (position, item) in items.enumerated() {
+                    let itemPointer = registryPointer.appending(position)
+                    guard case .scalar(let listedName, _) = item.content, !listedName.isEmpty else {
+                        fail(item, itemPointer, "'registry-of' must be a list of module names")
+                        continue
+                    }
+                    if let earlier = modules.first(where: { $0.name == listedName }) {
+                        if earlier.registry != nil {
+                            fail(item, itemPointer, "'registry-of' names '\(listedName)', which is a registry itself; list the modules of endpoints")
+                        } else if listed.contains(listedName) {
+                            fail(item, itemPointer, "'registry-of' names '\(listedName)' twice")
+                        }
+                    } else if listedName == name {
+                        fail(item, itemPointer, "'registry-of' names the registry '\(name)' itself; list the modules of endpoints")
+                    } else if list.dropFirst(index + 1).contains(where: { $0["name"]?.scalarValue?.stringValue == listedName }) {
+                        fail(item, itemPointer, "'registry-of' names '\(listedName)', which comes after '\(name)'; a registry must come after the modules it lists")
+                    } else {
+                        let known = modules.filter { $0.registry == nil }.map { "'\($0.name)'" }.joined(separator: ", ")
+                        fail(item, itemPointer, "'registry-of' names '\(listedName)', which is not a module of this file" + (known.isEmpty ? "" : " (modules above: \(known))"))
+                    }
+                    listed.append(listedName)
+                }
+                if !specs.isEmpty || !endpoints.isEmpty || node["documentation"] != nil {
+                    fail(registryNode, registryPointer, "module '\(name)' is a registry: it lists no 'specs', 'endpoints' or 'documentation' of its own")
+                }
+                registry = Registry(
+                    modules: listed, location: SourceLocation(file: file, line: registryNode.position.line, column: registryNode.position.column),
+                    pointer: registryPointer)
+            }
+            if registry == nil && specs.isEmpty && endpoints.isEmpty && diagnostics.count == reported {
                 if node["specs"] == nil && node["endpoints"] == nil {
                     fail(node, pointer, "module '\(name)' lists neither 'specs' nor 'endpoints'")
                 } else {
@@ -134,7 +194,7 @@ public struct GeneratorConfiguration: Hashable, Sendable {
             }
             modules.append(Module(
                 name: name, specs: specs, output: node["output"]?.scalarValue?.stringValue.map(resolve), access: access,
-                allowUnresolvedReferences: allowUnresolved, endpoints: endpoints, documentation: documentation))
+                allowUnresolvedReferences: allowUnresolved, endpoints: endpoints, documentation: documentation, registry: registry))
         }
         if diagnostics.isEmpty == false { throw SpecError(diagnostics) }
         return GeneratorConfiguration(modules: modules)

@@ -102,7 +102,7 @@ struct Renderer {
     }
 
     /// A type as written from `scope`: relative where that reads the same, in full otherwise.
-    private func spell(_ type: TypeRef, in scope: Scope) -> String {
+    func spell(_ type: TypeRef, in scope: Scope) -> String {
         switch type {
         case .string: "String"
         case .int: "Int"

@@ -56,7 +56,7 @@ struct OpenedJournal {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Runs (or resumes) a batch.")
 
-    @Argument(help: "The endpoint id, such as fal-ai/flux-1/schnell/redux.")
+    @Argument(help: "The endpoint id, such as fal-ai/flux-1/schnell: any endpoint of fal's catalog, or the one --spec declares.")
     var endpointID: String
 
     @Option(help: "The inputs: one JSON object per line.")
@@ -88,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Send every request through this proxy URL (the proxy holds the key).")
     var proxy: String?
 
-    @Option(help: "An OpenAPI document declaring ENDPOINT_ID: lines are checked against its input schema (for endpoints outside the registry).")
+    @Option(help: "An OpenAPI document declaring ENDPOINT_ID: lines are checked against its input schema (for endpoints outside fal's catalog).")
     var spec: String?
 
     func validate() throws {
@@ -104,8 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         } else if let typed = EndpointRegistry.check(for: endpointID) {
             check = typed
         } else {
-            throw ValidationError(
-                "\(endpointID) is not in queue-batch's endpoint registry (known: \(EndpointRegistry.known.joined(separator: ", "))); give its OpenAPI document with --spec FILE")
+            throw ValidationError(EndpointRegistry.unknownEndpointMessage(endpointID))
         }
         let client = try ClientSetup.client(proxy: proxy)
         let worker = BatchOptions.defaultWorker()

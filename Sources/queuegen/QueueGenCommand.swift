@@ -139,15 +139,25 @@ struct Generate: ParsableCommand {
                 name: name, specs: files, output: output, access: settings.0, allowUnresolvedReferences: settings.1,
                 endpoints: listed)]
         }
+        var registryMembers = RegistryMembers(modules)
         for module in modules {
             guard let output = module.output else { throw ValidationError("module \(module.name) has no output folder") }
-            let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences || module.allowUnresolvedReferences)
-            let documents = try loadModuleDocuments(module, catalog: config.catalog, absolutePaths: absolutePaths, options: options)
-            let model = QueueGenerator.translate(documents)
-            var files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
-                ?? QueueGenerator.render(model, access: module.access, declarationsOnly: declarationsOnly)
-            if module.documentation && singleFile == nil && !declarationsOnly {
-                files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+            var files: [GeneratedFile]
+            if module.registry != nil {
+                guard singleFile == nil && !declarationsOnly else {
+                    throw ValidationError("module \(module.name) is a registry ('registry-of'): generate it with the other modules of its configuration")
+                }
+                files = [try registryMembers.registry(module)]
+            } else {
+                let options = LoadOptions(allowUnresolvedReferences: allowUnresolvedReferences || module.allowUnresolvedReferences)
+                let documents = try loadModuleDocuments(module, catalog: config.catalog, absolutePaths: absolutePaths, options: options)
+                let model = QueueGenerator.translate(documents)
+                registryMembers.keep(model, of: module)
+                files = singleFile.map { [QueueGenerator.renderSingleFile(model, name: $0, access: module.access)] }
+                    ?? QueueGenerator.render(model, access: module.access, declarationsOnly: declarationsOnly)
+                if module.documentation && singleFile == nil && !declarationsOnly {
+                    files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+                }
             }
             let changes = try GeneratedFileWriter.write(files, to: output)
             print("\(module.name): \(changes.written.count) written, \(changes.unchanged.count) unchanged, \(changes.removed.count) removed (\(displayPath(output)))")
@@ -166,15 +176,24 @@ struct Check: ParsableCommand {
             throw ValidationError("no configuration: add specs/queuegen.yaml or pass --config")
         }
         var stale = false
+        var registryMembers = RegistryMembers(configuration.modules)
         for module in configuration.modules {
-            guard let output = module.output else { continue }
-            let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
-            let documents = try loadModuleDocuments(module, catalog: config.catalog, options: options)
-            let model = QueueGenerator.translate(documents)
-            var files = QueueGenerator.render(model, access: module.access)
-            if module.documentation {
-                files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+            var files: [GeneratedFile]
+            if module.registry != nil {
+                files = [try registryMembers.registry(module)]
+            } else {
+                // A module without an output folder is still translated when a registry lists it.
+                guard module.output != nil || registryMembers.isListed(module) else { continue }
+                let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
+                let documents = try loadModuleDocuments(module, catalog: config.catalog, options: options)
+                let model = QueueGenerator.translate(documents)
+                registryMembers.keep(model, of: module)
+                files = QueueGenerator.render(model, access: module.access)
+                if module.documentation {
+                    files.append(DocumentationPage.render(module: module.name, model: model, documents: documents))
+                }
             }
+            guard let output = module.output else { continue }
             let report = GeneratedFileWriter.differences(files, in: output)
             if report.isEmpty {
                 print("\(module.name): up to date (\(files.count) files)")

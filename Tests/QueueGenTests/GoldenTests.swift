@@ -12,10 +12,19 @@ struct GoldenTests {
         let configuration = try GeneratorConfiguration.load(file: repositoryRoot + "/specs/queuegen.yaml")
         #expect(configuration.modules.map(\.name) == [
             "FluxRedux", "FalFixtureClients", "NoReflectionClient", "HygieneClient",
-            "FalImage", "FalVideo", "FalAudio", "FalSpeech", "FalText", "Fal3D", "FalVision", "FalTraining",
+            "FalImage", "FalVideo", "FalAudio", "FalSpeech", "FalText", "Fal3D", "FalVision", "FalTraining", "FalCatalog",
         ])
         var catalogEndpoints = 0
+        var models: [String: ModuleModel] = [:]
         for module in configuration.modules {
+            if let registry = module.registry {
+                // The registry of the catalog modules, from the models translated above.
+                let members = try registry.modules.map { CatalogRegistry.Member(module: $0, model: try #require(models[$0])) }
+                let file = try CatalogRegistry.render(name: module.name, members: members, access: module.access)
+                #expect(GeneratedFileWriter.differences([file], in: try #require(module.output)) == [], "run `swift run queuegen generate`")
+                #expect(file.contents.components(separatedBy: "\n        CatalogEntry(id: ").count - 1 == 1_223)
+                continue
+            }
             // Name the specs relative to the repository, as `queuegen` does when run from it.
             let options = LoadOptions(allowUnresolvedReferences: module.allowUnresolvedReferences)
             let documents = try module.specs.map { path in
@@ -27,6 +36,7 @@ struct GoldenTests {
             #expect(GeneratedFileWriter.differences(files, in: output) == [], "run `swift run queuegen generate`")
             // Every endpoint's namespace is in exactly one file, the one its initial names.
             let model = QueueGenerator.translate(documents)
+            models[module.name] = model
             #expect(model.namespaces.count == documents.flatMap(\.endpoints).count)
             for namespace in model.namespaces {
                 let holders = files.filter { $0.contents.contains("\npublic enum \(namespace.name) {") }
