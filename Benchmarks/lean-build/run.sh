@@ -103,7 +103,7 @@ build() {
     local clang_modules
     # C targets have no .swiftmodule: a target folder with an object file in it was compiled
     # (SwiftPM makes a folder for every target of the graph, built or not).
-    clang_modules=$(find "$dir/.build/debug/" -mindepth 2 -maxdepth 2 -name '*.o' | sed 's|/[^/]*$||; s|.*/||; s|\.build$||' | sort -u)
+    clang_modules=$(cd "$dir/.build/debug/" && find . -mindepth 2 -name '*.o' | cut -d/ -f2 | sed 's|\.build$||' | sort -u)
     forbidden=$(printf '%s\n%s\n' "$modules" "$clang_modules" | grep -E '^(NIO|CNIO|Crypto|CCrypto|_Crypto|Hummingbird|AsyncHTTPClient|WSClient|QueueGen|QueueSpec|CYAML)' | sort -u | tr '\n' ' ' || true)
     warnings=$(cat "$work/$name-resolve.log" "$work/$name-build.log" | grep -c 'warning:' || true)
     echo "$modules" >"$work/$name-modules"

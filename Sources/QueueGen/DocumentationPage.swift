@@ -18,7 +18,7 @@ public enum DocumentationPage {
         }
         let categories = byCategory.keys.sorted { (byCategory[$0]!.count, $1) > (byCategory[$1]!.count, $0) }
         let count = model.namespaces.count
-        let summary = categories.map { "\($0) (\(byCategory[$0]!.count))" }.joined(separator: ", ")
+        let summary = categories.map { "\(title($0)) (\(byCategory[$0]!.count))" }.joined(separator: ", ")
         var lines: [String] = []
         lines.append("# ``\(module)``")
         lines.append("")

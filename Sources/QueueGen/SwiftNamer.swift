@@ -1,6 +1,6 @@
 /// Decides every Swift name the generator writes, so that no other file invents one.
 ///
-/// How names are formed (the README's "How names are formed" repeats this with examples):
+/// How names are formed (docs/generated-code.md, "How generated names are formed", repeats this with examples):
 /// - Text is split into words on anything that is not an ASCII letter or digit, and on case
 ///   changes (`imageURL`, `HTTPRequest`). Latin letters with accents are written without them
 ///   (`größe` → `groesse`); any other letter becomes `u` and its code point (`名` → `u540d`).

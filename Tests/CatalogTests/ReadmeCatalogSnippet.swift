@@ -9,10 +9,20 @@ import FalVision
 import Foundation
 import QueueRuntime
 
-/// The README's catalog snippet, kept compiling: if the names or the API it shows change, this
+/// The README's and docs/catalog.md's snippets, kept compiling: if the names or the API it shows change, this
 /// file stops building. (Not run: it would talk to fal.ai; `CatalogEndToEndTests` runs the same
 /// endpoints against the local queue server.)
 enum ReadmeCatalogSnippet {
+    /// README.md's "Call an endpoint".
+    static func callAnEndpoint() async throws {
+        let client = QueueClient()  // FAL_KEY (or FAL_KEY_ID + FAL_KEY_SECRET) from the environment
+        let output = try await client.run(.flux1Schnell, Flux1Schnell.Input(prompt: "a lighthouse at dusk", numImages: 2)) { status in
+            print(status)  // queue position, logs, completion
+        }
+        for image in output.images { print(image.url, image.width, image.height) }
+    }
+
+    /// docs/catalog.md's example per product.
     static func snippet() async throws {
         let client = QueueClient()
         // FalImage: text to image.

@@ -3,10 +3,10 @@ import FluxRedux
 import QueueRuntime
 import Testing
 
-/// The README's Swift snippet, kept compiling: if the API it shows changes, this file stops building.
-@Suite("README snippet")
+/// The Redux snippet of docs/generated-code.md, kept compiling: if the API it shows changes, this file stops building.
+@Suite("docs/generated-code.md snippet")
 struct ReadmeSnippetTests {
-    /// The snippet as the README prints it (not run here: it would talk to fal.ai).
+    /// The snippet as docs/generated-code.md prints it (not run here: it would talk to fal.ai).
     func readmeSnippet() async throws {
         let client = QueueClient()  // FAL_KEY (or FAL_KEY_ID + FAL_KEY_SECRET) from the environment
         let input = Flux1SchnellRedux.Input(

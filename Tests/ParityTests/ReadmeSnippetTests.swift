@@ -7,7 +7,7 @@ import QueueRuntime
 import Testing
 import FluxRedux
 
-/// The README's snippets for proxy mode, streaming, large files and webhooks, kept compiling: if
+/// The guides' snippets (docs/, DocC) for proxy mode, streaming, large files and webhooks, kept compiling: if
 /// the API they show changes, this file stops building. (Not run: they would talk to fal.ai.)
 struct ReadmeParitySnippets {
     /// "Apps: proxy mode and `queue-proxy`".
@@ -52,7 +52,7 @@ struct ReadmeParitySnippets {
     }
 }
 
-/// The README's example middleware: the app's own token for its proxy.
+/// The guides' example middleware: the app's own token for its proxy.
 struct SessionToken: ClientMiddleware {
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
@@ -65,17 +65,22 @@ struct SessionToken: ClientMiddleware {
 }
 
 @Suite struct ReadmeParitySnippetTests {
-    /// Each README section's snippet appears in the README as this file has it.
-    @Test func theReadmeShowsTheCompiledSnippets() throws {
-        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"), encoding: .utf8)
-        for line in [
-            #"var configuration = QueueClient.Configuration.proxy(URL(string: "https://myapp.example/api/fal/proxy")!)"#,
-            #"for try await partial in client.stream(.anyLLM, AnyLLMInput(prompt: "Why is the sky blue?")) {"#,
-            #"let url = try await QueueClient(configuration: configuration).uploadFile(at: URL(fileURLWithPath: "clip.mp4"))"#,
-            #""/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux,"#,
-            #"expectedUserIDs: ["your-fal-user-id"]"#,
+    /// Each snippet this file compiles appears, as this file has it, in the guide that shows it
+    /// (docs/, and the DocC articles in Sources/QueueRuntime/QueueRuntime.docc).
+    @Test func theGuidesShowTheCompiledSnippets() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        for (file, line) in [
+            ("docs/proxy-and-webhooks.md", #"var configuration = QueueClient.Configuration.proxy(URL(string: "https://myapp.example/api/fal/proxy")!)"#),
+            ("Sources/QueueRuntime/QueueRuntime.docc/ProxyMode.md", #"var configuration = QueueClient.Configuration.proxy(URL(string: "https://myapp.example/api/fal/proxy")!)"#),
+            ("docs/runtime.md", #"for try await partial in client.stream(.anyLLM, AnyLLMInput(prompt: "Why is the sky blue?")) {"#),
+            ("docs/runtime.md", #"let url = try await QueueClient(configuration: configuration).uploadFile(at: URL(fileURLWithPath: "clip.mp4"))"#),
+            ("Sources/QueueRuntime/QueueRuntime.docc/LargeFiles.md", #"let url = try await QueueClient(configuration: configuration).uploadFile(at: URL(fileURLWithPath: "clip.mp4"))"#),
+            ("docs/proxy-and-webhooks.md", #""/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux,"#),
+            ("Sources/QueueRuntime/QueueRuntime.docc/ReceivingWebhooks.md", #""/webhooks/fal", verifier: WebhookVerifier(), endpoint: .flux1SchnellRedux,"#),
+            ("docs/proxy-and-webhooks.md", #"expectedUserIDs: ["your-fal-user-id"]"#),
         ] {
-            #expect(readme.contains(line), "README lacks: \(line)")
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.contains(line), "\(file) lacks: \(line)")
         }
     }
 }
