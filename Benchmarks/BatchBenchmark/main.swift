@@ -35,7 +35,7 @@ func scratch(_ name: String) throws -> URL {
 }
 
 func writeInputs(_ count: Int, to url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
     let handle = try FileHandle(forWritingTo: url)
     var text = ""
     for line in 1...count {
