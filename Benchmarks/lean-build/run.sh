@@ -76,6 +76,23 @@ let (data, contentType) = try await client.download(first, maximumSize: 16 << 20
 guard data.count > 0 else { throw UnexpectedOutput(description: "an empty image") }
 print("fal-ai/flux-1/schnell: \(output.images.count) images of 64x48, the first \(data.count) bytes of \(contentType ?? "?")")
 print("linked beside it: \(video.id)")
+
+// With the traits off there is no WebSocket client on Linux: a realtime session's first send must
+// say what it needs (LEAN_REALTIME_CHECK=1, set by the script for the lean app only).
+if ProcessInfo.processInfo.environment["LEAN_REALTIME_CHECK"] == "1" {
+    let session = try client.realtime(.flux1Schnell)
+    try await session.send(Flux1Schnell.Input(prompt: "a lighthouse"))
+    var said = "no result"
+    for await result in session.results {
+        if case .failure(let error) = result { said = "\(error)" } else { said = "an output (a WebSocket opened)" }
+        break
+    }
+    await session.close()
+    guard said.contains("AsyncHTTPClientTransport") else {
+        throw UnexpectedOutput(description: "realtime without the trait should name it; it said: \(said)")
+    }
+    print("realtime without the trait: \(said)")
+}
 SWIFT
     cat >>"$dir/Sources/app/main.swift" <<'SWIFT'
 
@@ -140,5 +157,5 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 [ -n "$url" ] || fail "queue-simulator did not say where it listens within 30 s"
-FAL_KEY=lean-key FAL_QUEUE_RUN_HOST="$url" timeout 120 "$work/lean/.build/debug/app" || fail "the lean app's job failed"
+FAL_KEY=lean-key FAL_QUEUE_RUN_HOST="$url" LEAN_REALTIME_CHECK=1 timeout 120 "$work/lean/.build/debug/app" || fail "the lean app's job failed"
 echo "queue-simulator's count of requests by kind: $(curl -s "$url/_simulator/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("requests"))')"
