@@ -45,7 +45,11 @@ func loadModuleDocuments(
             requested[absolutePath(path)] = reference
         }
     }
-    let documents = try loadDocuments(files, absolutePaths: absolutePaths, options: options)
+    // A catalog document named by its id is fal's, as published; its warnings (a `$ref` to a
+    // schema fal never published, read as JSON, in 11 of them; docs/catalog.md lists the rule)
+    // are nothing the user of the id can act on, so a build that asks for it by id prints none.
+    // The same documents given as spec files (this package's own catalog modules) still warn.
+    let documents = try loadDocuments(files, absolutePaths: absolutePaths, options: options, quiet: Set(requested.keys))
     var problems: [Diagnostic] = []
     var declared: [String: Endpoint] = [:]
     for document in documents {

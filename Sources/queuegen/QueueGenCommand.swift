@@ -52,9 +52,12 @@ func printDiagnostics(_ diagnostics: [Diagnostic]) {
 }
 
 /// Loads every spec, printing diagnostics; exits when any has an error.
-func loadDocuments(_ specs: [String], absolutePaths: Bool = false, options: LoadOptions = .init()) throws -> [SpecDocument] {
+/// `quiet`: absolute paths of documents whose warnings are not printed (errors always are).
+func loadDocuments(
+    _ specs: [String], absolutePaths: Bool = false, options: LoadOptions = .init(), quiet: Set<String> = []
+) throws -> [SpecDocument] {
     let (documents, diagnostics) = SpecLoader.load(files: absolutePaths ? specs.map(absolutePath) : specs.map(displayPath), options: options)
-    printDiagnostics(diagnostics)
+    printDiagnostics(diagnostics.filter { $0.severity == .error || !quiet.contains(absolutePath($0.location.file)) })
     if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     return documents
 }
