@@ -96,7 +96,9 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "QueueSpec", dependencies: ["CYAML"]),
-        .target(name: "QueueGen", dependencies: ["QueueSpec"]),
+        .target(name: "QueueGen", dependencies: ["QueueSpec", "CloseMatches"]),
+        // "Did you mean" for mistyped endpoint ids: shared by queuegen and queue-batch, no dependencies.
+        .target(name: "CloseMatches"),
         // `queuegen diff`: compares two versions of specs at the level of the generated Swift and the wire.
         .target(name: "QueueDiff", dependencies: ["QueueSpec", "QueueGen"]),
         .executableTarget(
@@ -251,7 +253,7 @@ let package = Package(
             name: "queue-batch",
             dependencies: [
                 // FalCatalog: every catalog endpoint's input is decoded and validated as its generated type.
-                "QueueBatch", "QueueBatchPostgres", "QueueBatchSpec", "QueueRuntime", "FalCatalog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "QueueBatch", "QueueBatchPostgres", "QueueBatchSpec", "QueueRuntime", "FalCatalog", "CloseMatches", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CloseMatches
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -119,45 +120,6 @@ public struct EndpointCatalog: Hashable, Sendable {
     /// ids that end with `id` after an owner (`flux-1/schnell/redux` finds
     /// `fal-ai/flux-1/schnell/redux`). Case is ignored.
     public func closeMatches(to id: String, limit: Int = 3) -> [String] {
-        let lowered = id.lowercased()
-        let query = Array(lowered.utf8)
-        let allowed = max(2, query.count / 5)
-        var scored: [(distance: Int, id: String)] = []
-        for candidate in documents.keys {
-            let text = candidate.lowercased()
-            if !query.isEmpty, text.hasSuffix("/" + lowered) {
-                scored.append((0, candidate))
-                continue
-            }
-            // The length difference alone bounds the distance from below: skip what cannot match.
-            let bytes = Array(text.utf8)
-            guard abs(bytes.count - query.count) <= allowed else { continue }
-            let distance = Self.editDistance(query, bytes, bound: allowed)
-            if distance <= allowed { scored.append((distance, candidate)) }
-        }
-        guard let closest = scored.map(\.distance).min() else { return [] }
-        return scored.filter { $0.distance <= closest + 1 }.sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }
-            .prefix(limit).map(\.id)
-    }
-
-    /// Levenshtein distance (insert, delete, substitute, each 1), or `bound + 1` once it must
-    /// exceed `bound`.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8], bound: Int) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMinimum = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-                rowMinimum = min(rowMinimum, current[j])
-            }
-            if rowMinimum > bound { return bound + 1 }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        CloseMatches.matches(to: id, among: documents.keys, limit: limit)
     }
 }

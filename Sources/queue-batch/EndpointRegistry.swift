@@ -1,3 +1,4 @@
+import CloseMatches
 import FalCatalog
 import QueueBatch
 import QueueRuntime
@@ -15,7 +16,7 @@ enum EndpointRegistry {
 
     /// The error for an id the catalog does not have: the closest ids, and `--spec FILE`.
     static func unknownEndpointMessage(_ endpointID: String) -> String {
-        let matches = CloseEndpointIDs.matches(to: endpointID, among: FalCatalog.entries.lazy.map(\.id.rawValue))
+        let matches = CloseMatches.matches(to: endpointID, among: FalCatalog.entries.lazy.map(\.id.rawValue))
         let suggestion = switch matches.count {
         case 0: "."
         case 1: "; did you mean \(matches[0])?"

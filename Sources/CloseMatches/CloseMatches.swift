@@ -1,13 +1,11 @@
-/// Ids close to one that was mistyped, for "did you mean" in queue-batch's errors.
-///
-/// The same rule as `queuegen`'s catalog lookup (`EndpointCatalog.closeMatches`), written again
-/// here because that one lives in QueueGen, which links libyaml; this command's catalog is the
-/// generated registry, and a dozen lines of edit distance do not justify a dependency.
-enum CloseEndpointIDs {
+/// Ids close to one that was mistyped, for "did you mean" in errors: `queuegen`'s catalog lookup
+/// (`EndpointCatalog.closeMatches`) and `queue-batch`'s registry lookup share it. A target of its
+/// own, with no dependency, so that queue-batch does not link the generator for a dozen lines.
+public enum CloseMatches {
     /// Up to `limit` of `candidates` close to `id`, closest first: those within a few edits (one in
     /// five characters, at least two) and no more than one edit further than the closest, and those
     /// that end with `id` after an owner (`flux-1/schnell` finds `fal-ai/flux-1/schnell`). Case is ignored.
-    static func matches(to id: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+    public static func matches(to id: String, among candidates: some Sequence<String>, limit: Int = 3) -> [String] {
         let lowered = id.lowercased()
         let query = Array(lowered.utf8)
         let allowed = max(2, query.count / 5)
