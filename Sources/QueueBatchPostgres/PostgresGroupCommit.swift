@@ -106,35 +106,67 @@ actor PostgresGroupCommit {
     }
 
     private func statement(_ group: [(batch: String, change: RowChange)]) async throws -> Set<RowKey> {
-        let changes = group.map(\.change)
-        let rows = try await client.query(
-            """
-            WITH c AS (
-              SELECT * FROM unnest(\(group.map(\.batch))::text[], \(changes.map(\.line))::bigint[], \(changes.map(\.state))::text[],
-                \(changes.map { $0.addsAttempt ? 1 : 0 })::bigint[], \(changes.map(\.requestID.rawValue))::bigint[], \(changes.map(\.requestIDValue))::text[],
-                \(changes.map(\.setsOutput))::bool[], \(changes.map(\.output))::text[], \(changes.map(\.files))::text[],
-                \(changes.map(\.error.rawValue))::bigint[], \(changes.map(\.errorValue))::text[], \(changes.map(\.releases))::bool[],
-                \(changes.map(\.logsFollow))::bool[])
-                AS t(batch, line, state, attempt, request_mode, request_id, sets_output, output, files, error_mode, error, releases, logs_follow)
-            ), u AS (
-              UPDATE queue_batch_rows r SET state = c.state, attempts = r.attempts + c.attempt,
-                request_id = CASE c.request_mode WHEN 1 THEN c.request_id WHEN 2 THEN NULL ELSE r.request_id END,
-                output = CASE WHEN c.sets_output THEN c.output ELSE r.output END,
-                files = CASE WHEN c.sets_output THEN c.files ELSE r.files END,
-                error = CASE c.error_mode WHEN 1 THEN c.error WHEN 2 THEN NULL ELSE r.error END,
-                owner = CASE WHEN c.releases THEN NULL ELSE r.owner END,
-                lease_until = CASE WHEN c.releases THEN NULL ELSE r.lease_until END
-              FROM c WHERE r.batch = c.batch AND r.line = c.line AND r.owner = \(worker)
-              RETURNING r.batch, r.line, r.request_id, c.logs_follow
-            ), f AS (
-              INSERT INTO queue_batch_follows (batch, line, request_id, worker)
-              SELECT batch, line, request_id, \(worker) FROM u WHERE logs_follow
-            )
-            SELECT batch, line FROM u
-            """, logger: logger)
         var held = Set<RowKey>()
-        for try await (batch, line) in rows.decode((String, Int).self) { held.insert(RowKey(batch: batch, line: line)) }
+        for try await (batch, line) in try await client.execute(GroupedRowChanges(group: group, worker: worker), logger: logger) {
+            held.insert(RowKey(batch: batch, line: line))
+        }
         return held
+    }
+}
+
+/// The statement for a group of row changes, prepared once per connection: the server parses
+/// and plans it once rather than for every group.
+struct GroupedRowChanges: PostgresPreparedStatement {
+    static let sql = """
+        WITH c AS (
+          SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bool[], $8::text[], $9::text[],
+            $10::bigint[], $11::text[], $12::bool[], $13::bool[])
+            AS t(batch, line, state, attempt, request_mode, request_id, sets_output, output, files, error_mode, error, releases, logs_follow)
+        ), u AS (
+          UPDATE queue_batch_rows r SET state = c.state, attempts = r.attempts + c.attempt,
+            request_id = CASE c.request_mode WHEN 1 THEN c.request_id WHEN 2 THEN NULL ELSE r.request_id END,
+            output = CASE WHEN c.sets_output THEN c.output ELSE r.output END,
+            files = CASE WHEN c.sets_output THEN c.files ELSE r.files END,
+            error = CASE c.error_mode WHEN 1 THEN c.error WHEN 2 THEN NULL ELSE r.error END,
+            owner = CASE WHEN c.releases THEN NULL ELSE r.owner END,
+            lease_until = CASE WHEN c.releases THEN NULL ELSE r.lease_until END
+          FROM c WHERE r.batch = c.batch AND r.line = c.line AND r.owner = $14
+          RETURNING r.batch, r.line, r.request_id, c.logs_follow
+        ), f AS (
+          INSERT INTO queue_batch_follows (batch, line, request_id, worker)
+          SELECT batch, line, request_id, $14 FROM u WHERE logs_follow
+        )
+        SELECT batch, line FROM u
+        """
+    typealias Row = (String, Int)
+
+    /// The changes, in line order, with their batches.
+    var group: [(batch: String, change: RowChange)]
+    /// The worker that must hold each row.
+    var worker: String
+
+    func makeBindings() throws -> PostgresBindings {
+        let changes = group.map(\.change)
+        var bindings = PostgresBindings(capacity: 14)
+        try bindings.append(group.map(\.batch))
+        try bindings.append(changes.map(\.line))
+        try bindings.append(changes.map(\.state))
+        try bindings.append(changes.map { $0.addsAttempt ? 1 : 0 })
+        try bindings.append(changes.map(\.requestID.rawValue))
+        try bindings.append(changes.map(\.requestIDValue))
+        try bindings.append(changes.map(\.setsOutput))
+        try bindings.append(changes.map(\.output))
+        try bindings.append(changes.map(\.files))
+        try bindings.append(changes.map(\.error.rawValue))
+        try bindings.append(changes.map(\.errorValue))
+        try bindings.append(changes.map(\.releases))
+        try bindings.append(changes.map(\.logsFollow))
+        try bindings.append(worker)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }
 

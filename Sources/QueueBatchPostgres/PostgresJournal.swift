@@ -188,7 +188,7 @@ public final class PostgresJournal: BatchJournal {
     }
 
     public func markCompleted(batch: String, line: Int, output: String, files: [String]) async throws {
-        let list = String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
+        let list = files.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
         try await apply(
             RowChange(line: line, state: RowState.completed.rawValue, setsOutput: true, output: output, files: list, error: .clear, releases: true),
             batch)

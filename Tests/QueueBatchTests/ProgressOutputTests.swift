@@ -24,6 +24,28 @@ struct ProgressOutputTests {
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
+    /// The figures of one `--json-progress` line.
+    struct Progress: Sendable {
+        var done: Int
+        var total: Int
+        var completed: Int
+        var inFlight: Int
+        var etaSeconds: Int?
+    }
+
+    /// Every line of `text` as a progress object; throws at the first line that is not one.
+    static func objects(_ text: String) throws -> [Progress] {
+        var objects: [Progress] = []
+        for line in text.split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let done = object["done"] as? Int, let total = object["total"] as? Int, let completed = object["completed"] as? Int,
+                let inFlight = object["in_flight"] as? Int, object["rate"] is NSNumber, object["eta_seconds"] != nil
+            else { throw BatchError("not a progress object: \(line)") }
+            objects.append(Progress(done: done, total: total, completed: completed, inFlight: inFlight, etaSeconds: object["eta_seconds"] as? Int))
+        }
+        return objects
+    }
+
     @Test("Not on a terminal: progress lines (done/total, rate, in flight) every few seconds, then the summary")
     func lines() async throws {
         let simulator = try Support.fastServer(seed: 7)
@@ -72,20 +94,15 @@ struct ProgressOutputTests {
             simulator.releaseJobs()
             #expect(try await Support.exitStatus(process, within: 120) == 0, "\(Self.text(log))")
 
-            let lines = Self.text(output).split(separator: "\n")
-            let objects = try lines.map { line in
-                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
-            }
-            #expect(objects.count >= 2)
-            let done = objects.compactMap { $0["done"] as? Int }
-            #expect(done.count == objects.count)
-            #expect(done == done.sorted(), "done never goes down: \(done)")
-            #expect(objects.allSatisfy { $0["total"] as? Int == Self.total })
-            let last = try #require(objects.last)
-            #expect(last["done"] as? Int == Self.total)
-            #expect(last["completed"] as? Int == Self.total)
-            #expect(last["in_flight"] as? Int == 0)
-            #expect(last["eta_seconds"] as? Int == 0)
+            let progress = try Self.objects(Self.text(output))
+            #expect(progress.count >= 2)
+            #expect(progress.map(\.done) == progress.map(\.done).sorted(), "done never goes down: \(progress.map(\.done))")
+            #expect(progress.allSatisfy { $0.total == Self.total })
+            let last = try #require(progress.last)
+            #expect(last.done == Self.total)
+            #expect(last.completed == Self.total)
+            #expect(last.inFlight == 0)
+            #expect(last.etaSeconds == 0)
             #expect(!Self.text(log).contains("{\""), "the JSON goes to standard output only")
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import QueueBatch
+@testable import QueueBatch
 import Testing
 
 /// The progress line people read and the JSON object machines read, for known counts.
