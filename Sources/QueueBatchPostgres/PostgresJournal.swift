@@ -137,13 +137,17 @@ public final class PostgresJournal: BatchJournal {
         // so each walks the (batch, state, line) index in order.
         var claimed: [BatchRow] = []
         for state in ["submitted", "pending"] where claimed.count < limit {
+            // The rows are picked first (at most `limit`, in line order) and then joined by their
+            // key: with `line IN (subquery)` the planner can choose to scan the whole table for
+            // each claim once it is large, and claims then slow down as the batch grows.
             let rows = try await client.query(
                 """
-                UPDATE queue_batch_rows SET owner = \(worker), lease_until = now() + make_interval(secs => \(leaseSeconds))
-                WHERE batch = \(batch) AND line IN (
-                  SELECT line FROM queue_batch_rows WHERE batch = \(batch) AND state = \(state)
+                WITH picked AS (
+                  SELECT batch, line FROM queue_batch_rows WHERE batch = \(batch) AND state = \(state)
                     AND (owner IS NULL OR lease_until < now()) ORDER BY line LIMIT \(limit - claimed.count) FOR UPDATE SKIP LOCKED)
-                RETURNING \(unescaped: PostgresRows.columns)
+                UPDATE queue_batch_rows r SET owner = \(worker), lease_until = now() + make_interval(secs => \(leaseSeconds))
+                FROM picked WHERE r.batch = picked.batch AND r.line = picked.line
+                RETURNING \(unescaped: PostgresRows.qualifiedColumns)
                 """)
             claimed += try await PostgresRows.decode(rows).sorted { $0.line < $1.line }
         }
@@ -263,6 +267,8 @@ public struct LeaseLost: Error, CustomStringConvertible {
 /// Reading `queue_batch_rows` into `BatchRow`s.
 enum PostgresRows {
     static let columns = "line, input, state, request_id, attempts, output, files, error, resubmitted"
+    /// `columns` of the table aliased `r`.
+    static let qualifiedColumns = "r.line, r.input, r.state, r.request_id, r.attempts, r.output, r.files, r.error, r.resubmitted"
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [BatchRow] {
         var result: [BatchRow] = []
