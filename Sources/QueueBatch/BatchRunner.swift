@@ -19,7 +19,7 @@ enum RowOutcome: Sendable {
 public final class BatchRunner: Sendable {
     let client: QueueClient
     let journal: any BatchJournal
-    let endpoint: QueueEndpoint<RawInput, JSONValue>
+    let endpoint: QueueEndpoint<RawInput, RawOutput>
     let folder: OutputFolder
     let options: BatchOptions
     /// The in-flight limit (AIMD on 429).
@@ -166,7 +166,7 @@ public final class BatchRunner: Sendable {
         // Synced before the POST: a crash from here on leaves the row `unknown`, not pending.
         try await journal.markSubmitting(batch: batch, line: row.line)
         let attempts = row.attempts + 1
-        let job: QueueJob<JSONValue>
+        let job: QueueJob<RawOutput>
         do {
             // Not cancelled with the run (a second Ctrl-C): a POST on its way must report its
             // request id, so that its job is cancelled on the server rather than left unknown.
@@ -200,7 +200,7 @@ public final class BatchRunner: Sendable {
     /// Follows `job` to its end and journals it; `recorded`, when given, is the journaling of its
     /// request id, which every later change of the row waits for.
     private func follow(
-        _ job: QueueJob<JSONValue>, row: BatchRow, attempts: Int, recorded: Task<Void, any Error>? = nil
+        _ job: QueueJob<RawOutput>, row: BatchRow, attempts: Int, recorded: Task<Void, any Error>? = nil
     ) async throws -> RowOutcome {
         let batch = options.batch
         /// Waits for the request id's journaling (which a cancellation does not stop): the row's
@@ -210,7 +210,7 @@ public final class BatchRunner: Sendable {
             try await durably(write)
         }
         do {
-            let output = try await client.complete(job)
+            let output = try await client.complete(job).value
             let text = OutputText.json(output)
             try folder.writeOutput(text, line: row.line)
             let files = options.download ? try await folder.download(output, line: row.line, client: client) : []

@@ -66,6 +66,8 @@ actor PostgresGroupCommit {
     /// twice waits for the next group with its second change, so its changes keep their order.
     private func flush() async {
         while !waiting.isEmpty {
+            // Jobs that are ready to run add their changes first: fewer, fuller round trips.
+            await Task.yield()
             var seen = Set<RowKey>()
             var group: [(batch: String, change: RowChange, done: CheckedContinuation<Bool, any Error>)] = []
             var later: [(batch: String, change: RowChange, done: CheckedContinuation<Bool, any Error>)] = []

@@ -50,4 +50,17 @@ struct OutputTextTests {
         ])
         #expect(OutputText.json(value) == #"{"a":[{"c":0.5,"d":null}],"a_b":false,"b":{"x":2,"y":1}}"#)
     }
+
+    @Test("Outputs and inputs decode to the value JSONValue's own decoder gives")
+    func decodesAsJSONValue() throws {
+        let texts = [
+            #"{"a":true,"b":false,"c":null,"d":5,"e":5.0,"f":-0.25,"g":1e20,"h":"x","i":[],"j":{},"k":[1,"2",[3.5,{"l":null}]]}"#,
+            #"[true,1,1.5,"s",null]"#, #""text""#, "42", "-7.125", "true", "null", "9223372036854775807", "18446744073709551616",
+        ]
+        for text in texts {
+            let expected = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            #expect(try JSONDecoder().decode(RawOutput.self, from: Data(text.utf8)).value == expected, "\(text)")
+        }
+        #expect(try RawInput(line: texts[0]).value == (try JSONDecoder().decode(JSONValue.self, from: Data(texts[0].utf8))))
+    }
 }
