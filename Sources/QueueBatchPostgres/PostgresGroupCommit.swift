@@ -147,23 +147,23 @@ struct GroupedRowChanges: PostgresPreparedStatement {
     /// The worker that must hold each row.
     var worker: String
 
-    func makeBindings() throws -> PostgresBindings {
+    func makeBindings() -> PostgresBindings {
         let changes = group.map(\.change)
         var bindings = PostgresBindings(capacity: 14)
-        try bindings.append(group.map(\.batch))
-        try bindings.append(changes.map(\.line))
-        try bindings.append(changes.map(\.state))
-        try bindings.append(changes.map { $0.addsAttempt ? 1 : 0 })
-        try bindings.append(changes.map(\.requestID.rawValue))
-        try bindings.append(changes.map(\.requestIDValue))
-        try bindings.append(changes.map(\.setsOutput))
-        try bindings.append(changes.map(\.output))
-        try bindings.append(changes.map(\.files))
-        try bindings.append(changes.map(\.error.rawValue))
-        try bindings.append(changes.map(\.errorValue))
-        try bindings.append(changes.map(\.releases))
-        try bindings.append(changes.map(\.logsFollow))
-        try bindings.append(worker)
+        bindings.append(group.map(\.batch))
+        bindings.append(changes.map(\.line))
+        bindings.append(changes.map(\.state))
+        bindings.append(changes.map { $0.addsAttempt ? 1 : 0 })
+        bindings.append(changes.map(\.requestID.rawValue))
+        bindings.append(changes.map(\.requestIDValue))
+        bindings.append(changes.map(\.setsOutput))
+        bindings.append(changes.map(\.output))
+        bindings.append(changes.map(\.files))
+        bindings.append(changes.map(\.error.rawValue))
+        bindings.append(changes.map(\.errorValue))
+        bindings.append(changes.map(\.releases))
+        bindings.append(changes.map(\.logsFollow))
+        bindings.append(worker)
         return bindings
     }
 
