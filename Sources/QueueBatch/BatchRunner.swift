@@ -19,7 +19,7 @@ enum RowOutcome: Sendable {
 public final class BatchRunner: Sendable {
     let client: QueueClient
     let journal: any BatchJournal
-    let endpoint: QueueEndpoint<RawInput, JSONValue>
+    let endpoint: QueueEndpoint<RawInput, RawOutput>
     let folder: OutputFolder
     let options: BatchOptions
     /// The in-flight limit (AIMD on 429).
@@ -166,7 +166,7 @@ public final class BatchRunner: Sendable {
         // Synced before the POST: a crash from here on leaves the row `unknown`, not pending.
         try await journal.markSubmitting(batch: batch, line: row.line)
         let attempts = row.attempts + 1
-        let job: QueueJob<JSONValue>
+        let job: QueueJob<RawOutput>
         do {
             // Not cancelled with the run (a second Ctrl-C): a POST on its way must report its
             // request id, so that its job is cancelled on the server rather than left unknown.
@@ -190,27 +190,38 @@ public final class BatchRunner: Sendable {
             }
         }
         await limit.succeeded()
-        try await durably { try await self.journal.markSubmitted(batch: batch, line: row.line, requestID: job.requestID) }
-        return try await follow(job, row: row, attempts: attempts)
+        // The request id is journaled at once, and the job is followed meanwhile: the row's next
+        // change waits for this one (so they commit in order), the job does not. Until it commits,
+        // a crash leaves the row `submitting`, as a crash just before the answer would.
+        let recorded = Task { [journal] in try await journal.markSubmitted(batch: batch, line: row.line, requestID: job.requestID) }
+        return try await follow(job, row: row, attempts: attempts, recorded: recorded)
     }
 
-    private func follow(_ job: QueueJob<JSONValue>, row: BatchRow, attempts: Int) async throws -> RowOutcome {
+    /// Follows `job` to its end and journals it; `recorded`, when given, is the journaling of its
+    /// request id, which every later change of the row waits for.
+    private func follow(
+        _ job: QueueJob<RawOutput>, row: BatchRow, attempts: Int, recorded: Task<Void, any Error>? = nil
+    ) async throws -> RowOutcome {
         let batch = options.batch
+        /// Waits for the request id's journaling (which a cancellation does not stop): the row's
+        /// changes are made in order, and a failed one stops the run.
+        func change(_ write: @escaping @Sendable () async throws -> Void) async throws {
+            try await recorded?.value
+            try await durably(write)
+        }
         do {
-            let output = try await client.complete(job)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let text = String(decoding: try encoder.encode(output), as: UTF8.self)
+            let output = try await client.complete(job).value
+            let text = OutputText.json(output)
             try folder.writeOutput(text, line: row.line)
             let files = options.download ? try await folder.download(output, line: row.line, client: client) : []
-            try await durably { try await self.journal.markCompleted(batch: batch, line: row.line, output: text, files: files) }
+            try await change { try await self.journal.markCompleted(batch: batch, line: row.line, output: text, files: files) }
             return .completed
         } catch QueueError.jobFailed(let failure) {
             let retry = Self.isRetryable(failure) && attempts < options.maxAttempts
-            try await durably { try await self.journal.markFailed(batch: batch, line: row.line, error: failure.description, retry: retry) }
+            try await change { try await self.journal.markFailed(batch: batch, line: row.line, error: failure.description, retry: retry) }
             return retry ? .retried : .failed
         } catch QueueError.http(let failure) where failure.status == 404 {
-            try await durably {
+            try await change {
                 try await self.journal.markFailed(
                     batch: batch, line: row.line, error: "the service does not know request \(job.requestID) (404)", retry: false)
             }
@@ -220,20 +231,20 @@ public final class BatchRunner: Sendable {
                 // A second Ctrl-C: cancel on the server; the row stays submitted, so a resume
                 // follows the request id and finds what became of it.
                 _ = await Task { [client] in try? await client.cancel(job) }.value
-                try await durably { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
+                try await change { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
                 return .released
             }
             // The job may still be running: the row stays submitted and is followed again, unless
             // following keeps failing.
             let failures = await control.followFailed(line: row.line)
             if failures >= options.maxAttempts {
-                try await durably {
+                try await change {
                     try await self.journal.markFailed(
                         batch: batch, line: row.line, error: "following request \(job.requestID) failed: \(error)", retry: false)
                 }
                 return .failed
             }
-            try await durably { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
+            try await change { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
             return .released
         }
     }

@@ -1,9 +1,21 @@
 import Foundation
 import QueueRuntime
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
 /// The batch's output folder: `<line>.json` per output, `<line>-<n>.<ext>` per downloaded file,
 /// and `manifest.jsonl`. Every name is made here from numbers and a fixed list of extensions, and
-/// checked to stay inside the folder; every file is written atomically.
+/// checked to be one plain file name inside the folder; every file is written atomically.
 public struct OutputFolder: Sendable {
     /// The folder, standardized.
     public let url: URL
@@ -58,14 +70,42 @@ public struct OutputFolder: Sendable {
         return try await client.download(url, maximumSize: maximumFileSize)
     }
 
-    /// Writes `data` as `name` inside the folder, atomically; refuses a name that leaves it.
+    /// Writes `data` as `name` inside the folder, atomically (a temporary file renamed over it:
+    /// a reader never sees half a file); refuses a name that is not one plain file name.
+    ///
+    /// Not synced: like the SQLite journal's commits, a file is safe against a killed process (it
+    /// is in the kernel's cache), not against a power cut. The journal holds every output too, and
+    /// the manifest is written from it. An fsync per output would block one of the few threads
+    /// the runner's jobs share for as long as the disk takes.
     func write(_ data: Data, named name: String) throws {
-        let file = url.appendingPathComponent(name).standardizedFileURL
-        guard file.deletingLastPathComponent().path == url.path, !name.contains("/") else {
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\0") else {
             throw BatchError("refusing to write outside \(url.path): \(name)")
         }
-        do { try data.write(to: file, options: .atomic) } catch {
-            throw BatchError("cannot write \(file.path): \(error.localizedDescription)")
+        let path = url.path + "/" + name
+        let temporary = url.path + "/." + name + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw BatchError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var written = 0
+        let failure: Int32? = data.withUnsafeBytes { bytes in
+            while written < bytes.count {
+                let count = systemWrite(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += count
+            }
+            return nil
+        }
+        close(descriptor)
+        if let failure {
+            unlink(temporary)
+            throw BatchError("cannot write \(path): \(String(cString: strerror(failure)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw BatchError("cannot write \(path): \(String(cString: strerror(code)))")
         }
     }
 

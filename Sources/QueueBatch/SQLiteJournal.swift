@@ -259,7 +259,7 @@ extension BatchCounts {
 /// The files column: a JSON array of names.
 enum FileList {
     static func encode(_ files: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(files), as: UTF8.self)) ?? "[]"
+        "[" + files.map(Manifest.quoted).joined(separator: ",") + "]"
     }
 
     static func decode(_ text: String?) -> [String] {

@@ -10,12 +10,14 @@ import QueueBatch
 /// that dies stops renewing, and after its lease another worker takes its rows over: submitted ones
 /// are followed by their request id, `submitting` ones become `unknown`. Every state change is
 /// made only while the worker still holds the row (else `LeaseLost`), so a worker that was paused
-/// past its lease cannot overwrite the row's new holder, nor send it again.
+/// past its lease cannot overwrite the row's new holder, nor send it again. The changes of
+/// concurrent jobs share one statement (`PostgresGroupCommit`).
 public final class PostgresJournal: BatchJournal {
     let client: PostgresClient
     let worker: String
     let leaseSeconds: Double
     private let running: Task<Void, Never>
+    private let commits: PostgresGroupCommit
 
     /// Connects to the `postgres://user:password@host:port/database` URL (the password is never
     /// shown in an error) and creates or migrates the schema. `worker` names this process's leases.
@@ -26,6 +28,7 @@ public final class PostgresJournal: BatchJournal {
         running = Task { await pool.run() }
         self.worker = worker
         leaseSeconds = Double(lease.components.seconds)
+        commits = PostgresGroupCommit(client: pool, worker: worker)
         do { try await PostgresSchema.migrate(pool) } catch {
             running.cancel()
             throw BatchError("cannot prepare the PostgreSQL journal at \(Self.redacted(url)): \(String(reflecting: error))")
@@ -134,13 +137,17 @@ public final class PostgresJournal: BatchJournal {
         // so each walks the (batch, state, line) index in order.
         var claimed: [BatchRow] = []
         for state in ["submitted", "pending"] where claimed.count < limit {
+            // The rows are picked first (at most `limit`, in line order) and then joined by their
+            // key: with `line IN (subquery)` the planner can choose to scan the whole table for
+            // each claim once it is large, and claims then slow down as the batch grows.
             let rows = try await client.query(
                 """
-                UPDATE queue_batch_rows SET owner = \(worker), lease_until = now() + make_interval(secs => \(leaseSeconds))
-                WHERE batch = \(batch) AND line IN (
-                  SELECT line FROM queue_batch_rows WHERE batch = \(batch) AND state = \(state)
+                WITH picked AS (
+                  SELECT batch, line FROM queue_batch_rows WHERE batch = \(batch) AND state = \(state)
                     AND (owner IS NULL OR lease_until < now()) ORDER BY line LIMIT \(limit - claimed.count) FOR UPDATE SKIP LOCKED)
-                RETURNING \(unescaped: PostgresRows.columns)
+                UPDATE queue_batch_rows r SET owner = \(worker), lease_until = now() + make_interval(secs => \(leaseSeconds))
+                FROM picked WHERE r.batch = picked.batch AND r.line = picked.line
+                RETURNING \(unescaped: PostgresRows.qualifiedColumns)
                 """)
             claimed += try await PostgresRows.decode(rows).sorted { $0.line < $1.line }
         }
@@ -176,67 +183,40 @@ public final class PostgresJournal: BatchJournal {
     }
 
     public func markSubmitting(batch: String, line: Int) async throws {
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET state = 'submitting', attempts = attempts + 1
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
+        try await apply(RowChange(line: line, state: RowState.submitting.rawValue, addsAttempt: true), batch)
     }
 
     public func markSubmitted(batch: String, line: Int, requestID: String) async throws {
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET state = 'submitted', request_id = \(requestID)
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
-        try await logFollows(batch, [(line, requestID)])
+        try await apply(
+            RowChange(line: line, state: RowState.submitted.rawValue, requestID: .set, requestIDValue: requestID, logsFollow: true), batch)
     }
 
     public func markCompleted(batch: String, line: Int, output: String, files: [String]) async throws {
-        let list = String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET state = 'completed', error = NULL, owner = NULL, lease_until = NULL, output = \(output), files = \(list)
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
+        let list = files.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
+        try await apply(
+            RowChange(line: line, state: RowState.completed.rawValue, setsOutput: true, output: output, files: list, error: .clear, releases: true),
+            batch)
     }
 
     public func markFailed(batch: String, line: Int, error: String, retry: Bool) async throws {
-        let assignment = retry ? "state = 'pending', request_id = NULL" : "state = 'failed'"
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET \(unescaped: assignment), owner = NULL, lease_until = NULL, error = \(error)
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
+        // A retried row gets a new job: its old request id (of a failed job) is dropped.
+        try await apply(
+            RowChange(
+                line: line, state: (retry ? RowState.pending : .failed).rawValue, requestID: retry ? .clear : .keep, error: .set, errorValue: error,
+                releases: true), batch)
     }
 
     public func markUnknown(batch: String, line: Int, error: String) async throws {
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET state = 'unknown', owner = NULL, lease_until = NULL, error = \(error)
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
+        try await apply(RowChange(line: line, state: RowState.unknown.rawValue, error: .set, errorValue: error, releases: true), batch)
     }
 
     public func release(batch: String, line: Int, restoringState: RowState) async throws {
-        try await expectHeld(
-            client.query(
-                """
-                UPDATE queue_batch_rows SET owner = NULL, lease_until = NULL, state = \(restoringState.rawValue)
-                WHERE batch = \(batch) AND line = \(line) AND owner = \(worker) RETURNING line
-                """), line)
+        try await apply(RowChange(line: line, state: restoringState.rawValue, releases: true), batch)
     }
 
-    /// Throws `LeaseLost` unless the update changed the row (it is changed only while this worker holds it).
-    private func expectHeld(_ rows: PostgresRowSequence, _ line: Int) async throws {
-        var changed = 0
-        for try await _ in rows { changed += 1 }
-        guard changed == 1 else { throw LeaseLost(line: line) }
+    /// Applies `change` with the other jobs' changes; throws `LeaseLost` unless this worker held the row.
+    private func apply(_ change: RowChange, _ batch: String) async throws {
+        guard try await commits.apply(change, batch: batch) else { throw LeaseLost(line: change.line) }
     }
 
     public func counts(batch: String) async throws -> BatchCounts {
@@ -287,6 +267,8 @@ public struct LeaseLost: Error, CustomStringConvertible {
 /// Reading `queue_batch_rows` into `BatchRow`s.
 enum PostgresRows {
     static let columns = "line, input, state, request_id, attempts, output, files, error, resubmitted"
+    /// `columns` of the table aliased `r`.
+    static let qualifiedColumns = "r.line, r.input, r.state, r.request_id, r.attempts, r.output, r.files, r.error, r.resubmitted"
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [BatchRow] {
         var result: [BatchRow] = []

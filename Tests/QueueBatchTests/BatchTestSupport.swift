@@ -68,11 +68,17 @@ enum BatchTestSupport {
         return directory.appendingPathComponent("queue-batch")
     }
 
-    /// Starts `queue-batch` against `simulator`; standard output and error go to a log file.
-    static func launch(_ arguments: [String], simulator: QueueSimulator, log: URL) throws -> Process {
+    /// Starts `queue-batch` against `simulator`; standard error goes to a log file, and standard
+    /// output too unless `output` names a file of its own.
+    static func launch(_ arguments: [String], simulator: QueueSimulator, log: URL, output: URL? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
+        var outputHandle = handle
+        if let output {
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            outputHandle = try FileHandle(forWritingTo: output)
+        }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -82,7 +88,7 @@ enum BatchTestSupport {
         environment["FAL_KEY_SECRET"] = nil
         environment["FAL_QUEUE_RUN_HOST"] = simulator.queueBaseURL.absoluteString
         process.environment = environment
-        process.standardOutput = handle
+        process.standardOutput = outputHandle
         process.standardError = handle
         try process.run()
         return process
