@@ -21,8 +21,11 @@ struct PostgresGroupCommitTests {
         let batch = "grouped-\(UUID().uuidString.prefix(8))"
         let total = 1_000
         let names = ["first-\(UUID().uuidString.prefix(4))", "second-\(UUID().uuidString.prefix(4))"]
-        let first = try await PostgresJournal(url: url, worker: names[0])
-        let second = try await PostgresJournal(url: url, worker: names[1])
+        // Leases far longer than the test: on a loaded machine the claims alone can take longer
+        // than the default 30 s, and rows whose lease ran out would rightly be claimed again by
+        // the other worker. Lease expiry has its own tests (PostgresBatchTests).
+        let first = try await PostgresJournal(url: url, worker: names[0], lease: .seconds(3_600))
+        let second = try await PostgresJournal(url: url, worker: names[1], lease: .seconds(3_600))
         let journals = [first, second]
         do {
             try await first.insertPending((1...total).map { (line: $0, input: "{\"seed\":\($0)}") }, batch: batch)
