@@ -50,20 +50,10 @@ public enum Manifest {
         return text
     }
 
-    /// `text` as a JSON string.
+    /// `text` as a JSON string, escaped as the outputs are (`OutputText.quote`).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        OutputText.quote(text, to: &out)
+        return out
     }
 }

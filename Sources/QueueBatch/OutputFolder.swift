@@ -7,12 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-#if canImport(Glibc)
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-private let systemWrite = Darwin.write
-#endif
-
 /// The batch's output folder: `<line>.json` per output, `<line>-<n>.<ext>` per downloaded file,
 /// and `manifest.jsonl`. Every name is made here from numbers and a fixed list of extensions, and
 /// checked to be one plain file name inside the folder; every file is written atomically.
@@ -85,22 +79,14 @@ public struct OutputFolder: Sendable {
         let temporary = url.path + "/." + name + ".\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw BatchError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var written = 0
-        let failure: Int32? = data.withUnsafeBytes { bytes in
-            while written < bytes.count {
-                let count = systemWrite(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                written += count
-            }
-            return nil
-        }
-        close(descriptor)
-        if let failure {
+        // FileHandle writes without syncing (Data.write's `.atomic` syncs) and retries short writes.
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.close()
+        } catch {
             unlink(temporary)
-            throw BatchError("cannot write \(path): \(String(cString: strerror(failure)))")
+            throw BatchError("cannot write \(path): \(error.localizedDescription)")
         }
         guard rename(temporary, path) == 0 else {
             let code = errno
