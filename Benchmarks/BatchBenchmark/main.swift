@@ -122,52 +122,112 @@ func runner(_ count: Int, journal: any BatchJournal, folder: URL) async throws -
     return Double(count) / seconds(elapsed)
 }
 
+
+/// CPU time used so far: this process's (user + system), and the whole machine's (every process:
+/// the local queue server runs in this one, PostgreSQL in its own), in seconds.
+#if canImport(Glibc)
+let RUSAGE_SELF_ID = RUSAGE_SELF.rawValue
+#else
+let RUSAGE_SELF_ID = RUSAGE_SELF
+#endif
+func cpuSeconds() -> (process: Double, machine: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF_ID, &usage)
+    let process = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    var machine = 0.0
+    if let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let first = text.split(separator: "\n").first {
+        // cpu  user nice system idle iowait irq softirq steal …, in clock ticks (USER_HZ = 100).
+        let ticks = first.split(separator: " ").dropFirst().compactMap { Double($0) }
+        if ticks.count >= 8 { machine = (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) / 100 }
+    }
+    return (process, machine)
+}
+
+/// One measured phase: jobs per second, and CPU milliseconds per job (this process, the machine).
+struct Phase {
+    var rate: Double
+    var processCPU: Double
+    var machineCPU: Double
+}
+
+@MainActor func measured(_ count: Int, _ body: () async throws -> Double) async throws -> Phase {
+    let before = cpuSeconds()
+    let rate = try await body()
+    let after = cpuSeconds()
+    return Phase(rate: rate, processCPU: (after.process - before.process) / Double(count) * 1e3, machineCPU: (after.machine - before.machine) / Double(count) * 1e3)
+}
+
 /// The journal alone: claim, submitting, submitted, completed for every row, no network.
-func journalCost(_ count: Int, journal: any BatchJournal, batch: String = "cost") async throws -> Double {
+/// Returns the wall time per job (32 at a time) and the CPU time per job (ms, as `measured`).
+func journalCost(_ count: Int, journal: any BatchJournal, batch: String = "cost") async throws -> (wall: Double, cpu: Phase) {
     let rows = (1...count).map { (line: $0, input: "{\"image_url\":\"https://example.com/\($0).png\"}") }
     for start in stride(from: 0, to: count, by: 2_000) {
         try await journal.insertPending(Array(rows[start..<min(count, start + 2_000)]), batch: batch)
     }
     let clock = ContinuousClock()
-    let elapsed = try await clock.measure {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    while true {
-                        let claimed = try await journal.claim(batch: batch, worker: "bench", limit: 1)
-                        guard let row = claimed.first else { return }
-                        try await journal.markSubmitting(batch: batch, line: row.line)
-                        try await journal.markSubmitted(batch: batch, line: row.line, requestID: "r\(row.line)")
-                        try await journal.markCompleted(batch: batch, line: row.line, output: "{}", files: [])
+    var elapsed = Duration.zero
+    let cpu = try await measured(count) {
+        elapsed = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        while true {
+                            let claimed = try await journal.claim(batch: batch, worker: "bench", limit: 1)
+                            guard let row = claimed.first else { return }
+                            try await journal.markSubmitting(batch: batch, line: row.line)
+                            try await journal.markSubmitted(batch: batch, line: row.line, requestID: "r\(row.line)")
+                            try await journal.markCompleted(batch: batch, line: row.line, output: "{}", files: [])
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
+        return 0
     }
-    return seconds(elapsed) / Double(count) * 1e6
+    return (seconds(elapsed) / Double(count) * 1e6, cpu)
 }
 
-var table: [(String, String)] = []
-// Warm-up: connections, code paths.
-_ = try await plainLoop(200)
+/// The file system alone: `count` files of `size` bytes written as the runner writes each output
+/// (a temporary file, then a rename) into one folder, 32 writers at a time. On a file system
+/// without a journal, creating files right after many were deleted is slow (the kernel skips
+/// inodes deleted in the last minutes); this row says what the files cost on this machine.
+func fileCost(_ count: Int, size: Int, folder: URL) async throws -> (wall: Double, cpu: Phase) {
+    let data = Data(repeating: UInt8(ascii: "x"), count: size)
+    let clock = ContinuousClock()
+    var elapsed = Duration.zero
+    let cpu = try await measured(count) {
+        elapsed = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<concurrency {
+                    group.addTask {
+                        for line in stride(from: writer + 1, through: count, by: concurrency) {
+                            let temporary = folder.appendingPathComponent(".\(line).json.tmp")
+                            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+                            let handle = try FileHandle(forWritingTo: temporary)
+                            try handle.write(contentsOf: data)
+                            try handle.close()
+                            guard rename(temporary.path, folder.appendingPathComponent("\(line).json").path) == 0 else {
+                                throw CocoaError(.fileWriteUnknown)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        return 0
+    }
+    return (seconds(elapsed) / Double(count) * 1e6, cpu)
+}
 
-let plain = try await plainLoop(jobs)
-table.append(("plain withTaskGroup loop over run, \(jobs) jobs", String(format: "%.0f jobs/s", plain)))
-
-let sqliteFolder = try scratch("sqlite")
-let sqlite = try await runner(jobs, journal: try SQLiteJournal(path: sqliteFolder.appendingPathComponent("journal.sqlite").path), folder: sqliteFolder)
-table.append(("queue-batch runner, SQLite journal, \(jobs) jobs", String(format: "%.0f jobs/s (%.2f× the plain loop)", sqlite, sqlite / plain)))
-
-// PostgreSQL: the URL scripts/postgres-for-tests.sh exports (a private server), if given.
-let postgresURL = ProcessInfo.processInfo.environment["QUEUE_BATCH_POSTGRES_URL"]
-if let postgresURL {
-    let folder = try scratch("postgres")
+/// The runner on a fresh PostgreSQL batch (`postgresURL`), from registration to the manifest.
+func postgresRunner(_ count: Int, url: String, folder: URL) async throws -> Double {
     let worker = BatchOptions.defaultWorker()
-    let journal = try await PostgresJournal(url: postgresURL, worker: worker)
+    let journal = try await PostgresJournal(url: url, worker: worker)
     let batchName = "bench-\(UUID().uuidString.prefix(8))"
     let inputs = folder.appendingPathComponent("inputs.jsonl")
-    try writeInputs(jobs, to: inputs)
+    try writeInputs(count, to: inputs)
     let out = try OutputFolder(path: folder.appendingPathComponent("out").path)
     let clock = ContinuousClock()
     let elapsed = try await clock.measure {
@@ -177,32 +237,114 @@ if let postgresURL {
             client: client, journal: journal, endpointID: endpointID, folder: out,
             options: BatchOptions(batch: batchName, concurrency: concurrency, worker: worker))
         let summary = try await runner.run()
-        precondition(summary.counts.completed == jobs, "the runner completed \(summary.counts.completed) of \(jobs)")
+        precondition(summary.counts.completed == count, "the runner completed \(summary.counts.completed) of \(count)")
     }
-    let rate = Double(jobs) / seconds(elapsed)
-    table.append(("queue-batch runner, PostgreSQL journal, \(jobs) jobs", String(format: "%.0f jobs/s (%.2f× the plain loop)", rate, rate / plain)))
     await journal.close()
-} else {
-    table.append(("queue-batch runner, PostgreSQL journal", "not run: set QUEUE_BATCH_POSTGRES_URL (scripts/postgres-for-tests.sh)"))
+    return Double(count) / seconds(elapsed)
 }
 
-let plainAgain = try await plainLoop(jobs)
-table.append(("plain loop again (noise check)", String(format: "%.0f jobs/s", plainAgain)))
+/// Scratch folders made so far, removed when the measurements are done: not in between, because
+/// on a file system without a journal (ext4 without one, like this project's CI machines) a
+/// deleted inode stays "recently deleted" for a minute or more, and every file created meanwhile
+/// scans past those inodes, which would bill one phase for the previous one's clean-up.
+var scratchFolders: [URL] = []
 
-let costFolder = try scratch("cost")
-let cost = try await journalCost(jobs, journal: try SQLiteJournal(path: costFolder.appendingPathComponent("journal.sqlite").path))
-table.append(("SQLite journal alone, claim + 3 state changes per job", String(format: "%.0f µs/job", cost)))
-if let postgresURL {
-    let journal = try await PostgresJournal(url: postgresURL, worker: "bench")
-    let costBatch = "cost-\(UUID().uuidString.prefix(8))"
-    let postgresCost = try await journalCost(jobs, journal: journal, batch: costBatch)
-    table.append(("PostgreSQL journal alone, claim + 3 state changes per job", String(format: "%.0f µs/job", postgresCost)))
-    await journal.close()
+/// Runs `body` in a new scratch folder.
+@MainActor func inScratch<T>(_ name: String, _ body: (URL) async throws -> T) async throws -> T {
+    let folder = try scratch(name)
+    scratchFolders.append(folder)
+    return try await body(folder)
+}
+
+// PostgreSQL: the URL scripts/postgres-for-tests.sh exports (a private server), if given.
+let postgresURL = ProcessInfo.processInfo.environment["QUEUE_BATCH_POSTGRES_URL"]
+/// Rounds of loop, SQLite runner, PostgreSQL runner, interleaved so that a busy spell of the
+/// machine hits all three alike (`BENCH_ROUNDS`, default 3).
+let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 3)
+/// `BENCH_ONLY=loop|sqlite|postgres` runs one phase only (for a profiler).
+let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
+
+// Warm-up: connections, code paths.
+_ = try await plainLoop(200)
+
+var phases: [String: [Phase]] = [:]
+for _ in 1...rounds {
+    if only == nil || only == "loop" {
+        phases["loop", default: []].append(try await measured(jobs) { try await plainLoop(jobs) })
+    }
+    if only == nil || only == "sqlite" {
+        phases["sqlite", default: []].append(try await measured(jobs) {
+            try await inScratch("sqlite") { folder in
+                try await runner(jobs, journal: try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path), folder: folder)
+            }
+        })
+    }
+    if let postgresURL, only == nil || only == "postgres" {
+        phases["postgres", default: []].append(try await measured(jobs) {
+            try await inScratch("postgres") { folder in try await postgresRunner(jobs, url: postgresURL, folder: folder) }
+        })
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+var table: [(String, String)] = []
+let loopRates = phases["loop"]?.map(\.rate) ?? []
+for (key, name) in [("loop", "plain withTaskGroup loop over run"), ("sqlite", "queue-batch runner, SQLite journal"), ("postgres", "queue-batch runner, PostgreSQL journal")] {
+    guard let runs = phases[key] else {
+        if key == "postgres", postgresURL == nil {
+            table.append(("queue-batch runner, PostgreSQL journal", "not run: set QUEUE_BATCH_POSTGRES_URL (scripts/postgres-for-tests.sh)"))
+        }
+        continue
+    }
+    let rates = runs.map(\.rate)
+    var text = String(format: "%@ jobs/s, median %.0f", rates.map { String(format: "%.0f", $0) }.joined(separator: " "), median(rates))
+    if key != "loop", !loopRates.isEmpty {
+        // Each run against the loop of its own round, then the median of those ratios.
+        let ratios = zip(rates, loopRates).map { $0 / $1 }
+        text += String(format: " (%.2f× the loop; per round %@)", median(ratios), ratios.map { String(format: "%.2f", $0) }.joined(separator: " "))
+    }
+    table.append(("\(name), \(jobs) jobs", text))
+    table.append((
+        "  CPU per job: this process / whole machine",
+        String(format: "%.2f / %.2f ms", median(runs.map(\.processCPU)), median(runs.map(\.machineCPU)))
+    ))
+}
+
+if only == nil || only == "journal" {
+    // Wall time per job (32 at a time), and CPU per job: this process's, the machine's (with
+    // PostgreSQL's server processes).
+    let files = try await inScratch("files") { folder in try await fileCost(jobs, size: 300, folder: folder) }
+    table.append((
+        "file system alone: \(jobs) files of 300 bytes written as outputs are",
+        String(format: "%.0f µs/file; CPU %.0f / %.0f µs/file", files.wall, files.cpu.processCPU * 1e3, files.cpu.machineCPU * 1e3)
+    ))
+    let sqliteCost = try await inScratch("cost") { folder in
+        try await journalCost(jobs, journal: try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path))
+    }
+    table.append((
+        "SQLite journal alone, claim + 3 state changes per job",
+        String(format: "%.0f µs/job; CPU %.0f / %.0f µs/job", sqliteCost.wall, sqliteCost.cpu.processCPU * 1e3, sqliteCost.cpu.machineCPU * 1e3)
+    ))
+    if let postgresURL {
+        let journal = try await PostgresJournal(url: postgresURL, worker: "bench")
+        let costBatch = "cost-\(UUID().uuidString.prefix(8))"
+        let cost = try await journalCost(jobs, journal: journal, batch: costBatch)
+        table.append((
+            "PostgreSQL journal alone, claim + 3 state changes per job",
+            String(format: "%.0f µs/job; CPU %.0f / %.0f µs/job", cost.wall, cost.cpu.processCPU * 1e3, cost.cpu.machineCPU * 1e3)
+        ))
+        await journal.close()
+    }
 }
 
 await simulator.stop()
+for folder in scratchFolders { try? FileManager.default.removeItem(at: folder) }
 
-for lines in [memoryLines / 10, memoryLines] {
+for lines in only == nil ? [memoryLines / 10, memoryLines] : [] {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     child.arguments = ["memory-child", String(lines)]
@@ -223,7 +365,7 @@ for lines in [memoryLines / 10, memoryLines] {
 }
 
 let width = table.map(\.0.count).max() ?? 0
-print("queue-batch benchmark (\(concurrency) in flight, 5 ms simulated jobs, local queue server)")
+print("queue-batch benchmark (\(concurrency) in flight, 5 ms simulated jobs, local queue server in this process, \(rounds) rounds)")
 for (name, value) in table {
     print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
 }

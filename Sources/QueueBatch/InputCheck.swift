@@ -61,9 +61,14 @@ public struct InputCheck: Sendable {
         self.problems = problems
     }
 
-    /// The problems of line number `number`.
+    /// The problems of line number `number`. A line must first be JSON by the runtime's strict
+    /// reader (the runner sends it as it is): `JSONDecoder` also takes a trailing comma.
     public func check(_ line: ArraySlice<UInt8>, number: Int) -> [InputProblem] {
-        problems(line).map { problem in
+        do { _ = try JSONValue(parsing: Data(line)) } catch {
+            let column = String(decoding: line.prefix(error.offset), as: UTF8.self).count + 1
+            return [InputProblem(line: number, column: column, field: "", message: "is not valid JSON: \(error.reason)")]
+        }
+        return problems(line).map { problem in
             let column = problem.column ?? JSONColumn.of(problem.path, in: line)
             return InputProblem(line: number, column: column, field: dotted(problem.path), message: problem.message)
         }

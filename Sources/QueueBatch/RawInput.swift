@@ -2,16 +2,31 @@ import Foundation
 import QueueRuntime
 
 /// An input line, already decoded and validated as its endpoint's `Input` when it was
-/// registered: the runner sends it as it is, so one runner serves every endpoint.
-struct RawInput: QueueInput {
-    let value: JSONValue
+/// registered: the runner sends its bytes as they are (`RawJSONModel`), so one runner serves every
+/// endpoint and no input is decoded and encoded again per job.
+struct RawInput: QueueInput, RawJSONModel {
+    /// The JSON text, as journaled.
+    let json: Data
 
+    /// The journaled line; throws when it is not JSON.
     init(line: String) throws {
-        value = try JSONDecoder().decode(RawOutput.self, from: Data(line.utf8)).value
+        try self.init(rawJSON: Data(line.utf8))
+    }
+
+    init(rawJSON: Data) throws {
+        _ = try JSONValue(parsing: rawJSON)
+        json = rawJSON
+    }
+
+    func rawJSON() -> Data { json }
+
+    /// The value the line holds.
+    var value: JSONValue {
+        get throws { try JSONValue(parsing: json) }
     }
 
     init(from decoder: any Decoder) throws {
-        value = try RawOutput.decodeValue(decoder)
+        json = Data(OutputText.json(try RawOutput.decodeValue(decoder)).utf8)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -27,12 +42,21 @@ struct RawInput: QueueInput {
 /// `Double`, `String`, array and object in that order, five wrong guesses per object; outputs
 /// are mostly objects and strings, so they are tried first here. Integers are still tried
 /// before doubles, so every value decodes to what `JSONValue` gives (a test compares them).
-struct RawOutput: QueueModel {
+///
+/// The runner's client reads outputs with `init(rawJSON:)` (`JSONValue(parsing:)`), which gives the
+/// same values in one pass; this decoder serves other decoders.
+struct RawOutput: QueueModel, RawJSONModel {
     let value: JSONValue
 
     init(_ value: JSONValue) {
         self.value = value
     }
+
+    init(rawJSON: Data) throws {
+        value = try JSONValue(parsing: rawJSON)
+    }
+
+    func rawJSON() -> Data { Data(OutputText.json(value).utf8) }
 
     init(from decoder: any Decoder) throws {
         value = try Self.decodeValue(decoder)

@@ -102,7 +102,7 @@ public enum SwiftNamer {
         "UploadProgress", "ValidationIssue", "VerifiedWebhook", "WebhookPayload", "WebhookRejection", "WebhookVerifier",
         "_WireFields", "_WireModel", "_WireReader", "InMemoryWebhookReplayStore", "QueueJobModel", "WebhookClaim",
         "WebhookKey", "WebhookReplayStore", "WebhookSignedHead", "QueueURLSession", "RedirectRefusingDelegate",
-        "RealtimeError", "RealtimeOptions", "RealtimeSession", "CatalogEntry",
+        "RealtimeError", "RealtimeOptions", "RealtimeSession", "CatalogEntry", "JSONSyntaxError", "RawJSONModel",
     ]
 
     /// Names the generated code spells inside a namespace: a type there never takes one of them.

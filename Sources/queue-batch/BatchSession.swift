@@ -26,6 +26,8 @@ enum BatchSession {
         }
         let result = await work.result
         ticker.cancel()
+        // A tick under way writes its line before the live line is cleared, not after.
+        await ticker.value
         interrupts.cancel()
         let summary: BatchSummary
         do { summary = try result.get() } catch {

@@ -70,7 +70,10 @@ enum BatchTestSupport {
 
     /// Starts `queue-batch` against `simulator`; standard error goes to a log file, and standard
     /// output too unless `output` names a file of its own.
-    static func launch(_ arguments: [String], simulator: QueueSimulator, log: URL, output: URL? = nil) throws -> Process {
+    /// `standardError`, when given, replaces the log as standard error (a pseudo-terminal).
+    static func launch(
+        _ arguments: [String], simulator: QueueSimulator, log: URL, output: URL? = nil, standardError: FileHandle? = nil
+    ) throws -> Process {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -89,7 +92,7 @@ enum BatchTestSupport {
         environment["FAL_QUEUE_RUN_HOST"] = simulator.queueBaseURL.absoluteString
         process.environment = environment
         process.standardOutput = outputHandle
-        process.standardError = handle
+        process.standardError = standardError ?? handle
         try process.run()
         return process
     }

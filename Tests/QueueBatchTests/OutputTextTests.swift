@@ -61,6 +61,9 @@ struct OutputTextTests {
             let expected = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
             #expect(try JSONDecoder().decode(RawOutput.self, from: Data(text.utf8)).value == expected, "\(text)")
         }
+        for text in texts {
+            #expect(try RawOutput(rawJSON: Data(text.utf8)).value == (try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))), "\(text)")
+        }
         #expect(try RawInput(line: texts[0]).value == (try JSONDecoder().decode(JSONValue.self, from: Data(texts[0].utf8))))
     }
 }

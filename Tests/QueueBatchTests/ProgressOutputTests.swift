@@ -1,11 +1,16 @@
 import Foundation
 import QueueBatch
 import QueueSimulator
+import Synchronization
 import Testing
 
-/// What the built `queue-batch run` prints about its progress when standard error is not a
-/// terminal: a line every few seconds, or with `--json-progress` a JSON object per tick on
-/// standard output. The jobs are held in the local queue server's queue until the progress shows
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the built `queue-batch run` prints about its progress: on a terminal (a pseudo-terminal
+/// here) one line rewritten in place; otherwise a line every few seconds, or with
+/// `--json-progress` a JSON object per tick on standard output. The jobs are held in the local queue server's queue until the progress shows
 /// them in flight, so the figures the test expects do not depend on the machine's speed.
 @Suite("queue-batch progress output", .serialized)
 struct ProgressOutputTests {
@@ -106,4 +111,79 @@ struct ProgressOutputTests {
             #expect(!Self.text(log).contains("{\""), "the JSON goes to standard output only")
         }
     }
+
+    #if canImport(Glibc)
+    @Test("On a terminal: one live line, rewritten in place, cleared before the summary")
+    func terminal() async throws {
+        let terminal = try PseudoTerminal()
+        let simulator = try Support.fastServer(seed: 9)
+        try await simulator.whileRunning { simulator in
+            let folder = try Support.folder("progress-terminal")
+            let inputs = try Support.inputs(Self.total, in: folder)
+            let log = folder.appendingPathComponent("run.log")
+            simulator.holdJobs()
+            let process = try Support.launch(Self.run(folder, inputs: inputs), simulator: simulator, log: log, standardError: terminal.child)
+            // The child holds its own copy: with ours closed, the terminal ends when the child exits.
+            try terminal.child.close()
+            #expect(try await Support.wait(upTo: 120) { simulator.statistics.jobsSubmitted >= Self.concurrency })
+            // Ticks every 0.5 s: the held line appears again and again, each time after a carriage
+            // return and an erase-line, never after a new line.
+            let held = "\r\u{1B}[2K0/\(Self.total) done · 0.0/s · \(Self.concurrency) in flight"
+            let rewritten = try await Support.wait(upTo: 60) { terminal.text.components(separatedBy: held).count >= 3 }
+            #expect(rewritten, "the line \(held.debugDescription) was not rewritten twice: \(terminal.text.debugDescription)")
+            simulator.releaseJobs()
+            #expect(try await Support.exitStatus(process, within: 120) == 0, "\(terminal.text.debugDescription)")
+            #expect(try await Support.wait(upTo: 30) { terminal.ended }, "the terminal stayed open after the child exited")
+
+            // The terminal turns "\n" into "\r\n".
+            let text = terminal.text.replacingOccurrences(of: "\r\n", with: "\n")
+            let summary = "\(Self.total)/\(Self.total) completed, 0 failed, 0 unknown, 0 left, 0 resubmitted; 429s: 0, lowest concurrency \(Self.concurrency)\n"
+            #expect(text.hasSuffix("\r\u{1B}[2K" + summary), "the live line is not cleared before the summary: \(text.suffix(300).debugDescription)")
+            // Every progress line was written over, never ended: the live line and its rewrites
+            // are all on the summary's line.
+            let lines = text.split(separator: "\n")
+            #expect(lines.last?.contains(" done · ") == true)
+            for line in lines.dropLast() {
+                #expect(!line.contains(" done · "), "a progress line left on the screen: \(line.debugDescription)")
+            }
+            #expect(!Self.text(log).contains(" done · "), "progress goes to the terminal, not to standard output")
+        }
+    }
+    #endif
 }
+
+#if canImport(Glibc)
+/// A pseudo-terminal (`openpty`, Linux): `child` is the terminal end a child process writes to; what it writes
+/// collects in `text`, read by a thread until the child's end is closed everywhere.
+final class PseudoTerminal: Sendable {
+    let child: FileHandle
+    private let controller: Int32
+    private let collected = Mutex<(bytes: [UInt8], ended: Bool)>(([], false))
+
+    init() throws {
+        var controller: Int32 = -1
+        var descriptor: Int32 = -1
+        guard openpty(&controller, &descriptor, nil, nil, nil) == 0 else { throw BatchError("cannot open a pseudo-terminal (errno \(errno))") }
+        self.controller = controller
+        child = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        let thread = Thread { [self] in self.read() }
+        thread.start()
+    }
+
+    private func read() {
+        let handle = FileHandle(fileDescriptor: controller, closeOnDealloc: true)
+        // A byte at a time: `read(upToCount:)` waits for the whole count, and what it holds is
+        // lost when the read ends in an error, as it does (EIO) once no process has the terminal
+        // end open.
+        while let data = try? handle.read(upToCount: 1), !data.isEmpty {
+            collected.withLock { $0.bytes += data }
+        }
+        collected.withLock { $0.ended = true }
+    }
+
+    /// Everything written so far.
+    var text: String { collected.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
+    /// Whether the child's end was closed and everything read.
+    var ended: Bool { collected.withLock { $0.ended } }
+}
+#endif

@@ -338,7 +338,7 @@ extension QueueClient {
 
     static func httpFailure(_ collected: CollectedResponse, operation: String, requestID: String?) -> HTTPFailure {
         let headers = collected.response.headerFields
-        let json = try? JSONDecoder().decode(JSONValue.self, from: collected.body)
+        let json = try? JSONValue(parsing: collected.body)
         let retryable = headers[.falRetryable].flatMap { value -> Bool? in
             switch value.lowercased() {
             case "true", "1": true

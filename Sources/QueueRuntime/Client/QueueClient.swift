@@ -129,6 +129,7 @@ public struct QueueClient: Sendable {
     func prepare<Input: QueueInput>(_ input: Input) async throws -> Data {
         let issues = input.validate()
         guard issues.isEmpty else { throw QueueError.invalidInput(issues) }
+        if let raw = input as? any RawJSONModel { return try raw.rawJSON() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let substitution = FileSubstitution()
@@ -168,7 +169,7 @@ public struct QueueClient: Sendable {
 
     func makeJob<Output>(_ collected: CollectedResponse, endpoint: EndpointID) throws -> QueueJob<Output> {
         let json: JSONValue
-        do { json = try JSONDecoder().decode(JSONValue.self, from: collected.body) } catch {
+        do { json = try JSONValue(parsing: collected.body) } catch {
             throw QueueError.decoding(DecodingFailure(error, what: "submit response", body: collected.body, requestID: nil))
         }
         guard let requestID = json["request_id"]?.stringValue ?? collected.response.headerFields[.falRequestID] else {
@@ -203,7 +204,11 @@ public struct QueueClient: Sendable {
 
     /// Decodes a body as sent; a failure's excerpt is scrubbed of the credential.
     func decode<Value: Decodable>(_ type: Value.Type, _ body: Data, requestID: String?) throws -> Value {
-        do { return try JSONDecoder().decode(type, from: body) } catch {
+        do {
+            // A model that reads its own JSON skips the decoder (`RawJSONModel`).
+            if let raw = type as? any RawJSONModel.Type, let value = try raw.init(rawJSON: body) as? Value { return value }
+            return try JSONDecoder().decode(type, from: body)
+        } catch {
             throw shown(.decoding(DecodingFailure(error, what: String(describing: type), body: body, requestID: requestID)))
         }
     }

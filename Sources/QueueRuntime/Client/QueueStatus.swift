@@ -81,7 +81,7 @@ public struct QueueStatus: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a status object; throws only when the JSON is broken or has no `status` string.
     public init(json data: Data) throws {
-        let value = try JSONDecoder().decode(JSONValue.self, from: data)
+        let value = try JSONValue(parsing: data)
         guard let state = value["status"]?.stringValue else {
             throw DecodingError.keyNotFound(
                 StatusKey.status, .init(codingPath: [], debugDescription: "a status object has a \"status\" string"))

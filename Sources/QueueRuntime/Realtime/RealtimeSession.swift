@@ -238,7 +238,7 @@ public actor RealtimeSession<Input: QueueInput, Output: QueueModel> {
 
     private func receiveText(_ text: String) async {
         let data = Data(text.utf8)
-        guard let message = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard let message = try? JSONValue(parsing: data) else {
             report(.failure(.undecodableOutput("a text frame that is not JSON")))
             return
         }

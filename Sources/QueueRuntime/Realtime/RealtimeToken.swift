@@ -108,7 +108,7 @@ actor RealtimeTokenSource {
 
     /// A JSON string, or an object with a string `token` (some proxies) or `detail` (older ones).
     static func parse(_ body: Data) -> String? {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }
+        guard let value = try? JSONValue(parsing: body) else { return nil }
         if case .string(let token) = value, !token.isEmpty { return token }
         if let token = value["token"]?.stringValue ?? value["detail"]?.stringValue, !token.isEmpty { return token }
         return nil

@@ -32,7 +32,7 @@ extension WebhookVerifier {
     /// The Ed25519 keys of a JWKS with their ids, the first `limit` of them: each is a signature
     /// check a delivery may cost, so a huge set cannot make every delivery expensive.
     static func parseKeys(_ data: Data, limit: Int) throws -> [WebhookKey] {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: data), case .array(let entries)? = json["keys"] else {
+        guard let json = try? JSONValue(parsing: data), case .array(let entries)? = json["keys"] else {
             throw WebhookRejection(.keySetUnavailable("not a JWKS document (no \"keys\" array)"))
         }
         var keys: [WebhookKey] = []

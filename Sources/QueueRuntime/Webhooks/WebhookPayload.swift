@@ -36,7 +36,7 @@ public struct WebhookPayload<Output: Decodable & Sendable>: Sendable {
         do {
             return try JSONDecoder().decode(Wire.self, from: body).value
         } catch {
-            let requestID = (try? JSONDecoder().decode(JSONValue.self, from: body))?["request_id"]?.stringValue
+            let requestID = (try? JSONValue(parsing: body))?["request_id"]?.stringValue
             throw QueueError.decoding(DecodingFailure(error, what: "webhook payload", body: body, requestID: requestID))
         }
     }
