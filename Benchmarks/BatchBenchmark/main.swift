@@ -73,19 +73,33 @@ if arguments.count > 2, arguments[1] == "memory-child", let lines = Int(argument
     exit(0)
 }
 
-var settings = SimulatorConfiguration()
-settings.workers = 512
-settings.jobDuration = .milliseconds(5)
-settings.logCount = 0
-let simulator = try QueueSimulator.fluxRedux(configuration: settings)
-try await simulator.start()
-var configuration = QueueClient.Configuration(queueBaseURL: simulator.queueBaseURL, credentials: nil)
-configuration.logger.logLevel = .critical
-let client = QueueClient(configuration: configuration)
+let settings: SimulatorConfiguration = {
+    var settings = SimulatorConfiguration()
+    settings.workers = 512
+    settings.jobDuration = .milliseconds(5)
+    settings.logCount = 0
+    return settings
+}()
+/// A fresh local queue server for each measured phase, and a client for it: the server keeps every
+/// job it ran, and a server that has run the phases before would bill the later ones for that.
+func withServer<T>(isolation: isolated (any Actor)? = #isolation, _ body: (QueueClient) async throws -> T) async throws -> T {
+    let simulator = try QueueSimulator.fluxRedux(configuration: settings)
+    try await simulator.start()
+    var configuration = QueueClient.Configuration(queueBaseURL: simulator.queueBaseURL, credentials: nil)
+    configuration.logger.logLevel = .critical
+    do {
+        let result = try await body(QueueClient(configuration: configuration))
+        await simulator.stop()
+        return result
+    } catch {
+        await simulator.stop()
+        throw error
+    }
+}
 let check = InputCheck.typed(Flux1SchnellRedux.Input.self, endpointID: endpointID)
 
 /// A plain `withTaskGroup` loop over `run`, `concurrency` at a time, no journal.
-func plainLoop(_ count: Int) async throws -> Double {
+func plainLoop(_ count: Int, client: QueueClient) async throws -> Double {
     let clock = ContinuousClock()
     let elapsed = try await clock.measure {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -107,7 +121,7 @@ func plainLoop(_ count: Int) async throws -> Double {
 }
 
 /// The runner with `journal`, from registration to the manifest.
-func runner(_ count: Int, journal: any BatchJournal, folder: URL) async throws -> Double {
+func runner(_ count: Int, client: QueueClient, journal: any BatchJournal, folder: URL) async throws -> Double {
     let inputs = folder.appendingPathComponent("inputs.jsonl")
     try writeInputs(count, to: inputs)
     let out = try OutputFolder(path: folder.appendingPathComponent("out").path)
@@ -222,7 +236,7 @@ func fileCost(_ count: Int, size: Int, folder: URL) async throws -> (wall: Doubl
 }
 
 /// The runner on a fresh PostgreSQL batch (`postgresURL`), from registration to the manifest.
-func postgresRunner(_ count: Int, url: String, folder: URL) async throws -> Double {
+func postgresRunner(_ count: Int, client: QueueClient, url: String, folder: URL) async throws -> Double {
     let worker = BatchOptions.defaultWorker()
     let journal = try await PostgresJournal(url: url, worker: worker)
     let batchName = "bench-\(UUID().uuidString.prefix(8))"
@@ -265,24 +279,36 @@ let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
 
 // Warm-up: connections, code paths.
-_ = try await plainLoop(200)
+_ = try await withServer { client in try await plainLoop(200, client: client) }
 
 var phases: [String: [Phase]] = [:]
-for _ in 1...rounds {
-    if only == nil || only == "loop" {
-        phases["loop", default: []].append(try await measured(jobs) { try await plainLoop(jobs) })
-    }
-    if only == nil || only == "sqlite" {
-        phases["sqlite", default: []].append(try await measured(jobs) {
+/// One measured run of `phase` ("loop", "sqlite" or "postgres").
+@MainActor func runPhase(_ phase: String) async throws -> Phase {
+    switch phase {
+    case "loop":
+        return try await withServer { client in try await measured(jobs) { try await plainLoop(jobs, client: client) } }
+    case "sqlite":
+        return try await withServer { client in
             try await inScratch("sqlite") { folder in
-                try await runner(jobs, journal: try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path), folder: folder)
+                let journal = try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path)
+                return try await measured(jobs) { try await runner(jobs, client: client, journal: journal, folder: folder) }
             }
-        })
+        }
+    default:
+        return try await withServer { client in
+            try await inScratch("postgres") { folder in
+                try await measured(jobs) { try await postgresRunner(jobs, client: client, url: postgresURL ?? "", folder: folder) }
+            }
+        }
     }
-    if let postgresURL, only == nil || only == "postgres" {
-        phases["postgres", default: []].append(try await measured(jobs) {
-            try await inScratch("postgres") { folder in try await postgresRunner(jobs, url: postgresURL, folder: folder) }
-        })
+}
+
+// Each round runs the phases in another order, so that no phase always comes first.
+let order = ["loop", "sqlite"] + (postgresURL == nil ? [] : ["postgres"])
+for round in 0..<rounds {
+    for index in order.indices {
+        let phase = order[(index + round) % order.count]
+        if only == nil || only == phase { phases[phase, default: []].append(try await runPhase(phase)) }
     }
 }
 
@@ -341,7 +367,6 @@ if only == nil || only == "journal" {
     }
 }
 
-await simulator.stop()
 for folder in scratchFolders { try? FileManager.default.removeItem(at: folder) }
 
 for lines in only == nil ? [memoryLines / 10, memoryLines] : [] {

@@ -14,6 +14,17 @@ enum RowOutcome: Sendable {
     case journalFailure(String)
 }
 
+/// Where a row's task is: done with the service (its slot is free) with its output still to
+/// record, or finished.
+enum RowStep: Sendable {
+    /// The job's output arrived: the rest (its file, its journal entry) needs no slot.
+    case recording(@Sendable () async -> RowOutcome)
+    /// A row that held its slot to the end.
+    case finished(RowOutcome)
+    /// A row that recorded its output.
+    case recorded(RowOutcome)
+}
+
 /// Runs a batch from its journal: claims rows, submits them with the runtime's `submit`, follows
 /// them with `complete` (resumed ones through `job(resuming:)`), and journals every step.
 public final class BatchRunner: Sendable {
@@ -78,14 +89,20 @@ public final class BatchRunner: Sendable {
         // Rows are claimed in chunks and handed out as room frees up: one journal query per
         // chunk rather than per job.
         let chunk = max(8, min(128, options.concurrency * 2))
-        return await withTaskGroup(of: RowOutcome.self) { group in
+        return await withTaskGroup(of: RowStep.self) { group in
+            // Rows with a slot: from the claim to their output's arrival. A row whose output is
+            // being recorded (file, journal) gives its slot to the next row, as a plain loop over
+            // `run` would: the service counts jobs, not journal writes.
             var inFlight = 0
+            // Rows recording their outputs; bounded, so a slow journal slows the claims down.
+            var recording = 0
+            let recordingBound = max(8, options.concurrency * 2)
             var drained = false
             var failure: String?
             var buffered: [BatchRow] = []
             while true {
                 let stopping = await control.isStopped || failure != nil || Task.isCancelled
-                if !stopping, !drained || !buffered.isEmpty {
+                if !stopping, !drained || !buffered.isEmpty, recording < recordingBound {
                     if let pause = await limit.pause() {
                         try? await Task.sleep(for: pause)
                         continue
@@ -112,7 +129,7 @@ public final class BatchRunner: Sendable {
                         }
                     }
                 }
-                if inFlight == 0 {
+                if inFlight + recording == 0 {
                     if stopping { break }
                     // Rows held by other workers: wait for them to finish or for their lease to run out.
                     let waiting = (try? await journal.othersHoldUnfinished(batch: batch, worker: worker)) ?? false
@@ -122,8 +139,21 @@ public final class BatchRunner: Sendable {
                     drained = false
                     continue
                 }
-                guard let outcome = await group.next() else { break }
-                inFlight -= 1
+                guard let step = await group.next() else { break }
+                let outcome: RowOutcome
+                switch step {
+                case .recording(let record):
+                    inFlight -= 1
+                    recording += 1
+                    group.addTask { .recorded(await record()) }
+                    continue
+                case .finished(let finished):
+                    inFlight -= 1
+                    outcome = finished
+                case .recorded(let recorded):
+                    recording -= 1
+                    outcome = recorded
+                }
                 drained = false
                 await progress.finished(outcome)
                 if case .journalFailure(let text) = outcome, failure == nil { failure = text }
@@ -139,7 +169,7 @@ public final class BatchRunner: Sendable {
     // MARK: One row
 
     /// Submits a pending row, or follows a submitted one, and journals what happened.
-    func process(_ row: BatchRow) async -> RowOutcome {
+    func process(_ row: BatchRow) async -> RowStep {
         do {
             if row.state == .submitted, let requestID = row.requestID {
                 // Resumed: followed by its request id, never submitted again.
@@ -147,21 +177,21 @@ public final class BatchRunner: Sendable {
             }
             return try await submit(row)
         } catch {
-            return .journalFailure("line \(row.line): \(error)")
+            return .finished(.journalFailure("line \(row.line): \(error)"))
         }
     }
 
-    private func submit(_ row: BatchRow) async throws -> RowOutcome {
+    private func submit(_ row: BatchRow) async throws -> RowStep {
         let batch = options.batch
         let input: RawInput
         do { input = try RawInput(line: row.input) } catch {
             try await journal.markFailed(batch: batch, line: row.line, error: "the journaled input is not JSON: \(error)", retry: false)
-            return .failed
+            return .finished(.failed)
         }
         let stopped = await control.isStopped
         if Task.isCancelled || stopped {
             try await journal.release(batch: batch, line: row.line, restoringState: .pending)
-            return .released
+            return .finished(.released)
         }
         // Synced before the POST: a crash from here on leaves the row `unknown`, not pending.
         try await journal.markSubmitting(batch: batch, line: row.line)
@@ -177,16 +207,16 @@ public final class BatchRunner: Sendable {
                 // Provably not a job (refused connection, 429 after the runtime's retries).
                 if attempts >= options.maxAttempts {
                     try await durably { try await self.journal.markFailed(batch: batch, line: row.line, error: text, retry: false) }
-                    return .failed
+                    return .finished(.failed)
                 }
                 try await durably { try await self.journal.release(batch: batch, line: row.line, restoringState: .pending) }
-                return .released
+                return .finished(.released)
             case .rejected(let text):
                 try await durably { try await self.journal.markFailed(batch: batch, line: row.line, error: text, retry: false) }
-                return .failed
+                return .finished(.failed)
             case .ambiguous(let text):
                 try await durably { try await self.journal.markUnknown(batch: batch, line: row.line, error: text) }
-                return .unknown
+                return .finished(.unknown)
             }
         }
         await limit.succeeded()
@@ -197,56 +227,79 @@ public final class BatchRunner: Sendable {
         return try await follow(job, row: row, attempts: attempts, recorded: recorded)
     }
 
-    /// Follows `job` to its end and journals it; `recorded`, when given, is the journaling of its
-    /// request id, which every later change of the row waits for.
+    /// Follows `job` to its end; a failure is journaled here, an output by the `recording` step
+    /// this returns. `recorded`, when given, is the journaling of its request id, which every
+    /// later change of the row waits for.
     private func follow(
         _ job: QueueJob<RawOutput>, row: BatchRow, attempts: Int, recorded: Task<Void, any Error>? = nil
-    ) async throws -> RowOutcome {
+    ) async throws -> RowStep {
         let batch = options.batch
-        /// Waits for the request id's journaling (which a cancellation does not stop): the row's
-        /// changes are made in order, and a failed one stops the run.
-        func change(_ write: @escaping @Sendable () async throws -> Void) async throws {
-            try await recorded?.value
-            try await durably(write)
-        }
+        let output: RawOutput
         do {
-            let output = try await client.complete(job).value
-            let text = OutputText.json(output)
-            try folder.writeOutput(text, line: row.line)
-            let files = options.download ? try await folder.download(output, line: row.line, client: client) : []
-            try await change { try await self.journal.markCompleted(batch: batch, line: row.line, output: text, files: files) }
-            return .completed
+            output = try await client.complete(job)
         } catch QueueError.jobFailed(let failure) {
             let retry = Self.isRetryable(failure) && attempts < options.maxAttempts
-            try await change { try await self.journal.markFailed(batch: batch, line: row.line, error: failure.description, retry: retry) }
-            return retry ? .retried : .failed
+            try await change(recorded) { try await self.journal.markFailed(batch: batch, line: row.line, error: failure.description, retry: retry) }
+            return .finished(retry ? .retried : .failed)
         } catch QueueError.http(let failure) where failure.status == 404 {
-            try await change {
+            try await change(recorded) {
                 try await self.journal.markFailed(
                     batch: batch, line: row.line, error: "the service does not know request \(job.requestID) (404)", retry: false)
             }
-            return .failed
+            return .finished(.failed)
         } catch {
-            if Task.isCancelled {
-                // A second Ctrl-C: cancel on the server; the row stays submitted, so a resume
-                // follows the request id and finds what became of it.
-                _ = await Task { [client] in try? await client.cancel(job) }.value
-                try await change { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
-                return .released
+            return .finished(try await followFailed(error, job: job, row: row, recorded: recorded))
+        }
+        return .recording { [self] in
+            do {
+                return try await self.record(output, job: job, row: row, recorded: recorded)
+            } catch {
+                return .journalFailure("line \(row.line): \(error)")
             }
-            // The job may still be running: the row stays submitted and is followed again, unless
-            // following keeps failing.
-            let failures = await control.followFailed(line: row.line)
-            if failures >= options.maxAttempts {
-                try await change {
-                    try await self.journal.markFailed(
-                        batch: batch, line: row.line, error: "following request \(job.requestID) failed: \(error)", retry: false)
-                }
-                return .failed
-            }
-            try await change { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
+        }
+    }
+
+    /// Writes the output's file (and downloads), then journals the row completed.
+    private func record(_ output: RawOutput, job: QueueJob<RawOutput>, row: BatchRow, recorded: Task<Void, any Error>?) async throws -> RowOutcome {
+        let batch = options.batch
+        do {
+            let text = OutputText.json(output.value)
+            try folder.writeOutput(text, line: row.line)
+            let files = options.download ? try await folder.download(output.value, line: row.line, client: client) : []
+            try await change(recorded) { try await self.journal.markCompleted(batch: batch, line: row.line, output: text, files: files) }
+            return .completed
+        } catch {
+            return try await followFailed(error, job: job, row: row, recorded: recorded)
+        }
+    }
+
+    /// Following or recording `job` failed: on a second Ctrl-C the job is cancelled on the server;
+    /// otherwise the row stays submitted and is followed again, unless that keeps failing.
+    private func followFailed(_ error: any Error, job: QueueJob<RawOutput>, row: BatchRow, recorded: Task<Void, any Error>?) async throws -> RowOutcome {
+        let batch = options.batch
+        if Task.isCancelled {
+            // The row stays submitted, so a resume follows the request id and finds what became of it.
+            _ = await Task { [client] in try? await client.cancel(job) }.value
+            try await change(recorded) { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
             return .released
         }
+        let failures = await control.followFailed(line: row.line)
+        if failures >= options.maxAttempts {
+            try await change(recorded) {
+                try await self.journal.markFailed(
+                    batch: batch, line: row.line, error: "following request \(job.requestID) failed: \(error)", retry: false)
+            }
+            return .failed
+        }
+        try await change(recorded) { try await self.journal.release(batch: batch, line: row.line, restoringState: .submitted) }
+        return .released
+    }
+
+    /// A change of a row after its request id's journaling (`recorded`, which a cancellation does
+    /// not stop): the row's changes are made in order, and a failed one stops the run.
+    private func change(_ recorded: Task<Void, any Error>?, _ write: @escaping @Sendable () async throws -> Void) async throws {
+        try await recorded?.value
+        try await durably(write)
     }
 
     /// Runs a journal write even when the calling task was cancelled (a second Ctrl-C): what
