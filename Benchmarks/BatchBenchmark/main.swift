@@ -80,21 +80,19 @@ let settings: SimulatorConfiguration = {
     settings.logCount = 0
     return settings
 }()
-/// A fresh local queue server for each measured phase, and a client for it: the server keeps every
-/// job it ran, and a server that has run the phases before would bill the later ones for that.
-func withServer<T>(isolation: isolated (any Actor)? = #isolation, _ body: (QueueClient) async throws -> T) async throws -> T {
-    let simulator = try QueueSimulator.fluxRedux(configuration: settings)
-    try await simulator.start()
+/// One local queue server for the whole run (a server per phase was tried: stopping one while a
+/// client still held keep-alive connections to it hung once, see the note).
+let simulator = try QueueSimulator.fluxRedux(configuration: settings)
+try await simulator.start()
+let sharedClient: QueueClient = {
     var configuration = QueueClient.Configuration(queueBaseURL: simulator.queueBaseURL, credentials: nil)
     configuration.logger.logLevel = .critical
-    do {
-        let result = try await body(QueueClient(configuration: configuration))
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
-    }
+    return QueueClient(configuration: configuration)
+}()
+
+/// Runs `body` with the client of the local queue server.
+func withServer<T>(isolation: isolated (any Actor)? = #isolation, _ body: (QueueClient) async throws -> T) async throws -> T {
+    try await body(sharedClient)
 }
 let check = InputCheck.typed(Flux1SchnellRedux.Input.self, endpointID: endpointID)
 
@@ -367,6 +365,8 @@ if only == nil || only == "journal" {
     }
 }
 
+// The local queue server is left to the process's exit: it is idle now, and stopping it is not
+// what this measures (see `withServer`).
 for folder in scratchFolders { try? FileManager.default.removeItem(at: folder) }
 
 for lines in only == nil ? [memoryLines / 10, memoryLines] : [] {
