@@ -43,20 +43,25 @@ struct WSClientConnector: RealtimeSocketConnector {
             writerSink.finish()
         }
         // The handler hands out its writer once the upgrade is done; past the open timeout the
-        // client's task is cancelled, which ends the writers' stream with nothing.
+        // client's task is cancelled and the writers' stream ended here, so the wait ends even if
+        // the client's task does not (it is not awaited then).
         let started = ContinuousClock.now
         let timer = Task {
             try? await Task.sleep(for: openTimeout)
-            if !Task.isCancelled { task.cancel() }
+            if !Task.isCancelled {
+                task.cancel()
+                writerSink.finish()
+            }
         }
         var iterator = writers.makeAsyncIterator()
         let writer = await iterator.next()
         timer.cancel()
         guard let writer else {
-            _ = await task.value
             if ContinuousClock.now - started >= openTimeout {
+                eventSink.finish()
                 throw RealtimeError.connectionFailed(reason: "the WebSocket did not open within \(openTimeout)")
             }
+            _ = await task.value
             var reason = "the WebSocket upgrade did not complete"
             do {
                 for try await _ in events {}
