@@ -335,7 +335,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QueueRuntimeTests",
-            dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator", "QueueTestSupport"]
+            dependencies: ["QueueRuntime", "FluxRedux", "QueueSimulator", "QueueSpec", "QueueTestSupport"]
         ),
         // Servers that misbehave on purpose (plain sockets on loopback), one test per way.
         .testTarget(name: "HostileServerTests", dependencies: ["QueueRuntime", "QueueTestSupport", "flux-redux"]),

@@ -84,16 +84,11 @@ let settings: SimulatorConfiguration = {
 /// client still held keep-alive connections to it hung once, see the issue's note).
 let simulator = try QueueSimulator.fluxRedux(configuration: settings)
 try await simulator.start()
-let sharedClient: QueueClient = {
+let client: QueueClient = {
     var configuration = QueueClient.Configuration(queueBaseURL: simulator.queueBaseURL, credentials: nil)
     configuration.logger.logLevel = .critical
     return QueueClient(configuration: configuration)
 }()
-
-/// Runs `body` with the client of the local queue server.
-func withServer<T>(isolation: isolated (any Actor)? = #isolation, _ body: (QueueClient) async throws -> T) async throws -> T {
-    try await body(sharedClient)
-}
 let check = InputCheck.typed(Flux1SchnellRedux.Input.self, endpointID: endpointID)
 
 /// A plain `withTaskGroup` loop over `run`, `concurrency` at a time, no journal.
@@ -277,26 +272,22 @@ let rounds = max(1, Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
 
 // Warm-up: connections, code paths.
-_ = try await withServer { client in try await plainLoop(200, client: client) }
+_ = try await plainLoop(200, client: client)
 
 var phases: [String: [Phase]] = [:]
 /// One measured run of `phase` ("loop", "sqlite" or "postgres").
 @MainActor func runPhase(_ phase: String) async throws -> Phase {
     switch phase {
     case "loop":
-        return try await withServer { client in try await measured(jobs) { try await plainLoop(jobs, client: client) } }
+        return try await measured(jobs) { try await plainLoop(jobs, client: client) }
     case "sqlite":
-        return try await withServer { client in
-            try await inScratch("sqlite") { folder in
-                let journal = try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path)
-                return try await measured(jobs) { try await runner(jobs, client: client, journal: journal, folder: folder) }
-            }
+        return try await inScratch("sqlite") { folder in
+            let journal = try SQLiteJournal(path: folder.appendingPathComponent("journal.sqlite").path)
+            return try await measured(jobs) { try await runner(jobs, client: client, journal: journal, folder: folder) }
         }
     default:
-        return try await withServer { client in
-            try await inScratch("postgres") { folder in
-                try await measured(jobs) { try await postgresRunner(jobs, client: client, url: postgresURL ?? "", folder: folder) }
-            }
+        return try await inScratch("postgres") { folder in
+            try await measured(jobs) { try await postgresRunner(jobs, client: client, url: postgresURL ?? "", folder: folder) }
         }
     }
 }
@@ -366,7 +357,7 @@ if only == nil || only == "journal" {
 }
 
 // The local queue server is left to the process's exit: it is idle now, and stopping it is not
-// what this measures (see `withServer`).
+// what this measures (see where it starts).
 for folder in scratchFolders { try? FileManager.default.removeItem(at: folder) }
 
 for lines in only == nil ? [memoryLines / 10, memoryLines] : [] {

@@ -1,5 +1,5 @@
 import Foundation
-import QueueTestSupport
+import QueueSpec
 import Testing
 
 @testable import QueueRuntime
